@@ -1,0 +1,14 @@
+/**
+ * Every command, by name, with the one-line summary `kiln --help` shows.
+ * A command's module is imported only when it runs, so start-up stays cheap.
+ * To add a command: one line here and a module in this folder exporting `command`.
+ */
+import type { Command } from '../command.js';
+
+interface Entry {
+  readonly summary: string;
+  readonly load: () => Promise<Command>;
+}
+
+export const commands: Record<string, Entry> = {
+};

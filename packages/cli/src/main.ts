@@ -1,0 +1,105 @@
+/**
+ * The entry point: picks the command, parses its options, runs it, and maps errors to exit codes.
+ * Loads a command's module (and so the engine) only when that command runs.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ExitCode, commonOptions, type Command, type CommandContext, type ParsedArgs } from './command.js';
+import { commands } from './commands/index.js';
+import { createOutput, type Output } from './output.js';
+import { formatHelp, formatMainHelp, suggest } from './help.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const out = createOutput();
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    out.print(version());
+    return ExitCode.ok;
+  }
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    if (first === 'help' && rest[0]) return main([rest[0], '--help']);
+    out.print(formatMainHelp(version()));
+    return first === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  let name = first;
+  let args = rest;
+  // `kiln PROJECT:TARGET` is shorthand for `kiln run -t TARGET -p PROJECT`.
+  if (!(name in commands) && /^[^-:][^:]*:[^:]+/.test(name)) {
+    const at = name.indexOf(':');
+    args = ['-p', name.slice(0, at), '-t', name.slice(at + 1), ...rest];
+    name = 'run';
+  }
+  const entry = commands[name];
+  if (!entry) {
+    out.error(`unknown command "${first}".${suggest(first, Object.keys(commands))}\n  Run \`kiln --help\` to see every command.`);
+    return ExitCode.usage;
+  }
+  const command = await entry.load();
+  return runCommand(command, args, out);
+}
+
+export async function runCommand(command: Command, argv: string[], out: Output): Promise<number> {
+  const options = { ...commonOptions, ...command.options };
+  let parsed: ParsedArgs;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(
+        Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.short && { short: o.short }), ...(o.multiple && { multiple: true }) }]),
+      ),
+      allowPositionals: Boolean(command.allowPositionals || command.subcommands),
+      strict: true,
+    });
+    parsed = { values: values as ParsedArgs['values'], positionals };
+  } catch (error) {
+    out.error(`${usageProblem(error, options)}\n  Run \`kiln ${command.name} --help\` for its options.`);
+    return ExitCode.usage;
+  }
+  if (parsed.values.help) {
+    out.print(formatHelp(command, options));
+    return ExitCode.ok;
+  }
+  if (command.subcommands && parsed.positionals[0] !== undefined && !command.subcommands.includes(parsed.positionals[0])) {
+    out.error(
+      `unknown subcommand "${parsed.positionals[0]}" of "kiln ${command.name}".${suggest(parsed.positionals[0], command.subcommands)}\n  Subcommands: ${command.subcommands.join(', ')}.`,
+    );
+    return ExitCode.usage;
+  }
+  const cwdOpt = parsed.values.cwd;
+  const ctx: CommandContext = { out, cwd: typeof cwdOpt === 'string' ? cwdOpt : process.cwd(), env: process.env };
+  try {
+    return await command.run(parsed, ctx);
+  } catch (error) {
+    return reportError(error, out);
+  }
+}
+
+/** Errors the engine raises on purpose carry diagnostics and an exit code; anything else is a bug. */
+function reportError(error: unknown, out: Output): number {
+  const e = error as { name?: string; message?: string; exitCode?: number; stack?: string };
+  if (e && e.name === 'KilnError') {
+    out.error(e.message ?? String(error));
+    return e.exitCode ?? ExitCode.usage;
+  }
+  out.error(`internal error: ${e?.stack ?? String(error)}\n  This is a bug in kiln; please report it with the command you ran.`);
+  return 70;
+}
+
+function usageProblem(error: unknown, options: Record<string, unknown>): string {
+  const e = error as { code?: string; message?: string };
+  const message = e.message ?? String(error);
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']+)'/.exec(message)?.[1] ?? '';
+    const bare = flag.replace(/^-+/, '').split('=')[0] ?? '';
+    const hint = suggest(bare, Object.keys(options));
+    return `unknown option "${flag}".${hint.replace(/"([^"]+)"/, '"--$1"')}`;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument: ${message.replace(/^Unexpected argument '([^']+)'.*$/s, '$1')}`;
+  return message.replace(/\. To specify an option argument starting with a dash.*$/s, '.');
+}
+
+let cachedVersion: string | undefined;
+export function version(): string {
+  cachedVersion ??= (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return cachedVersion;
+}
