@@ -11,4 +11,7 @@ interface Entry {
 }
 
 export const commands: Record<string, Entry> = {
+  run: { summary: 'run a target with its dependsOn graph, cached', load: async () => (await import('./run.js')).command },
+  hash: { summary: "print a task's hash and its inputs", load: async () => (await import('./hash.js')).command },
+  'why-miss': { summary: 'explain what changed since the last cached run of a task', load: async () => (await import('./why-miss.js')).command },
 };

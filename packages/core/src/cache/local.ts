@@ -75,6 +75,7 @@ export class LocalCache {
   readonly dir: string;
   private readonly maxSize: number;
   private rootReal: string | undefined;
+  private readonly lastHashes = new Map<string, string>();
 
   constructor(
     readonly workspaceRoot: string,
@@ -227,28 +228,49 @@ export class LocalCache {
     }
   }
 
-  /** The hash of the last cached run of `task`, if any. */
-  async lastRun(task: string): Promise<string | undefined> {
+  /**
+   * The last cached run of `task` (stored or restored): its hash and fingerprint. Kept beside the
+   * entries, so `why-miss` can still explain after the entry itself was evicted.
+   */
+  async lastRun(task: string): Promise<{ hash: string; fingerprint: unknown } | undefined> {
     try {
-      const data = JSON.parse(await readFile(join(this.dir, 'last', `${encodeTask(task)}.json`), 'utf8')) as { hash?: string };
-      return typeof data.hash === 'string' ? data.hash : undefined;
+      const data = JSON.parse(await readFile(join(this.dir, 'last', `${encodeTask(task)}.json`), 'utf8')) as { hash?: string; fingerprint?: unknown };
+      return typeof data.hash === 'string' ? { hash: data.hash, fingerprint: data.fingerprint } : undefined;
     } catch {
       return undefined;
     }
   }
 
-  async setLastRun(task: string, hash: string): Promise<void> {
+  async setLastRun(task: string, hash: string, fingerprint: unknown): Promise<void> {
     const file = join(this.dir, 'last', `${encodeTask(task)}.json`);
+    if (this.lastHashes.get(task) === hash) return;
     try {
-      const current = JSON.parse(await readFile(file, 'utf8')) as { hash?: string };
-      if (current.hash === hash) return;
+      // Cheap check first: most hits leave the pointer as it is.
+      const text = await readFile(file, 'utf8');
+      if (text.includes(`"hash":"${hash}"`)) {
+        this.lastHashes.set(task, hash);
+        return;
+      }
     } catch {
       // none yet
     }
     await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, JSON.stringify({ task, hash }));
+    await writeFile(tmp, JSON.stringify({ task, hash, fingerprint }));
     await rename(tmp, file);
+    this.lastHashes.set(task, hash);
+  }
+
+  /** Removes what killed processes left in `tmp/` (entries half-written by a process that is gone). */
+  async cleanTemp(): Promise<void> {
+    const tmpDir = join(this.dir, 'tmp');
+    const names = await readdir(tmpDir).catch(() => [] as string[]);
+    await forEachLimit(names, 16, async (name) => {
+      const pid = Number(/\.(\d+)\.[0-9a-f]+$/.exec(name)?.[1]);
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) return;
+      if (pid === process.pid) return;
+      await rm(join(tmpDir, name), { recursive: true, force: true });
+    });
   }
 
   /** Removes least-recently-used entries until the store is under its size limit. Returns how many went. */
@@ -374,6 +396,15 @@ function encodeTask(task: string): string {
 function isNotFound(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -10,6 +10,8 @@ export interface FingerprintInputs {
   /** Blob id of each file; a file with no digest (deleted since listing) is left out. */
   readonly digestOf: (file: string) => string | undefined;
   readonly dependencies: Readonly<Record<string, string>>;
+  /** Dependency projects (via `^` inputs) → digest of their input files. */
+  readonly projectFiles?: Readonly<Record<string, string>>;
   readonly envNames: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly runtime: Readonly<Record<string, string>>;
@@ -31,6 +33,7 @@ export function buildFingerprint(i: FingerprintInputs): Fingerprint {
     target: i.target,
     files,
     dependencies: sortKeys(i.dependencies),
+    projectFiles: sortKeys(i.projectFiles ?? {}),
     env,
     runtime: sortKeys(i.runtime),
     external: sortKeys(i.external),

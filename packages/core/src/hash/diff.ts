@@ -7,6 +7,7 @@ export type FingerprintChange =
   | { readonly kind: 'version'; readonly previous: number; readonly current: number }
   | { readonly kind: 'file'; readonly path: string; readonly change: ChangeKind }
   | { readonly kind: 'dependency'; readonly task: string; readonly change: ChangeKind; readonly previous?: string; readonly current?: string }
+  | { readonly kind: 'project-files'; readonly project: string; readonly change: ChangeKind }
   | { readonly kind: 'env'; readonly name: string; readonly change: ChangeKind }
   | { readonly kind: 'runtime'; readonly command: string; readonly change: ChangeKind }
   | { readonly kind: 'external'; readonly package: string; readonly change: ChangeKind; readonly previous?: string; readonly current?: string }
@@ -22,6 +23,7 @@ export function diffFingerprints(previous: Fingerprint, current: Fingerprint): F
   for (const [path, change] of diffMaps(previous.files, current.files)) out.push({ kind: 'file', path, change });
   for (const [task, change] of diffMaps(previous.dependencies, current.dependencies))
     out.push({ kind: 'dependency', task, change, ...withValues(previous.dependencies[task], current.dependencies[task]) });
+  for (const [project, change] of diffMaps(previous.projectFiles, current.projectFiles)) out.push({ kind: 'project-files', project, change });
   for (const [name, change] of diffMaps(previous.env, current.env)) out.push({ kind: 'env', name, change });
   for (const [command, change] of diffMaps(previous.runtime, current.runtime)) out.push({ kind: 'runtime', command, change });
   for (const [pkg, change] of diffMaps(previous.external, current.external))

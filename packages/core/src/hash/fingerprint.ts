@@ -25,6 +25,12 @@ export interface Fingerprint {
   readonly files: Readonly<Record<string, string>>;
   /** Task ids this task depends on → their task hashes. */
   readonly dependencies: Readonly<Record<string, string>>;
+  /**
+   * Projects whose files are inputs through `^` (dependency inputs) → SHA-256 of their selected
+   * files as `path\0blob-id\n` lines. One digest per project keeps the fingerprint small in deep
+   * graphs; the dependency's own task fingerprint names the files.
+   */
+  readonly projectFiles: Readonly<Record<string, string>>;
   /** Environment variables → SHA-256 of the value (the value itself is never stored), or null when unset. */
   readonly env: Readonly<Record<string, string | null>>;
   /** `{runtime}` commands → SHA-256 of their output. */
