@@ -133,7 +133,12 @@ export class LocalCache {
           return this.dropCorrupt(hash, `output link "${file.path}" points outside the workspace`);
         if (file.link === undefined && index) {
           const st = await lstat(dest).catch(() => undefined);
-          if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) continue;
+          if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
+            // The workspace already holds this output; the stored copy must still be whole.
+            const stored = await stat(join(dir, 'out', file.path));
+            if (stored.size !== file.size) throw new Corrupt(`output "${file.path}" is truncated`);
+            continue;
+          }
         }
         todo.push({ file, dest });
       }
