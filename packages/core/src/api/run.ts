@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fg from 'fast-glob';
 import type { TaskId } from '../model/index.js';
 import { toRepoPath } from '../model/index.js';
+import { forEachLimit } from '../cache/index.js';
 import { commandsFor, ProcessGroup, schedule, type CacheStatus, type TaskStatus } from '../tasks/index.js';
 import { defaultParallel, planTasks, type PlannedTask, type PlanRequest } from './task-plan.js';
 
@@ -62,17 +63,28 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const results = new Map<TaskId, TaskResult>();
   let stored = 0;
 
+  // Restore every cached task first, many at a time and regardless of dependency order: hashes
+  // are known up front, so a hit never waits for its dependencies. Logs are replayed later, in
+  // dependency order, as the scheduler reaches each task.
+  const hits = new Map<TaskId, { log: Buffer; savedMs: number }>();
+  if (!options.skipCache) {
+    const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
+    await forEachLimit(cacheable, 32, async (t) => {
+      if (options.signal?.aborted) return;
+      const r = await cache.restore(t.hash, stats);
+      if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs });
+      else if (r.status === 'corrupt') events.warning?.(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
+    });
+  }
+
   const perform = async (id: TaskId, execute: { acquire(): Promise<() => void> }) => {
     const t = plan.tasks.get(id)!;
-    if (t.cacheable && !options.skipCache) {
-      const r = await cache.restore(t.hash, stats);
-      if (r.status === 'hit') {
-        if (r.log.length > 0) events.output?.(id, r.log);
-        await cache.setLastRun(id, t.hash, t.fingerprint);
-        results.set(id, { id, hash: t.hash, status: 'success', cache: 'local', durationMs: 0, savedMs: r.meta.durationMs });
-        return { status: 'success' as const, cache: 'local' as const, durationMs: 0 };
-      }
-      if (r.status === 'corrupt') events.warning?.(`the cache entry of ${id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
+    const hit = hits.get(id);
+    if (hit) {
+      if (hit.log.length > 0) events.output?.(id, hit.log);
+      await cache.setLastRun(id, t.hash, t.fingerprint);
+      results.set(id, { id, hash: t.hash, status: 'success', cache: 'local', durationMs: 0, savedMs: hit.savedMs });
+      return { status: 'success' as const, cache: 'local' as const, durationMs: 0 };
     }
     const release = await execute.acquire();
     try {

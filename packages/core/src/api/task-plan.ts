@@ -10,7 +10,7 @@ import { LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, type WorkspaceFiles } from '../files/index.js';
 import type { ProjectGraph } from '../graph/index.js';
 import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
-import { createFileOwner, groupByOwner, resolveTaskInputs, selectInputFiles, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
+import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
 import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
 import { insideWorkTree } from '../scm/index.js';
 import { createTaskGraph, topologicalOrder, type TaskGraph, type TaskGraphWorkspace } from '../tasks/index.js';
@@ -122,23 +122,23 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
     return p;
   };
 
-  const filesetDigests = new Map<string, Promise<string>>();
-  const filesetDigest = (project: string, include: readonly string[], exclude: readonly string[]): Promise<string> => {
-    const key = `${project}\0${include.join('\0')}\0\0${exclude.join('\0')}`;
-    let p = filesetDigests.get(key);
-    if (!p) {
-      p = (async () => {
-        const list = selectInputFiles(
-          { filesets: [{ project: project as never, project_include: include, project_exclude: exclude, workspace_include: [], workspace_exclude: [] }], env: [], runtime: [], externalDependencies: undefined, dependentTasksOutputFiles: [] },
-          files.files,
-          byOwner,
-        );
-        const parts = await Promise.all(list.map(async (f) => `${f}\0${files.known(f) ?? (await files.digest(f)) ?? ''}\n`));
-        return sha256(parts.join(''));
-      })();
-      filesetDigests.set(key, p);
-    }
-    return p;
+  // A dependency project's share of a `^` input, digested once per project and chained along
+  // dependency edges (a Merkle digest): O(projects + edges) however deep the graph is.
+  const depDigests = new Map<string, string>();
+  const depDigest = (project: string, input: DependencyInput): string => {
+    const key = `${project}\0${input.kind}\0${input.value}`;
+    let d = depDigests.get(key);
+    if (d !== undefined) return d;
+    // A project-graph cycle meets this marker instead of recursing forever.
+    depDigests.set(key, 'cycle');
+    const own = resolveDependencyInput(inputsWs, project, input);
+    if (!own.ok) throw new KilnError(own.error);
+    const parts: string[] = [];
+    for (const f of selectInputFiles({ filesets: own.value }, files.files, byOwner)) parts.push(`${f}\0${files.digestSync(f) ?? ''}\n`);
+    for (const dep of [...(dependencies[project] ?? [])].sort()) if (ws.projects.has(dep as never)) parts.push(`^${dep}\0${depDigest(dep, input)}\n`);
+    d = sha256(parts.join(''));
+    depDigests.set(key, d);
+    return d;
   };
   const tasks = new Map<TaskId, PlannedTask>();
   const requested = new Set<string>(tg.value.requested);
@@ -146,24 +146,17 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
     const task = tg.value.tasks[id]!;
     const project = ws.projects.get(task.project as never)!;
     const config = project.targets[task.target]!;
-    const inputs = resolveTaskInputs(inputsWs, task.project, config.inputs as InputSpec[] | undefined);
+    const inputs = resolveTaskInputs(inputsWs, task.project, config.inputs as InputSpec[] | undefined, { transitive: false });
     if (!inputs.ok) throw new KilnError(inputs.error);
-    // The task's own files and workspace files are listed one by one (so `why-miss` names them);
-    // a dependency project's files enter as one digest per project (its own task explains them).
-    const own = inputs.value.filesets.find((f) => f.project === task.project);
-    const ownFiles = own ? selectInputFiles({ ...inputs.value, filesets: [own] }, files.files, byOwner) : [];
-    const wsFiles = selectInputFiles(
-      { ...inputs.value, filesets: inputs.value.filesets.filter((f) => f.project !== task.project).map((f) => ({ ...f, project_include: [], project_exclude: [] })) },
-      files.files,
-      byOwner,
-    );
-    const inputFiles = [...new Set([...ownFiles, ...wsFiles])];
+    // The task's own files (and any workspace files) are listed one by one, so `why-miss` names them.
+    const inputFiles = selectInputFiles(inputs.value, files.files, byOwner);
     const digests = new Map<string, string | undefined>();
-    await Promise.all(inputFiles.map(async (f) => digests.set(f, files.known(f) ?? (await files.digest(f)))));
+    for (const f of inputFiles) digests.set(f, files.digestSync(f));
     const projectFiles: Record<string, string> = {};
-    for (const f of inputs.value.filesets) {
-      if (f.project === task.project || f.project_include.length === 0) continue;
-      projectFiles[f.project] = await filesetDigest(f.project, f.project_include, f.project_exclude);
+    const depInputs = inputs.value.dependencyInputs;
+    for (const dep of dependencies[task.project] ?? []) {
+      if (!ws.projects.has(dep as never)) continue;
+      for (const di of depInputs) projectFiles[depInputs.length === 1 ? dep : `${dep} (${di.kind === 'named' ? '^' : ''}${di.value})`] = depDigest(dep, di);
     }
     const deps: Record<string, string> = {};
     for (const d of tg.value.dependencies[id] ?? []) deps[d] = tasks.get(d)!.hash;

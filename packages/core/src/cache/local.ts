@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isWithin, toRepoPath } from '../model/index.js';
@@ -26,7 +26,8 @@ export interface EntryMeta {
   readonly durationMs: number;
   readonly createdAt: string;
   readonly size: number;
-  readonly log: { readonly size: number; readonly oid: string };
+  /** The terminal log's size and blob id; `text` holds it inline when it is short UTF-8, else it is the `log` file. */
+  readonly log: { readonly size: number; readonly oid: string; readonly text?: string };
   readonly files: readonly ManifestFile[];
   /** The task's fingerprint, kept so `why-miss` can compare against it. */
   readonly fingerprint: unknown;
@@ -69,13 +70,14 @@ export interface OutputStatIndex {
  * every file's size and blob id are checked before anything is written to the workspace; a
  * mismatch is reported as corrupt and the entry removed. Destinations must stay inside the
  * workspace: absolute paths, `..` and symbolic links leading out are refused.
- * Least-recently-used eviction keeps the store under `maxSize` bytes (a hit refreshes the entry's time).
+ * Least-recently-used eviction keeps the store under `maxSize` bytes; recency is meta.json's access
+ * time (every hit reads it; with relatime that is refreshed at most daily, which is enough for LRU).
  */
 export class LocalCache {
   readonly dir: string;
   private readonly maxSize: number;
   private rootReal: string | undefined;
-  private readonly lastHashes = new Map<string, string>();
+  private lastIndex: Map<string, string[]> | undefined;
 
   constructor(
     readonly workspaceRoot: string,
@@ -99,15 +101,7 @@ export class LocalCache {
       if (isNotFound(e)) return { status: 'miss' };
       throw e;
     }
-    let meta: EntryMeta;
-    try {
-      meta = JSON.parse(text) as EntryMeta;
-    } catch {
-      return { status: 'corrupt', reason: 'meta.json is not valid JSON (truncated?)' };
-    }
-    if (meta.layout !== CACHE_LAYOUT_VERSION) return { status: 'miss' };
-    if (meta.hash !== hash || meta.checksum !== metaChecksum(meta)) return { status: 'corrupt', reason: 'meta.json checksum does not match' };
-    return { status: 'ok', meta };
+    return parseMeta(hash, text);
   }
 
   /**
@@ -116,63 +110,82 @@ export class LocalCache {
    * content, so they are not rewritten.
    */
   async restore(hash: string, index?: OutputStatIndex): Promise<RestoreResult> {
-    const m = await this.readMeta(hash);
-    if (m.status === 'miss') return m;
-    if (m.status === 'corrupt') return this.dropCorrupt(hash, m.reason);
+    const r = this.restoreSync(hash, index);
+    if (r.status === 'corrupt') return this.dropCorrupt(hash, r.reason);
+    return r;
+  }
+
+  /**
+   * The restore itself, with synchronous I/O: entries are many small files, and one thread doing
+   * plain syscalls beats a round trip through the thread pool for each (restores run before any
+   * task process starts, so nothing waits on the event loop meanwhile).
+   */
+  private restoreSync(hash: string, index?: OutputStatIndex): RestoreResult {
+    const m = this.readMetaSync(hash);
+    if (m.status !== 'ok') return m;
     const meta = m.meta;
     const dir = this.entryDir(hash);
     try {
-      const log = await readFile(join(dir, 'log'));
-      if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return this.dropCorrupt(hash, 'the terminal log does not match its digest');
+      const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
+      if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // Check destinations, then decide per file whether it must be written.
       const todo: { file: ManifestFile; dest: string; content?: Buffer }[] = [];
       for (const file of meta.files) {
-        const dest = await this.destination(file.path);
-        if (dest === undefined) return this.dropCorrupt(hash, `output path "${file.path}" would leave the workspace`);
+        const dest = this.destination(file.path);
+        if (dest === undefined) return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
         if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined))
-          return this.dropCorrupt(hash, `output link "${file.path}" points outside the workspace`);
+          return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
         if (file.link === undefined && index) {
-          const st = await lstat(dest).catch(() => undefined);
+          const st = lstatSync(dest, { throwIfNoEntry: false });
           if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
             // The workspace already holds this output; the stored copy must still be whole.
-            const stored = await stat(join(dir, 'out', file.path));
-            if (stored.size !== file.size) throw new Corrupt(`output "${file.path}" is truncated`);
+            const stored = statSync(join(dir, 'out', file.path));
+            if (stored.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is truncated` };
             continue;
           }
         }
         todo.push({ file, dest });
       }
       // Verify every file to be written before writing any.
-      await forEachLimit(todo, 16, async (t) => {
-        if (t.file.link !== undefined) return;
-        const content = await readFile(join(dir, 'out', t.file.path));
-        if (content.length !== t.file.size || blobId(content) !== t.file.oid) throw new Corrupt(`output "${t.file.path}" does not match its digest`);
+      for (const t of todo) {
+        if (t.file.link !== undefined) continue;
+        const content = readFileSync(join(dir, 'out', t.file.path));
+        if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
         t.content = content;
-      });
-      await forEachLimit(todo, 16, async (t) => {
-        await mkdir(dirname(t.dest), { recursive: true });
+      }
+      for (const t of todo) {
+        mkdirSync(dirname(t.dest), { recursive: true });
         if (t.file.link !== undefined) {
-          await rm(t.dest, { force: true, recursive: true });
-          await symlink(t.file.link, t.dest);
-          return;
+          rmSync(t.dest, { force: true, recursive: true });
+          symlinkSync(t.file.link, t.dest);
+          continue;
         }
-        const st = await lstat(t.dest).catch(() => undefined);
-        if (st && !st.isFile()) await rm(t.dest, { force: true, recursive: true });
+        const st = lstatSync(t.dest, { throwIfNoEntry: false });
+        if (st && !st.isFile()) rmSync(t.dest, { force: true, recursive: true });
         // Write aside and rename, so a reader never sees half a file and a hard link is never written through.
         const tmp = `${t.dest}.kiln-${randomBytes(4).toString('hex')}`;
-        await writeFile(tmp, t.content!, { mode: t.file.mode });
-        await rename(tmp, t.dest);
-        if (index) index.set(t.file.path, await lstat(t.dest), t.file.oid);
-      });
-      await this.touch(hash);
+        writeFileSync(tmp, t.content!, { mode: t.file.mode });
+        renameSync(tmp, t.dest);
+        if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
+      }
       return { status: 'hit', meta, log, restoredFiles: todo.length };
     } catch (e) {
-      if (e instanceof Corrupt) return this.dropCorrupt(hash, e.message);
       // The entry vanished while we read it (evicted by another process): a plain miss.
-      if (isNotFound(e) && !(await exists(join(dir, 'meta.json')))) return { status: 'miss' };
-      if (isNotFound(e)) return this.dropCorrupt(hash, `a file of the entry is missing (${(e as Error).message})`);
+      if (isNotFound(e) && !existsSync(join(dir, 'meta.json'))) return { status: 'miss' };
+      if (isNotFound(e)) return { status: 'corrupt', reason: `a file of the entry is missing (${(e as Error).message})` };
       throw e;
     }
+  }
+
+  private readMetaSync(hash: string): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
+    let text: string;
+    try {
+      text = readFileSync(join(this.entryDir(hash), 'meta.json'), 'utf8');
+    } catch (e) {
+      if (isNotFound(e)) return { status: 'miss' };
+      throw e;
+    }
+    return parseMeta(hash, text);
   }
 
   /** Stores a successful task's outputs and log. Never stores over an existing entry. */
@@ -205,7 +218,10 @@ export class LocalCache {
         size += content.length;
         if (index) index.set(rp, st, oid);
       }
-      await writeFile(join(tmp, 'log'), req.log);
+      // A short text log rides inside meta.json (one file less to read on every hit).
+      const logText = req.log.length <= 64 * 1024 ? Buffer.from(req.log).toString('utf8') : undefined;
+      const inline = logText !== undefined && Buffer.byteLength(logText) === req.log.length && Buffer.from(logText).equals(Buffer.from(req.log));
+      if (!inline) await writeFile(join(tmp, 'log'), req.log);
       const body = {
         layout: CACHE_LAYOUT_VERSION,
         hash: req.hash,
@@ -214,7 +230,7 @@ export class LocalCache {
         durationMs: Math.round(req.durationMs),
         createdAt: new Date().toISOString(),
         size,
-        log: { size: req.log.length, oid: blobId(req.log) },
+        log: { size: req.log.length, oid: blobId(req.log), ...(inline && { text: logText }) },
         files,
         fingerprint: req.fingerprint,
       };
@@ -235,11 +251,21 @@ export class LocalCache {
 
   /**
    * The last cached run of `task` (stored or restored): its hash and fingerprint. Kept beside the
-   * entries, so `why-miss` can still explain after the entry itself was evicted.
+   * entries (`last/<task>@<hash>.json`), so `why-miss` can still explain after the entry itself
+   * was evicted. The hash is in the file name, so one directory listing tells which pointers a
+   * run must update, without reading a file per task.
    */
   async lastRun(task: string): Promise<{ hash: string; fingerprint: unknown } | undefined> {
+    const prefix = `${encodeTask(task)}@`;
+    const names = (await readdir(join(this.dir, 'last')).catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && n.endsWith('.json'));
+    let best: { name: string; at: number } | undefined;
+    for (const name of names) {
+      const at = (await stat(join(this.dir, 'last', name)).catch(() => undefined))?.mtimeMs;
+      if (at !== undefined && (best === undefined || at > best.at)) best = { name, at };
+    }
+    if (!best) return undefined;
     try {
-      const data = JSON.parse(await readFile(join(this.dir, 'last', `${encodeTask(task)}.json`), 'utf8')) as { hash?: string; fingerprint?: unknown };
+      const data = JSON.parse(await readFile(join(this.dir, 'last', best.name), 'utf8')) as { hash?: string; fingerprint?: unknown };
       return typeof data.hash === 'string' ? { hash: data.hash, fingerprint: data.fingerprint } : undefined;
     } catch {
       return undefined;
@@ -247,23 +273,28 @@ export class LocalCache {
   }
 
   async setLastRun(task: string, hash: string, fingerprint: unknown): Promise<void> {
-    const file = join(this.dir, 'last', `${encodeTask(task)}.json`);
-    if (this.lastHashes.get(task) === hash) return;
-    try {
-      // Cheap check first: most hits leave the pointer as it is.
-      const text = await readFile(file, 'utf8');
-      if (text.includes(`"hash":"${hash}"`)) {
-        this.lastHashes.set(task, hash);
-        return;
+    const lastDir = join(this.dir, 'last');
+    if (!this.lastIndex) {
+      this.lastIndex = new Map();
+      for (const name of await readdir(lastDir).catch(() => [] as string[])) {
+        const m = /^(.*)@([0-9a-f]+)\.json$/.exec(name);
+        if (!m) continue;
+        const list = this.lastIndex.get(m[1]!) ?? [];
+        list.push(m[2]!);
+        this.lastIndex.set(m[1]!, list);
       }
-    } catch {
-      // none yet
     }
-    await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const enc = encodeTask(task);
+    const existing = this.lastIndex.get(enc) ?? [];
+    if (existing.length === 1 && existing[0] === hash) return;
+    await mkdir(lastDir, { recursive: true });
+    const file = join(lastDir, `${enc}@${hash}.json`);
+    const tmp = join(this.dir, 'tmp', `last.${process.pid}.${randomBytes(4).toString('hex')}`);
+    await mkdir(dirname(tmp), { recursive: true });
     await writeFile(tmp, JSON.stringify({ task, hash, fingerprint }));
     await rename(tmp, file);
-    this.lastHashes.set(task, hash);
+    for (const old of existing) if (old !== hash) await rm(join(lastDir, `${enc}@${old}.json`), { force: true });
+    this.lastIndex.set(enc, [hash]);
   }
 
   /** Removes what killed processes left in `tmp/` (entries half-written by a process that is gone). */
@@ -287,7 +318,8 @@ export class LocalCache {
       try {
         const p = join(entriesDir, hash, 'meta.json');
         const [st, text] = await Promise.all([stat(p), readFile(p, 'utf8')]);
-        rows.push({ hash, size: (JSON.parse(text) as { size?: number }).size ?? 0, used: st.mtimeMs });
+        // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most daily).
+        rows.push({ hash, size: (JSON.parse(text) as { size?: number }).size ?? 0, used: Math.max(st.atimeMs, st.mtimeMs) });
       } catch {
         // being written or removed by another process
       }
@@ -323,29 +355,15 @@ export class LocalCache {
     return { status: 'corrupt', reason };
   }
 
-  private async touch(hash: string): Promise<void> {
-    const p = join(this.entryDir(hash), 'meta.json');
-    try {
-      const st = await stat(p);
-      // Refresh at most once a minute: recency, not a write per hit.
-      if (Date.now() - st.mtimeMs > 60_000) {
-        const now = new Date();
-        await utimes(p, now, now);
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-
   /** The absolute destination of a repository-relative output path, or undefined if it would leave the workspace. */
-  private async destination(path: string): Promise<string | undefined> {
+  private destination(path: string): string | undefined {
     const rp = toRepoPath(path);
     if (rp === undefined || rp === '' || rp !== path) return undefined;
-    this.rootReal ??= await realpath(this.workspaceRoot);
+    this.rootReal ??= realpathSync(this.workspaceRoot);
     // The nearest existing ancestor must resolve inside the workspace (no symbolic link leading out).
     let dir = dirname(rp);
     while (dir !== '.' && dir !== '') {
-      const real = await realpathCached(join(this.workspaceRoot, dir));
+      const real = realpathCached(join(this.workspaceRoot, dir));
       if (real !== undefined) {
         if (!isWithin(real, this.rootReal) && real !== this.rootReal) return undefined;
         break;
@@ -361,15 +379,27 @@ export function entryPath(cache: LocalCache, hash: string): string {
   return join(cache.dir, 'entries', hash);
 }
 
-class Corrupt extends Error {}
+function parseMeta(hash: string, text: string): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
+  let meta: EntryMeta;
+  try {
+    meta = JSON.parse(text) as EntryMeta;
+  } catch {
+    return { status: 'corrupt', reason: 'meta.json is not valid JSON (truncated?)' };
+  }
+  if (meta.layout !== CACHE_LAYOUT_VERSION) return { status: 'miss' };
+  if (meta.hash !== hash || meta.checksum !== metaChecksum(meta)) return { status: 'corrupt', reason: 'meta.json checksum does not match' };
+  return { status: 'ok', meta };
+}
 
-const realpaths = new Map<string, Promise<string | undefined>>();
-function realpathCached(p: string): Promise<string | undefined> {
+const realpaths = new Map<string, string>();
+function realpathCached(p: string): string | undefined {
   let r = realpaths.get(p);
-  if (!r) {
-    r = realpath(p).catch(() => undefined);
-    // Only remember directories that exist; restore may create the others.
-    r.then((v) => v === undefined && realpaths.delete(p));
+  if (r === undefined) {
+    try {
+      r = realpathSync(p);
+    } catch {
+      return undefined; // does not exist (yet): restore may create it, so it is not remembered
+    }
     realpaths.set(p, r);
   }
   return r;

@@ -1,4 +1,5 @@
 import { lstat, readFile, readlink } from 'node:fs/promises';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitBlobId } from '../hash/index.js';
 import { gitOrThrow, splitNul } from '../scm/index.js';
@@ -18,6 +19,8 @@ export interface WorkspaceFiles {
   digest(file: string): Promise<string | undefined>;
   /** The blob id if already known without I/O (clean tracked files, stat-cache hits). */
   known(file: string): string | undefined;
+  /** Like `digest`, synchronously: clean files cost nothing, dirty ones one stat (and a read when changed). */
+  digestSync(file: string): string | undefined;
 }
 
 export async function readWorkspaceFiles(root: string, stats: StatCache): Promise<WorkspaceFiles> {
@@ -56,9 +59,16 @@ export async function readWorkspaceFiles(root: string, stats: StatCache): Promis
   }
   const files = [...all].sort();
   const computed = new Map<string, Promise<string | undefined>>();
+  const computedSync = new Map<string, string | undefined>();
   return {
     files,
     known: (file) => index.get(file),
+    digestSync(file) {
+      const clean = index.get(file);
+      if (clean !== undefined) return clean;
+      if (!computedSync.has(file)) computedSync.set(file, hashFileSync(root, file, stats));
+      return computedSync.get(file);
+    },
     digest(file) {
       const clean = index.get(file);
       if (clean !== undefined) return Promise.resolve(clean);
@@ -70,6 +80,22 @@ export async function readWorkspaceFiles(root: string, stats: StatCache): Promis
       return p;
     },
   };
+}
+
+function hashFileSync(root: string, file: string, stats: StatCache): string | undefined {
+  const full = join(root, file);
+  try {
+    const st = lstatSync(full);
+    const cached = stats.get(file, st);
+    if (cached !== undefined) return cached;
+    const content = st.isSymbolicLink() ? Buffer.from(readlinkSync(full)) : readFileSync(full);
+    const oid = gitBlobId(content);
+    stats.set(file, st, oid);
+    return oid;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw e;
+  }
 }
 
 async function hashFile(root: string, file: string, stats: StatCache): Promise<string | undefined> {

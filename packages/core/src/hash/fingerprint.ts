@@ -26,9 +26,10 @@ export interface Fingerprint {
   /** Task ids this task depends on → their task hashes. */
   readonly dependencies: Readonly<Record<string, string>>;
   /**
-   * Projects whose files are inputs through `^` (dependency inputs) → SHA-256 of their selected
-   * files as `path\0blob-id\n` lines. One digest per project keeps the fingerprint small in deep
-   * graphs; the dependency's own task fingerprint names the files.
+   * Direct dependency projects (for `^` inputs) → a chained digest: SHA-256 over their selected
+   * input files as `path\0blob-id\n` lines, then `^dep\0digest\n` for each of their own
+   * dependencies. Any file change anywhere below changes it, and the fingerprint stays small in
+   * deep graphs; the dependency's own task fingerprint names the files.
    */
   readonly projectFiles: Readonly<Record<string, string>>;
   /** Environment variables → SHA-256 of the value (the value itself is never stored), or null when unset. */
