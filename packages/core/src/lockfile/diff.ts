@@ -128,9 +128,44 @@ export interface LockfileHit {
  * other external packages; each with one chain per changed package that explains it.
  */
 export function lockfileImpact<K>(diff: LockfileDiff, consumers: ReadonlyMap<K, Consumer>): Map<K, LockfileHit[]> {
-  const nextBefore = towardChange(diff.before, diff.changedBefore);
-  const nextAfter = towardChange(diff.after, diff.changedAfter);
-  const changes = new Map(diff.changed.map((c) => [c.name, c]));
+  return impact(diff.before, diff.after, diff.changedBefore, diff.changedAfter, diff.changed, consumers, true);
+}
+
+/**
+ * Which consumers use any of `names`, directly or through other external packages, in either
+ * lockfile: for a package.json change (a range or an override) that may not show in the lockfile.
+ */
+export function consumersOfPackages<K>(
+  before: Lockfile,
+  after: Lockfile,
+  names: ReadonlySet<string>,
+  consumers: ReadonlyMap<K, Consumer>,
+): Map<K, LockfileHit[]> {
+  const named = (lock: Lockfile): Set<string> => new Set([...lock.packages.values()].filter((p) => names.has(p.name)).map((p) => p.id));
+  const out = impact(before, after, named(before), named(after), [], consumers, false);
+  // A consumer naming the package directly counts even when no lockfile pins it.
+  for (const [key, consumer] of consumers)
+    for (const name of consumer.names)
+      if (names.has(name)) {
+        const hits = out.get(key) ?? [];
+        if (!hits.some((h) => h.package === name)) hits.push({ package: name, via: [], before: [], after: [] });
+        out.set(key, hits.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0)));
+      }
+  return out;
+}
+
+function impact<K>(
+  before: Lockfile,
+  after: Lockfile,
+  changedBefore: ReadonlySet<string>,
+  changedAfter: ReadonlySet<string>,
+  changedList: readonly PackageChange[],
+  consumers: ReadonlyMap<K, Consumer>,
+  reResolution: boolean,
+): Map<K, LockfileHit[]> {
+  const nextBefore = towardChange(before, changedBefore);
+  const nextAfter = towardChange(after, changedAfter);
+  const changes = new Map(changedList.map((c) => [c.name, c]));
   const out = new Map<K, LockfileHit[]>();
   for (const [key, consumer] of consumers) {
     const hits = new Map<string, LockfileHit>();
@@ -141,14 +176,14 @@ export function lockfileImpact<K>(diff: LockfileDiff, consumers: ReadonlyMap<K, 
       hits.set(pkg, { package: pkg, via: chain.slice(0, -1), before: c?.before ?? [], after: c?.after ?? [] });
     };
     for (const name of consumer.names) {
-      const idB = resolveFrom(diff.before, consumer.dir, name);
-      const idA = resolveFrom(diff.after, consumer.dir, name);
-      const chainB = idB === undefined ? undefined : chain(diff.before, nextBefore, idB);
-      const chainA = idA === undefined ? undefined : chain(diff.after, nextAfter, idA);
+      const idB = resolveFrom(before, consumer.dir, name);
+      const idA = resolveFrom(after, consumer.dir, name);
+      const chainB = idB === undefined ? undefined : chain(before, nextBefore, idB);
+      const chainA = idA === undefined ? undefined : chain(after, nextAfter, idA);
       if (chainB) add(chainB);
       if (chainA) add(chainA);
       // The same name now resolves to a different (but unchanged) instance, e.g. a hoisting flip.
-      if (!chainA && !chainB && ident(diff.before, idB) !== ident(diff.after, idA)) add([name]);
+      if (reResolution && !chainA && !chainB && ident(before, idB) !== ident(after, idA)) add([name]);
     }
     if (hits.size > 0) out.set(key, [...hits.values()].sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0)));
   }
