@@ -112,7 +112,7 @@ export function describeReason(r: Reason): string {
  * The chain a person reads: `payroll <- connection (dependency) <- services/connection/src/pool.ts (changed)`.
  * Follows `via` back to a directly touched project and ends with its first direct reason.
  */
-export function explainChain(result: AffectedProjects, project: string): string {
+export function explainChain(result: Pick<AffectedProjects, 'reasons' | 'via'>, project: string): string {
   const parts = [project];
   const seen = new Set([project]);
   let at = project;

@@ -19,3 +19,4 @@ export {
 } from './workspace-files.js';
 export { workspaceRootInputTouches, type ProjectInputs } from './root-inputs.js';
 export { canonicalJson, jsonEqual } from './json-diff.js';
+export { affectedTasks, type AffectedTasks, type TaskGraphData, type TaskLevelInput } from './tasks.js';
