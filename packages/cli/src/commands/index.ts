@@ -11,5 +11,6 @@ interface Entry {
 }
 
 export const commands: Record<string, Entry> = {
+  affected: { summary: 'list the projects (or tasks) a change affects, with reasons', load: async () => (await import('./affected.js')).command },
   owners: { summary: 'who owns a path, who must approve a change; lint and generate CODEOWNERS', load: async () => (await import('./owners.js')).command },
 };
