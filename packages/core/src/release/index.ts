@@ -16,3 +16,4 @@ export * from './oci.js';
 export * from './promote.js';
 export * from './layout.js';
 export * from './registry.js';
+export * from './config.js';
