@@ -11,4 +11,5 @@ interface Entry {
 }
 
 export const commands: Record<string, Entry> = {
+  owners: { summary: 'who owns a path, who must approve a change; lint and generate CODEOWNERS', load: async () => (await import('./owners.js')).command },
 };
