@@ -13,6 +13,7 @@ import {
   findCredentials,
   formatSemVer,
   MEDIA,
+  normaliseSourceUrl,
   parseImageReference,
   parseManifest,
   pushImage,
@@ -29,6 +30,7 @@ import {
   type Platform,
 } from '../release/index.js';
 import { currentVersion, dependencyClosure, releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
+import { loadReleaseContext } from './release-load.js';
 
 /** Runs `target` for `projects` through the cache; a project's entry holds the task hash of its build. */
 export type BuildStep = (projects: readonly string[], target: string) => Promise<ReadonlyMap<string, { readonly hash: string; readonly status: string; readonly cache?: string }>>;
@@ -104,7 +106,7 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
   const revision = await resolveCommit(ctx.root, 'HEAD');
   if (!revision) throw new KilnError(diagnostic('artifact-no-commit', 'kiln artifact needs a commit: the artifact is stamped with its revision and commit time.'));
   const created = await commitTime(ctx.root, revision);
-  const source = await originUrl(ctx.root);
+  const source = config.artifacts.source === undefined ? normaliseSourceUrl(await originUrl(ctx.root)) : config.artifacts.source || undefined;
   const tags = await tagsMergedInto(ctx.root);
   if (await hasTrackedChanges(ctx.root)) options.warn?.(`the work tree has uncommitted changes; artifacts are stamped with ${revision.slice(0, 12)}, which does not hold them.`);
 
@@ -249,4 +251,25 @@ async function loadBase(ctx: ReleaseContext, spec: string, platform: Platform, e
   const manifest = parseManifest(m.data);
   const config = JSON.parse(new TextDecoder().decode(await client.getBlob(manifest.config.digest))) as Record<string, unknown>;
   return { image: { manifest, config }, blob: (digest) => client.getBlob(digest) };
+}
+
+export interface ArtifactCommandOptions extends Omit<ArtifactOptions, 'build' | 'projects'> {
+  readonly cwd: string;
+  readonly projects?: readonly string[];
+  /** Only artifact projects affected between `base` and `head`. */
+  readonly affected?: { readonly base?: string; readonly head?: string };
+}
+
+/** `kiln artifact` for the workspace containing `cwd`, building through the task runner. */
+export async function artifact(options: ArtifactCommandOptions): Promise<ArtifactResult> {
+  const ctx = await loadReleaseContext(options.cwd);
+  if (options.affected) throw new KilnError(diagnostic('artifact-affected-unavailable', '--affected is not wired in yet.'));
+  return artifactIn(ctx, { ...options, build: runnerBuildStep(ctx) });
+}
+
+/** The task runner as a BuildStep. */
+function runnerBuildStep(_ctx: ReleaseContext): BuildStep {
+  return async () => {
+    throw new KilnError(diagnostic('runner-missing', 'the task runner is not wired in yet.'));
+  };
 }

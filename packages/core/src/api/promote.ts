@@ -10,6 +10,7 @@ import { diagnostic, KilnError } from '../model/index.js';
 import { parseProjectVersion, planPromotion, type EnvironmentFile } from '../release/index.js';
 import { readArtifactIndex } from './artifact.js';
 import { releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
+import { loadReleaseContext } from './release-load.js';
 
 export const ENVIRONMENTS_DIR = 'environments';
 
@@ -55,4 +56,9 @@ async function readEnvironment(ctx: ReleaseContext, env: string): Promise<Enviro
   } catch {
     throw new KilnError(diagnostic('environment-invalid', `${file} is not valid JSON.`, { location: { file } }));
   }
+}
+
+/** `kiln promote SPEC --to ENVIRONMENT` for the workspace containing `cwd`. */
+export async function promote(options: { readonly cwd: string; readonly spec: string; readonly environment: string }): Promise<PromoteResult> {
+  return promoteIn(await loadReleaseContext(options.cwd), options.spec, options.environment);
 }

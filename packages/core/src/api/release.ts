@@ -10,6 +10,7 @@ import { commitPaths, commitsTouching, commitTime, createTag, tagsMergedInto } f
 import { diagnostic, KilnError } from '../model/index.js';
 import { formatTag, planRelease, prependChangelog, renderChangelogEntry, type Bump, type PlannedCommit, type ReleaseNote } from '../release/index.js';
 import { currentVersion, dependencyClosure, releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
+import { loadReleaseContext } from './release-load.js';
 
 export interface ReleaseOptions {
   /** Limit to these projects (each must be a release project). */
@@ -99,4 +100,9 @@ export async function releaseIn(ctx: ReleaseContext, options: ReleaseOptions = {
       created.push(p.tag);
     }
   return { projects, skipped: plan.skipped, written: written.sort(), commit, tags: created };
+}
+
+/** `kiln release` for the workspace containing `cwd`. */
+export async function release(options: ReleaseOptions & { readonly cwd: string }): Promise<ReleaseResult> {
+  return releaseIn(await loadReleaseContext(options.cwd), options);
 }

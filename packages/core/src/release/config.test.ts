@@ -51,3 +51,17 @@ describe('release config', () => {
     expect(errors.map((e) => e.code)).toEqual(['config-invalid', 'release-tag-pattern', 'release-needs-conventional-commits', 'config-invalid', 'config-invalid']);
   });
 });
+
+import { normaliseSourceUrl } from './source.js';
+describe('source URL', () => {
+  it.each([
+    ['git@github.com:acme/shop.git', 'https://github.com/acme/shop'],
+    ['https://x-access-token:abc@github.com/acme/shop.git', 'https://github.com/acme/shop'],
+    ['ssh://git@GitLab.example.com:2222/team/shop.git/', 'https://gitlab.example.com/team/shop'],
+    ['https://github.com/acme/shop', 'https://github.com/acme/shop'],
+    ['/home/me/src/shop', undefined],
+    ['../shop', undefined],
+    ['C:/src/shop', undefined],
+    [undefined, undefined],
+  ])('%s → %s', (from, to) => expect(normaliseSourceUrl(from)).toBe(to));
+});

@@ -43,6 +43,8 @@ export interface ArtifactConfig {
   readonly projects: readonly string[];
   /** Relative to the workspace root (default `dist/artifacts`). */
   readonly outputDir: string;
+  /** `kiln.artifacts.source`: the source URL to stamp (`false`: none); default from the git remote. */
+  readonly source?: string | false;
   /** Per project, the defaults with that project's `kiln.artifacts.overrides` entry on top. */
   settings(project: string): ArtifactSettings;
 }
@@ -133,6 +135,8 @@ export function resolveReleaseConfig(nxJson: Json, projects: readonly ProjectRef
   }
   const outputDir = typeof art.outputDir === 'string' ? art.outputDir : 'dist/artifacts';
   if (art.outputDir !== undefined && typeof art.outputDir !== 'string') bad('"kiln.artifacts.outputDir"', 'a string');
+  if (art.source !== undefined && typeof art.source !== 'string' && art.source !== false) bad('"kiln.artifacts.source"', 'a URL or false');
+  const source = typeof art.source === 'string' || art.source === false ? art.source : undefined;
   const defaults = readSettings(art, 'kiln.artifacts', bad);
   const overrides = isObject(art.overrides) ? art.overrides : {};
   if (art.overrides !== undefined && !isObject(art.overrides)) bad('"kiln.artifacts.overrides"', 'an object of project name → settings');
@@ -162,7 +166,7 @@ export function resolveReleaseConfig(nxJson: Json, projects: readonly ProjectRef
   return {
     config: {
       release: { projects: releaseProjects, independent, tagPattern, conventionalCommits: version.conventionalCommits !== false },
-      artifacts: { projects: artifactProjects, outputDir, settings },
+      artifacts: { projects: artifactProjects, outputDir, settings, ...(source !== undefined && { source }) },
       environments,
       ...(typeof kiln.registry === 'string' && { registry: kiln.registry }),
     },

@@ -17,3 +17,4 @@ export * from './promote.js';
 export * from './layout.js';
 export * from './registry.js';
 export * from './config.js';
+export * from './source.js';
