@@ -11,4 +11,6 @@ interface Entry {
 }
 
 export const commands: Record<string, Entry> = {
+  projects: { summary: 'list the projects of the workspace', load: async () => (await import('./projects.js')).command },
+  graph: { summary: 'show the project graph (dependencies between projects)', load: async () => (await import('./graph.js')).command },
 };
