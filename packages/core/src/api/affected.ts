@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import {
   affectedClosure,
+  affectedTasks,
   canonicalJson,
   changedPaths,
   compareConfigs,
@@ -24,10 +25,12 @@ import {
   type ProjectConfigFingerprint,
   type ProjectRef,
   type Reason,
+  type TaskGraphData,
   type Touch,
 } from '../affected/index.js';
+import type { InputSpec } from '../inputs/index.js';
 import { consumersOfPackages, diffLockfiles, lockfileImpact, parseLockfile, type Consumer, type Lockfile } from '../lockfile/index.js';
-import { diagnostic, KilnError, toRepoPath } from '../model/index.js';
+import { diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
 import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit } from '../scm/index.js';
 import { buildWorkspace, type Workspace } from '../workspace/index.js';
 import type { ProjectGraph } from '../graph/index.js';
@@ -44,6 +47,8 @@ export interface AffectedOptions {
   readonly files?: readonly string[];
   /** When git cannot answer (no repository, unknown base, shallow clone): everything is affected, with a warning. */
   readonly failOpen?: boolean;
+  /** With a target: also the affected tasks of that target, judged by each task's resolved inputs. */
+  readonly target?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -58,8 +63,18 @@ export interface AffectedResult {
   readonly chains: Readonly<Record<string, string>>;
   readonly changedFiles: readonly string[];
   readonly warnings: readonly string[];
+  /** With `target`: the affected tasks of that target. */
+  readonly tasks?: AffectedTaskResult;
   /** What task-level affected needs to go on from here. */
   readonly context: AffectedContext;
+}
+
+export interface AffectedTaskResult {
+  readonly target: string;
+  /** Affected `project:target` ids, sorted. */
+  readonly tasks: readonly string[];
+  readonly reasons: Readonly<Record<string, readonly Reason[]>>;
+  readonly chains: Readonly<Record<string, string>>;
 }
 
 export interface AffectedContext {
@@ -186,7 +201,18 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     reasons[name] = closure.reasons.get(name)!;
     chains[name] = explainChain(closure, name);
   }
-  return { base, head, projects: closure.projects, reasons, chains, changedFiles: paths, warnings, context: { workspace: ws, graph, changes, closure, global } };
+  const tasks = options.target === undefined ? undefined : taskLevel(ws, graph, options.target, changes, closure, touches, global, warnings);
+  return {
+    base,
+    head,
+    projects: closure.projects,
+    reasons,
+    chains,
+    changedFiles: paths,
+    warnings,
+    ...(tasks && { tasks }),
+    context: { workspace: ws, graph, changes, closure, global },
+  };
 }
 
 /** Base: the option, else KILN_BASE, else nx.json defaultBase, else main; then the merge-base with head. */
@@ -354,4 +380,122 @@ function implicitDependencyTouches(ws: Workspace, paths: readonly string[], glob
     else if (Array.isArray(value)) for (const project of value) if (typeof project === 'string') touches.push({ project, reason: { kind: 'file', file, detail: 'nx.json implicitDependencies' } });
   }
   return touches;
+}
+
+/**
+ * Task level: every task of `target` and what it depends on, its inputs resolved by `inputs/`, and
+ * the project-level reasons no input filter narrows (external packages, configuration changes).
+ */
+function taskLevel(
+  ws: Workspace,
+  graph: ProjectGraph,
+  target: string,
+  changes: readonly ChangedFile[],
+  closure: AffectedProjects,
+  touches: readonly Touch[],
+  global: readonly Reason[],
+  warnings: string[],
+): AffectedTaskResult {
+  const allTargets = new Set<string>();
+  for (const p of ws.projects.values()) for (const t of Object.keys(p.targets)) allTargets.add(t);
+  if (!allTargets.has(target))
+    throw new KilnError(
+      diagnostic('unknown-target', `No project has a target named "${target}".${didYouMean(target, allTargets)}`, {
+        hint: `Targets in this workspace: ${[...allTargets].sort().join(', ') || '(none)'}.`,
+      }),
+    );
+  const dependencies: Record<string, string[]> = {};
+  for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target as string);
+  const projectReasons = new Map<string, Reason[]>();
+  for (const t of touches) {
+    const r = t.reason;
+    const narrowable = r.kind === 'file' && (r.detail === undefined || r.detail.startsWith('an input'));
+    if (narrowable) continue;
+    let list = projectReasons.get(t.project);
+    if (!list) projectReasons.set(t.project, (list = []));
+    list.push(r);
+  }
+  const projects: Record<string, { root: string; namedInputs?: Record<string, readonly InputSpec[]> }> = {};
+  for (const p of ws.projects.values()) projects[p.name] = { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, readonly InputSpec[]> }) };
+  const result = affectedTasks({
+    graph: taskGraph(ws, dependencies, target),
+    inputs: { ...(ws.nxJson.namedInputs && { namedInputs: ws.nxJson.namedInputs as Record<string, readonly InputSpec[]> }), projects, dependencies },
+    targetInputs: (p, t) => ws.projects.get(p as never)?.targets[t]?.inputs as readonly InputSpec[] | undefined,
+    changes,
+    candidates: new Set(closure.projects),
+    projectReasons,
+    global,
+  });
+  for (const problem of result.problems) warnings.push(`inputs of ${problem}`);
+  const ids = result.tasks.filter((id) => id.slice(id.lastIndexOf(':') + 1) === target && ws.projects.get(id.slice(0, id.lastIndexOf(':')) as never)?.targets[target] !== undefined);
+  const reasons: Record<string, readonly Reason[]> = {};
+  const chains: Record<string, string> = {};
+  for (const id of ids) {
+    reasons[id] = result.reasons.get(id)!;
+    chains[id] = explainChain(result, id);
+  }
+  return { target, tasks: ids, reasons, chains };
+}
+
+/**
+ * The tasks of `target` in every project that has it, and what they depend on through
+ * `dependsOn` (`^x` each dependency's x, passing through projects without it; `x` the same
+ * project's; `p:x`; the object forms). Kept minimal: `tasks/` owns the full task graph.
+ */
+function taskGraph(ws: Workspace, dependencies: Readonly<Record<string, readonly string[]>>, target: string): TaskGraphData {
+  const tasks: Record<string, { project: string; target: string }> = {};
+  const deps: Record<string, string[]> = {};
+  const queue: string[] = [];
+  const ensure = (project: string, t: string): string | undefined => {
+    if (ws.projects.get(project as never)?.targets[t] === undefined) return undefined;
+    const id = `${project}:${t}`;
+    if (!tasks[id]) {
+      tasks[id] = { project, target: t };
+      deps[id] = [];
+      queue.push(id);
+    }
+    return id;
+  };
+  for (const p of ws.projects.values()) ensure(p.name, target);
+  const viaDependencies = (project: string, t: string, out: Set<string>, seen: Set<string>): void => {
+    for (const dep of dependencies[project] ?? []) {
+      if (seen.has(dep)) continue;
+      seen.add(dep);
+      const id = ensure(dep, t);
+      if (id !== undefined) out.add(id);
+      else viaDependencies(dep, t, out, seen);
+    }
+  };
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
+    const { project, target: t } = tasks[id]!;
+    const out = new Set<string>();
+    for (const entry of (ws.projects.get(project as never)?.targets[t]?.dependsOn ?? []) as unknown[]) {
+      const e = typeof entry === 'string' ? entry : (entry as { target?: string; dependencies?: boolean; projects?: string | string[] });
+      if (typeof e === 'string') {
+        if (e.startsWith('^')) viaDependencies(project, e.slice(1), out, new Set([project]));
+        else if (e.includes(':')) {
+          const at = e.indexOf(':');
+          const d = ensure(e.slice(0, at), e.slice(at + 1));
+          if (d) out.add(d);
+        } else {
+          const d = ensure(project, e);
+          if (d) out.add(d);
+        }
+      } else if (e && typeof e.target === 'string') {
+        if (e.dependencies === true || e.projects === 'dependencies' || e.projects === '{dependencies}') viaDependencies(project, e.target, out, new Set([project]));
+        else if (e.projects === undefined || e.projects === 'self' || e.projects === '{self}') {
+          const d = ensure(project, e.target);
+          if (d) out.add(d);
+        } else
+          for (const p of Array.isArray(e.projects) ? e.projects : [e.projects]) {
+            const d = ensure(p, e.target);
+            if (d) out.add(d);
+          }
+      }
+    }
+    out.delete(id);
+    deps[id] = [...out].sort();
+  }
+  return { tasks, dependencies: deps };
 }
