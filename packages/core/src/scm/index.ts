@@ -7,3 +7,4 @@
  */
 export * from './git.js';
 export * from './changes.js';
+export * from './history.js';
