@@ -281,4 +281,16 @@ describe('kiln owners generate and project owners', () => {
       books: ['@ahmed'],
     });
   });
+
+  it('accepts "owners": true in nx.json (every default; project entries only)', () => {
+    repo.write({ 'nx.json': { owners: true } });
+    try {
+      const r = repo.kiln(['owners', 'generate', '--check', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.json()).toEqual({ file: '.github/CODEOWNERS', upToDate: false, written: false });
+      expect(r.code).toBe(1);
+    } finally {
+      repo.git('checkout', '--', 'nx.json');
+    }
+  });
 });
