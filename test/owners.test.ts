@@ -293,4 +293,15 @@ describe('kiln owners generate and project owners', () => {
       repo.git('checkout', '--', 'nx.json');
     }
   });
+
+  it('reports a malformed owners setting at its file, with exit 2', () => {
+    repo.write({ 'libs/books/project.json': { name: 'books', owners: { '**/*': '@ahmed' } } });
+    try {
+      const r = repo.kiln(['owners', 'generate']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('libs/books/project.json: books: owners["**/*"]: must be an array of owners');
+    } finally {
+      repo.git('checkout', '--', 'libs/books/project.json');
+    }
+  });
 });
