@@ -7,3 +7,6 @@
  */
 export * from './git.js';
 export * from './changes.js';
+export * from './history.js';
+export * from './at-ref.js';
+export * from './working-changes.js';

@@ -1,0 +1,544 @@
+/**
+ * `affected`: resolves base and head with git, lists what changed, reads the workspace-wide files
+ * at both ends, and hands it all as data to `affected/` (and `lockfile/`). Also owns the one
+ * policy decision the pure side cannot make: what to do when git cannot answer (`failOpen`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  affectedClosure,
+  affectedTasks,
+  canonicalJson,
+  changedPaths,
+  compareConfigs,
+  explainChain,
+  narrowNxJson,
+  narrowRootPackageJson,
+  narrowRootTsconfig,
+  ProjectIndex,
+  touchesFromFiles,
+  workspaceRootPatternsOf,
+  type AffectedProjects,
+  type ChangedFile,
+  type ProjectConfigFingerprint,
+  type ProjectRef,
+  type Reason,
+  type TaskGraphData,
+  type Touch,
+} from '../affected/index.js';
+import type { InputSpec } from '../inputs/index.js';
+import type { Consumer, Lockfile } from '../lockfile/index.js';
+import { diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
+import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit, workingTreeChanges, type FileChange } from '../scm/index.js';
+import { requireWorkspaceRoot } from '../workspace/find-root.js';
+import type { NxJsonConfiguration, Workspace } from '../workspace/index.js';
+import { affectedGraph, touchesFromRootPatterns, type AffectedGraphView } from './affected-state.js';
+
+export { describeReason, explainChain, type Reason } from '../affected/index.js';
+
+export interface AffectedOptions {
+  readonly cwd: string;
+  /** Base ref; else `KILN_BASE`, else nx.json `defaultBase`, else `main`. Resolved to the merge-base with head. */
+  readonly base?: string;
+  /** Head ref; without it the working tree counts (uncommitted and untracked files too). */
+  readonly head?: string;
+  /** Changed files given directly (workspace-relative), instead of asking git. */
+  readonly files?: readonly string[];
+  /** When git cannot answer (no repository, unknown base, shallow clone): everything is affected, with a warning. */
+  readonly failOpen?: boolean;
+  /** With a target: also the affected tasks of that target, judged by each task's resolved inputs. */
+  readonly target?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface AffectedResult {
+  /** The merge-base commit compared against (null with --files outside git, or when failing open). */
+  readonly base: string | null;
+  /** The head commit, or null for the working tree. */
+  readonly head: string | null;
+  readonly projects: readonly string[];
+  readonly reasons: Readonly<Record<string, readonly Reason[]>>;
+  /** For each affected project, the chain a person reads. */
+  readonly chains: Readonly<Record<string, string>>;
+  readonly changedFiles: readonly string[];
+  readonly warnings: readonly string[];
+  /** With `target`: the affected tasks of that target. */
+  readonly tasks?: AffectedTaskResult;
+  /** Whether the project graph came from kiln's saved state (`reused`, `updated`) or was read in full (`built`). */
+  readonly graphSource: AffectedGraphView['source'];
+}
+
+export interface AffectedTaskResult {
+  readonly target: string;
+  /** Affected `project:target` ids, sorted. */
+  readonly tasks: readonly string[];
+  readonly reasons: Readonly<Record<string, readonly Reason[]>>;
+  readonly chains: Readonly<Record<string, string>>;
+}
+
+
+const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml']);
+const UNREADABLE_LOCKFILES = new Set(['yarn.lock', 'bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
+const isConfigFile = (p: string): boolean => /(^|\/)(project|package)\.json$/.test(p) || p === 'nx.json' || p === 'pnpm-workspace.yaml';
+
+export async function affected(options: AffectedOptions): Promise<AffectedResult> {
+  const env = options.env ?? process.env;
+  const root = requireWorkspaceRoot(options.cwd);
+  const nxJson = readNxJson(root);
+  const warnings: string[] = [];
+  const global: Reason[] = [];
+
+  let base: string | null = null;
+  let head: string | null = null;
+  let changes: ChangedFile[] = [];
+  /** The work tree as a commit plus changes, for the graph (undefined: outside git). */
+  let tree: { anchor: string; changes: FileChange[] } | undefined;
+  const inGit = (await repoRoot(root)) !== undefined;
+  try {
+    const refs = await resolveRefs(root, nxJson, options, env, inGit);
+    base = refs.base;
+    head = refs.head;
+  } catch (error) {
+    if (!(error instanceof KilnError)) throw error;
+    if (options.files === undefined) {
+      if (!options.failOpen) throw error;
+      warnings.push(`${error.message}\n  --fail-open: treating every project as affected.`);
+      global.push({ kind: 'global', file: '', detail: `fail-open: ${error.diagnostics[0]?.code ?? 'git-failed'}` });
+    }
+  }
+  if (options.files !== undefined) changes = givenFiles(options.files);
+  if (inGit) {
+    if (base !== null && head === null) {
+      tree = { anchor: base, changes: await workingTreeChanges(root, base) };
+      if (options.files === undefined) changes = tree.changes;
+    } else {
+      const current = await resolveCommit(root, 'HEAD');
+      if (current !== undefined) tree = { anchor: current, changes: await workingTreeChanges(root, current) };
+      if (base !== null && head !== null && options.files === undefined) changes = await changedFiles(root, base, head);
+    }
+  }
+
+  const paths = changedPaths(changes);
+  const changed = new Set(paths);
+  const configChanged = paths.some(isConfigFile);
+  const view = tree
+    ? await affectedGraph(root, tree.anchor, tree.changes, { full: configChanged || options.target !== undefined })
+    : await viewWithoutGit(options.cwd);
+  const ws = view.workspace;
+  const read = readers(root, base, head);
+  const projects: ProjectRef[] = view.projects.map((p) => ({ name: p.name, root: p.root }));
+  const touches: Touch[] = [];
+
+  // Project configuration at base, when a config file changed: ownership as it was, moved and removed projects.
+  let baseProjects: ProjectRef[] | undefined;
+  if (configChanged && read.base && ws) {
+    const baseWs = await workspaceAt(root, read.baseRef!);
+    if (baseWs === undefined) global.push({ kind: 'global', file: 'nx.json', detail: 'the workspace configuration at base could not be read' });
+    else {
+      baseProjects = [...baseWs.projects.values()].map((p) => ({ name: p.name, root: p.root }));
+      const reasonFile = changed.has('nx.json') ? 'nx.json' : paths.find(isConfigFile)!;
+      const compared = compareConfigs(fingerprints(baseWs), fingerprints(ws), reasonFile);
+      touches.push(...compared.touches);
+      touches.push(...removedProjectTouches(compared.removed, baseWs, ws, view));
+    }
+  }
+  touches.push(...touchesFromFiles(changes, projects, baseProjects));
+
+  // Workspace-wide files, narrowed.
+  const consumers = new Map<string, Consumer>(projects.map((p) => [p.name, { dir: p.root, names: view.external.get(p.name) ?? [] }]));
+  const neededLocks = [...LOCKFILES].filter((f) => changed.has(f) || (changed.has('package.json') && existsSync(join(root, f))));
+  await read.prefetch([...new Set([...neededLocks, ...['package.json', 'nx.json', 'tsconfig.base.json', 'tsconfig.json'].filter((f) => changed.has(f))])]);
+  const lockfile = neededLocks.length > 0 || changed.has('package.json') ? await import('../lockfile/index.js') : undefined;
+  const lockTexts = lockfile ? lockfiles(lockfile, read, neededLocks) : new Map<string, LockPair>();
+  const packageNames: string[] = [];
+  const tsconfigFile = view.tsconfigFile ?? (existsSync(join(root, 'tsconfig.base.json')) ? 'tsconfig.base.json' : 'tsconfig.json');
+  for (const file of paths) {
+    if (LOCKFILES.has(file)) {
+      const lock = lockTexts.get(file);
+      if (!lock || !lock.before.ok || !lock.after.ok) {
+        const bad = lock && !lock.before.ok ? lock.before.error.message : lock && !lock.after.ok ? lock.after.error.message : 'not readable';
+        global.push({ kind: 'global', file, detail: `the lockfile could not be compared (${bad})` });
+        continue;
+      }
+      const hits = lockfile!.lockfileImpact(lockfile!.diffLockfiles(lock.before.value, lock.after.value), consumers);
+      for (const [project, list] of hits)
+        for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file, via: h.via, before: h.before, after: h.after } });
+    } else if (UNREADABLE_LOCKFILES.has(file)) {
+      global.push({ kind: 'global', file, detail: 'kiln cannot read this lockfile yet' });
+    } else if (file === 'package.json') {
+      const n = narrowRootPackageJson(file, json(read.before(file)), json(read.after(file)));
+      global.push(...n.global);
+      touches.push(...n.touches);
+      packageNames.push(...n.packages);
+    } else if (file === tsconfigFile) {
+      const n = narrowRootTsconfig(file, await jsonc(read.before(file)), await jsonc(read.after(file)), projects);
+      global.push(...n.global);
+      touches.push(...n.touches);
+    } else if (file === 'nx.json') {
+      const n = narrowNxJson(file, json(read.before(file)), json(read.after(file)));
+      global.push(...n.global);
+      touches.push(...n.touches);
+      if (n.projectsMayChange && baseProjects === undefined && !read.base)
+        global.push({ kind: 'global', file, detail: 'no base to compare project configurations with' });
+    }
+  }
+  if (packageNames.length > 0) {
+    const lock = [...lockTexts.values()].find((l) => l.before.ok && l.after.ok);
+    const names = new Set(packageNames);
+    const hits =
+      lock && lock.before.ok && lock.after.ok
+        ? lockfile!.consumersOfPackages(lock.before.value, lock.after.value, names, consumers)
+        : lockfile!.consumersOfPackages(emptyLock, emptyLock, names, consumers);
+    for (const [project, list] of hits)
+      for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file: 'package.json', via: h.via } });
+  }
+  touches.push(...implicitDependencyTouches(view.nxJson, paths, global));
+  touches.push(...touchesFromRootPatterns(view.projects.map((p) => ({ name: p.name, patterns: p.rootInputs })), paths));
+
+  const closure = affectedClosure({ projects, dependencies: view.dependencies }, touches, global);
+  const reasons: Record<string, readonly Reason[]> = {};
+  const chains: Record<string, string> = {};
+  for (const name of closure.projects) {
+    reasons[name] = closure.reasons.get(name)!;
+    chains[name] = explainChain(closure, name);
+  }
+  const tasks = options.target === undefined ? undefined : taskLevel(ws!, view, options.target, changes, closure, touches, global, warnings);
+  return {
+    base,
+    head,
+    projects: closure.projects,
+    reasons,
+    chains,
+    changedFiles: paths,
+    warnings,
+    ...(tasks && { tasks }),
+    graphSource: view.source,
+  };
+}
+
+/** Outside git (only with --files): the workspace and graph read the ordinary way. */
+async function viewWithoutGit(cwd: string): Promise<AffectedGraphView> {
+  const { loadWorkspace } = await import('./load-workspace.js');
+  const { projectGraph } = await import('./project-graph.js');
+  const ws = await loadWorkspace(cwd);
+  const graph = await projectGraph(ws);
+  return {
+    root: ws.root,
+    nxJson: ws.nxJson,
+    ...(ws.tsconfigPaths && { tsconfigFile: ws.tsconfigPaths.file }),
+    projects: [...ws.projects.values()].map((p) => ({
+      name: p.name,
+      root: p.root,
+      rootInputs: workspaceRootPatternsOf({ name: p.name, targets: p.targets as never, ...(p.namedInputs && { namedInputs: p.namedInputs as never }) }, ws.nxJson.namedInputs as never),
+    })),
+    dependencies: new Map([...graph.dependencies].map(([name, edges]) => [name as string, [...new Set(edges.map((e) => e.target as string))]])),
+    external: new Map([...graph.external].map(([name, list]) => [name as string, list.map((e) => e.package)])),
+    workspace: ws,
+    source: 'built',
+  };
+}
+
+/** nx.json as far as choosing the base goes (read before anything else; problems are reported when the workspace is read). */
+function readNxJson(root: string): NxJsonConfiguration {
+  try {
+    const v = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8')) as unknown;
+    return v !== null && typeof v === 'object' ? (v as NxJsonConfiguration) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Base: the option, else KILN_BASE, else nx.json defaultBase, else main; then the merge-base with head. */
+async function resolveRefs(
+  root: string,
+  nxJson: NxJsonConfiguration,
+  options: AffectedOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  inGit: boolean,
+): Promise<{ base: string | null; head: string | null }> {
+  if (!inGit) {
+    if (options.files !== undefined) return { base: null, head: null };
+    throw new KilnError(
+      diagnostic('not-a-git-repository', `${root} is not inside a git repository, so kiln cannot tell what changed.`, {
+        hint: 'Run kiln affected in a git checkout, pass the changed files with --files a,b, or use --fail-open to treat everything as affected.',
+      }),
+    );
+  }
+  const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? nxJson.defaultBase ?? 'main';
+  const headCommit = await commitOf(root, options.head ?? 'HEAD', options.head === undefined ? 'head' : '--head');
+  const baseCommit = await commitOf(root, baseRef, 'base');
+  const mb = await mergeBase(root, baseCommit, headCommit);
+  if (mb === undefined) {
+    if (await isShallow(root))
+      throw new KilnError(
+        diagnostic('shallow-clone', `This is a shallow clone, and the merge-base of ${baseRef} and ${options.head ?? 'HEAD'} is not in its history.`, {
+          hint: `Fetch more history: \`git fetch --deepen=200 origin ${baseRef.replace(/^origin\//, '')}\` (or \`git fetch --unshallow\`); in GitHub Actions set \`fetch-depth: 0\` on actions/checkout.`,
+        }),
+      );
+    throw new KilnError(
+      diagnostic('no-merge-base', `${baseRef} and ${options.head ?? 'HEAD'} have no common history.`, { hint: 'Pass a base that shares history with head (--base REF).' }),
+    );
+  }
+  return { base: mb, head: options.head === undefined ? null : headCommit };
+}
+
+async function commitOf(cwd: string, ref: string, what: string): Promise<string> {
+  const sha = (await resolveCommit(cwd, ref)) ?? (ref.includes('/') ? undefined : await resolveCommit(cwd, `origin/${ref}`));
+  if (sha !== undefined) return sha;
+  const hint =
+    what === 'head' && ref === 'HEAD'
+      ? 'The repository has no commits yet; commit something first.'
+      : `Fetch it (\`git fetch origin ${ref}\`) or pass an existing ref with --${what === 'base' ? 'base' : 'head'}; set KILN_BASE or nx.json "defaultBase" to change the default.`;
+  throw new KilnError(diagnostic(`unknown-${what === 'base' ? 'base' : 'head'}-ref`, `The ${what === 'base' ? 'base' : 'head'} ref "${ref}" does not name a commit in this repository.`, { hint }));
+}
+
+function givenFiles(files: readonly string[]): ChangedFile[] {
+  return [...new Set(files.map((f) => toRepoPath(f)).filter((f): f is NonNullable<typeof f> => f !== undefined && f !== ''))]
+    .sort()
+    .map((path) => ({ status: 'modified' as const, path }));
+}
+
+interface Readers {
+  /** Whether a base exists to read from. */
+  readonly base: boolean;
+  readonly baseRef: string | undefined;
+  before(path: string): string | undefined;
+  after(path: string): string | undefined;
+  prefetch(paths: readonly string[]): Promise<void>;
+}
+
+/** Reads files at base (git) and at head (git, or the working tree when there is no head). */
+function readers(root: string, base: string | null, head: string | null): Readers {
+  const before = new Map<string, string | undefined>();
+  const after = new Map<string, string | undefined>();
+  const fromDisk = (p: string): string | undefined => {
+    try {
+      return readFileSync(join(root, p), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    base: base !== null,
+    baseRef: base ?? undefined,
+    before: (p) => before.get(p),
+    after: (p) => (head === null ? (after.has(p) ? after.get(p) : fromDisk(p)) : after.get(p)),
+    async prefetch(paths) {
+      if (base !== null) {
+        const got = await readFilesAtRef(root, base, paths);
+        for (const p of paths) before.set(p, got.get(p));
+      }
+      if (head !== null) {
+        const got = await readFilesAtRef(root, head, paths);
+        for (const p of paths) after.set(p, got.get(p));
+      }
+    },
+  };
+}
+
+const json = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+async function jsonc(text: string | undefined): Promise<unknown> {
+  if (text === undefined) return undefined;
+  const { parse } = await import('jsonc-parser');
+  return parse(text, [], { allowTrailingComma: true });
+}
+
+const emptyLock: Lockfile = { kind: 'npm', packages: new Map(), importers: new Map(), links: new Set() };
+
+type LockfileModule = typeof import('../lockfile/index.js');
+interface LockPair {
+  readonly before: ReturnType<LockfileModule['parseLockfile']>;
+  readonly after: ReturnType<LockfileModule['parseLockfile']>;
+}
+
+function lockfiles(lockfile: LockfileModule, read: Readers, files: readonly string[]): Map<string, LockPair> {
+  const out = new Map<string, LockPair>();
+  const fail = (file: string) => ({ ok: false as const, error: diagnostic('lockfile-missing', `${file} is missing`) });
+  for (const file of files) {
+    const b = read.before(file);
+    const a = read.after(file);
+    const after = a === undefined ? fail(file) : lockfile.parseLockfile(file, a);
+    const before = b === undefined ? (read.base ? fail(file) : after) : b === a ? after : lockfile.parseLockfile(file, b);
+    out.set(file, { before, after });
+  }
+  return out;
+}
+
+/** The workspace as it was at `ref`: its file list from git and its config files in one cat-file. */
+async function workspaceAt(root: string, ref: string): Promise<Workspace | undefined> {
+  const files = await listFilesAtRef(root, ref);
+  const configs = files.filter((f) => isConfigFile(f) || f === 'tsconfig.base.json' || f === 'tsconfig.json');
+  const texts = await readFilesAtRef(root, ref, configs);
+  const { buildWorkspace } = await import('../workspace/index.js');
+  const result = buildWorkspace({ root, files, read: (p) => texts.get(p) });
+  return result.ok ? result.value : undefined;
+}
+
+function fingerprints(ws: Workspace): ProjectConfigFingerprint[] {
+  const named = ws.nxJson.namedInputs ?? {};
+  return [...ws.projects.values()].map((p) => ({
+    name: p.name,
+    root: p.root,
+    fingerprint: canonicalJson({ root: p.root, config: p.config, namedInputs: { ...named, ...p.namedInputs }, implicitDependencies: p.implicitDependencies }),
+  }));
+}
+
+/**
+ * A project that existed at base but not at head: the projects that still use it (now an
+ * unresolved external name in their package.json or imports) are affected, as is whoever owns
+ * its old root now (its files changed hands).
+ */
+function removedProjectTouches(removed: readonly ProjectConfigFingerprint[], baseWs: Workspace, ws: Workspace, view: AffectedGraphView): Touch[] {
+  const touches: Touch[] = [];
+  const index = new ProjectIndex([...ws.projects.values()].map((p) => ({ name: p.name, root: p.root })));
+  for (const r of removed) {
+    const was = baseWs.projects.get(r.name as never)!;
+    const names = new Set([r.name, ...(was.packageJson?.name ? [was.packageJson.name] : [])]);
+    const file = was.configFiles[0] ?? r.root;
+    for (const [project, externals] of view.external)
+      if (externals.some((e) => names.has(e))) touches.push({ project, reason: { kind: 'dependency', on: r.name, ...({ removed: true } as object) } as Reason });
+    for (const p of ws.projects.values())
+      if (p.implicitDependencies.includes(r.name)) touches.push({ project: p.name, reason: { kind: 'dependency', on: r.name, ...({ removed: true } as object) } as Reason });
+    const heir = index.ownerOf(r.root);
+    if (heir !== undefined) touches.push({ project: heir, reason: { kind: 'file', file, detail: `project ${r.name} was removed; its files now belong here` } });
+  }
+  return touches;
+}
+
+/** nx.json's old top-level `implicitDependencies` (file → projects, or "*"). */
+function implicitDependencyTouches(nxJson: NxJsonConfiguration, paths: readonly string[], global: Reason[]): Touch[] {
+  const map = (nxJson as { implicitDependencies?: unknown }).implicitDependencies;
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) return [];
+  const touches: Touch[] = [];
+  for (const [file, value] of Object.entries(map as Record<string, unknown>)) {
+    if (!paths.includes(file)) continue;
+    if (value === '*') global.push({ kind: 'global', file, detail: 'nx.json implicitDependencies names it for every project' });
+    else if (Array.isArray(value)) for (const project of value) if (typeof project === 'string') touches.push({ project, reason: { kind: 'file', file, detail: 'nx.json implicitDependencies' } });
+  }
+  return touches;
+}
+
+/**
+ * Task level: every task of `target` and what it depends on, its inputs resolved by `inputs/`, and
+ * the project-level reasons no input filter narrows (external packages, configuration changes).
+ */
+function taskLevel(
+  ws: Workspace,
+  view: AffectedGraphView,
+  target: string,
+  changes: readonly ChangedFile[],
+  closure: AffectedProjects,
+  touches: readonly Touch[],
+  global: readonly Reason[],
+  warnings: string[],
+): AffectedTaskResult {
+  const allTargets = new Set<string>();
+  for (const p of ws.projects.values()) for (const t of Object.keys(p.targets)) allTargets.add(t);
+  if (!allTargets.has(target))
+    throw new KilnError(
+      diagnostic('unknown-target', `No project has a target named "${target}".${didYouMean(target, allTargets)}`, {
+        hint: `Targets in this workspace: ${[...allTargets].sort().join(', ') || '(none)'}.`,
+      }),
+    );
+  const dependencies: Record<string, string[]> = {};
+  for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
+  const projectReasons = new Map<string, Reason[]>();
+  for (const t of touches) {
+    const r = t.reason;
+    const narrowable = r.kind === 'file' && (r.detail === undefined || r.detail.startsWith('an input'));
+    if (narrowable) continue;
+    let list = projectReasons.get(t.project);
+    if (!list) projectReasons.set(t.project, (list = []));
+    list.push(r);
+  }
+  const projects: Record<string, { root: string; namedInputs?: Record<string, readonly InputSpec[]> }> = {};
+  for (const p of ws.projects.values()) projects[p.name] = { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, readonly InputSpec[]> }) };
+  const result = affectedTasks({
+    graph: taskGraph(ws, dependencies, target),
+    inputs: { ...(ws.nxJson.namedInputs && { namedInputs: ws.nxJson.namedInputs as Record<string, readonly InputSpec[]> }), projects, dependencies },
+    targetInputs: (p, t) => ws.projects.get(p as never)?.targets[t]?.inputs as readonly InputSpec[] | undefined,
+    changes,
+    candidates: new Set(closure.projects),
+    projectReasons,
+    global,
+  });
+  for (const problem of result.problems) warnings.push(`inputs of ${problem}`);
+  const ids = result.tasks.filter((id) => id.slice(id.lastIndexOf(':') + 1) === target && ws.projects.get(id.slice(0, id.lastIndexOf(':')) as never)?.targets[target] !== undefined);
+  const reasons: Record<string, readonly Reason[]> = {};
+  const chains: Record<string, string> = {};
+  for (const id of ids) {
+    reasons[id] = result.reasons.get(id)!;
+    chains[id] = explainChain(result, id);
+  }
+  return { target, tasks: ids, reasons, chains };
+}
+
+/**
+ * The tasks of `target` in every project that has it, and what they depend on through
+ * `dependsOn` (`^x` each dependency's x, passing through projects without it; `x` the same
+ * project's; `p:x`; the object forms). Kept minimal: `tasks/` owns the full task graph.
+ */
+function taskGraph(ws: Workspace, dependencies: Readonly<Record<string, readonly string[]>>, target: string): TaskGraphData {
+  const tasks: Record<string, { project: string; target: string }> = {};
+  const deps: Record<string, string[]> = {};
+  const queue: string[] = [];
+  const ensure = (project: string, t: string): string | undefined => {
+    if (ws.projects.get(project as never)?.targets[t] === undefined) return undefined;
+    const id = `${project}:${t}`;
+    if (!tasks[id]) {
+      tasks[id] = { project, target: t };
+      deps[id] = [];
+      queue.push(id);
+    }
+    return id;
+  };
+  for (const p of ws.projects.values()) ensure(p.name, target);
+  const viaDependencies = (project: string, t: string, out: Set<string>, seen: Set<string>): void => {
+    for (const dep of dependencies[project] ?? []) {
+      if (seen.has(dep)) continue;
+      seen.add(dep);
+      const id = ensure(dep, t);
+      if (id !== undefined) out.add(id);
+      else viaDependencies(dep, t, out, seen);
+    }
+  };
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
+    const { project, target: t } = tasks[id]!;
+    const out = new Set<string>();
+    for (const entry of (ws.projects.get(project as never)?.targets[t]?.dependsOn ?? []) as unknown[]) {
+      const e = typeof entry === 'string' ? entry : (entry as { target?: string; dependencies?: boolean; projects?: string | string[] });
+      if (typeof e === 'string') {
+        if (e.startsWith('^')) viaDependencies(project, e.slice(1), out, new Set([project]));
+        else if (e.includes(':')) {
+          const at = e.indexOf(':');
+          const d = ensure(e.slice(0, at), e.slice(at + 1));
+          if (d) out.add(d);
+        } else {
+          const d = ensure(project, e);
+          if (d) out.add(d);
+        }
+      } else if (e && typeof e.target === 'string') {
+        if (e.dependencies === true || e.projects === 'dependencies' || e.projects === '{dependencies}') viaDependencies(project, e.target, out, new Set([project]));
+        else if (e.projects === undefined || e.projects === 'self' || e.projects === '{self}') {
+          const d = ensure(project, e.target);
+          if (d) out.add(d);
+        } else
+          for (const p of Array.isArray(e.projects) ? e.projects : [e.projects]) {
+            const d = ensure(p, e.target);
+            if (d) out.add(d);
+          }
+      }
+    }
+    out.delete(id);
+    deps[id] = [...out].sort();
+  }
+  return { tasks, dependencies: deps };
+}
