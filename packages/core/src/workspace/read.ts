@@ -4,7 +4,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import fg from 'fast-glob';
 import { diagnostic, KilnError, type RepoPath } from '../model/index.js';
 import { buildWorkspace } from './projects.js';
 import { isObject } from './validate.js';
@@ -39,6 +38,7 @@ export function findWorkspaceRoot(cwd: string): string | undefined {
 
 /** Workspace files outside git, repo-relative, without node_modules and build output (inside git, `scm.listFiles` lists them). */
 export async function globWorkspaceFiles(root: string): Promise<RepoPath[]> {
+  const { default: fg } = await import('fast-glob');
   const files = await fg('**/*', { cwd: root, dot: true, ignore: ['**/node_modules/**', '**/.git/**', '**/.nx/**', '**/.kiln/**', '**/dist/**'], followSymbolicLinks: false });
   return files as RepoPath[];
 }
