@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import fg from 'fast-glob';
 import { KilnError, type RepoPath } from '../model/index.js';
 import { buildWorkspace } from './projects.js';
 import type { Workspace } from './types.js';
@@ -14,6 +13,7 @@ export { findWorkspaceRoot, requireWorkspaceRoot } from './find-root.js';
 
 /** Workspace files outside git, repo-relative, without node_modules and build output (inside git, `scm.listFiles` lists them). */
 export async function globWorkspaceFiles(root: string): Promise<RepoPath[]> {
+  const { default: fg } = await import('fast-glob');
   const files = await fg('**/*', { cwd: root, dot: true, ignore: ['**/node_modules/**', '**/.git/**', '**/.nx/**', '**/.kiln/**', '**/dist/**'], followSymbolicLinks: false });
   return files as RepoPath[];
 }
