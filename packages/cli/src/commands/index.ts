@@ -11,4 +11,7 @@ interface Entry {
 }
 
 export const commands: Record<string, Entry> = {
+  projects: { summary: 'list the projects of the workspace', load: async () => (await import('./projects.js')).command },
+  graph: { summary: 'show the project graph (dependencies between projects)', load: async () => (await import('./graph.js')).command },
+  owners: { summary: 'who owns a path, who must approve a change; lint and generate CODEOWNERS', load: async () => (await import('./owners.js')).command },
 };

@@ -1,0 +1,72 @@
+/** `kiln graph [PROJECT] [--json] [--file out.json|out.html]`: the project graph. */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { didYouMean, diagnostic, KilnError, type ProjectName } from '@kiln/core/model';
+import { loadWorkspace, projectGraph, toNxProjectGraph, type ProjectGraph } from '@kiln/core/api';
+import { boolOpt, ExitCode, jsonOption, stringOpt, type Command } from '../command.js';
+import { graphHtml } from '../graph-html.js';
+
+export const command: Command = {
+  name: 'graph',
+  summary: 'show the project graph (dependencies between projects)',
+  usage: 'kiln graph [PROJECT] [--json] [--file out.json|out.html]',
+  allowPositionals: true,
+  options: {
+    ...jsonOption,
+    file: { type: 'string', value: 'FILE', description: 'write the graph to FILE: .json (Nx ProjectGraph shape) or .html (a page to browse it)' },
+  },
+  details: [
+    'Edges are typed as Nx types them: static (package.json dependency or import), dynamic (import()), implicit (implicitDependencies).',
+    'With PROJECT, shows what it depends on and what depends on it.',
+    '--json prints {"nodes":{name:{"name","type","data":{"root",...}}},"dependencies":{name:[{"source","target","type"}]}}.',
+    'Exit codes: 0 shown; 2 configuration error or unknown project.',
+  ].join('\n'),
+  async run(args, ctx) {
+    const ws = await loadWorkspace(ctx.cwd);
+    const graph = await projectGraph(ws);
+    const focus = args.positionals[0] as ProjectName | undefined;
+    if (args.positionals.length > 1) throw new KilnError(diagnostic('usage', 'kiln graph takes at most one PROJECT.', { hint: 'Run `kiln graph --help`.' }));
+    if (focus !== undefined && !graph.projects.has(focus))
+      throw new KilnError(
+        diagnostic('unknown-project', `no project is named "${focus}".${didYouMean(focus, graph.projects.keys())}`, { hint: 'Run `kiln projects` to see every project.' }),
+      );
+    const nx = toNxProjectGraph(graph);
+    const file = stringOpt(args, 'file');
+    if (file !== undefined) {
+      const path = resolve(ctx.cwd, file);
+      if (file.endsWith('.html')) writeFileSync(path, graphHtml(nx, graph.cycles));
+      else if (file.endsWith('.json')) writeFileSync(path, `${JSON.stringify(nx, null, 2)}\n`);
+      else throw new KilnError(diagnostic('usage', `--file must end in .json or .html, not "${file}".`, { hint: 'For example: kiln graph --file graph.html' }));
+      ctx.out.info(`wrote ${file}`);
+    }
+    if (boolOpt(args, 'json')) {
+      ctx.out.json(nx);
+      return ExitCode.ok;
+    }
+    if (file === undefined) printHuman(graph, focus, ctx.out);
+    return ExitCode.ok;
+  },
+};
+
+function printHuman(graph: ProjectGraph, focus: ProjectName | undefined, out: { print(l?: string): void; style(s: 'bold' | 'dim' | 'yellow', t: string): string }): void {
+  const describe = (edges: readonly { target?: string; source?: string; type: string }[], key: 'target' | 'source'): string =>
+    edges.map((e) => (e.type === 'static' ? e[key]! : `${e[key]} (${e.type})`)).join(', ');
+  const names = focus ? [focus] : [...graph.projects.keys()];
+  let edgeCount = 0;
+  for (const name of names) {
+    const deps = graph.dependencies.get(name) ?? [];
+    edgeCount += deps.length;
+    if (focus) {
+      out.print(out.style('bold', name));
+      out.print(`  depends on:    ${describe(deps, 'target') || '-'}`);
+      out.print(`  dependents:    ${describe(graph.dependents.get(name) ?? [], 'source') || '-'}`);
+      const ext = graph.external.get(name) ?? [];
+      out.print(`  npm packages:  ${ext.map((e) => e.package).join(', ') || '-'}`);
+    } else {
+      out.print(`${out.style('bold', name)}${deps.length > 0 ? ` → ${describe(deps, 'target')}` : ''}`);
+    }
+  }
+  const cycles = graph.cycles.filter((c) => !focus || c.includes(focus));
+  for (const c of cycles) out.print(out.style('yellow', `cycle: ${[...c, c[0]].join(' → ')}`));
+  if (!focus) out.print(out.style('dim', `${graph.projects.size} projects, ${edgeCount} edges${cycles.length > 0 ? `, ${cycles.length} cycle${cycles.length === 1 ? '' : 's'}` : ''}`));
+}

@@ -1,0 +1,16 @@
+/**
+ * graph: the project graph. Nodes are the workspace's projects; edges, typed as Nx types them,
+ * come from package.json dependencies (all four kinds, any range or `workspace:`), source imports
+ * (static, re-exports, `import()`, `require()`), root tsconfig `paths`, and implicitDependencies.
+ * Cycles are allowed and reported; `findCycles` and `topologicalOrder` are generic so the task
+ * graph can reuse them. Also records each project's external (npm) packages.
+ * Pure: the import scanner takes text, the builder takes the scan results as data.
+ * It leaves reading files to `api/`, and tasks to `tasks/`.
+ */
+export * from './types.js';
+export { buildProjectGraph, dependenciesOf, dependentsOf, transitiveDependents, type GraphInput } from './build.js';
+export { findCycles, topologicalOrder } from './cycles.js';
+export { scanImports, isSourceFile, sourceExtensions, type FileImports } from './scan.js';
+export { ImportResolver, ProjectLocator, packageNameOf, type Resolution } from './resolve.js';
+export { matchProjects, resolveImplicitDependencies } from './implicit.js';
+export { toNxProjectGraph, type NxGraphJson } from './nx-shape.js';

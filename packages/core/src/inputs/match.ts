@@ -1,0 +1,135 @@
+import micromatch from 'micromatch';
+import { isWithin } from '../model/index.js';
+import type { ProjectFileset, ResolvedInputs } from './resolve.js';
+
+/** Which project a file belongs to: the one with the deepest root containing it (Nx's project file map). */
+export type FileOwner = (file: string) => string | undefined;
+
+export function createFileOwner(projects: Readonly<Record<string, { readonly root: string }>>): FileOwner {
+  // Longest root first, so a nested project wins over its parent.
+  const roots = Object.entries(projects)
+    .map(([name, p]) => ({ name, root: p.root === '.' ? '' : p.root }))
+    .sort((a, b) => b.root.length - a.root.length || (a.name < b.name ? -1 : 1));
+  const byRoot = new Map<string, string>();
+  for (const r of roots) if (!byRoot.has(r.root)) byRoot.set(r.root, r.name);
+  return (file) => {
+    // Walk up the file's directories: O(depth) map lookups instead of a scan over every project.
+    let dir = file;
+    for (;;) {
+      const slash = dir.lastIndexOf('/');
+      dir = slash < 0 ? '' : dir.slice(0, slash);
+      const owner = byRoot.get(dir);
+      if (owner !== undefined) return owner;
+      if (dir === '') return undefined;
+    }
+  };
+}
+
+const compiled = new Map<string, (path: string) => boolean>();
+
+/** A matcher for a set of globs, compiled once per distinct set (dot files included, as Nx does). */
+export function globMatcher(globs: readonly string[]): (path: string) => boolean {
+  if (globs.length === 0) return () => false;
+  const key = globs.join('\0');
+  let m = compiled.get(key);
+  if (!m) {
+    const one = globs.map((g) => fastPath(g) ?? micromatch.matcher(g, { dot: true }));
+    m = one.length === 1 ? one[0]! : (path) => one.some((f) => f(path));
+    compiled.set(key, m);
+  }
+  return m;
+}
+
+/** `dir/**` and `dir/**\/*` match everything below `dir`: a prefix test, much cheaper than a regex. */
+function fastPath(glob: string): ((path: string) => boolean) | undefined {
+  const m = /^((?:[^*?[\]{}()!+@]+\/)*?[^*?[\]{}()!+@/]*)\/\*\*(?:\/\*)?$/.exec(glob);
+  if (m) {
+    const dir = m[1]!;
+    return (path) => path.length > dir.length && path.startsWith(dir) && path.charCodeAt(dir.length) === 47;
+  }
+  if (glob === '**/*' || glob === '**') return () => true;
+  return undefined;
+}
+
+export interface InputMatcher {
+  /** True when `file` (repository-relative, owned by `owner`) is an input of the task. */
+  matches(file: string, owner: string | undefined): boolean;
+  /** The fileset projects, for narrowing a file list before matching. */
+  readonly filesets: readonly ProjectFileset[];
+}
+
+/** Compiles resolved inputs into a predicate over files. */
+export function compileInputs(inputs: ResolvedInputs): InputMatcher {
+  const sets = inputs.filesets.map((f) => ({
+    project: f.project as string,
+    pi: globMatcher(f.project_include),
+    pe: globMatcher(f.project_exclude),
+    wi: globMatcher(f.workspace_include),
+    we: globMatcher(f.workspace_exclude),
+    hasWorkspace: f.workspace_include.length > 0,
+  }));
+  return {
+    filesets: inputs.filesets,
+    matches(file, owner) {
+      for (const s of sets) {
+        if (owner === s.project && s.pi(file) && !s.pe(file)) return true;
+        if (s.hasWorkspace && s.wi(file) && !s.we(file)) return true;
+      }
+      return false;
+    },
+  };
+}
+
+/**
+ * The input files of a task among `files`, sorted. `filesByOwner` groups the same files by
+ * owning project so `{projectRoot}` sets only look at their own project's files.
+ */
+export function selectInputFiles(
+  inputs: ResolvedInputs,
+  files: readonly string[],
+  filesByOwner: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  const out = new Set<string>();
+  for (const f of inputs.filesets) {
+    if (f.project_include.length > 0) {
+      const inc = globMatcher(f.project_include);
+      const exc = globMatcher(f.project_exclude);
+      for (const file of filesByOwner.get(f.project) ?? []) if (inc(file) && !exc(file)) out.add(file);
+    }
+    if (f.workspace_include.length > 0) {
+      const inc = globMatcher(f.workspace_include);
+      const exc = globMatcher(f.workspace_exclude);
+      for (const file of workspaceCandidates(f.workspace_include, files)) if (inc(file) && !exc(file)) out.add(file);
+    }
+  }
+  return [...out].sort();
+}
+
+/** Files that could match workspace globs: all of them unless every glob starts with a literal directory. */
+function workspaceCandidates(globs: readonly string[], files: readonly string[]): readonly string[] {
+  const prefixes: string[] = [];
+  for (const g of globs) {
+    const literal = /^[^*?[\]{}()!+@]*/.exec(g)![0];
+    if (literal === g) {
+      prefixes.push(g);
+      continue;
+    }
+    const slash = literal.lastIndexOf('/');
+    if (slash <= 0) return files;
+    prefixes.push(literal.slice(0, slash));
+  }
+  return files.filter((f) => prefixes.some((p) => isWithin(f, p)));
+}
+
+/** Groups files by owning project. */
+export function groupByOwner(files: readonly string[], owner: FileOwner): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const f of files) {
+    const o = owner(f);
+    if (o === undefined) continue;
+    let g = groups.get(o);
+    if (!g) groups.set(o, (g = []));
+    g.push(f);
+  }
+  return groups;
+}

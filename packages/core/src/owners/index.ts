@@ -1,0 +1,12 @@
+/**
+ * owners: CODEOWNERS read exactly as GitHub reads it (and GitLab's dialect with sections),
+ * compiled into a fast matcher; lint, pull-request approval checks and generation of the file
+ * from per-project ownership. Pure: the text, the file list and the changed files come in as
+ * data; finding the file, git and the workspace are `api/owners.ts`'s business.
+ */
+export * from './types.js';
+export * from './parse.js';
+export * from './pattern.js';
+export * from './matcher.js';
+export * from './approvals.js';
+export * from './locate.js';

@@ -1,0 +1,15 @@
+/**
+ * workspace: reads a workspace the way Nx does. nx.json, project.json files, package.json files
+ * that the package manager's workspaces include (npm/yarn `workspaces`, pnpm-workspace.yaml) or
+ * that sit beside a project.json, their `nx` field and `scripts`, and nx.json `targetDefaults`.
+ * Names, roots, tags and types are derived exactly as Nx derives them; problems come back as
+ * located diagnostics, all of them at once.
+ * Edge: `read.ts` (finds the root, lists and reads files). Pure: everything else.
+ * It leaves dependencies between projects to `graph/`.
+ */
+export * from './types.js';
+export { buildWorkspace, workspacePatterns, workspacesMatcher, type WorkspaceInput } from './projects.js';
+export { findWorkspaceRoot, globWorkspaceFiles, readWorkspace, requireWorkspaceRoot } from './read.js';
+export { parseJson, type JsonPath, type ParsedJson } from './json.js';
+export { parseYaml } from './yaml.js';
+export { applyTargetDefaults, isCompatibleTarget, mergeTargets, normalizeTargets, resolveCommandShorthand, targetDefaultsFor } from './targets.js';

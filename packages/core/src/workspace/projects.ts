@@ -1,0 +1,325 @@
+/**
+ * From config files to projects, the way Nx derives them (Nx's package-json and project-json
+ * plugins, merged by root): which package.json files are projects, their names, roots, tags,
+ * types and targets. Pure: the caller passes the file list and a reader.
+ */
+import micromatch from 'micromatch';
+import type { NxJsonConfiguration, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { diagnostic, projectName, toRepoPath, type Diagnostic, type ProjectName, type RepoPath } from '../model/index.js';
+import { parseJson, type ParsedJson } from './json.js';
+import { parseYaml } from './yaml.js';
+import { Checker, checkNxJson, checkPackageJson, checkPnpmWorkspace, checkProjectJson, dependencyKinds, isObject } from './validate.js';
+import { mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
+import type { DependencyKind, PackageJsonInfo, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
+
+export interface WorkspaceInput {
+  /** Absolute path of the workspace root (kept on the result, never read here). */
+  readonly root: string;
+  /** Every file of the workspace, repo-relative with `/`. */
+  readonly files: readonly string[];
+  /** Reads a file (repo-relative); undefined when it cannot be read. Called only for config files. */
+  readonly read: (path: string) => string | undefined;
+}
+
+/** Builds the workspace, or returns every problem found (syntax, types, duplicate or missing names). */
+export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Workspace } | { ok: false; error: Diagnostic[] } {
+  const problems: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const files = [...input.files].sort() as RepoPath[];
+  const fileSet = new Set<string>(files);
+
+  const load = (path: string, check: (c: Checker) => void, yaml = false): ParsedJson | undefined => {
+    const text = input.read(path);
+    if (text === undefined) return undefined;
+    const parsed = yaml ? parseYaml(text, path) : parseJson(text, path);
+    if (!parsed.ok) {
+      problems.push(...parsed.error);
+      return undefined;
+    }
+    const c = new Checker(parsed.value);
+    check(c);
+    problems.push(...c.problems);
+    return c.problems.length === 0 ? parsed.value : undefined;
+  };
+
+  const nxJson = (fileSet.has('nx.json') ? load('nx.json', checkNxJson)?.value : undefined) as NxJsonConfiguration | undefined;
+  const rootPkg = fileSet.has('package.json') ? (load('package.json', checkPackageJson)?.value as Record<string, any> | undefined) : undefined;
+  const pnpm = fileSet.has('pnpm-workspace.yaml') ? (load('pnpm-workspace.yaml', checkPnpmWorkspace, true)?.value as { packages?: string[] } | undefined) : undefined;
+
+  const patterns = workspacePatterns(rootPkg, pnpm);
+  const inWorkspaces = workspacesMatcher(patterns);
+  const packageManager = detectPackageManager(fileSet);
+  const runCommand = (script: string) =>
+    packageManager === 'yarn' ? `yarn ${script}` : `${packageManager} run ${script}`;
+
+  const projectJsons: string[] = [];
+  const packageJsons: string[] = [];
+  for (const f of files) {
+    if (f.includes('node_modules/')) continue;
+    if (f === 'project.json' || f.endsWith('/project.json')) projectJsons.push(f);
+    else if (f === 'package.json' || f.endsWith('/package.json')) packageJsons.push(f);
+  }
+  const projectJsonRoots = new Set(projectJsons.map(dirOf));
+
+  // Per root: the configuration from package.json first, then project.json merged over it (Nx's plugin order).
+  const byRoot = new Map<string, { config: Record<string, any>; configFiles: RepoPath[]; packageJson?: PackageJsonInfo; nameFromProjectJson?: boolean }>();
+
+  for (const file of packageJsons) {
+    const root = dirOf(file);
+    const inWs = inWorkspaces(file);
+    if (!inWs && !projectJsonRoots.has(root)) continue;
+    const pkg = (file === 'package.json' ? rootPkg : (load(file, checkPackageJson)?.value as Record<string, any> | undefined));
+    if (!pkg) continue;
+    const siblingProjectJson = projectJsonRoots.has(root) ? (parseQuiet(input.read(joinPath(root, 'project.json')))) : undefined;
+    const config = projectFromPackageJson(pkg, root, siblingProjectJson, nxJson, runCommand);
+    if (config.name === undefined && root === '') {
+      problems.push(
+        diagnostic('missing-project-name', 'the root package.json is a project but has no "name".', {
+          location: { file },
+          hint: 'Add a "name" to package.json, or leave it out of the workspaces patterns.',
+        }),
+      );
+      continue;
+    }
+    byRoot.set(root, { config, configFiles: [file as RepoPath], packageJson: packageJsonInfo(pkg, file, inWs) });
+  }
+
+  for (const file of projectJsons) {
+    const json = load(file, checkProjectJson)?.value as Record<string, any> | undefined;
+    if (!json) continue;
+    const { name, root: declaredRoot, ...rest } = json;
+    const root = declaredRoot !== undefined ? (toRepoPath(declaredRoot) ?? dirOf(file)) : dirOf(file);
+    const existing = byRoot.get(root);
+    const merged = mergeProjectConfig(existing?.config ?? { root }, { ...(name !== undefined && { name }), ...rest });
+    byRoot.set(root, {
+      config: merged,
+      configFiles: [...(existing?.configFiles ?? []), file as RepoPath].sort(),
+      ...(existing?.packageJson && { packageJson: existing.packageJson }),
+      nameFromProjectJson: name !== undefined,
+    });
+  }
+
+  // Names: project.json's, else package.json's, else the directory's (lowercased, as Nx does).
+  const projects = new Map<ProjectName, Project>();
+  const rootsByName = new Map<string, string[]>();
+  const entries = [...byRoot.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [root, entry] of entries) {
+    entry.config.name ??= root === '' ? undefined : root.slice(root.lastIndexOf('/') + 1).toLowerCase();
+    if (entry.config.name === undefined) {
+      problems.push(diagnostic('missing-project-name', 'the project at the workspace root has no name.', { location: { file: entry.configFiles[0]! }, hint: 'Add a "name" to it.' }));
+      continue;
+    }
+    const list = rootsByName.get(entry.config.name) ?? [];
+    list.push(root);
+    rootsByName.set(entry.config.name, list);
+  }
+  for (const [name, roots] of rootsByName) {
+    if (roots.length > 1) {
+      const shown = roots.map((r) => (r === '' ? '.' : r));
+      problems.push(
+        diagnostic('duplicate-project-name', `${roots.length} projects are named "${name}": ${shown.join(' and ')}.`, {
+          location: { file: byRoot.get(roots[1]!)!.configFiles[0]! },
+          hint: 'Project names must be unique: rename one in its project.json "name" (or package.json "name").',
+        }),
+      );
+    }
+  }
+  if (problems.length > 0) return { ok: false, error: problems };
+
+  for (const [root, entry] of entries) {
+    const c = entry.config;
+    const name = projectName(c.name as string);
+    const nxRoot = root === '' ? '.' : root;
+    const targets = normalizeTargets(c.targets ?? {}, { root: nxRoot, name }, nxJson?.targetDefaults as Record<string, Partial<TargetConfiguration>> | undefined);
+    const tags: string[] = c.tags ?? [];
+    const implicitDependencies: string[] = c.implicitDependencies ?? [];
+    const config: ProjectConfiguration = { ...c, name, root: nxRoot, tags, implicitDependencies, targets } as ProjectConfiguration;
+    projects.set(name, {
+      name,
+      root: root as RepoPath,
+      type: projectGraphType(name, c.projectType, root, fileSet, entry.packageJson),
+      ...(c.projectType && { projectType: c.projectType }),
+      tags,
+      implicitDependencies,
+      targets,
+      ...(c.namedInputs && { namedInputs: c.namedInputs }),
+      ...(entry.packageJson && { packageJson: entry.packageJson }),
+      configFiles: entry.configFiles,
+      config,
+    });
+  }
+  const sorted = new Map([...projects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const tsconfigPaths = readTsconfigPaths(fileSet, input.read, warnings);
+  return {
+    ok: true,
+    value: {
+      root: input.root,
+      nxJson: nxJson ?? {},
+      projects: sorted,
+      files,
+      ...(rootPkg && { rootPackageJson: packageJsonInfo(rootPkg, 'package.json', false) }),
+      ...(tsconfigPaths && { tsconfigPaths }),
+      packageManager,
+      warnings,
+    },
+  };
+}
+
+/** The package.json globs of npm/yarn `workspaces` (array or `{packages}`) and pnpm-workspace.yaml, as `dir/package.json`. */
+export function workspacePatterns(rootPkg: Record<string, any> | undefined, pnpm: { packages?: string[] } | undefined): string[] {
+  const raw: string[] = [
+    ...(Array.isArray(rootPkg?.workspaces) ? rootPkg.workspaces : (rootPkg?.workspaces?.packages ?? [])),
+    ...(pnpm?.packages ?? []),
+  ];
+  const patterns = raw.map((p) => {
+    const withFile = p.endsWith('/package.json') || p === 'package.json' ? p : `${p.replace(/\/+$/, '')}/package.json`;
+    return withFile.replace(/^(!?)\.\//, '$1');
+  });
+  // A root package.json with an `nx` field is itself a project.
+  return rootPkg?.nx ? [...patterns, 'package.json'] : patterns;
+}
+
+/** Nx's matcher: some positive pattern matches and no negative one does; only negatives means "all but". */
+export function workspacesMatcher(patterns: readonly string[]): (file: string) => boolean {
+  const negative = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+  const positive = patterns.filter((p) => !p.startsWith('!'));
+  if (negative.length > 0 && (positive.length === 0 || (positive.length === 1 && positive[0] === 'package.json'))) positive.push('**/package.json');
+  if (positive.length === 0) return () => false;
+  const isPositive = micromatch.matcher(positive.length === 1 ? positive[0]! : `{${positive.join(',')}}`, { dot: false });
+  const isNegative = negative.length > 0 ? micromatch.matcher(negative.length === 1 ? negative[0]! : `{${negative.join(',')}}`) : () => false;
+  const positiveSet = new Set(positive);
+  return (file) => (positiveSet.has(file) || isPositive(file)) && !isNegative(file);
+}
+
+function projectFromPackageJson(
+  pkg: Record<string, any>,
+  root: string,
+  siblingProjectJson: Record<string, any> | undefined,
+  nxJson: NxJsonConfiguration | undefined,
+  runCommand: (script: string) => string,
+): Record<string, any> {
+  const scripts: Record<string, string> = { ...pkg.scripts };
+  // A project.json target of the same name that runs something else replaces the script.
+  for (const [target, t] of Object.entries((siblingProjectJson?.targets ?? {}) as Record<string, any>)) {
+    if (isObject(t) && (t.command || (t.executor && (t.executor !== 'nx:run-script' || (t.options as any)?.script !== target)))) delete scripts[target];
+  }
+  const nx = isObject(pkg.nx) ? (pkg.nx as Record<string, any>) : {};
+  const included: string[] = nx.includedScripts ?? Object.keys(scripts);
+  const targets: Record<string, TargetConfiguration> = {};
+  for (const script of included) if (scripts[script] !== undefined) targets[script] = scriptTarget(script, scripts, runCommand(script));
+  for (const [name, t] of Object.entries((nx.targets ?? {}) as Record<string, TargetConfiguration>)) targets[name] = mergeTargets(t, targets[name]);
+  const tags = [pkg.private ? 'npm:private' : 'npm:public', ...((pkg.keywords ?? []) as string[]).map((k) => `npm:${k}`), ...((nx.tags ?? []) as string[])];
+  const { includedScripts: _included, targets: _targets, tags: _tags, ...nxRest } = nx;
+  const config: Record<string, any> = {
+    root,
+    name: pkg.name ?? (root === '' ? undefined : root.slice(root.lastIndexOf('/') + 1).toLowerCase()),
+    ...nxRest,
+    targets,
+    tags,
+    metadata: {
+      ...(included.length > 0 && { targetGroups: { 'NPM Scripts': included } }),
+      ...(pkg.description !== undefined && { description: pkg.description }),
+      js: { packageName: pkg.name, packageVersion: pkg.version, packageExports: pkg.exports, packageMain: pkg.main, isInPackageManagerWorkspaces: true },
+    },
+  };
+  const layout = nxJson?.workspaceLayout;
+  if (layout?.appsDir && layout.appsDir !== layout.libsDir && root.startsWith(layout.appsDir)) config.projectType = 'application';
+  else if (layout?.libsDir !== undefined && root.startsWith(layout.libsDir)) config.projectType = 'library';
+  return config;
+}
+
+/** project.json over package.json: tags union, implicitDependencies concatenated, targets merged, the rest overwritten. */
+function mergeProjectConfig(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    switch (k) {
+      case 'tags':
+        out.tags = [...new Set([...(base.tags ?? []), ...v])];
+        break;
+      case 'implicitDependencies':
+        out.implicitDependencies = [...(base.implicitDependencies ?? []), ...v];
+        break;
+      case 'namedInputs':
+      case 'metadata':
+        out[k] = { ...base[k], ...v };
+        break;
+      case 'targets': {
+        const targets: Record<string, TargetConfiguration> = { ...base.targets };
+        for (const [name, t] of Object.entries(v as Record<string, TargetConfiguration>)) targets[name] = mergeTargets(t, targets[name]);
+        out.targets = targets;
+        break;
+      }
+      default:
+        out[k] = v;
+    }
+  }
+  return out;
+}
+
+function packageJsonInfo(pkg: Record<string, any>, file: string, inWs: boolean): PackageJsonInfo {
+  const dependencies = {} as Record<DependencyKind, Record<string, string>>;
+  for (const kind of dependencyKinds) dependencies[kind] = { ...pkg[kind] };
+  return {
+    file: file as RepoPath,
+    ...(typeof pkg.name === 'string' && { name: pkg.name }),
+    ...(typeof pkg.version === 'string' && { version: pkg.version }),
+    private: pkg.private === true || pkg.private === 'true',
+    ...(typeof pkg.main === 'string' && { main: pkg.main }),
+    ...(pkg.exports !== undefined && { exports: pkg.exports }),
+    hasEntryPoint: Boolean(pkg.exports || pkg.main || pkg.module || pkg.bin),
+    dependencies,
+    inPackageManagerWorkspaces: inWs,
+  };
+}
+
+/** Nx's node type: from projectType; else tsconfig.lib.json / tsconfig.app.json; else a package with an entry point is a lib. */
+function projectGraphType(name: string, projectType: string | undefined, root: string, files: ReadonlySet<string>, pkg: PackageJsonInfo | undefined): ProjectType {
+  if (projectType) return projectType === 'library' ? 'lib' : name.endsWith('-e2e') || name === 'e2e' ? 'e2e' : 'app';
+  if (files.has(joinPath(root, 'tsconfig.lib.json'))) return 'lib';
+  if (files.has(joinPath(root, 'tsconfig.app.json'))) return 'app';
+  if (pkg && !pkg.hasEntryPoint) return 'app';
+  return 'lib';
+}
+
+function detectPackageManager(files: ReadonlySet<string>): PackageManager {
+  if (files.has('pnpm-lock.yaml') || files.has('pnpm-workspace.yaml')) return 'pnpm';
+  if (files.has('yarn.lock')) return 'yarn';
+  if (files.has('bun.lockb') || files.has('bun.lock')) return 'bun';
+  return 'npm';
+}
+
+/** The root tsconfig's `paths` (tsconfig.base.json, else tsconfig.json, as Nx picks it). `extends` is not followed. */
+function readTsconfigPaths(files: ReadonlySet<string>, read: (p: string) => string | undefined, warnings: Diagnostic[]): TsconfigPaths | undefined {
+  const file = files.has('tsconfig.base.json') ? 'tsconfig.base.json' : files.has('tsconfig.json') ? 'tsconfig.json' : undefined;
+  if (!file) return undefined;
+  const text = read(file);
+  if (text === undefined) return undefined;
+  const parsed = parseJson(text, file);
+  if (!parsed.ok) {
+    // tsconfig is TypeScript's file, not kiln's: a broken one costs only the `paths` edges.
+    warnings.push({ ...parsed.error[0]!, severity: 'warning', hint: `kiln ignores its "paths" until ${file} parses.` });
+    return undefined;
+  }
+  const options = (parsed.value.value as any)?.compilerOptions;
+  if (!isObject(options) || !isObject(options.paths)) return undefined;
+  const paths: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(options.paths)) if (Array.isArray(v)) paths[k] = v.filter((x): x is string => typeof x === 'string');
+  const base = typeof options.baseUrl === 'string' ? (toRepoPath(options.baseUrl) ?? '') : '';
+  return { file: file as RepoPath, base: base as RepoPath, paths };
+}
+
+function parseQuiet(text: string | undefined): Record<string, any> | undefined {
+  if (text === undefined) return undefined;
+  const r = parseJson(text, '');
+  return r.ok && isObject(r.value.value) ? (r.value.value as Record<string, any>) : undefined;
+}
+
+export function dirOf(file: string): string {
+  const at = file.lastIndexOf('/');
+  return at < 0 ? '' : file.slice(0, at);
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}

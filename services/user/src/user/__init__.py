@@ -1,0 +1,1 @@
+"""User accounts service (Python): kiln builds it like any other project."""

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, type TempRepo } from './helpers/repo.js';
+
+describe('kiln owners who', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = createRepo({
+      // .github/CODEOWNERS wins over the root file
+      '.github/CODEOWNERS': '* @org/everyone\n*.js @js-owner # inline comment\n/docs/ @doctocat\n/apps/ @octocat\n/apps/github\n!secret @nobody\n',
+      CODEOWNERS: '* @root-file-loses\n',
+      'docs/guide/intro.md': '# intro\n',
+      'apps/github/index.js': '',
+      'apps/web/main.ts': '',
+      'src/index.js': '',
+      'README.md': '',
+    });
+  });
+  afterAll(() => repo.cleanup());
+
+  it('prints each path with its owners as JSON, reading .github/CODEOWNERS first', () => {
+    const r = repo.kiln(['owners', 'who', 'src/index.js', 'README.md', 'apps/github/index.js', 'docs/guide/intro.md', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.json()).toEqual({
+      'src/index.js': ['@js-owner'],
+      'README.md': ['@org/everyone'],
+      'apps/github/index.js': [], // /apps/github comes after *.js and has no owners
+      'docs/guide/intro.md': ['@doctocat'],
+    });
+    // the invalid `!` line is reported in GitHub's words and skipped
+    expect(r.stderr).toContain('.github/CODEOWNERS:6:1: Invalid pattern on line 6');
+  });
+
+  it('takes paths relative to the current directory and gives directories their owners', () => {
+    const r = repo.kiln(['owners', 'who', 'web', 'github/', '--json'], { cwd: `${repo.dir}/apps` });
+    expect(r.json()).toEqual({ 'apps/web': ['@octocat'], 'apps/github': [] });
+  });
+
+  it('--explain names the deciding line', () => {
+    const r = repo.kiln(['owners', 'who', 'apps/github/README', '--explain']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/apps\/github\/README\s+\(unowned\)/);
+    expect(r.stdout).toContain('.github/CODEOWNERS:5  /apps/github (no owners: unowned)');
+    const j = repo.kiln(['owners', 'who', 'src/index.js', '--explain', '--json']).json();
+    expect(j['src/index.js']).toEqual({ owners: ['@js-owner'], rules: [{ file: '.github/CODEOWNERS', line: 2, pattern: '*.js', owners: ['@js-owner'] }] });
+  });
+
+  it('uses --codeowners and --dialect when given', () => {
+    repo.write({ 'other/OWNERS': '[Docs]\n*.md @docs\n[Eng]\n* @eng\n' });
+    const r = repo.kiln(['owners', 'who', 'README.md', '--codeowners', 'other/OWNERS', '--json']);
+    expect(r.json()).toEqual({ 'README.md': ['@docs', '@eng'] });
+    const bad = repo.kiln(['owners', 'who', 'README.md', '--dialect', 'svn']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--dialect must be github or gitlab');
+  });
+
+  it('fails with exit 2 and the searched locations when there is no CODEOWNERS', () => {
+    const empty = createRepo({ 'a.txt': '' });
+    try {
+      const r = empty.kiln(['owners', 'who', 'a.txt']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('no CODEOWNERS file');
+      expect(r.stderr).toContain('.github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS');
+    } finally {
+      empty.cleanup();
+    }
+  });
+});
+
+describe('kiln owners check', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = createRepo({
+      CODEOWNERS: '* @lead\n/services/catalog/ @org/catalog\n/services/user/ @alice @bob\n*.md docs@example.com\n',
+      'services/catalog/src/index.ts': 'export {};\n',
+      'services/user/src/index.ts': 'export {};\n',
+      'services/user/old-name.ts': 'export const x = 1;\n',
+      'README.md': '# repo\n',
+      'nx.json': '{ "defaultBase": "main" }\n',
+    });
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.git('mv', 'services/user/old-name.ts', 'services/catalog/new-name.ts');
+    repo.commit('move a file between services', { 'README.md': '# repo, changed\n' });
+  });
+  afterAll(() => repo.cleanup());
+
+  it('lists the owners of every changed file (a rename at both paths) and the required groups', () => {
+    const r = repo.kiln(['owners', 'check', '--head', 'HEAD', '--json']);
+    expect(r.code).toBe(1);
+    const doc = r.json();
+    expect(doc.files).toEqual({
+      'README.md': ['docs@example.com'],
+      'services/catalog/new-name.ts': ['@org/catalog'],
+      'services/user/old-name.ts': ['@alice', '@bob'],
+    });
+    expect(doc.required).toEqual([['@alice', '@bob'], ['@org/catalog'], ['docs@example.com']]);
+    expect(doc.missing).toEqual(doc.required);
+    expect(doc.satisfied).toBe(false);
+    expect(doc.head).toBe(repo.git('rev-parse', 'HEAD').trim());
+    expect(doc.base).toBe(repo.git('rev-parse', 'main').trim());
+  });
+
+  it('is satisfied by one owner of each group; handles are case-insensitive', () => {
+    const r = repo.kiln(['owners', 'check', '--head', 'HEAD', '--approved-by', '@BOB,@org/catalog', '--approved-by', 'docs@example.com', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ missing: [], satisfied: true });
+  });
+
+  it("does not count the author's own approval", () => {
+    const r = repo.kiln(['owners', 'check', '--head', 'HEAD', '--approved-by', '@alice,@org/catalog,docs@example.com', '--author', '@alice', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.json().missing).toEqual([['@alice', '@bob']]);
+  });
+
+  it('counts uncommitted and untracked files without --head, from the merge-base with main', () => {
+    repo.write({ 'services/user/src/new.ts': 'export {};\n' });
+    try {
+      const r = repo.kiln(['owners', 'check', '--json', '--approved-by', '@bob,@org/catalog,docs@example.com']);
+      expect(r.json().files['services/user/src/new.ts']).toEqual(['@alice', '@bob']);
+      expect(r.json().head).toBeNull();
+      expect(r.code).toBe(0);
+    } finally {
+      repo.git('clean', '-fdq');
+    }
+  });
+
+  it('reads CODEOWNERS from the base commit, as GitHub does', () => {
+    repo.git('checkout', '-q', '-b', 'grab-ownership');
+    repo.commit('take over everything', { CODEOWNERS: '* @mallory\n' });
+    try {
+      const r = repo.kiln(['owners', 'check', '--head', 'HEAD', '--base', 'feature', '--json']);
+      expect(r.json().files).toEqual({ CODEOWNERS: ['@lead'] });
+      expect(r.json().codeowners).toEqual({ file: 'CODEOWNERS', ref: repo.git('rev-parse', 'feature').trim() });
+    } finally {
+      repo.git('checkout', '-q', 'feature');
+    }
+  });
+
+  it('prints a markdown summary and GitHub annotations in Actions', () => {
+    const r = repo.kiln(['owners', 'check', '--head', 'HEAD', '--approved-by', '@org/catalog', '--format', 'markdown'], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('### Code owners');
+    expect(r.stdout).toContain('| ✅ @org/catalog | @org/catalog | `services/catalog/new-name.ts` |');
+    expect(r.stdout).toContain('| ❌ missing | one of @alice, @bob | `services/user/old-name.ts` |');
+    expect(r.stdout).toContain('::error file=services/user/old-name.ts,title=Code owner approval missing::one of @alice, @bob must approve: services/user/old-name.ts');
+  });
+
+  it('rejects an unknown base with exit 2', () => {
+    const r = repo.kiln(['owners', 'check', '--base', 'no-such-branch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the base "no-such-branch" names no commit');
+  });
+});
+
+describe('kiln owners check with GitLab sections', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = createRepo({
+      '.gitlab/CODEOWNERS': '* @admin\n\n[Backend][2] @be1 @be2 @be3\n/api/\n\n^[Docs]\n*.md @writer\n',
+      'api/server.ts': '',
+      'api/README.md': '',
+    });
+    repo.git('checkout', '-q', '-b', 'change');
+    repo.commit('edit', { 'api/server.ts': 'x\n', 'api/README.md': 'y\n' });
+  });
+  afterAll(() => repo.cleanup());
+
+  it('needs the section approval count from distinct owners; optional sections are not required', () => {
+    const one = repo.kiln(['owners', 'check', '--head', 'HEAD', '--approved-by', '@admin,@be1', '--json']);
+    expect(one.code).toBe(1);
+    const doc = one.json();
+    expect(doc.files['api/README.md']).toEqual(['@admin', '@be1', '@be2', '@be3', '@writer']);
+    expect(doc.required).toEqual([['@admin'], ['@be1', '@be2', '@be3']]);
+    expect(doc.missing).toEqual([['@be1', '@be2', '@be3']]);
+    expect(doc.groups.find((g: { section: string }) => g.section === 'Docs')).toMatchObject({ optional: true });
+    const two = repo.kiln(['owners', 'check', '--head', 'HEAD', '--approved-by', '@admin,@be1,@be3', '--json']);
+    expect(two.code).toBe(0);
+  });
+});
