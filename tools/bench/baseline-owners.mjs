@@ -8,7 +8,8 @@
  * It is a baseline for speed only: `ignore` implements .gitignore rules, which differ from
  * GitHub's CODEOWNERS rules in places (see STYLE.md); on the generated file the owners agree.
  *
- * Usage (cwd = repository): node baseline-owners.mjs [CODEOWNERS] → prints {path: [owners]} JSON.
+ * Usage (cwd = repository): node baseline-owners.mjs [CODEOWNERS [PATH...]] → prints
+ * {path: [owners]} JSON for the paths given, or for every file git tracks.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,7 +23,8 @@ for (const raw of readFileSync(file, 'utf8').split('\n')) {
   const [pattern, ...owners] = line.split(/\s+/);
   rules.push({ matcher: ignore().add(pattern), owners });
 }
-const paths = execFileSync('git', ['ls-files', '-z'], { encoding: 'utf8', maxBuffer: 1 << 30 }).split('\0').filter(Boolean);
+const given = process.argv.slice(3);
+const paths = given.length > 0 ? given : execFileSync('git', ['ls-files', '-z'], { encoding: 'utf8', maxBuffer: 1 << 30 }).split('\0').filter(Boolean);
 const result = {};
 for (const path of paths) {
   let owners = [];
