@@ -14,3 +14,9 @@ export type { Workspace, Project, ProjectType, PackageJsonInfo, TsconfigPaths, N
 export type { ProjectGraph, ProjectEdge, DependencyType, ExternalDependency, NxGraphJson } from '../graph/index.js';
 export { toNxProjectGraph, findCycles, topologicalOrder, dependenciesOf, dependentsOf, transitiveDependents } from '../graph/index.js';
 export * from './owners.js';
+export { release, releaseIn, type ReleaseOptions, type ReleaseResult, type ReleasedProject } from './release.js';
+export { artifact, artifactIn, readArtifactIndex, type ArtifactOptions, type ArtifactResult, type ArtifactSummary, type BuildStep } from './artifact.js';
+export { promote, promoteIn, type PromoteResult } from './promote.js';
+export type { ReleaseContext, ReleaseProjectInfo } from './release-context.js';
+export { affected, type AffectedOptions, type AffectedResult, type AffectedTaskResult } from './affected.js';
+export { describeReason, explainChain, type Reason } from '../affected/index.js';

@@ -113,19 +113,28 @@ export function compileOwners(parsed: ParsedCodeowners): OwnersMatcher {
   const lastMatch = (index: RuleIndex, path: string, segments: readonly string[]): number => {
     scratch.length = 0;
     index.candidates(segments, scratch);
-    if (scratch.length === 0) return -1;
-    scratch.sort((a, b) => b - a);
-    let previous = -1;
-    for (const r of scratch) {
-      if (r === previous) continue;
-      previous = r;
-      if (compiled[r]!.regex.test(path)) return r;
+    // Latest first without sorting: candidates are few and the first or second usually matches.
+    const n = scratch.length;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < n; i++) if (scratch[i]! > best) best = scratch[i]!;
+      if (best < 0) return -1;
+      if (compiled[best]!.regex.test(path)) return best;
+      for (let i = 0; i < n; i++) if (scratch[i] === best) scratch[i] = -1;
     }
-    return -1;
   };
+
+  const unowned: PathOwners = Object.freeze({ owners: [], matches: [] });
+  // One shared, frozen answer per deciding rule: GitHub's case allocates nothing per path.
+  const single = parsed.rules.map((rule): PathOwners => Object.freeze({ owners: unionOwners([rule]), matches: [{ section: rule.section, rule }] }));
+  const simple = sections.length === 1 && sections[0]!.exclude.size === 0 ? sections[0]!.include : undefined;
 
   const ownersOf = (path: string): PathOwners => {
     const segments = path.split('/');
+    if (simple) {
+      const r = lastMatch(simple, path, segments);
+      return r < 0 ? unowned : single[r]!;
+    }
     const matches: OwnersMatch[] = [];
     for (const s of sections) {
       const r = lastMatch(s.include, path, segments);
@@ -133,6 +142,8 @@ export function compileOwners(parsed: ParsedCodeowners): OwnersMatcher {
       if (s.exclude.size > 0 && lastMatch(s.exclude, path, segments) >= 0) continue;
       matches.push({ section: s.key, rule: parsed.rules[r]! });
     }
+    if (matches.length === 0) return unowned;
+    if (matches.length === 1) return single[matches[0]!.rule.index]!;
     return { owners: unionOwners(matches.map((m) => m.rule)), matches };
   };
 

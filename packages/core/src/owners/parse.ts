@@ -42,6 +42,12 @@ export function detectDialect(text: string): Dialect {
   return 'github';
 }
 
+interface Positioned {
+  readonly owner: string;
+  readonly line: number;
+  readonly column: number;
+}
+
 interface Token {
   readonly text: string;
   /** 1-based column. */
@@ -103,7 +109,7 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
   }
 
   let sectionKey = '';
-  let sectionDefaults: string[] = [];
+  let sectionDefaults: Positioned[] = [];
   const lines = text.split('\n');
   lines.forEach((rawLine, at) => {
     const lineNo = at + 1;
@@ -129,9 +135,9 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
         }
         const restStart = start + header[0].length - rest!.length;
         const { tokens } = tokenizeLine(line, restStart, dialect);
-        const defaults: string[] = [];
+        const defaults: Positioned[] = [];
         for (const t of tokens) {
-          if (isValidOwner(t.text, dialect)) defaults.push(t.text);
+          if (isValidOwner(t.text, dialect)) defaults.push({ owner: t.text, line: lineNo, column: t.column });
           else report(lineNo, t.column, 'invalid-owner', `Invalid owner on line ${lineNo}: \`${t.text}\` is not a @user, @group, @@role or email address.`);
         }
         const key = name.toLowerCase();
@@ -156,7 +162,8 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
     if (dialect === 'github') {
       const problem =
         githubPatternProblem(pattern) ??
-        (ownerTokens.length === 0 && isValidOwner(pattern, 'github')
+        // `@a @b` is the pattern `@a` owned by @b, which GitHub flags; `@scope/pkg @x` may be a real directory.
+        ((ownerTokens.length === 0 || GITHUB_USER.test(pattern)) && isValidOwner(pattern, 'github')
           ? { offset: 0, message: `\`${pattern}\` looks like an owner, but each line starts with a file pattern (for example \`* ${pattern}\`).` }
           : undefined);
       if (problem) {
@@ -174,7 +181,7 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
       }
     }
 
-    const owners: string[] = [];
+    const owners: Positioned[] = [];
     let badOwner = false;
     let inComment = false;
     for (const t of ownerTokens) {
@@ -184,7 +191,7 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
         inComment = true;
         continue;
       }
-      if (isValidOwner(t.text, dialect)) owners.push(t.text);
+      if (isValidOwner(t.text, dialect)) owners.push({ owner: t.text, line: lineNo, column: t.column });
       else if (!inComment) {
         badOwner = true;
         const kinds = dialect === 'github' ? '@username, @org/team-name or an email address' : '@user, @group, @@role or an email address';
@@ -209,7 +216,8 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
       line: lineNo,
       column,
       pattern,
-      owners: effective,
+      owners: effective.map((o) => o.owner),
+      ownersAt: effective.map(({ line, column }) => ({ line, column })),
       section: dialect === 'gitlab' ? sectionKey : '',
       ...(fromDefaults && { defaultOwners: true }),
       ...(exclusion && { exclusion: true }),
@@ -226,10 +234,11 @@ function githubPatternProblem(pattern: string): { offset: number; message: strin
     return { offset: 0, message: 'negation with `!` does not work in CODEOWNERS; write the paths that need other owners as later lines instead.' };
   if (pattern.startsWith('\\#'))
     return { offset: 0, message: 'escaping a pattern starting with `#` using `\\` does not work in CODEOWNERS; the line is skipped.' };
-  const bracket = hasUnescaped(pattern, '[');
-  if (bracket >= 0) return { offset: bracket, message: 'character ranges with `[ ]` do not work in CODEOWNERS; list each path, or escape the bracket as `\\[`.' };
+  // GitHub's own wording; `[ ]` ranges do not work, and literal brackets need escaping.
+  const opening = hasUnescaped(pattern, '[');
   const closing = hasUnescaped(pattern, ']');
-  if (closing >= 0) return { offset: closing, message: 'character ranges with `[ ]` do not work in CODEOWNERS; escape the bracket as `\\]`.' };
+  if (opening >= 0 || closing >= 0)
+    return { offset: opening >= 0 ? opening : closing, message: 'both `[` and `]` must be escaped with a `\\` (character ranges do not work in CODEOWNERS).' };
   const triple = pattern.indexOf('***');
   if (triple >= 0) return { offset: triple, message: `Did you mean \`${pattern.replace(/\*{3,}/g, '**')}\`?` };
   if (pattern === '/') return { offset: 0, message: 'The pattern `/` will never match anything, did you mean `*` instead?' };

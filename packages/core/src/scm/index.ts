@@ -7,3 +7,5 @@
  */
 export * from './git.js';
 export * from './changes.js';
+export * from './history.js';
+export * from './at-ref.js';

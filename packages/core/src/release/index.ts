@@ -1,0 +1,20 @@
+/**
+ * release: versions and artifacts per project.
+ * Pure: conventional-commit parsing and bump rules (semver.ts, commits.ts, plan.ts), release
+ * tags (tags.ts), changelog text (changelog.ts), deterministic tar (tar.ts), OCI image data
+ * (oci.ts) and promotion decisions (promote.ts).
+ * Edge: OCI layouts and safe extraction on disk (layout.ts) and the registry client (registry.ts).
+ * Reading git history is scm/'s; reading the workspace and building are api/'s.
+ */
+export * from './semver.js';
+export * from './commits.js';
+export * from './plan.js';
+export * from './tags.js';
+export * from './changelog.js';
+export * from './tar.js';
+export * from './oci.js';
+export * from './promote.js';
+export * from './layout.js';
+export * from './registry.js';
+export * from './config.js';
+export * from './source.js';

@@ -1,0 +1,238 @@
+/**
+ * OCI images as data: the layer (a gzipped deterministic tar), the image config, the manifest
+ * and the layout's index.json, each serialised canonically (sorted keys, no spaces) so that
+ * the same inputs always give the same digests. Writing them to disk or a registry is
+ * layout.ts's and registry.ts's job.
+ */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'fflate';
+
+export const MEDIA = {
+  index: 'application/vnd.oci.image.index.v1+json',
+  manifest: 'application/vnd.oci.image.manifest.v1+json',
+  config: 'application/vnd.oci.image.config.v1+json',
+  layerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  layerTar: 'application/vnd.oci.image.layer.v1.tar',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+} as const;
+
+export const ANNOTATION = {
+  version: 'org.opencontainers.image.version',
+  revision: 'org.opencontainers.image.revision',
+  source: 'org.opencontainers.image.source',
+  created: 'org.opencontainers.image.created',
+  title: 'org.opencontainers.image.title',
+  refName: 'org.opencontainers.image.ref.name',
+  /** kiln's task hash of the build whose outputs the artifact layer holds. */
+  inputHash: 'dev.kiln.input-hash',
+} as const;
+
+export interface Descriptor {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly platform?: Platform;
+}
+
+export interface Platform {
+  readonly os: string;
+  readonly architecture: string;
+  readonly variant?: string;
+}
+
+export interface Manifest {
+  readonly schemaVersion: 2;
+  readonly mediaType?: string;
+  readonly config: Descriptor;
+  readonly layers: readonly Descriptor[];
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface ImageIndex {
+  readonly schemaVersion: 2;
+  readonly mediaType?: string;
+  readonly manifests: readonly Descriptor[];
+}
+
+/** A blob with its bytes and descriptor. */
+export interface Blob extends Descriptor {
+  readonly data: Uint8Array;
+}
+
+/** A base image: its manifest and parsed config; the layer bytes stay where they are. */
+export interface BaseImage {
+  readonly manifest: Manifest;
+  readonly config: Record<string, unknown>;
+}
+
+export interface ContainerConfig {
+  readonly entrypoint?: readonly string[];
+  readonly cmd?: readonly string[];
+  readonly workingDir?: string;
+  readonly env?: readonly string[];
+  readonly user?: string;
+  readonly exposedPorts?: readonly string[];
+}
+
+export interface ImageInput {
+  /** The uncompressed layer tar (from writeTar). */
+  readonly layerTar: Uint8Array;
+  readonly project: string;
+  readonly version: string;
+  readonly revision: string;
+  /** Seconds since the epoch: the commit time. */
+  readonly created: number;
+  readonly inputHash: string;
+  readonly source?: string;
+  readonly base?: BaseImage;
+  readonly container?: ContainerConfig;
+  /** Used when there is no base image; default linux/amd64. */
+  readonly platform?: Platform;
+}
+
+export interface Image {
+  readonly layer: Blob;
+  readonly config: Blob;
+  readonly manifest: Blob;
+  /** The layout's index.json (one manifest, named by the version). */
+  readonly index: Uint8Array;
+  /** Base layers the layout and registry must also hold. */
+  readonly baseLayers: readonly Descriptor[];
+}
+
+export function sha256(data: Uint8Array | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/**
+ * gzip that depends on nothing but its input: a pure-JS deflate (fflate, pinned) rather than
+ * Node's bundled zlib, whose output differs between Node builds; no name, mtime 0, OS byte 3.
+ */
+export function gzipDeterministic(data: Uint8Array): Uint8Array {
+  const gz = gzipSync(data, { level: 9, mtime: 0 });
+  gz[4] = gz[5] = gz[6] = gz[7] = 0;
+  gz[9] = 3;
+  return gz;
+}
+
+/** JSON with keys sorted at every level and no whitespace: the bytes digests are taken over. */
+export function canonicalJson(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(sortKeys(value)));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}
+
+export function blob(mediaType: string, data: Uint8Array): Blob {
+  return { mediaType, digest: sha256(data), size: data.length, data };
+}
+
+export function isoTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function buildImage(input: ImageInput): Image {
+  const layer = blob(MEDIA.layerGzip, gzipDeterministic(input.layerTar));
+  const diffId = sha256(input.layerTar);
+  const created = isoTime(input.created);
+  const annotations: Record<string, string> = {
+    [ANNOTATION.created]: created,
+    [ANNOTATION.inputHash]: input.inputHash,
+    [ANNOTATION.revision]: input.revision,
+    [ANNOTATION.title]: input.project,
+    [ANNOTATION.version]: input.version,
+    ...(input.source && { [ANNOTATION.source]: input.source }),
+  };
+
+  const baseConfig = input.base?.config ?? {};
+  const baseRun = (baseConfig.config ?? {}) as Record<string, unknown>;
+  const baseRootfs = (baseConfig.rootfs ?? {}) as { diff_ids?: string[] };
+  const c = input.container ?? {};
+  const platform = input.base
+    ? { os: String(baseConfig.os ?? 'linux'), architecture: String(baseConfig.architecture ?? 'amd64'), ...(typeof baseConfig.variant === 'string' && { variant: baseConfig.variant }) }
+    : (input.platform ?? { os: 'linux', architecture: 'amd64' });
+  const runConfig: Record<string, unknown> = {
+    ...baseRun,
+    ...(c.entrypoint && { Entrypoint: c.entrypoint }),
+    ...(c.cmd && { Cmd: c.cmd }),
+    ...(c.workingDir && { WorkingDir: c.workingDir }),
+    ...(c.user && { User: c.user }),
+    ...(c.env && { Env: mergeEnv((baseRun.Env as string[] | undefined) ?? [], c.env) }),
+    ...(c.exposedPorts && { ExposedPorts: Object.fromEntries(c.exposedPorts.map((p) => [p.includes('/') ? p : `${p}/tcp`, {}])) }),
+    Labels: { ...((baseRun.Labels as Record<string, string> | undefined) ?? {}), ...annotations },
+  };
+  const config = blob(
+    MEDIA.config,
+    canonicalJson({
+      ...platform,
+      created,
+      config: runConfig,
+      rootfs: { type: 'layers', diff_ids: [...(baseRootfs.diff_ids ?? []), diffId] },
+      history: [
+        ...((baseConfig.history as unknown[] | undefined) ?? []),
+        { created, created_by: `kiln artifact ${input.project}@${input.version}`, comment: `inputs ${input.inputHash}` },
+      ],
+    }),
+  );
+  const baseLayers = (input.base?.manifest.layers ?? []).map((l) => ({ ...l, mediaType: ociLayerType(l.mediaType) }));
+  const manifest = blob(
+    MEDIA.manifest,
+    canonicalJson({
+      schemaVersion: 2,
+      mediaType: MEDIA.manifest,
+      config: descriptor(config),
+      layers: [...baseLayers, descriptor(layer)],
+      annotations,
+    }),
+  );
+  const index = canonicalJson({
+    schemaVersion: 2,
+    mediaType: MEDIA.index,
+    manifests: [{ ...descriptor(manifest), platform, annotations: { [ANNOTATION.refName]: input.version } }],
+  });
+  return { layer, config, manifest, index, baseLayers };
+}
+
+export function descriptor(b: Descriptor): Descriptor {
+  return { mediaType: b.mediaType, digest: b.digest, size: b.size, ...(b.annotations && { annotations: b.annotations }) };
+}
+
+/** Docker schema 2 layer types name the same bytes as OCI's; the manifest we write is OCI. */
+export function ociLayerType(mediaType: string): string {
+  switch (mediaType) {
+    case 'application/vnd.docker.image.rootfs.diff.tar.gzip':
+      return MEDIA.layerGzip;
+    case 'application/vnd.docker.image.rootfs.diff.tar':
+      return MEDIA.layerTar;
+    case 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip':
+      return 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
+    default:
+      return mediaType;
+  }
+}
+
+/** From an image index (or Docker manifest list), the manifest for `platform`, else undefined. */
+export function selectManifest(index: ImageIndex, platform: Platform): Descriptor | undefined {
+  const images = index.manifests.filter((m) => m.mediaType === MEDIA.manifest || m.mediaType === MEDIA.dockerManifest || m.mediaType === undefined);
+  return (
+    images.find((m) => m.platform?.os === platform.os && m.platform.architecture === platform.architecture && (!platform.variant || m.platform.variant === platform.variant)) ??
+    (images.length === 1 && !images[0]!.platform ? images[0] : undefined)
+  );
+}
+
+function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
+  const byName = new Map<string, string>();
+  for (const e of [...base, ...extra]) byName.set(e.split('=', 1)[0]!, e);
+  return [...byName.values()];
+}

@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findTool, startRegistry, type TestRegistry } from '../../../../test/helpers/registry.js';
+import { writeLayout } from './layout.js';
+import { buildImage, sha256 } from './oci.js';
+import { findCredentials, parseImageReference, pushImage, RegistryClient } from './registry.js';
+import { writeTar } from './tar.js';
+
+describe('image references and credentials', () => {
+  it('parses HOST/NAME[:TAG][@DIGEST]', () => {
+    expect(parseImageReference('127.0.0.1:5000/shop/catalog')).toEqual({ registry: '127.0.0.1:5000', repository: 'shop/catalog' });
+    expect(parseImageReference('ghcr.io/acme/user:1.2.0')).toEqual({ registry: 'ghcr.io', repository: 'acme/user', tag: '1.2.0' });
+    expect(parseImageReference('catalog')).toBeUndefined();
+    expect(parseImageReference('reg.io/Upper')).toBeUndefined();
+  });
+
+  it('reads the environment first, then the Docker config file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-docker-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'https://reg.example.com': { auth: Buffer.from('ci:s3cret:x').toString('base64') } } }));
+    expect(await findCredentials('reg.example.com', { DOCKER_CONFIG: dir })).toEqual({ username: 'ci', password: 's3cret:x' });
+    expect(await findCredentials('other.example.com', { DOCKER_CONFIG: dir })).toBeUndefined();
+    expect(await findCredentials('reg.example.com', { DOCKER_CONFIG: dir, KILN_REGISTRY_USERNAME: 'u', KILN_REGISTRY_PASSWORD: 'p' })).toEqual({ username: 'u', password: 'p' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a Bearer challenge with a token fetched with Basic credentials, and never puts them in errors', async () => {
+    const seen: string[] = [];
+    const server: Server = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/token') {
+        seen.push(`token ${req.headers.authorization} ${url.searchParams.get('scope')}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'T0K3N' }));
+        return;
+      }
+      if (req.headers.authorization !== 'Bearer T0K3N') {
+        const port = (server.address() as { port: number }).port;
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test"` }).end();
+        return;
+      }
+      seen.push(`${req.method} ${url.pathname}`);
+      res.writeHead(req.method === 'HEAD' ? 404 : 403).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const client = new RegistryClient({ registry: `127.0.0.1:${port}`, repository: 'shop/catalog' }, { username: 'ci', password: 'hunter2' });
+    expect(await client.hasBlob(`sha256:${'0'.repeat(64)}`)).toBe(false);
+    const error = await client.pushBlob(`sha256:${'0'.repeat(64)}`, new Uint8Array(1)).catch((e: Error) => e);
+    expect(String(error)).toMatch(/start blob upload failed with HTTP 403/);
+    expect(String(error)).not.toContain('hunter2');
+    expect(seen[0]).toBe(`token Basic ${Buffer.from('ci:hunter2').toString('base64')} repository:shop/catalog:pull,push`);
+    expect(seen).toContain(`HEAD /v2/shop/catalog/blobs/sha256:${'0'.repeat(64)}`);
+    await new Promise((r) => server.close(r));
+  });
+});
+
+const registryBin = findTool('docker-registry') ?? findTool('registry');
+const skopeo = findTool('skopeo');
+const umoci = findTool('umoci');
+if (!registryBin) console.warn('SKIPPED: registry round trip needs `docker-registry` (apt-get install docker-registry)');
+
+describe.skipIf(!registryBin)('a real registry round trip (docker-registry)', () => {
+  let registry: TestRegistry;
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-oci-'));
+  beforeAll(async () => {
+    registry = await startRegistry(registryBin!);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tar = writeTar([{ type: 'file', path: 'app/hello.txt', data: new TextEncoder().encode('hello\n') }], 1_700_000_000);
+  const image = buildImage({ layerTar: tar, project: 'catalog', version: '1.0.0', revision: 'a'.repeat(40), created: 1_700_000_000, inputHash: 'h1' });
+
+  it('pushes blobs and the manifest, then pulls them back with the same digests', async () => {
+    const client = new RegistryClient({ registry: registry.host, repository: 'shop/catalog' }, undefined);
+    const blobs = new Map([image.layer, image.config].map((b) => [b.digest, b.data]));
+    const first = await pushImage(client, { manifest: image.manifest, blobs: [image.layer, image.config] }, async (d) => blobs.get(d)!, '1.0.0');
+    expect(first).toEqual({ digest: image.manifest.digest, uploaded: 2 });
+    // Pushing again uploads nothing: HEAD finds every blob.
+    expect((await pushImage(client, { manifest: image.manifest, blobs: [image.layer, image.config] }, async (d) => blobs.get(d)!, '1.0.0')).uploaded).toBe(0);
+    const pulled = await client.getManifest('1.0.0');
+    expect(pulled.digest).toBe(image.manifest.digest);
+    expect(sha256(await client.getBlob(image.layer.digest))).toBe(image.layer.digest);
+    expect(sha256(await client.getBlob(image.config.digest))).toBe(image.config.digest);
+  });
+
+  it.skipIf(!skopeo)('skopeo reads the layout and the pushed image alike', async () => {
+    const layout = join(dir, 'layout');
+    await writeLayout(layout, image);
+    const local = JSON.parse(execFileSync(skopeo!, ['inspect', `oci:${layout}:1.0.0`], { encoding: 'utf8' }));
+    expect(local.Digest).toBe(image.manifest.digest);
+    expect(local.Labels['org.opencontainers.image.version']).toBe('1.0.0');
+    const remote = JSON.parse(execFileSync(skopeo!, ['inspect', '--tls-verify=false', `docker://${registry.host}/shop/catalog:1.0.0`], { encoding: 'utf8' }));
+    expect(remote.Digest).toBe(image.manifest.digest);
+    expect(remote.Layers).toEqual([image.layer.digest]);
+  });
+
+  it.skipIf(!umoci)('umoci unpacks the layout', async () => {
+    const layout = join(dir, 'layout2');
+    await writeLayout(layout, image);
+    expect(execFileSync(umoci!, ['ls', '--layout', layout], { encoding: 'utf8' }).trim()).toBe('1.0.0');
+    const bundle = join(dir, 'bundle');
+    mkdirSync(dir, { recursive: true });
+    execFileSync(umoci!, ['unpack', '--rootless', '--image', `${layout}:1.0.0`, bundle], { encoding: 'utf8' });
+    expect(execFileSync('cat', [join(bundle, 'rootfs/app/hello.txt')], { encoding: 'utf8' })).toBe('hello\n');
+  });
+});
+if (!skopeo) console.warn('SKIPPED: layout check with skopeo (apt-get install skopeo)');
+if (!umoci) console.warn('SKIPPED: layout check with umoci (apt-get install umoci)');
