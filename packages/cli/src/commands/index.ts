@@ -14,4 +14,7 @@ export const commands: Record<string, Entry> = {
   projects: { summary: 'list the projects of the workspace', load: async () => (await import('./projects.js')).command },
   graph: { summary: 'show the project graph (dependencies between projects)', load: async () => (await import('./graph.js')).command },
   owners: { summary: 'who owns a path, who must approve a change; lint and generate CODEOWNERS', load: async () => (await import('./owners.js')).command },
+  release: { summary: 'version changed projects from conventional commits: changelogs, a release commit, tags', load: async () => (await import('./release.js')).command },
+  artifact: { summary: 'build services once and pack each into a reproducible tarball and OCI image', load: async () => (await import('./artifact.js')).command },
+  promote: { summary: "record a built artifact's digest in environments/ENV.json, never rebuilding", load: async () => (await import('./promote.js')).command },
 };
