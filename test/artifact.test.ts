@@ -100,8 +100,8 @@ describe('kiln artifact', () => {
     expect(listing.map((l) => l.replace(/\s+/g, ' '))).toEqual([
       `drwxr-xr-x 0/0 0 ${commitTime} app/`,
       `drwxr-xr-x 0/0 0 ${commitTime} app/bin/`,
-      `-rwxr-xr-x 0/0 33 ${commitTime} app/bin/start`,
-      `-rw-r--r-- 0/0 40 ${commitTime} app/index.js`,
+      `-rwxr-xr-x 0/0 ${files['services/catalog/src/bin/start'].length} ${commitTime} app/bin/start`,
+      `-rw-r--r-- 0/0 ${files['services/catalog/src/index.js'].length} ${commitTime} app/index.js`,
     ]);
   });
 
