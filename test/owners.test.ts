@@ -176,3 +176,109 @@ describe('kiln owners check with GitLab sections', () => {
     expect(two.code).toBe(0);
   });
 });
+
+describe('kiln owners lint', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = createRepo({
+      'nx.json': { kiln: { owners: { known: ['@org/*', 'docs@example.com'] } } },
+      'package.json': { name: 'root', private: true, workspaces: ['libs/*'] },
+      'libs/a/package.json': { name: 'a' },
+      'libs/a/index.ts': '',
+      'libs/b/package.json': { name: 'b' },
+      'libs/b/index.ts': '',
+      'docs/intro.md': '',
+      CODEOWNERS: ['/libs/a/ @org/a-team @mallory', '/libs/gone/ @org/nobody', '[ab].md @org/docs', '/docs/ @org/old-docs', '/docs/ docs@example.com', '/package.json @org/root', '/nx.json @org/root', '/CODEOWNERS @org/root', ''].join('\n'),
+    });
+  });
+  afterAll(() => repo.cleanup());
+
+  it('reports every kind of finding with file, line and column, and exits 1', () => {
+    const r = repo.kiln(['owners', 'lint', '--json']);
+    expect(r.code).toBe(1);
+    const { findings, coverage } = r.json();
+    expect(findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([
+      ['unowned-files', 0],
+      ['unowned-project', 0],
+      ['unknown-owner', 1],
+      ['pattern-matches-nothing', 2],
+      ['invalid-pattern', 3],
+      ['shadowed', 4],
+    ]);
+    const byRule = Object.fromEntries(findings.map((f: { rule: string }) => [f.rule, f]));
+    expect(byRule['unknown-owner']).toEqual({ file: 'CODEOWNERS', line: 1, column: 22, rule: 'unknown-owner', message: 'Unknown owner on line 1: make sure @mallory exists and has write access to the repository (it is not in the known owners list)' });
+    expect(byRule['invalid-pattern'].message).toContain('Invalid pattern on line 3: character ranges with `[ ]` do not work');
+    expect(byRule['unowned-project'].message).toBe('Project "b" (libs/b) has no owner; add a line such as `/libs/b/ @team`.');
+    expect(coverage).toEqual({ files: 8, owned: 6, percent: 75, unowned: ['libs/b/index.ts', 'libs/b/package.json'] });
+  });
+
+  it('prints GitHub annotations in Actions and a markdown summary', () => {
+    const r = repo.kiln(['owners', 'lint', '--format', 'markdown'], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('::error file=CODEOWNERS,line=3,col=1,title=CODEOWNERS invalid-pattern::Invalid pattern on line 3');
+    expect(r.stdout).toContain('::warning file=CODEOWNERS,line=4,col=1,title=CODEOWNERS shadowed::Line 4 (`/docs/`) never decides');
+    expect(r.stdout).toContain('### CODEOWNERS lint');
+    expect(r.stdout).toContain('| `CODEOWNERS:2` | pattern-matches-nothing |');
+  });
+
+  it('exits 0 on a clean file', () => {
+    repo.write({ CODEOWNERS: '* @org/all\n' });
+    try {
+      const r = repo.kiln(['owners', 'lint', '--json']);
+      expect(r.json()).toEqual({ findings: [], coverage: { files: 8, owned: 8, percent: 100, unowned: [] } });
+      expect(r.code).toBe(0);
+    } finally {
+      repo.git('checkout', '--', 'CODEOWNERS');
+    }
+  });
+});
+
+describe('kiln owners generate and project owners', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = createRepo({
+      'nx.json': {
+        owners: {
+          format: 'github',
+          patterns: [
+            { description: 'Everything else', files: ['**/*'], owners: ['@org/platform'] },
+            { description: 'Finance', projects: ['finance-*'], owners: ['@org/finance'] },
+          ],
+        },
+      },
+      'package.json': { name: 'root', private: true, workspaces: ['libs/*'] },
+      'libs/finance-ui/package.json': { name: 'finance-ui' },
+      'libs/finance-api/package.json': { name: 'finance-api' },
+      'libs/books/project.json': { name: 'books', owners: { '**/*': ['@ahmed'], 'package.json': { owners: ['@deps'], description: 'dependencies' } } },
+    });
+  });
+  afterAll(() => repo.cleanup());
+
+  it('--check fails while the file is missing, then generate writes it and --check passes', () => {
+    const before = repo.kiln(['owners', 'generate', '--check']);
+    expect(before.code).toBe(1);
+    expect(before.stderr).toContain('.github/CODEOWNERS is out of date');
+    const write = repo.kiln(['owners', 'generate', '--json']);
+    expect(write.code).toBe(0);
+    expect(write.json()).toEqual({ file: '.github/CODEOWNERS', upToDate: false, written: true });
+    const after = repo.kiln(['owners', 'generate', '--check', '--json']);
+    expect(after.json()).toEqual({ file: '.github/CODEOWNERS', upToDate: true, written: false });
+    expect(after.code).toBe(0);
+    const who = repo.kiln(['owners', 'who', 'libs/finance-api/src/x.ts', 'libs/books/package.json', 'libs/books/src/b.ts', 'README.md', '--json']).json();
+    expect(who).toEqual({
+      'libs/finance-api/src/x.ts': ['@org/finance'],
+      'libs/books/package.json': ['@deps'],
+      'libs/books/src/b.ts': ['@ahmed'],
+      'README.md': ['@org/platform'],
+    });
+  });
+
+  it('kiln projects --json shows the owners of each project root', () => {
+    const projects = repo.kiln(['projects', '--json']).json() as { name: string; owners: string[] }[];
+    expect(Object.fromEntries(projects.map((p) => [p.name, p.owners]))).toMatchObject({
+      'finance-ui': ['@org/finance'],
+      'finance-api': ['@org/finance'],
+      books: ['@ahmed'],
+    });
+  });
+});

@@ -13,6 +13,7 @@ interface Entry {
 export const commands: Record<string, Entry> = {
   projects: { summary: 'list the projects of the workspace', load: async () => (await import('./projects.js')).command },
   graph: { summary: 'show the project graph (dependencies between projects)', load: async () => (await import('./graph.js')).command },
+  affected: { summary: 'list the projects (or tasks) a change affects, with reasons', load: async () => (await import('./affected.js')).command },
   owners: { summary: 'who owns a path, who must approve a change; lint and generate CODEOWNERS', load: async () => (await import('./owners.js')).command },
   release: { summary: 'version changed projects from conventional commits: changelogs, a release commit, tags', load: async () => (await import('./release.js')).command },
   artifact: { summary: 'build services once and pack each into a reproducible tarball and OCI image', load: async () => (await import('./artifact.js')).command },

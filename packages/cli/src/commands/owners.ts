@@ -39,6 +39,10 @@ export const command: Command = {
         return who(args, ctx);
       case 'check':
         return check(args, ctx);
+      case 'lint':
+        return lint(args, ctx);
+      case 'generate':
+        return generate(args, ctx);
       default:
         ctx.out.error(`kiln owners needs a subcommand: ${SUBCOMMANDS.join(', ')}.\n  Example: kiln owners who src/index.ts`);
         return ExitCode.usage;
@@ -68,13 +72,19 @@ function handle(s: string): string {
 const inGitHubActions = (ctx: CommandContext) => ctx.env.GITHUB_ACTIONS === 'true';
 
 /** A GitHub workflow command; on stderr when stdout carries JSON. */
-function annotate(ctx: CommandContext, json: boolean, props: { file?: string; line?: number; col?: number; title?: string }, message: string): void {
+function annotate(
+  ctx: CommandContext,
+  json: boolean,
+  props: { file?: string; line?: number; col?: number; title?: string },
+  message: string,
+  level: 'error' | 'warning' = 'error',
+): void {
   const prop = (v: string) => v.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/:/g, '%3A').replace(/,/g, '%2C');
   const data = message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const parts = Object.entries(props)
     .filter(([, v]) => v !== undefined && v !== 0)
     .map(([k, v]) => `${k}=${prop(String(v))}`);
-  const line = `::error${parts.length ? ` ${parts.join(',')}` : ''}::${data}`;
+  const line = `::${level}${parts.length ? ` ${parts.join(',')}` : ''}::${data}`;
   if (json) ctx.out.info(line);
   else ctx.out.print(line);
 }
@@ -216,4 +226,68 @@ function checkMarkdown(result: CheckResult): string {
   }
   if (result.unowned.length) lines.push('', `${result.unowned.length} changed file${result.unowned.length === 1 ? ' has' : 's have'} no code owner.`);
   return lines.join('\n');
+}
+
+async function lint(args: ParsedArgs, ctx: CommandContext): Promise<number> {
+  if (args.positionals.length > 1) {
+    ctx.out.error(`kiln owners lint takes no paths (got "${args.positionals[1]}").\n  Use --codeowners FILE to lint another file.`);
+    return ExitCode.usage;
+  }
+  const dialect = dialectOpt(args, ctx);
+  const format = formatOpt(args, ctx);
+  if (dialect === null || format === null) return ExitCode.usage;
+  const { ownersLint } = await import('@kiln/core/api');
+  const codeowners = stringOpt(args, 'codeowners');
+  const result = await ownersLint(ctx.cwd, { ...(codeowners && { codeowners }), ...(dialect && { dialect }) });
+  const json = boolOpt(args, 'json');
+  if (inGitHubActions(ctx))
+    for (const f of result.findings)
+      annotate(ctx, json, { file: f.file, line: f.line, col: f.column, title: `CODEOWNERS ${f.rule}` }, f.message, f.severity);
+  if (json) {
+    ctx.out.json({
+      findings: result.findings.map(({ file, line, column, rule, message }) => ({ file, line, column, rule, message })),
+      ...(result.coverage && { coverage: result.coverage }),
+    });
+  } else if (format === 'markdown') ctx.out.print(lintMarkdown(result));
+  else {
+    const { out } = ctx;
+    for (const f of result.findings) {
+      const where = f.line > 0 ? `${f.file}:${f.line}:${f.column}` : f.file;
+      out.print(`${where}  ${f.severity === 'error' ? out.style('red', 'error') : out.style('yellow', 'warning')}  ${out.style('dim', f.rule)}  ${f.message}`);
+    }
+    if (result.coverage) out.print(`Coverage: ${result.coverage.percent}% of ${result.coverage.files} files have an owner.`);
+    out.print(result.findings.length === 0 ? out.style('green', `${result.file}: no problems found.`) : `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'} in ${result.file}.`);
+  }
+  return result.findings.length === 0 ? ExitCode.ok : ExitCode.failed;
+}
+
+type LintResult = Awaited<ReturnType<typeof import('@kiln/core/api').ownersLint>>;
+
+function lintMarkdown(result: LintResult): string {
+  const lines = ['### CODEOWNERS lint', ''];
+  if (result.coverage) lines.push(`Coverage: **${result.coverage.percent}%** of ${result.coverage.files} files have an owner.`, '');
+  if (result.findings.length === 0) {
+    lines.push(`✅ No problems found in \`${result.file}\`.`);
+    return lines.join('\n');
+  }
+  lines.push(`❌ ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}:`, '', '| Where | Rule | Message |', '|---|---|---|');
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  for (const f of result.findings) lines.push(`| \`${f.line > 0 ? `${f.file}:${f.line}` : f.file}\` | ${f.rule} | ${cell(f.message)} |`);
+  return lines.join('\n');
+}
+
+async function generate(args: ParsedArgs, ctx: CommandContext): Promise<number> {
+  if (args.positionals.length > 1) {
+    ctx.out.error(`kiln owners generate takes no arguments (got "${args.positionals[1]}").\n  The output path is nx.json "owners.outputPath".`);
+    return ExitCode.usage;
+  }
+  const { ownersGenerate } = await import('@kiln/core/api');
+  const checkOnly = boolOpt(args, 'check');
+  const result = await ownersGenerate(ctx.cwd, { check: checkOnly });
+  if (boolOpt(args, 'json')) ctx.out.json({ file: result.file, upToDate: result.upToDate, written: result.written });
+  else if (result.upToDate) ctx.out.print(`${result.file} is up to date.`);
+  else if (result.written) ctx.out.print(`wrote ${result.file}`);
+  else ctx.out.error(`${result.file} is out of date with the owners settings in nx.json and project.json.\n  Run \`kiln owners generate\` and commit the result.`);
+  if (!result.upToDate && checkOnly && inGitHubActions(ctx)) annotate(ctx, boolOpt(args, 'json'), { file: result.file, title: 'CODEOWNERS out of date' }, 'Run `kiln owners generate` and commit the result.');
+  return checkOnly && !result.upToDate ? ExitCode.failed : ExitCode.ok;
 }

@@ -18,3 +18,5 @@ export { release, releaseIn, type ReleaseOptions, type ReleaseResult, type Relea
 export { artifact, artifactIn, readArtifactIndex, type ArtifactOptions, type ArtifactResult, type ArtifactSummary, type BuildStep } from './artifact.js';
 export { promote, promoteIn, type PromoteResult } from './promote.js';
 export type { ReleaseContext, ReleaseProjectInfo } from './release-context.js';
+export { affected, type AffectedOptions, type AffectedResult, type AffectedTaskResult } from './affected.js';
+export { describeReason, explainChain, type Reason } from '../affected/index.js';

@@ -3,13 +3,22 @@
  * tree, or from the base commit as GitHub does for pull requests), answer "who owns this path",
  * check a change's approvals. Wires `scm/` and the file system to the pure `owners/` module.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { diagnostic, KilnError, toRepoPath } from '../model/index.js';
+import { diagnostic, joinRepoPath, KilnError, toRepoPath, type ProjectName } from '../model/index.js';
+import type { Workspace } from '../workspace/index.js';
+import { loadWorkspace } from './load-workspace.js';
 import {
   checkApprovals,
   codeownersLocations,
+  generateCodeowners,
+  lintCodeowners,
+  readOwnersConfig,
+  readProjectOwners,
+  type GenerateProject,
+  type OwnersConfigProblem,
+  type OwnersCoverage,
   compileOwners,
   dialectOfLocation,
   parseCodeowners,
@@ -19,7 +28,7 @@ import {
   type OwnersMatcher,
   type PathOwners,
 } from '../owners/index.js';
-import { changedFiles, fileAtRef, mergeBase, repoRoot, resolveCommit } from '../scm/index.js';
+import { changedFiles, fileAtRef, listFiles, mergeBase, repoRoot, resolveCommit } from '../scm/index.js';
 
 export interface CodeownersOptions {
   /** A CODEOWNERS file to use instead of the usual locations (relative to `cwd`). */
@@ -212,4 +221,139 @@ export async function ownersCheck(cwd: string, options: OwnersCheckOptions = {})
     warnings,
     findings: loaded.matcher.parsed.findings,
   };
+}
+
+/** The workspace containing `cwd`, or undefined when there is none (lint works on any repository). */
+async function optionalWorkspace(cwd: string): Promise<Workspace | undefined> {
+  try {
+    return await loadWorkspace(cwd);
+  } catch (error) {
+    if (error instanceof KilnError && error.diagnostics.some((d) => d.code === 'no-workspace')) return undefined;
+    throw error;
+  }
+}
+
+/** Where the workspace sits in the repository (`''` when at its root): CODEOWNERS paths are repository paths. */
+async function workspacePrefix(ws: Workspace): Promise<{ repo: string; prefix: string }> {
+  const repo = (await repoRoot(ws.root)) ?? ws.root;
+  return { repo, prefix: toRepoPath(relative(repo, ws.root)) ?? '' };
+}
+
+/**
+ * Owners allowed in CODEOWNERS, from nx.json `"kiln": { "owners": { "known": ["@org/*", "@alice"] } }`
+ * (`*` is a wildcard). Undefined when not configured: then owners are not checked against a list.
+ */
+export function knownOwners(nxJson: unknown): string[] | undefined {
+  const known = (nxJson as { kiln?: { owners?: { known?: unknown } } } | undefined)?.kiln?.owners?.known;
+  return Array.isArray(known) && known.every((k) => typeof k === 'string') ? known : undefined;
+}
+
+export interface OwnersLintResult {
+  readonly file: string;
+  readonly dialect: Dialect;
+  readonly findings: OwnersFinding[];
+  readonly coverage?: OwnersCoverage;
+}
+
+/** Lints CODEOWNERS against the repository's files, the known owners list and the workspace's projects. */
+export async function ownersLint(cwd: string, options: CodeownersOptions = {}): Promise<OwnersLintResult> {
+  const loaded = await loadOwners(cwd, options);
+  const ws = await optionalWorkspace(cwd);
+  const files = (await repoRoot(loaded.root)) !== undefined ? await listFiles(loaded.root) : undefined;
+  let projects: { name: string; root: string }[] | undefined;
+  if (ws) {
+    const { prefix } = await workspacePrefix(ws);
+    projects = [...ws.projects.values()].map((p) => ({ name: p.name, root: joinRepoPath(prefix, p.root) }));
+  }
+  const known = ws ? knownOwners(ws.nxJson) : undefined;
+  const result = lintCodeowners({
+    matcher: loaded.matcher,
+    ...(files && { files }),
+    ...(known && { knownOwners: known }),
+    ...(projects && { projects }),
+  });
+  return { file: loaded.file, dialect: loaded.matcher.parsed.dialect, ...result };
+}
+
+function configError(problems: readonly OwnersConfigProblem[], ws: Workspace): KilnError {
+  return new KilnError(
+    problems.map((p) =>
+      diagnostic('invalid-owners-config', `${p.path}: ${p.message}`, {
+        location: { file: p.path.startsWith('owners') ? relative(process.cwd(), join(ws.root, 'nx.json')) || 'nx.json' : 'project.json' },
+        hint: 'See the owners settings in docs: nx.json "owners" and project.json "owners", as Nx\'s @nx/owners reads them.',
+      }),
+    ),
+  );
+}
+
+/** The CODEOWNERS text the workspace's owners settings describe, and where it goes. */
+function generatedCodeowners(ws: Workspace, prefix: string): { text: string; outputPath: string } | undefined {
+  const problems: OwnersConfigProblem[] = [];
+  const config = readOwnersConfig((ws.nxJson as { owners?: unknown }).owners, problems);
+  const projects: GenerateProject[] = [...ws.projects.values()].map((p) => {
+    const raw = p.config as { owners?: unknown; metadata?: { owners?: unknown } };
+    return { name: p.name, root: joinRepoPath(prefix, p.root), tags: p.tags, owners: readProjectOwners(raw.owners ?? raw.metadata?.owners, p.name, problems) };
+  });
+  if (problems.length) throw configError(problems, ws);
+  if (!config && projects.every((p) => p.owners.length === 0)) return undefined;
+  const effective = config ?? readOwnersConfig(true, problems)!;
+  const text = generateCodeowners(effective, projects, problems);
+  if (problems.length) throw configError(problems, ws);
+  return { text, outputPath: effective.outputPath };
+}
+
+export interface OwnersGenerateResult {
+  /** Repository-relative path of the CODEOWNERS file. */
+  readonly file: string;
+  readonly upToDate: boolean;
+  readonly written: boolean;
+  readonly text: string;
+}
+
+/**
+ * Writes CODEOWNERS from nx.json and project.json "owners" (Nx's @nx/owners schema); with
+ * `check`, only compares. `outputPath` is relative to the repository root.
+ */
+export async function ownersGenerate(cwd: string, options: { check?: boolean } = {}): Promise<OwnersGenerateResult> {
+  const ws = await loadWorkspace(cwd);
+  const { repo, prefix } = await workspacePrefix(ws);
+  const generated = generatedCodeowners(ws, prefix);
+  if (!generated)
+    throw new KilnError(
+      diagnostic('no-owners-config', 'nothing to generate: neither nx.json nor any project declares "owners".', {
+        hint: 'Add "owners": { "patterns": [{ "projects": ["*"], "owners": ["@org/team"] }] } to nx.json, or "owners": { "**/*": ["@team"] } to a project.json.',
+      }),
+    );
+  const full = resolve(repo, generated.outputPath);
+  const file = toRepoPath(relative(repo, full)) ?? generated.outputPath;
+  const upToDate = readText(full) === generated.text;
+  if (!upToDate && !options.check) {
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, generated.text);
+  }
+  return { file, upToDate, written: !upToDate && !options.check, text: generated.text };
+}
+
+/**
+ * Each project's owners: the owners its root directory has in CODEOWNERS (what a new file directly
+ * in the root would get; `/libs/a/` and `*` count, `*.ts` does not). Without a CODEOWNERS file, from
+ * what the owners settings would generate; without either, none. For `kiln projects` and `kiln affected`.
+ */
+export async function ownersOfProjects(ws: Workspace, names?: Iterable<string>): Promise<Map<ProjectName, string[]>> {
+  const { repo, prefix } = await workspacePrefix(ws);
+  let matcher: OwnersMatcher | undefined;
+  try {
+    matcher = (await loadOwners(repo)).matcher;
+  } catch (error) {
+    if (!(error instanceof KilnError && error.diagnostics.some((d) => d.code === 'codeowners-not-found'))) throw error;
+    const generated = generatedCodeowners(ws, prefix);
+    if (generated) matcher = compileOwners(parseCodeowners(generated.text, { file: generated.outputPath, dialect: dialectOfLocation(generated.outputPath) ?? 'auto' }));
+  }
+  const wanted = names ? new Set(names) : undefined;
+  const out = new Map<ProjectName, string[]>();
+  for (const p of ws.projects.values()) {
+    if (wanted && !wanted.has(p.name)) continue;
+    out.set(p.name, matcher ? [...matcher.ownersOfDirectory(joinRepoPath(prefix, p.root)).owners] : []);
+  }
+  return out;
 }

@@ -10,3 +10,5 @@ export * from './pattern.js';
 export * from './matcher.js';
 export * from './approvals.js';
 export * from './locate.js';
+export * from './lint.js';
+export * from './generate.js';

@@ -124,8 +124,17 @@ export function compileOwners(parsed: ParsedCodeowners): OwnersMatcher {
     return -1;
   };
 
+  const unowned: PathOwners = Object.freeze({ owners: [], matches: [] });
+  // One shared, frozen answer per deciding rule: GitHub's case allocates nothing per path.
+  const single = parsed.rules.map((rule): PathOwners => Object.freeze({ owners: unionOwners([rule]), matches: [{ section: rule.section, rule }] }));
+  const simple = sections.length === 1 && sections[0]!.exclude.size === 0 ? sections[0]!.include : undefined;
+
   const ownersOf = (path: string): PathOwners => {
     const segments = path.split('/');
+    if (simple) {
+      const r = lastMatch(simple, path, segments);
+      return r < 0 ? unowned : single[r]!;
+    }
     const matches: OwnersMatch[] = [];
     for (const s of sections) {
       const r = lastMatch(s.include, path, segments);
@@ -133,6 +142,8 @@ export function compileOwners(parsed: ParsedCodeowners): OwnersMatcher {
       if (s.exclude.size > 0 && lastMatch(s.exclude, path, segments) >= 0) continue;
       matches.push({ section: s.key, rule: parsed.rules[r]! });
     }
+    if (matches.length === 0) return unowned;
+    if (matches.length === 1) return single[matches[0]!.rule.index]!;
     return { owners: unionOwners(matches.map((m) => m.rule)), matches };
   };
 

@@ -42,6 +42,12 @@ export function detectDialect(text: string): Dialect {
   return 'github';
 }
 
+interface Positioned {
+  readonly owner: string;
+  readonly line: number;
+  readonly column: number;
+}
+
 interface Token {
   readonly text: string;
   /** 1-based column. */
@@ -103,7 +109,7 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
   }
 
   let sectionKey = '';
-  let sectionDefaults: string[] = [];
+  let sectionDefaults: Positioned[] = [];
   const lines = text.split('\n');
   lines.forEach((rawLine, at) => {
     const lineNo = at + 1;
@@ -129,9 +135,9 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
         }
         const restStart = start + header[0].length - rest!.length;
         const { tokens } = tokenizeLine(line, restStart, dialect);
-        const defaults: string[] = [];
+        const defaults: Positioned[] = [];
         for (const t of tokens) {
-          if (isValidOwner(t.text, dialect)) defaults.push(t.text);
+          if (isValidOwner(t.text, dialect)) defaults.push({ owner: t.text, line: lineNo, column: t.column });
           else report(lineNo, t.column, 'invalid-owner', `Invalid owner on line ${lineNo}: \`${t.text}\` is not a @user, @group, @@role or email address.`);
         }
         const key = name.toLowerCase();
@@ -174,7 +180,7 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
       }
     }
 
-    const owners: string[] = [];
+    const owners: Positioned[] = [];
     let badOwner = false;
     let inComment = false;
     for (const t of ownerTokens) {
@@ -184,7 +190,7 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
         inComment = true;
         continue;
       }
-      if (isValidOwner(t.text, dialect)) owners.push(t.text);
+      if (isValidOwner(t.text, dialect)) owners.push({ owner: t.text, line: lineNo, column: t.column });
       else if (!inComment) {
         badOwner = true;
         const kinds = dialect === 'github' ? '@username, @org/team-name or an email address' : '@user, @group, @@role or an email address';
@@ -209,7 +215,8 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
       line: lineNo,
       column,
       pattern,
-      owners: effective,
+      owners: effective.map((o) => o.owner),
+      ownersAt: effective.map(({ line, column }) => ({ line, column })),
       section: dialect === 'gitlab' ? sectionKey : '',
       ...(fromDefaults && { defaultOwners: true }),
       ...(exclusion && { exclusion: true }),

@@ -129,6 +129,11 @@ function segmentRegex(seg: Segment & { kind: 'glob' }): string {
   return out;
 }
 
+/** A test of one path segment (a name, no `/`) against a pattern segment. */
+export function segmentMatcher(seg: Segment): RegExp {
+  return seg.kind === 'globstar' ? /^.*$/ : new RegExp(`^${segmentRegex(seg)}$`);
+}
+
 /** The segment's text when it holds no wildcard, else undefined. */
 export function literalText(seg: Segment): string | undefined {
   if (seg.kind !== 'glob') return undefined;
@@ -164,6 +169,8 @@ function compileGitHub(raw: string): CompiledPattern {
   let segments = parts.map((p) => tokenize(p, 'github'));
   if (!anchored && segments.length === 1 && segments[0]!.kind !== 'globstar') segments = [{ kind: 'globstar' }, ...segments];
   if (directoryOnly) segments = [...segments, { kind: 'globstar' }];
+  // `**/**` is `**`.
+  segments = segments.filter((seg, i) => !(seg.kind === 'globstar' && segments[i - 1]?.kind === 'globstar'));
   if (segments.length === 0) return neverMatches(raw);
 
   const last = segments.length - 1;

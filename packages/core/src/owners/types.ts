@@ -14,6 +14,8 @@ export interface CodeownersRule {
   readonly pattern: string;
   /** Owners in the order written, e.g. `@user`, `@org/team`, `a@b.example`; empty: unowned. */
   readonly owners: readonly string[];
+  /** Where each owner is written (the section header's line for GitLab default owners), aligned with `owners`. */
+  readonly ownersAt: readonly { readonly line: number; readonly column: number }[];
   /** GitLab: the owners came from the section header, not the line. */
   readonly defaultOwners?: boolean;
   /** GitLab: the section's key (lower-case name; `''` for rules before the first header). */

@@ -8,3 +8,4 @@
 export * from './git.js';
 export * from './changes.js';
 export * from './history.js';
+export * from './at-ref.js';

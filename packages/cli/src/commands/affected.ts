@@ -1,0 +1,67 @@
+/** `kiln affected`: the projects (and with -t, the tasks) a change touches, each with why. */
+import { affected, describeReason } from '@kiln/core/api';
+import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
+
+export const command: Command = {
+  name: 'affected',
+  summary: 'list the projects (or tasks) a change affects, with reasons',
+  usage: 'kiln affected [--base REF] [--head REF] [-t TARGET] [--files a,b] [--explain] [--json] [--fail-open]',
+  options: {
+    base: { type: 'string', value: 'REF', description: 'compare against the merge-base with REF (default: KILN_BASE, nx.json defaultBase, main)' },
+    head: { type: 'string', value: 'REF', description: 'compare up to REF (default: the working tree, uncommitted and untracked files included)' },
+    target: { type: 'string', short: 't', value: 'TARGET', description: 'list affected tasks of TARGET, judged by each task\'s inputs' },
+    files: { type: 'string', multiple: true, value: 'a,b', description: 'take these changed files (workspace-relative) instead of asking git' },
+    explain: { type: 'boolean', description: 'print the chain that explains each affected project' },
+    'fail-open': { type: 'boolean', description: 'when git cannot answer (unknown base, shallow clone, no repository), treat everything as affected' },
+    ...jsonOption,
+  },
+  details: [
+    '--json prints {"base","head","projects":[...],"reasons":{name:[{"kind":"file"|"dependency"|"global"|"lockfile",...}]}};',
+    'with -t it adds "target", "tasks" and "taskReasons".',
+    'Exit codes: 0 listed; 2 usage or configuration error (unknown base ref, shallow clone without the merge-base, not a git repository).',
+  ].join('\n'),
+  async run(args, ctx) {
+    const files = listOpt(args, 'files');
+    const target = stringOpt(args, 'target');
+    const result = await affected({
+      cwd: ctx.cwd,
+      env: ctx.env,
+      ...(stringOpt(args, 'base') !== undefined && { base: stringOpt(args, 'base')! }),
+      ...(stringOpt(args, 'head') !== undefined && { head: stringOpt(args, 'head')! }),
+      ...(files !== undefined && { files }),
+      ...(target !== undefined && { target }),
+      failOpen: boolOpt(args, 'fail-open'),
+    });
+    for (const w of result.warnings) ctx.out.warn(w);
+    const explain = boolOpt(args, 'explain');
+    if (boolOpt(args, 'json')) {
+      ctx.out.json({
+        base: result.base,
+        head: result.head,
+        projects: result.projects,
+        reasons: result.reasons,
+        ...(result.tasks && { target: result.tasks.target, tasks: result.tasks.tasks, taskReasons: result.tasks.reasons }),
+        ...(explain && { chains: result.chains }),
+      });
+      return ExitCode.ok;
+    }
+    const against = `${result.base ? `base ${result.base.slice(0, 10)}` : 'no base'}, ${result.head ? `head ${result.head.slice(0, 10)}` : 'working tree'}`;
+    if (result.tasks) {
+      const { tasks, reasons, target: t } = result.tasks;
+      ctx.out.info(`${tasks.length} affected ${t} task${tasks.length === 1 ? '' : 's'} (${against}; ${result.changedFiles.length} changed file${result.changedFiles.length === 1 ? '' : 's'})`);
+      for (const id of tasks) ctx.out.print(explain ? result.tasks.chains[id] : `${id}  ${ctx.out.style('dim', describeReason(reasons[id]![0]! as never))}`);
+      return ExitCode.ok;
+    }
+    ctx.out.info(`${result.projects.length} affected project${result.projects.length === 1 ? '' : 's'} (${against}; ${result.changedFiles.length} changed file${result.changedFiles.length === 1 ? '' : 's'})`);
+    const width = Math.max(0, ...result.projects.map((p) => p.length));
+    for (const name of result.projects) {
+      if (explain) ctx.out.print(result.chains[name]);
+      else {
+        const first = result.reasons[name]![0]!;
+        const more = result.reasons[name]!.length - 1;
+        ctx.out.print(`${name.padEnd(width)}  ${ctx.out.style('dim', `${describeReason(first)}${more > 0 ? ` +${more} more` : ''}`)}`);
+      }
+    }
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,50 @@
+import micromatch from 'micromatch';
+import type { Touch } from './types.js';
+
+export interface ProjectInputs {
+  readonly name: string;
+  readonly targets: Readonly<Record<string, { readonly inputs?: readonly unknown[] }>>;
+  readonly namedInputs?: Readonly<Record<string, readonly unknown[]>>;
+}
+
+/**
+ * Project level: a changed file that a project's target inputs name as `{workspaceRoot}/...`
+ * (directly or through named inputs) touches that project, as Nx's implicit-dependency locator
+ * does. Task level leaves this to the input resolver.
+ */
+export function workspaceRootInputTouches(
+  projects: readonly ProjectInputs[],
+  nxNamedInputs: Readonly<Record<string, readonly unknown[]>> | undefined,
+  changed: readonly string[],
+): Touch[] {
+  if (changed.length === 0) return [];
+  const byPattern = new Map<string, Set<string>>();
+  for (const p of projects) {
+    const named = { ...nxNamedInputs, ...p.namedInputs };
+    for (const target of Object.values(p.targets))
+      for (const pattern of workspaceRootPatterns(target.inputs ?? [], named, new Set())) {
+        let set = byPattern.get(pattern);
+        if (!set) byPattern.set(pattern, (set = new Set()));
+        set.add(p.name);
+      }
+  }
+  const touches: Touch[] = [];
+  for (const [pattern, names] of [...byPattern].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const hits = micromatch(changed as string[], pattern, { dot: true });
+    for (const file of hits) for (const project of [...names].sort()) touches.push({ project, reason: { kind: 'file', file, detail: `an input: {workspaceRoot}/${pattern}` } });
+  }
+  return touches;
+}
+
+function workspaceRootPatterns(inputs: readonly unknown[], named: Record<string, readonly unknown[]>, seen: Set<string>): string[] {
+  const out: string[] = [];
+  for (const input of inputs) {
+    const text = typeof input === 'string' ? input : (input as { fileset?: unknown } | null)?.fileset;
+    if (typeof text !== 'string') continue;
+    if (typeof input === 'string' && text in named && !seen.has(text)) {
+      seen.add(text);
+      out.push(...workspaceRootPatterns(named[text] ?? [], named, seen));
+    } else if (text.startsWith('{workspaceRoot}/')) out.push(text.slice('{workspaceRoot}/'.length));
+  }
+  return out;
+}

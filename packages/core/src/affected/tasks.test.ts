@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { affectedTasks, explainChain, type TaskLevelInput } from './index.js';
+
+const inputs = {
+  namedInputs: { default: ['{projectRoot}/**/*'], production: ['default', '!{projectRoot}/**/*.spec.ts'] },
+  projects: { lib: { root: 'libs/lib' }, app: { root: 'apps/app' } },
+  dependencies: { app: ['lib'], lib: [] },
+};
+const targets: Record<string, string[]> = { build: ['production', '^production'], test: ['default', '^production'] };
+const base = (paths: string[], extra: Partial<TaskLevelInput> = {}): TaskLevelInput => ({
+  graph: {
+    tasks: {
+      'app:build': { project: 'app', target: 'build' },
+      'lib:build': { project: 'lib', target: 'build' },
+      'app:test': { project: 'app', target: 'test' },
+      'lib:test': { project: 'lib', target: 'test' },
+    },
+    dependencies: { 'app:build': ['lib:build'], 'lib:build': [], 'app:test': [], 'lib:test': [] },
+  },
+  inputs,
+  targetInputs: (_p, t) => targets[t],
+  changes: paths.map((path) => ({ status: 'modified', path })),
+  candidates: new Set(['lib', 'app']),
+  projectReasons: new Map(),
+  global: [],
+  ...extra,
+});
+
+describe('task-level affected', () => {
+  it('a spec-only change affects only the tests that read it', () => {
+    expect(affectedTasks(base(['libs/lib/src/a.spec.ts'])).tasks).toEqual(['lib:test']);
+  });
+
+  it('a production file affects its build, dependents through ^ inputs and through the task graph', () => {
+    const r = affectedTasks(base(['libs/lib/src/a.ts']));
+    expect(r.tasks).toEqual(['app:build', 'app:test', 'lib:build', 'lib:test']);
+    expect(r.reasons.get('app:build')).toEqual([
+      { kind: 'file', file: 'libs/lib/src/a.ts', detail: 'changed, an input through lib' },
+      { kind: 'dependency', on: 'lib:build' },
+    ]);
+    expect(explainChain(r, 'lib:build')).toBe('lib:build <- libs/lib/src/a.ts (changed)');
+  });
+
+  it('project-level reasons hold for every task; global for all', () => {
+    const lock = { kind: 'lockfile' as const, package: 'lodash', file: 'package-lock.json' };
+    expect(affectedTasks(base([], { projectReasons: new Map([['app', [lock]]]) })).tasks).toEqual(['app:build', 'app:test']);
+    expect(affectedTasks(base([], { global: [{ kind: 'global', file: 'nx.json', detail: 'x' }] })).tasks).toHaveLength(4);
+  });
+});

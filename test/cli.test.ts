@@ -1,0 +1,35 @@
+/** The CLI's shell: version, help, unknown commands and flags, exit codes. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runKiln } from './helpers/repo.js';
+
+const kiln = (...args: string[]) => runKiln(args, { cwd: repoRoot });
+
+describe('kiln CLI', () => {
+  it('prints its version from package.json', () => {
+    const r = kiln('--version');
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'packages/cli/package.json'), 'utf8'));
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+
+  it('lists commands and exit codes in --help', () => {
+    const r = kiln('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: kiln <command>/);
+    expect(r.stdout).toMatch(/Exit codes: 0 success; 1 .*; 2 usage/);
+  });
+
+  it('suggests the nearest command for a typo, exit 2', () => {
+    const r = kiln('projcts');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "projcts"\. Did you mean "projects"\?/);
+  });
+
+  it('suggests the nearest flag for a typo, exit 2', () => {
+    const r = kiln('projects', '--jsno');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option "--jsno"\. Did you mean "--json"\?/);
+  });
+});
