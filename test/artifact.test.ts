@@ -180,6 +180,16 @@ describe('kiln artifact', () => {
     expect(repo.kiln(['promote', 'catalog@0.4.0', '--to', 'staging']).stderr).toContain('Did you mean "@shop/catalog"?');
   });
 
+  it('--affected packs only the artifact projects a change reaches', () => {
+    repo.commit('fix(runtime): log less', { 'services/runtime/src/index.js': 'console.log("rt");\n' });
+    const r = repo.kiln(['artifact', '--affected', '--base', 'HEAD~1', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<{ artifacts: Artifact[] }>().artifacts.map((a) => a.project)).toEqual(['runtime']);
+    repo.commit('fix(money): rounding', { 'libs/money/src/index.js': 'export const cents = (x) => Math.round(x * 100 + 1e-9);\n' });
+    const viaLib = repo.kiln(['artifact', '--affected', '--base', 'HEAD~1', '--json'], { env });
+    expect(viaLib.json<{ artifacts: Artifact[] }>().artifacts.map((a) => a.project)).toEqual(['@shop/catalog']);
+  });
+
   describe.skipIf(!registryBin)('with a real registry (docker-registry)', () => {
     let registry: TestRegistry;
     beforeAll(async () => {

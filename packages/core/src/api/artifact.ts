@@ -31,6 +31,7 @@ import {
 } from '../release/index.js';
 import { currentVersion, dependencyClosure, releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
 import { loadReleaseContext } from './release-load.js';
+import { affected } from './affected.js';
 
 /** Runs `target` for `projects` through the cache; a project's entry holds the task hash of its build. */
 export type BuildStep = (projects: readonly string[], target: string) => Promise<ReadonlyMap<string, { readonly hash: string; readonly status: string; readonly cache?: string }>>;
@@ -263,12 +264,19 @@ export interface ArtifactCommandOptions extends Omit<ArtifactOptions, 'build' | 
 /** `kiln artifact` for the workspace containing `cwd`, building through the task runner. */
 export async function artifact(options: ArtifactCommandOptions): Promise<ArtifactResult> {
   const ctx = await loadReleaseContext(options.cwd);
-  if (options.affected) throw new KilnError(diagnostic('artifact-affected-unavailable', '--affected is not wired in yet.'));
-  return artifactIn(ctx, { ...options, build: runnerBuildStep(ctx) });
+  let projects = options.projects;
+  if (options.affected) {
+    const changed = await affected({ cwd: options.cwd, ...options.affected, ...(options.env && { env: options.env }) });
+    for (const w of changed.warnings) options.warn?.(w);
+    const touched = new Set(changed.projects);
+    projects = (projects ?? releaseConfig(ctx).artifacts.projects).filter((p) => touched.has(p));
+    options.progress?.(`affected artifact projects: ${projects.length ? projects.join(', ') : 'none'}`);
+  }
+  return artifactIn(ctx, { ...options, ...(projects && { projects }), build: runnerBuildStep(options) });
 }
 
 /** The task runner as a BuildStep. */
-function runnerBuildStep(_ctx: ReleaseContext): BuildStep {
+function runnerBuildStep(_options: ArtifactCommandOptions): BuildStep {
   return async () => {
     throw new KilnError(diagnostic('runner-missing', 'the task runner is not wired in yet.'));
   };
