@@ -2,7 +2,7 @@
  * `kiln affected` end to end: real git repositories, the built binary, one rule per test.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -219,5 +219,41 @@ describe('kiln affected: when git cannot answer', () => {
     expect(run.stderr).toContain('not inside a git repository');
     expect(r.kiln(['affected', '--json', '--files', 'services/connection/src/pool.ts']).json().projects).toEqual(['@svc/connection', '@svc/payroll']);
     expect(r.kiln(['affected', '--json', '--fail-open']).json().projects).toHaveLength(4);
+  });
+});
+
+describe('kiln affected: the saved graph state', () => {
+  it('follows edits and commits, and always answers what a fresh run answers', () => {
+    const r = repo();
+    const fresh = (args: string[] = []) => {
+      const saved = join(r.dir, '.kiln');
+      rmSync(saved, { recursive: true, force: true });
+      return affectedJson(r, args).projects;
+    };
+    const steps: (() => void)[] = [
+      () => r.write({ 'services/connection/src/pool.ts': 'export const pool = 2;\n' }),
+      // A new import edge, uncommitted: invoice now depends on connection.
+      () => r.write({ 'services/invoice/src/extra.ts': "import { pool } from '@svc/connection';\n" }),
+      () => r.commit('invoice uses connection'),
+      () => r.write({ 'services/connection/src/pool.ts': 'export const pool = 5;\n' }),
+      // The edge goes away again in the work tree.
+      () => removePaths(r.dir, ['services/invoice/src/extra.ts']),
+      () => r.commit('invoice no longer uses connection'),
+      () => r.write({ 'services/connection/src/pool.ts': 'export const pool = 6;\n', 'services/catalog/src/x.ts': "import '@svc/payroll';\n" }),
+    ];
+    const seen: string[][] = [];
+    for (const [i, step] of steps.entries()) {
+      step();
+      const warm = affectedJson(r, ['--base', 'HEAD~0']).projects;
+      expect(existsSync(join(r.dir, '.kiln/affected-state.json'))).toBe(true);
+      expect(warm, `step ${i}`).toEqual(fresh(['--base', 'HEAD~0']));
+      seen.push(warm);
+      // Leave a saved state from a run with this step's changes, as a developer's machine would.
+      affectedJson(r, ['--base', 'HEAD~0']);
+    }
+    expect(seen[3]).toEqual(['@svc/connection', '@svc/invoice', '@svc/payroll']);
+    expect(seen[6]).toEqual(['@svc/catalog', '@svc/connection', '@svc/payroll']);
+    // kiln's own state never shows up as a change.
+    expect(r.git('status', '--porcelain')).not.toContain('.kiln');
   });
 });

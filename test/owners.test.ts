@@ -207,7 +207,7 @@ describe('kiln owners lint', () => {
     ]);
     const byRule = Object.fromEntries(findings.map((f: { rule: string }) => [f.rule, f]));
     expect(byRule['unknown-owner']).toEqual({ file: 'CODEOWNERS', line: 1, column: 22, rule: 'unknown-owner', message: 'Unknown owner on line 1: make sure @mallory exists and has write access to the repository (it is not in the known owners list)' });
-    expect(byRule['invalid-pattern'].message).toContain('Invalid pattern on line 3: character ranges with `[ ]` do not work');
+    expect(byRule['invalid-pattern'].message).toContain('Invalid pattern on line 3: both `[` and `]` must be escaped');
     expect(byRule['unowned-project'].message).toBe('Project "b" (libs/b) has no owner; add a line such as `/libs/b/ @team`.');
     expect(coverage).toEqual({ files: 8, owned: 6, percent: 75, unowned: ['libs/b/index.ts', 'libs/b/package.json'] });
   });
@@ -280,5 +280,28 @@ describe('kiln owners generate and project owners', () => {
       'finance-api': ['@org/finance'],
       books: ['@ahmed'],
     });
+  });
+
+  it('accepts "owners": true in nx.json (every default; project entries only)', () => {
+    repo.write({ 'nx.json': { owners: true } });
+    try {
+      const r = repo.kiln(['owners', 'generate', '--check', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.json()).toEqual({ file: '.github/CODEOWNERS', upToDate: false, written: false });
+      expect(r.code).toBe(1);
+    } finally {
+      repo.git('checkout', '--', 'nx.json');
+    }
+  });
+
+  it('reports a malformed owners setting at its file, with exit 2', () => {
+    repo.write({ 'libs/books/project.json': { name: 'books', owners: { '**/*': '@ahmed' } } });
+    try {
+      const r = repo.kiln(['owners', 'generate']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('libs/books/project.json: books: owners["**/*"]: must be an array of owners');
+    } finally {
+      repo.git('checkout', '--', 'libs/books/project.json');
+    }
   });
 });

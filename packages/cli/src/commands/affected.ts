@@ -1,5 +1,6 @@
 /** `kiln affected`: the projects (and with -t, the tasks) a change touches, each with why. */
-import { affected, describeReason } from '@kiln/core/api';
+// The operation's own entry point: loading all of `@kiln/core/api` would cost more than the answer.
+import { affected, describeReason } from '@kiln/core/api/affected';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
 
 export const command: Command = {

@@ -2,7 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { didYouMean, diagnostic, KilnError, type ProjectName } from '@kiln/core/model';
-import { loadWorkspace, projectGraph, toNxProjectGraph, type ProjectGraph } from '@kiln/core/api';
+// One operation each, not the whole api barrel: start-up stays cheap.
+import { loadWorkspace } from '@kiln/core/api/load-workspace';
+import { projectGraph } from '@kiln/core/api/project-graph';
+import { toNxProjectGraph, type ProjectGraph } from '@kiln/core/graph';
 import { boolOpt, ExitCode, jsonOption, stringOpt, type Command } from '../command.js';
 import { graphHtml } from '../graph-html.js';
 

@@ -1,6 +1,8 @@
 /** `kiln projects [NAME...] [--json]`: the workspace's projects, sorted by name. */
 import { didYouMean, KilnError, diagnostic } from '@kiln/core/model';
-import { listProjects, loadWorkspace } from '@kiln/core/api';
+// One operation each, not the whole api barrel: start-up stays cheap.
+import { loadWorkspace } from '@kiln/core/api/load-workspace';
+import { listProjects } from '@kiln/core/api/projects';
 import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
 
 export const command: Command = {

@@ -17,6 +17,6 @@ export {
   type Narrowed,
   type ProjectConfigFingerprint,
 } from './workspace-files.js';
-export { workspaceRootInputTouches, type ProjectInputs } from './root-inputs.js';
+export { workspaceRootInputTouches, workspaceRootPatternsOf, touchesFromRootPatterns, type ProjectInputs } from './root-inputs.js';
 export { canonicalJson, jsonEqual } from './json-diff.js';
 export { affectedTasks, type AffectedTasks, type TaskGraphData, type TaskLevelInput } from './tasks.js';

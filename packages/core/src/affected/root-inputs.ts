@@ -17,17 +17,30 @@ export function workspaceRootInputTouches(
   nxNamedInputs: Readonly<Record<string, readonly unknown[]>> | undefined,
   changed: readonly string[],
 ): Touch[] {
+  return touchesFromRootPatterns(
+    projects.map((p) => ({ name: p.name, patterns: workspaceRootPatternsOf(p, nxNamedInputs) })),
+    changed,
+  );
+}
+
+/** The `{workspaceRoot}/...` patterns (without the prefix) a project's targets name, sorted. */
+export function workspaceRootPatternsOf(project: ProjectInputs, nxNamedInputs: Readonly<Record<string, readonly unknown[]>> | undefined): string[] {
+  const named = { ...nxNamedInputs, ...project.namedInputs };
+  const out = new Set<string>();
+  for (const target of Object.values(project.targets)) for (const p of workspaceRootPatterns(target.inputs ?? [], named, new Set())) out.add(p);
+  return [...out].sort();
+}
+
+/** Touches from precomputed `{workspaceRoot}` patterns per project. */
+export function touchesFromRootPatterns(projects: readonly { readonly name: string; readonly patterns: readonly string[] }[], changed: readonly string[]): Touch[] {
   if (changed.length === 0) return [];
   const byPattern = new Map<string, Set<string>>();
-  for (const p of projects) {
-    const named = { ...nxNamedInputs, ...p.namedInputs };
-    for (const target of Object.values(p.targets))
-      for (const pattern of workspaceRootPatterns(target.inputs ?? [], named, new Set())) {
-        let set = byPattern.get(pattern);
-        if (!set) byPattern.set(pattern, (set = new Set()));
-        set.add(p.name);
-      }
-  }
+  for (const p of projects)
+    for (const pattern of p.patterns) {
+      let set = byPattern.get(pattern);
+      if (!set) byPattern.set(pattern, (set = new Set()));
+      set.add(p.name);
+    }
   const touches: Touch[] = [];
   for (const [pattern, names] of [...byPattern].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const hits = micromatch(changed as string[], pattern, { dot: true });

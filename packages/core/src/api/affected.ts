@@ -3,9 +3,8 @@
  * at both ends, and hands it all as data to `affected/` (and `lockfile/`). Also owns the one
  * policy decision the pure side cannot make: what to do when git cannot answer (`failOpen`).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseJsonc } from 'jsonc-parser';
 import {
   affectedClosure,
   affectedTasks,
@@ -18,10 +17,9 @@ import {
   narrowRootTsconfig,
   ProjectIndex,
   touchesFromFiles,
-  workspaceRootInputTouches,
+  workspaceRootPatternsOf,
   type AffectedProjects,
   type ChangedFile,
-  type DependencyGraph,
   type ProjectConfigFingerprint,
   type ProjectRef,
   type Reason,
@@ -29,13 +27,14 @@ import {
   type Touch,
 } from '../affected/index.js';
 import type { InputSpec } from '../inputs/index.js';
-import { consumersOfPackages, diffLockfiles, lockfileImpact, parseLockfile, type Consumer, type Lockfile } from '../lockfile/index.js';
+import type { Consumer, Lockfile } from '../lockfile/index.js';
 import { diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
-import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit } from '../scm/index.js';
-import { buildWorkspace, type Workspace } from '../workspace/index.js';
-import type { ProjectGraph } from '../graph/index.js';
-import { loadWorkspace } from './load-workspace.js';
-import { projectGraph } from './project-graph.js';
+import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit, workingTreeChanges, type FileChange } from '../scm/index.js';
+import { requireWorkspaceRoot } from '../workspace/find-root.js';
+import type { NxJsonConfiguration, Workspace } from '../workspace/index.js';
+import { affectedGraph, touchesFromRootPatterns, type AffectedGraphView } from './affected-state.js';
+
+export { describeReason, explainChain, type Reason } from '../affected/index.js';
 
 export interface AffectedOptions {
   readonly cwd: string;
@@ -65,8 +64,8 @@ export interface AffectedResult {
   readonly warnings: readonly string[];
   /** With `target`: the affected tasks of that target. */
   readonly tasks?: AffectedTaskResult;
-  /** What task-level affected needs to go on from here. */
-  readonly context: AffectedContext;
+  /** Whether the project graph came from kiln's saved state (`reused`, `updated`) or was read in full (`built`). */
+  readonly graphSource: AffectedGraphView['source'];
 }
 
 export interface AffectedTaskResult {
@@ -77,13 +76,6 @@ export interface AffectedTaskResult {
   readonly chains: Readonly<Record<string, string>>;
 }
 
-export interface AffectedContext {
-  readonly workspace: Workspace;
-  readonly graph: ProjectGraph;
-  readonly changes: readonly ChangedFile[];
-  readonly closure: AffectedProjects;
-  readonly global: readonly Reason[];
-}
 
 const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml']);
 const UNREADABLE_LOCKFILES = new Set(['yarn.lock', 'bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
@@ -91,56 +83,75 @@ const isConfigFile = (p: string): boolean => /(^|\/)(project|package)\.json$/.te
 
 export async function affected(options: AffectedOptions): Promise<AffectedResult> {
   const env = options.env ?? process.env;
-  const ws = await loadWorkspace(options.cwd);
+  const root = requireWorkspaceRoot(options.cwd);
+  const nxJson = readNxJson(root);
   const warnings: string[] = [];
   const global: Reason[] = [];
 
   let base: string | null = null;
   let head: string | null = null;
   let changes: ChangedFile[] = [];
+  /** The work tree as a commit plus changes, for the graph (undefined: outside git). */
+  let tree: { anchor: string; changes: FileChange[] } | undefined;
+  const inGit = (await repoRoot(root)) !== undefined;
   try {
-    const refs = await resolveRefs(ws, options, env);
+    const refs = await resolveRefs(root, nxJson, options, env, inGit);
     base = refs.base;
     head = refs.head;
-    if (options.files !== undefined) changes = givenFiles(options.files, ws.root, options.cwd);
-    else changes = await changedFiles(ws.root, refs.base!, refs.head ?? undefined);
   } catch (error) {
-    if (!options.failOpen || !(error instanceof KilnError)) throw error;
-    warnings.push(`${error.message}\n  --fail-open: treating every project as affected.`);
-    global.push({ kind: 'global', file: '', detail: `fail-open: ${error.diagnostics[0]?.code ?? 'git-failed'}` });
-    if (options.files !== undefined) changes = givenFiles(options.files, ws.root, options.cwd);
+    if (!(error instanceof KilnError)) throw error;
+    if (options.files === undefined) {
+      if (!options.failOpen) throw error;
+      warnings.push(`${error.message}\n  --fail-open: treating every project as affected.`);
+      global.push({ kind: 'global', file: '', detail: `fail-open: ${error.diagnostics[0]?.code ?? 'git-failed'}` });
+    }
+  }
+  if (options.files !== undefined) changes = givenFiles(options.files);
+  if (inGit) {
+    if (base !== null && head === null) {
+      tree = { anchor: base, changes: await workingTreeChanges(root, base) };
+      if (options.files === undefined) changes = tree.changes;
+    } else {
+      const current = await resolveCommit(root, 'HEAD');
+      if (current !== undefined) tree = { anchor: current, changes: await workingTreeChanges(root, current) };
+      if (base !== null && head !== null && options.files === undefined) changes = await changedFiles(root, base, head);
+    }
   }
 
-  const graph = await projectGraph(ws);
-  const read = readers(ws.root, base, head);
   const paths = changedPaths(changes);
   const changed = new Set(paths);
-  const projects: ProjectRef[] = [...ws.projects.values()].map((p) => ({ name: p.name, root: p.root }));
+  const configChanged = paths.some(isConfigFile);
+  const view = tree
+    ? await affectedGraph(root, tree.anchor, tree.changes, { full: configChanged || options.target !== undefined })
+    : await viewWithoutGit(options.cwd);
+  const ws = view.workspace;
+  const read = readers(root, base, head);
+  const projects: ProjectRef[] = view.projects.map((p) => ({ name: p.name, root: p.root }));
   const touches: Touch[] = [];
 
   // Project configuration at base, when a config file changed: ownership as it was, moved and removed projects.
   let baseProjects: ProjectRef[] | undefined;
-  const configChanged = paths.some(isConfigFile);
-  if (configChanged && read.base) {
-    const baseWs = await workspaceAt(ws.root, read.baseRef!);
+  if (configChanged && read.base && ws) {
+    const baseWs = await workspaceAt(root, read.baseRef!);
     if (baseWs === undefined) global.push({ kind: 'global', file: 'nx.json', detail: 'the workspace configuration at base could not be read' });
     else {
       baseProjects = [...baseWs.projects.values()].map((p) => ({ name: p.name, root: p.root }));
       const reasonFile = changed.has('nx.json') ? 'nx.json' : paths.find(isConfigFile)!;
       const compared = compareConfigs(fingerprints(baseWs), fingerprints(ws), reasonFile);
       touches.push(...compared.touches);
-      touches.push(...removedProjectTouches(compared.removed, baseWs, ws, graph));
+      touches.push(...removedProjectTouches(compared.removed, baseWs, ws, view));
     }
   }
   touches.push(...touchesFromFiles(changes, projects, baseProjects));
 
   // Workspace-wide files, narrowed.
-  const consumers = new Map<string, Consumer>(projects.map((p) => [p.name, { dir: p.root, names: (graph.external.get(p.name as never) ?? []).map((e) => e.package) }]));
-  const fileSet = new Set<string>(ws.files);
-  const neededLocks = [...LOCKFILES].filter((f) => changed.has(f) || (changed.has('package.json') && fileSet.has(f)));
+  const consumers = new Map<string, Consumer>(projects.map((p) => [p.name, { dir: p.root, names: view.external.get(p.name) ?? [] }]));
+  const neededLocks = [...LOCKFILES].filter((f) => changed.has(f) || (changed.has('package.json') && existsSync(join(root, f))));
   await read.prefetch([...new Set([...neededLocks, ...['package.json', 'nx.json', 'tsconfig.base.json', 'tsconfig.json'].filter((f) => changed.has(f))])]);
-  const lockTexts = await lockfiles(read, neededLocks);
+  const lockfile = neededLocks.length > 0 || changed.has('package.json') ? await import('../lockfile/index.js') : undefined;
+  const lockTexts = lockfile ? lockfiles(lockfile, read, neededLocks) : new Map<string, LockPair>();
   const packageNames: string[] = [];
+  const tsconfigFile = view.tsconfigFile ?? (existsSync(join(root, 'tsconfig.base.json')) ? 'tsconfig.base.json' : 'tsconfig.json');
   for (const file of paths) {
     if (LOCKFILES.has(file)) {
       const lock = lockTexts.get(file);
@@ -149,7 +160,7 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
         global.push({ kind: 'global', file, detail: `the lockfile could not be compared (${bad})` });
         continue;
       }
-      const hits = lockfileImpact(diffLockfiles(lock.before.value, lock.after.value), consumers);
+      const hits = lockfile!.lockfileImpact(lockfile!.diffLockfiles(lock.before.value, lock.after.value), consumers);
       for (const [project, list] of hits)
         for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file, via: h.via, before: h.before, after: h.after } });
     } else if (UNREADABLE_LOCKFILES.has(file)) {
@@ -159,8 +170,8 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
       global.push(...n.global);
       touches.push(...n.touches);
       packageNames.push(...n.packages);
-    } else if (file === ws.tsconfigPaths?.file || (ws.tsconfigPaths === undefined && (file === 'tsconfig.base.json' || file === 'tsconfig.json'))) {
-      const n = narrowRootTsconfig(file, jsonc(read.before(file)), jsonc(read.after(file)), projects);
+    } else if (file === tsconfigFile) {
+      const n = narrowRootTsconfig(file, await jsonc(read.before(file)), await jsonc(read.after(file)), projects);
       global.push(...n.global);
       touches.push(...n.touches);
     } else if (file === 'nx.json') {
@@ -176,32 +187,22 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     const names = new Set(packageNames);
     const hits =
       lock && lock.before.ok && lock.after.ok
-        ? consumersOfPackages(lock.before.value, lock.after.value, names, consumers)
-        : consumersOfPackages(emptyLock, emptyLock, names, consumers);
+        ? lockfile!.consumersOfPackages(lock.before.value, lock.after.value, names, consumers)
+        : lockfile!.consumersOfPackages(emptyLock, emptyLock, names, consumers);
     for (const [project, list] of hits)
       for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file: 'package.json', via: h.via } });
   }
-  touches.push(...implicitDependencyTouches(ws, paths, global));
-  touches.push(
-    ...workspaceRootInputTouches(
-      [...ws.projects.values()].map((p) => ({ name: p.name, targets: p.targets as never, ...(p.namedInputs && { namedInputs: p.namedInputs as never }) })),
-      ws.nxJson.namedInputs as never,
-      paths,
-    ),
-  );
+  touches.push(...implicitDependencyTouches(view.nxJson, paths, global));
+  touches.push(...touchesFromRootPatterns(view.projects.map((p) => ({ name: p.name, patterns: p.rootInputs })), paths));
 
-  const dependencyGraph: DependencyGraph = {
-    projects,
-    dependencies: new Map([...graph.dependencies].map(([name, edges]) => [name as string, edges.map((e) => e.target as string)])),
-  };
-  const closure = affectedClosure(dependencyGraph, touches, global);
+  const closure = affectedClosure({ projects, dependencies: view.dependencies }, touches, global);
   const reasons: Record<string, readonly Reason[]> = {};
   const chains: Record<string, string> = {};
   for (const name of closure.projects) {
     reasons[name] = closure.reasons.get(name)!;
     chains[name] = explainChain(closure, name);
   }
-  const tasks = options.target === undefined ? undefined : taskLevel(ws, graph, options.target, changes, closure, touches, global, warnings);
+  const tasks = options.target === undefined ? undefined : taskLevel(ws!, view, options.target, changes, closure, touches, global, warnings);
   return {
     base,
     head,
@@ -211,31 +212,64 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     changedFiles: paths,
     warnings,
     ...(tasks && { tasks }),
-    context: { workspace: ws, graph, changes, closure, global },
+    graphSource: view.source,
   };
+}
+
+/** Outside git (only with --files): the workspace and graph read the ordinary way. */
+async function viewWithoutGit(cwd: string): Promise<AffectedGraphView> {
+  const { loadWorkspace } = await import('./load-workspace.js');
+  const { projectGraph } = await import('./project-graph.js');
+  const ws = await loadWorkspace(cwd);
+  const graph = await projectGraph(ws);
+  return {
+    root: ws.root,
+    nxJson: ws.nxJson,
+    ...(ws.tsconfigPaths && { tsconfigFile: ws.tsconfigPaths.file }),
+    projects: [...ws.projects.values()].map((p) => ({
+      name: p.name,
+      root: p.root,
+      rootInputs: workspaceRootPatternsOf({ name: p.name, targets: p.targets as never, ...(p.namedInputs && { namedInputs: p.namedInputs as never }) }, ws.nxJson.namedInputs as never),
+    })),
+    dependencies: new Map([...graph.dependencies].map(([name, edges]) => [name as string, [...new Set(edges.map((e) => e.target as string))]])),
+    external: new Map([...graph.external].map(([name, list]) => [name as string, list.map((e) => e.package)])),
+    workspace: ws,
+    source: 'built',
+  };
+}
+
+/** nx.json as far as choosing the base goes (read before anything else; problems are reported when the workspace is read). */
+function readNxJson(root: string): NxJsonConfiguration {
+  try {
+    const v = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8')) as unknown;
+    return v !== null && typeof v === 'object' ? (v as NxJsonConfiguration) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Base: the option, else KILN_BASE, else nx.json defaultBase, else main; then the merge-base with head. */
 async function resolveRefs(
-  ws: Workspace,
+  root: string,
+  nxJson: NxJsonConfiguration,
   options: AffectedOptions,
   env: Readonly<Record<string, string | undefined>>,
+  inGit: boolean,
 ): Promise<{ base: string | null; head: string | null }> {
-  const root = await repoRoot(ws.root);
-  if (root === undefined) {
+  if (!inGit) {
     if (options.files !== undefined) return { base: null, head: null };
     throw new KilnError(
-      diagnostic('not-a-git-repository', `${ws.root} is not inside a git repository, so kiln cannot tell what changed.`, {
+      diagnostic('not-a-git-repository', `${root} is not inside a git repository, so kiln cannot tell what changed.`, {
         hint: 'Run kiln affected in a git checkout, pass the changed files with --files a,b, or use --fail-open to treat everything as affected.',
       }),
     );
   }
-  const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? ws.nxJson.defaultBase ?? 'main';
-  const headCommit = await commitOf(ws.root, options.head ?? 'HEAD', options.head === undefined ? 'head' : '--head');
-  const baseCommit = await commitOf(ws.root, baseRef, 'base');
-  const mb = await mergeBase(ws.root, baseCommit, headCommit);
+  const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? nxJson.defaultBase ?? 'main';
+  const headCommit = await commitOf(root, options.head ?? 'HEAD', options.head === undefined ? 'head' : '--head');
+  const baseCommit = await commitOf(root, baseRef, 'base');
+  const mb = await mergeBase(root, baseCommit, headCommit);
   if (mb === undefined) {
-    if (await isShallow(ws.root))
+    if (await isShallow(root))
       throw new KilnError(
         diagnostic('shallow-clone', `This is a shallow clone, and the merge-base of ${baseRef} and ${options.head ?? 'HEAD'} is not in its history.`, {
           hint: `Fetch more history: \`git fetch --deepen=200 origin ${baseRef.replace(/^origin\//, '')}\` (or \`git fetch --unshallow\`); in GitHub Actions set \`fetch-depth: 0\` on actions/checkout.`,
@@ -258,9 +292,7 @@ async function commitOf(cwd: string, ref: string, what: string): Promise<string>
   throw new KilnError(diagnostic(`unknown-${what === 'base' ? 'base' : 'head'}-ref`, `The ${what === 'base' ? 'base' : 'head'} ref "${ref}" does not name a commit in this repository.`, { hint }));
 }
 
-function givenFiles(files: readonly string[], wsRoot: string, cwd: string): ChangedFile[] {
-  void cwd;
-  void wsRoot;
+function givenFiles(files: readonly string[]): ChangedFile[] {
   return [...new Set(files.map((f) => toRepoPath(f)).filter((f): f is NonNullable<typeof f> => f !== undefined && f !== ''))]
     .sort()
     .map((path) => ({ status: 'modified' as const, path }));
@@ -312,18 +344,28 @@ const json = (text: string | undefined): unknown => {
     return undefined;
   }
 };
-const jsonc = (text: string | undefined): unknown => (text === undefined ? undefined : parseJsonc(text, [], { allowTrailingComma: true }));
+async function jsonc(text: string | undefined): Promise<unknown> {
+  if (text === undefined) return undefined;
+  const { parse } = await import('jsonc-parser');
+  return parse(text, [], { allowTrailingComma: true });
+}
 
 const emptyLock: Lockfile = { kind: 'npm', packages: new Map(), importers: new Map(), links: new Set() };
 
-async function lockfiles(read: Readers, files: readonly string[]) {
-  const out = new Map<string, { before: ReturnType<typeof parseLockfile>; after: ReturnType<typeof parseLockfile> }>();
+type LockfileModule = typeof import('../lockfile/index.js');
+interface LockPair {
+  readonly before: ReturnType<LockfileModule['parseLockfile']>;
+  readonly after: ReturnType<LockfileModule['parseLockfile']>;
+}
+
+function lockfiles(lockfile: LockfileModule, read: Readers, files: readonly string[]): Map<string, LockPair> {
+  const out = new Map<string, LockPair>();
   const fail = (file: string) => ({ ok: false as const, error: diagnostic('lockfile-missing', `${file} is missing`) });
   for (const file of files) {
     const b = read.before(file);
     const a = read.after(file);
-    const after = a === undefined ? fail(file) : parseLockfile(file, a);
-    const before = b === undefined ? (read.base ? fail(file) : after) : b === a ? after : parseLockfile(file, b);
+    const after = a === undefined ? fail(file) : lockfile.parseLockfile(file, a);
+    const before = b === undefined ? (read.base ? fail(file) : after) : b === a ? after : lockfile.parseLockfile(file, b);
     out.set(file, { before, after });
   }
   return out;
@@ -334,6 +376,7 @@ async function workspaceAt(root: string, ref: string): Promise<Workspace | undef
   const files = await listFilesAtRef(root, ref);
   const configs = files.filter((f) => isConfigFile(f) || f === 'tsconfig.base.json' || f === 'tsconfig.json');
   const texts = await readFilesAtRef(root, ref, configs);
+  const { buildWorkspace } = await import('../workspace/index.js');
   const result = buildWorkspace({ root, files, read: (p) => texts.get(p) });
   return result.ok ? result.value : undefined;
 }
@@ -352,15 +395,15 @@ function fingerprints(ws: Workspace): ProjectConfigFingerprint[] {
  * unresolved external name in their package.json or imports) are affected, as is whoever owns
  * its old root now (its files changed hands).
  */
-function removedProjectTouches(removed: readonly ProjectConfigFingerprint[], baseWs: Workspace, ws: Workspace, graph: ProjectGraph): Touch[] {
+function removedProjectTouches(removed: readonly ProjectConfigFingerprint[], baseWs: Workspace, ws: Workspace, view: AffectedGraphView): Touch[] {
   const touches: Touch[] = [];
   const index = new ProjectIndex([...ws.projects.values()].map((p) => ({ name: p.name, root: p.root })));
   for (const r of removed) {
     const was = baseWs.projects.get(r.name as never)!;
     const names = new Set([r.name, ...(was.packageJson?.name ? [was.packageJson.name] : [])]);
     const file = was.configFiles[0] ?? r.root;
-    for (const [project, externals] of graph.external)
-      if (externals.some((e) => names.has(e.package))) touches.push({ project, reason: { kind: 'dependency', on: r.name, ...({ removed: true } as object) } as Reason });
+    for (const [project, externals] of view.external)
+      if (externals.some((e) => names.has(e))) touches.push({ project, reason: { kind: 'dependency', on: r.name, ...({ removed: true } as object) } as Reason });
     for (const p of ws.projects.values())
       if (p.implicitDependencies.includes(r.name)) touches.push({ project: p.name, reason: { kind: 'dependency', on: r.name, ...({ removed: true } as object) } as Reason });
     const heir = index.ownerOf(r.root);
@@ -370,8 +413,8 @@ function removedProjectTouches(removed: readonly ProjectConfigFingerprint[], bas
 }
 
 /** nx.json's old top-level `implicitDependencies` (file → projects, or "*"). */
-function implicitDependencyTouches(ws: Workspace, paths: readonly string[], global: Reason[]): Touch[] {
-  const map = (ws.nxJson as { implicitDependencies?: unknown }).implicitDependencies;
+function implicitDependencyTouches(nxJson: NxJsonConfiguration, paths: readonly string[], global: Reason[]): Touch[] {
+  const map = (nxJson as { implicitDependencies?: unknown }).implicitDependencies;
   if (map === null || typeof map !== 'object' || Array.isArray(map)) return [];
   const touches: Touch[] = [];
   for (const [file, value] of Object.entries(map as Record<string, unknown>)) {
@@ -388,7 +431,7 @@ function implicitDependencyTouches(ws: Workspace, paths: readonly string[], glob
  */
 function taskLevel(
   ws: Workspace,
-  graph: ProjectGraph,
+  view: AffectedGraphView,
   target: string,
   changes: readonly ChangedFile[],
   closure: AffectedProjects,
@@ -405,7 +448,7 @@ function taskLevel(
       }),
     );
   const dependencies: Record<string, string[]> = {};
-  for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target as string);
+  for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
   const projectReasons = new Map<string, Reason[]>();
   for (const t of touches) {
     const r = t.reason;

@@ -31,6 +31,7 @@ import {
 } from '../release/index.js';
 import { currentVersion, dependencyClosure, releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
 import { loadReleaseContext } from './release-load.js';
+import { run } from './run.js';
 import { affected } from './affected.js';
 
 /** Runs `target` for `projects` through the cache; a project's entry holds the task hash of its build. */
@@ -259,6 +260,8 @@ export interface ArtifactCommandOptions extends Omit<ArtifactOptions, 'build' | 
   readonly projects?: readonly string[];
   /** Only artifact projects affected between `base` and `head`. */
   readonly affected?: { readonly base?: string; readonly head?: string };
+  /** Build output (a task's terminal output), for a person. */
+  readonly output?: (chunk: Buffer) => void;
 }
 
 /** `kiln artifact` for the workspace containing `cwd`, building through the task runner. */
@@ -275,9 +278,29 @@ export async function artifact(options: ArtifactCommandOptions): Promise<Artifac
   return artifactIn(ctx, { ...options, ...(projects && { projects }), build: runnerBuildStep(options) });
 }
 
-/** The task runner as a BuildStep. */
-function runnerBuildStep(_options: ArtifactCommandOptions): BuildStep {
-  return async () => {
-    throw new KilnError(diagnostic('runner-missing', 'the task runner is not wired in yet.'));
+/**
+ * The task runner as a BuildStep: one run of `target` for the projects (with its dependsOn
+ * graph), through the cache; the build task's hash is the artifact's input hash.
+ */
+function runnerBuildStep(options: ArtifactCommandOptions): BuildStep {
+  return async (projects, target) => {
+    const result = await run({
+      cwd: options.cwd,
+      targets: [target],
+      projects,
+      ...(options.env && { env: options.env }),
+      events: {
+        ...(options.progress && { start: (id) => options.progress!(`building ${id}`) }),
+        ...(options.warn && { warning: (m) => options.warn!(m) }),
+        ...(options.output && { output: (_id, chunk) => options.output!(chunk) }),
+      },
+    });
+    if (result.interrupted) throw new KilnError(diagnostic('artifact-interrupted', 'the build was interrupted; nothing was packed.'), 1);
+    const out = new Map<string, { hash: string; status: string; cache: string }>();
+    for (const t of result.tasks) {
+      const at = t.id.lastIndexOf(':');
+      if (t.id.slice(at + 1) === target) out.set(t.id.slice(0, at), { hash: t.hash, status: t.status, cache: t.cache });
+    }
+    return out;
   };
 }

@@ -275,12 +275,13 @@ export async function ownersLint(cwd: string, options: CodeownersOptions = {}): 
   return { file: loaded.file, dialect: loaded.matcher.parsed.dialect, ...result };
 }
 
-function configError(problems: readonly OwnersConfigProblem[], ws: Workspace): KilnError {
+/** Owners settings problems as located diagnostics: nx.json, or the project's own config file. */
+function configError(problems: readonly (OwnersConfigProblem & { file: string })[]): KilnError {
   return new KilnError(
     problems.map((p) =>
       diagnostic('invalid-owners-config', `${p.path}: ${p.message}`, {
-        location: { file: p.path.startsWith('owners') ? relative(process.cwd(), join(ws.root, 'nx.json')) || 'nx.json' : 'project.json' },
-        hint: 'See the owners settings in docs: nx.json "owners" and project.json "owners", as Nx\'s @nx/owners reads them.',
+        location: { file: p.file },
+        hint: 'See docs/owners.md: nx.json "owners" and project.json "owners", as Nx\'s @nx/owners reads them.',
       }),
     ),
   );
@@ -288,17 +289,28 @@ function configError(problems: readonly OwnersConfigProblem[], ws: Workspace): K
 
 /** The CODEOWNERS text the workspace's owners settings describe, and where it goes. */
 function generatedCodeowners(ws: Workspace, prefix: string): { text: string; outputPath: string } | undefined {
-  const problems: OwnersConfigProblem[] = [];
-  const config = readOwnersConfig((ws.nxJson as { owners?: unknown }).owners, problems);
+  const problems: (OwnersConfigProblem & { file: string })[] = [];
+  const collect = (file: string) => {
+    const list: OwnersConfigProblem[] = [];
+    return { list, flush: () => problems.push(...list.map((p) => ({ ...p, file }))) };
+  };
+  const fromNx = collect('nx.json');
+  const config = readOwnersConfig((ws.nxJson as { owners?: unknown }).owners, fromNx.list);
+  fromNx.flush();
   const projects: GenerateProject[] = [...ws.projects.values()].map((p) => {
     const raw = p.config as { owners?: unknown; metadata?: { owners?: unknown } };
-    return { name: p.name, root: joinRepoPath(prefix, p.root), tags: p.tags, owners: readProjectOwners(raw.owners ?? raw.metadata?.owners, p.name, problems) };
+    const own = collect(p.configFiles.find((f) => f.endsWith('project.json')) ?? p.configFiles[0] ?? 'project.json');
+    const owners = readProjectOwners(raw.owners ?? raw.metadata?.owners, p.name, own.list);
+    own.flush();
+    return { name: p.name, root: joinRepoPath(prefix, p.root), tags: p.tags, owners };
   });
-  if (problems.length) throw configError(problems, ws);
+  if (problems.length) throw configError(problems);
   if (!config && projects.every((p) => p.owners.length === 0)) return undefined;
-  const effective = config ?? readOwnersConfig(true, problems)!;
-  const text = generateCodeowners(effective, projects, problems);
-  if (problems.length) throw configError(problems, ws);
+  const effective = config ?? readOwnersConfig(true, [])!;
+  const generating = collect('nx.json');
+  const text = generateCodeowners(effective, projects, generating.list);
+  generating.flush();
+  if (problems.length) throw configError(problems);
   return { text, outputPath: effective.outputPath };
 }
 

@@ -1,42 +1,39 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { KilnError } from '../model/index.js';
-import { buildProjectGraph, isSourceFile, ProjectLocator, scanImports, type FileImports, type ProjectGraph } from '../graph/index.js';
+import { KilnError, type ProjectName } from '../model/index.js';
+import { isSourceFile, ProjectGraphBuilder, ProjectLocator, type ProjectGraph } from '../graph/index.js';
 import type { Workspace } from '../workspace/index.js';
+import { scanSources } from './scan-sources.js';
 
 /**
  * The project graph of a loaded workspace: reads and scans every JS/TS source file that belongs
- * to a project, then builds the graph. Throws a KilnError (exit 2) for unknown implicit dependencies.
+ * to a project (in parallel on large workspaces), then builds the graph. Throws a KilnError
+ * (exit 2) for unknown implicit dependencies.
  */
 export async function projectGraph(ws: Workspace): Promise<ProjectGraph> {
-  const imports = scanSources(ws);
-  const result = buildProjectGraph({ projects: ws.projects, ...(ws.tsconfigPaths && { tsconfigPaths: ws.tsconfigPaths }), imports });
+  const builder = new ProjectGraphBuilder(ws.projects, ws.tsconfigPaths);
+  const projects = [...ws.projects.values()];
+  const rootProject = projects.find((p) => p.root === '')?.name;
+  const scanned = await scanSources({
+    root: ws.root,
+    files: projectSourceFiles(ws, builder.locator),
+    projects: projects.map((p) => ({ name: p.name, root: p.root, ...(p.packageJson?.name && { packageName: p.packageJson.name }) })),
+    ...(rootProject !== undefined && { rootProject }),
+    ...(ws.tsconfigPaths && { tsconfigPaths: ws.tsconfigPaths }),
+  });
+  const names = projects.map((p) => p.name);
+  for (let i = 0; i < scanned.edges.length; i += 3)
+    builder.addImportEdge(names[scanned.edges[i]!]!, names[scanned.edges[i + 1]!]!, scanned.edges[i + 2] === 1 ? 'static' : 'dynamic');
+  for (let i = 0; i < scanned.packages.length; i += 2) builder.addImportedPackage(names[scanned.packages[i] as number]! as ProjectName, scanned.packages[i + 1] as string);
+  const result = builder.build();
   if (!result.ok) throw new KilnError(result.error);
   return result.value;
 }
 
 /** The source files of the workspace's projects (skipping node_modules and files outside every project). */
-export function projectSourceFiles(ws: Workspace): string[] {
-  const locator = new ProjectLocator(ws.projects.values());
+export function projectSourceFiles(ws: Workspace, locator = new ProjectLocator(ws.projects.values())): string[] {
   const out: string[] = [];
   for (const f of ws.files) {
     if (!isSourceFile(f) || f.startsWith('node_modules/') || f.includes('/node_modules/')) continue;
     if (locator.projectOf(f) !== undefined) out.push(f);
-  }
-  return out;
-}
-
-function scanSources(ws: Workspace): Map<string, FileImports> {
-  const out = new Map<string, FileImports>();
-  for (const f of projectSourceFiles(ws)) {
-    let text: string;
-    try {
-      text = readFileSync(join(ws.root, f), 'utf8');
-    } catch {
-      continue; // listed by git but deleted in the working tree
-    }
-    const found = scanImports(text);
-    if (found.static.length > 0 || found.dynamic.length > 0) out.set(f, found);
   }
   return out;
 }

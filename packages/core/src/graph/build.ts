@@ -19,105 +19,138 @@ export interface GraphInput {
 
 /** Least to most important: a package listed twice keeps the range of the more important kind. */
 const kindsByImportance: readonly DependencyKind[] = ['optionalDependencies', 'peerDependencies', 'devDependencies', 'dependencies'];
-const typeOrder: Record<DependencyType, number> = { static: 0, dynamic: 1, implicit: 2 };
+const types: readonly DependencyType[] = ['static', 'dynamic', 'implicit'];
+const typeBit: Record<DependencyType, number> = { static: 1, dynamic: 2, implicit: 4 };
 
 export function buildProjectGraph(input: GraphInput): { ok: true; value: ProjectGraph } | { ok: false; error: Diagnostic[] } {
-  const { projects } = input;
-  const locator = new ProjectLocator(projects.values());
-  const resolver = new ImportResolver(projects.values(), locator, input.tsconfigPaths);
-  const rootProject = [...projects.values()].find((p) => p.root === '')?.name;
+  const builder = new ProjectGraphBuilder(input.projects, input.tsconfigPaths);
+  const entries = input.imports instanceof Map ? input.imports.entries() : input.imports;
+  for (const [file, found] of entries) builder.addFileImports(file, found);
+  return builder.build();
+}
 
-  // source → target → set of types
-  const edges = new Map<ProjectName, Map<ProjectName, Set<DependencyType>>>();
-  const external = new Map<ProjectName, Map<string, { range?: string; via: Set<ExternalSource> }>>();
-  for (const name of projects.keys()) {
-    edges.set(name, new Map());
-    external.set(name, new Map());
+/**
+ * Builds the graph incrementally, so that a caller can feed each file's imports as it scans it
+ * and keep none of them: `new ProjectGraphBuilder(projects)`, then `addFileImports` per file
+ * (or `addImportEdge`/`addImportedPackage` with results resolved elsewhere), then `build()`.
+ */
+export class ProjectGraphBuilder {
+  readonly locator: ProjectLocator;
+  readonly resolver: ImportResolver;
+  private readonly rootProject: ProjectName | undefined;
+  // source → target → bit set of types (1 static, 2 dynamic, 4 implicit)
+  private readonly edges = new Map<ProjectName, Map<ProjectName, number>>();
+  private readonly external = new Map<ProjectName, Map<string, { range?: string; via: Set<ExternalSource> }>>();
+
+  constructor(
+    readonly projects: ReadonlyMap<ProjectName, Project>,
+    tsconfigPaths?: TsconfigPaths,
+  ) {
+    this.locator = new ProjectLocator(projects.values());
+    this.resolver = new ImportResolver(projects.values(), this.locator, tsconfigPaths);
+    this.rootProject = [...projects.values()].find((p) => p.root === '')?.name;
+    for (const name of projects.keys()) {
+      this.edges.set(name, new Map());
+      this.external.set(name, new Map());
+    }
+    // package.json dependencies of every kind: a workspace package is a static edge whatever the range.
+    for (const project of projects.values()) {
+      const deps = project.packageJson?.dependencies;
+      if (!deps) continue;
+      for (const kind of kindsByImportance) {
+        for (const [pkg, range] of Object.entries(deps[kind])) {
+          const target = this.resolver.projectOfPackage(pkg);
+          if (target !== undefined) this.addEdge(project.name, target, 'static');
+          else this.addExternal(project.name, pkg, kind, range);
+        }
+      }
+    }
   }
-  const addEdge = (source: ProjectName, target: ProjectName, type: DependencyType): void => {
+
+  private addEdge(source: ProjectName, target: ProjectName, type: DependencyType): void {
     if (source === target) return;
-    const bySource = edges.get(source)!;
-    let types = bySource.get(target);
-    if (types === undefined) bySource.set(target, (types = new Set()));
-    types.add(type);
-  };
-  const addExternal = (source: ProjectName, pkg: string, via: ExternalSource, range?: string): void => {
-    const bySource = external.get(source)!;
+    const bySource = this.edges.get(source)!;
+    bySource.set(target, (bySource.get(target) ?? 0) | typeBit[type]);
+  }
+
+  private addExternal(source: ProjectName, pkg: string, via: ExternalSource, range?: string): void {
+    const bySource = this.external.get(source)!;
     let entry = bySource.get(pkg);
     if (entry === undefined) bySource.set(pkg, (entry = { via: new Set() }));
     entry.via.add(via);
     if (range !== undefined) entry.range = range;
-  };
+  }
 
-  // package.json dependencies of every kind: a workspace package is a static edge whatever the range.
-  for (const project of projects.values()) {
-    const deps = project.packageJson?.dependencies;
-    if (!deps) continue;
-    for (const kind of kindsByImportance) {
-      for (const [pkg, range] of Object.entries(deps[kind])) {
-        const target = resolver.projectOfPackage(pkg);
-        if (target !== undefined) addEdge(project.name, target, 'static');
-        else addExternal(project.name, pkg, kind, range);
+  /**
+   * Adds the imports found in one source file (a repo path). As Nx: an import edge into the root
+   * project counts only from the root project itself (every file would otherwise "belong" to it
+   * through relative paths and config files).
+   */
+  addFileImports(file: string, found: FileImports): void {
+    const source = this.locator.projectOf(file);
+    if (source === undefined) return;
+    for (const specifier of found.static) this.addImport(source, specifier, file, 'static');
+    for (const specifier of found.dynamic) this.addImport(source, specifier, file, 'dynamic');
+  }
+
+  private addImport(source: ProjectName, specifier: string, file: string, type: 'static' | 'dynamic'): void {
+    const r = this.resolver.resolve(specifier, file);
+    if (r === undefined) return;
+    if ('external' in r) this.addImportedPackage(source, r.external);
+    else this.addImportEdge(source, r.project, type);
+  }
+
+  /** An import edge resolved by the caller (e.g. in a worker thread). */
+  addImportEdge(source: ProjectName, target: ProjectName, type: 'static' | 'dynamic'): void {
+    if (target !== this.rootProject || source === this.rootProject) this.addEdge(source, target, type);
+  }
+
+  /** An npm package imported by `source`, resolved by the caller. */
+  addImportedPackage(source: ProjectName, pkg: string): void {
+    this.addExternal(source, pkg, 'import');
+  }
+
+  /** Applies implicitDependencies (`!name` removes edges found so far) and returns the graph. */
+  build(): { ok: true; value: ProjectGraph } | { ok: false; error: Diagnostic[] } {
+    const { projects, edges, external } = this;
+    const problems: Diagnostic[] = [];
+    for (const project of projects.values()) {
+      if (project.implicitDependencies.length === 0) continue;
+      const { value, problems: found } = resolveImplicitDependencies(project, projects);
+      problems.push(...found);
+      for (const target of value.remove) edges.get(project.name)!.delete(target);
+      for (const target of value.add) this.addEdge(project.name, target, 'implicit');
+    }
+    if (problems.length > 0) return { ok: false, error: problems };
+
+    const dependencies = new Map<ProjectName, ProjectEdge[]>();
+    const dependents = new Map<ProjectName, ProjectEdge[]>();
+    for (const name of projects.keys()) dependents.set(name, []);
+    for (const [source, targets] of edges) {
+      const list: ProjectEdge[] = [];
+      for (const target of [...targets.keys()].sort()) {
+        const bits = targets.get(target)!;
+        for (const type of types) if (bits & typeBit[type]) list.push({ source, target, type });
       }
+      dependencies.set(source, list);
     }
-  }
+    // Sources in name order, so each dependents list comes out sorted by source, then type.
+    for (const name of [...projects.keys()].sort()) for (const e of dependencies.get(name)!) dependents.get(e.target)!.push(e);
 
-  // Source imports. As Nx: an import edge into the root project counts only from the root project
-  // itself (every file would otherwise "belong" to it through relative paths and config files).
-  const entries = input.imports instanceof Map ? input.imports.entries() : input.imports;
-  for (const [file, found] of entries) {
-    const source = locator.projectOf(file);
-    if (source === undefined) continue;
-    for (const [list, type] of [
-      [found.static, 'static'],
-      [found.dynamic, 'dynamic'],
-    ] as const) {
-      for (const specifier of list) {
-        const r = resolver.resolve(specifier, file);
-        if (r === undefined) continue;
-        if ('external' in r) addExternal(source, r.external, 'import');
-        else if (r.project !== rootProject || source === rootProject) addEdge(source, r.project, type);
-      }
+    const externalOut = new Map<ProjectName, ExternalDependency[]>();
+    for (const [name, pkgs] of external) {
+      externalOut.set(
+        name,
+        [...pkgs.keys()].sort().map((pkg) => {
+          const e = pkgs.get(pkg)!;
+          return { package: pkg, ...(e.range !== undefined && { range: e.range }), via: [...e.via].sort() };
+        }),
+      );
     }
-  }
 
-  // implicitDependencies last: `!name` removes edges found above.
-  const problems: Diagnostic[] = [];
-  for (const project of projects.values()) {
-    if (project.implicitDependencies.length === 0) continue;
-    const { value, problems: found } = resolveImplicitDependencies(project, projects);
-    problems.push(...found);
-    for (const target of value.remove) edges.get(project.name)!.delete(target);
-    for (const target of value.add) addEdge(project.name, target, 'implicit');
+    const cycles = findCycles(projects.keys(), (n) => edges.get(n as ProjectName)!.keys()) as ProjectName[][];
+    return { ok: true, value: { projects, dependencies, dependents, external: externalOut, cycles } };
   }
-  if (problems.length > 0) return { ok: false, error: problems };
-
-  const dependencies = new Map<ProjectName, ProjectEdge[]>();
-  const dependents = new Map<ProjectName, ProjectEdge[]>();
-  for (const name of projects.keys()) dependents.set(name, []);
-  for (const [source, targets] of edges) {
-    const list: ProjectEdge[] = [];
-    for (const target of [...targets.keys()].sort()) {
-      for (const type of [...targets.get(target)!].sort((a, b) => typeOrder[a] - typeOrder[b])) list.push({ source, target, type });
-    }
-    dependencies.set(source, list);
-    for (const e of list) dependents.get(e.target)!.push(e);
-  }
-  for (const list of dependents.values()) list.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : typeOrder[a.type] - typeOrder[b.type]));
-
-  const externalOut = new Map<ProjectName, ExternalDependency[]>();
-  for (const [name, pkgs] of external) {
-    externalOut.set(
-      name,
-      [...pkgs.keys()].sort().map((pkg) => {
-        const e = pkgs.get(pkg)!;
-        return { package: pkg, ...(e.range !== undefined && { range: e.range }), via: [...e.via].sort() };
-      }),
-    );
-  }
-
-  const cycles = findCycles(projects.keys(), (n) => edges.get(n as ProjectName)!.keys()) as ProjectName[][];
-  return { ok: true, value: { projects, dependencies, dependents, external: externalOut, cycles } };
 }
 
 /** The distinct projects `name` depends on directly. */

@@ -8,9 +8,9 @@
  * It leaves reading files to `api/`, and tasks to `tasks/`.
  */
 export * from './types.js';
-export { buildProjectGraph, dependenciesOf, dependentsOf, transitiveDependents, type GraphInput } from './build.js';
+export { buildProjectGraph, ProjectGraphBuilder, dependenciesOf, dependentsOf, transitiveDependents, type GraphInput } from './build.js';
 export { findCycles, topologicalOrder } from './cycles.js';
-export { scanImports, isSourceFile, sourceExtensions, type FileImports } from './scan.js';
+export { scanImports, scanImportBytes, isSourceFile, sourceExtensions, type FileImports } from './scan.js';
 export { ImportResolver, ProjectLocator, packageNameOf, type Resolution } from './resolve.js';
 export { matchProjects, resolveImplicitDependencies } from './implicit.js';
 export { toNxProjectGraph, type NxGraphJson } from './nx-shape.js';

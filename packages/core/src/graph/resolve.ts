@@ -29,19 +29,40 @@ const npmName = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 /** Finds the project owning a repo path: the one whose root is its longest containing directory. */
 export class ProjectLocator {
   private readonly byRoot = new Map<string, ProjectName>();
+  /** Directory → owning project (null: none), filled as paths are looked up. */
+  private readonly byDir = new Map<string, ProjectName | null>();
   constructor(projects: Iterable<Project>) {
     for (const p of projects) this.byRoot.set(p.root, p.name);
   }
   /** The project containing `path` (a file or directory), or undefined. */
   projectOf(path: string): ProjectName | undefined {
-    for (let p = path; ; ) {
-      const hit = this.byRoot.get(p);
-      if (hit !== undefined) return hit;
-      if (p === '') return undefined;
-      const slash = p.lastIndexOf('/');
-      p = slash < 0 ? '' : p.slice(0, slash);
-    }
+    const own = this.byRoot.get(path);
+    if (own !== undefined) return own;
+    if (path === '') return undefined;
+    const slash = path.lastIndexOf('/');
+    return this.projectOfDir(slash < 0 ? '' : path.slice(0, slash)) ?? undefined;
   }
+  private projectOfDir(dir: string): ProjectName | null {
+    let hit = this.byDir.get(dir);
+    if (hit !== undefined) return hit;
+    hit = this.byRoot.get(dir) ?? null;
+    if (hit === null && dir !== '') {
+      const slash = dir.lastIndexOf('/');
+      hit = this.projectOfDir(slash < 0 ? '' : dir.slice(0, slash));
+    }
+    this.byDir.set(dir, hit);
+    return hit;
+  }
+}
+
+/** `dir` joined with a relative specifier; the common `./name` form without the general normaliser. */
+function joinRelative(fromFile: string, specifier: string): string | undefined {
+  const slash = fromFile.lastIndexOf('/');
+  const dir = slash < 0 ? '' : fromFile.slice(0, slash);
+  if (specifier.charCodeAt(1) === 47 /* ./ */ && !specifier.includes('/.', 1) && !specifier.endsWith('/')) {
+    return dir === '' ? specifier.slice(2) : `${dir}/${specifier.slice(2)}`;
+  }
+  return toRepoPath(dir === '' ? specifier : `${dir}/${specifier}`);
 }
 
 export class ImportResolver {
@@ -73,8 +94,7 @@ export class ImportResolver {
     const c0 = specifier.charCodeAt(0);
     if (c0 === 46 /* . */) {
       if (!(specifier === '.' || specifier === '..' || specifier.startsWith('./') || specifier.startsWith('../'))) return undefined;
-      const slash = fromFile.lastIndexOf('/');
-      const path = toRepoPath(slash < 0 ? specifier : `${fromFile.slice(0, slash)}/${specifier}`);
+      const path = joinRelative(fromFile, specifier);
       if (path === undefined || path.startsWith('node_modules/') || path.includes('/node_modules/')) return undefined;
       const project = this.locator.projectOf(path);
       return project === undefined ? undefined : { project };

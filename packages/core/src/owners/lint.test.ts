@@ -15,6 +15,7 @@ describe('syntax findings, in GitHub words, and the lines are skipped', () => {
       [5, 1, 'invalid-pattern'],
     ]);
     expect(parsed.findings[0]!.message).toMatch(/^Invalid pattern on line 1: negation with `!` does not work/);
+    expect(parsed.findings[1]!.message).toBe('Invalid pattern on line 2: both `[` and `]` must be escaped with a `\\` (character ranges do not work in CODEOWNERS).');
     expect(parsed.findings[3]!.message).toBe('Invalid pattern on line 4: Did you mean `**/*.rb`?');
     expect(parsed.findings[4]!.message).toBe('Invalid pattern on line 5: The pattern `/` will never match anything, did you mean `*` instead?');
     expect(parsed.rules.map((r) => r.pattern)).toEqual(['*.ts']);
@@ -40,6 +41,8 @@ describe('syntax findings, in GitHub words, and the lines are skipped', () => {
 
   it('flags a line holding only an owner', () => {
     expect(parseCodeowners('@pantheon/maintainers\n').findings[0]!.message).toContain('looks like an owner, but each line starts with a file pattern');
+    expect(parseCodeowners('@hanthor @castrojo\n').findings.map((f) => f.rule)).toEqual(['invalid-pattern']);
+    expect(parseCodeowners('@types/node @x\n').findings).toEqual([]);
   });
 
   it('handles CRLF line endings and escaped spaces', () => {

@@ -309,6 +309,20 @@ describe('GitLab dialect', () => {
     expect(who(text, '#file_with_pound.rb')).toEqual(['@pound']);
   });
 
+  it('warns about inline comments, whose owners GitLab still counts', () => {
+    const parsed = parseCodeowners('[S]\n*.md @a # reviewed by @b\n', { dialect: 'gitlab' });
+    expect(parsed.findings.map((f) => [f.rule, f.line, f.column, f.severity])).toEqual([['inline-comment', 2, 9, 'warning']]);
+    expect(parsed.rules[0]!.owners).toEqual(['@a', '@b']);
+  });
+
+  it('reports bad section headers', () => {
+    const parsed = parseCodeowners('[Docs][two]\n*.md @a\n[ ]\n', { dialect: 'gitlab' });
+    expect(parsed.findings.map((f) => [f.rule, f.line])).toEqual([
+      ['invalid-section', 1],
+      ['invalid-section', 3],
+    ]);
+  });
+
   it('reports entries with no owners when the section has no default', () => {
     const parsed = parseCodeowners('[S]\ndocs/\n');
     expect(parsed.findings.map((f) => f.rule)).toEqual(['missing-owner']);

@@ -113,15 +113,15 @@ export function compileOwners(parsed: ParsedCodeowners): OwnersMatcher {
   const lastMatch = (index: RuleIndex, path: string, segments: readonly string[]): number => {
     scratch.length = 0;
     index.candidates(segments, scratch);
-    if (scratch.length === 0) return -1;
-    scratch.sort((a, b) => b - a);
-    let previous = -1;
-    for (const r of scratch) {
-      if (r === previous) continue;
-      previous = r;
-      if (compiled[r]!.regex.test(path)) return r;
+    // Latest first without sorting: candidates are few and the first or second usually matches.
+    const n = scratch.length;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < n; i++) if (scratch[i]! > best) best = scratch[i]!;
+      if (best < 0) return -1;
+      if (compiled[best]!.regex.test(path)) return best;
+      for (let i = 0; i < n; i++) if (scratch[i] === best) scratch[i] = -1;
     }
-    return -1;
   };
 
   const unowned: PathOwners = Object.freeze({ owners: [], matches: [] });

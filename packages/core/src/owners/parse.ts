@@ -162,7 +162,8 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
     if (dialect === 'github') {
       const problem =
         githubPatternProblem(pattern) ??
-        (ownerTokens.length === 0 && isValidOwner(pattern, 'github')
+        // `@a @b` is the pattern `@a` owned by @b, which GitHub flags; `@scope/pkg @x` may be a real directory.
+        ((ownerTokens.length === 0 || GITHUB_USER.test(pattern)) && isValidOwner(pattern, 'github')
           ? { offset: 0, message: `\`${pattern}\` looks like an owner, but each line starts with a file pattern (for example \`* ${pattern}\`).` }
           : undefined);
       if (problem) {
@@ -233,10 +234,11 @@ function githubPatternProblem(pattern: string): { offset: number; message: strin
     return { offset: 0, message: 'negation with `!` does not work in CODEOWNERS; write the paths that need other owners as later lines instead.' };
   if (pattern.startsWith('\\#'))
     return { offset: 0, message: 'escaping a pattern starting with `#` using `\\` does not work in CODEOWNERS; the line is skipped.' };
-  const bracket = hasUnescaped(pattern, '[');
-  if (bracket >= 0) return { offset: bracket, message: 'character ranges with `[ ]` do not work in CODEOWNERS; list each path, or escape the bracket as `\\[`.' };
+  // GitHub's own wording; `[ ]` ranges do not work, and literal brackets need escaping.
+  const opening = hasUnescaped(pattern, '[');
   const closing = hasUnescaped(pattern, ']');
-  if (closing >= 0) return { offset: closing, message: 'character ranges with `[ ]` do not work in CODEOWNERS; escape the bracket as `\\]`.' };
+  if (opening >= 0 || closing >= 0)
+    return { offset: opening >= 0 ? opening : closing, message: 'both `[` and `]` must be escaped with a `\\` (character ranges do not work in CODEOWNERS).' };
   const triple = pattern.indexOf('***');
   if (triple >= 0) return { offset: triple, message: `Did you mean \`${pattern.replace(/\*{3,}/g, '**')}\`?` };
   if (pattern === '/') return { offset: 0, message: 'The pattern `/` will never match anything, did you mean `*` instead?' };

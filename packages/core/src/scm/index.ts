@@ -9,3 +9,4 @@ export * from './git.js';
 export * from './changes.js';
 export * from './history.js';
 export * from './at-ref.js';
+export * from './working-changes.js';

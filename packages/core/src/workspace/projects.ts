@@ -25,7 +25,7 @@ export interface WorkspaceInput {
 export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Workspace } | { ok: false; error: Diagnostic[] } {
   const problems: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
-  const files = [...input.files].sort() as RepoPath[];
+  const files = (isSorted(input.files) ? input.files : [...input.files].sort()) as readonly RepoPath[];
   const fileSet = new Set<string>(files);
 
   const load = (path: string, check: (c: Checker) => void, yaml = false): ParsedJson | undefined => {
@@ -313,6 +313,11 @@ function parseQuiet(text: string | undefined): Record<string, any> | undefined {
   if (text === undefined) return undefined;
   const r = parseJson(text, '');
   return r.ok && isObject(r.value.value) ? (r.value.value as Record<string, any>) : undefined;
+}
+
+function isSorted(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]! > list[i]!) return false;
+  return true;
 }
 
 export function dirOf(file: string): string {

@@ -11,8 +11,8 @@ type Target = TargetConfiguration & { command?: string };
 
 /** `{ command: "x" }` → `{ executor: "nx:run-commands", options: { command: "x" } }`. */
 export function resolveCommandShorthand(target: Target): TargetConfiguration {
+  if (target.command === undefined || target.executor) return target;
   const { command, ...rest } = target;
-  if (command === undefined || rest.executor) return target;
   return { ...rest, executor: 'nx:run-commands', options: { ...rest.options, command } };
 }
 
@@ -67,21 +67,25 @@ export function targetDefaultsFor(
   return best === undefined ? undefined : targetDefaults[best];
 }
 
-/** Fills what the target leaves undefined from its defaults (options and configurations key by key). */
+/**
+ * Fills what the target leaves undefined from its defaults (options and configurations key by key).
+ * Copies only the containers it changes: values taken from the defaults are shared, and treated
+ * as read-only like the rest of the configuration.
+ */
 export function applyTargetDefaults(target: TargetConfiguration, defaults: Partial<TargetConfiguration>): TargetConfiguration {
-  const result: TargetConfiguration = structuredClone(target);
+  const result: TargetConfiguration = { ...target };
   for (const key of Object.keys(defaults) as (keyof TargetConfiguration)[]) {
     if (key === 'options') {
-      result.options ??= {};
-      for (const [k, v] of Object.entries(defaults.options ?? {})) if (target.options?.[k] === undefined) result.options[k] = structuredClone(v);
+      result.options = { ...target.options };
+      for (const [k, v] of Object.entries(defaults.options ?? {})) if (target.options?.[k] === undefined) result.options[k] = v;
     } else if (key === 'configurations') {
-      result.configurations ??= {};
+      result.configurations = { ...target.configurations };
       for (const [conf, values] of Object.entries(defaults.configurations ?? {})) {
-        const into = (result.configurations[conf] ??= {});
-        for (const [k, v] of Object.entries(values ?? {})) if (target.configurations?.[conf]?.[k] === undefined) into[k] = structuredClone(v);
+        const into = (result.configurations[conf] = { ...result.configurations[conf] });
+        for (const [k, v] of Object.entries(values ?? {})) if (target.configurations?.[conf]?.[k] === undefined) into[k] = v;
       }
     } else if (target[key] === undefined) {
-      (result as Record<string, unknown>)[key] = structuredClone(defaults[key]);
+      (result as Record<string, unknown>)[key] = defaults[key];
     }
   }
   return result;
@@ -90,6 +94,7 @@ export function applyTargetDefaults(target: TargetConfiguration, defaults: Parti
 /** `{workspaceRoot}/` dropped at the start, `{projectRoot}` and `{projectName}` substituted, recursively. */
 export function resolveTokens<T>(value: T, project: { root: string; name: string }): T {
   if (typeof value === 'string') {
+    if (!value.includes('{')) return value;
     return value
       .replace(/^\{workspaceRoot\}\/?/, '')
       .replace(/\{projectRoot\}/g, project.root)

@@ -123,7 +123,7 @@ export function checkProjectFields(c: Checker, path: JsonPath, p: unknown): void
 
 export function checkNxJson(c: Checker): void {
   const v = c.doc.value;
-  if (!c.fields([], v, { namedInputs: object, targetDefaults: object, plugins: array, pluginsConfig: object, workspaceLayout: object, defaultBase: string, release: object, owners: object, kiln: object, implicitDependencies: object }))
+  if (!c.fields([], v, { namedInputs: object, targetDefaults: object, plugins: array, pluginsConfig: object, workspaceLayout: object, defaultBase: string, release: object, owners: either(boolean, object, 'true or an object like {"format": "github", "patterns": [...]}'), kiln: object, implicitDependencies: object }))
     return;
   const nx = v as Record<string, unknown>;
   checkNamedInputs(c, ['namedInputs'], nx.namedInputs);

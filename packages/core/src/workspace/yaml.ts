@@ -1,10 +1,13 @@
 /** YAML (pnpm-workspace.yaml) parsed with positions for errors. Pure. */
-import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node as YamlNode } from 'yaml';
 import { diagnostic, type Diagnostic, type Location } from '../model/index.js';
 import type { JsonPath, ParsedJson } from './json.js';
 
 /** Parses YAML into the same `ParsedJson` shape as JSON files, so validators need not care. */
 export function parseYaml(text: string, file: string): { ok: true; value: ParsedJson } | { ok: false; error: Diagnostic[] } {
+  // Loaded on first use: most workspaces have no YAML to read, and the library is large.
+  const { LineCounter, parseDocument, isMap, isSeq } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {

@@ -1,0 +1,357 @@
+/**
+ * The project graph as `affected` needs it, kept between runs in `.kiln/affected-state.json` so a
+ * run after a one-file change reads one small file and rescans only the changed sources.
+ *
+ * The state describes the work tree as "commit `anchor` plus `dirty` files" and holds, per
+ * project, its package.json and implicit edges and how many of its files import each project and
+ * each external package. A later run knows the work tree as "commit `anchor'` plus changes", so
+ * the files that can differ from the state are the two dirty sets plus the commits between the
+ * anchors (a tree diff, no work-tree scan). Those sources are rescanned (old imports from the
+ * state or git, new ones from disk) and the counts adjusted; a change to any file that shapes the
+ * workspace (project.json, package.json, nx.json, tsconfig, pnpm-workspace.yaml, ignore files)
+ * rebuilds everything. Building reads every source file once, as `api/project-graph.ts` does, and
+ * produces the same edges (a unit test holds the two together).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NxJsonConfiguration } from '@nx/devkit';
+import { touchesFromRootPatterns, workspaceRootPatternsOf } from '../affected/index.js';
+import { ImportResolver, isSourceFile, ProjectLocator, resolveImplicitDependencies, scanImports, type FileImports } from '../graph/index.js';
+import { KilnError, type ProjectName } from '../model/index.js';
+import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
+import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
+
+/** Bump to drop every saved state (its shape or the meaning of its counts changed). */
+const STATE_VERSION = 1;
+const STATE_FILE = '.kiln/affected-state.json';
+
+interface ProjectState {
+  readonly name: string;
+  readonly root: string;
+  readonly packageName?: string;
+  /** `{workspaceRoot}/...` patterns its targets name (project-level affected touches it when one changes). */
+  readonly rootInputs: readonly string[];
+  /** package.json edges to workspace projects. */
+  readonly packageEdges: readonly string[];
+  /** package.json dependencies on external packages. */
+  readonly packageExternal: readonly string[];
+  readonly implicitAdd: readonly string[];
+  readonly implicitRemove: readonly string[];
+}
+
+interface State {
+  readonly version: number;
+  readonly root: string;
+  readonly anchor: string;
+  /** Work-tree files that differ from `anchor`: path → content digest, null when deleted. */
+  readonly dirty: Record<string, string | null>;
+  /** The imports of the dirty source files, as they were. */
+  readonly dirtyImports: Record<string, FileImports>;
+  readonly nxJson: NxJsonConfiguration;
+  readonly tsconfigPaths?: TsconfigPaths;
+  readonly projects: readonly ProjectState[];
+  /** Project → project it imports → number of its files that do. */
+  readonly importEdges: Record<string, Record<string, number>>;
+  /** Project → external package it imports → number of its files that do. */
+  readonly importExternal: Record<string, Record<string, number>>;
+}
+
+/** The graph view `affected` works on; `workspace` is there when it was read in full. */
+export interface AffectedGraphView {
+  readonly root: string;
+  readonly nxJson: NxJsonConfiguration;
+  readonly tsconfigFile?: string;
+  readonly projects: readonly { readonly name: string; readonly root: string; readonly rootInputs: readonly string[] }[];
+  /** Project → the projects it depends on. */
+  readonly dependencies: ReadonlyMap<string, readonly string[]>;
+  /** Project → the external packages it uses (package.json and imports). */
+  readonly external: ReadonlyMap<string, readonly string[]>;
+  readonly workspace?: Workspace;
+  /** Whether the saved state was used (`reused`), updated from it (`updated`) or rebuilt (`built`). */
+  readonly source: 'reused' | 'updated' | 'built';
+}
+
+/** Files whose change reshapes the workspace itself, not just one project's sources. */
+export function shapesWorkspace(path: string): boolean {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  return (
+    base === 'project.json' ||
+    base === 'package.json' ||
+    base === '.gitignore' ||
+    base === '.nxignore' ||
+    path === 'nx.json' ||
+    path === 'pnpm-workspace.yaml' ||
+    path === 'tsconfig.base.json' ||
+    path === 'tsconfig.json'
+  );
+}
+
+/**
+ * The graph of the work tree, described as commit `anchor` plus `worktree` changes (relative to
+ * `anchor`). Reuses or updates the saved state when it can; with `full`, always reads the whole
+ * workspace (task level and configuration diffs need every target), still reusing the edges.
+ */
+export async function affectedGraph(root: string, anchor: string, worktree: readonly FileChange[], options: { full: boolean }): Promise<AffectedGraphView> {
+  const digests = digestsOf(root, worktree);
+  const state = loadState(root);
+  if (state !== undefined) {
+    const since = await changedSinceState(root, state, anchor, digests);
+    if (since !== undefined && !since.some(shapesWorkspace)) {
+      const updated = since.length === 0 ? state : await update(root, state, anchor, since);
+      const next: State = { ...updated, anchor, dirty: digests, dirtyImports: dirtyImportsOf(root, digests) };
+      if (since.length > 0 || state.anchor !== anchor || !sameDigests(state.dirty, digests)) saveState(root, next);
+      const view = viewOf(next, since.length === 0 ? 'reused' : 'updated');
+      if (!options.full) return view;
+      return { ...view, workspace: await readWorkspaceAt(root, worktree) };
+    }
+  }
+  const ws = await readWorkspaceAt(root, worktree);
+  const built = build(ws, anchor, digests, dirtyImportsOf(root, digests));
+  saveState(root, built);
+  return { ...viewOf(built, 'built'), workspace: ws };
+}
+
+/** The whole workspace (loaded lazily: the parsers are only needed on this path). */
+async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): Promise<Workspace> {
+  const { readWorkspace } = await import('../workspace/index.js');
+  return readWorkspace(root, await workspaceFiles(root, worktree));
+}
+
+/** Tracked files (from the index) plus the untracked ones among the changes. */
+async function workspaceFiles(root: string, worktree: readonly FileChange[]): Promise<string[]> {
+  const tracked = splitNul(await gitOrThrow(root, ['ls-files', '-z', '--cached']));
+  const set = new Set(tracked);
+  for (const c of worktree) if (c.status === 'added' || c.status === 'renamed' || c.status === 'copied') set.add(c.path);
+  return [...set].sort();
+}
+
+/** A digest of each changed file's current content (null: deleted). */
+function digestsOf(root: string, worktree: readonly FileChange[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const c of [...worktree].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    for (const p of 'from' in c ? [c.from, c.path] : [c.path]) {
+      if (p in out) continue;
+      const text = readText(root, p);
+      out[p] = text === undefined ? null : createHash('sha1').update(text).digest('hex');
+    }
+  }
+  return out;
+}
+
+function dirtyImportsOf(root: string, digests: Record<string, string | null>): Record<string, FileImports> {
+  const out: Record<string, FileImports> = {};
+  for (const [p, d] of Object.entries(digests)) {
+    if (d === null || !isSourceFile(p)) continue;
+    const text = readText(root, p);
+    if (text !== undefined) out[p] = scanImports(text);
+  }
+  return out;
+}
+
+/**
+ * The paths that may differ between the state's work tree and this one, or undefined when the
+ * state cannot be related to it (its anchor commit is gone).
+ */
+async function changedSinceState(root: string, state: State, anchor: string, digests: Record<string, string | null>): Promise<string[] | undefined> {
+  const out = new Set<string>();
+  if (state.anchor === anchor) {
+    for (const [p, d] of Object.entries(digests)) if (!(p in state.dirty) || state.dirty[p] !== d) out.add(p);
+    for (const p of Object.keys(state.dirty)) if (!(p in digests)) out.add(p);
+  } else {
+    const r = await git(root, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--relative', state.anchor, anchor]);
+    if (r.code !== 0) return undefined;
+    for (const p of splitNul(r.stdout)) out.add(p);
+    for (const p of Object.keys(digests)) out.add(p);
+    for (const p of Object.keys(state.dirty)) out.add(p);
+  }
+  return [...out].sort();
+}
+
+/** Rescans the sources among `paths`: subtracts what they imported in the state, adds what they import now. */
+async function update(root: string, state: State, anchor: string, paths: readonly string[]): Promise<State> {
+  void anchor;
+  const sources = paths.filter(isSourceFile);
+  if (sources.length === 0) return state;
+  const projects = stubProjects(state);
+  const locator = new ProjectLocator(projects.values());
+  const resolver = new ImportResolver(projects.values(), locator, state.tsconfigPaths);
+  const rootProject = state.projects.find((p) => p.root === '')?.name;
+  const atAnchor = await readFilesAtRef(root, state.anchor, sources.filter((p) => !(p in state.dirty)));
+  const importEdges = structuredClone(state.importEdges);
+  const importExternal = structuredClone(state.importExternal);
+  for (const file of sources) {
+    const owner = locator.projectOf(file);
+    if (owner === undefined) continue;
+    const oldText = file in state.dirty ? undefined : atAnchor.get(file);
+    const before = file in state.dirty ? state.dirtyImports[file] : oldText === undefined ? undefined : scanImports(oldText);
+    const nowText = readText(root, file);
+    const after = nowText === undefined ? undefined : scanImports(nowText);
+    apply(importEdges, importExternal, owner, file, before, resolver, rootProject, -1);
+    apply(importEdges, importExternal, owner, file, after, resolver, rootProject, +1);
+  }
+  return { ...state, importEdges, importExternal };
+}
+
+/** Adds (`sign` +1) or removes (-1) one file's import edges to the counts, as `buildProjectGraph` derives them. */
+function apply(
+  edges: Record<string, Record<string, number>>,
+  external: Record<string, Record<string, number>>,
+  owner: string,
+  file: string,
+  found: FileImports | undefined,
+  resolver: ImportResolver,
+  rootProject: string | undefined,
+  sign: 1 | -1,
+): void {
+  if (found === undefined) return;
+  const targets = new Set<string>();
+  const packages = new Set<string>();
+  for (const specifier of [...found.static, ...found.dynamic]) {
+    const r = resolver.resolve(specifier, file);
+    if (r === undefined) continue;
+    if ('external' in r) packages.add(r.external);
+    else if (r.project !== owner && (r.project !== rootProject || owner === rootProject)) targets.add(r.project);
+  }
+  const bump = (map: Record<string, Record<string, number>>, key: string): void => {
+    const counts = (map[owner] ??= {});
+    const n = (counts[key] ?? 0) + sign;
+    if (n > 0) counts[key] = n;
+    else delete counts[key];
+  };
+  for (const t of targets) bump(edges, t);
+  for (const p of packages) bump(external, p);
+}
+
+/** Reads and scans every project source file, then derives the state from the workspace and the scans. */
+function build(ws: Workspace, anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
+  const locator = new ProjectLocator(ws.projects.values());
+  const resolver = new ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
+  const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
+  const importEdges: Record<string, Record<string, number>> = {};
+  const importExternal: Record<string, Record<string, number>> = {};
+  for (const f of ws.files) {
+    if (!isSourceFile(f) || f.startsWith('node_modules/') || f.includes('/node_modules/')) continue;
+    const owner = locator.projectOf(f);
+    if (owner === undefined) continue;
+    const text = readText(ws.root, f);
+    if (text === undefined) continue;
+    apply(importEdges, importExternal, owner, f, scanImports(text), resolver, rootProject, +1);
+  }
+  const projects: ProjectState[] = [];
+  for (const p of ws.projects.values()) {
+    const packageEdges = new Set<string>();
+    const packageExternal = new Set<string>();
+    for (const deps of Object.values(p.packageJson?.dependencies ?? {}))
+      for (const pkg of Object.keys(deps)) {
+        const target = resolver.projectOfPackage(pkg);
+        if (target === undefined) packageExternal.add(pkg);
+        else if (target !== p.name) packageEdges.add(target);
+      }
+    const resolved = p.implicitDependencies.length > 0 ? resolveImplicitDependencies(p, ws.projects) : { value: { add: [], remove: [] }, problems: [] };
+    if (resolved.problems.length > 0) throw new KilnError(resolved.problems);
+    const implicit = resolved.value;
+    projects.push({
+      name: p.name,
+      root: p.root,
+      ...(p.packageJson?.name !== undefined && { packageName: p.packageJson.name }),
+      rootInputs: workspaceRootPatternsOf({ name: p.name, targets: p.targets as never, ...(p.namedInputs && { namedInputs: p.namedInputs as never }) }, ws.nxJson.namedInputs as never),
+      packageEdges: [...packageEdges].sort(),
+      packageExternal: [...packageExternal].sort(),
+      implicitAdd: [...implicit.add].sort(),
+      implicitRemove: [...implicit.remove].sort(),
+    });
+  }
+  return {
+    version: STATE_VERSION,
+    root: ws.root,
+    anchor,
+    dirty,
+    dirtyImports,
+    nxJson: ws.nxJson,
+    ...(ws.tsconfigPaths && { tsconfigPaths: ws.tsconfigPaths }),
+    projects,
+    importEdges,
+    importExternal,
+  };
+}
+
+/** Just enough of each project for the import resolver: name, root, package name. */
+function stubProjects(state: State): Map<ProjectName, Project> {
+  const out = new Map<ProjectName, Project>();
+  for (const p of state.projects)
+    out.set(p.name as ProjectName, {
+      name: p.name,
+      root: p.root,
+      ...(p.packageName !== undefined && { packageJson: { name: p.packageName } }),
+    } as unknown as Project);
+  return out;
+}
+
+function viewOf(state: State, source: AffectedGraphView['source']): AffectedGraphView {
+  const dependencies = new Map<string, string[]>();
+  const external = new Map<string, string[]>();
+  for (const p of state.projects) {
+    const deps = new Set([...p.packageEdges, ...Object.keys(state.importEdges[p.name] ?? {})]);
+    for (const r of p.implicitRemove) deps.delete(r);
+    for (const a of p.implicitAdd) if (a !== p.name) deps.add(a);
+    dependencies.set(p.name, [...deps].sort());
+    external.set(p.name, [...new Set([...p.packageExternal, ...Object.keys(state.importExternal[p.name] ?? {})])].sort());
+  }
+  return {
+    root: state.root,
+    nxJson: state.nxJson,
+    ...(state.tsconfigPaths && { tsconfigFile: state.tsconfigPaths.file }),
+    projects: state.projects.map((p) => ({ name: p.name, root: p.root, rootInputs: p.rootInputs })),
+    dependencies,
+    external,
+    source,
+  };
+}
+
+export { touchesFromRootPatterns };
+
+function loadState(root: string): State | undefined {
+  try {
+    const s = JSON.parse(readFileSync(join(root, STATE_FILE), 'utf8')) as State;
+    return s.version === STATE_VERSION && s.root === root ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written atomically; a state that cannot be written only costs the next run its speed. */
+function saveState(root: string, state: State): void {
+  try {
+    const dir = join(root, '.kiln');
+    mkdirSync(dir, { recursive: true });
+    // kiln's own files are never part of the work tree git reports.
+    writeIfMissing(join(dir, '.gitignore'), '*\n');
+    const tmp = join(dir, `affected-state.${process.pid}.tmp`);
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, join(root, STATE_FILE));
+  } catch (error) {
+    if (error instanceof KilnError) throw error;
+  }
+}
+
+function writeIfMissing(path: string, text: string): void {
+  try {
+    writeFileSync(path, text, { flag: 'wx' });
+  } catch {
+    // exists
+  }
+}
+
+function sameDigests(a: Record<string, string | null>, b: Record<string, string | null>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b && a[k] === b[k]);
+}
+
+function readText(root: string, path: string): string | undefined {
+  try {
+    return readFileSync(join(root, path), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
