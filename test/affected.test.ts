@@ -257,3 +257,21 @@ describe('kiln affected: the saved graph state', () => {
     expect(r.git('status', '--porcelain')).not.toContain('.kiln');
   });
 });
+
+describe('kiln affected: a workspace big enough to scan on worker threads', () => {
+  it('finds the same import edges as a small one', () => {
+    const files: FileTree = {
+      'package.json': { name: 'big', private: true, workspaces: ['libs/*'] },
+      'nx.json': {},
+    };
+    // 6 libraries of 350 files; each imports the previous one from one file somewhere in the middle.
+    for (let i = 0; i < 6; i++) {
+      files[`libs/l${i}/package.json`] = { name: `@big/l${i}`, version: '1.0.0' };
+      for (let f = 0; f < 350; f++)
+        files[`libs/l${i}/src/f${f}.ts`] = i > 0 && f === 175 ? `import { x } from '@big/l${i - 1}';\nexport const y = x;\n` : `export const x${f} = ${f};\n`;
+    }
+    const r = repo(files);
+    r.write({ 'libs/l3/src/f3.ts': 'export const changed = 1;\n' });
+    expect(affectedJson(r).projects).toEqual(['@big/l3', '@big/l4', '@big/l5']);
+  });
+});

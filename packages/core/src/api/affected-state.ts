@@ -126,7 +126,7 @@ async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): P
 /** Each file's imports, read and scanned on worker threads (in this thread for a small workspace). */
 async function scanSources(root: string, files: readonly string[]): Promise<Map<string, FileImports>> {
   const out = new Map<string, FileImports>();
-  const threads = files.length < 4000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
+  const threads = files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
   if (threads === 0) {
     for (const f of files) {
       const text = readText(root, f);
