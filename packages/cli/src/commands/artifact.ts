@@ -1,5 +1,5 @@
 /** `kiln artifact`: build each service once and pack it into a reproducible, versioned tarball and OCI image. */
-import { artifact } from '@kiln/core/api';
+import { artifact } from '@kiln/core/api/artifact';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
 
 export const command: Command = {
@@ -36,6 +36,7 @@ export const command: Command = {
       ...(push !== undefined && { push }),
       progress: (line) => ctx.out.info(line),
       warn: (line) => ctx.out.warn(line),
+      output: (chunk) => void process.stderr.write(chunk),
     });
     if (boolOpt(args, 'json')) {
       ctx.out.json(result);

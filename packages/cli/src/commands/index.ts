@@ -15,4 +15,10 @@ export const commands: Record<string, Entry> = {
   graph: { summary: 'show the project graph (dependencies between projects)', load: async () => (await import('./graph.js')).command },
   affected: { summary: 'list the projects (or tasks) a change affects, with reasons', load: async () => (await import('./affected.js')).command },
   owners: { summary: 'who owns a path, who must approve a change; lint and generate CODEOWNERS', load: async () => (await import('./owners.js')).command },
+  release: { summary: 'version changed projects from conventional commits: changelogs, a release commit, tags', load: async () => (await import('./release.js')).command },
+  artifact: { summary: 'build services once and pack each into a reproducible tarball and OCI image', load: async () => (await import('./artifact.js')).command },
+  promote: { summary: "record a built artifact's digest in environments/ENV.json, never rebuilding", load: async () => (await import('./promote.js')).command },
+  run: { summary: 'run a target with its dependsOn graph, cached', load: async () => (await import('./run.js')).command },
+  hash: { summary: "print a task's hash and its inputs", load: async () => (await import('./hash.js')).command },
+  'why-miss': { summary: 'explain what changed since the last cached run of a task', load: async () => (await import('./why-miss.js')).command },
 };

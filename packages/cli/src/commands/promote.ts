@@ -1,6 +1,6 @@
 /** `kiln promote PROJECT@VERSION --to ENV`: record a built artifact's digest in environments/ENV.json. */
 import { KilnError, diagnostic } from '@kiln/core/model';
-import { promote } from '@kiln/core/api';
+import { promote } from '@kiln/core/api/promote';
 import { boolOpt, ExitCode, jsonOption, stringOpt, type Command } from '../command.js';
 
 export const command: Command = {

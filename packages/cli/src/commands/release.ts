@@ -1,5 +1,5 @@
 /** `kiln release`: next version per changed project from conventional commits; versions, changelogs, commit and tags. */
-import { release } from '@kiln/core/api';
+import { release } from '@kiln/core/api/release';
 import { boolOpt, ExitCode, jsonOption, listOpt, type Command } from '../command.js';
 
 export const command: Command = {

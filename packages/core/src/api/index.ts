@@ -20,3 +20,6 @@ export { promote, promoteIn, type PromoteResult } from './promote.js';
 export type { ReleaseContext, ReleaseProjectInfo } from './release-context.js';
 export { affected, type AffectedOptions, type AffectedResult, type AffectedTaskResult } from './affected.js';
 export { describeReason, explainChain, type Reason } from '../affected/index.js';
+export { run, expandOutputs, type RunOptions, type RunResult, type TaskResult, type RunEvents } from './run.js';
+export { taskHash, whyMiss, type TaskHash, type WhyMiss } from './hash.js';
+export type { FingerprintChange, Fingerprint } from '../hash/index.js';

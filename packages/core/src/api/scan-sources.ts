@@ -34,9 +34,10 @@ export interface ScanResult {
 const workerThreshold = 4000;
 
 export async function scanSources(job: ScanJob): Promise<ScanResult> {
-  // KILN_SCAN_THREADS overrides the thread count (1 disables workers), for measuring.
-  const threads = Number(process.env.KILN_SCAN_THREADS) || Math.min(availableParallelism(), 4);
-  if (threads < 2 || job.files.length < workerThreshold) return scanFiles(job);
+  // KILN_SCAN_THREADS sets the thread count whatever the workspace's size (1: no workers), for measuring and tests.
+  const forced = Number(process.env.KILN_SCAN_THREADS);
+  const threads = forced > 0 ? forced : job.files.length < workerThreshold ? 1 : Math.min(availableParallelism(), 4);
+  if (threads < 2) return scanFiles(job);
   // Interleave so each thread gets a similar mix of projects; the main thread takes a share too.
   const shares: string[][] = Array.from({ length: threads }, () => []);
   job.files.forEach((f, i) => shares[i % threads]!.push(f));

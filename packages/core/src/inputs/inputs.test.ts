@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFileOwner, groupByOwner, isInputOf, resolveTaskInputs, selectInputFiles, type InputsWorkspace } from './index.js';
+import { createFileOwner, groupByOwner, isInputOf, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type InputsWorkspace } from './index.js';
 
 const ws: InputsWorkspace = {
   namedInputs: {
@@ -115,5 +115,15 @@ describe('resolveTaskInputs', () => {
     const r = resolveTaskInputs({ ...ws, namedInputs: { a: ['b'], b: ['a'] } }, 'app', ['a']);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error[0]!.code).toBe('named-input-cycle');
+  });
+
+  it('can leave ^ inputs unwalked, for hashing one project at a time', () => {
+    const r = resolveTaskInputs(ws, 'app', ['production', '^production'], { transitive: false });
+    if (!r.ok) throw new Error('resolve');
+    expect(r.value.filesets.map((f) => f.project)).toEqual(['app']);
+    expect(r.value.dependencyInputs).toEqual([{ kind: 'named', value: 'production' }]);
+    const util = resolveDependencyInput(ws, 'util', { kind: 'named', value: 'production' });
+    if (!util.ok) throw new Error('resolve');
+    expect(selectInputFiles({ filesets: util.value }, files, byOwner)).toEqual(['libs/util/src/u.ts']);
   });
 });

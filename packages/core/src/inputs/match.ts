@@ -85,7 +85,7 @@ export function compileInputs(inputs: ResolvedInputs): InputMatcher {
  * owning project so `{projectRoot}` sets only look at their own project's files.
  */
 export function selectInputFiles(
-  inputs: ResolvedInputs,
+  inputs: Pick<ResolvedInputs, 'filesets'>,
   files: readonly string[],
   filesByOwner: ReadonlyMap<string, readonly string[]>,
 ): string[] {

@@ -45,8 +45,19 @@ export interface ResolvedInputs {
   readonly runtime: readonly string[];
   /** External packages named by `{externalDependencies}`; undefined means every one the project uses (Nx's default). */
   readonly externalDependencies: readonly string[] | undefined;
+  /**
+   * With `{ transitive: false }`: the `^` inputs, to be applied to each direct dependency (and by
+   * it to its own); `filesets` then holds only the project's own share. Empty when transitive.
+   */
+  readonly dependencyInputs: readonly DependencyInput[];
   /** `{dependentTasksOutputFiles}` globs. */
   readonly dependentTasksOutputFiles: readonly { readonly glob: string; readonly transitive: boolean }[];
+}
+
+/** A `^` input: a named input or a fileset, taken in each dependency's own terms. */
+export interface DependencyInput {
+  readonly kind: 'named' | 'fileset';
+  readonly value: string;
 }
 
 /** Nx's defaults: `default` is every file of the project, and a target without `inputs` uses `default` and `^default`. */
@@ -118,6 +129,13 @@ interface Collector {
   external: Set<string> | undefined;
   depOutputs: Map<string, { glob: string; transitive: boolean }>;
   errors: Diagnostic[];
+  /** False: record `^` inputs in `depInputs` instead of walking the dependencies. */
+  transitive: boolean;
+  depInputs: Map<string, DependencyInput>;
+}
+
+function newCollector(transitive: boolean): Collector {
+  return { filesets: new Map(), env: new Set(), runtime: new Set(), external: undefined, depOutputs: new Map(), errors: [], transitive, depInputs: new Map() };
 }
 
 /**
@@ -130,30 +148,52 @@ export function resolveTaskInputs(
   workspace: InputsWorkspace,
   project: string,
   targetInputs: readonly InputSpec[] | undefined,
+  options: { transitive?: boolean } = {},
 ): Result<ResolvedInputs, Diagnostic[]> {
   if (!workspace.projects[project]) return err([diagnostic('unknown-project', `No project named "${project}".`)]);
-  const c: Collector = { filesets: new Map(), env: new Set(), runtime: new Set(), external: undefined, depOutputs: new Map(), errors: [] };
+  const c = newCollector(options.transitive ?? true);
   const visitedDeps = new Set<string>();
   expandList(workspace, project, targetInputs ?? DEFAULT_TARGET_INPUTS, c, visitedDeps, [], true);
   if (c.errors.length > 0) return err(c.errors);
-  const names = [...c.filesets.keys()].sort((a, b) => (a === project ? -1 : b === project ? 1 : a < b ? -1 : a > b ? 1 : 0));
   const sorted = (s: Set<string>) => [...s].sort();
   return ok({
-    filesets: names.map((name) => {
-      const f = c.filesets.get(name)!;
-      return {
-        project: name as ProjectName,
-        project_include: sorted(f.pi),
-        project_exclude: sorted(f.pe),
-        workspace_include: sorted(f.wi),
-        workspace_exclude: sorted(f.we),
-      };
-    }),
+    filesets: collectedFilesets(c, project),
+    dependencyInputs: [...c.depInputs.keys()].sort().map((k) => c.depInputs.get(k)!),
     env: sorted(c.env),
     runtime: sorted(c.runtime),
     externalDependencies: c.external ? sorted(c.external) : undefined,
     dependentTasksOutputFiles: [...c.depOutputs.values()].sort((a, b) => (a.glob < b.glob ? -1 : a.glob > b.glob ? 1 : Number(a.transitive) - Number(b.transitive))),
   });
+}
+
+function collectedFilesets(c: Collector, first: string): ProjectFileset[] {
+  const sorted = (s: Set<string>) => [...s].sort();
+  const names = [...c.filesets.keys()].sort((a, b) => (a === first ? -1 : b === first ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  return names.map((name) => {
+    const f = c.filesets.get(name)!;
+    return {
+      project: name as ProjectName,
+      project_include: sorted(f.pi),
+      project_exclude: sorted(f.pe),
+      workspace_include: sorted(f.wi),
+      workspace_exclude: sorted(f.we),
+    };
+  });
+}
+
+/**
+ * A dependency's own share of a `^` input: the files `input` names in `project`'s own terms
+ * (its `namedInputs` override nx.json's), without walking further. With `resolveTaskInputs(...,
+ * { transitive: false })` this lets a hasher digest each project once and chain the digests
+ * along dependency edges, instead of listing every transitive file for every task.
+ */
+export function resolveDependencyInput(workspace: InputsWorkspace, project: string, input: DependencyInput): Result<readonly ProjectFileset[], Diagnostic[]> {
+  if (!workspace.projects[project]) return err([diagnostic('unknown-project', `No project named "${project}".`)]);
+  const c = newCollector(false);
+  if (input.kind === 'fileset') addFileset(c, project, interpolateFileset(input.value, workspace.projects[project]!.root));
+  else expandNamed(workspace, project, input.value, c, new Set(), [], false);
+  if (c.errors.length > 0) return err(c.errors);
+  return ok(collectedFilesets(c, project));
 }
 
 function namedInputsOf(workspace: InputsWorkspace, project: string): Readonly<Record<string, readonly InputSpec[]>> {
@@ -190,6 +230,10 @@ function expandList(
         if (n.dependencies) {
           // In a dependency's terms only its own files count; its `^` entries are covered by the transitive walk.
           if (!self) break;
+          if (!c.transitive) {
+            c.depInputs.set(`fileset:${n.pattern}`, { kind: 'fileset', value: n.pattern });
+            break;
+          }
           forEachDependency(workspace, project, visitedDeps, `fileset:${n.pattern}`, (dep) => addFileset(c, dep, interpolateFileset(n.pattern, workspace.projects[dep]!.root)));
         } else addFileset(c, project, interpolateFileset(n.pattern, root));
         break;
@@ -208,6 +252,10 @@ function expandList(
           if (!self) break;
           if (!(n.name in named) && !namedInputsExistsAnywhere(workspace, n.name)) {
             c.errors.push(unknownNamed(n.name, project, named));
+            break;
+          }
+          if (!c.transitive) {
+            c.depInputs.set(`named:${n.name}`, { kind: 'named', value: n.name });
             break;
           }
           forEachDependency(workspace, project, visitedDeps, n.name, (dep) => expandNamed(workspace, dep, n.name, c, visitedDeps, namedStack, false));

@@ -26,7 +26,20 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   const problems: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const files = (isSorted(input.files) ? input.files : [...input.files].sort()) as readonly RepoPath[];
-  const fileSet = new Set<string>(files);
+  // One pass over the (possibly 100,000) files for everything derivation needs to know of them.
+  const fileSet = new Set<string>();
+  const projectJsons: string[] = [];
+  const packageJsons: string[] = [];
+  for (const f of files) {
+    const slash = f.lastIndexOf('/');
+    if (slash < 0) fileSet.add(f);
+    const base = slash < 0 ? f : f.slice(slash + 1);
+    if (base.length < 12 || base.charCodeAt(0) !== 112 /* p */ && base.charCodeAt(0) !== 116 /* t */) continue;
+    if (f.includes('node_modules/')) continue;
+    if (base === 'project.json') projectJsons.push(f);
+    else if (base === 'package.json') packageJsons.push(f);
+    else if (base === 'tsconfig.lib.json' || base === 'tsconfig.app.json') fileSet.add(f);
+  }
 
   const load = (path: string, check: (c: Checker) => void, yaml = false): ParsedJson | undefined => {
     const text = input.read(path);
@@ -52,13 +65,6 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   const runCommand = (script: string) =>
     packageManager === 'yarn' ? `yarn ${script}` : `${packageManager} run ${script}`;
 
-  const projectJsons: string[] = [];
-  const packageJsons: string[] = [];
-  for (const f of files) {
-    if (f.includes('node_modules/')) continue;
-    if (f === 'project.json' || f.endsWith('/project.json')) projectJsons.push(f);
-    else if (f === 'package.json' || f.endsWith('/package.json')) packageJsons.push(f);
-  }
   const projectJsonRoots = new Set(projectJsons.map(dirOf));
 
   // Per root: the configuration from package.json first, then project.json merged over it (Nx's plugin order).
@@ -273,7 +279,10 @@ function packageJsonInfo(pkg: Record<string, any>, file: string, inWs: boolean):
   };
 }
 
-/** Nx's node type: from projectType; else tsconfig.lib.json / tsconfig.app.json; else a package with an entry point is a lib. */
+/**
+ * Nx's node type: from projectType; else tsconfig.lib.json / tsconfig.app.json; else a package with
+ * an entry point is a lib. `files` holds the root's files and every tsconfig.lib/app.json.
+ */
 function projectGraphType(name: string, projectType: string | undefined, root: string, files: ReadonlySet<string>, pkg: PackageJsonInfo | undefined): ProjectType {
   if (projectType) return projectType === 'library' ? 'lib' : name.endsWith('-e2e') || name === 'e2e' ? 'e2e' : 'app';
   if (files.has(joinPath(root, 'tsconfig.lib.json'))) return 'lib';

@@ -1,0 +1,208 @@
+/** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
+import { run, type RunEvents, type TaskResult } from '@kiln/core/api';
+import { diagnostic, KilnError } from '@kiln/core/model';
+import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
+import type { Output } from '../output.js';
+
+export const command: Command = {
+  name: 'run',
+  summary: 'run a target across projects with its dependsOn graph, restoring cached results',
+  usage: 'kiln run -t TARGET [-p a,b] [--affected] [--parallel N] [--skip-cache] [--bail] [--json]',
+  options: {
+    target: { type: 'string', short: 't', multiple: true, value: 'TARGET', description: 'target(s) to run (comma-separated or repeated)' },
+    projects: { type: 'string', short: 'p', multiple: true, value: 'a,b', description: 'only these projects (default: every project that has the target)' },
+    affected: { type: 'boolean', description: 'only projects affected by changes since the merge-base with main' },
+    base: { type: 'string', value: 'REF', description: 'with --affected: compare against REF' },
+    head: { type: 'string', value: 'REF', description: 'with --affected: up to REF (default: the working tree)' },
+    parallel: { type: 'string', value: 'N', description: 'tasks running at once (default: number of cores)' },
+    'skip-cache': { type: 'boolean', description: 'run every task even when its result is cached (results are still stored)' },
+    bail: { type: 'boolean', description: 'stop starting tasks after the first failure' },
+    configuration: { type: 'string', short: 'c', value: 'NAME', description: 'the target configuration to use' },
+    ...jsonOption,
+  },
+  details: [
+    '--json prints {"tasks":[{"id","hash","status":"success|failure|skipped","cache":"local|remote|miss","durationMs"}]};',
+    'task output then goes to stderr.',
+    'Cache: nx.json "kiln": {"cacheDirectory": ".kiln/cache", "cacheMaxSize": "10GB"}; only targets with "cache": true are cached.',
+    'Exit codes: 0 every task succeeded; 1 a task failed; 2 usage or configuration error; 130 interrupted.',
+  ].join('\n'),
+  async run(args, ctx) {
+    const targets = listOpt(args, 'target');
+    if (!targets || targets.length === 0)
+      throw new KilnError(diagnostic('missing-target', 'kiln run needs a target: -t TARGET.', { hint: 'e.g. kiln run -t build, or kiln PROJECT:TARGET.' }));
+    const parallelText = stringOpt(args, 'parallel');
+    const parallel = parallelText === undefined ? undefined : Number(parallelText);
+    if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1))
+      throw new KilnError(diagnostic('invalid-option', `--parallel expects a positive whole number, got "${parallelText}".`));
+    const json = boolOpt(args, 'json');
+    let projects = listOpt(args, 'projects');
+    if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
+
+    const view = createView(ctx.out, json);
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      view.note('interrupted: stopping running tasks…');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    let result;
+    try {
+      if (projects && projects.length === 0) {
+        result = { tasks: [], interrupted: false, savedMs: 0 };
+      } else {
+        const configuration = stringOpt(args, 'configuration');
+        result = await run({
+          cwd: ctx.cwd,
+          targets,
+          ...(projects && { projects }),
+          ...(configuration && { configuration }),
+          ...(parallel !== undefined && { parallel }),
+          bail: boolOpt(args, 'bail'),
+          skipCache: boolOpt(args, 'skip-cache'),
+          signal: controller.signal,
+          events: view.events,
+        });
+      }
+    } finally {
+      view.stop();
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+    view.summary(result.tasks, result.savedMs);
+    if (json) ctx.out.json({ tasks: result.tasks.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
+    if (result.interrupted) return 130;
+    return result.tasks.some((t) => t.status === 'failure') ? ExitCode.failed : ExitCode.ok;
+  },
+};
+
+/** Projects affected by the change (via the affected engine), so only their tasks run. */
+async function affectedProjects(cwd: string, targets: string[], projects: string[] | undefined, base: string | undefined, head: string | undefined): Promise<string[]> {
+  const api = (await import('@kiln/core/api')) as Record<string, unknown>;
+  const affected = api.affected as ((o: Record<string, unknown>) => Promise<{ projects: string[] }>) | undefined;
+  if (typeof affected !== 'function')
+    throw new KilnError(diagnostic('unsupported', '--affected needs the affected engine, which this build of kiln lacks.'));
+  const r = await affected({ cwd, ...(base && { base }), ...(head && { head }), targets });
+  return r.projects.filter((p) => projects === undefined || projects.includes(p));
+}
+
+interface View {
+  readonly events: RunEvents;
+  note(line: string): void;
+  stop(): void;
+  summary(tasks: readonly TaskResult[], savedMs: number): void;
+}
+
+/**
+ * What a person sees: task output prefixed with the task's id (on stdout, or stderr with --json),
+ * a line per finished task, and on a terminal a live status line (running tasks, counts, elapsed).
+ */
+function createView(out: Output, json: boolean): View {
+  const started = performance.now();
+  const write = (s: string): void => void (json ? process.stderr : process.stdout).write(s);
+  const partial = new Map<string, string>();
+  const running = new Set<string>();
+  let done = 0;
+  let failed = 0;
+  let cached = 0;
+  let statusShown = false;
+  const live = out.interactive;
+  const clearStatus = (): void => {
+    if (statusShown) process.stderr.write('\r\x1b[K');
+    statusShown = false;
+  };
+  const drawStatus = (): void => {
+    if (!live) return;
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    const names = [...running].slice(0, 3).join(', ') + (running.size > 3 ? `, +${running.size - 3}` : '');
+    const line = `${out.style('cyan', '●')} ${done} done (${cached} cached${failed ? `, ${out.style('red', `${failed} failed`)}` : ''}) · ${running.size} running · ${secs}s${names ? `  ${out.style('dim', names)}` : ''}`;
+    process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns ?? 120) + 40)}`);
+    statusShown = true;
+  };
+  const timer = live ? setInterval(drawStatus, 100) : undefined;
+  const emit = (id: string, text: string): void => {
+    const prefix = out.style('dim', `${id} `);
+    const lines = text.split('\n');
+    clearStatus();
+    write(lines.map((l) => `${prefix}${l}\n`).join(''));
+    drawStatus();
+  };
+  const flush = (id: string): void => {
+    const rest = partial.get(id);
+    if (rest) emit(id, rest);
+    partial.delete(id);
+  };
+  const events: RunEvents = {
+    start(id) {
+      running.add(id);
+      if (!live) out.info(`> ${id}`);
+      drawStatus();
+    },
+    output(id, chunk) {
+      const text = (partial.get(id) ?? '') + chunk.toString('utf8');
+      const cut = text.lastIndexOf('\n');
+      if (cut < 0) {
+        partial.set(id, text);
+        return;
+      }
+      partial.set(id, text.slice(cut + 1));
+      emit(id, text.slice(0, cut));
+    },
+    end(r) {
+      flush(r.id);
+      running.delete(r.id);
+      done++;
+      if (r.status === 'failure') failed++;
+      if (r.cache !== 'miss') cached++;
+      clearStatus();
+      const line =
+        r.status === 'skipped'
+          ? `${out.style('dim', '-')} ${r.id} skipped (a dependency failed or the run stopped)`
+          : r.status === 'failure'
+            ? `${out.style('red', '✖')} ${r.id} failed (${seconds(r.durationMs)})`
+            : r.cache !== 'miss'
+              ? `${out.style('green', '✔')} ${r.id} ${out.style('dim', `[${r.cache} cache]`)}`
+              : `${out.style('green', '✔')} ${r.id} (${seconds(r.durationMs)})`;
+      out.info(line);
+      drawStatus();
+    },
+    warning(message) {
+      clearStatus();
+      out.warn(message);
+      drawStatus();
+    },
+  };
+  return {
+    events,
+    note(line) {
+      clearStatus();
+      out.info(line);
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      for (const id of [...partial.keys()]) flush(id);
+      clearStatus();
+    },
+    summary(tasks, savedMs) {
+      const ran = tasks.filter((t) => t.cache === 'miss' && t.status !== 'skipped').length;
+      const restored = tasks.filter((t) => t.cache !== 'miss').length;
+      const failures = tasks.filter((t) => t.status === 'failure');
+      const skipped = tasks.filter((t) => t.status === 'skipped').length;
+      const total = seconds(performance.now() - started);
+      const parts = [`${ran} run`, `${restored} restored from cache`, `${failures.length} failed`];
+      if (skipped) parts.push(`${skipped} skipped`);
+      out.info(
+        `\n${out.style('bold', `kiln: ${tasks.length} task${tasks.length === 1 ? '' : 's'}`)}: ${parts.join(', ')} in ${total}` +
+          (savedMs > 0 ? ` (time saved: ${seconds(savedMs)})` : ''),
+      );
+      if (failures.length) out.info(`${out.style('red', 'failed:')} ${failures.map((f) => f.id).join(', ')}`);
+    },
+  };
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}

@@ -1,0 +1,77 @@
+/** `kiln why-miss PROJECT:TARGET [--json]`: what changed since the last cached run of a task. */
+import { whyMiss } from '@kiln/core/api';
+import { diagnostic, KilnError } from '@kiln/core/model';
+import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
+
+export const command: Command = {
+  name: 'why-miss',
+  summary: 'explain what changed since the last cached run of a task',
+  usage: 'kiln why-miss PROJECT:TARGET [--json]',
+  allowPositionals: true,
+  options: { ...jsonOption },
+  details: [
+    '--json prints {"hash","previous","cached","changed":[{"kind":"file","path","change":"added|removed|changed"}|',
+    '{"kind":"env","name",...}|{"kind":"dependency","task","previous","current"}|{"kind":"target","field",...}|',
+    '{"kind":"external","package",...}|{"kind":"project-files","project",...}|{"kind":"runtime",...}],"dependencies":{task:[changes]}}.',
+    '"previous" is null when the task has no cached run yet.',
+    'Exit codes: 0 explained; 2 unknown task or configuration error.',
+  ].join('\n'),
+  async run(args, ctx) {
+    const spec = requireTaskArg(args.positionals, 'why-miss');
+    const r = await whyMiss(ctx.cwd, spec);
+    if (boolOpt(args, 'json')) {
+      ctx.out.json(r);
+      return ExitCode.ok;
+    }
+    const o = ctx.out;
+    if (r.previous === null) {
+      o.print(`${spec} has no cached run yet (hash ${r.hash.slice(0, 12)}).`);
+      return ExitCode.ok;
+    }
+    if (r.changed.length === 0) {
+      o.print(`${spec}: nothing changed since its last cached run (${r.hash.slice(0, 12)})${r.cached ? '; the next run restores it from the cache' : ', but the entry is no longer in the cache'}.`);
+      return ExitCode.ok;
+    }
+    o.print(`${o.style('bold', spec)}: ${r.previous.slice(0, 12)} → ${r.hash.slice(0, 12)}, ${r.changed.length} change${r.changed.length === 1 ? '' : 's'}:`);
+    const show = (changes: typeof r.changed, indent: string): void => {
+      for (const c of changes) {
+        o.print(`${indent}${describe(c)}`);
+        if (c.kind === 'dependency' && r.dependencies[c.task]) show(r.dependencies[c.task]!, `${indent}    `);
+      }
+    };
+    show(r.changed, '  ');
+    return ExitCode.ok;
+  },
+};
+
+function describe(c: Parameters<typeof JSON.stringify>[0]): string {
+  switch (c.kind) {
+    case 'file':
+      return `file ${c.change}: ${c.path}`;
+    case 'dependency':
+      return `dependency ${c.change}: ${c.task}${c.previous && c.current ? ` (${c.previous.slice(0, 12)} → ${c.current.slice(0, 12)}), because:` : ''}`;
+    case 'env':
+      return `env ${c.change}: ${c.name}`;
+    case 'runtime':
+      return `runtime output ${c.change}: ${c.command}`;
+    case 'external':
+      return `package ${c.change}: ${c.package}${c.previous ? ` ${c.previous}` : ''}${c.current ? ` → ${c.current}` : ''}`;
+    case 'project-files':
+      return `input files of project ${c.project} ${c.change}`;
+    case 'target':
+      return `target option ${c.field}: ${JSON.stringify(c.previous ?? null)} → ${JSON.stringify(c.current ?? null)}`;
+    case 'root':
+      return `project root: ${c.previous} → ${c.current}`;
+    case 'version':
+      return `fingerprint version ${c.previous} → ${c.current}`;
+    default:
+      return JSON.stringify(c);
+  }
+}
+
+export function requireTaskArg(positionals: string[], name: string): string {
+  const spec = positionals[0];
+  if (spec === undefined || positionals.length > 1 || !/^[^:]+:.+$/.test(spec))
+    throw new KilnError(diagnostic('invalid-task', `kiln ${name} takes one task, PROJECT:TARGET.`, { hint: `e.g. kiln ${name} app:build` }));
+  return spec;
+}

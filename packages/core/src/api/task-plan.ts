@@ -1,0 +1,232 @@
+/**
+ * Shared by `run`, `hash` and `why-miss`: loads the workspace, builds the task graph, and computes
+ * every task's fingerprint and hash (dependencies first). Not part of the public api.
+ */
+import { exec } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LocalCache } from '../cache/index.js';
+import { readWorkspaceFiles, StatCache, type WorkspaceFiles } from '../files/index.js';
+import type { ProjectGraph } from '../graph/index.js';
+import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
+import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
+import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
+import { insideWorkTree } from '../scm/index.js';
+import { createTaskGraph, topologicalOrder, type TaskGraph, type TaskGraphWorkspace } from '../tasks/index.js';
+import type { Project, TargetConfiguration, Workspace } from '../workspace/index.js';
+import { loadWorkspace } from './load-workspace.js';
+import { projectGraph } from './project-graph.js';
+
+/** Settings under `"kiln"` in nx.json that the runner reads. */
+export interface RunnerConfig {
+  /** Absolute cache directory; nx.json `kiln.cacheDirectory` (relative to the workspace), default `.kiln/cache`. */
+  readonly cacheDirectory: string;
+  /** nx.json `kiln.cacheMaxSize`: bytes, or a string like `"5GB"`, `"500MB"`; default 10 GB. */
+  readonly cacheMaxSize: number;
+}
+
+export interface PlannedTask {
+  readonly id: TaskId;
+  readonly project: Project;
+  readonly target: string;
+  readonly config: TargetConfiguration;
+  readonly hash: Hash;
+  readonly fingerprint: Fingerprint;
+  readonly configuration?: string;
+  /** Options of the chosen configuration, laid over `config.options` when the task runs. */
+  readonly configurationOptions?: Readonly<Record<string, unknown>>;
+  /** Extra arguments forwarded to the command (requested tasks only). */
+  readonly args?: readonly string[];
+  /** `cache: true` in the target (or its targetDefaults), as Nx requires. */
+  readonly cacheable: boolean;
+}
+
+export interface TaskPlan {
+  readonly ws: Workspace;
+  readonly graph: ProjectGraph;
+  readonly taskGraph: TaskGraph;
+  readonly tasks: ReadonlyMap<TaskId, PlannedTask>;
+  readonly config: RunnerConfig;
+  readonly cache: LocalCache;
+  readonly stats: StatCache;
+  readonly files: WorkspaceFiles;
+}
+
+export interface PlanRequest {
+  readonly cwd: string;
+  readonly targets: readonly string[];
+  readonly projects?: readonly string[];
+  readonly configuration?: string;
+  /** Extra arguments forwarded to the requested tasks' commands. */
+  readonly args?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function runnerConfig(ws: Workspace): RunnerConfig {
+  const kiln = ((ws.nxJson as { kiln?: unknown }).kiln ?? {}) as Record<string, unknown>;
+  const dir = typeof kiln.cacheDirectory === 'string' ? kiln.cacheDirectory : '.kiln/cache';
+  return { cacheDirectory: resolve(ws.root, dir), cacheMaxSize: parseSize(kiln.cacheMaxSize) ?? 10 * 1024 ** 3 };
+}
+
+function parseSize(v: unknown): number | undefined {
+  if (typeof v === 'number' && v > 0) return v;
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?\s*$/i.exec(v);
+  if (!m) throw new KilnError(diagnostic('invalid-config', `nx.json kiln.cacheMaxSize "${v}" is not a size.`, { location: { file: 'nx.json' }, hint: 'Write bytes, or a number with KB, MB, GB or TB, e.g. "5GB".' }));
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 }[(m[2] ?? 'b').toLowerCase() as 'b']!;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** The project and target parts of `project:target`, or a usage error. */
+export function splitTask(spec: string): { project: string; target: string } {
+  const at = spec.indexOf(':');
+  if (at <= 0 || at === spec.length - 1)
+    throw new KilnError(diagnostic('invalid-task', `"${spec}" is not a task.`, { hint: 'Write PROJECT:TARGET, e.g. app:build.' }));
+  return { project: spec.slice(0, at), target: spec.slice(at + 1) };
+}
+
+export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
+  const ws = await loadWorkspace(req.cwd);
+  if (!(await insideWorkTree(ws.root)))
+    throw new KilnError(diagnostic('not-a-git-repository', `${ws.root} is not inside a git repository.`, { hint: 'kiln reads file digests from git; run `git init` first.' }));
+  const config = runnerConfig(ws);
+  const [graph, stats] = await Promise.all([projectGraph(ws), StatCache.load(join(ws.root, '.kiln', 'file-digests.json'))]);
+  const files = await readWorkspaceFiles(ws.root, stats);
+
+  const dependencies: Record<string, string[]> = {};
+  for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
+  const tgWorkspace: TaskGraphWorkspace = {
+    projects: Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, targets: p.targets }])),
+    dependencies,
+  };
+  const tg = createTaskGraph(tgWorkspace, { targets: req.targets, ...(req.projects && { projects: req.projects }), ...(req.configuration && { configuration: req.configuration }) });
+  if (!tg.ok) throw new KilnError(tg.error);
+
+  const inputsWs: InputsWorkspace = {
+    namedInputs: (ws.nxJson.namedInputs ?? {}) as Record<string, InputSpec[]>,
+    projects: Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, InputSpec[]> }) }])),
+    dependencies,
+  };
+  const owner = createFileOwner(inputsWs.projects);
+  const byOwner = groupByOwner(files.files, owner);
+  const lock = await lockfileVersions(ws.root);
+  const env = req.env ?? process.env;
+  const runtime = new Map<string, Promise<string>>();
+  const runtimeOf = (command: string): Promise<string> => {
+    let p = runtime.get(command);
+    if (!p) {
+      p = new Promise((res) => exec(command, { cwd: ws.root, env }, (_e, stdout, stderr) => res(sha256(`${stdout}\0${stderr}`))));
+      runtime.set(command, p);
+    }
+    return p;
+  };
+
+  // A dependency project's share of a `^` input, digested once per project and chained along
+  // dependency edges (a Merkle digest): O(projects + edges) however deep the graph is.
+  const depDigests = new Map<string, string>();
+  const depDigest = (project: string, input: DependencyInput): string => {
+    const key = `${project}\0${input.kind}\0${input.value}`;
+    let d = depDigests.get(key);
+    if (d !== undefined) return d;
+    // A project-graph cycle meets this marker instead of recursing forever.
+    depDigests.set(key, 'cycle');
+    const own = resolveDependencyInput(inputsWs, project, input);
+    if (!own.ok) throw new KilnError(own.error);
+    const parts: string[] = [];
+    for (const f of selectInputFiles({ filesets: own.value }, files.files, byOwner)) parts.push(`${f}\0${files.digestSync(f) ?? ''}\n`);
+    for (const dep of [...(dependencies[project] ?? [])].sort()) if (ws.projects.has(dep as never)) parts.push(`^${dep}\0${depDigest(dep, input)}\n`);
+    d = sha256(parts.join(''));
+    depDigests.set(key, d);
+    return d;
+  };
+  const tasks = new Map<TaskId, PlannedTask>();
+  const requested = new Set<string>(tg.value.requested);
+  for (const id of topologicalOrder(tg.value)) {
+    const task = tg.value.tasks[id]!;
+    const project = ws.projects.get(task.project as never)!;
+    const config = project.targets[task.target]!;
+    const inputs = resolveTaskInputs(inputsWs, task.project, config.inputs as InputSpec[] | undefined, { transitive: false });
+    if (!inputs.ok) throw new KilnError(inputs.error);
+    // The task's own files (and any workspace files) are listed one by one, so `why-miss` names them.
+    const inputFiles = selectInputFiles(inputs.value, files.files, byOwner);
+    const digests = new Map<string, string | undefined>();
+    for (const f of inputFiles) digests.set(f, files.digestSync(f));
+    const projectFiles: Record<string, string> = {};
+    const depInputs = inputs.value.dependencyInputs;
+    for (const dep of dependencies[task.project] ?? []) {
+      if (!ws.projects.has(dep as never)) continue;
+      for (const di of depInputs) projectFiles[depInputs.length === 1 ? dep : `${dep} (${di.kind === 'named' ? '^' : ''}${di.value})`] = depDigest(dep, di);
+    }
+    const deps: Record<string, string> = {};
+    for (const d of tg.value.dependencies[id] ?? []) deps[d] = tasks.get(d)!.hash;
+    const runtimeValues: Record<string, string> = {};
+    for (const c of inputs.value.runtime) runtimeValues[c] = await runtimeOf(c);
+    const external: Record<string, string> = {};
+    const used = graph.external.get(task.project as never) ?? [];
+    const wanted = inputs.value.externalDependencies;
+    for (const e of used) if (wanted === undefined || wanted.includes(e.package)) external[e.package] = lock.get(e.package) ?? e.range ?? '*';
+    if (wanted) for (const name of wanted) external[name] ??= lock.get(name) ?? '*';
+    const fingerprint = buildFingerprint({
+      task: id,
+      root: project.root,
+      target: targetFingerprint(project, task.target, config, task.configuration, requested.has(id) ? req.args : undefined),
+      files: inputFiles,
+      digestOf: (f) => digests.get(f),
+      dependencies: deps,
+      projectFiles,
+      envNames: inputs.value.env,
+      env,
+      runtime: runtimeValues,
+      external,
+    });
+    const args = requested.has(id) && req.args && req.args.length > 0 ? req.args : undefined;
+    const configurationOptions = task.configuration ? config.configurations?.[task.configuration] : undefined;
+    tasks.set(id, {
+      id,
+      project,
+      target: task.target,
+      config,
+      hash: fingerprintDigest(fingerprint),
+      fingerprint,
+      cacheable: config.cache === true,
+      ...(task.configuration && { configuration: task.configuration }),
+      ...(configurationOptions && { configurationOptions }),
+      ...(args && { args }),
+    });
+  }
+  const cache = new LocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize });
+  return { ws, graph, taskGraph: tg.value, tasks, config, cache, stats, files };
+}
+
+/** The part of a target's configuration that decides what runs and what it produces. */
+function targetFingerprint(project: Project, target: string, config: TargetConfiguration, configuration: string | undefined, args: readonly string[] | undefined): Record<string, unknown> {
+  return {
+    executor: config.executor ?? null,
+    options: config.options ?? {},
+    configuration: configuration ?? null,
+    configurationOptions: configuration ? (config.configurations?.[configuration] ?? {}) : {},
+    outputs: config.outputs ?? [],
+    ...(config.executor === 'nx:run-script' && { script: (config.metadata as { scriptContent?: string } | undefined)?.scriptContent ?? null }),
+    ...(args && args.length > 0 && { args }),
+    ...(project.packageJson?.name !== undefined && config.executor === 'nx:run-script' && { package: project.packageJson.name }),
+  };
+}
+
+/** Resolved versions of the root's installed packages, from package-lock.json (npm) when there is one. */
+async function lockfileVersions(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  try {
+    const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { version?: string }> };
+    for (const [path, p] of Object.entries(lock.packages ?? {})) {
+      const at = path.lastIndexOf('node_modules/');
+      if (at !== 0 || !p.version) continue; // only top-level installs: what a bare import resolves to
+      out.set(path.slice('node_modules/'.length), p.version);
+    }
+  } catch {
+    // No npm lockfile: declared ranges stand in for versions.
+  }
+  return out;
+}
+
+export const defaultParallel = (): number => availableParallelism();

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { entryPath, LocalCache } from './index.js';
+
+let root: string;
+let outside: string;
+beforeEach(() => {
+  root = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-cache-')));
+  outside = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-outside-')));
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
+
+const write = (p: string, content: string): void => {
+  mkdirSync(join(root, p, '..'), { recursive: true });
+  writeFileSync(join(root, p), content);
+};
+
+/** Rewrites an entry's meta.json with a fresh, valid checksum (as a forger would). */
+function forge(cache: LocalCache, hash: string, change: (meta: Record<string, any>) => void): void {
+  const file = join(entryPath(cache, hash), 'meta.json');
+  const meta = JSON.parse(readFileSync(file, 'utf8'));
+  change(meta);
+  delete meta.checksum;
+  const stable = (v: unknown): string =>
+    v === null || typeof v !== 'object'
+      ? JSON.stringify(v)
+      : Array.isArray(v)
+        ? `[${v.map(stable).join(',')}]`
+        : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as any)[k])}`).join(',')}}`;
+  meta.checksum = createHash('sha256').update(stable(meta)).digest('hex');
+  writeFileSync(file, JSON.stringify(meta));
+}
+
+describe('LocalCache', () => {
+  it('stores and restores outputs byte for byte, with the log', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/dist/a.js', 'console.log(1)\n');
+    write('p/dist/sub/b.bin', '\u0000\u0001binary');
+    await cache.store({ hash: 'h1', task: 'p:build', fingerprint: { x: 1 }, durationMs: 12, outputs: ['p/dist/a.js', 'p/dist/sub/b.bin'], log: Buffer.from('built\n') });
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    const r = await cache.restore('h1');
+    expect(r.status).toBe('hit');
+    if (r.status === 'hit') expect(r.log.toString()).toBe('built\n');
+    expect(readFileSync(join(root, 'p/dist/sub/b.bin'), 'utf8')).toBe('\u0000\u0001binary');
+    expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('console.log(1)\n');
+    expect(readdirSync(join(root, '.kiln/cache/tmp'))).toEqual([]);
+  });
+
+  it('reports a corrupt output as corrupt, writes nothing, and removes the entry', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/dist/a.js', 'good');
+    await cache.store({ hash: 'h2', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a.js'], log: Buffer.from('') });
+    writeFileSync(join(entryPath(cache, 'h2'), 'out/p/dist/a.js'), 'evil');
+    write('p/dist/a.js', 'local edit');
+    const r = await cache.restore('h2');
+    expect(r.status).toBe('corrupt');
+    expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('local edit');
+    expect(existsSync(entryPath(cache, 'h2'))).toBe(false);
+    expect((await cache.restore('h2')).status).toBe('miss');
+  });
+
+  it('treats a truncated manifest as corrupt', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/out.txt', 'x');
+    await cache.store({ hash: 'h3', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('log') });
+    const meta = join(entryPath(cache, 'h3'), 'meta.json');
+    writeFileSync(meta, readFileSync(meta, 'utf8').slice(0, 40));
+    expect(await cache.restore('h3')).toEqual({ status: 'corrupt', reason: expect.stringContaining('JSON') });
+  });
+
+  it('refuses entries that would write outside the workspace', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/out.txt', 'x');
+    await cache.store({ hash: 'h4', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
+    forge(cache, 'h4', (m) => (m.files[0].path = '../escaped.txt'));
+    expect((await cache.restore('h4')).status).toBe('corrupt');
+    expect(existsSync(join(root, '../escaped.txt'))).toBe(false);
+
+    // A directory in the workspace that is a symbolic link to somewhere else.
+    write('q/out.txt', 'y');
+    await cache.store({ hash: 'h5', task: 'q:build', fingerprint: {}, durationMs: 1, outputs: ['q/out.txt'], log: Buffer.from('') });
+    rmSync(join(root, 'q'), { recursive: true });
+    symlinkSync(outside, join(root, 'q'));
+    const r = await cache.restore('h5');
+    expect(r.status).toBe('corrupt');
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('never stores over an entry another process completed first', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/out.txt', 'first');
+    await cache.store({ hash: 'h6', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
+    write('p/out.txt', 'second');
+    await cache.store({ hash: 'h6', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
+    expect(readFileSync(join(entryPath(cache, 'h6'), 'out/p/out.txt'), 'utf8')).toBe('first');
+    expect(readdirSync(join(root, '.kiln/cache/tmp'))).toEqual([]);
+  });
+
+  it('evicts the least recently used entries beyond the size limit', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'), { maxSize: 250 });
+    for (const [i, h] of ['old', 'mid', 'new'].entries()) {
+      write(`p${i}/out.txt`, 'x'.repeat(100));
+      await cache.store({ hash: h, task: `p${i}:build`, fingerprint: {}, durationMs: 1, outputs: [`p${i}/out.txt`], log: Buffer.from('') });
+      const t = new Date(Date.UTC(2020, 0, 1 + i));
+      utimesSync(join(entryPath(cache, h), 'meta.json'), t, t);
+    }
+    expect(await cache.evict()).toBe(1);
+    expect(existsSync(entryPath(cache, 'old'))).toBe(false);
+    expect(existsSync(entryPath(cache, 'mid'))).toBe(true);
+    expect(existsSync(entryPath(cache, 'new'))).toBe(true);
+  });
+
+  it('keeps the last run of each task with its fingerprint', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    expect(await cache.lastRun('p:build')).toBeUndefined();
+    await cache.setLastRun('p:build', 'abc', { files: { a: '1' } });
+    expect(await cache.lastRun('p:build')).toEqual({ hash: 'abc', fingerprint: { files: { a: '1' } } });
+  });
+});

@@ -1,0 +1,461 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isWithin, toRepoPath } from '../model/index.js';
+
+/** Bump when the layout of an entry changes; older entries then read as misses. */
+export const CACHE_LAYOUT_VERSION = 1;
+
+/** One output file in an entry: path, size, mode and git blob id of its content. */
+export interface ManifestFile {
+  readonly path: string;
+  readonly size: number;
+  readonly mode: number;
+  readonly oid: string;
+  /** Set for a symbolic link: its target (relative, staying inside the workspace). */
+  readonly link?: string;
+}
+
+/** `meta.json` of an entry. `checksum` is the SHA-256 of the rest, canonically ordered. */
+export interface EntryMeta {
+  readonly layout: number;
+  readonly hash: string;
+  readonly task: string;
+  readonly code: number;
+  readonly durationMs: number;
+  readonly createdAt: string;
+  readonly size: number;
+  /** The terminal log's size and blob id; `text` holds it inline when it is short UTF-8, else it is the `log` file. */
+  readonly log: { readonly size: number; readonly oid: string; readonly text?: string };
+  readonly files: readonly ManifestFile[];
+  /** The task's fingerprint, kept so `why-miss` can compare against it. */
+  readonly fingerprint: unknown;
+  readonly checksum: string;
+}
+
+export interface StoreRequest {
+  readonly hash: string;
+  readonly task: string;
+  readonly fingerprint: unknown;
+  readonly durationMs: number;
+  /** Output files, repository-relative (directories already expanded). */
+  readonly outputs: readonly string[];
+  readonly log: Uint8Array;
+}
+
+export type RestoreResult =
+  | { readonly status: 'hit'; readonly meta: EntryMeta; readonly log: Buffer; readonly restoredFiles: number }
+  | { readonly status: 'miss' }
+  | { readonly status: 'corrupt'; readonly reason: string };
+
+/** How restore decides a destination file already holds the right content without reading it. */
+export interface OutputStatIndex {
+  get(path: string, st: Stats): string | undefined;
+  set(path: string, st: Stats, oid: string): void;
+}
+
+/**
+ * The local cache: a content-addressed store under the workspace (default `.kiln/cache`).
+ *
+ *   entries/<hash>/meta.json   manifest: outputs (path, size, mode, blob id), log digest, fingerprint, checksum
+ *   entries/<hash>/log         the task's terminal output, as it was printed
+ *   entries/<hash>/out/<path>  the output files
+ *   tmp/                       entries being written, and entries being removed
+ *   last/<task>.json           the hash of the last cached run of each task (for `why-miss`)
+ *
+ * An entry is written under `tmp/` and renamed into `entries/` whole, so readers see all of it or
+ * nothing, and two processes storing the same hash cannot mix their files (the second rename fails
+ * and its copy is dropped). Removal also renames first. On restore, the manifest's checksum and
+ * every file's size and blob id are checked before anything is written to the workspace; a
+ * mismatch is reported as corrupt and the entry removed. Destinations must stay inside the
+ * workspace: absolute paths, `..` and symbolic links leading out are refused.
+ * Least-recently-used eviction keeps the store under `maxSize` bytes; recency is meta.json's access
+ * time (every hit reads it; with relatime that is refreshed at most daily, which is enough for LRU).
+ */
+export class LocalCache {
+  readonly dir: string;
+  private readonly maxSize: number;
+  private rootReal: string | undefined;
+  private lastIndex: Map<string, string[]> | undefined;
+
+  constructor(
+    readonly workspaceRoot: string,
+    dir: string,
+    options: { maxSize?: number } = {},
+  ) {
+    this.dir = dir;
+    this.maxSize = options.maxSize ?? 10 * 1024 ** 3;
+  }
+
+  private entryDir(hash: string): string {
+    return join(this.dir, 'entries', hash);
+  }
+
+  /** The meta of an entry, verified, or why it cannot be used. */
+  async readMeta(hash: string): Promise<{ status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string }> {
+    let text: string;
+    try {
+      text = await readFile(join(this.entryDir(hash), 'meta.json'), 'utf8');
+    } catch (e) {
+      if (isNotFound(e)) return { status: 'miss' };
+      throw e;
+    }
+    return parseMeta(hash, text);
+  }
+
+  /**
+   * Restores an entry's outputs into the workspace and returns its log. Nothing is written unless
+   * the whole entry verifies. `index` (optional) tells which destinations already hold the right
+   * content, so they are not rewritten.
+   */
+  async restore(hash: string, index?: OutputStatIndex): Promise<RestoreResult> {
+    const r = this.restoreSync(hash, index);
+    if (r.status === 'corrupt') return this.dropCorrupt(hash, r.reason);
+    return r;
+  }
+
+  /**
+   * The restore itself, with synchronous I/O: entries are many small files, and one thread doing
+   * plain syscalls beats a round trip through the thread pool for each (restores run before any
+   * task process starts, so nothing waits on the event loop meanwhile).
+   */
+  private restoreSync(hash: string, index?: OutputStatIndex): RestoreResult {
+    const m = this.readMetaSync(hash);
+    if (m.status !== 'ok') return m;
+    const meta = m.meta;
+    const dir = this.entryDir(hash);
+    try {
+      const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
+      if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
+      // Check destinations, then decide per file whether it must be written.
+      const todo: { file: ManifestFile; dest: string; content?: Buffer }[] = [];
+      for (const file of meta.files) {
+        const dest = this.destination(file.path);
+        if (dest === undefined) return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
+        if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined))
+          return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
+        if (file.link === undefined && index) {
+          const st = lstatSync(dest, { throwIfNoEntry: false });
+          if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
+            // The workspace already holds this output; the stored copy must still be whole.
+            const stored = statSync(join(dir, 'out', file.path));
+            if (stored.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is truncated` };
+            continue;
+          }
+        }
+        todo.push({ file, dest });
+      }
+      // Verify every file to be written before writing any.
+      for (const t of todo) {
+        if (t.file.link !== undefined) continue;
+        const content = readFileSync(join(dir, 'out', t.file.path));
+        if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+        t.content = content;
+      }
+      for (const t of todo) {
+        mkdirSync(dirname(t.dest), { recursive: true });
+        if (t.file.link !== undefined) {
+          rmSync(t.dest, { force: true, recursive: true });
+          symlinkSync(t.file.link, t.dest);
+          continue;
+        }
+        const st = lstatSync(t.dest, { throwIfNoEntry: false });
+        if (st && !st.isFile()) rmSync(t.dest, { force: true, recursive: true });
+        // Write aside and rename, so a reader never sees half a file and a hard link is never written through.
+        const tmp = `${t.dest}.kiln-${randomBytes(4).toString('hex')}`;
+        writeFileSync(tmp, t.content!, { mode: t.file.mode });
+        renameSync(tmp, t.dest);
+        if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
+      }
+      return { status: 'hit', meta, log, restoredFiles: todo.length };
+    } catch (e) {
+      // The entry vanished while we read it (evicted by another process): a plain miss.
+      if (isNotFound(e) && !existsSync(join(dir, 'meta.json'))) return { status: 'miss' };
+      if (isNotFound(e)) return { status: 'corrupt', reason: `a file of the entry is missing (${(e as Error).message})` };
+      throw e;
+    }
+  }
+
+  private readMetaSync(hash: string): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
+    let text: string;
+    try {
+      text = readFileSync(join(this.entryDir(hash), 'meta.json'), 'utf8');
+    } catch (e) {
+      if (isNotFound(e)) return { status: 'miss' };
+      throw e;
+    }
+    return parseMeta(hash, text);
+  }
+
+  /** Stores a successful task's outputs and log. Never stores over an existing entry. */
+  async store(req: StoreRequest, index?: OutputStatIndex): Promise<void> {
+    const tmp = join(this.dir, 'tmp', `${req.hash}.${process.pid}.${randomBytes(6).toString('hex')}`);
+    await mkdir(join(tmp, 'out'), { recursive: true });
+    try {
+      const files: ManifestFile[] = [];
+      let size = req.log.length;
+      for (const path of [...new Set(req.outputs)].sort()) {
+        const rp = toRepoPath(path);
+        if (rp === undefined || rp === '') continue;
+        const src = join(this.workspaceRoot, rp);
+        const st = await lstat(src).catch(() => undefined);
+        if (!st) continue;
+        const dest = join(tmp, 'out', rp);
+        await mkdir(dirname(dest), { recursive: true });
+        if (st.isSymbolicLink()) {
+          const link = await readlink(src);
+          const target = toRepoPath(join(dirname(rp), link));
+          if (link.startsWith('/') || target === undefined) continue; // a link leading out of the workspace is not an output
+          files.push({ path: rp, size: 0, mode: 0o777, oid: blobId(Buffer.from(link)), link });
+          continue;
+        }
+        if (!st.isFile()) continue;
+        const content = await readFile(src);
+        await writeFile(dest, content, { mode: st.mode & 0o777 });
+        const oid = blobId(content);
+        files.push({ path: rp, size: content.length, mode: st.mode & 0o777, oid });
+        size += content.length;
+        if (index) index.set(rp, st, oid);
+      }
+      // A short text log rides inside meta.json (one file less to read on every hit).
+      const logText = req.log.length <= 64 * 1024 ? Buffer.from(req.log).toString('utf8') : undefined;
+      const inline = logText !== undefined && Buffer.byteLength(logText) === req.log.length && Buffer.from(logText).equals(Buffer.from(req.log));
+      if (!inline) await writeFile(join(tmp, 'log'), req.log);
+      const body = {
+        layout: CACHE_LAYOUT_VERSION,
+        hash: req.hash,
+        task: req.task,
+        code: 0,
+        durationMs: Math.round(req.durationMs),
+        createdAt: new Date().toISOString(),
+        size,
+        log: { size: req.log.length, oid: blobId(req.log), ...(inline && { text: logText }) },
+        files,
+        fingerprint: req.fingerprint,
+      };
+      const meta: EntryMeta = { ...body, checksum: metaChecksum(body) };
+      await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
+      await mkdir(join(this.dir, 'entries'), { recursive: true });
+      try {
+        await rename(tmp, this.entryDir(req.hash));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw e;
+        // Another process stored the same hash first; its entry is as good as ours.
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The last cached run of `task` (stored or restored): its hash and fingerprint. Kept beside the
+   * entries (`last/<task>@<hash>.json`), so `why-miss` can still explain after the entry itself
+   * was evicted. The hash is in the file name, so one directory listing tells which pointers a
+   * run must update, without reading a file per task.
+   */
+  async lastRun(task: string): Promise<{ hash: string; fingerprint: unknown } | undefined> {
+    const prefix = `${encodeTask(task)}@`;
+    const names = (await readdir(join(this.dir, 'last')).catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && n.endsWith('.json'));
+    let best: { name: string; at: number } | undefined;
+    for (const name of names) {
+      const at = (await stat(join(this.dir, 'last', name)).catch(() => undefined))?.mtimeMs;
+      if (at !== undefined && (best === undefined || at > best.at)) best = { name, at };
+    }
+    if (!best) return undefined;
+    try {
+      const data = JSON.parse(await readFile(join(this.dir, 'last', best.name), 'utf8')) as { hash?: string; fingerprint?: unknown };
+      return typeof data.hash === 'string' ? { hash: data.hash, fingerprint: data.fingerprint } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async setLastRun(task: string, hash: string, fingerprint: unknown): Promise<void> {
+    const lastDir = join(this.dir, 'last');
+    if (!this.lastIndex) {
+      this.lastIndex = new Map();
+      for (const name of await readdir(lastDir).catch(() => [] as string[])) {
+        const m = /^(.*)@([0-9a-f]+)\.json$/.exec(name);
+        if (!m) continue;
+        const list = this.lastIndex.get(m[1]!) ?? [];
+        list.push(m[2]!);
+        this.lastIndex.set(m[1]!, list);
+      }
+    }
+    const enc = encodeTask(task);
+    const existing = this.lastIndex.get(enc) ?? [];
+    if (existing.length === 1 && existing[0] === hash) return;
+    await mkdir(lastDir, { recursive: true });
+    const file = join(lastDir, `${enc}@${hash}.json`);
+    const tmp = join(this.dir, 'tmp', `last.${process.pid}.${randomBytes(4).toString('hex')}`);
+    await mkdir(dirname(tmp), { recursive: true });
+    await writeFile(tmp, JSON.stringify({ task, hash, fingerprint }));
+    await rename(tmp, file);
+    for (const old of existing) if (old !== hash) await rm(join(lastDir, `${enc}@${old}.json`), { force: true });
+    this.lastIndex.set(enc, [hash]);
+  }
+
+  /** Removes what killed processes left in `tmp/` (entries half-written by a process that is gone). */
+  async cleanTemp(): Promise<void> {
+    const tmpDir = join(this.dir, 'tmp');
+    const names = await readdir(tmpDir).catch(() => [] as string[]);
+    await forEachLimit(names, 16, async (name) => {
+      const pid = Number(/\.(\d+)\.[0-9a-f]+$/.exec(name)?.[1]);
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) return;
+      if (pid === process.pid) return;
+      await rm(join(tmpDir, name), { recursive: true, force: true });
+    });
+  }
+
+  /** Removes least-recently-used entries until the store is under its size limit. Returns how many went. */
+  async evict(): Promise<number> {
+    const entriesDir = join(this.dir, 'entries');
+    const names = await readdir(entriesDir).catch(() => [] as string[]);
+    const rows: { hash: string; size: number; used: number }[] = [];
+    await forEachLimit(names, 32, async (hash) => {
+      try {
+        const p = join(entriesDir, hash, 'meta.json');
+        const [st, text] = await Promise.all([stat(p), readFile(p, 'utf8')]);
+        // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most daily).
+        rows.push({ hash, size: (JSON.parse(text) as { size?: number }).size ?? 0, used: Math.max(st.atimeMs, st.mtimeMs) });
+      } catch {
+        // being written or removed by another process
+      }
+    });
+    let total = rows.reduce((s, r) => s + r.size, 0);
+    if (total <= this.maxSize) return 0;
+    rows.sort((a, b) => a.used - b.used || (a.hash < b.hash ? -1 : 1));
+    let removed = 0;
+    for (const r of rows) {
+      if (total <= this.maxSize) break;
+      await this.remove(r.hash);
+      total -= r.size;
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Removes an entry: renamed aside first, so no reader ever sees it half gone. */
+  async remove(hash: string): Promise<void> {
+    const trash = join(this.dir, 'tmp', `trash.${hash}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    await mkdir(join(this.dir, 'tmp'), { recursive: true });
+    try {
+      await rename(this.entryDir(hash), trash);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  private async dropCorrupt(hash: string, reason: string): Promise<RestoreResult> {
+    await this.remove(hash);
+    return { status: 'corrupt', reason };
+  }
+
+  /** The absolute destination of a repository-relative output path, or undefined if it would leave the workspace. */
+  private destination(path: string): string | undefined {
+    const rp = toRepoPath(path);
+    if (rp === undefined || rp === '' || rp !== path) return undefined;
+    this.rootReal ??= realpathSync(this.workspaceRoot);
+    // The nearest existing ancestor must resolve inside the workspace (no symbolic link leading out).
+    let dir = dirname(rp);
+    while (dir !== '.' && dir !== '') {
+      const real = realpathCached(join(this.workspaceRoot, dir));
+      if (real !== undefined) {
+        if (!isWithin(real, this.rootReal) && real !== this.rootReal) return undefined;
+        break;
+      }
+      dir = dirname(dir);
+    }
+    return join(this.workspaceRoot, rp);
+  }
+}
+
+/** Exposed for tests: where an entry lives. */
+export function entryPath(cache: LocalCache, hash: string): string {
+  return join(cache.dir, 'entries', hash);
+}
+
+function parseMeta(hash: string, text: string): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
+  let meta: EntryMeta;
+  try {
+    meta = JSON.parse(text) as EntryMeta;
+  } catch {
+    return { status: 'corrupt', reason: 'meta.json is not valid JSON (truncated?)' };
+  }
+  if (meta.layout !== CACHE_LAYOUT_VERSION) return { status: 'miss' };
+  if (meta.hash !== hash || meta.checksum !== metaChecksum(meta)) return { status: 'corrupt', reason: 'meta.json checksum does not match' };
+  return { status: 'ok', meta };
+}
+
+const realpaths = new Map<string, string>();
+function realpathCached(p: string): string | undefined {
+  let r = realpaths.get(p);
+  if (r === undefined) {
+    try {
+      r = realpathSync(p);
+    } catch {
+      return undefined; // does not exist (yet): restore may create it, so it is not remembered
+    }
+    realpaths.set(p, r);
+  }
+  return r;
+}
+
+function metaChecksum(meta: Omit<EntryMeta, 'checksum'> & { checksum?: string }): string {
+  const { checksum: _, ...rest } = meta;
+  return createHash('sha256').update(stableJson(rest)).digest('hex');
+}
+
+function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  return `{${Object.keys(v)
+    .sort()
+    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+
+function blobId(content: Uint8Array): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
+function encodeTask(task: string): string {
+  return encodeURIComponent(task).replace(/\*/g, '%2A');
+}
+
+function isNotFound(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

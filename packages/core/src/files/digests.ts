@@ -1,0 +1,115 @@
+import { lstat, readFile, readlink } from 'node:fs/promises';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { gitBlobId } from '../hash/index.js';
+import { gitOrThrow, splitNul } from '../scm/index.js';
+import type { StatCache } from './stat-cache.js';
+
+/**
+ * The workspace's candidate input files and their git blob ids.
+ * Clean tracked files take their id from git's index (`git ls-files -s`), with no read at all;
+ * modified and untracked (not ignored) files are hashed the way git hashes blobs, so both agree,
+ * and the stat cache spares re-reading those that did not change since the last run.
+ * Git-ignored files are not listed: they are not inputs unless a task declares them.
+ */
+export interface WorkspaceFiles {
+  /** Every non-ignored file that exists, repository-relative, sorted. */
+  readonly files: readonly string[];
+  /** Blob id of a listed file; computed lazily for dirty files. */
+  digest(file: string): Promise<string | undefined>;
+  /** The blob id if already known without I/O (clean tracked files, stat-cache hits). */
+  known(file: string): string | undefined;
+  /** Like `digest`, synchronously: clean files cost nothing, dirty ones one stat (and a read when changed). */
+  digestSync(file: string): string | undefined;
+}
+
+export async function readWorkspaceFiles(root: string, stats: StatCache): Promise<WorkspaceFiles> {
+  // Paths are relative to `root` (git's --relative behaviour via cwd and `:/`-free pathspecs).
+  const [indexOut, statusOut] = await Promise.all([
+    gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']),
+    gitOrThrow(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules', '--', '.']),
+  ]);
+  const prefix = (await gitOrThrow(root, ['rev-parse', '--show-prefix'])).trim();
+  const strip = (p: string): string => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
+
+  const index = new Map<string, string>();
+  for (const line of splitNul(indexOut)) {
+    const tab = line.indexOf('\t');
+    const mode = line.slice(0, 6);
+    if (mode === '160000') continue; // submodule: not a file
+    index.set(line.slice(tab + 1), line.slice(7, tab - 2));
+  }
+  const dirty = new Set<string>();
+  const deleted = new Set<string>();
+  // status paths are relative to the repository root.
+  for (const entry of splitNul(statusOut)) {
+    const xy = entry.slice(0, 2);
+    const path = strip(entry.slice(3));
+    if (xy.includes('D') && xy !== '??') deleted.add(path);
+    else dirty.add(path);
+  }
+  const all = new Set<string>(index.keys());
+  for (const d of deleted) {
+    all.delete(d);
+    index.delete(d);
+  }
+  for (const d of dirty) {
+    all.add(d);
+    index.delete(d);
+  }
+  const files = [...all].sort();
+  const computed = new Map<string, Promise<string | undefined>>();
+  const computedSync = new Map<string, string | undefined>();
+  return {
+    files,
+    known: (file) => index.get(file),
+    digestSync(file) {
+      const clean = index.get(file);
+      if (clean !== undefined) return clean;
+      if (!computedSync.has(file)) computedSync.set(file, hashFileSync(root, file, stats));
+      return computedSync.get(file);
+    },
+    digest(file) {
+      const clean = index.get(file);
+      if (clean !== undefined) return Promise.resolve(clean);
+      let p = computed.get(file);
+      if (!p) {
+        p = hashFile(root, file, stats);
+        computed.set(file, p);
+      }
+      return p;
+    },
+  };
+}
+
+function hashFileSync(root: string, file: string, stats: StatCache): string | undefined {
+  const full = join(root, file);
+  try {
+    const st = lstatSync(full);
+    const cached = stats.get(file, st);
+    if (cached !== undefined) return cached;
+    const content = st.isSymbolicLink() ? Buffer.from(readlinkSync(full)) : readFileSync(full);
+    const oid = gitBlobId(content);
+    stats.set(file, st, oid);
+    return oid;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw e;
+  }
+}
+
+async function hashFile(root: string, file: string, stats: StatCache): Promise<string | undefined> {
+  const full = join(root, file);
+  try {
+    const st = await lstat(full);
+    const cached = stats.get(file, st);
+    if (cached !== undefined) return cached;
+    const content = st.isSymbolicLink() ? Buffer.from(await readlink(full)) : await readFile(full);
+    const oid = gitBlobId(content);
+    stats.set(file, st, oid);
+    return oid;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,47 @@
+import { envDigest, FINGERPRINT_VERSION, type Fingerprint } from './fingerprint.js';
+
+/** What a fingerprint is made from; gathered at the edge (files, env, runtime output), given here as data. */
+export interface FingerprintInputs {
+  readonly task: string;
+  readonly root: string;
+  readonly target: Readonly<Record<string, unknown>>;
+  /** The task's input files (already selected by `inputs/`). */
+  readonly files: readonly string[];
+  /** Blob id of each file; a file with no digest (deleted since listing) is left out. */
+  readonly digestOf: (file: string) => string | undefined;
+  readonly dependencies: Readonly<Record<string, string>>;
+  /** Dependency projects (via `^` inputs) → digest of their input files. */
+  readonly projectFiles?: Readonly<Record<string, string>>;
+  readonly envNames: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly runtime: Readonly<Record<string, string>>;
+  readonly external: Readonly<Record<string, string>>;
+}
+
+export function buildFingerprint(i: FingerprintInputs): Fingerprint {
+  const files: Record<string, string> = {};
+  for (const f of [...i.files].sort()) {
+    const d = i.digestOf(f);
+    if (d !== undefined) files[f] = d;
+  }
+  const env: Record<string, string | null> = {};
+  for (const name of [...i.envNames].sort()) env[name] = envDigest(i.env[name]);
+  return {
+    version: FINGERPRINT_VERSION,
+    task: i.task,
+    root: i.root,
+    target: i.target,
+    files,
+    dependencies: sortKeys(i.dependencies),
+    projectFiles: sortKeys(i.projectFiles ?? {}),
+    env,
+    runtime: sortKeys(i.runtime),
+    external: sortKeys(i.external),
+  };
+}
+
+function sortKeys<T>(r: Readonly<Record<string, T>>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
+  return out;
+}

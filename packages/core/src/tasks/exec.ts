@@ -1,0 +1,197 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { delimiter, join } from 'node:path';
+
+/** How to run one task: shell commands, where, with what environment. Built by `commandsFor`. */
+export interface TaskCommand {
+  readonly commands: readonly string[];
+  /** Run the commands at once (`nx:run-commands` with `parallel`) instead of one after another. */
+  readonly parallel: boolean;
+  /** Absolute working directory. */
+  readonly cwd: string;
+  /** Variables added to the environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Directories put in front of PATH (`node_modules/.bin` of the package, then of the root). */
+  readonly path: readonly string[];
+}
+
+export interface ExecResult {
+  readonly code: number;
+  /** Set when the process ended by a signal. */
+  readonly signal?: string;
+}
+
+/**
+ * Runs shell commands the way npm runs scripts, without spawning npm: `sh -c` (cmd.exe on
+ * Windows), PATH with the `node_modules/.bin` directories in front. Each command runs in its own
+ * process group (detached), so `ProcessGroup.killAll` ends the whole tree, not just the shell.
+ */
+export class ProcessGroup {
+  private readonly running = new Set<ChildProcess>();
+  private killed = false;
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  async run(cmd: TaskCommand, onData: (chunk: Buffer) => void): Promise<ExecResult> {
+    if (cmd.parallel) {
+      const results = await Promise.all(cmd.commands.map((c) => this.one(c, cmd, onData)));
+      return results.find((r) => r.code !== 0) ?? { code: 0 };
+    }
+    for (const c of cmd.commands) {
+      const r = await this.one(c, cmd, onData);
+      if (r.code !== 0) return r;
+    }
+    return { code: 0 };
+  }
+
+  private one(command: string, cmd: TaskCommand, onData: (chunk: Buffer) => void): Promise<ExecResult> {
+    if (this.killed) return Promise.resolve({ code: 130, signal: 'SIGINT' });
+    const env: NodeJS.ProcessEnv = { ...process.env, ...cmd.env };
+    const pathKey = Object.keys(env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH';
+    env[pathKey] = [...cmd.path, env[pathKey] ?? ''].filter((p) => p !== '').join(delimiter);
+    const windows = process.platform === 'win32';
+    const child = spawn(windows ? (process.env.ComSpec ?? 'cmd.exe') : '/bin/sh', windows ? ['/d', '/s', '/c', command] : ['-c', command], {
+      cwd: cmd.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: !windows,
+      windowsVerbatimArguments: windows,
+    });
+    this.running.add(child);
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (r: ExecResult): void => {
+        if (done) return;
+        done = true;
+        this.running.delete(child);
+        resolve(r);
+      };
+      child.on('error', (e) => {
+        onData(Buffer.from(`kiln: could not start "${command}": ${e.message}\n`));
+        finish({ code: 127 });
+      });
+      child.on('close', (code, signal) => finish(signal ? { code: 128 + (signalNumber(signal) ?? 1), signal } : { code: code ?? 1 }));
+    });
+  }
+
+  /** Ends every running process tree: SIGTERM to each group, SIGKILL to those still there after `graceMs`. */
+  async killAll(graceMs = 3000): Promise<void> {
+    this.killed = true;
+    const children = [...this.running];
+    for (const c of children) killTree(c, 'SIGTERM');
+    if (children.length === 0) return;
+    const deadline = Date.now() + graceMs;
+    while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    for (const c of this.running) killTree(c, 'SIGKILL');
+  }
+}
+
+function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    if (process.platform === 'win32') spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore' });
+    else process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function signalNumber(signal: string): number | undefined {
+  const n: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return n[signal];
+}
+
+export interface PackageInfo {
+  readonly name?: string;
+  readonly version?: string;
+  /** Absolute path of package.json. */
+  readonly file: string;
+  readonly scripts: Readonly<Record<string, string>>;
+}
+
+/** Thrown (as data) when a target cannot be run by kiln. */
+export interface CommandProblem {
+  readonly problem: string;
+  readonly hint?: string;
+}
+
+/**
+ * The shell commands for a target: `nx:run-script` (the package.json script, npm's environment),
+ * `nx:run-commands` (`command`/`commands`, `parallel`, `cwd`, `args`, `env`). Extra `args` are
+ * appended to each command, as Nx forwards them.
+ */
+export function commandsFor(input: {
+  readonly workspaceRoot: string;
+  readonly projectRoot: string;
+  readonly target: string;
+  readonly executor: string | undefined;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly packageJson?: PackageInfo;
+  readonly args?: readonly string[];
+}): TaskCommand | CommandProblem {
+  const projectDir = join(input.workspaceRoot, input.projectRoot);
+  const path = [...new Set([join(projectDir, 'node_modules', '.bin'), join(input.workspaceRoot, 'node_modules', '.bin')])];
+  const extra = (input.args ?? []).map(shellQuote).join(' ');
+  const withArgs = (c: string): string => (extra ? `${c} ${extra}` : c);
+  const executor = input.executor ?? 'nx:run-commands';
+  if (executor === 'nx:run-script') {
+    const script = typeof input.options.script === 'string' ? input.options.script : input.target;
+    const pkg = input.packageJson;
+    const text = pkg?.scripts[script];
+    if (text === undefined) return { problem: `package.json of "${input.projectRoot || '.'}" has no script "${script}".` };
+    return {
+      commands: [withArgs(text)],
+      parallel: false,
+      cwd: projectDir,
+      path,
+      env: {
+        npm_lifecycle_event: script,
+        npm_lifecycle_script: text,
+        npm_package_json: pkg!.file,
+        ...(pkg!.name !== undefined && { npm_package_name: pkg!.name }),
+        ...(pkg!.version !== undefined && { npm_package_version: pkg!.version }),
+        INIT_CWD: input.workspaceRoot,
+        npm_command: 'run-script',
+        npm_node_execpath: process.execPath,
+      },
+    };
+  }
+  if (executor === 'nx:run-commands') {
+    const o = input.options;
+    const list: string[] = [];
+    if (typeof o.command === 'string') list.push(o.command);
+    if (Array.isArray(o.commands))
+      for (const c of o.commands) {
+        if (typeof c === 'string') list.push(c);
+        else if (c && typeof c === 'object' && typeof (c as { command?: unknown }).command === 'string') list.push((c as { command: string }).command);
+      }
+    if (list.length === 0) return { problem: `nx:run-commands target "${input.target}" has no "command" or "commands".` };
+    const args = typeof o.args === 'string' ? o.args : Array.isArray(o.args) ? (o.args as string[]).join(' ') : '';
+    const cwd = typeof o.cwd === 'string' ? join(input.workspaceRoot, o.cwd) : input.workspaceRoot;
+    const env: Record<string, string> = {};
+    if (o.env && typeof o.env === 'object') for (const [k, v] of Object.entries(o.env as Record<string, unknown>)) env[k] = String(v);
+    return {
+      commands: list.map((c) => withArgs(args ? `${c} ${args}` : c)),
+      // Nx runs `commands` in parallel unless told `parallel: false`.
+      parallel: list.length > 1 && o.parallel !== false,
+      cwd,
+      path,
+      env,
+    };
+  }
+  return {
+    problem: `Target "${input.target}" uses executor "${executor}", which kiln does not run.`,
+    hint: 'kiln runs package.json scripts (nx:run-script) and nx:run-commands; wrap the tool in a command.',
+  };
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { createTaskGraph, normaliseDependsOn, schedule, topologicalOrder, type TaskGraphWorkspace } from './index.js';
+
+const ws = (targets: Record<string, Record<string, { dependsOn?: unknown[] }>>, dependencies: Record<string, string[]>): TaskGraphWorkspace => ({
+  projects: Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, { root: `p/${name}`, targets: t as never }])),
+  dependencies,
+});
+
+describe('normaliseDependsOn', () => {
+  it('reads every Nx form', () => {
+    expect(normaliseDependsOn('build')).toEqual({ target: 'build', projects: 'self' });
+    expect(normaliseDependsOn('^build')).toEqual({ target: 'build', projects: 'dependencies' });
+    expect(normaliseDependsOn('lib:build')).toEqual({ target: 'build', projects: ['lib'] });
+    expect(normaliseDependsOn({ target: 'build', dependencies: true })).toEqual({ target: 'build', projects: 'dependencies' });
+    expect(normaliseDependsOn({ target: 'build', projects: 'lib' })).toEqual({ target: 'build', projects: ['lib'] });
+    expect(normaliseDependsOn({ target: 'build', projects: ['a', 'b'], params: 'forward' })).toEqual({ target: 'build', projects: ['a', 'b'] });
+    expect(normaliseDependsOn({ target: 'build', projects: 'self' } as never)).toEqual({ target: 'build', projects: 'self' });
+    expect(normaliseDependsOn({ target: 'build' })).toEqual({ target: 'build', projects: 'self' });
+  });
+});
+
+describe('createTaskGraph', () => {
+  const w = ws(
+    {
+      app: { build: { dependsOn: ['^build', 'codegen'] }, codegen: {}, test: { dependsOn: ['build', 'tools:lint'] } },
+      mid: { test: {} }, // no build: ^build passes through to its dependencies
+      lib: { build: { dependsOn: [{ target: 'prepare', projects: ['tools'] }] } },
+      tools: { prepare: {}, lint: {} },
+    },
+    { app: ['mid'], mid: ['lib'], lib: [], tools: [] },
+  );
+
+  it('follows ^, self, project:target and object forms', () => {
+    const r = createTaskGraph(w, { targets: ['test'], projects: ['app'] });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.dependencies).toEqual({
+      'app:build': ['app:codegen', 'lib:build'],
+      'app:codegen': [],
+      'app:test': ['app:build', 'tools:lint'],
+      'lib:build': ['tools:prepare'],
+      'tools:lint': [],
+      'tools:prepare': [],
+    });
+    expect(r.value.requested).toEqual(['app:test']);
+    const order = topologicalOrder(r.value);
+    expect(order.indexOf('lib:build')).toBeLessThan(order.indexOf('app:build'));
+    expect(order.indexOf('tools:prepare')).toBeLessThan(order.indexOf('lib:build'));
+  });
+
+  it('runs a target in every project that has it when no project is named', () => {
+    const r = createTaskGraph(w, { targets: ['build'] });
+    expect(r.ok && r.value.requested).toEqual(['app:build', 'lib:build']);
+  });
+
+  it('reports a cycle with the whole loop', () => {
+    const c = ws({ a: { build: { dependsOn: ['^build'] } }, b: { build: { dependsOn: ['c:build'] } }, c: { build: { dependsOn: ['a:build'] } } }, { a: ['b'], b: [], c: [] });
+    const r = createTaskGraph(c, { targets: ['build'], projects: ['a'] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error[0]!.code).toBe('task-cycle');
+      expect(r.error[0]!.message).toContain('a:build → b:build → c:build → a:build');
+    }
+  });
+
+  it('suggests the nearest project and target', () => {
+    const p = createTaskGraph(w, { targets: ['build'], projects: ['ap'] });
+    expect(!p.ok && p.error[0]!.message).toContain('Did you mean "app"?');
+    const t = createTaskGraph(w, { targets: ['buidl'], projects: ['app'] });
+    expect(!t.ok && t.error[0]!.message).toContain('Did you mean "build"?');
+  });
+});
+
+describe('schedule', () => {
+  it('runs dependencies first, skips dependents of a failure, and respects the limit', async () => {
+    const g = createTaskGraph(
+      ws({ a: { build: { dependsOn: ['^build'] } }, b: { build: { dependsOn: ['^build'] } }, c: { build: {} }, d: { build: {} } }, { a: ['b'], b: ['c'], c: [], d: [] }),
+      { targets: ['build'] },
+    );
+    if (!g.ok) throw new Error('graph');
+    const started: string[] = [];
+    let now = 0;
+    let max = 0;
+    const outcomes = await schedule(
+      g.value,
+      async (id, execute) => {
+        const release = await execute.acquire();
+        started.push(id);
+        max = Math.max(max, ++now);
+        await new Promise((r) => setImmediate(r));
+        now--;
+        release();
+        return { status: id === 'b:build' ? 'failure' : 'success', cache: 'miss', durationMs: 1 };
+      },
+      { parallel: 2, bail: false },
+    );
+    expect(max).toBeLessThanOrEqual(2);
+    expect(started).not.toContain('a:build');
+    expect(Object.fromEntries(outcomes.map((o) => [o.id, o.status]))).toEqual({ 'a:build': 'skipped', 'b:build': 'failure', 'c:build': 'success', 'd:build': 'success' });
+  });
+});

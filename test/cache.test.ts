@@ -1,0 +1,118 @@
+/**
+ * The local cache under stress, end to end: corrupt entries, a run interrupted half-way, and two
+ * kiln processes sharing one cache at once.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, kilnBin, type TempRepo } from './helpers/repo.js';
+import { sampleWorkspace } from './helpers/sample-workspace.js';
+
+type Json = { tasks: { id: string; hash: string; status: string; cache: string }[] };
+const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
+
+/** Starts kiln without waiting; resolves with its exit code and output. */
+function startKiln(dir: string, args: string[]) {
+  const child = spawn(process.execPath, [kilnBin, ...args], { cwd: dir, env: { ...process.env, CI: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+async function waitFor(path: string): Promise<void> {
+  while (!existsSync(path)) await new Promise((r) => setTimeout(r, 20));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the local cache', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = createRepo(sampleWorkspace());
+  });
+  afterAll(() => repo.cleanup());
+
+  it('detects a corrupted entry, reports and removes it, and rebuilds', () => {
+    const first = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
+    const hash = first.json<Json>().tasks[0]!.hash;
+    const stored = join(repo.dir, '.kiln/cache/entries', hash, 'out/packages/a/dist/out.txt');
+    writeFileSync(stored, 'tampered\n');
+
+    const second = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
+    expect(second.code).toBe(0);
+    expect(byId(second.json())).toEqual({ 'a:build': 'success/miss' });
+    expect(second.stderr).toMatch(/cache entry of a:build .* was corrupt/);
+    expect(readFileSync(join(repo.dir, 'packages/a/dist/out.txt'), 'utf8')).toBe('A\n');
+    // Rebuilt and stored again, intact.
+    expect(readFileSync(stored, 'utf8')).toBe('A\n');
+    expect(byId(repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']).json())).toEqual({ 'a:build': 'success/local' });
+
+    // A truncated manifest is corrupt too.
+    const meta = join(repo.dir, '.kiln/cache/entries', hash, 'meta.json');
+    writeFileSync(meta, readFileSync(meta, 'utf8').slice(0, 30));
+    const third = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
+    expect(byId(third.json())).toEqual({ 'a:build': 'success/miss' });
+    expect(third.stderr).toContain('was corrupt');
+  });
+
+  it('leaves no entry and no process behind when interrupted half-way', async () => {
+    const slow = createRepo({
+      'package.json': { name: 'r', private: true, workspaces: ['p/*'] },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'] } } },
+      '.gitignore': 'dist\n.kiln\nmarker*\n',
+      // Writes half its output, says it started, then waits (forever) for a file that never comes.
+      'p/s/package.json': {
+        name: 's',
+        scripts: { build: 'mkdir -p dist && echo half > dist/out.txt && sh -c \'echo $$ > ../../marker-pid; while [ ! -f never ]; do sleep 0.05; done\' ' },
+      },
+    });
+    try {
+      const k = startKiln(slow.dir, ['run', '-t', 'build']);
+      await waitFor(join(slow.dir, 'marker-pid'));
+      const grandchild = Number(readFileSync(join(slow.dir, 'marker-pid'), 'utf8').trim() || '0');
+      k.child.kill('SIGINT');
+      const r = await k.done;
+      expect(r.code).toBe(130);
+      const entries = join(slow.dir, '.kiln/cache/entries');
+      expect(existsSync(entries) ? readdirSync(entries) : []).toEqual([]);
+      expect(existsSync(join(slow.dir, '.kiln/cache/tmp')) ? readdirSync(join(slow.dir, '.kiln/cache/tmp')) : []).toEqual([]);
+      // The whole process tree is gone, not just the shell kiln spawned.
+      if (grandchild > 0) {
+        for (let i = 0; i < 100 && isAlive(grandchild); i++) await new Promise((res) => setTimeout(res, 20));
+        expect(isAlive(grandchild)).toBe(false);
+      }
+      // And the next run builds it from scratch (no half entry is replayed).
+      writeFileSync(join(slow.dir, 'p/s/never'), '');
+      const again = slow.kiln(['run', '-t', 'build', '--json']);
+      expect(byId(again.json())).toEqual({ 's:build': 'success/miss' });
+    } finally {
+      slow.cleanup();
+    }
+  });
+
+  it('lets two runs share one cache at the same time', async () => {
+    const shared = createRepo(sampleWorkspace());
+    try {
+      const [x, y] = await Promise.all([startKiln(shared.dir, ['run', '-t', 'build', '--json']).done, startKiln(shared.dir, ['run', '-t', 'build', '--json']).done]);
+      expect(x.code, x.stderr).toBe(0);
+      expect(y.code, y.stderr).toBe(0);
+      for (const r of [x, y]) expect(Object.values(byId(JSON.parse(r.stdout))).every((s) => s.startsWith('success/'))).toBe(true);
+      const third = shared.kiln(['run', '-t', 'build', '--json']);
+      expect(Object.values(byId(third.json()))).toEqual(Array(5).fill('success/local'));
+      expect(readdirSync(join(shared.dir, '.kiln/cache/tmp'))).toEqual([]);
+    } finally {
+      shared.cleanup();
+    }
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * `kiln run`, `kiln hash`, `kiln why-miss` end to end: a real git repository, the built binary,
+ * real processes running package.json scripts and nx:run-commands targets.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, runKiln, type TempRepo } from './helpers/repo.js';
+import { sampleWorkspace } from './helpers/sample-workspace.js';
+
+type Json = { tasks: { id: string; hash: string; status: string; cache: string; durationMs: number }[] };
+const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
+
+describe('kiln run', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = createRepo(sampleWorkspace());
+  });
+  afterAll(() => repo.cleanup());
+
+  it('runs every build in dependency order, then restores everything from the cache', () => {
+    const first = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(byId(first.json())).toEqual({ 'a:build': 'success/miss', 'b:build': 'success/miss', 'c:build': 'success/miss', 'd:build': 'success/miss', 'd:gen': 'success/miss' });
+    expect(readFileSync(join(repo.dir, 'packages/b/dist/out.txt'), 'utf8')).toBe('B\nA\n');
+    // The script ran with npm's environment, its output streamed with the task's name.
+    expect(first.stderr).toContain('b:build built b via build');
+
+    const second = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(second.code).toBe(0);
+    expect(byId(second.json())).toEqual({ 'a:build': 'success/local', 'b:build': 'success/local', 'c:build': 'success/local', 'd:build': 'success/local', 'd:gen': 'success/local' });
+    // The log is replayed on a hit.
+    expect(second.stderr).toContain('b:build built b via build');
+    expect(second.stderr).toContain('5 restored from cache');
+    // Same hashes both times.
+    expect(second.json<Json>().tasks.map((t) => t.hash)).toEqual(first.json<Json>().tasks.map((t) => t.hash));
+  });
+
+  it('brings deleted outputs back byte-identical', () => {
+    const before = readFileSync(join(repo.dir, 'packages/b/dist/out.txt'));
+    const gen = readFileSync(join(repo.dir, 'packages/d/gen/1.txt'));
+    rmSync(join(repo.dir, 'packages/b/dist'), { recursive: true });
+    rmSync(join(repo.dir, 'packages/d/gen'), { recursive: true });
+    const r = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(byId(r.json())['b:build']).toBe('success/local');
+    expect(readFileSync(join(repo.dir, 'packages/b/dist/out.txt')).equals(before)).toBe(true);
+    expect(readFileSync(join(repo.dir, 'packages/d/gen/1.txt')).equals(gen)).toBe(true);
+  });
+
+  it('reruns a changed task and its dependents only, and why-miss names the file', () => {
+    repo.write({ 'packages/a/src/a.txt': 'A2\n' });
+    const why = repo.kiln(['why-miss', 'a:build', '--json']);
+    expect(why.code).toBe(0);
+    expect(why.json().changed).toEqual([{ kind: 'file', path: 'packages/a/src/a.txt', change: 'changed' }]);
+    expect(why.json().previous).not.toBe(why.json().hash);
+    const dependent = repo.kiln(['why-miss', 'b:build', '--json']).json();
+    expect(dependent.changed.map((c: { kind: string; task?: string }) => `${c.kind}:${c.task ?? ''}`)).toContain('dependency:a:build');
+    expect(dependent.dependencies['a:build']).toEqual([{ kind: 'file', path: 'packages/a/src/a.txt', change: 'changed' }]);
+
+    const r = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(byId(r.json())).toEqual({ 'a:build': 'success/miss', 'b:build': 'success/miss', 'c:build': 'success/local', 'd:build': 'success/local', 'd:gen': 'success/local' });
+    expect(readFileSync(join(repo.dir, 'packages/b/dist/out.txt'), 'utf8')).toBe('B\nA2\n');
+    expect(repo.kiln(['why-miss', 'a:build', '--json']).json().changed).toEqual([]);
+  });
+
+  it('ignores files outside the inputs (a README excluded by production)', () => {
+    repo.write({ 'packages/c/README.md': 'new docs\n' });
+    const r = repo.kiln(['run', '-t', 'build', '-p', 'c', '--json']);
+    expect(byId(r.json())).toEqual({ 'c:build': 'success/local' });
+  });
+
+  it('fails with exit 1 and never caches a failed task', () => {
+    const r = repo.kiln(['b:test', '--json']);
+    expect(r.code).toBe(1);
+    expect(byId(r.json())).toEqual({ 'b:test': 'failure/miss' });
+    const hash = r.json<Json>().tasks[0]!.hash;
+    expect(existsSync(join(repo.dir, '.kiln/cache/entries', hash))).toBe(false);
+    expect(byId(repo.kiln(['run', '-t', 'test', '-p', 'b', '--json']).json())).toEqual({ 'b:test': 'failure/miss' });
+  });
+
+  it('gives the same hash in a clone in another directory', () => {
+    repo.commit('all of it');
+    const h = repo.kiln(['hash', 'b:build', '--json']);
+    expect(h.code).toBe(0);
+    expect(Object.keys(h.json().inputs.files)).toEqual(['packages/b/package.json', 'packages/b/src/b.txt']);
+    const other = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-clone-')));
+    try {
+      execFileSync('git', ['clone', '-q', repo.dir, join(other, 'w')]);
+      const cloned = runKiln(['hash', 'b:build', '--json'], { cwd: join(other, 'w') });
+      expect(cloned.json().hash).toBe(h.json().hash);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('names the nearest project or target when one does not exist, with exit 2', () => {
+    const p = repo.kiln(['run', '-t', 'build', '-p', 'bb']);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain('Did you mean "b"?');
+    const t = repo.kiln(['a:biuld']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('Did you mean "build"?');
+  });
+
+  it('reports a dependsOn cycle with the whole loop', () => {
+    const cyc = createRepo({
+      'package.json': { name: 'r', private: true, workspaces: ['p/*'] },
+      'nx.json': {},
+      'p/x/package.json': { name: 'x', scripts: { build: 'true', lint: 'true' }, nx: { targets: { build: { dependsOn: ['lint'] }, lint: { dependsOn: ['y:build'] } } } },
+      'p/y/package.json': { name: 'y', scripts: { build: 'true' }, nx: { targets: { build: { dependsOn: ['x:build'] } } } },
+    });
+    try {
+      const r = cyc.kiln(['run', '-t', 'build', '-p', 'x']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('x:build → x:lint → y:build → x:build');
+    } finally {
+      cyc.cleanup();
+    }
+  });
+});
+
+describe('kiln run with nothing cached', () => {
+  it('leaves .kiln/cache/tmp empty after a run', () => {
+    const repo = createRepo(sampleWorkspace());
+    try {
+      expect(repo.kiln(['run', '-t', 'build']).code).toBe(0);
+      expect(readdirSync(join(repo.dir, '.kiln/cache/tmp'))).toEqual([]);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
