@@ -72,6 +72,24 @@ describe('which package.json files are projects', () => {
     expect(ws.projects.get('root' as never)?.config.root).toBe('.');
   });
 
+  it('lerna.json packages (by default packages/*)', () => {
+    const ws = ok({ 'package.json': { name: 'root' }, 'lerna.json': { version: '1.0.0' }, 'packages/a/package.json': { name: 'a' }, 'other/b/package.json': { name: 'b' } });
+    expect(names(ws)).toEqual(['a']);
+  });
+
+  it('.nxignore hides projects and files', () => {
+    const ws = ok({
+      '.nxignore': 'packages/legacy\n*.generated.ts\n',
+      'package.json': { name: 'root', workspaces: ['packages/*'] },
+      'packages/a/package.json': { name: 'a' },
+      'packages/a/src/x.generated.ts': '',
+      'packages/a/src/x.ts': '',
+      'packages/legacy/package.json': { name: 'legacy' },
+    });
+    expect(names(ws)).toEqual(['a']);
+    expect(ws.files.filter((f) => f.endsWith('.ts'))).toEqual(['packages/a/src/x.ts']);
+  });
+
   it('works with no nx.json and no root package.json at all', () => {
     const ws = ok({ 'apps/api/project.json': { targets: { build: { command: 'make' } } } });
     expect(names(ws)).toEqual(['api']);

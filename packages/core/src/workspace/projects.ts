@@ -3,12 +3,13 @@
  * plugins, merged by root): which package.json files are projects, their names, roots, tags,
  * types and targets. Pure: the caller passes the file list and a reader.
  */
+import ignore from 'ignore';
 import micromatch from 'micromatch';
 import type { NxJsonConfiguration, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { diagnostic, projectName, toRepoPath, type Diagnostic, type ProjectName, type RepoPath } from '../model/index.js';
 import { parseJson, type ParsedJson } from './json.js';
 import { parseYaml } from './yaml.js';
-import { Checker, checkNxJson, checkPackageJson, checkPnpmWorkspace, checkProjectJson, dependencyKinds, isObject } from './validate.js';
+import { Checker, checkLernaJson, checkNxJson, checkPackageJson, checkPnpmWorkspace, checkProjectJson, dependencyKinds, isObject } from './validate.js';
 import { mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
 import type { DependencyKind, PackageJsonInfo, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
 
@@ -25,7 +26,10 @@ export interface WorkspaceInput {
 export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Workspace } | { ok: false; error: Diagnostic[] } {
   const problems: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
-  const files = (isSorted(input.files) ? input.files : [...input.files].sort()) as readonly RepoPath[];
+  const listed = (isSorted(input.files) ? input.files : [...input.files].sort()) as readonly RepoPath[];
+  // .nxignore hides files from Nx (projects and the file map) with .gitignore rules.
+  const nxignore = listed.includes('.nxignore' as RepoPath) ? input.read('.nxignore') : undefined;
+  const files = nxignore === undefined ? listed : ignoreFilter(nxignore, listed);
   // One pass over the (possibly 100,000) files for everything derivation needs to know of them.
   const fileSet = new Set<string>();
   const projectJsons: string[] = [];
@@ -59,7 +63,8 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   const rootPkg = fileSet.has('package.json') ? (load('package.json', checkPackageJson)?.value as Record<string, any> | undefined) : undefined;
   const pnpm = fileSet.has('pnpm-workspace.yaml') ? (load('pnpm-workspace.yaml', checkPnpmWorkspace, true)?.value as { packages?: string[] } | undefined) : undefined;
 
-  const patterns = workspacePatterns(rootPkg, pnpm);
+  const lerna = fileSet.has('lerna.json') ? (load('lerna.json', checkLernaJson)?.value as { packages?: string[] } | undefined) : undefined;
+  const patterns = workspacePatterns(rootPkg, pnpm, lerna);
   const inWorkspaces = workspacesMatcher(patterns);
   const packageManager = detectPackageManager(fileSet);
   const runCommand = (script: string) =>
@@ -171,11 +176,19 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   };
 }
 
-/** The package.json globs of npm/yarn `workspaces` (array or `{packages}`) and pnpm-workspace.yaml, as `dir/package.json`. */
-export function workspacePatterns(rootPkg: Record<string, any> | undefined, pnpm: { packages?: string[] } | undefined): string[] {
+/**
+ * The package.json globs of npm/yarn `workspaces` (array or `{packages}`), pnpm-workspace.yaml and
+ * lerna.json (`packages`, by default `packages/*`), as `dir/package.json`.
+ */
+export function workspacePatterns(
+  rootPkg: Record<string, any> | undefined,
+  pnpm: { packages?: string[] } | undefined,
+  lerna?: { packages?: string[] },
+): string[] {
   const raw: string[] = [
     ...(Array.isArray(rootPkg?.workspaces) ? rootPkg.workspaces : (rootPkg?.workspaces?.packages ?? [])),
     ...(pnpm?.packages ?? []),
+    ...(lerna ? (lerna.packages?.length ? lerna.packages : ['packages/*']) : []),
   ];
   const patterns = raw.map((p) => {
     const withFile = p.endsWith('/package.json') || p === 'package.json' ? p : `${p.replace(/\/+$/, '')}/package.json`;
@@ -322,6 +335,11 @@ function parseQuiet(text: string | undefined): Record<string, any> | undefined {
   if (text === undefined) return undefined;
   const r = parseJson(text, '');
   return r.ok && isObject(r.value.value) ? (r.value.value as Record<string, any>) : undefined;
+}
+
+function ignoreFilter(rules: string, files: readonly RepoPath[]): RepoPath[] {
+  const ig = ignore().add(rules);
+  return files.filter((f) => !ig.ignores(f));
 }
 
 function isSorted(list: readonly string[]): boolean {
