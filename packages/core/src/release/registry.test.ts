@@ -27,6 +27,20 @@ describe('image references and credentials', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('asks a credential helper (credHelpers, then credsStore) before plain auths', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-docker-'));
+    // A helper speaking the Docker protocol: the server on stdin, JSON on stdout.
+    writeFileSync(join(dir, 'docker-credential-fake'), '#!/bin/sh\nread server\nif [ "$server" = "reg.example.com" ]; then echo \'{"Username":"robot","Secret":"from-helper"}\'; else exit 1; fi\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { 'reg.example.com': 'fake' }, auths: { 'other.example.com': { auth: Buffer.from('a:b').toString('base64') } } }));
+    const env = { DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` };
+    expect(await findCredentials('reg.example.com', env)).toEqual({ username: 'robot', password: 'from-helper' });
+    expect(await findCredentials('other.example.com', env)).toEqual({ username: 'a', password: 'b' });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'fake' }));
+    expect(await findCredentials('reg.example.com', env)).toEqual({ username: 'robot', password: 'from-helper' });
+    expect(await findCredentials('nowhere.example.com', env)).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('answers a Bearer challenge with a token fetched with Basic credentials, and never puts them in errors', async () => {
     const seen: string[] = [];
     const server: Server = createServer((req, res) => {
