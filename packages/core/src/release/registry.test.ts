@@ -103,6 +103,28 @@ describe.skipIf(!registryBin)('a real registry round trip (docker-registry)', ()
     expect(sha256(await client.getBlob(image.config.digest))).toBe(image.config.digest);
   });
 
+  it('authenticates with Basic credentials from the Docker config, and says so when they are missing or wrong', async () => {
+    // bcrypt of "s3cret-pw", as htpasswd -B writes it.
+    const secured = await startRegistry(registryBin!, { htpasswd: 'ci:$2b$12$24/sZX2khV1ze/Ig7SXc7uLiPuUGgbVxBD8N1j4XwzlknDsI.q3oq' });
+    try {
+      const ref = { registry: secured.host, repository: 'shop/catalog' };
+      const blobs = new Map([image.layer, image.config].map((b) => [b.digest, b.data]));
+      const push = (client: RegistryClient) => pushImage(client, { manifest: image.manifest, blobs: [image.layer, image.config] }, async (d) => blobs.get(d)!, '1.0.0');
+      const anonymous = await push(new RegistryClient(ref, undefined)).catch((e: Error) => e);
+      expect(String(anonymous)).toMatch(/check blob failed with HTTP 401[\s\S]*Log in/);
+      const wrong = await push(new RegistryClient(ref, { username: 'ci', password: 'nope-pw' })).catch((e: Error) => e);
+      expect(String(wrong)).toMatch(/HTTP 401/);
+      expect(String(wrong)).not.toContain('nope-pw');
+      const docker = join(dir, 'docker');
+      mkdirSync(docker);
+      writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [secured.host]: { auth: Buffer.from('ci:s3cret-pw').toString('base64') } } }));
+      const credentials = await findCredentials(secured.host, { DOCKER_CONFIG: docker });
+      expect((await push(new RegistryClient(ref, credentials))).digest).toBe(image.manifest.digest);
+    } finally {
+      await secured.stop();
+    }
+  });
+
   it.skipIf(!skopeo)('skopeo reads the layout and the pushed image alike', async () => {
     const layout = join(dir, 'layout');
     await writeLayout(layout, image);
