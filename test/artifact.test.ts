@@ -241,5 +241,18 @@ describe('kiln artifact', () => {
       }
       repo.git('checkout', 'nx.json');
     });
+
+    it('--publish pushes to kiln.registry, and a version tag is never overwritten with other contents', () => {
+      const withRegistry = { ...nxJson(), kiln: { ...nxJson().kiln, registry: `${registry.host}/pub/{projectName}` } };
+      repo.commit('chore: registry', { 'nx.json': withRegistry });
+      const r = repo.kiln(['artifact', '-p', 'runtime', '--publish', '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const [a] = r.json<{ artifacts: Artifact[] }>().artifacts;
+      expect(a!.pushed).toBe(`${registry.host}/pub/runtime:1.0.0@${a!.digest}`);
+      repo.commit('fix(runtime): quieter', { 'services/runtime/src/index.js': 'console.log("r");\n' });
+      const again = repo.kiln(['artifact', '-p', 'runtime', '--publish'], { env });
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`${registry.host}/pub/runtime:1.0.0 already holds ${a!.digest}, not this build`);
+    });
   });
 });
