@@ -46,6 +46,7 @@ const workspace: FileTree = {
   },
   '.gitignore': 'node_modules\ndist\n',
   'README.md': '# ws\n',
+  '.github/CODEOWNERS': '* @org/all\n/services/connection/ @org/conn\n',
   'services/connection/package.json': pkg('@svc/connection'),
   'services/connection/src/index.ts': "export * from './pool';\n",
   'services/connection/src/pool.ts': 'export const pool = 1;\n',
@@ -70,7 +71,7 @@ function repo(files: FileTree = workspace): TempRepo {
 const affectedJson = (r: TempRepo, args: string[] = [], env?: NodeJS.ProcessEnv) => {
   const run = r.kiln(['affected', '--json', ...args], env ? { env } : {});
   expect(run.code, run.stderr).toBe(0);
-  return run.json<{ base: string; head: string | null; projects: string[]; reasons: Record<string, any[]>; tasks?: string[]; taskReasons?: Record<string, any[]>; chains?: Record<string, string> }>();
+  return run.json<{ base: string; head: string | null; projects: string[]; reasons: Record<string, any[]>; owners?: Record<string, string[]>; tasks?: string[]; taskReasons?: Record<string, any[]>; chains?: Record<string, string> }>();
 };
 
 describe('kiln affected: files to projects', () => {
@@ -83,6 +84,7 @@ describe('kiln affected: files to projects', () => {
     expect(out.projects).toEqual(['@svc/connection', '@svc/payroll']);
     expect(out.reasons['@svc/connection']).toEqual([{ kind: 'file', file: 'services/connection/src/pool.ts' }]);
     expect(out.reasons['@svc/payroll']).toEqual([{ kind: 'dependency', on: '@svc/connection' }]);
+    expect(out.owners).toEqual({ '@svc/connection': ['@org/conn'], '@svc/payroll': ['@org/all'] });
     const explained = r.kiln(['affected', '--explain']);
     expect(explained.code).toBe(0);
     expect(explained.stdout).toContain('@svc/payroll <- @svc/connection (dependency) <- services/connection/src/pool.ts (changed)');
@@ -255,5 +257,23 @@ describe('kiln affected: the saved graph state', () => {
     expect(seen[6]).toEqual(['@svc/catalog', '@svc/connection', '@svc/payroll']);
     // kiln's own state never shows up as a change.
     expect(r.git('status', '--porcelain')).not.toContain('.kiln');
+  });
+});
+
+describe('kiln affected: a workspace big enough to scan on worker threads', () => {
+  it('finds the same import edges as a small one', () => {
+    const files: FileTree = {
+      'package.json': { name: 'big', private: true, workspaces: ['libs/*'] },
+      'nx.json': {},
+    };
+    // 6 libraries of 350 files; each imports the previous one from one file somewhere in the middle.
+    for (let i = 0; i < 6; i++) {
+      files[`libs/l${i}/package.json`] = { name: `@big/l${i}`, version: '1.0.0' };
+      for (let f = 0; f < 350; f++)
+        files[`libs/l${i}/src/f${f}.ts`] = i > 0 && f === 175 ? `import { x } from '@big/l${i - 1}';\nexport const y = x;\n` : `export const x${f} = ${f};\n`;
+    }
+    const r = repo(files);
+    r.write({ 'libs/l3/src/f3.ts': 'export const changed = 1;\n' });
+    expect(affectedJson(r).projects).toEqual(['@big/l3', '@big/l4', '@big/l5']);
   });
 });

@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
 import { touchesFromRootPatterns, workspaceRootPatternsOf } from '../affected/index.js';
@@ -106,8 +107,12 @@ export async function affectedGraph(root: string, anchor: string, worktree: read
       return { ...view, workspace: await readWorkspaceAt(root, worktree) };
     }
   }
-  const ws = await readWorkspaceAt(root, worktree);
-  const built = build(ws, anchor, digests, dirtyImportsOf(root, digests));
+  // Scanning every source file is the slow part: it runs on worker threads while this thread reads the configuration.
+  const files = await workspaceFiles(root, worktree);
+  const scanning = scanSources(root, files.filter((f) => isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/')));
+  const { readWorkspace } = await import('../workspace/index.js');
+  const ws = readWorkspace(root, files);
+  const built = build(ws, await scanning, anchor, digests, dirtyImportsOf(root, digests));
   saveState(root, built);
   return { ...viewOf(built, 'built'), workspace: ws };
 }
@@ -116,6 +121,45 @@ export async function affectedGraph(root: string, anchor: string, worktree: read
 async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): Promise<Workspace> {
   const { readWorkspace } = await import('../workspace/index.js');
   return readWorkspace(root, await workspaceFiles(root, worktree));
+}
+
+/** Each file's imports, read and scanned on worker threads (in this thread for a small workspace). */
+async function scanSources(root: string, files: readonly string[]): Promise<Map<string, FileImports>> {
+  const out = new Map<string, FileImports>();
+  const threads = files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
+  if (threads === 0) {
+    for (const f of files) {
+      const text = readText(root, f);
+      if (text === undefined) continue;
+      const found = scanImports(text);
+      if (found.static.length > 0 || found.dynamic.length > 0) out.set(f, found);
+    }
+    return out;
+  }
+  const { Worker } = await import('node:worker_threads');
+  const share = Math.ceil(files.length / threads);
+  const parts = await Promise.all(
+    Array.from({ length: threads }, (_, i) =>
+      new Promise<(string | number)[]>((resolve, reject) => {
+        const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, files: files.slice(i * share, (i + 1) * share) } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      }),
+    ),
+  );
+  for (const flat of parts) {
+    for (let i = 0; i < flat.length; ) {
+      const file = flat[i++] as string;
+      const ns = flat[i++] as number;
+      const stat = flat.slice(i, i + ns) as string[];
+      i += ns;
+      const nd = flat[i++] as number;
+      const dynamic = flat.slice(i, i + nd) as string[];
+      i += nd;
+      out.set(file, { static: stat, dynamic });
+    }
+  }
+  return out;
 }
 
 /** Tracked files (from the index) plus the untracked ones among the changes. */
@@ -224,19 +268,16 @@ function apply(
 }
 
 /** Reads and scans every project source file, then derives the state from the workspace and the scans. */
-function build(ws: Workspace, anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
+function build(ws: Workspace, scans: ReadonlyMap<string, FileImports>, anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
   const locator = new ProjectLocator(ws.projects.values());
   const resolver = new ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
   const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
   const importEdges: Record<string, Record<string, number>> = {};
   const importExternal: Record<string, Record<string, number>> = {};
-  for (const f of ws.files) {
-    if (!isSourceFile(f) || f.startsWith('node_modules/') || f.includes('/node_modules/')) continue;
+  for (const [f, found] of scans) {
     const owner = locator.projectOf(f);
     if (owner === undefined) continue;
-    const text = readText(ws.root, f);
-    if (text === undefined) continue;
-    apply(importEdges, importExternal, owner, f, scanImports(text), resolver, rootProject, +1);
+    apply(importEdges, importExternal, owner, f, found, resolver, rootProject, +1);
   }
   const projects: ProjectState[] = [];
   for (const p of ws.projects.values()) {

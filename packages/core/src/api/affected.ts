@@ -48,6 +48,8 @@ export interface AffectedOptions {
   readonly failOpen?: boolean;
   /** With a target: also the affected tasks of that target, judged by each task's resolved inputs. */
   readonly target?: string;
+  /** Also the owners (CODEOWNERS, or the generated ownership) of each affected project. */
+  readonly owners?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -64,6 +66,8 @@ export interface AffectedResult {
   readonly warnings: readonly string[];
   /** With `target`: the affected tasks of that target. */
   readonly tasks?: AffectedTaskResult;
+  /** With `owners`: each affected project's owners (empty: unowned). */
+  readonly owners?: Readonly<Record<string, readonly string[]>>;
   /** Whether the project graph came from kiln's saved state (`reused`, `updated`) or was read in full (`built`). */
   readonly graphSource: AffectedGraphView['source'];
 }
@@ -203,6 +207,7 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     chains[name] = explainChain(closure, name);
   }
   const tasks = options.target === undefined ? undefined : taskLevel(ws!, view, options.target, changes, closure, touches, global, warnings);
+  const owners = options.owners && closure.projects.length > 0 ? await ownersOf(view, closure.projects) : options.owners ? {} : undefined;
   return {
     base,
     head,
@@ -212,8 +217,33 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     changedFiles: paths,
     warnings,
     ...(tasks && { tasks }),
+    ...(owners && { owners }),
     graphSource: view.source,
   };
+}
+
+/**
+ * The owners of the affected projects, by the owners engineer's rule (`ownersOfProjects`). With a
+ * CODEOWNERS file only names and roots matter, which the saved state has; ownership generated from
+ * project configuration needs the whole workspace, read only then.
+ */
+async function ownersOf(view: AffectedGraphView, names: readonly string[]): Promise<Record<string, string[]>> {
+  const { loadOwners, ownersOfProjects } = await import('./owners.js');
+  let ws = view.workspace;
+  if (ws === undefined) {
+    const hasFile = await loadOwners(view.root).then(
+      () => true,
+      () => false,
+    );
+    if (hasFile) {
+      const projects = new Map(view.projects.map((p) => [p.name, { name: p.name, root: p.root, config: {}, configFiles: [], tags: [] }]));
+      ws = { root: view.root, nxJson: view.nxJson, projects } as unknown as Workspace;
+    } else ws = await (await import('./load-workspace.js')).loadWorkspace(view.root);
+  }
+  const found = await ownersOfProjects(ws, names);
+  const out: Record<string, string[]> = {};
+  for (const name of names) out[name] = [...(found.get(name as never) ?? [])];
+  return out;
 }
 
 /** Outside git (only with --files): the workspace and graph read the ordinary way. */
