@@ -23,7 +23,6 @@ import {
   type ProjectConfigFingerprint,
   type ProjectRef,
   type Reason,
-  type TaskGraphData,
   type Touch,
 } from '../affected/index.js';
 import type { InputSpec } from '../inputs/index.js';
@@ -31,7 +30,7 @@ import type { Consumer, Lockfile } from '../lockfile/index.js';
 import { diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
 import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit, workingTreeChanges, type FileChange } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
-import type { NxJsonConfiguration, Workspace } from '../workspace/index.js';
+import type { NxJsonConfiguration, Project, Workspace } from '../workspace/index.js';
 import { affectedGraph, touchesFromRootPatterns, type AffectedGraphView } from './affected-state.js';
 
 export { describeReason, explainChain, type Reason } from '../affected/index.js';
@@ -206,7 +205,7 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     reasons[name] = closure.reasons.get(name)!;
     chains[name] = explainChain(closure, name);
   }
-  const tasks = options.target === undefined ? undefined : taskLevel(ws!, view, options.target, changes, closure, touches, global, warnings);
+  const tasks = options.target === undefined ? undefined : await taskLevel(ws!, view, options.target, changes, closure, touches, global, warnings);
   const owners = options.owners && closure.projects.length > 0 ? await ownersOf(view, closure.projects) : options.owners ? {} : undefined;
   return {
     base,
@@ -459,7 +458,7 @@ function implicitDependencyTouches(nxJson: NxJsonConfiguration, paths: readonly 
  * Task level: every task of `target` and what it depends on, its inputs resolved by `inputs/`, and
  * the project-level reasons no input filter narrows (external packages, configuration changes).
  */
-function taskLevel(
+async function taskLevel(
   ws: Workspace,
   view: AffectedGraphView,
   target: string,
@@ -468,7 +467,7 @@ function taskLevel(
   touches: readonly Touch[],
   global: readonly Reason[],
   warnings: string[],
-): AffectedTaskResult {
+): Promise<AffectedTaskResult> {
   const allTargets = new Set<string>();
   for (const p of ws.projects.values()) for (const t of Object.keys(p.targets)) allTargets.add(t);
   if (!allTargets.has(target))
@@ -490,8 +489,14 @@ function taskLevel(
   }
   const projects: Record<string, { root: string; namedInputs?: Record<string, readonly InputSpec[]> }> = {};
   for (const p of ws.projects.values()) projects[p.name] = { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, readonly InputSpec[]> }) };
+  // The task graph as `kiln run` builds it, so "affected" and "what runs" agree.
+  const { createTaskGraph } = await import('../tasks/graph.js');
+  const taskProjects: Record<string, { root: string; targets: Project['targets'] }> = {};
+  for (const p of ws.projects.values()) taskProjects[p.name] = { root: p.root, targets: p.targets };
+  const built = createTaskGraph({ projects: taskProjects, dependencies }, { targets: [target] });
+  if (!built.ok) throw new KilnError(built.error);
   const result = affectedTasks({
-    graph: taskGraph(ws, dependencies, target),
+    graph: built.value,
     inputs: { ...(ws.nxJson.namedInputs && { namedInputs: ws.nxJson.namedInputs as Record<string, readonly InputSpec[]> }), projects, dependencies },
     targetInputs: (p, t) => ws.projects.get(p as never)?.targets[t]?.inputs as readonly InputSpec[] | undefined,
     changes,
@@ -508,67 +513,4 @@ function taskLevel(
     chains[id] = explainChain(result, id);
   }
   return { target, tasks: ids, reasons, chains };
-}
-
-/**
- * The tasks of `target` in every project that has it, and what they depend on through
- * `dependsOn` (`^x` each dependency's x, passing through projects without it; `x` the same
- * project's; `p:x`; the object forms). Kept minimal: `tasks/` owns the full task graph.
- */
-function taskGraph(ws: Workspace, dependencies: Readonly<Record<string, readonly string[]>>, target: string): TaskGraphData {
-  const tasks: Record<string, { project: string; target: string }> = {};
-  const deps: Record<string, string[]> = {};
-  const queue: string[] = [];
-  const ensure = (project: string, t: string): string | undefined => {
-    if (ws.projects.get(project as never)?.targets[t] === undefined) return undefined;
-    const id = `${project}:${t}`;
-    if (!tasks[id]) {
-      tasks[id] = { project, target: t };
-      deps[id] = [];
-      queue.push(id);
-    }
-    return id;
-  };
-  for (const p of ws.projects.values()) ensure(p.name, target);
-  const viaDependencies = (project: string, t: string, out: Set<string>, seen: Set<string>): void => {
-    for (const dep of dependencies[project] ?? []) {
-      if (seen.has(dep)) continue;
-      seen.add(dep);
-      const id = ensure(dep, t);
-      if (id !== undefined) out.add(id);
-      else viaDependencies(dep, t, out, seen);
-    }
-  };
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i]!;
-    const { project, target: t } = tasks[id]!;
-    const out = new Set<string>();
-    for (const entry of (ws.projects.get(project as never)?.targets[t]?.dependsOn ?? []) as unknown[]) {
-      const e = typeof entry === 'string' ? entry : (entry as { target?: string; dependencies?: boolean; projects?: string | string[] });
-      if (typeof e === 'string') {
-        if (e.startsWith('^')) viaDependencies(project, e.slice(1), out, new Set([project]));
-        else if (e.includes(':')) {
-          const at = e.indexOf(':');
-          const d = ensure(e.slice(0, at), e.slice(at + 1));
-          if (d) out.add(d);
-        } else {
-          const d = ensure(project, e);
-          if (d) out.add(d);
-        }
-      } else if (e && typeof e.target === 'string') {
-        if (e.dependencies === true || e.projects === 'dependencies' || e.projects === '{dependencies}') viaDependencies(project, e.target, out, new Set([project]));
-        else if (e.projects === undefined || e.projects === 'self' || e.projects === '{self}') {
-          const d = ensure(project, e.target);
-          if (d) out.add(d);
-        } else
-          for (const p of Array.isArray(e.projects) ? e.projects : [e.projects]) {
-            const d = ensure(p, e.target);
-            if (d) out.add(d);
-          }
-      }
-    }
-    out.delete(id);
-    deps[id] = [...out].sort();
-  }
-  return { tasks, dependencies: deps };
 }
