@@ -221,6 +221,10 @@ describe('kiln affected: when git cannot answer', () => {
     expect(run.stderr).toContain('not inside a git repository');
     expect(r.kiln(['affected', '--json', '--files', 'services/connection/src/pool.ts']).json().projects).toEqual(['@svc/connection', '@svc/payroll']);
     expect(r.kiln(['affected', '--json', '--fail-open']).json().projects).toHaveLength(4);
+    // Without a base, a lockfile cannot be compared: everything, and it says why.
+    const lockOnly = r.kiln(['affected', '--json', '--files', 'package-lock.json']).json();
+    expect(lockOnly.projects).toHaveLength(4);
+    expect(lockOnly.reasons['@svc/invoice']).toEqual([{ kind: 'global', file: 'package-lock.json', detail: 'no base to compare the lockfile with' }]);
   });
 });
 

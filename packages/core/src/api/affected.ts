@@ -157,6 +157,10 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   const tsconfigFile = view.tsconfigFile ?? (existsSync(join(root, 'tsconfig.base.json')) ? 'tsconfig.base.json' : 'tsconfig.json');
   for (const file of paths) {
     if (LOCKFILES.has(file)) {
+      if (!read.base) {
+        global.push({ kind: 'global', file, detail: 'no base to compare the lockfile with' });
+        continue;
+      }
       const lock = lockTexts.get(file);
       if (!lock || !lock.before.ok || !lock.after.ok) {
         const bad = lock && !lock.before.ok ? lock.before.error.message : lock && !lock.after.ok ? lock.after.error.message : 'not readable';
