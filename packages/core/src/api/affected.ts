@@ -3,7 +3,8 @@
  * at both ends, and hands it all as data to `affected/` (and `lockfile/`). Also owns the one
  * policy decision the pure side cannot make: what to do when git cannot answer (`failOpen`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   affectedClosure,
@@ -96,7 +97,8 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   let changes: ChangedFile[] = [];
   /** The work tree as a commit plus changes, for the graph (undefined: outside git). */
   let tree: { anchor: string; changes: FileChange[] } | undefined;
-  const inGit = (await repoRoot(root)) !== undefined;
+  const top = await repoRoot(root);
+  const inGit = top !== undefined;
   try {
     const refs = await resolveRefs(root, nxJson, options, env, inGit);
     base = refs.base;
@@ -210,7 +212,7 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     chains[name] = explainChain(closure, name);
   }
   const tasks = options.target === undefined ? undefined : await taskLevel(ws!, view, options.target, changes, closure, touches, global, warnings);
-  const owners = options.owners && closure.projects.length > 0 ? await ownersOf(view, closure.projects) : options.owners ? {} : undefined;
+  const owners = options.owners && closure.projects.length > 0 ? await ownersOf(view, top ?? root, closure.projects) : options.owners ? {} : undefined;
   return {
     base,
     head,
@@ -230,23 +232,48 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
  * CODEOWNERS file only names and roots matter, which the saved state has; ownership generated from
  * project configuration needs the whole workspace, read only then.
  */
-async function ownersOf(view: AffectedGraphView, names: readonly string[]): Promise<Record<string, string[]>> {
-  const { loadOwners, ownersOfProjects } = await import('./owners.js');
+async function ownersOf(view: AffectedGraphView, top: string, names: readonly string[]): Promise<Record<string, string[]>> {
+  const { codeownersLocations } = await import('../owners/locate.js');
+  const file = codeownersLocations().find((f) => existsSync(join(top, f)));
+  // With a CODEOWNERS file, each project's owners depend only on that file and the project roots:
+  // kept in .kiln so a warm run neither loads nor compiles CODEOWNERS.
+  const cacheFile = join(view.root, '.kiln/affected-owners.json');
+  const key =
+    file === undefined
+      ? undefined
+      : createHash('sha1')
+          .update(readFileSync(join(top, file)))
+          .update(`\0${file}\0${view.projects.map((p) => `${p.name}\0${p.root}`).join('\0')}`)
+          .digest('hex');
+  if (key !== undefined) {
+    try {
+      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; owners: Record<string, string[]> };
+      if (cached.key === key) return Object.fromEntries(names.map((n) => [n, cached.owners[n] ?? []]));
+    } catch {
+      // no cache yet
+    }
+  }
+  const { ownersOfProjects } = await import('./owners.js');
   let ws = view.workspace;
   if (ws === undefined) {
-    const hasFile = await loadOwners(view.root).then(
-      () => true,
-      () => false,
-    );
-    if (hasFile) {
+    if (file !== undefined) {
       const projects = new Map(view.projects.map((p) => [p.name, { name: p.name, root: p.root, config: {}, configFiles: [], tags: [] }]));
       ws = { root: view.root, nxJson: view.nxJson, projects } as unknown as Workspace;
     } else ws = await (await import('./load-workspace.js')).loadWorkspace(view.root);
   }
-  const found = await ownersOfProjects(ws, names);
-  const out: Record<string, string[]> = {};
-  for (const name of names) out[name] = [...(found.get(name as never) ?? [])];
-  return out;
+  const found = await ownersOfProjects(ws);
+  const all: Record<string, string[]> = {};
+  for (const [name, owners] of found) all[name] = [...owners];
+  if (key !== undefined) {
+    try {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ key, owners: all }));
+      renameSync(tmp, cacheFile);
+    } catch {
+      // only costs the next run its speed
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, all[n] ?? []]));
 }
 
 /** Outside git (only with --files): the workspace and graph read the ordinary way. */
