@@ -29,7 +29,7 @@ import {
 import type { InputSpec } from '../inputs/index.js';
 import type { Consumer, Lockfile } from '../lockfile/index.js';
 import { diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
-import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit, workingTreeChanges, type FileChange } from '../scm/index.js';
+import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit, revParseCommits, workingTreeChanges, type FileChange } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import type { NxJsonConfiguration, Project, Workspace } from '../workspace/index.js';
 import { affectedGraph, touchesFromRootPatterns, type AffectedGraphView } from './affected-state.js';
@@ -97,10 +97,13 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   let changes: ChangedFile[] = [];
   /** The work tree as a commit plus changes, for the graph (undefined: outside git). */
   let tree: { anchor: string; changes: FileChange[] } | undefined;
-  const top = await repoRoot(root);
+  const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? nxJson.defaultBase ?? 'main';
+  // Usually one git process answers where the repository is and what both refs name.
+  const quick = await revParseCommits(root, [options.head ?? 'HEAD', baseRef]);
+  const top = quick?.top ?? (await repoRoot(root));
   const inGit = top !== undefined;
   try {
-    const refs = await resolveRefs(root, nxJson, options, env, inGit);
+    const refs = await resolveRefs(root, baseRef, options, inGit, quick?.commits);
     base = refs.base;
     head = refs.head;
   } catch (error) {
@@ -311,10 +314,10 @@ function readNxJson(root: string): NxJsonConfiguration {
 /** Base: the option, else KILN_BASE, else nx.json defaultBase, else main; then the merge-base with head. */
 async function resolveRefs(
   root: string,
-  nxJson: NxJsonConfiguration,
+  baseRef: string,
   options: AffectedOptions,
-  env: Readonly<Record<string, string | undefined>>,
   inGit: boolean,
+  resolved: readonly string[] | undefined,
 ): Promise<{ base: string | null; head: string | null }> {
   if (!inGit) {
     if (options.files !== undefined) return { base: null, head: null };
@@ -324,10 +327,9 @@ async function resolveRefs(
       }),
     );
   }
-  const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? nxJson.defaultBase ?? 'main';
-  const headCommit = await commitOf(root, options.head ?? 'HEAD', options.head === undefined ? 'head' : '--head');
-  const baseCommit = await commitOf(root, baseRef, 'base');
-  const mb = await mergeBase(root, baseCommit, headCommit);
+  const headCommit = resolved?.[0] ?? (await commitOf(root, options.head ?? 'HEAD', options.head === undefined ? 'head' : '--head'));
+  const baseCommit = resolved?.[1] ?? (await commitOf(root, baseRef, 'base'));
+  const mb = baseCommit === headCommit ? baseCommit : await mergeBase(root, baseCommit, headCommit);
   if (mb === undefined) {
     if (await isShallow(root))
       throw new KilnError(
