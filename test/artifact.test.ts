@@ -241,5 +241,27 @@ describe('kiln artifact', () => {
       }
       repo.git('checkout', 'nx.json');
     });
+
+    it('--publish pushes to kiln.registry, and a version tag is never overwritten with other contents', () => {
+      const withRegistry = { ...nxJson(), kiln: { ...nxJson().kiln, registry: `${registry.host}/pub/{projectName}` } };
+      repo.commit('chore: registry', { 'nx.json': withRegistry });
+      const r = repo.kiln(['artifact', '-p', 'runtime', '--publish', '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const [a] = r.json<{ artifacts: Artifact[] }>().artifacts;
+      expect(a!.pushed).toBe(`${registry.host}/pub/runtime:1.0.0@${a!.digest}`);
+      repo.commit('fix(runtime): quieter', { 'services/runtime/src/index.js': 'console.log("r");\n' });
+      const again = repo.kiln(['artifact', '-p', 'runtime', '--publish'], { env });
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`${registry.host}/pub/runtime:1.0.0 already holds ${a!.digest}, not this build`);
+      // A fresh clone (no dist/, as in a later CI job) promotes what the registry holds, without building.
+      const other = mkdtempSync(join(tmpdir(), 'kiln-promote-'));
+      execFileSync('git', ['clone', '-q', repo.dir, join(other, 'shop')]);
+      const promoted = runKiln(['promote', 'runtime@1.0.0', '--to', 'staging', '--json'], { cwd: join(other, 'shop'), env });
+      expect(promoted.code, promoted.stderr).toBe(0);
+      expect(promoted.json()).toEqual({ project: 'runtime', version: '1.0.0', digest: a!.digest, environment: 'staging' });
+      expect(existsSync(join(other, 'shop/dist'))).toBe(false);
+      expect(runKiln(['promote', 'runtime@1.0.1', '--to', 'staging'], { cwd: join(other, 'shop') }).stderr).toContain('runtime@1.0.1 was never built');
+      rmSync(other, { recursive: true, force: true });
+    });
   });
 });

@@ -148,7 +148,7 @@ async function scanSources(root: string, files: readonly string[]): Promise<Map<
   const parts = await Promise.all(
     Array.from({ length: threads }, (_, i) =>
       new Promise<(string | number)[]>((resolve, reject) => {
-        const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: { root, files: files.slice(i * share, (i + 1) * share) } });
+        const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, files: files.slice(i * share, (i + 1) * share) } });
         worker.once('message', resolve);
         worker.once('error', reject);
       }),

@@ -1,25 +1,6 @@
-/**
- * A worker thread that reads and scans a share of the workspace's source files for imports, so
- * building the graph state from nothing uses every core. Receives `{ root, files }`, answers with
- * a flat list `[file, nStatic, ...static, nDynamic, ...dynamic, ...]` of the files that import
- * anything (strings only: cheap to pass back).
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/** Worker-thread entry for `scanSources`: scans its share of the files and posts the resolved edges. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { scanImports } from '../graph/scan.js';
+import { scanFiles, type ScanJob } from './scan-sources.js';
 
-const { root, files } = workerData as { root: string; files: string[] };
-const out: (string | number)[] = [];
-for (const file of files) {
-  let text: string;
-  try {
-    text = readFileSync(join(root, file), 'utf8');
-  } catch {
-    continue; // listed by git but gone from the work tree
-  }
-  const found = scanImports(text);
-  if (found.static.length === 0 && found.dynamic.length === 0) continue;
-  out.push(file, found.static.length, ...found.static, found.dynamic.length, ...found.dynamic);
-}
-parentPort!.postMessage(out);
+const { job, next } = workerData as { job: ScanJob; next: Int32Array };
+parentPort!.postMessage(scanFiles(job, next));

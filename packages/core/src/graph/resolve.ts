@@ -145,7 +145,7 @@ export class ImportResolver {
     for (const t of targets) {
       const target = star === undefined ? t : t.replace('*', star);
       const path = toRepoPath(this.tsconfig.base === '' ? target : `${this.tsconfig.base}/${target}`);
-      if (path === undefined) continue;
+      if (path === undefined || path.startsWith('node_modules/') || path.includes('/node_modules/')) continue;
       const project = this.locator.projectOf(path);
       if (project !== undefined) return { project };
     }

@@ -208,7 +208,7 @@ function matches(b: Uint8Array, i: number, word: readonly number[], n: number): 
 function isKeyword(b: Uint8Array, i: number, word: readonly number[], n: number): boolean {
   if (!matches(b, i, word, n) || IDENT[b[i + word.length] ?? 0]) return false;
   if (i === 0) return true;
-  if (IDENT[b[i - 1]!]) return false;
+  if (IDENT[b[i - 1]!] || b[i - 1] === 35 /* #private */) return false;
   let k = i - 1;
   while (k >= 0 && isSpace(b[k]!)) k--;
   return !(k >= 0 && b[k] === DOT && b[k - 1] !== DOT);
