@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
-import { touchesFromRootPatterns, workspaceRootPatternsOf } from '../affected/index.js';
+import { workspaceRootPatternsOf } from '../affected/index.js';
 import { ImportResolver, isSourceFile, ProjectLocator, resolveImplicitDependencies, scanImports, type FileImports } from '../graph/index.js';
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
@@ -357,7 +357,6 @@ function viewOf(state: State, source: AffectedGraphView['source']): AffectedGrap
   };
 }
 
-export { touchesFromRootPatterns };
 
 /** The view as saved next to the state: projects by index, so it parses quickly. */
 interface SavedView {

@@ -18,6 +18,7 @@ import {
   narrowRootTsconfig,
   ProjectIndex,
   touchesFromFiles,
+  touchesFromRootPatterns,
   workspaceRootPatternsOf,
   type AffectedProjects,
   type ChangedFile,
@@ -32,7 +33,7 @@ import { diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js
 import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit, revParseCommits, workingTreeChanges, type FileChange } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import type { NxJsonConfiguration, Project, Workspace } from '../workspace/index.js';
-import { affectedGraph, touchesFromRootPatterns, type AffectedGraphView } from './affected-state.js';
+import { affectedGraph, type AffectedGraphView } from './affected-state.js';
 
 export { describeReason, explainChain, type Reason } from '../affected/index.js';
 
@@ -81,8 +82,8 @@ export interface AffectedTaskResult {
 }
 
 
-const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml']);
-const UNREADABLE_LOCKFILES = new Set(['yarn.lock', 'bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
+const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
+const UNREADABLE_LOCKFILES = new Set(['bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
 const isConfigFile = (p: string): boolean => /(^|\/)(project|package)\.json$/.test(p) || p === 'nx.json' || p === 'pnpm-workspace.yaml';
 
 export async function affected(options: AffectedOptions): Promise<AffectedResult> {
