@@ -141,3 +141,19 @@ describe('kiln run with nothing cached', () => {
     }
   });
 });
+
+describe('kiln run outside git', () => {
+  it('hashes files by content and still restores from the cache', () => {
+    const repo = createRepo(sampleWorkspace(), { init: false });
+    try {
+      const first = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(byId(first.json())).toEqual({ 'a:build': 'success/miss' });
+      expect(byId(repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']).json())).toEqual({ 'a:build': 'success/local' });
+      repo.write({ 'packages/a/src/a.txt': 'A3\n' });
+      expect(byId(repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']).json())).toEqual({ 'a:build': 'success/miss' });
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
