@@ -104,6 +104,13 @@ describe('kiln run', () => {
     }
   });
 
+  it('runs only affected projects with --affected', () => {
+    repo.write({ 'packages/c/src/c.txt': 'C2\n' });
+    const r = repo.kiln(['run', '-t', 'build', '--affected', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(byId(r.json())).toEqual({ 'c:build': 'success/miss' });
+  });
+
   it('names the nearest project or target when one does not exist, with exit 2', () => {
     const p = repo.kiln(['run', '-t', 'build', '-p', 'bb']);
     expect(p.code).toBe(2);
