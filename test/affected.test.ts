@@ -141,6 +141,36 @@ describe('kiln affected: workspace-wide files', () => {
     expect(r.kiln(['affected', '--explain']).stdout).toContain('@svc/catalog <- qs (external package in package-lock.json: 6.11.0 → 6.11.1, via express)');
   });
 
+  it('a yarn.lock change is narrowed the same way', () => {
+    const yarnLock = (qs: string) =>
+      [
+        '# yarn lockfile v1',
+        '',
+        'express@^4.18.0:',
+        '  version "4.18.2"',
+        '  integrity sha512-express',
+        '  dependencies:',
+        '    qs "^6.11.0"',
+        '',
+        'lodash@^4.17.0:',
+        '  version "4.17.21"',
+        '  integrity sha512-lodash',
+        '',
+        'qs@^6.11.0:',
+        `  version "${qs}"`,
+        `  integrity sha512-qs-${qs}`,
+        '',
+      ].join('\n');
+    const { 'package-lock.json': _npm, ...rest } = workspace;
+    const r = repo({ ...rest, 'yarn.lock': yarnLock('6.11.0') });
+    r.write({ 'yarn.lock': yarnLock('6.11.1') });
+    const out = affectedJson(r);
+    expect(out.projects).toEqual(['@svc/catalog']);
+    expect(out.reasons['@svc/catalog']).toEqual([
+      { kind: 'lockfile', package: 'qs', file: 'yarn.lock', via: ['express'], before: ['6.11.0'], after: ['6.11.1'] },
+    ]);
+  });
+
   it('the root package.json is diffed field by field', () => {
     const r = repo();
     r.write({ 'package.json': { name: 'ws', private: true, workspaces: ['services/*'], description: 'now described', devDependencies: { typescript: '^5.4.0' } } });
@@ -221,6 +251,10 @@ describe('kiln affected: when git cannot answer', () => {
     expect(run.stderr).toContain('not inside a git repository');
     expect(r.kiln(['affected', '--json', '--files', 'services/connection/src/pool.ts']).json().projects).toEqual(['@svc/connection', '@svc/payroll']);
     expect(r.kiln(['affected', '--json', '--fail-open']).json().projects).toHaveLength(4);
+    // Without a base, a lockfile cannot be compared: everything, and it says why.
+    const lockOnly = r.kiln(['affected', '--json', '--files', 'package-lock.json']).json();
+    expect(lockOnly.projects).toHaveLength(4);
+    expect(lockOnly.reasons['@svc/invoice']).toEqual([{ kind: 'global', file: 'package-lock.json', detail: 'no base to compare the lockfile with' }]);
   });
 });
 

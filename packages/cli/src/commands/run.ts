@@ -1,5 +1,5 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
-import { run, type RunEvents, type TaskResult } from '@kiln/core/api';
+import { run, type RunEvents, type TaskResult } from '@kiln/core/api/run';
 import { diagnostic, KilnError } from '@kiln/core/model';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
 import type { Output } from '../output.js';
@@ -79,14 +79,12 @@ export const command: Command = {
   },
 };
 
-/** Projects affected by the change (via the affected engine), so only their tasks run. */
+/** Projects affected by the change (by the affected engine; with one target, judged by that target's inputs). */
 async function affectedProjects(cwd: string, targets: string[], projects: string[] | undefined, base: string | undefined, head: string | undefined): Promise<string[]> {
-  const api = (await import('@kiln/core/api')) as Record<string, unknown>;
-  const affected = api.affected as ((o: Record<string, unknown>) => Promise<{ projects: string[] }>) | undefined;
-  if (typeof affected !== 'function')
-    throw new KilnError(diagnostic('unsupported', '--affected needs the affected engine, which this build of kiln lacks.'));
-  const r = await affected({ cwd, ...(base && { base }), ...(head && { head }), targets });
-  return r.projects.filter((p) => projects === undefined || projects.includes(p));
+  const { affected } = await import('@kiln/core/api/affected');
+  const r = await affected({ cwd, ...(base && { base }), ...(head && { head }), ...(targets.length === 1 && { target: targets[0]! }) });
+  const names = r.tasks ? r.tasks.tasks.map((t) => t.slice(0, t.indexOf(':'))) : [...r.projects];
+  return names.filter((p) => projects === undefined || projects.includes(p));
 }
 
 interface View {

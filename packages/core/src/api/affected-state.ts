@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
-import { touchesFromRootPatterns, workspaceRootPatternsOf } from '../affected/index.js';
+import { workspaceRootPatternsOf } from '../affected/index.js';
 import { ImportResolver, isSourceFile, ProjectLocator, resolveImplicitDependencies, scanImports, type FileImports } from '../graph/index.js';
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
@@ -26,6 +26,7 @@ import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
 /** Bump to drop every saved state (its shape or the meaning of its counts changed). */
 const STATE_VERSION = 1;
 const STATE_FILE = '.kiln/affected-state.json';
+const VIEW_FILE = '.kiln/affected-view.json';
 
 interface ProjectState {
   readonly name: string;
@@ -95,13 +96,19 @@ export function shapesWorkspace(path: string): boolean {
  */
 export async function affectedGraph(root: string, anchor: string, worktree: readonly FileChange[], options: { full: boolean }): Promise<AffectedGraphView> {
   const digests = digestsOf(root, worktree);
+  // Nothing changed since the last run: the compact view alone answers (a few hundred KB to parse, not the whole state).
+  const saved = loadView(root);
+  if (saved !== undefined && saved.anchor === anchor && sameDigests(saved.dirty, digests)) {
+    const view = expandView(saved);
+    return options.full ? { ...view, workspace: await readWorkspaceAt(root, worktree) } : view;
+  }
   const state = loadState(root);
   if (state !== undefined) {
     const since = await changedSinceState(root, state, anchor, digests);
     if (since !== undefined && !since.some(shapesWorkspace)) {
       const updated = since.length === 0 ? state : await update(root, state, anchor, since);
       const next: State = { ...updated, anchor, dirty: digests, dirtyImports: dirtyImportsOf(root, digests) };
-      if (since.length > 0 || state.anchor !== anchor || !sameDigests(state.dirty, digests)) saveState(root, next);
+      if (since.length > 0 || state.anchor !== anchor || !sameDigests(state.dirty, digests) || saved === undefined || saved.anchor !== anchor) saveState(root, next);
       const view = viewOf(next, since.length === 0 ? 'reused' : 'updated');
       if (!options.full) return view;
       return { ...view, workspace: await readWorkspaceAt(root, worktree) };
@@ -350,7 +357,68 @@ function viewOf(state: State, source: AffectedGraphView['source']): AffectedGrap
   };
 }
 
-export { touchesFromRootPatterns };
+
+/** The view as saved next to the state: projects by index, so it parses quickly. */
+interface SavedView {
+  readonly version: number;
+  readonly root: string;
+  readonly anchor: string;
+  readonly dirty: Record<string, string | null>;
+  readonly nxJson: NxJsonConfiguration;
+  readonly tsconfigFile?: string;
+  readonly names: readonly string[];
+  readonly roots: readonly string[];
+  readonly deps: readonly (readonly number[])[];
+  readonly packages: readonly string[];
+  readonly external: readonly (readonly number[])[];
+  readonly rootInputs: Readonly<Record<string, readonly number[]>>;
+}
+
+function compactView(state: State): SavedView {
+  const view = viewOf(state, 'reused');
+  const index = new Map(view.projects.map((p, i) => [p.name, i]));
+  const packages = [...new Set([...view.external.values()].flat())].sort();
+  const pkgIndex = new Map(packages.map((p, i) => [p, i]));
+  const rootInputs: Record<string, number[]> = {};
+  view.projects.forEach((p, i) => p.rootInputs.forEach((pattern) => (rootInputs[pattern] ??= []).push(i)));
+  return {
+    version: STATE_VERSION,
+    root: state.root,
+    anchor: state.anchor,
+    dirty: state.dirty,
+    nxJson: state.nxJson,
+    ...(view.tsconfigFile !== undefined && { tsconfigFile: view.tsconfigFile }),
+    names: view.projects.map((p) => p.name),
+    roots: view.projects.map((p) => p.root),
+    deps: view.projects.map((p) => (view.dependencies.get(p.name) ?? []).map((d) => index.get(d)!).filter((i) => i !== undefined)),
+    packages,
+    external: view.projects.map((p) => (view.external.get(p.name) ?? []).map((e) => pkgIndex.get(e)!)),
+    rootInputs,
+  };
+}
+
+function expandView(v: SavedView): AffectedGraphView {
+  const inputs: string[][] = v.names.map(() => []);
+  for (const [pattern, list] of Object.entries(v.rootInputs)) for (const i of list) inputs[i]!.push(pattern);
+  return {
+    root: v.root,
+    nxJson: v.nxJson,
+    ...(v.tsconfigFile !== undefined && { tsconfigFile: v.tsconfigFile }),
+    projects: v.names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! })),
+    dependencies: new Map(v.names.map((name, i) => [name, v.deps[i]!.map((d) => v.names[d]!)])),
+    external: new Map(v.names.map((name, i) => [name, v.external[i]!.map((e) => v.packages[e]!)])),
+    source: 'reused',
+  };
+}
+
+function loadView(root: string): SavedView | undefined {
+  try {
+    const v = JSON.parse(readFileSync(join(root, VIEW_FILE), 'utf8')) as SavedView;
+    return v.version === STATE_VERSION && v.root === root ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function loadState(root: string): State | undefined {
   try {
@@ -371,6 +439,8 @@ function saveState(root: string, state: State): void {
     const tmp = join(dir, `affected-state.${process.pid}.tmp`);
     writeFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, join(root, STATE_FILE));
+    writeFileSync(tmp, JSON.stringify(compactView(state)));
+    renameSync(tmp, join(root, VIEW_FILE));
   } catch (error) {
     if (error instanceof KilnError) throw error;
   }

@@ -5,7 +5,7 @@ import type { TaskId } from '../model/index.js';
 import { toRepoPath } from '../model/index.js';
 import { forEachLimit } from '../cache/index.js';
 import { commandsFor, ProcessGroup, schedule, type CacheStatus, type TaskStatus } from '../tasks/index.js';
-import { defaultParallel, planTasks, type PlannedTask, type PlanRequest } from './task-plan.js';
+import { defaultParallel, planTasks, tracer, type PlannedTask, type PlanRequest } from './task-plan.js';
 
 export interface TaskResult {
   readonly id: TaskId;
@@ -53,6 +53,7 @@ export interface RunResult {
  * Failed tasks are never stored; their dependents are skipped.
  */
 export async function run(options: RunOptions): Promise<RunResult> {
+  const trace = tracer();
   const plan = await planTasks(options);
   const { cache, stats, ws } = plan;
   const events = options.events ?? {};
@@ -77,6 +78,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     });
   }
 
+  trace('restored from cache');
   const perform = async (id: TaskId, execute: { acquire(): Promise<() => void> }) => {
     const t = plan.tasks.get(id)!;
     const hit = hits.get(id);
@@ -128,6 +130,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
         events.end?.(r);
       },
     );
+    trace('scheduled');
     const tasks = outcomes.map((o) => results.get(o.id)!);
     return { tasks, interrupted: options.signal?.aborted ?? false, savedMs: tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0) };
   } finally {

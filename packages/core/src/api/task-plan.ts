@@ -8,11 +8,12 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, type WorkspaceFiles } from '../files/index.js';
-import type { ProjectGraph } from '../graph/index.js';
 import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
 import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
 import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
-import { insideWorkTree } from '../scm/index.js';
+import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
+import { requireWorkspaceRoot } from '../workspace/find-root.js';
+import { affectedGraph } from './affected-state.js';
 import { createTaskGraph, topologicalOrder, type TaskGraph, type TaskGraphWorkspace } from '../tasks/index.js';
 import type { Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
@@ -44,7 +45,6 @@ export interface PlannedTask {
 
 export interface TaskPlan {
   readonly ws: Workspace;
-  readonly graph: ProjectGraph;
   readonly taskGraph: TaskGraph;
   readonly tasks: ReadonlyMap<TaskId, PlannedTask>;
   readonly config: RunnerConfig;
@@ -87,15 +87,22 @@ export function splitTask(spec: string): { project: string; target: string } {
 }
 
 export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
-  const ws = await loadWorkspace(req.cwd);
-  if (!(await insideWorkTree(ws.root)))
-    throw new KilnError(diagnostic('not-a-git-repository', `${ws.root} is not inside a git repository.`, { hint: 'kiln reads file digests from git; run `git init` first.' }));
+  const trace = tracer();
+  const root = requireWorkspaceRoot(req.cwd);
+  // git works out file digests while the workspace and project graph are read.
+  const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
+  const filesPromise = readWorkspaceFiles(root, stats).catch(async (e: unknown) => {
+    if (!(await insideWorkTree(root)))
+      throw new KilnError(diagnostic('not-a-git-repository', `${root} is not inside a git repository.`, { hint: 'kiln reads file digests from git; run `git init` first.' }));
+    throw e;
+  });
+  filesPromise.catch(() => undefined);
+  const { ws, dependencies, external } = await workspaceAndGraph(root, req.cwd);
+  trace('workspace and project graph');
   const config = runnerConfig(ws);
-  const [graph, stats] = await Promise.all([projectGraph(ws), StatCache.load(join(ws.root, '.kiln', 'file-digests.json'))]);
-  const files = await readWorkspaceFiles(ws.root, stats);
+  const files = await filesPromise;
+  trace('file digests');
 
-  const dependencies: Record<string, string[]> = {};
-  for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
   const tgWorkspace: TaskGraphWorkspace = {
     projects: Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, targets: p.targets }])),
     dependencies,
@@ -162,11 +169,11 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
     for (const d of tg.value.dependencies[id] ?? []) deps[d] = tasks.get(d)!.hash;
     const runtimeValues: Record<string, string> = {};
     for (const c of inputs.value.runtime) runtimeValues[c] = await runtimeOf(c);
-    const external: Record<string, string> = {};
-    const used = graph.external.get(task.project as never) ?? [];
+    const externalVersions: Record<string, string> = {};
+    const used = external.get(task.project) ?? [];
     const wanted = inputs.value.externalDependencies;
-    for (const e of used) if (wanted === undefined || wanted.includes(e.package)) external[e.package] = lock.get(e.package) ?? e.range ?? '*';
-    if (wanted) for (const name of wanted) external[name] ??= lock.get(name) ?? '*';
+    for (const e of used) if (wanted === undefined || wanted.includes(e.package)) externalVersions[e.package] = lock.get(e.package) ?? e.range ?? '*';
+    if (wanted) for (const name of wanted) externalVersions[name] ??= lock.get(name) ?? '*';
     const fingerprint = buildFingerprint({
       task: id,
       root: project.root,
@@ -178,7 +185,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
       envNames: inputs.value.env,
       env,
       runtime: runtimeValues,
-      external,
+      external: externalVersions,
     });
     const args = requested.has(id) && req.args && req.args.length > 0 ? req.args : undefined;
     const configurationOptions = task.configuration ? config.configurations?.[task.configuration] : undefined;
@@ -195,8 +202,39 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
       ...(args && { args }),
     });
   }
+  trace('task hashes');
   const cache = new LocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize });
-  return { ws, graph, taskGraph: tg.value, tasks, config, cache, stats, files };
+  return { ws, taskGraph: tg.value, tasks, config, cache, stats, files };
+}
+
+/**
+ * The workspace and its project edges. Through the saved graph state that `affected` keeps
+ * (`.kiln/affected-state.json`), so a run does not rescan every source file for imports; a
+ * repository without commits reads everything.
+ */
+async function workspaceAndGraph(
+  root: string,
+  cwd: string,
+): Promise<{ ws: Workspace; dependencies: Record<string, string[]>; external: Map<string, { package: string; range?: string }[]> }> {
+  const head = await resolveCommit(root, 'HEAD');
+  if (head !== undefined) {
+    const changes = await workingTreeChanges(root, head);
+    const view = await affectedGraph(root, head, changes, { full: true });
+    if (view.workspace) {
+      const dependencies: Record<string, string[]> = {};
+      for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
+      const external = new Map<string, { package: string }[]>();
+      for (const [name, pkgs] of view.external) external.set(name, pkgs.map((p) => ({ package: p })));
+      return { ws: view.workspace, dependencies, external };
+    }
+  }
+  const ws = await loadWorkspace(cwd);
+  const graph = await projectGraph(ws);
+  const dependencies: Record<string, string[]> = {};
+  for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
+  const external = new Map<string, { package: string; range?: string }[]>();
+  for (const [name, list] of graph.external) external.set(name, list.map((e) => ({ package: e.package, ...(e.range !== undefined && { range: e.range }) })));
+  return { ws, dependencies, external };
 }
 
 /** The part of a target's configuration that decides what runs and what it produces. */
@@ -227,6 +265,17 @@ async function lockfileVersions(root: string): Promise<Map<string, string>> {
     // No npm lockfile: declared ranges stand in for versions.
   }
   return out;
+}
+
+/** With KILN_TRACE=1, prints how long each phase took (on stderr), for tuning. */
+export function tracer(): (label: string) => void {
+  if (!process.env.KILN_TRACE) return () => undefined;
+  let last = performance.now();
+  return (label) => {
+    const now = performance.now();
+    process.stderr.write(`kiln trace: ${label} ${Math.round(now - last)}ms (at ${Math.round(now)}ms)\n`);
+    last = now;
+  };
 }
 
 export const defaultParallel = (): number => availableParallelism();

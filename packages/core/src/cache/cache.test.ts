@@ -24,17 +24,11 @@ const write = (p: string, content: string): void => {
 /** Rewrites an entry's meta.json with a fresh, valid checksum (as a forger would). */
 function forge(cache: LocalCache, hash: string, change: (meta: Record<string, any>) => void): void {
   const file = join(entryPath(cache, hash), 'meta.json');
-  const meta = JSON.parse(readFileSync(file, 'utf8'));
+  const text = readFileSync(file, 'utf8');
+  const meta = JSON.parse(text.slice(text.indexOf('\n') + 1));
   change(meta);
-  delete meta.checksum;
-  const stable = (v: unknown): string =>
-    v === null || typeof v !== 'object'
-      ? JSON.stringify(v)
-      : Array.isArray(v)
-        ? `[${v.map(stable).join(',')}]`
-        : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as any)[k])}`).join(',')}}`;
-  meta.checksum = createHash('sha256').update(stable(meta)).digest('hex');
-  writeFileSync(file, JSON.stringify(meta));
+  const json = JSON.stringify(meta);
+  writeFileSync(file, `${createHash('sha256').update(json).digest('hex')}\n${json}`);
 }
 
 describe('LocalCache', () => {
@@ -71,7 +65,7 @@ describe('LocalCache', () => {
     await cache.store({ hash: 'h3', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('log') });
     const meta = join(entryPath(cache, 'h3'), 'meta.json');
     writeFileSync(meta, readFileSync(meta, 'utf8').slice(0, 40));
-    expect(await cache.restore('h3')).toEqual({ status: 'corrupt', reason: expect.stringContaining('JSON') });
+    expect(await cache.restore('h3')).toEqual({ status: 'corrupt', reason: expect.stringContaining('checksum') });
   });
 
   it('refuses entries that would write outside the workspace', async () => {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { isWithin, toRepoPath } from '../model/index.js';
 
 /** Bump when the layout of an entry changes; older entries then read as misses. */
-export const CACHE_LAYOUT_VERSION = 1;
+export const CACHE_LAYOUT_VERSION = 2;
 
 /** One output file in an entry: path, size, mode and git blob id of its content. */
 export interface ManifestFile {
@@ -17,7 +17,7 @@ export interface ManifestFile {
   readonly link?: string;
 }
 
-/** `meta.json` of an entry. `checksum` is the SHA-256 of the rest, canonically ordered. */
+/** `meta.json` of an entry: a first line with the SHA-256 of the JSON text that follows, then this as JSON. */
 export interface EntryMeta {
   readonly layout: number;
   readonly hash: string;
@@ -31,7 +31,6 @@ export interface EntryMeta {
   readonly files: readonly ManifestFile[];
   /** The task's fingerprint, kept so `why-miss` can compare against it. */
   readonly fingerprint: unknown;
-  readonly checksum: string;
 }
 
 export interface StoreRequest {
@@ -58,7 +57,7 @@ export interface OutputStatIndex {
 /**
  * The local cache: a content-addressed store under the workspace (default `.kiln/cache`).
  *
- *   entries/<hash>/meta.json   manifest: outputs (path, size, mode, blob id), log digest, fingerprint, checksum
+ *   entries/<hash>/meta.json   checksum line, then the manifest: outputs (path, size, mode, blob id), log, fingerprint
  *   entries/<hash>/log         the task's terminal output, as it was printed
  *   entries/<hash>/out/<path>  the output files
  *   tmp/                       entries being written, and entries being removed
@@ -67,7 +66,7 @@ export interface OutputStatIndex {
  * An entry is written under `tmp/` and renamed into `entries/` whole, so readers see all of it or
  * nothing, and two processes storing the same hash cannot mix their files (the second rename fails
  * and its copy is dropped). Removal also renames first. On restore, the manifest's checksum and
- * every file's size and blob id are checked before anything is written to the workspace; a
+ * the size and blob id of every file to be written are checked before anything is written; a
  * mismatch is reported as corrupt and the entry removed. Destinations must stay inside the
  * workspace: absolute paths, `..` and symbolic links leading out are refused.
  * Least-recently-used eviction keeps the store under `maxSize` bytes; recency is meta.json's access
@@ -137,10 +136,11 @@ export class LocalCache {
           return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
         if (file.link === undefined && index) {
           const st = lstatSync(dest, { throwIfNoEntry: false });
+          // The workspace already holds this output (same stat as when kiln wrote or read it): nothing
+          // to copy, but the stored copy must still be whole (a size check: one stat, no read).
           if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
-            // The workspace already holds this output; the stored copy must still be whole.
-            const stored = statSync(join(dir, 'out', file.path));
-            if (stored.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is truncated` };
+            const stored = statSync(join(dir, 'out', file.path), { throwIfNoEntry: false });
+            if (stored?.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is missing or truncated in the cache` };
             continue;
           }
         }
@@ -234,8 +234,8 @@ export class LocalCache {
         files,
         fingerprint: req.fingerprint,
       };
-      const meta: EntryMeta = { ...body, checksum: metaChecksum(body) };
-      await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
+      const json = JSON.stringify(body);
+      await writeFile(join(tmp, 'meta.json'), `${createHash('sha256').update(json).digest('hex')}\n${json}`);
       await mkdir(join(this.dir, 'entries'), { recursive: true });
       try {
         await rename(tmp, this.entryDir(req.hash));
@@ -319,7 +319,7 @@ export class LocalCache {
         const p = join(entriesDir, hash, 'meta.json');
         const [st, text] = await Promise.all([stat(p), readFile(p, 'utf8')]);
         // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most daily).
-        rows.push({ hash, size: (JSON.parse(text) as { size?: number }).size ?? 0, used: Math.max(st.atimeMs, st.mtimeMs) });
+        rows.push({ hash, size: (JSON.parse(text.slice(text.indexOf('\n') + 1)) as { size?: number }).size ?? 0, used: Math.max(st.atimeMs, st.mtimeMs) });
       } catch {
         // being written or removed by another process
       }
@@ -380,14 +380,19 @@ export function entryPath(cache: LocalCache, hash: string): string {
 }
 
 function parseMeta(hash: string, text: string): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
+  // `<sha256 of the JSON text>\n<JSON>`: the checksum covers the exact bytes, so verifying costs one hash.
+  const nl = text.indexOf('\n');
+  const body = nl === 64 ? text.slice(65) : undefined;
+  if (body === undefined || createHash('sha256').update(body).digest('hex') !== text.slice(0, 64))
+    return { status: 'corrupt', reason: 'meta.json does not match its checksum (truncated or edited?)' };
   let meta: EntryMeta;
   try {
-    meta = JSON.parse(text) as EntryMeta;
+    meta = JSON.parse(body) as EntryMeta;
   } catch {
-    return { status: 'corrupt', reason: 'meta.json is not valid JSON (truncated?)' };
+    return { status: 'corrupt', reason: 'meta.json is not valid JSON' };
   }
   if (meta.layout !== CACHE_LAYOUT_VERSION) return { status: 'miss' };
-  if (meta.hash !== hash || meta.checksum !== metaChecksum(meta)) return { status: 'corrupt', reason: 'meta.json checksum does not match' };
+  if (meta.hash !== hash) return { status: 'corrupt', reason: 'meta.json belongs to another hash' };
   return { status: 'ok', meta };
 }
 
@@ -403,21 +408,6 @@ function realpathCached(p: string): string | undefined {
     realpaths.set(p, r);
   }
   return r;
-}
-
-function metaChecksum(meta: Omit<EntryMeta, 'checksum'> & { checksum?: string }): string {
-  const { checksum: _, ...rest } = meta;
-  return createHash('sha256').update(stableJson(rest)).digest('hex');
-}
-
-function stableJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  return `{${Object.keys(v)
-    .sort()
-    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
 }
 
 function blobId(content: Uint8Array): string {

@@ -25,11 +25,12 @@ export interface WorkspaceFiles {
 
 export async function readWorkspaceFiles(root: string, stats: StatCache): Promise<WorkspaceFiles> {
   // Paths are relative to `root` (git's --relative behaviour via cwd and `:/`-free pathspecs).
-  const [indexOut, statusOut] = await Promise.all([
+  const [indexOut, statusOut, prefixOut] = await Promise.all([
     gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']),
     gitOrThrow(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules', '--', '.']),
+    gitOrThrow(root, ['rev-parse', '--show-prefix']),
   ]);
-  const prefix = (await gitOrThrow(root, ['rev-parse', '--show-prefix'])).trim();
+  const prefix = prefixOut.trim();
   const strip = (p: string): string => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
 
   const index = new Map<string, string>();
