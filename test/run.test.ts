@@ -63,6 +63,15 @@ describe('kiln run', () => {
     expect(byId(r.json())).toEqual({ 'a:build': 'success/miss', 'b:build': 'success/miss', 'c:build': 'success/local', 'd:build': 'success/local', 'd:gen': 'success/local' });
     expect(readFileSync(join(repo.dir, 'packages/b/dist/out.txt'), 'utf8')).toBe('B\nA2\n');
     expect(repo.kiln(['why-miss', 'a:build', '--json']).json().changed).toEqual([]);
+
+    // The rerun wrote its outputs in place over files restored as hard links: the earlier entry
+    // must be untouched, so going back restores it, intact.
+    repo.write({ 'packages/a/src/a.txt': 'A\n' });
+    const back = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(byId(back.json())['a:build']).toBe('success/local');
+    expect(byId(back.json())['b:build']).toBe('success/local');
+    expect(back.stderr).not.toContain('corrupt');
+    expect(readFileSync(join(repo.dir, 'packages/b/dist/out.txt'), 'utf8')).toBe('B\nA\n');
   });
 
   it('ignores files outside the inputs (a README excluded by production)', () => {

@@ -116,8 +116,10 @@ function createView(out: Output, json: boolean): View {
     if (!live) return;
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     const names = [...running].slice(0, 3).join(', ') + (running.size > 3 ? `, +${running.size - 3}` : '');
-    const line = `${out.style('cyan', '●')} ${done} done (${cached} cached${failed ? `, ${out.style('red', `${failed} failed`)}` : ''}) · ${running.size} running · ${secs}s${names ? `  ${out.style('dim', names)}` : ''}`;
-    process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns ?? 120) + 40)}`);
+    const text = `${done} done (${cached} cached${failed ? `, ${failed} failed` : ''}) · ${running.size} running · ${secs}s${names ? `  ${names}` : ''}`;
+    // Cut to the terminal's width before styling, so no escape sequence is cut in half.
+    const width = (process.stderr.columns || 120) - 3;
+    process.stderr.write(`\r\x1b[K${out.style(failed ? 'red' : 'cyan', '●')} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     statusShown = true;
   };
   const timer = live ? setInterval(drawStatus, 100) : undefined;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fg from 'fast-glob';
 import type { TaskId } from '../model/index.js';
 import { toRepoPath } from '../model/index.js';
-import { forEachLimit } from '../cache/index.js';
+import { detachOutputs, forEachLimit } from '../cache/index.js';
 import { commandsFor, ProcessGroup, schedule, type CacheStatus, type TaskStatus } from '../tasks/index.js';
 import { defaultParallel, planTasks, tracer, type PlannedTask, type PlanRequest } from './task-plan.js';
 
@@ -98,6 +98,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
         chunks.push(c);
         events.output?.(id, c);
       };
+      // Outputs restored as hard links share their inode with the cache: give them their own first.
+      if (t.cacheable) await detachOutputs(ws.root, await expandOutputs(ws.root, t));
       const command = await commandFor(t, ws.root);
       let code: number;
       if ('problem' in command) {

@@ -17,6 +17,8 @@ import type { Project, TsconfigPaths } from '../workspace/index.js';
 export interface ScanJob {
   readonly root: string;
   readonly files: readonly string[];
+  /** The index (into `projects`) of each file's project. */
+  readonly owners: Int32Array;
   readonly projects: readonly { readonly name: string; readonly root: string; readonly packageName?: string }[];
   readonly rootProject?: string;
   readonly tsconfigPaths?: TsconfigPaths;
@@ -88,16 +90,13 @@ export function scanFiles(job: ScanJob, next?: Int32Array): ScanResult {
     const start = Atomics.add(next, 0, chunkSize);
     return start < files.length ? [start, Math.min(start + chunkSize, files.length)] : undefined;
   };
-  for (let range = claim(); range; range = claim()) for (let i = range[0]; i < range[1]; i++) scanOne(files[i]!);
+  for (let range = claim(); range; range = claim()) for (let i = range[0]; i < range[1]; i++) scanOne(files[i]!, job.owners[i]!);
   return { edges, packages };
 
-  function scanOne(file: string): void {
-    const source = locator.projectOf(file);
-    if (source === undefined) return;
+  function scanOne(file: string, s: number): void {
     const length = reader.read(`${root}/${file}`);
     if (length < 0) return; // listed by git but deleted in the working tree
     const found = scanImportBytes(reader.buffer, length);
-    const s = index.get(source)!;
     for (let type = 1; type <= 2; type++) {
       for (const specifier of type === 1 ? found.static : found.dynamic) {
         const r = resolver.resolve(specifier, file);

@@ -25,6 +25,8 @@ export interface RunnerConfig {
   readonly cacheDirectory: string;
   /** nx.json `kiln.cacheMaxSize`: bytes, or a string like `"5GB"`, `"500MB"`; default 10 GB. */
   readonly cacheMaxSize: number;
+  /** nx.json `kiln.restoreMode`: `"link"` (hard links to the cache's copies, default) or `"copy"`. */
+  readonly restoreMode: 'link' | 'copy';
 }
 
 export interface PlannedTask {
@@ -66,7 +68,10 @@ export interface PlanRequest {
 export function runnerConfig(ws: Workspace): RunnerConfig {
   const kiln = ((ws.nxJson as { kiln?: unknown }).kiln ?? {}) as Record<string, unknown>;
   const dir = typeof kiln.cacheDirectory === 'string' ? kiln.cacheDirectory : '.kiln/cache';
-  return { cacheDirectory: resolve(ws.root, dir), cacheMaxSize: parseSize(kiln.cacheMaxSize) ?? 10 * 1024 ** 3 };
+  const mode = kiln.restoreMode ?? 'link';
+  if (mode !== 'link' && mode !== 'copy')
+    throw new KilnError(diagnostic('invalid-config', `nx.json kiln.restoreMode must be "link" or "copy", not ${JSON.stringify(mode)}.`, { location: { file: 'nx.json' } }));
+  return { cacheDirectory: resolve(ws.root, dir), cacheMaxSize: parseSize(kiln.cacheMaxSize) ?? 10 * 1024 ** 3, restoreMode: mode };
 }
 
 function parseSize(v: unknown): number | undefined {
@@ -203,7 +208,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
     });
   }
   trace('task hashes');
-  const cache = new LocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize });
+  const cache = new LocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
   return { ws, taskGraph: tg.value, tasks, config, cache, stats, files };
 }
 

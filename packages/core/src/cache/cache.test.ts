@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { entryPath, LocalCache } from './index.js';
+import { detachOutputs, entryPath, LocalCache } from './index.js';
 
 let root: string;
 let outside: string;
@@ -115,5 +115,37 @@ describe('LocalCache', () => {
     expect(await cache.lastRun('p:build')).toBeUndefined();
     await cache.setLastRun('p:build', 'abc', { files: { a: '1' } });
     expect(await cache.lastRun('p:build')).toEqual({ hash: 'abc', fingerprint: { files: { a: '1' } } });
+  });
+
+  it('restores as hard links, detects a stored copy changed through one, and detaches before a rerun', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/dist/a.js', 'v1');
+    await cache.store({ hash: 'l1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a.js'], log: Buffer.from('') });
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('l1')).status).toBe('hit');
+    expect(statSync(join(root, 'p/dist/a.js')).nlink).toBe(2);
+
+    // A task about to rerun gets its own inode; writing in place then leaves the cache alone.
+    await detachOutputs(root, ['p/dist/a.js']);
+    expect(statSync(join(root, 'p/dist/a.js')).nlink).toBe(1);
+    writeFileSync(join(root, 'p/dist/a.js'), 'v2, written in place');
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('l1')).status).toBe('hit');
+    expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('v1');
+
+    // Written in place without detaching (some other tool): the entry is corrupt, not replayed.
+    writeFileSync(join(root, 'p/dist/a.js'), 'v3');
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('l1')).status).toBe('corrupt');
+    expect(existsSync(join(root, 'p/dist/a.js'))).toBe(false);
+  });
+
+  it('writes independent copies in copy mode', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'), { restoreMode: 'copy' });
+    write('p/dist/a.js', 'v1');
+    await cache.store({ hash: 'c1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a.js'], log: Buffer.from('') });
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('c1')).status).toBe('hit');
+    expect(statSync(join(root, 'p/dist/a.js')).nlink).toBe(1);
   });
 });

@@ -42,6 +42,11 @@ export class ProjectLocator {
     const slash = path.lastIndexOf('/');
     return this.projectOfDir(slash < 0 ? '' : path.slice(0, slash)) ?? undefined;
   }
+  /** The project containing a file (a file is never itself a project root, so only its directory is looked up). */
+  projectOfFile(file: string): ProjectName | undefined {
+    const slash = file.lastIndexOf('/');
+    return this.projectOfDir(slash < 0 ? '' : file.slice(0, slash)) ?? undefined;
+  }
   private projectOfDir(dir: string): ProjectName | null {
     let hit = this.byDir.get(dir);
     if (hit !== undefined) return hit;
