@@ -104,6 +104,13 @@ describe('kiln run', () => {
     }
   });
 
+  it('runs only affected projects with --affected', () => {
+    repo.write({ 'packages/c/src/c.txt': 'C2\n' });
+    const r = repo.kiln(['run', '-t', 'build', '--affected', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(byId(r.json())).toEqual({ 'c:build': 'success/miss' });
+  });
+
   it('names the nearest project or target when one does not exist, with exit 2', () => {
     const p = repo.kiln(['run', '-t', 'build', '-p', 'bb']);
     expect(p.code).toBe(2);
@@ -136,6 +143,22 @@ describe('kiln run with nothing cached', () => {
     try {
       expect(repo.kiln(['run', '-t', 'build']).code).toBe(0);
       expect(readdirSync(join(repo.dir, '.kiln/cache/tmp'))).toEqual([]);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('kiln run outside git', () => {
+  it('hashes files by content and still restores from the cache', () => {
+    const repo = createRepo(sampleWorkspace(), { init: false });
+    try {
+      const first = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(byId(first.json())).toEqual({ 'a:build': 'success/miss' });
+      expect(byId(repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']).json())).toEqual({ 'a:build': 'success/local' });
+      repo.write({ 'packages/a/src/a.txt': 'A3\n' });
+      expect(byId(repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']).json())).toEqual({ 'a:build': 'success/miss' });
     } finally {
       repo.cleanup();
     }

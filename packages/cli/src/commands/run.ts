@@ -100,14 +100,42 @@ interface View {
  */
 function createView(out: Output, json: boolean): View {
   const started = performance.now();
-  const write = (s: string): void => void (json ? process.stderr : process.stdout).write(s);
+  const live = out.interactive;
+  // Output is gathered and written once per turn of the event loop: a thousand replayed logs
+  // become a few writes instead of thousands.
+  const pending: { stream: NodeJS.WriteStream; text: string }[] = [];
+  let flushScheduled = false;
+  const flushNow = (): void => {
+    flushScheduled = false;
+    let i = 0;
+    while (i < pending.length) {
+      const stream = pending[i]!.stream;
+      let text = '';
+      while (i < pending.length && pending[i]!.stream === stream) text += pending[i++]!.text;
+      stream.write(text);
+    }
+    pending.length = 0;
+  };
+  const queue = (stream: NodeJS.WriteStream, text: string): void => {
+    if (live) {
+      // A live status line is redrawn around each write: keep writes in order, unbuffered.
+      stream.write(text);
+      return;
+    }
+    pending.push({ stream, text });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushNow);
+    }
+  };
+  const write = (s: string): void => queue(json ? process.stderr : process.stdout, s);
+  const info = (line: string): void => queue(process.stderr, `${line}\n`);
   const partial = new Map<string, string>();
   const running = new Set<string>();
   let done = 0;
   let failed = 0;
   let cached = 0;
   let statusShown = false;
-  const live = out.interactive;
   const clearStatus = (): void => {
     if (statusShown) process.stderr.write('\r\x1b[K');
     statusShown = false;
@@ -138,7 +166,7 @@ function createView(out: Output, json: boolean): View {
   const events: RunEvents = {
     start(id) {
       running.add(id);
-      if (!live) out.info(`> ${id}`);
+      if (!live) info(`> ${id}`);
       drawStatus();
     },
     output(id, chunk) {
@@ -166,11 +194,12 @@ function createView(out: Output, json: boolean): View {
             : r.cache !== 'miss'
               ? `${out.style('green', '✔')} ${r.id} ${out.style('dim', `[${r.cache} cache]`)}`
               : `${out.style('green', '✔')} ${r.id} (${seconds(r.durationMs)})`;
-      out.info(line);
+      info(line);
       drawStatus();
     },
     warning(message) {
       clearStatus();
+      flushNow();
       out.warn(message);
       drawStatus();
     },
@@ -185,6 +214,7 @@ function createView(out: Output, json: boolean): View {
       if (timer) clearInterval(timer);
       for (const id of [...partial.keys()]) flush(id);
       clearStatus();
+      flushNow();
     },
     summary(tasks, savedMs) {
       const ran = tasks.filter((t) => t.cache === 'miss' && t.status !== 'skipped').length;

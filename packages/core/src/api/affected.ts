@@ -89,7 +89,7 @@ const isConfigFile = (p: string): boolean => /(^|\/)(project|package)\.json$/.te
 export async function affected(options: AffectedOptions): Promise<AffectedResult> {
   const env = options.env ?? process.env;
   const root = requireWorkspaceRoot(options.cwd);
-  const nxJson = readNxJson(root);
+  const nxJson = await readNxJson(root);
   const warnings: string[] = [];
   const global: Reason[] = [];
 
@@ -121,9 +121,13 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
       tree = { anchor: base, changes: await workingTreeChanges(root, base) };
       if (options.files === undefined) changes = tree.changes;
     } else {
-      const current = await resolveCommit(root, 'HEAD');
-      if (current !== undefined) tree = { anchor: current, changes: await workingTreeChanges(root, current) };
-      if (base !== null && head !== null && options.files === undefined) changes = await changedFiles(root, base, head);
+      const current = quick?.commits[0] !== undefined && options.head === undefined ? quick.commits[0] : await resolveCommit(root, 'HEAD');
+      const [worktree, between] = await Promise.all([
+        current === undefined ? undefined : workingTreeChanges(root, current),
+        base !== null && head !== null && options.files === undefined ? changedFiles(root, base, head) : undefined,
+      ]);
+      if (current !== undefined && worktree !== undefined) tree = { anchor: current, changes: worktree };
+      if (between !== undefined) changes = between;
     }
   }
 
@@ -302,14 +306,21 @@ async function viewWithoutGit(cwd: string): Promise<AffectedGraphView> {
   };
 }
 
-/** nx.json as far as choosing the base goes (read before anything else; problems are reported when the workspace is read). */
-function readNxJson(root: string): NxJsonConfiguration {
+/** nx.json as far as choosing the base goes (problems in it are reported when the workspace is read). */
+async function readNxJson(root: string): Promise<NxJsonConfiguration> {
+  let text: string;
   try {
-    const v = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8')) as unknown;
-    return v !== null && typeof v === 'object' ? (v as NxJsonConfiguration) : {};
+    text = readFileSync(join(root, 'nx.json'), 'utf8');
   } catch {
     return {};
   }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = await jsonc(text); // comments or trailing commas, as Nx allows
+  }
+  return v !== null && typeof v === 'object' ? (v as NxJsonConfiguration) : {};
 }
 
 /** Base: the option, else KILN_BASE, else nx.json defaultBase, else main; then the merge-base with head. */

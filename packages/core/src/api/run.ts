@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import fg from 'fast-glob';
 import type { TaskId } from '../model/index.js';
 import { toRepoPath } from '../model/index.js';
 import { detachOutputs, forEachLimit } from '../cache/index.js';
@@ -190,15 +189,17 @@ export async function expandOutputs(root: string, t: PlannedTask): Promise<strin
     (neg ? negated : patterns).push(rp);
   }
   const globs: string[] = [];
+  const dynamic = /[*?[\]{}()!+@]/;
   for (const p of patterns) {
-    if (fg.isDynamicPattern(p)) globs.push(p);
+    if (dynamic.test(p)) globs.push(p);
     else {
       const st = await stat(join(root, p)).catch(() => undefined);
-      if (st?.isDirectory()) globs.push(`${fg.escapePath(p)}/**`);
-      else if (st) globs.push(fg.escapePath(p));
+      if (st?.isDirectory()) globs.push(`${p}/**`);
+      else if (st) globs.push(p);
     }
   }
   if (globs.length === 0) return [];
+  const { default: fg } = await import('fast-glob');
   const found = await fg(globs, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: negated });
   return found.sort();
 }

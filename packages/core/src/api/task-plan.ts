@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalCache } from '../cache/index.js';
-import { readWorkspaceFiles, StatCache, type WorkspaceFiles } from '../files/index.js';
+import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
 import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
 import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
@@ -97,9 +97,10 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
   // git works out file digests while the workspace and project graph are read.
   const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
   const filesPromise = readWorkspaceFiles(root, stats).catch(async (e: unknown) => {
-    if (!(await insideWorkTree(root)))
-      throw new KilnError(diagnostic('not-a-git-repository', `${root} is not inside a git repository.`, { hint: 'kiln reads file digests from git; run `git init` first.' }));
-    throw e;
+    if (await insideWorkTree(root)) throw e;
+    // Not a git checkout: list files by globbing and hash them all (the stat cache helps next time).
+    const { globWorkspaceFiles } = await import('../workspace/read.js');
+    return workspaceFilesWithoutGit(root, await globWorkspaceFiles(root), stats);
   });
   filesPromise.catch(() => undefined);
   const { ws, dependencies, external } = await workspaceAndGraph(root, req.cwd);

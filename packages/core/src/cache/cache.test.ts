@@ -133,7 +133,13 @@ describe('LocalCache', () => {
     expect((await cache.restore('l1')).status).toBe('hit');
     expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('v1');
 
-    // Written in place without detaching (some other tool): the entry is corrupt, not replayed.
+    // Rewritten in place with the same bytes (another tool restoring the same output): still good.
+    writeFileSync(join(root, 'p/dist/a.js'), 'v1');
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('l1')).status).toBe('hit');
+    expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('v1');
+
+    // Written in place with other bytes, without detaching: the entry is corrupt, not replayed.
     writeFileSync(join(root, 'p/dist/a.js'), 'v3');
     rmSync(join(root, 'p/dist'), { recursive: true });
     expect((await cache.restore('l1')).status).toBe('corrupt');

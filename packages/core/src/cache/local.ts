@@ -185,14 +185,17 @@ export class LocalCache {
         const src = join(dir, 'out', t.file.path);
         if (this.restoreMode === 'link' && t.file.mtimeMs !== undefined) {
           const st = statSync(src, { throwIfNoEntry: false });
-          if (st?.size !== t.file.size || st.mtimeMs !== t.file.mtimeMs)
-            return { status: 'corrupt', reason: `output "${t.file.path}" was changed or truncated in the cache` };
-          t.linkFrom = src;
-          continue;
+          if (st === undefined || st.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
+          if (st.mtimeMs === t.file.mtimeMs) {
+            t.linkFrom = src;
+            continue;
+          }
+          // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
         }
         const content = readFileSync(src);
         if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
-        t.content = content;
+        if (this.restoreMode === 'link') t.linkFrom = src;
+        else t.content = content;
       }
       for (const t of todo) {
         const parent = dirname(t.dest);
