@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildWorkspace } from './projects.js';
+import { buildWorkspace, workspacePatterns, workspacesMatcher } from './projects.js';
 import type { Workspace } from './types.js';
 
 type Tree = Record<string, string | object>;
@@ -255,5 +255,26 @@ describe('root tsconfig paths', () => {
       'libs/a/project.json': {},
     });
     expect(ws.tsconfigPaths).toEqual({ file: 'tsconfig.base.json', base: '', paths: { '@acme/*': ['libs/*/src'] } });
+  });
+});
+
+describe('workspace patterns, as Nx matches them', () => {
+  it('normalises globs to package.json paths and drops ./', () => {
+    expect(workspacePatterns({ workspaces: ['./packages/*', 'apps/web/', 'tools/x/package.json'] }, { packages: ['!packages/skip'] })).toEqual([
+      'packages/*/package.json',
+      'apps/web/package.json',
+      'tools/x/package.json',
+      '!packages/skip/package.json',
+    ]);
+  });
+
+  it('only exclusions mean every package.json but those', () => {
+    const match = workspacesMatcher(['!legacy/**/package.json']);
+    expect(match('a/b/package.json')).toBe(true);
+    expect(match('legacy/old/package.json')).toBe(false);
+  });
+
+  it('no patterns match nothing', () => {
+    expect(workspacesMatcher([])('packages/a/package.json')).toBe(false);
   });
 });
