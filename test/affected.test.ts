@@ -119,6 +119,17 @@ describe('kiln affected: files to projects', () => {
     expect(affectedJson(r, ['--files', 'services/catalog/src/index.ts,README.md']).projects).toEqual(['@svc/catalog']);
   });
 
+  it('works from a subdirectory, and for a workspace below the repository root', () => {
+    const nested: FileTree = { 'other/README.md': 'not part of the workspace\n' };
+    for (const [path, content] of Object.entries(workspace)) nested[`ws/${path}`] = content;
+    const r = repo(nested);
+    r.write({ 'ws/services/connection/src/pool.ts': 'export const pool = 9;\n', 'other/README.md': 'changed\n' });
+    const run = r.kiln(['affected', '--json'], { cwd: join(r.dir, 'ws/services/payroll') });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().projects).toEqual(['@svc/connection', '@svc/payroll']);
+    expect(run.json().reasons['@svc/connection']).toEqual([{ kind: 'file', file: 'services/connection/src/pool.ts' }]);
+  });
+
   it('a deleted project config affects what it used to define', () => {
     const r = repo();
     removePaths(r.dir, ['services/connection/package.json']);

@@ -164,3 +164,35 @@ describe('kiln run outside git', () => {
     }
   });
 });
+
+describe('external dependencies', () => {
+  it('hash the version the lockfile pins, and why-miss names a bump', () => {
+    const lock = (v: string) => ({
+      name: 'root',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'root', workspaces: ['packages/*'] },
+        'node_modules/a': { resolved: 'packages/a', link: true },
+        'node_modules/lodash': { version: v, resolved: `https://registry.npmjs.org/lodash/-/lodash-${v}.tgz`, integrity: `sha512-${v}` },
+        'packages/a': { name: 'a', version: '1.0.0', dependencies: { lodash: '^4.17.0' } },
+      },
+    });
+    const repo = createRepo({
+      'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
+      'package-lock.json': lock('4.17.20'),
+      'nx.json': { targetDefaults: { build: { cache: true } } },
+      '.gitignore': '.kiln\n',
+      'packages/a/package.json': { name: 'a', version: '1.0.0', dependencies: { lodash: '^4.17.0' }, scripts: { build: 'echo ok' } },
+    });
+    try {
+      expect(repo.kiln(['hash', 'a:build', '--json']).json().inputs.external).toEqual({ lodash: '4.17.20 sha512-4.17.20' });
+      expect(repo.kiln(['a:build']).code).toBe(0);
+      repo.write({ 'package-lock.json': lock('4.17.21') });
+      const why = repo.kiln(['why-miss', 'a:build', '--json']).json();
+      expect(why.changed).toEqual([{ kind: 'external', package: 'lodash', change: 'changed', previous: '4.17.20 sha512-4.17.20', current: '4.17.21 sha512-4.17.21' }]);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});

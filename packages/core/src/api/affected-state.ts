@@ -172,9 +172,18 @@ async function scanSources(root: string, files: readonly string[]): Promise<Map<
 /** Tracked files (from the index) plus the untracked ones among the changes. */
 async function workspaceFiles(root: string, worktree: readonly FileChange[]): Promise<string[]> {
   const tracked = splitNul(await gitOrThrow(root, ['ls-files', '-z', '--cached']));
-  const set = new Set(tracked);
-  for (const c of worktree) if (c.status === 'added' || c.status === 'renamed' || c.status === 'copied') set.add(c.path);
-  return [...set].sort();
+  // git lists the index sorted; a path in conflict appears once per stage.
+  const files = tracked.filter((f, i) => i === 0 || f !== tracked[i - 1]);
+  const known = new Set<string>();
+  for (const c of worktree)
+    if (c.status === 'added' || c.status === 'renamed' || c.status === 'copied') {
+      if (known.size === 0) for (const f of files) known.add(f);
+      if (!known.has(c.path)) {
+        known.add(c.path);
+        files.push(c.path);
+      }
+    }
+  return files;
 }
 
 /** A digest of each changed file's current content (null: deleted). */

@@ -244,7 +244,7 @@ async function ownersOf(view: AffectedGraphView, top: string, names: readonly st
   const { codeownersLocations } = await import('../owners/locate.js');
   const file = codeownersLocations().find((f) => existsSync(join(top, f)));
   // With a CODEOWNERS file, each project's owners depend only on that file and the project roots:
-  // kept in .kiln so a warm run neither loads nor compiles CODEOWNERS.
+  // kept in .kiln (filled as projects are asked about) so a warm run neither loads nor compiles CODEOWNERS.
   const cacheFile = join(view.root, '.kiln/affected-owners.json');
   const key =
     file === undefined
@@ -253,35 +253,37 @@ async function ownersOf(view: AffectedGraphView, top: string, names: readonly st
           .update(readFileSync(join(top, file)))
           .update(`\0${file}\0${view.projects.map((p) => `${p.name}\0${p.root}`).join('\0')}`)
           .digest('hex');
+  let cached: Record<string, string[]> = {};
   if (key !== undefined) {
     try {
-      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; owners: Record<string, string[]> };
-      if (cached.key === key) return Object.fromEntries(names.map((n) => [n, cached.owners[n] ?? []]));
+      const saved = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; owners: Record<string, string[]> };
+      if (saved.key === key) cached = saved.owners;
     } catch {
       // no cache yet
     }
   }
-  const { ownersOfProjects } = await import('./owners.js');
-  let ws = view.workspace;
-  if (ws === undefined) {
-    if (file !== undefined) {
-      const projects = new Map(view.projects.map((p) => [p.name, { name: p.name, root: p.root, config: {}, configFiles: [], tags: [] }]));
-      ws = { root: view.root, nxJson: view.nxJson, projects } as unknown as Workspace;
-    } else ws = await (await import('./load-workspace.js')).loadWorkspace(view.root);
-  }
-  const found = await ownersOfProjects(ws);
-  const all: Record<string, string[]> = {};
-  for (const [name, owners] of found) all[name] = [...owners];
-  if (key !== undefined) {
-    try {
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ key, owners: all }));
-      renameSync(tmp, cacheFile);
-    } catch {
-      // only costs the next run its speed
+  const missing = names.filter((n) => cached[n] === undefined);
+  if (missing.length > 0) {
+    const { ownersOfProjects } = await import('./owners.js');
+    let ws = view.workspace;
+    if (ws === undefined) {
+      if (file !== undefined) {
+        const projects = new Map(view.projects.map((p) => [p.name, { name: p.name, root: p.root, config: {}, configFiles: [], tags: [] }]));
+        ws = { root: view.root, nxJson: view.nxJson, projects } as unknown as Workspace;
+      } else ws = await (await import('./load-workspace.js')).loadWorkspace(view.root);
+    }
+    for (const [name, owners] of await ownersOfProjects(ws, missing)) cached[name] = [...owners];
+    if (key !== undefined) {
+      try {
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(tmp, JSON.stringify({ key, owners: cached }));
+        renameSync(tmp, cacheFile);
+      } catch {
+        // only costs the next run its speed
+      }
     }
   }
-  return Object.fromEntries(names.map((n) => [n, all[n] ?? []]));
+  return Object.fromEntries(names.map((n) => [n, cached[n] ?? []]));
 }
 
 /** Outside git (only with --files): the workspace and graph read the ordinary way. */

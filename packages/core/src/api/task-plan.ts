@@ -10,6 +10,7 @@ import { LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
 import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
+import { LOCKFILES, parseLockfile, resolveFrom, type Lockfile } from '../lockfile/index.js';
 import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
 import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
@@ -123,7 +124,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
   };
   const owner = createFileOwner(inputsWs.projects);
   const byOwner = groupByOwner(files.files, owner);
-  const lock = await lockfileVersions(ws.root);
+  const versionOf = await lockfileResolver(ws.root);
   const env = req.env ?? process.env;
   const runtime = new Map<string, Promise<string>>();
   const runtimeOf = (command: string): Promise<string> => {
@@ -178,12 +179,12 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
     const externalVersions: Record<string, string> = {};
     const used = external.get(task.project) ?? [];
     const wanted = inputs.value.externalDependencies;
-    for (const e of used) if (wanted === undefined || wanted.includes(e.package)) externalVersions[e.package] = lock.get(e.package) ?? e.range ?? '*';
-    if (wanted) for (const name of wanted) externalVersions[name] ??= lock.get(name) ?? '*';
+    for (const e of used) if (wanted === undefined || wanted.includes(e.package)) externalVersions[e.package] = versionOf(project.root, e.package) ?? e.range ?? '*';
+    if (wanted) for (const name of wanted) externalVersions[name] ??= versionOf(project.root, name) ?? '*';
     const fingerprint = buildFingerprint({
       task: id,
       root: project.root,
-      target: targetFingerprint(project, task.target, config, task.configuration, requested.has(id) ? req.args : undefined),
+      target: targetFingerprint(project, config, task.configuration, requested.has(id) ? req.args : undefined),
       files: inputFiles,
       digestOf: (f) => digests.get(f),
       dependencies: deps,
@@ -244,7 +245,7 @@ async function workspaceAndGraph(
 }
 
 /** The part of a target's configuration that decides what runs and what it produces. */
-function targetFingerprint(project: Project, target: string, config: TargetConfiguration, configuration: string | undefined, args: readonly string[] | undefined): Record<string, unknown> {
+function targetFingerprint(project: Project, config: TargetConfiguration, configuration: string | undefined, args: readonly string[] | undefined): Record<string, unknown> {
   return {
     executor: config.executor ?? null,
     options: config.options ?? {},
@@ -257,20 +258,36 @@ function targetFingerprint(project: Project, target: string, config: TargetConfi
   };
 }
 
-/** Resolved versions of the root's installed packages, from package-lock.json (npm) when there is one. */
-async function lockfileVersions(root: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  try {
-    const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { version?: string }> };
-    for (const [path, p] of Object.entries(lock.packages ?? {})) {
-      const at = path.lastIndexOf('node_modules/');
-      if (at !== 0 || !p.version) continue; // only top-level installs: what a bare import resolves to
-      out.set(path.slice('node_modules/'.length), p.version);
+/**
+ * The version an external package resolves to from a project directory, from the workspace's
+ * lockfile (npm, pnpm or yarn, via `lockfile/`), or undefined without one (the declared range then
+ * stands in). Parsed lazily: only a task that uses external packages needs it.
+ */
+async function lockfileResolver(root: string): Promise<(dir: string, name: string) => string | undefined> {
+  let lock: Lockfile | undefined;
+  for (const file of LOCKFILES) {
+    let text: string;
+    try {
+      text = await readFile(join(root, file), 'utf8');
+    } catch {
+      continue;
     }
-  } catch {
-    // No npm lockfile: declared ranges stand in for versions.
+    const parsed = parseLockfile(file, text);
+    if (parsed.ok) lock = parsed.value;
+    break;
   }
-  return out;
+  if (!lock) return () => undefined;
+  const found = lock;
+  const memo = new Map<string, string | undefined>();
+  return (dir, name) => {
+    const key = `${dir}\0${name}`;
+    if (!memo.has(key)) {
+      const id = resolveFrom(found, dir, name);
+      const pkg = id === undefined ? undefined : found.packages.get(id);
+      memo.set(key, pkg ? `${pkg.version}${pkg.integrity ? ` ${pkg.integrity}` : ''}` : undefined);
+    }
+    return memo.get(key);
+  };
 }
 
 /** With KILN_TRACE=1, prints how long each phase took (on stderr), for tuning. */
