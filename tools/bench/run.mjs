@@ -503,7 +503,7 @@ function versions(bin, env, ws) {
   return { kiln: `${v(bin.kiln)} (commit ${commit})`, nx, turbo: v(bin.turbo), git, npm: JSON.parse(readFileSync(join(ws, 'package.json'), 'utf8')).packageManager };
 }
 
-function section(results, ctx) {
+function section(results, ctx, partial) {
   const { opts, plan, versions: ver, started } = ctx;
   const ratios = results
     .map((r) => [r, ratio(r)])
@@ -512,7 +512,7 @@ function section(results, ctx) {
     .join(', ');
   return [
     `<!-- size:${opts.size} -->`,
-    `## ${opts.size.toLocaleString('en')} projects`,
+    `## ${opts.size.toLocaleString('en')} projects${partial ? ` (${partial})` : ''}`,
     '',
     `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${ctx.minutes.toFixed(0)} min, load average ${ctx.load.start} at the start and ${ctx.load.end} at the end; ${opts.warmup} warm-up + ${opts.runs} timed runs per tool, interleaved. ` +
       `Workspace: ${plan.projects.length.toLocaleString('en')} projects, ${plan.fileCount.toLocaleString('en')} files, ${plan.layers} layers, seed ${opts.seed}. ` +
@@ -598,6 +598,17 @@ export async function main(argv) {
 
   const rows = scenarios(ctx).filter((r) => opts.scenarios.includes(r.scenario));
   const results = [];
+  const m = machine();
+  const machineText = `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}, Node ${m.node}.`;
+  // Written after every row, so a long run that is stopped still leaves its figures.
+  const save = (final) => {
+    ctx.minutes = (Date.now() - started.getTime()) / 60_000;
+    ctx.load.end = loadavg();
+    const text = section(results, ctx, final ? undefined : `partial: ${results.length} of ${rows.length} rows so far`);
+    if (!opts.smoke) writeFileSync(join(work, `results-${opts.size}.json`), JSON.stringify({ opts: { ...opts, budget: String(opts.budget) }, machine: m, versions: ctx.versions, results: results.map(({ cells, id, title, agreement: a }) => ({ id, title, cells, agreement: a })) }, null, 1));
+    if (opts.out) updateResults(opts.out, text, opts.size, machineText);
+    return text;
+  };
   for (const row of rows) {
     log(`bench: ${row.id}. ${row.title}`);
     const result = await runRow(row, ctx);
@@ -610,18 +621,11 @@ export async function main(argv) {
       const line = `  ${a.what}: ${Object.entries(a.sizes).map(([t, n]) => `${t} ${n}`).join(', ')}`;
       log(a.agree ? line : `${line}\n  WARNING: the tools disagree${a.detail ? `: ${a.detail}` : ''}`);
     }
+    if (results.length < rows.length) save(false);
   }
-  ctx.minutes = (Date.now() - started.getTime()) / 60_000;
-  ctx.load.end = loadavg();
-  const m = machine();
-  const machineText = `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}, Node ${m.node}.`;
-  const text = section(results, ctx);
+  const text = save(true);
   process.stdout.write(`\n${text.replace(/<!--.*-->\n?/g, '')}\n\nMachine: ${machineText}\n`);
-  if (!opts.smoke) writeFileSync(join(work, `results-${opts.size}.json`), JSON.stringify({ opts: { ...opts, budget: String(opts.budget) }, machine: m, versions: ctx.versions, results: results.map(({ cells, id, title, agreement: a }) => ({ id, title, cells, agreement: a })) }, null, 1));
-  if (opts.out) {
-    updateResults(opts.out, text, opts.size, machineText);
-    log(`bench: wrote ${relative(process.cwd(), opts.out)}`);
-  }
+  if (opts.out) log(`bench: wrote ${relative(process.cwd(), opts.out)}`);
   if (!opts.keep) rmSync(ws, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 
