@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateWorkspace, gitEnv, kilnRepoRoot } from './generate.mjs';
+import { generateWorkspace, gitEnv, installedNpmVersion, kilnRepoRoot, planWorkspace } from './generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TIME = '/usr/bin/time';
@@ -51,6 +51,7 @@ export function parseOptions(argv) {
     else if (a === '--out') o.out = resolve(value());
     else if (a === '--dir') o.dir = resolve(value());
     else if (a === '--keep') o.keep = true;
+    else if (a === '--reuse') o.reuse = true;
     else if (a === '--smoke') o.smoke = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown option "${a}" (see --help)`);
@@ -74,6 +75,8 @@ const HELP = `usage: npm run bench -- [options]   (or node tools/bench/run.mjs [
   --seed S          generator seed (default 1)
   --dir DIR         where to generate the workspace (default tools/bench/.work/ws-N)
   --keep            keep the generated workspace afterwards
+  --reuse           use the workspace already in --dir (same --size and --seed; tool state and caches
+                    kept, e.g. after a long cold-build run) instead of generating it; implies --keep
   --out FILE        results file to update (default tools/bench/RESULTS.md; smoke: none)
   --smoke           small and quick, and fail (exit 1) if a tool fails or the tools disagree`;
 
@@ -180,6 +183,8 @@ function scenarios(ctx) {
   const outputsPresent = () => (existsSync(join(ws, top.dir, 'dist/index.js')) ? undefined : `${top.dir}/dist/index.js was not built`);
   const changeFile = join(ws, plan.changeTarget.file);
   const original = readFileSync(changeFile, 'utf8');
+  const editFile = join(ws, plan.editTarget.file);
+  const editOriginal = readFileSync(editFile, 'utf8');
   const nxGraphFile = join(ctx.work, 'nx-graph.json');
   const names = (list) => [...new Set(list)].sort();
 
@@ -263,11 +268,11 @@ function scenarios(ctx) {
     {
       id: '6',
       scenario: 6,
-      title: `incremental build after a one-file change (\`${plan.changeTarget.project}\`)`,
+      title: `incremental build after a one-file change (\`${plan.editTarget.project}\` and its dependents)`,
       cmd: buildCmd,
       setup: primeBuilds,
-      iteration: (i) => writeFileSync(changeFile, `${original}// incremental change ${i}\n`),
-      teardown: () => writeFileSync(changeFile, original),
+      iteration: (i) => writeFileSync(editFile, `${editOriginal}// incremental change ${i}\n`),
+      teardown: () => writeFileSync(editFile, editOriginal),
       check: () => outputsPresent(),
     },
     ownersRow(),
@@ -584,10 +589,21 @@ export async function main(argv) {
   // A smoke run (CI, tests) may run next to another: it works in a temp dir of its own.
   const scratch = mkdtempSync(join(opts.smoke ? os.tmpdir() : work, 'run-'));
   const ws = opts.dir ?? join(opts.smoke ? scratch : work, `ws-${opts.size}`);
-  rmSync(ws, { recursive: true, force: true });
   const started = new Date();
-  log(`bench: generating ${opts.size} projects in ${relative(process.cwd(), ws) || ws} ...`);
-  const plan = generateWorkspace({ dir: ws, projects: opts.size, seed: opts.seed });
+  let plan;
+  if (opts.reuse && existsSync(join(ws, '.git'))) {
+    // The plan is a pure function of size and seed: recompute it, write nothing.
+    const p = planWorkspace({ projects: opts.size, seed: opts.seed, npmVersion: installedNpmVersion() });
+    if (readFileSync(join(ws, 'package-lock.json'), 'utf8') !== p.files.get('package-lock.json')) throw new Error(`${ws} was not generated with --size ${opts.size} --seed ${opts.seed}`);
+    execFileSync('git', ['checkout', '-q', '--', '.'], { cwd: ws });
+    plan = { ...p, files: undefined, fileCount: p.files.size, dir: ws };
+    opts.keep = true;
+    log(`bench: reusing ${relative(process.cwd(), ws) || ws} with its tool state`);
+  } else {
+    rmSync(ws, { recursive: true, force: true });
+    log(`bench: generating ${opts.size} projects in ${relative(process.cwd(), ws) || ws} ...`);
+    plan = generateWorkspace({ dir: ws, projects: opts.size, seed: opts.seed });
+  }
   log(`bench: ${plan.fileCount} files, ${plan.layers} layers; change target ${plan.changeTarget.file}`);
   const bin = toolPaths();
   const env = toolEnv();
