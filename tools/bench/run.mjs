@@ -93,7 +93,6 @@ export function toolEnv() {
     ...gitEnv,
     CI: '1',
     NO_COLOR: '1',
-    FORCE_COLOR: '0',
     DO_NOT_TRACK: '1',
     TURBO_TELEMETRY_DISABLED: '1',
     TURBO_NO_UPDATE_NOTIFIER: '1',
