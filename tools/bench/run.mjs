@@ -431,7 +431,7 @@ function cellText(cell, wanted) {
   if (cell.status === 'none') return '–';
   if (cell.status !== 'ok' || cell.runs.length === 0) return cell.reason ?? 'n/a';
   const t = stats(cell.runs.map((r) => r.ms));
-  const runs = t.n < wanted ? ` [${t.n} runs]` : '';
+  const runs = t.n < wanted ? ` [${t.n} run${t.n === 1 ? '' : 's'}]` : '';
   return t.n === 1 ? `${seconds(t.median)}${runs}` : `**${seconds(t.median)}** (${seconds(t.min)}–${seconds(t.max)})${runs}`;
 }
 
