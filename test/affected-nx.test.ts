@@ -56,8 +56,8 @@ function generate(seed: number): Generated {
       // Some imports are declared in package.json, some not: the graph must see both.
       if (viaPackageJson && dep.alias === dep.name && rnd.next() < 0.5) declared[dep.alias] = '*';
     }
-    if (viaPackageJson) files[`${root}/package.json`] = { name, version: '1.0.0', dependencies: declared };
-    else files[`${root}/project.json`] = { name, sourceRoot: `${root}/src` };
+    if (viaPackageJson) files[`${root}/package.json`] = { name, version: '1.0.0', dependencies: declared, scripts: { build: 'echo build' } };
+    else files[`${root}/project.json`] = { name, sourceRoot: `${root}/src`, targets: { build: { command: 'echo build' } } };
     files[`${root}/src/index.ts`] = `${imports.join('\n')}\nexport const v${i} = ${i};\n`;
     files[`${root}/src/util.ts`] = `export const u${i} = 1;\n`;
     files[`${root}/src/util.spec.ts`] = `import { u${i} } from './util';\n`;
@@ -69,7 +69,7 @@ function generate(seed: number): Generated {
   for (let i = 0; i < 5; i++) {
     const root = `apps/app${i}`;
     const uses = [...new Set([rnd.int(0, 15), rnd.int(0, 15)])];
-    files[`${root}/project.json`] = { name: `app${i}`, projectType: 'application' };
+    files[`${root}/project.json`] = { name: `app${i}`, projectType: 'application', targets: { build: { command: 'echo build' } } };
     files[`${root}/src/main.ts`] = uses.map((u) => `import '${libs[u]!.alias}';`).join('\n') + '\n';
     sources.push(`${root}/src/main.ts`);
   }
@@ -80,7 +80,11 @@ function generate(seed: number): Generated {
   files['tools/script.ts'] = 'export {};\n';
   sources.push('tools/script.ts');
   files['package.json'] = { name: 'gen', private: true, workspaces: ['libs/*'] };
-  files['nx.json'] = { pluginsConfig: { '@nx/js': { analyzeSourceFiles: true, projectsAffectedByDependencyUpdates: 'auto' } } };
+  files['nx.json'] = {
+    pluginsConfig: { '@nx/js': { analyzeSourceFiles: true, projectsAffectedByDependencyUpdates: 'auto' } },
+    namedInputs: { default: ['{projectRoot}/**/*'], production: ['default', '!{projectRoot}/**/*.spec.ts', '!{projectRoot}/README.md'] },
+    targetDefaults: { build: { dependsOn: ['^build'], inputs: ['production', '^production'] } },
+  };
   files['tsconfig.base.json'] = { compilerOptions: { baseUrl: '.', paths } };
   files['.gitignore'] = 'node_modules\n.nx\n';
   return { files, sources };
@@ -99,8 +103,8 @@ describe('kiln affected agrees with nx show projects --affected', () => {
   }, 120_000);
   afterAll(() => repo?.cleanup());
 
-  const nx = (base: string, head: string): string[] => {
-    const r = spawnSync(process.execPath, [join(repo.dir, 'node_modules/nx/bin/nx.js'), 'show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, '--json'], {
+  const nx = (base: string, head: string, withTarget?: string): string[] => {
+    const r = spawnSync(process.execPath, [join(repo.dir, 'node_modules/nx/bin/nx.js'), 'show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, ...(withTarget ? ['--withTarget', withTarget] : []), '--json'], {
       cwd: repo.dir,
       env: { ...process.env, ...nxEnv },
       encoding: 'utf8',
@@ -112,7 +116,8 @@ describe('kiln affected agrees with nx show projects --affected', () => {
   it('on random change sets', () => {
     const rnd = prng(42);
     const disagreements: string[] = [];
-    for (let k = 0; k < 10; k++) {
+    let taskSetsCompared = 0;
+    for (let k = 0; k < 8; k++) {
       repo.git('checkout', '-q', 'main');
       repo.git('checkout', '-q', '-b', `change-${k}`);
       const described: string[] = [];
@@ -141,7 +146,18 @@ describe('kiln affected agrees with nx show projects --affected', () => {
       if (process.env.KILN_DEBUG) console.log(k, described, actual.length, expected.length);
       if (JSON.stringify(actual) !== JSON.stringify(expected))
         disagreements.push(`change set ${k} (${described.join(', ')}): kiln ${JSON.stringify(actual)} nx ${JSON.stringify(expected)}`);
+      // Task level: when every changed file is a production input, kiln's affected build tasks are
+      // the build tasks of the projects Nx selects. (A spec or README change is where kiln is
+      // deliberately narrower: see affected.test.ts.)
+      const changedFiles = repo.git('diff', '--name-only', '--no-renames', 'main', 'HEAD').trim().split('\n');
+      if (changedFiles.every((f) => /\.ts$/.test(f) && !/\.spec\.ts$/.test(f) && !f.startsWith('tools/'))) {
+        const tasks = repo.kiln(['affected', '--base', 'main', '--head', 'HEAD', '-t', 'build', '--json']).json<{ tasks: string[] }>().tasks;
+        const nxTasks = nx('main', 'HEAD', 'build').map((p) => `${p}:build`).sort();
+        taskSetsCompared++;
+        if (JSON.stringify(tasks) !== JSON.stringify(nxTasks)) disagreements.push(`tasks of change set ${k} (${described.join(', ')}): kiln ${JSON.stringify(tasks)} nx ${JSON.stringify(nxTasks)}`);
+      }
     }
     expect(disagreements).toEqual([]);
+    expect(taskSetsCompared).toBeGreaterThan(0);
   }, 150_000);
 });

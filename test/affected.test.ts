@@ -46,6 +46,7 @@ const workspace: FileTree = {
   },
   '.gitignore': 'node_modules\ndist\n',
   'README.md': '# ws\n',
+  '.github/CODEOWNERS': '* @org/all\n/services/connection/ @org/conn\n',
   'services/connection/package.json': pkg('@svc/connection'),
   'services/connection/src/index.ts': "export * from './pool';\n",
   'services/connection/src/pool.ts': 'export const pool = 1;\n',
@@ -70,7 +71,7 @@ function repo(files: FileTree = workspace): TempRepo {
 const affectedJson = (r: TempRepo, args: string[] = [], env?: NodeJS.ProcessEnv) => {
   const run = r.kiln(['affected', '--json', ...args], env ? { env } : {});
   expect(run.code, run.stderr).toBe(0);
-  return run.json<{ base: string; head: string | null; projects: string[]; reasons: Record<string, any[]>; tasks?: string[]; taskReasons?: Record<string, any[]>; chains?: Record<string, string> }>();
+  return run.json<{ base: string; head: string | null; projects: string[]; reasons: Record<string, any[]>; owners?: Record<string, string[]>; tasks?: string[]; taskReasons?: Record<string, any[]>; chains?: Record<string, string> }>();
 };
 
 describe('kiln affected: files to projects', () => {
@@ -83,6 +84,7 @@ describe('kiln affected: files to projects', () => {
     expect(out.projects).toEqual(['@svc/connection', '@svc/payroll']);
     expect(out.reasons['@svc/connection']).toEqual([{ kind: 'file', file: 'services/connection/src/pool.ts' }]);
     expect(out.reasons['@svc/payroll']).toEqual([{ kind: 'dependency', on: '@svc/connection' }]);
+    expect(out.owners).toEqual({ '@svc/connection': ['@org/conn'], '@svc/payroll': ['@org/all'] });
     const explained = r.kiln(['affected', '--explain']);
     expect(explained.code).toBe(0);
     expect(explained.stdout).toContain('@svc/payroll <- @svc/connection (dependency) <- services/connection/src/pool.ts (changed)');
@@ -117,6 +119,17 @@ describe('kiln affected: files to projects', () => {
     expect(affectedJson(r, ['--files', 'services/catalog/src/index.ts,README.md']).projects).toEqual(['@svc/catalog']);
   });
 
+  it('works from a subdirectory, and for a workspace below the repository root', () => {
+    const nested: FileTree = { 'other/README.md': 'not part of the workspace\n' };
+    for (const [path, content] of Object.entries(workspace)) nested[`ws/${path}`] = content;
+    const r = repo(nested);
+    r.write({ 'ws/services/connection/src/pool.ts': 'export const pool = 9;\n', 'other/README.md': 'changed\n' });
+    const run = r.kiln(['affected', '--json'], { cwd: join(r.dir, 'ws/services/payroll') });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().projects).toEqual(['@svc/connection', '@svc/payroll']);
+    expect(run.json().reasons['@svc/connection']).toEqual([{ kind: 'file', file: 'services/connection/src/pool.ts' }]);
+  });
+
   it('a deleted project config affects what it used to define', () => {
     const r = repo();
     removePaths(r.dir, ['services/connection/package.json']);
@@ -137,6 +150,36 @@ describe('kiln affected: workspace-wide files', () => {
       { kind: 'lockfile', package: 'qs', file: 'package-lock.json', via: ['express'], before: ['6.11.0'], after: ['6.11.1'] },
     ]);
     expect(r.kiln(['affected', '--explain']).stdout).toContain('@svc/catalog <- qs (external package in package-lock.json: 6.11.0 → 6.11.1, via express)');
+  });
+
+  it('a yarn.lock change is narrowed the same way', () => {
+    const yarnLock = (qs: string) =>
+      [
+        '# yarn lockfile v1',
+        '',
+        'express@^4.18.0:',
+        '  version "4.18.2"',
+        '  integrity sha512-express',
+        '  dependencies:',
+        '    qs "^6.11.0"',
+        '',
+        'lodash@^4.17.0:',
+        '  version "4.17.21"',
+        '  integrity sha512-lodash',
+        '',
+        'qs@^6.11.0:',
+        `  version "${qs}"`,
+        `  integrity sha512-qs-${qs}`,
+        '',
+      ].join('\n');
+    const { 'package-lock.json': _npm, ...rest } = workspace;
+    const r = repo({ ...rest, 'yarn.lock': yarnLock('6.11.0') });
+    r.write({ 'yarn.lock': yarnLock('6.11.1') });
+    const out = affectedJson(r);
+    expect(out.projects).toEqual(['@svc/catalog']);
+    expect(out.reasons['@svc/catalog']).toEqual([
+      { kind: 'lockfile', package: 'qs', file: 'yarn.lock', via: ['express'], before: ['6.11.0'], after: ['6.11.1'] },
+    ]);
   });
 
   it('the root package.json is diffed field by field', () => {
@@ -219,6 +262,10 @@ describe('kiln affected: when git cannot answer', () => {
     expect(run.stderr).toContain('not inside a git repository');
     expect(r.kiln(['affected', '--json', '--files', 'services/connection/src/pool.ts']).json().projects).toEqual(['@svc/connection', '@svc/payroll']);
     expect(r.kiln(['affected', '--json', '--fail-open']).json().projects).toHaveLength(4);
+    // Without a base, a lockfile cannot be compared: everything, and it says why.
+    const lockOnly = r.kiln(['affected', '--json', '--files', 'package-lock.json']).json();
+    expect(lockOnly.projects).toHaveLength(4);
+    expect(lockOnly.reasons['@svc/invoice']).toEqual([{ kind: 'global', file: 'package-lock.json', detail: 'no base to compare the lockfile with' }]);
   });
 });
 
@@ -255,5 +302,23 @@ describe('kiln affected: the saved graph state', () => {
     expect(seen[6]).toEqual(['@svc/catalog', '@svc/connection', '@svc/payroll']);
     // kiln's own state never shows up as a change.
     expect(r.git('status', '--porcelain')).not.toContain('.kiln');
+  });
+});
+
+describe('kiln affected: a workspace big enough to scan on worker threads', () => {
+  it('finds the same import edges as a small one', () => {
+    const files: FileTree = {
+      'package.json': { name: 'big', private: true, workspaces: ['libs/*'] },
+      'nx.json': {},
+    };
+    // 6 libraries of 350 files; each imports the previous one from one file somewhere in the middle.
+    for (let i = 0; i < 6; i++) {
+      files[`libs/l${i}/package.json`] = { name: `@big/l${i}`, version: '1.0.0' };
+      for (let f = 0; f < 350; f++)
+        files[`libs/l${i}/src/f${f}.ts`] = i > 0 && f === 175 ? `import { x } from '@big/l${i - 1}';\nexport const y = x;\n` : `export const x${f} = ${f};\n`;
+    }
+    const r = repo(files);
+    r.write({ 'libs/l3/src/f3.ts': 'export const changed = 1;\n' });
+    expect(affectedJson(r).projects).toEqual(['@big/l3', '@big/l4', '@big/l5']);
   });
 });

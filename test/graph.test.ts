@@ -89,6 +89,14 @@ describe('kiln graph', () => {
     expect(bad.stderr).toContain('--file must end in .json or .html');
   });
 
+  it('the same graph when the scan is split over worker threads', () => {
+    const single = repo.kiln(['graph', '--json'], { env: { KILN_SCAN_THREADS: '1' } });
+    const threaded = repo.kiln(['graph', '--json'], { env: { KILN_SCAN_THREADS: '3' } });
+    expect(threaded.code).toBe(0);
+    expect(threaded.json()).toEqual(single.json());
+    expect(edgeList(threaded.json())).toHaveLength(5);
+  });
+
   it('untracked files count; deleted tracked files are skipped', () => {
     repo.write({ 'libs/logging/src/extra.ts': "import '@acme/connection';\n" });
     repo.git('rm', '-q', 'services/payroll/src/main.js');

@@ -63,6 +63,15 @@ describe('kiln run', () => {
     expect(byId(r.json())).toEqual({ 'a:build': 'success/miss', 'b:build': 'success/miss', 'c:build': 'success/local', 'd:build': 'success/local', 'd:gen': 'success/local' });
     expect(readFileSync(join(repo.dir, 'packages/b/dist/out.txt'), 'utf8')).toBe('B\nA2\n');
     expect(repo.kiln(['why-miss', 'a:build', '--json']).json().changed).toEqual([]);
+
+    // The rerun wrote its outputs in place over files restored as hard links: the earlier entry
+    // must be untouched, so going back restores it, intact.
+    repo.write({ 'packages/a/src/a.txt': 'A\n' });
+    const back = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(byId(back.json())['a:build']).toBe('success/local');
+    expect(byId(back.json())['b:build']).toBe('success/local');
+    expect(back.stderr).not.toContain('corrupt');
+    expect(readFileSync(join(repo.dir, 'packages/b/dist/out.txt'), 'utf8')).toBe('B\nA\n');
   });
 
   it('ignores files outside the inputs (a README excluded by production)', () => {
@@ -93,6 +102,13 @@ describe('kiln run', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it('runs only affected projects with --affected', () => {
+    repo.write({ 'packages/c/src/c.txt': 'C2\n' });
+    const r = repo.kiln(['run', '-t', 'build', '--affected', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(byId(r.json())).toEqual({ 'c:build': 'success/miss' });
   });
 
   it('names the nearest project or target when one does not exist, with exit 2', () => {
@@ -127,6 +143,71 @@ describe('kiln run with nothing cached', () => {
     try {
       expect(repo.kiln(['run', '-t', 'build']).code).toBe(0);
       expect(readdirSync(join(repo.dir, '.kiln/cache/tmp'))).toEqual([]);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('kiln run outside git', () => {
+  it('hashes files by content and still restores from the cache', () => {
+    const repo = createRepo(sampleWorkspace(), { init: false });
+    try {
+      const first = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(byId(first.json())).toEqual({ 'a:build': 'success/miss' });
+      expect(byId(repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']).json())).toEqual({ 'a:build': 'success/local' });
+      repo.write({ 'packages/a/src/a.txt': 'A3\n' });
+      expect(byId(repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']).json())).toEqual({ 'a:build': 'success/miss' });
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('external dependencies', () => {
+  it('hash the version the lockfile pins, and why-miss names a bump', () => {
+    const lock = (v: string) => ({
+      name: 'root',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'root', workspaces: ['packages/*'] },
+        'node_modules/a': { resolved: 'packages/a', link: true },
+        'node_modules/lodash': { version: v, resolved: `https://registry.npmjs.org/lodash/-/lodash-${v}.tgz`, integrity: `sha512-${v}` },
+        'packages/a': { name: 'a', version: '1.0.0', dependencies: { lodash: '^4.17.0' } },
+      },
+    });
+    const repo = createRepo({
+      'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
+      'package-lock.json': lock('4.17.20'),
+      'nx.json': { targetDefaults: { build: { cache: true } } },
+      '.gitignore': '.kiln\n',
+      'packages/a/package.json': { name: 'a', version: '1.0.0', dependencies: { lodash: '^4.17.0' }, scripts: { build: 'echo ok' } },
+    });
+    try {
+      expect(repo.kiln(['hash', 'a:build', '--json']).json().inputs.external).toEqual({ lodash: '4.17.20 sha512-4.17.20' });
+      expect(repo.kiln(['a:build']).code).toBe(0);
+      repo.write({ 'package-lock.json': lock('4.17.21') });
+      const why = repo.kiln(['why-miss', 'a:build', '--json']).json();
+      expect(why.changed).toEqual([{ kind: 'external', package: 'lodash', change: 'changed', previous: '4.17.20 sha512-4.17.20', current: '4.17.21 sha512-4.17.21' }]);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('a root project', () => {
+  it('does not take kiln\'s own .kiln directory as an input', () => {
+    const repo = createRepo({
+      'project.json': { name: 'solo', targets: { build: { command: 'mkdir -p out && cp src.txt out/', cache: true, outputs: ['{projectRoot}/out'] } } },
+      'nx.json': {},
+      '.gitignore': 'out\n',
+      'src.txt': 'x\n',
+    });
+    try {
+      expect(byId(repo.kiln(['run', '-t', 'build', '--json']).json())).toEqual({ 'solo:build': 'success/miss' });
+      expect(byId(repo.kiln(['run', '-t', 'build', '--json']).json())).toEqual({ 'solo:build': 'success/local' });
     } finally {
       repo.cleanup();
     }

@@ -33,7 +33,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(binary: string): Promise<TestRegistry> {
+/** With `htpasswd` (`user:bcrypt-hash` lines), the registry demands HTTP Basic auth. */
+export async function startRegistry(binary: string, options: { htpasswd?: string } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-registry-'));
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
@@ -53,9 +54,11 @@ export async function startRegistry(binary: string): Promise<TestRegistry> {
         '    enabled: true',
         'http:',
         `  addr: 127.0.0.1:${port}`,
+        ...(options.htpasswd ? ['auth:', '  htpasswd:', '    realm: kiln-test', `    path: ${join(dir, 'htpasswd')}`] : []),
         '',
       ].join('\n'),
     );
+    if (options.htpasswd) writeFileSync(join(dir, 'htpasswd'), `${options.htpasswd}\n`);
     const child: ChildProcess = spawn(binary, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += String(d)));
@@ -64,7 +67,7 @@ export async function startRegistry(binary: string): Promise<TestRegistry> {
     const host = `127.0.0.1:${port}`;
     // Wait until it answers the API version check (or dies, e.g. the port was taken meanwhile).
     for (let i = 0; i < 400 && !exited; i++) {
-      const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
       if (ok)
         return {
           host,

@@ -18,7 +18,7 @@ export const command: Command = {
   },
   details: [
     '--json prints {"base","head","projects":[...],"reasons":{name:[{"kind":"file"|"dependency"|"global"|"lockfile",...}]}};',
-    'with -t it adds "target", "tasks" and "taskReasons".',
+    'with -t it adds "target", "tasks" and "taskReasons"; "owners" maps each affected project to its owners.',
     'Exit codes: 0 listed; 2 usage or configuration error (unknown base ref, shallow clone without the merge-base, not a git repository).',
   ].join('\n'),
   async run(args, ctx) {
@@ -32,6 +32,7 @@ export const command: Command = {
       ...(files !== undefined && { files }),
       ...(target !== undefined && { target }),
       failOpen: boolOpt(args, 'fail-open'),
+      owners: boolOpt(args, 'json'),
     });
     for (const w of result.warnings) ctx.out.warn(w);
     const explain = boolOpt(args, 'explain');
@@ -42,6 +43,7 @@ export const command: Command = {
         projects: result.projects,
         reasons: result.reasons,
         ...(result.tasks && { target: result.tasks.target, tasks: result.tasks.tasks, taskReasons: result.tasks.reasons }),
+        ...(result.owners && { owners: result.owners }),
         ...(explain && { chains: result.chains }),
       });
       return ExitCode.ok;

@@ -1,5 +1,5 @@
 /** `kiln hash PROJECT:TARGET [--json]`: a task's hash and the inputs it covers. */
-import { taskHash } from '@kiln/core/api';
+import { taskHash } from '@kiln/core/api/hash';
 import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
 import { requireTaskArg } from './why-miss.js';
 

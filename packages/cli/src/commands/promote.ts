@@ -1,6 +1,6 @@
 /** `kiln promote PROJECT@VERSION --to ENV`: record a built artifact's digest in environments/ENV.json. */
 import { KilnError, diagnostic } from '@kiln/core/model';
-import { promote } from '@kiln/core/api';
+import { promote } from '@kiln/core/api/promote';
 import { boolOpt, ExitCode, jsonOption, stringOpt, type Command } from '../command.js';
 
 export const command: Command = {
@@ -13,7 +13,8 @@ export const command: Command = {
     ...jsonOption,
   },
   details: [
-    'Promotes only what `kiln artifact` built (dist/artifacts/artifacts.json); a version never built is refused.',
+    'Promotes only what `kiln artifact` built (dist/artifacts/artifacts.json, or, with nx.json kiln.registry,',
+    'what the registry holds under the version); a version never built is refused.',
     'With nx.json "kiln": {"environments": ["staging", "production"]}, an environment after the first',
     'accepts only a digest already recorded in the one before it.',
     '--json prints {"project","version","digest","environment"}.',
@@ -24,7 +25,7 @@ export const command: Command = {
     const [spec, ...extra] = args.positionals;
     if (spec === undefined || to === undefined || extra.length > 0)
       throw new KilnError(diagnostic('usage', 'usage: kiln promote PROJECT@VERSION --to ENV', { hint: 'e.g. kiln promote catalog@1.4.0 --to staging' }));
-    const r = await promote({ cwd: ctx.cwd, spec, environment: to });
+    const r = await promote({ cwd: ctx.cwd, spec, environment: to, env: ctx.env });
     if (boolOpt(args, 'json')) {
       ctx.out.json({ project: r.project, version: r.version, digest: r.digest, environment: r.environment });
       return ExitCode.ok;

@@ -1,5 +1,5 @@
 /** `kiln release`: next version per changed project from conventional commits; versions, changelogs, commit and tags. */
-import { release } from '@kiln/core/api';
+import { release } from '@kiln/core/api/release';
 import { boolOpt, ExitCode, jsonOption, listOpt, type Command } from '../command.js';
 
 export const command: Command = {
@@ -30,10 +30,11 @@ export const command: Command = {
       cwd: ctx.cwd,
       ...(listOpt(args, 'projects') && { projects: listOpt(args, 'projects')! }),
       dryRun: boolOpt(args, 'dry-run'),
-      skipVersions: boolOpt(args, 'skip-versions'),
-      skipChangelog: boolOpt(args, 'skip-changelog'),
-      skipCommit: boolOpt(args, 'skip-commit'),
-      skipTags: boolOpt(args, 'skip-tags'),
+      // Absent flags leave the decision to nx.json release.changelog/git.
+      ...(boolOpt(args, 'skip-versions') && { skipVersions: true }),
+      ...(boolOpt(args, 'skip-changelog') && { skipChangelog: true }),
+      ...(boolOpt(args, 'skip-commit') && { skipCommit: true }),
+      ...(boolOpt(args, 'skip-tags') && { skipTags: true }),
     });
     for (const s of result.skipped) ctx.out.warn(`${s.project}: skipped commit ${s.hash.slice(0, 7)}, "${s.message}"`);
     if (boolOpt(args, 'json')) {

@@ -1,5 +1,5 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
-import { run, type RunEvents, type TaskResult } from '@kiln/core/api';
+import { run, type RunEvents, type TaskResult } from '@kiln/core/api/run';
 import { diagnostic, KilnError } from '@kiln/core/model';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
 import type { Output } from '../output.js';
@@ -23,7 +23,8 @@ export const command: Command = {
   details: [
     '--json prints {"tasks":[{"id","hash","status":"success|failure|skipped","cache":"local|remote|miss","durationMs"}]};',
     'task output then goes to stderr.',
-    'Cache: nx.json "kiln": {"cacheDirectory": ".kiln/cache", "cacheMaxSize": "10GB"}; only targets with "cache": true are cached.',
+    'Cache: nx.json "kiln": {"cacheDirectory": ".kiln/cache", "cacheMaxSize": "10GB", "restoreMode": "link"|"copy"};',
+    'only targets with "cache": true are cached. See docs/run.md.',
     'Exit codes: 0 every task succeeded; 1 a task failed; 2 usage or configuration error; 130 interrupted.',
   ].join('\n'),
   async run(args, ctx) {
@@ -79,14 +80,12 @@ export const command: Command = {
   },
 };
 
-/** Projects affected by the change (via the affected engine), so only their tasks run. */
+/** Projects affected by the change (by the affected engine; with one target, judged by that target's inputs). */
 async function affectedProjects(cwd: string, targets: string[], projects: string[] | undefined, base: string | undefined, head: string | undefined): Promise<string[]> {
-  const api = (await import('@kiln/core/api')) as Record<string, unknown>;
-  const affected = api.affected as ((o: Record<string, unknown>) => Promise<{ projects: string[] }>) | undefined;
-  if (typeof affected !== 'function')
-    throw new KilnError(diagnostic('unsupported', '--affected needs the affected engine, which this build of kiln lacks.'));
-  const r = await affected({ cwd, ...(base && { base }), ...(head && { head }), targets });
-  return r.projects.filter((p) => projects === undefined || projects.includes(p));
+  const { affected } = await import('@kiln/core/api/affected');
+  const r = await affected({ cwd, ...(base && { base }), ...(head && { head }), ...(targets.length === 1 && { target: targets[0]! }) });
+  const names = r.tasks ? r.tasks.tasks.map((t) => t.slice(0, t.indexOf(':'))) : [...r.projects];
+  return names.filter((p) => projects === undefined || projects.includes(p));
 }
 
 interface View {
@@ -102,14 +101,42 @@ interface View {
  */
 function createView(out: Output, json: boolean): View {
   const started = performance.now();
-  const write = (s: string): void => void (json ? process.stderr : process.stdout).write(s);
+  const live = out.interactive;
+  // Output is gathered and written once per turn of the event loop: a thousand replayed logs
+  // become a few writes instead of thousands.
+  const pending: { stream: NodeJS.WriteStream; text: string }[] = [];
+  let flushScheduled = false;
+  const flushNow = (): void => {
+    flushScheduled = false;
+    let i = 0;
+    while (i < pending.length) {
+      const stream = pending[i]!.stream;
+      let text = '';
+      while (i < pending.length && pending[i]!.stream === stream) text += pending[i++]!.text;
+      stream.write(text);
+    }
+    pending.length = 0;
+  };
+  const queue = (stream: NodeJS.WriteStream, text: string): void => {
+    if (live) {
+      // A live status line is redrawn around each write: keep writes in order, unbuffered.
+      stream.write(text);
+      return;
+    }
+    pending.push({ stream, text });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushNow);
+    }
+  };
+  const write = (s: string): void => queue(json ? process.stderr : process.stdout, s);
+  const info = (line: string): void => queue(process.stderr, `${line}\n`);
   const partial = new Map<string, string>();
   const running = new Set<string>();
   let done = 0;
   let failed = 0;
   let cached = 0;
   let statusShown = false;
-  const live = out.interactive;
   const clearStatus = (): void => {
     if (statusShown) process.stderr.write('\r\x1b[K');
     statusShown = false;
@@ -118,8 +145,10 @@ function createView(out: Output, json: boolean): View {
     if (!live) return;
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     const names = [...running].slice(0, 3).join(', ') + (running.size > 3 ? `, +${running.size - 3}` : '');
-    const line = `${out.style('cyan', '●')} ${done} done (${cached} cached${failed ? `, ${out.style('red', `${failed} failed`)}` : ''}) · ${running.size} running · ${secs}s${names ? `  ${out.style('dim', names)}` : ''}`;
-    process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns ?? 120) + 40)}`);
+    const text = `${done} done (${cached} cached${failed ? `, ${failed} failed` : ''}) · ${running.size} running · ${secs}s${names ? `  ${names}` : ''}`;
+    // Cut to the terminal's width before styling, so no escape sequence is cut in half.
+    const width = (process.stderr.columns || 120) - 3;
+    process.stderr.write(`\r\x1b[K${out.style(failed ? 'red' : 'cyan', '●')} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     statusShown = true;
   };
   const timer = live ? setInterval(drawStatus, 100) : undefined;
@@ -138,7 +167,7 @@ function createView(out: Output, json: boolean): View {
   const events: RunEvents = {
     start(id) {
       running.add(id);
-      if (!live) out.info(`> ${id}`);
+      if (!live) info(`> ${id}`);
       drawStatus();
     },
     output(id, chunk) {
@@ -166,11 +195,12 @@ function createView(out: Output, json: boolean): View {
             : r.cache !== 'miss'
               ? `${out.style('green', '✔')} ${r.id} ${out.style('dim', `[${r.cache} cache]`)}`
               : `${out.style('green', '✔')} ${r.id} (${seconds(r.durationMs)})`;
-      out.info(line);
+      info(line);
       drawStatus();
     },
     warning(message) {
       clearStatus();
+      flushNow();
       out.warn(message);
       drawStatus();
     },
@@ -185,6 +215,7 @@ function createView(out: Output, json: boolean): View {
       if (timer) clearInterval(timer);
       for (const id of [...partial.keys()]) flush(id);
       clearStatus();
+      flushNow();
     },
     summary(tasks, savedMs) {
       const ran = tasks.filter((t) => t.cache === 'miss' && t.status !== 'skipped').length;

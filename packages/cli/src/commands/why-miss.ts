@@ -1,6 +1,7 @@
 /** `kiln why-miss PROJECT:TARGET [--json]`: what changed since the last cached run of a task. */
-import { whyMiss } from '@kiln/core/api';
-import { diagnostic, KilnError } from '@kiln/core/model';
+import { whyMiss } from '@kiln/core/api/hash';
+import type { FingerprintChange } from '@kiln/core/hash';
+import { diagnostic, KilnError, unreachable } from '@kiln/core/model';
 import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
 
 export const command: Command = {
@@ -44,7 +45,7 @@ export const command: Command = {
   },
 };
 
-function describe(c: Parameters<typeof JSON.stringify>[0]): string {
+function describe(c: FingerprintChange): string {
   switch (c.kind) {
     case 'file':
       return `file ${c.change}: ${c.path}`;
@@ -65,7 +66,7 @@ function describe(c: Parameters<typeof JSON.stringify>[0]): string {
     case 'version':
       return `fingerprint version ${c.previous} → ${c.current}`;
     default:
-      return JSON.stringify(c);
+      return unreachable(c);
   }
 }
 

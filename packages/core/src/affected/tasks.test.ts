@@ -47,3 +47,25 @@ describe('task-level affected', () => {
     expect(affectedTasks(base([], { global: [{ kind: 'global', file: 'nx.json', detail: 'x' }] })).tasks).toHaveLength(4);
   });
 });
+
+describe('task-level affected through several levels of dependencies', () => {
+  it('a changed file reaches a task through transitive ^ inputs, not through unrelated projects', () => {
+    const chain = {
+      namedInputs: { default: ['{projectRoot}/**/*'], production: ['default', '!{projectRoot}/**/*.spec.ts'] },
+      projects: { app: { root: 'app' }, mid: { root: 'mid' }, lib: { root: 'lib' }, other: { root: 'other' } },
+      dependencies: { app: ['mid'], mid: ['lib'], lib: [], other: [] },
+    };
+    const r = affectedTasks({
+      // No task dependencies: only the ^ inputs can carry the change up.
+      graph: { tasks: { 'app:lint': { project: 'app', target: 'lint' }, 'other:lint': { project: 'other', target: 'lint' } }, dependencies: {} },
+      inputs: chain,
+      targetInputs: () => ['production', '^production'],
+      changes: [{ status: 'modified', path: 'lib/src/x.ts' }],
+      candidates: new Set(['app', 'mid', 'lib', 'other']),
+      projectReasons: new Map(),
+      global: [],
+    });
+    expect(r.tasks).toEqual(['app:lint']);
+    expect(r.reasons.get('app:lint')).toEqual([{ kind: 'file', file: 'lib/src/x.ts', detail: 'changed, an input through lib' }]);
+  });
+});

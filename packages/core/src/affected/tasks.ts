@@ -53,6 +53,7 @@ export function affectedTasks(input: TaskLevelInput): AffectedTasks {
     list.push(r);
   };
   const problems: string[] = [];
+  const inputs = prunedToOwners(input.inputs, fileOwners);
   const ids = Object.keys(input.graph.tasks).sort();
   for (const id of ids) {
     const task = input.graph.tasks[id]!;
@@ -62,7 +63,7 @@ export function affectedTasks(input: TaskLevelInput): AffectedTasks {
     }
     if (!input.candidates.has(task.project)) continue;
     for (const r of input.projectReasons.get(task.project) ?? []) add(id, r);
-    const resolved = resolveTaskInputs(input.inputs, task.project, input.targetInputs(task.project, task.target));
+    const resolved = resolveTaskInputs(inputs, task.project, input.targetInputs(task.project, task.target));
     if (!resolved.ok) {
       problems.push(`${id}: ${resolved.error.map((d) => d.message).join('; ')}`);
       for (const [file, o] of fileOwners) if (o === task.project) add(id, { kind: 'file', file, detail: 'changed; inputs could not be resolved' });
@@ -103,4 +104,35 @@ export function affectedTasks(input: TaskLevelInput): AffectedTasks {
     sorted.set(id, [...uniq.values()].sort(compareReasons));
   }
   return { tasks: [...sorted.keys()], reasons: sorted, via, problems };
+}
+
+/**
+ * The workspace as input resolution needs it to judge the changed files only: a changed file can
+ * come into a task through `^` inputs only from a project it transitively depends on, so each
+ * project keeps, as its dependencies, just the owners of changed files it reaches. Resolving
+ * against this smaller graph gives the same answer for those files, without expanding `^` inputs
+ * over thousands of dependencies per task.
+ */
+function prunedToOwners(ws: InputsWorkspace, fileOwners: readonly (readonly [string, string | undefined])[]): InputsWorkspace {
+  const owners = [...new Set(fileOwners.map(([, o]) => o).filter((o): o is string => o !== undefined))].sort();
+  const dependents = new Map<string, string[]>();
+  for (const [from, tos] of Object.entries(ws.dependencies))
+    for (const to of tos) {
+      let list = dependents.get(to);
+      if (!list) dependents.set(to, (list = []));
+      list.push(from);
+    }
+  const pruned: Record<string, string[]> = {};
+  for (const owner of owners) {
+    const seen = new Set<string>([owner]);
+    const queue = [owner];
+    for (let i = 0; i < queue.length; i++)
+      for (const d of dependents.get(queue[i]!) ?? [])
+        if (!seen.has(d)) {
+          seen.add(d);
+          queue.push(d);
+          (pruned[d] ??= []).push(owner);
+        }
+  }
+  return { ...ws, dependencies: pruned };
 }

@@ -14,9 +14,10 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
-import { touchesFromRootPatterns, workspaceRootPatternsOf } from '../affected/index.js';
+import { workspaceRootPatternsOf } from '../affected/index.js';
 import { ImportResolver, isSourceFile, ProjectLocator, resolveImplicitDependencies, scanImports, type FileImports } from '../graph/index.js';
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
@@ -25,6 +26,7 @@ import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
 /** Bump to drop every saved state (its shape or the meaning of its counts changed). */
 const STATE_VERSION = 1;
 const STATE_FILE = '.kiln/affected-state.json';
+const VIEW_FILE = '.kiln/affected-view.json';
 
 interface ProjectState {
   readonly name: string;
@@ -94,20 +96,30 @@ export function shapesWorkspace(path: string): boolean {
  */
 export async function affectedGraph(root: string, anchor: string, worktree: readonly FileChange[], options: { full: boolean }): Promise<AffectedGraphView> {
   const digests = digestsOf(root, worktree);
+  // Nothing changed since the last run: the compact view alone answers (a few hundred KB to parse, not the whole state).
+  const saved = loadView(root);
+  if (saved !== undefined && saved.anchor === anchor && sameDigests(saved.dirty, digests)) {
+    const view = expandView(saved);
+    return options.full ? { ...view, workspace: await readWorkspaceAt(root, worktree) } : view;
+  }
   const state = loadState(root);
   if (state !== undefined) {
     const since = await changedSinceState(root, state, anchor, digests);
     if (since !== undefined && !since.some(shapesWorkspace)) {
       const updated = since.length === 0 ? state : await update(root, state, anchor, since);
       const next: State = { ...updated, anchor, dirty: digests, dirtyImports: dirtyImportsOf(root, digests) };
-      if (since.length > 0 || state.anchor !== anchor || !sameDigests(state.dirty, digests)) saveState(root, next);
+      if (since.length > 0 || state.anchor !== anchor || !sameDigests(state.dirty, digests) || saved === undefined || saved.anchor !== anchor) saveState(root, next);
       const view = viewOf(next, since.length === 0 ? 'reused' : 'updated');
       if (!options.full) return view;
       return { ...view, workspace: await readWorkspaceAt(root, worktree) };
     }
   }
-  const ws = await readWorkspaceAt(root, worktree);
-  const built = build(ws, anchor, digests, dirtyImportsOf(root, digests));
+  // Scanning every source file is the slow part: it runs on worker threads while this thread reads the configuration.
+  const files = await workspaceFiles(root, worktree);
+  const scanning = scanSources(root, files.filter((f) => isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/')));
+  const { readWorkspace } = await import('../workspace/index.js');
+  const ws = readWorkspace(root, files);
+  const built = build(ws, await scanning, anchor, digests, dirtyImportsOf(root, digests));
   saveState(root, built);
   return { ...viewOf(built, 'built'), workspace: ws };
 }
@@ -118,12 +130,60 @@ async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): P
   return readWorkspace(root, await workspaceFiles(root, worktree));
 }
 
+/** Each file's imports, read and scanned on worker threads (in this thread for a small workspace). */
+async function scanSources(root: string, files: readonly string[]): Promise<Map<string, FileImports>> {
+  const out = new Map<string, FileImports>();
+  const threads = files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
+  if (threads === 0) {
+    for (const f of files) {
+      const text = readText(root, f);
+      if (text === undefined) continue;
+      const found = scanImports(text);
+      if (found.static.length > 0 || found.dynamic.length > 0) out.set(f, found);
+    }
+    return out;
+  }
+  const { Worker } = await import('node:worker_threads');
+  const share = Math.ceil(files.length / threads);
+  const parts = await Promise.all(
+    Array.from({ length: threads }, (_, i) =>
+      new Promise<(string | number)[]>((resolve, reject) => {
+        const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, files: files.slice(i * share, (i + 1) * share) } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      }),
+    ),
+  );
+  for (const flat of parts) {
+    for (let i = 0; i < flat.length; ) {
+      const file = flat[i++] as string;
+      const ns = flat[i++] as number;
+      const stat = flat.slice(i, i + ns) as string[];
+      i += ns;
+      const nd = flat[i++] as number;
+      const dynamic = flat.slice(i, i + nd) as string[];
+      i += nd;
+      out.set(file, { static: stat, dynamic });
+    }
+  }
+  return out;
+}
+
 /** Tracked files (from the index) plus the untracked ones among the changes. */
 async function workspaceFiles(root: string, worktree: readonly FileChange[]): Promise<string[]> {
   const tracked = splitNul(await gitOrThrow(root, ['ls-files', '-z', '--cached']));
-  const set = new Set(tracked);
-  for (const c of worktree) if (c.status === 'added' || c.status === 'renamed' || c.status === 'copied') set.add(c.path);
-  return [...set].sort();
+  // git lists the index sorted; a path in conflict appears once per stage.
+  const files = tracked.filter((f, i) => i === 0 || f !== tracked[i - 1]);
+  const known = new Set<string>();
+  for (const c of worktree)
+    if (c.status === 'added' || c.status === 'renamed' || c.status === 'copied') {
+      if (known.size === 0) for (const f of files) known.add(f);
+      if (!known.has(c.path)) {
+        known.add(c.path);
+        files.push(c.path);
+      }
+    }
+  return files;
 }
 
 /** A digest of each changed file's current content (null: deleted). */
@@ -224,19 +284,16 @@ function apply(
 }
 
 /** Reads and scans every project source file, then derives the state from the workspace and the scans. */
-function build(ws: Workspace, anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
+function build(ws: Workspace, scans: ReadonlyMap<string, FileImports>, anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
   const locator = new ProjectLocator(ws.projects.values());
   const resolver = new ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
   const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
   const importEdges: Record<string, Record<string, number>> = {};
   const importExternal: Record<string, Record<string, number>> = {};
-  for (const f of ws.files) {
-    if (!isSourceFile(f) || f.startsWith('node_modules/') || f.includes('/node_modules/')) continue;
+  for (const [f, found] of scans) {
     const owner = locator.projectOf(f);
     if (owner === undefined) continue;
-    const text = readText(ws.root, f);
-    if (text === undefined) continue;
-    apply(importEdges, importExternal, owner, f, scanImports(text), resolver, rootProject, +1);
+    apply(importEdges, importExternal, owner, f, found, resolver, rootProject, +1);
   }
   const projects: ProjectState[] = [];
   for (const p of ws.projects.values()) {
@@ -309,7 +366,68 @@ function viewOf(state: State, source: AffectedGraphView['source']): AffectedGrap
   };
 }
 
-export { touchesFromRootPatterns };
+
+/** The view as saved next to the state: projects by index, so it parses quickly. */
+interface SavedView {
+  readonly version: number;
+  readonly root: string;
+  readonly anchor: string;
+  readonly dirty: Record<string, string | null>;
+  readonly nxJson: NxJsonConfiguration;
+  readonly tsconfigFile?: string;
+  readonly names: readonly string[];
+  readonly roots: readonly string[];
+  readonly deps: readonly (readonly number[])[];
+  readonly packages: readonly string[];
+  readonly external: readonly (readonly number[])[];
+  readonly rootInputs: Readonly<Record<string, readonly number[]>>;
+}
+
+function compactView(state: State): SavedView {
+  const view = viewOf(state, 'reused');
+  const index = new Map(view.projects.map((p, i) => [p.name, i]));
+  const packages = [...new Set([...view.external.values()].flat())].sort();
+  const pkgIndex = new Map(packages.map((p, i) => [p, i]));
+  const rootInputs: Record<string, number[]> = {};
+  view.projects.forEach((p, i) => p.rootInputs.forEach((pattern) => (rootInputs[pattern] ??= []).push(i)));
+  return {
+    version: STATE_VERSION,
+    root: state.root,
+    anchor: state.anchor,
+    dirty: state.dirty,
+    nxJson: state.nxJson,
+    ...(view.tsconfigFile !== undefined && { tsconfigFile: view.tsconfigFile }),
+    names: view.projects.map((p) => p.name),
+    roots: view.projects.map((p) => p.root),
+    deps: view.projects.map((p) => (view.dependencies.get(p.name) ?? []).map((d) => index.get(d)!).filter((i) => i !== undefined)),
+    packages,
+    external: view.projects.map((p) => (view.external.get(p.name) ?? []).map((e) => pkgIndex.get(e)!)),
+    rootInputs,
+  };
+}
+
+function expandView(v: SavedView): AffectedGraphView {
+  const inputs: string[][] = v.names.map(() => []);
+  for (const [pattern, list] of Object.entries(v.rootInputs)) for (const i of list) inputs[i]!.push(pattern);
+  return {
+    root: v.root,
+    nxJson: v.nxJson,
+    ...(v.tsconfigFile !== undefined && { tsconfigFile: v.tsconfigFile }),
+    projects: v.names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! })),
+    dependencies: new Map(v.names.map((name, i) => [name, v.deps[i]!.map((d) => v.names[d]!)])),
+    external: new Map(v.names.map((name, i) => [name, v.external[i]!.map((e) => v.packages[e]!)])),
+    source: 'reused',
+  };
+}
+
+function loadView(root: string): SavedView | undefined {
+  try {
+    const v = JSON.parse(readFileSync(join(root, VIEW_FILE), 'utf8')) as SavedView;
+    return v.version === STATE_VERSION && v.root === root ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function loadState(root: string): State | undefined {
   try {
@@ -330,6 +448,8 @@ function saveState(root: string, state: State): void {
     const tmp = join(dir, `affected-state.${process.pid}.tmp`);
     writeFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, join(root, STATE_FILE));
+    writeFileSync(tmp, JSON.stringify(compactView(state)));
+    renameSync(tmp, join(root, VIEW_FILE));
   } catch (error) {
     if (error instanceof KilnError) throw error;
   }

@@ -3,7 +3,8 @@
  * at both ends, and hands it all as data to `affected/` (and `lockfile/`). Also owns the one
  * policy decision the pure side cannot make: what to do when git cannot answer (`failOpen`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   affectedClosure,
@@ -17,22 +18,22 @@ import {
   narrowRootTsconfig,
   ProjectIndex,
   touchesFromFiles,
+  touchesFromRootPatterns,
   workspaceRootPatternsOf,
   type AffectedProjects,
   type ChangedFile,
   type ProjectConfigFingerprint,
   type ProjectRef,
   type Reason,
-  type TaskGraphData,
   type Touch,
 } from '../affected/index.js';
 import type { InputSpec } from '../inputs/index.js';
 import type { Consumer, Lockfile } from '../lockfile/index.js';
 import { diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
-import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit, workingTreeChanges, type FileChange } from '../scm/index.js';
+import { changedFiles, isShallow, listFilesAtRef, mergeBase, readFilesAtRef, repoRoot, resolveCommit, revParseCommits, workingTreeChanges, type FileChange } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
-import type { NxJsonConfiguration, Workspace } from '../workspace/index.js';
-import { affectedGraph, touchesFromRootPatterns, type AffectedGraphView } from './affected-state.js';
+import type { NxJsonConfiguration, Project, Workspace } from '../workspace/index.js';
+import { affectedGraph, type AffectedGraphView } from './affected-state.js';
 
 export { describeReason, explainChain, type Reason } from '../affected/index.js';
 
@@ -48,6 +49,8 @@ export interface AffectedOptions {
   readonly failOpen?: boolean;
   /** With a target: also the affected tasks of that target, judged by each task's resolved inputs. */
   readonly target?: string;
+  /** Also the owners (CODEOWNERS, or the generated ownership) of each affected project. */
+  readonly owners?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -64,6 +67,8 @@ export interface AffectedResult {
   readonly warnings: readonly string[];
   /** With `target`: the affected tasks of that target. */
   readonly tasks?: AffectedTaskResult;
+  /** With `owners`: each affected project's owners (empty: unowned). */
+  readonly owners?: Readonly<Record<string, readonly string[]>>;
   /** Whether the project graph came from kiln's saved state (`reused`, `updated`) or was read in full (`built`). */
   readonly graphSource: AffectedGraphView['source'];
 }
@@ -77,14 +82,14 @@ export interface AffectedTaskResult {
 }
 
 
-const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml']);
-const UNREADABLE_LOCKFILES = new Set(['yarn.lock', 'bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
+const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
+const UNREADABLE_LOCKFILES = new Set(['bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
 const isConfigFile = (p: string): boolean => /(^|\/)(project|package)\.json$/.test(p) || p === 'nx.json' || p === 'pnpm-workspace.yaml';
 
 export async function affected(options: AffectedOptions): Promise<AffectedResult> {
   const env = options.env ?? process.env;
   const root = requireWorkspaceRoot(options.cwd);
-  const nxJson = readNxJson(root);
+  const nxJson = await readNxJson(root);
   const warnings: string[] = [];
   const global: Reason[] = [];
 
@@ -93,9 +98,13 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   let changes: ChangedFile[] = [];
   /** The work tree as a commit plus changes, for the graph (undefined: outside git). */
   let tree: { anchor: string; changes: FileChange[] } | undefined;
-  const inGit = (await repoRoot(root)) !== undefined;
+  const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? nxJson.defaultBase ?? 'main';
+  // Usually one git process answers where the repository is and what both refs name.
+  const quick = await revParseCommits(root, [options.head ?? 'HEAD', baseRef]);
+  const top = quick?.top ?? (await repoRoot(root));
+  const inGit = top !== undefined;
   try {
-    const refs = await resolveRefs(root, nxJson, options, env, inGit);
+    const refs = await resolveRefs(root, baseRef, options, inGit, quick?.commits);
     base = refs.base;
     head = refs.head;
   } catch (error) {
@@ -112,9 +121,13 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
       tree = { anchor: base, changes: await workingTreeChanges(root, base) };
       if (options.files === undefined) changes = tree.changes;
     } else {
-      const current = await resolveCommit(root, 'HEAD');
-      if (current !== undefined) tree = { anchor: current, changes: await workingTreeChanges(root, current) };
-      if (base !== null && head !== null && options.files === undefined) changes = await changedFiles(root, base, head);
+      const current = quick?.commits[0] !== undefined && options.head === undefined ? quick.commits[0] : await resolveCommit(root, 'HEAD');
+      const [worktree, between] = await Promise.all([
+        current === undefined ? undefined : workingTreeChanges(root, current),
+        base !== null && head !== null && options.files === undefined ? changedFiles(root, base, head) : undefined,
+      ]);
+      if (current !== undefined && worktree !== undefined) tree = { anchor: current, changes: worktree };
+      if (between !== undefined) changes = between;
     }
   }
 
@@ -154,6 +167,10 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   const tsconfigFile = view.tsconfigFile ?? (existsSync(join(root, 'tsconfig.base.json')) ? 'tsconfig.base.json' : 'tsconfig.json');
   for (const file of paths) {
     if (LOCKFILES.has(file)) {
+      if (!read.base) {
+        global.push({ kind: 'global', file, detail: 'no base to compare the lockfile with' });
+        continue;
+      }
       const lock = lockTexts.get(file);
       if (!lock || !lock.before.ok || !lock.after.ok) {
         const bad = lock && !lock.before.ok ? lock.before.error.message : lock && !lock.after.ok ? lock.after.error.message : 'not readable';
@@ -202,7 +219,8 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     reasons[name] = closure.reasons.get(name)!;
     chains[name] = explainChain(closure, name);
   }
-  const tasks = options.target === undefined ? undefined : taskLevel(ws!, view, options.target, changes, closure, touches, global, warnings);
+  const tasks = options.target === undefined ? undefined : await taskLevel(ws!, view, options.target, changes, closure, touches, global, warnings);
+  const owners = options.owners && closure.projects.length > 0 ? await ownersOf(view, top ?? root, closure.projects) : options.owners ? {} : undefined;
   return {
     base,
     head,
@@ -212,8 +230,60 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
     changedFiles: paths,
     warnings,
     ...(tasks && { tasks }),
+    ...(owners && { owners }),
     graphSource: view.source,
   };
+}
+
+/**
+ * The owners of the affected projects, by the owners engineer's rule (`ownersOfProjects`). With a
+ * CODEOWNERS file only names and roots matter, which the saved state has; ownership generated from
+ * project configuration needs the whole workspace, read only then.
+ */
+async function ownersOf(view: AffectedGraphView, top: string, names: readonly string[]): Promise<Record<string, string[]>> {
+  const { codeownersLocations } = await import('../owners/locate.js');
+  const file = codeownersLocations().find((f) => existsSync(join(top, f)));
+  // With a CODEOWNERS file, each project's owners depend only on that file and the project roots:
+  // kept in .kiln (filled as projects are asked about) so a warm run neither loads nor compiles CODEOWNERS.
+  const cacheFile = join(view.root, '.kiln/affected-owners.json');
+  const key =
+    file === undefined
+      ? undefined
+      : createHash('sha1')
+          .update(readFileSync(join(top, file)))
+          .update(`\0${file}\0${view.projects.map((p) => `${p.name}\0${p.root}`).join('\0')}`)
+          .digest('hex');
+  let cached: Record<string, string[]> = {};
+  if (key !== undefined) {
+    try {
+      const saved = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; owners: Record<string, string[]> };
+      if (saved.key === key) cached = saved.owners;
+    } catch {
+      // no cache yet
+    }
+  }
+  const missing = names.filter((n) => cached[n] === undefined);
+  if (missing.length > 0) {
+    const { ownersOfProjects } = await import('./owners.js');
+    let ws = view.workspace;
+    if (ws === undefined) {
+      if (file !== undefined) {
+        const projects = new Map(view.projects.map((p) => [p.name, { name: p.name, root: p.root, config: {}, configFiles: [], tags: [] }]));
+        ws = { root: view.root, nxJson: view.nxJson, projects } as unknown as Workspace;
+      } else ws = await (await import('./load-workspace.js')).loadWorkspace(view.root);
+    }
+    for (const [name, owners] of await ownersOfProjects(ws, missing)) cached[name] = [...owners];
+    if (key !== undefined) {
+      try {
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(tmp, JSON.stringify({ key, owners: cached }));
+        renameSync(tmp, cacheFile);
+      } catch {
+        // only costs the next run its speed
+      }
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, cached[n] ?? []]));
 }
 
 /** Outside git (only with --files): the workspace and graph read the ordinary way. */
@@ -238,23 +308,30 @@ async function viewWithoutGit(cwd: string): Promise<AffectedGraphView> {
   };
 }
 
-/** nx.json as far as choosing the base goes (read before anything else; problems are reported when the workspace is read). */
-function readNxJson(root: string): NxJsonConfiguration {
+/** nx.json as far as choosing the base goes (problems in it are reported when the workspace is read). */
+async function readNxJson(root: string): Promise<NxJsonConfiguration> {
+  let text: string;
   try {
-    const v = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8')) as unknown;
-    return v !== null && typeof v === 'object' ? (v as NxJsonConfiguration) : {};
+    text = readFileSync(join(root, 'nx.json'), 'utf8');
   } catch {
     return {};
   }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = await jsonc(text); // comments or trailing commas, as Nx allows
+  }
+  return v !== null && typeof v === 'object' ? (v as NxJsonConfiguration) : {};
 }
 
 /** Base: the option, else KILN_BASE, else nx.json defaultBase, else main; then the merge-base with head. */
 async function resolveRefs(
   root: string,
-  nxJson: NxJsonConfiguration,
+  baseRef: string,
   options: AffectedOptions,
-  env: Readonly<Record<string, string | undefined>>,
   inGit: boolean,
+  resolved: readonly string[] | undefined,
 ): Promise<{ base: string | null; head: string | null }> {
   if (!inGit) {
     if (options.files !== undefined) return { base: null, head: null };
@@ -264,10 +341,9 @@ async function resolveRefs(
       }),
     );
   }
-  const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? nxJson.defaultBase ?? 'main';
-  const headCommit = await commitOf(root, options.head ?? 'HEAD', options.head === undefined ? 'head' : '--head');
-  const baseCommit = await commitOf(root, baseRef, 'base');
-  const mb = await mergeBase(root, baseCommit, headCommit);
+  const headCommit = resolved?.[0] ?? (await commitOf(root, options.head ?? 'HEAD', options.head === undefined ? 'head' : '--head'));
+  const baseCommit = resolved?.[1] ?? (await commitOf(root, baseRef, 'base'));
+  const mb = baseCommit === headCommit ? baseCommit : await mergeBase(root, baseCommit, headCommit);
   if (mb === undefined) {
     if (await isShallow(root))
       throw new KilnError(
@@ -429,7 +505,7 @@ function implicitDependencyTouches(nxJson: NxJsonConfiguration, paths: readonly 
  * Task level: every task of `target` and what it depends on, its inputs resolved by `inputs/`, and
  * the project-level reasons no input filter narrows (external packages, configuration changes).
  */
-function taskLevel(
+async function taskLevel(
   ws: Workspace,
   view: AffectedGraphView,
   target: string,
@@ -438,7 +514,7 @@ function taskLevel(
   touches: readonly Touch[],
   global: readonly Reason[],
   warnings: string[],
-): AffectedTaskResult {
+): Promise<AffectedTaskResult> {
   const allTargets = new Set<string>();
   for (const p of ws.projects.values()) for (const t of Object.keys(p.targets)) allTargets.add(t);
   if (!allTargets.has(target))
@@ -460,8 +536,14 @@ function taskLevel(
   }
   const projects: Record<string, { root: string; namedInputs?: Record<string, readonly InputSpec[]> }> = {};
   for (const p of ws.projects.values()) projects[p.name] = { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, readonly InputSpec[]> }) };
+  // The task graph as `kiln run` builds it, so "affected" and "what runs" agree.
+  const { createTaskGraph } = await import('../tasks/graph.js');
+  const taskProjects: Record<string, { root: string; targets: Project['targets'] }> = {};
+  for (const p of ws.projects.values()) taskProjects[p.name] = { root: p.root, targets: p.targets };
+  const built = createTaskGraph({ projects: taskProjects, dependencies }, { targets: [target] });
+  if (!built.ok) throw new KilnError(built.error);
   const result = affectedTasks({
-    graph: taskGraph(ws, dependencies, target),
+    graph: built.value,
     inputs: { ...(ws.nxJson.namedInputs && { namedInputs: ws.nxJson.namedInputs as Record<string, readonly InputSpec[]> }), projects, dependencies },
     targetInputs: (p, t) => ws.projects.get(p as never)?.targets[t]?.inputs as readonly InputSpec[] | undefined,
     changes,
@@ -478,67 +560,4 @@ function taskLevel(
     chains[id] = explainChain(result, id);
   }
   return { target, tasks: ids, reasons, chains };
-}
-
-/**
- * The tasks of `target` in every project that has it, and what they depend on through
- * `dependsOn` (`^x` each dependency's x, passing through projects without it; `x` the same
- * project's; `p:x`; the object forms). Kept minimal: `tasks/` owns the full task graph.
- */
-function taskGraph(ws: Workspace, dependencies: Readonly<Record<string, readonly string[]>>, target: string): TaskGraphData {
-  const tasks: Record<string, { project: string; target: string }> = {};
-  const deps: Record<string, string[]> = {};
-  const queue: string[] = [];
-  const ensure = (project: string, t: string): string | undefined => {
-    if (ws.projects.get(project as never)?.targets[t] === undefined) return undefined;
-    const id = `${project}:${t}`;
-    if (!tasks[id]) {
-      tasks[id] = { project, target: t };
-      deps[id] = [];
-      queue.push(id);
-    }
-    return id;
-  };
-  for (const p of ws.projects.values()) ensure(p.name, target);
-  const viaDependencies = (project: string, t: string, out: Set<string>, seen: Set<string>): void => {
-    for (const dep of dependencies[project] ?? []) {
-      if (seen.has(dep)) continue;
-      seen.add(dep);
-      const id = ensure(dep, t);
-      if (id !== undefined) out.add(id);
-      else viaDependencies(dep, t, out, seen);
-    }
-  };
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i]!;
-    const { project, target: t } = tasks[id]!;
-    const out = new Set<string>();
-    for (const entry of (ws.projects.get(project as never)?.targets[t]?.dependsOn ?? []) as unknown[]) {
-      const e = typeof entry === 'string' ? entry : (entry as { target?: string; dependencies?: boolean; projects?: string | string[] });
-      if (typeof e === 'string') {
-        if (e.startsWith('^')) viaDependencies(project, e.slice(1), out, new Set([project]));
-        else if (e.includes(':')) {
-          const at = e.indexOf(':');
-          const d = ensure(e.slice(0, at), e.slice(at + 1));
-          if (d) out.add(d);
-        } else {
-          const d = ensure(project, e);
-          if (d) out.add(d);
-        }
-      } else if (e && typeof e.target === 'string') {
-        if (e.dependencies === true || e.projects === 'dependencies' || e.projects === '{dependencies}') viaDependencies(project, e.target, out, new Set([project]));
-        else if (e.projects === undefined || e.projects === 'self' || e.projects === '{self}') {
-          const d = ensure(project, e.target);
-          if (d) out.add(d);
-        } else
-          for (const p of Array.isArray(e.projects) ? e.projects : [e.projects]) {
-            const d = ensure(p, e.target);
-            if (d) out.add(d);
-          }
-      }
-    }
-    out.delete(id);
-    deps[id] = [...out].sort();
-  }
-  return { tasks, dependencies: deps };
 }

@@ -31,6 +31,8 @@ import {
 } from '../release/index.js';
 import { currentVersion, dependencyClosure, releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
 import { loadReleaseContext } from './release-load.js';
+import { run } from './run.js';
+import { affected } from './affected.js';
 
 /** Runs `target` for `projects` through the cache; a project's entry holds the task hash of its build. */
 export type BuildStep = (projects: readonly string[], target: string) => Promise<ReadonlyMap<string, { readonly hash: string; readonly status: string; readonly cache?: string }>>;
@@ -258,18 +260,47 @@ export interface ArtifactCommandOptions extends Omit<ArtifactOptions, 'build' | 
   readonly projects?: readonly string[];
   /** Only artifact projects affected between `base` and `head`. */
   readonly affected?: { readonly base?: string; readonly head?: string };
+  /** Build output (a task's terminal output), for a person. */
+  readonly output?: (chunk: Buffer) => void;
 }
 
 /** `kiln artifact` for the workspace containing `cwd`, building through the task runner. */
 export async function artifact(options: ArtifactCommandOptions): Promise<ArtifactResult> {
   const ctx = await loadReleaseContext(options.cwd);
-  if (options.affected) throw new KilnError(diagnostic('artifact-affected-unavailable', '--affected is not wired in yet.'));
-  return artifactIn(ctx, { ...options, build: runnerBuildStep(ctx) });
+  let projects = options.projects;
+  if (options.affected) {
+    const changed = await affected({ cwd: options.cwd, ...options.affected, ...(options.env && { env: options.env }) });
+    for (const w of changed.warnings) options.warn?.(w);
+    const touched = new Set(changed.projects);
+    projects = (projects ?? releaseConfig(ctx).artifacts.projects).filter((p) => touched.has(p));
+    options.progress?.(`affected artifact projects: ${projects.length ? projects.join(', ') : 'none'}`);
+  }
+  return artifactIn(ctx, { ...options, ...(projects && { projects }), build: runnerBuildStep(options) });
 }
 
-/** The task runner as a BuildStep. */
-function runnerBuildStep(_ctx: ReleaseContext): BuildStep {
-  return async () => {
-    throw new KilnError(diagnostic('runner-missing', 'the task runner is not wired in yet.'));
+/**
+ * The task runner as a BuildStep: one run of `target` for the projects (with its dependsOn
+ * graph), through the cache; the build task's hash is the artifact's input hash.
+ */
+function runnerBuildStep(options: ArtifactCommandOptions): BuildStep {
+  return async (projects, target) => {
+    const result = await run({
+      cwd: options.cwd,
+      targets: [target],
+      projects,
+      ...(options.env && { env: options.env }),
+      events: {
+        ...(options.progress && { start: (id) => options.progress!(`building ${id}`) }),
+        ...(options.warn && { warning: (m) => options.warn!(m) }),
+        ...(options.output && { output: (_id, chunk) => options.output!(chunk) }),
+      },
+    });
+    if (result.interrupted) throw new KilnError(diagnostic('artifact-interrupted', 'the build was interrupted; nothing was packed.'), 1);
+    const out = new Map<string, { hash: string; status: string; cache: string }>();
+    for (const t of result.tasks) {
+      const at = t.id.lastIndexOf(':');
+      if (t.id.slice(at + 1) === target) out.set(t.id.slice(0, at), { hash: t.hash, status: t.status, cache: t.cache });
+    }
+    return out;
   };
 }

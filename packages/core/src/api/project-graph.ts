@@ -12,9 +12,20 @@ export async function projectGraph(ws: Workspace): Promise<ProjectGraph> {
   const builder = new ProjectGraphBuilder(ws.projects, ws.tsconfigPaths);
   const projects = [...ws.projects.values()];
   const rootProject = projects.find((p) => p.root === '')?.name;
+  const index = new Map(projects.map((p, i) => [p.name, i]));
+  const files: string[] = [];
+  const owners: number[] = [];
+  for (const f of ws.files) {
+    if (!isSourceFile(f) || f.startsWith('node_modules/') || f.includes('/node_modules/')) continue;
+    const owner = builder.locator.projectOfFile(f);
+    if (owner === undefined) continue;
+    files.push(f);
+    owners.push(index.get(owner)!);
+  }
   const scanned = await scanSources({
     root: ws.root,
-    files: projectSourceFiles(ws, builder.locator),
+    files,
+    owners: Int32Array.from(owners),
     projects: projects.map((p) => ({ name: p.name, root: p.root, ...(p.packageJson?.name && { packageName: p.packageJson.name }) })),
     ...(rootProject !== undefined && { rootProject }),
     ...(ws.tsconfigPaths && { tsconfigPaths: ws.tsconfigPaths }),
@@ -33,7 +44,7 @@ export function projectSourceFiles(ws: Workspace, locator = new ProjectLocator(w
   const out: string[] = [];
   for (const f of ws.files) {
     if (!isSourceFile(f) || f.startsWith('node_modules/') || f.includes('/node_modules/')) continue;
-    if (locator.projectOf(f) !== undefined) out.push(f);
+    if (locator.projectOfFile(f) !== undefined) out.push(f);
   }
   return out;
 }

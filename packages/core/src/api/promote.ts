@@ -7,8 +7,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnostic, KilnError } from '../model/index.js';
-import { parseProjectVersion, planPromotion, type EnvironmentFile } from '../release/index.js';
-import { readArtifactIndex } from './artifact.js';
+import { findCredentials, parseImageReference, parseProjectVersion, planPromotion, RegistryClient, type ArtifactRecord, type EnvironmentFile } from '../release/index.js';
+import { readArtifactIndex, repositoryName } from './artifact.js';
 import { releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
 import { loadReleaseContext } from './release-load.js';
 
@@ -23,12 +23,17 @@ export interface PromoteResult {
   readonly file: string;
 }
 
-export async function promoteIn(ctx: ReleaseContext, spec: string, environment: string): Promise<PromoteResult> {
+export async function promoteIn(ctx: ReleaseContext, spec: string, environment: string, env: NodeJS.ProcessEnv = process.env): Promise<PromoteResult> {
   const parsed = parseProjectVersion(spec);
   if (!parsed) throw new KilnError(diagnostic('promote-bad-argument', `"${spec}" is not PROJECT@VERSION.`, { hint: 'e.g. kiln promote catalog@1.4.0 --to staging' }));
   const config = releaseConfig(ctx);
   requireProjects(ctx, [parsed.project]);
-  const artifacts = await readArtifactIndex(ctx, config.artifacts.outputDir);
+  const artifacts: Pick<ArtifactRecord, 'project' | 'version' | 'digest'>[] = await readArtifactIndex(ctx, config.artifacts.outputDir);
+  // Built elsewhere (another CI job, another machine)? The registry in nx.json kiln.registry knows.
+  if (!artifacts.some((a) => a.project === parsed.project && a.version === parsed.version) && config.registry) {
+    const pushed = await registryDigest(config.registry, parsed.project, parsed.version, env);
+    if (pushed) artifacts.push({ ...parsed, digest: pushed });
+  }
   const environments: Record<string, EnvironmentFile> = {};
   for (const env of new Set([...config.environments, environment])) {
     const file = await readEnvironment(ctx, env);
@@ -41,6 +46,14 @@ export async function promoteIn(ctx: ReleaseContext, spec: string, environment: 
   await writeFile(join(ctx.root, file), `${JSON.stringify(plan.value.file, null, 2)}\n`);
   const { project, version, digest } = plan.value;
   return { project, version, digest, environment, file };
+}
+
+/** The digest `registry` (`HOST/NAME`, NAME may hold {projectName}) holds under the version's tag, if any. */
+async function registryDigest(registry: string, project: string, version: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const ref = parseImageReference(registry.replace(/\{projectName\}/g, repositoryName(project)));
+  if (!ref) return undefined;
+  const client = new RegistryClient(ref, await findCredentials(ref.registry, env), { insecure: env.KILN_REGISTRY_INSECURE === '1' });
+  return (await client.getManifest(version).catch(() => undefined))?.digest;
 }
 
 async function readEnvironment(ctx: ReleaseContext, env: string): Promise<EnvironmentFile | undefined> {
@@ -59,6 +72,6 @@ async function readEnvironment(ctx: ReleaseContext, env: string): Promise<Enviro
 }
 
 /** `kiln promote SPEC --to ENVIRONMENT` for the workspace containing `cwd`. */
-export async function promote(options: { readonly cwd: string; readonly spec: string; readonly environment: string }): Promise<PromoteResult> {
-  return promoteIn(await loadReleaseContext(options.cwd), options.spec, options.environment);
+export async function promote(options: { readonly cwd: string; readonly spec: string; readonly environment: string; readonly env?: NodeJS.ProcessEnv }): Promise<PromoteResult> {
+  return promoteIn(await loadReleaseContext(options.cwd), options.spec, options.environment, options.env);
 }

@@ -44,6 +44,10 @@ export interface ReleaseResult {
 
 export async function releaseIn(ctx: ReleaseContext, options: ReleaseOptions = {}): Promise<ReleaseResult> {
   const config = releaseConfig(ctx);
+  // nx.json release.git.commit/tag and release.changelog.projectChangelogs set the defaults the flags override.
+  const skipChangelog = options.skipChangelog ?? !config.release.changelog;
+  const skipCommit = options.skipCommit ?? !config.release.commit;
+  const skipTags = options.skipTags ?? !config.release.tag;
   const selected = requireProjects(ctx, options.projects ?? config.release.projects, config.release.projects, 'release project');
   const byName = new Map(ctx.projects.map((p) => [p.name, p]));
   const tags = await tagsMergedInto(ctx.root);
@@ -70,7 +74,7 @@ export async function releaseIn(ctx: ReleaseContext, options: ReleaseOptions = {
 
   const existing = new Set(tags);
   const clash = Object.values(projects).filter((p) => existing.has(p.tag));
-  if (clash.length > 0 && !options.skipTags)
+  if (clash.length > 0 && !skipTags)
     throw new KilnError(clash.map((p) => diagnostic('release-tag-exists', `tag "${p.tag}" already exists.`, { hint: 'Delete it, or pass --skip-tags.' })));
 
   const date = new Date((await commitTime(ctx.root)) * 1000).toISOString().slice(0, 10);
@@ -83,18 +87,18 @@ export async function releaseIn(ctx: ReleaseContext, options: ReleaseOptions = {
       await writeFile(join(ctx.root, file), applyEdits(text, edits));
       written.push(file);
     }
-    if (!options.skipChangelog) {
+    if (!skipChangelog) {
       const file = project.root === '' ? 'CHANGELOG.md' : `${project.root}/CHANGELOG.md`;
       const before = await readFile(join(ctx.root, file), 'utf8').catch(() => undefined);
       await writeFile(join(ctx.root, file), prependChangelog(before, renderChangelogEntry(plan.projects[name]!, date)));
       written.push(file);
     }
   }
-  if (!options.skipCommit && written.length > 0) {
+  if (!skipCommit && written.length > 0) {
     const list = Object.entries(projects).map(([name, p]) => `- ${name}@${p.next}`);
     commit = await commitPaths(ctx.root, written, `chore(release): publish\n\n${list.join('\n')}`);
   }
-  if (!options.skipTags)
+  if (!skipTags)
     for (const p of Object.values(projects)) {
       await createTag(ctx.root, p.tag);
       created.push(p.tag);

@@ -1,11 +1,17 @@
+/**
+ * `run`: the task runner's wiring. Plans the tasks (task graph, fingerprints, hashes: see
+ * `task-plan.ts`), restores every cached task up front, then walks the graph with the scheduler,
+ * spawning what is left and storing what succeeds. Presentation (prefixes, progress, summary) is
+ * the CLI's; this reports events. A restored task whose dependency fails in the same run keeps
+ * its restored outputs (they match its inputs) but is reported as skipped, as Nx would.
+ */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import fg from 'fast-glob';
 import type { TaskId } from '../model/index.js';
 import { toRepoPath } from '../model/index.js';
-import { forEachLimit } from '../cache/index.js';
-import { commandsFor, ProcessGroup, schedule, type CacheStatus, type TaskStatus } from '../tasks/index.js';
-import { defaultParallel, planTasks, type PlannedTask, type PlanRequest } from './task-plan.js';
+import { detachOutputs, forEachLimit } from '../cache/index.js';
+import { commandsFor, ProcessGroup, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
+import { defaultParallel, planTasks, tracer, type PlannedTask, type PlanRequest } from './task-plan.js';
 
 export interface TaskResult {
   readonly id: TaskId;
@@ -53,6 +59,7 @@ export interface RunResult {
  * Failed tasks are never stored; their dependents are skipped.
  */
 export async function run(options: RunOptions): Promise<RunResult> {
+  const trace = tracer();
   const plan = await planTasks(options);
   const { cache, stats, ws } = plan;
   const events = options.events ?? {};
@@ -77,7 +84,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
     });
   }
 
-  const perform = async (id: TaskId, execute: { acquire(): Promise<() => void> }) => {
+  trace('restored from cache');
+  const perform = async (id: TaskId, execute: ExecutePermits) => {
     const t = plan.tasks.get(id)!;
     const hit = hits.get(id);
     if (hit) {
@@ -87,8 +95,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
       return { status: 'success' as const, cache: 'local' as const, durationMs: 0 };
     }
     const release = await execute.acquire();
+    if (release === undefined) return { status: 'skipped' as const, cache: 'miss' as const, durationMs: 0 };
     try {
-      if (options.signal?.aborted) return { status: 'failure' as const, cache: 'miss' as const, durationMs: 0 };
       events.start?.(id);
       const started = performance.now();
       const chunks: Buffer[] = [];
@@ -96,6 +104,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
         chunks.push(c);
         events.output?.(id, c);
       };
+      // Outputs restored as hard links share their inode with the cache: give them their own first.
+      if (t.cacheable) await detachOutputs(ws.root, await expandOutputs(ws.root, t));
       const command = await commandFor(t, ws.root);
       let code: number;
       if ('problem' in command) {
@@ -128,6 +138,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
         events.end?.(r);
       },
     );
+    trace('scheduled');
     const tasks = outcomes.map((o) => results.get(o.id)!);
     return { tasks, interrupted: options.signal?.aborted ?? false, savedMs: tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0) };
   } finally {
@@ -185,15 +196,17 @@ export async function expandOutputs(root: string, t: PlannedTask): Promise<strin
     (neg ? negated : patterns).push(rp);
   }
   const globs: string[] = [];
+  const dynamic = /[*?[\]{}()!+@]/;
   for (const p of patterns) {
-    if (fg.isDynamicPattern(p)) globs.push(p);
+    if (dynamic.test(p)) globs.push(p);
     else {
       const st = await stat(join(root, p)).catch(() => undefined);
-      if (st?.isDirectory()) globs.push(`${fg.escapePath(p)}/**`);
-      else if (st) globs.push(fg.escapePath(p));
+      if (st?.isDirectory()) globs.push(`${p}/**`);
+      else if (st) globs.push(p);
     }
   }
   if (globs.length === 0) return [];
+  const { default: fg } = await import('fast-glob');
   const found = await fg(globs, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: negated });
   return found.sort();
 }

@@ -17,6 +17,8 @@ import type { Project, TsconfigPaths } from '../workspace/index.js';
 export interface ScanJob {
   readonly root: string;
   readonly files: readonly string[];
+  /** The index (into `projects`) of each file's project. */
+  readonly owners: Int32Array;
   readonly projects: readonly { readonly name: string; readonly root: string; readonly packageName?: string }[];
   readonly rootProject?: string;
   readonly tsconfigPaths?: TsconfigPaths;
@@ -33,23 +35,27 @@ export interface ScanResult {
 /** Below this many files a worker costs more to start than it saves. */
 const workerThreshold = 4000;
 
+/** Files per chunk that a thread claims at a time. */
+const chunkSize = 256;
+
 export async function scanSources(job: ScanJob): Promise<ScanResult> {
-  // KILN_SCAN_THREADS overrides the thread count (1 disables workers), for measuring.
-  const threads = Number(process.env.KILN_SCAN_THREADS) || Math.min(availableParallelism(), 4);
-  if (threads < 2 || job.files.length < workerThreshold) return scanFiles(job);
-  // Interleave so each thread gets a similar mix of projects; the main thread takes a share too.
-  const shares: string[][] = Array.from({ length: threads }, () => []);
-  job.files.forEach((f, i) => shares[i % threads]!.push(f));
-  const workers = shares.slice(1).map((files) => runWorker({ ...job, files }));
-  const own = scanFiles({ ...job, files: shares[0]! });
+  // KILN_SCAN_THREADS sets the thread count whatever the workspace's size (1: no workers), for measuring and tests.
+  const forced = Number(process.env.KILN_SCAN_THREADS);
+  const threads = forced > 0 ? forced : job.files.length < workerThreshold ? 1 : Math.min(availableParallelism(), 4);
+  if (threads < 2) return scanFiles(job);
+  // Work sharing: every thread, this one included, claims the next chunk of files from a shared
+  // counter until none is left, so a worker that starts late or a busy CPU never leaves work waiting.
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const workers = Array.from({ length: threads - 1 }, () => runWorker(job, next));
+  const own = scanFiles(job, next);
   const results = [own, ...(await Promise.all(workers))];
   return { edges: results.flatMap((r) => r.edges), packages: results.flatMap((r) => r.packages) };
 }
 
-function runWorker(job: ScanJob): Promise<ScanResult> {
+function runWorker(job: ScanJob, next: Int32Array): Promise<ScanResult> {
   return new Promise((resolve, reject) => {
     // A larger young generation: the scan allocates many short-lived strings.
-    const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
+    const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: { job, next }, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
     worker.once('message', (r: ScanResult) => {
       resolve(r);
       void worker.terminate();
@@ -61,8 +67,8 @@ function runWorker(job: ScanJob): Promise<ScanResult> {
   });
 }
 
-/** Scans `job.files` on this thread. */
-export function scanFiles(job: ScanJob): ScanResult {
+/** Scans `job.files` on this thread: all of them, or the chunks it claims from `next` (shared with other threads). */
+export function scanFiles(job: ScanJob, next?: Int32Array): ScanResult {
   const projects = job.projects.map((p) => ({ name: p.name, root: p.root, ...(p.packageName && { packageJson: { name: p.packageName } }) }) as unknown as Project);
   const index = new Map(job.projects.map((p, i) => [p.name, i]));
   const locator = new ProjectLocator(projects);
@@ -76,13 +82,21 @@ export function scanFiles(job: ScanJob): ScanResult {
   const reader = new SourceReader();
   const count = job.projects.length;
   const root = job.root.replace(/\/+$/, '');
-  for (const file of job.files) {
-    const source = locator.projectOf(file);
-    if (source === undefined) continue;
+  const files = job.files;
+  let claimed = false;
+  /** The next range of files this thread scans, or undefined when none is left. */
+  const claim = (): [number, number] | undefined => {
+    if (!next) return claimed ? undefined : ((claimed = true), [0, files.length]);
+    const start = Atomics.add(next, 0, chunkSize);
+    return start < files.length ? [start, Math.min(start + chunkSize, files.length)] : undefined;
+  };
+  for (let range = claim(); range; range = claim()) for (let i = range[0]; i < range[1]; i++) scanOne(files[i]!, job.owners[i]!);
+  return { edges, packages };
+
+  function scanOne(file: string, s: number): void {
     const length = reader.read(`${root}/${file}`);
-    if (length < 0) continue; // listed by git but deleted in the working tree
+    if (length < 0) return; // listed by git but deleted in the working tree
     const found = scanImportBytes(reader.buffer, length);
-    const s = index.get(source)!;
     for (let type = 1; type <= 2; type++) {
       for (const specifier of type === 1 ? found.static : found.dynamic) {
         const r = resolver.resolve(specifier, file);
@@ -104,7 +118,6 @@ export function scanFiles(job: ScanJob): ScanResult {
       }
     }
   }
-  return { edges, packages };
 }
 
 /** Reads files into one reused, growing buffer. */

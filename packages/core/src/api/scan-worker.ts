@@ -2,4 +2,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { scanFiles, type ScanJob } from './scan-sources.js';
 
-parentPort!.postMessage(scanFiles(workerData as ScanJob));
+const { job, next } = workerData as { job: ScanJob; next: Int32Array };
+parentPort!.postMessage(scanFiles(job, next));

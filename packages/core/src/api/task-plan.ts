@@ -5,14 +5,17 @@
 import { exec } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { LocalCache } from '../cache/index.js';
-import { readWorkspaceFiles, StatCache, type WorkspaceFiles } from '../files/index.js';
-import type { ProjectGraph } from '../graph/index.js';
+import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
 import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
+import { LOCKFILES, parseLockfile, resolveFrom, type Lockfile } from '../lockfile/index.js';
 import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
-import { insideWorkTree } from '../scm/index.js';
+import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
+import { requireWorkspaceRoot } from '../workspace/find-root.js';
+import { affectedGraph } from './affected-state.js';
 import { createTaskGraph, topologicalOrder, type TaskGraph, type TaskGraphWorkspace } from '../tasks/index.js';
 import type { Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
@@ -24,6 +27,8 @@ export interface RunnerConfig {
   readonly cacheDirectory: string;
   /** nx.json `kiln.cacheMaxSize`: bytes, or a string like `"5GB"`, `"500MB"`; default 10 GB. */
   readonly cacheMaxSize: number;
+  /** nx.json `kiln.restoreMode`: `"link"` (hard links to the cache's copies, default) or `"copy"`. */
+  readonly restoreMode: 'link' | 'copy';
 }
 
 export interface PlannedTask {
@@ -44,7 +49,6 @@ export interface PlannedTask {
 
 export interface TaskPlan {
   readonly ws: Workspace;
-  readonly graph: ProjectGraph;
   readonly taskGraph: TaskGraph;
   readonly tasks: ReadonlyMap<TaskId, PlannedTask>;
   readonly config: RunnerConfig;
@@ -66,7 +70,10 @@ export interface PlanRequest {
 export function runnerConfig(ws: Workspace): RunnerConfig {
   const kiln = ((ws.nxJson as { kiln?: unknown }).kiln ?? {}) as Record<string, unknown>;
   const dir = typeof kiln.cacheDirectory === 'string' ? kiln.cacheDirectory : '.kiln/cache';
-  return { cacheDirectory: resolve(ws.root, dir), cacheMaxSize: parseSize(kiln.cacheMaxSize) ?? 10 * 1024 ** 3 };
+  const mode = kiln.restoreMode ?? 'link';
+  if (mode !== 'link' && mode !== 'copy')
+    throw new KilnError(diagnostic('invalid-config', `nx.json kiln.restoreMode must be "link" or "copy", not ${JSON.stringify(mode)}.`, { location: { file: 'nx.json' } }));
+  return { cacheDirectory: resolve(ws.root, dir), cacheMaxSize: parseSize(kiln.cacheMaxSize) ?? 10 * 1024 ** 3, restoreMode: mode };
 }
 
 function parseSize(v: unknown): number | undefined {
@@ -87,15 +94,24 @@ export function splitTask(spec: string): { project: string; target: string } {
 }
 
 export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
-  const ws = await loadWorkspace(req.cwd);
-  if (!(await insideWorkTree(ws.root)))
-    throw new KilnError(diagnostic('not-a-git-repository', `${ws.root} is not inside a git repository.`, { hint: 'kiln reads file digests from git; run `git init` first.' }));
+  const trace = tracer();
+  const root = requireWorkspaceRoot(req.cwd);
+  ignoreKilnDirectory(root);
+  // git works out file digests while the workspace and project graph are read.
+  const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
+  const filesPromise = readWorkspaceFiles(root, stats).catch(async (e: unknown) => {
+    if (await insideWorkTree(root)) throw e;
+    // Not a git checkout: list files by globbing and hash them all (the stat cache helps next time).
+    const { globWorkspaceFiles } = await import('../workspace/read.js');
+    return workspaceFilesWithoutGit(root, await globWorkspaceFiles(root), stats);
+  });
+  filesPromise.catch(() => undefined);
+  const { ws, dependencies, external } = await workspaceAndGraph(root, req.cwd);
+  trace('workspace and project graph');
   const config = runnerConfig(ws);
-  const [graph, stats] = await Promise.all([projectGraph(ws), StatCache.load(join(ws.root, '.kiln', 'file-digests.json'))]);
-  const files = await readWorkspaceFiles(ws.root, stats);
+  const files = await filesPromise;
+  trace('file digests');
 
-  const dependencies: Record<string, string[]> = {};
-  for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
   const tgWorkspace: TaskGraphWorkspace = {
     projects: Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, targets: p.targets }])),
     dependencies,
@@ -110,7 +126,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
   };
   const owner = createFileOwner(inputsWs.projects);
   const byOwner = groupByOwner(files.files, owner);
-  const lock = await lockfileVersions(ws.root);
+  const versionOf = await lockfileResolver(ws.root);
   const env = req.env ?? process.env;
   const runtime = new Map<string, Promise<string>>();
   const runtimeOf = (command: string): Promise<string> => {
@@ -162,15 +178,15 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
     for (const d of tg.value.dependencies[id] ?? []) deps[d] = tasks.get(d)!.hash;
     const runtimeValues: Record<string, string> = {};
     for (const c of inputs.value.runtime) runtimeValues[c] = await runtimeOf(c);
-    const external: Record<string, string> = {};
-    const used = graph.external.get(task.project as never) ?? [];
+    const externalVersions: Record<string, string> = {};
+    const used = external.get(task.project) ?? [];
     const wanted = inputs.value.externalDependencies;
-    for (const e of used) if (wanted === undefined || wanted.includes(e.package)) external[e.package] = lock.get(e.package) ?? e.range ?? '*';
-    if (wanted) for (const name of wanted) external[name] ??= lock.get(name) ?? '*';
+    for (const e of used) if (wanted === undefined || wanted.includes(e.package)) externalVersions[e.package] = versionOf(project.root, e.package) ?? e.range ?? '*';
+    if (wanted) for (const name of wanted) externalVersions[name] ??= versionOf(project.root, name) ?? '*';
     const fingerprint = buildFingerprint({
       task: id,
       root: project.root,
-      target: targetFingerprint(project, task.target, config, task.configuration, requested.has(id) ? req.args : undefined),
+      target: targetFingerprint(project, config, task.configuration, requested.has(id) ? req.args : undefined),
       files: inputFiles,
       digestOf: (f) => digests.get(f),
       dependencies: deps,
@@ -178,7 +194,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
       envNames: inputs.value.env,
       env,
       runtime: runtimeValues,
-      external,
+      external: externalVersions,
     });
     const args = requested.has(id) && req.args && req.args.length > 0 ? req.args : undefined;
     const configurationOptions = task.configuration ? config.configurations?.[task.configuration] : undefined;
@@ -195,12 +211,43 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
       ...(args && { args }),
     });
   }
-  const cache = new LocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize });
-  return { ws, graph, taskGraph: tg.value, tasks, config, cache, stats, files };
+  trace('task hashes');
+  const cache = new LocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
+  return { ws, taskGraph: tg.value, tasks, config, cache, stats, files };
+}
+
+/**
+ * The workspace and its project edges. Through the saved graph state that `affected` keeps
+ * (`.kiln/affected-state.json`), so a run does not rescan every source file for imports; a
+ * repository without commits reads everything.
+ */
+async function workspaceAndGraph(
+  root: string,
+  cwd: string,
+): Promise<{ ws: Workspace; dependencies: Record<string, string[]>; external: Map<string, { package: string; range?: string }[]> }> {
+  const head = await resolveCommit(root, 'HEAD');
+  if (head !== undefined) {
+    const changes = await workingTreeChanges(root, head);
+    const view = await affectedGraph(root, head, changes, { full: true });
+    if (view.workspace) {
+      const dependencies: Record<string, string[]> = {};
+      for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
+      const external = new Map<string, { package: string }[]>();
+      for (const [name, pkgs] of view.external) external.set(name, pkgs.map((p) => ({ package: p })));
+      return { ws: view.workspace, dependencies, external };
+    }
+  }
+  const ws = await loadWorkspace(cwd);
+  const graph = await projectGraph(ws);
+  const dependencies: Record<string, string[]> = {};
+  for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
+  const external = new Map<string, { package: string; range?: string }[]>();
+  for (const [name, list] of graph.external) external.set(name, list.map((e) => ({ package: e.package, ...(e.range !== undefined && { range: e.range }) })));
+  return { ws, dependencies, external };
 }
 
 /** The part of a target's configuration that decides what runs and what it produces. */
-function targetFingerprint(project: Project, target: string, config: TargetConfiguration, configuration: string | undefined, args: readonly string[] | undefined): Record<string, unknown> {
+function targetFingerprint(project: Project, config: TargetConfiguration, configuration: string | undefined, args: readonly string[] | undefined): Record<string, unknown> {
   return {
     executor: config.executor ?? null,
     options: config.options ?? {},
@@ -213,20 +260,59 @@ function targetFingerprint(project: Project, target: string, config: TargetConfi
   };
 }
 
-/** Resolved versions of the root's installed packages, from package-lock.json (npm) when there is one. */
-async function lockfileVersions(root: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  try {
-    const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { version?: string }> };
-    for (const [path, p] of Object.entries(lock.packages ?? {})) {
-      const at = path.lastIndexOf('node_modules/');
-      if (at !== 0 || !p.version) continue; // only top-level installs: what a bare import resolves to
-      out.set(path.slice('node_modules/'.length), p.version);
+/**
+ * The version an external package resolves to from a project directory, from the workspace's
+ * lockfile (npm, pnpm or yarn, via `lockfile/`), or undefined without one (the declared range then
+ * stands in). Parsed lazily: only a task that uses external packages needs it.
+ */
+async function lockfileResolver(root: string): Promise<(dir: string, name: string) => string | undefined> {
+  let lock: Lockfile | undefined;
+  for (const file of LOCKFILES) {
+    let text: string;
+    try {
+      text = await readFile(join(root, file), 'utf8');
+    } catch {
+      continue;
     }
-  } catch {
-    // No npm lockfile: declared ranges stand in for versions.
+    const parsed = parseLockfile(file, text);
+    if (parsed.ok) lock = parsed.value;
+    break;
   }
-  return out;
+  if (!lock) return () => undefined;
+  const found = lock;
+  const memo = new Map<string, string | undefined>();
+  return (dir, name) => {
+    const key = `${dir}\0${name}`;
+    if (!memo.has(key)) {
+      const id = resolveFrom(found, dir, name);
+      const pkg = id === undefined ? undefined : found.packages.get(id);
+      memo.set(key, pkg ? `${pkg.version}${pkg.integrity ? ` ${pkg.integrity}` : ''}` : undefined);
+    }
+    return memo.get(key);
+  };
+}
+
+/** `.kiln/` holds caches, never inputs: a `.gitignore` of `*` inside keeps git (and so kiln) from listing it. */
+function ignoreKilnDirectory(root: string): void {
+  const file = join(root, '.kiln', '.gitignore');
+  if (existsSync(file)) return;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '*\n', { flag: 'wx' });
+  } catch {
+    // Another process wrote it first, or the directory is read-only: harmless either way.
+  }
+}
+
+/** With KILN_TRACE=1, prints how long each phase took (on stderr), for tuning. */
+export function tracer(): (label: string) => void {
+  if (!process.env.KILN_TRACE) return () => undefined;
+  let last = performance.now();
+  return (label) => {
+    const now = performance.now();
+    process.stderr.write(`kiln trace: ${label} ${Math.round(now - last)}ms (at ${Math.round(now)}ms)\n`);
+    last = now;
+  };
 }
 
 export const defaultParallel = (): number => availableParallelism();

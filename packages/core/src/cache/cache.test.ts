@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { entryPath, LocalCache } from './index.js';
+import { detachOutputs, entryPath, LocalCache } from './index.js';
 
 let root: string;
 let outside: string;
@@ -24,17 +24,11 @@ const write = (p: string, content: string): void => {
 /** Rewrites an entry's meta.json with a fresh, valid checksum (as a forger would). */
 function forge(cache: LocalCache, hash: string, change: (meta: Record<string, any>) => void): void {
   const file = join(entryPath(cache, hash), 'meta.json');
-  const meta = JSON.parse(readFileSync(file, 'utf8'));
+  const text = readFileSync(file, 'utf8');
+  const meta = JSON.parse(text.slice(text.indexOf('\n') + 1));
   change(meta);
-  delete meta.checksum;
-  const stable = (v: unknown): string =>
-    v === null || typeof v !== 'object'
-      ? JSON.stringify(v)
-      : Array.isArray(v)
-        ? `[${v.map(stable).join(',')}]`
-        : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as any)[k])}`).join(',')}}`;
-  meta.checksum = createHash('sha256').update(stable(meta)).digest('hex');
-  writeFileSync(file, JSON.stringify(meta));
+  const json = JSON.stringify(meta);
+  writeFileSync(file, `${createHash('sha256').update(json).digest('hex')}\n${json}`);
 }
 
 describe('LocalCache', () => {
@@ -71,7 +65,7 @@ describe('LocalCache', () => {
     await cache.store({ hash: 'h3', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('log') });
     const meta = join(entryPath(cache, 'h3'), 'meta.json');
     writeFileSync(meta, readFileSync(meta, 'utf8').slice(0, 40));
-    expect(await cache.restore('h3')).toEqual({ status: 'corrupt', reason: expect.stringContaining('JSON') });
+    expect(await cache.restore('h3')).toEqual({ status: 'corrupt', reason: expect.stringContaining('checksum') });
   });
 
   it('refuses entries that would write outside the workspace', async () => {
@@ -121,5 +115,43 @@ describe('LocalCache', () => {
     expect(await cache.lastRun('p:build')).toBeUndefined();
     await cache.setLastRun('p:build', 'abc', { files: { a: '1' } });
     expect(await cache.lastRun('p:build')).toEqual({ hash: 'abc', fingerprint: { files: { a: '1' } } });
+  });
+
+  it('restores as hard links, detects a stored copy changed through one, and detaches before a rerun', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/dist/a.js', 'v1');
+    await cache.store({ hash: 'l1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a.js'], log: Buffer.from('') });
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('l1')).status).toBe('hit');
+    expect(statSync(join(root, 'p/dist/a.js')).nlink).toBe(2);
+
+    // A task about to rerun gets its own inode; writing in place then leaves the cache alone.
+    await detachOutputs(root, ['p/dist/a.js']);
+    expect(statSync(join(root, 'p/dist/a.js')).nlink).toBe(1);
+    writeFileSync(join(root, 'p/dist/a.js'), 'v2, written in place');
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('l1')).status).toBe('hit');
+    expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('v1');
+
+    // Rewritten in place with the same bytes (another tool restoring the same output): still good.
+    writeFileSync(join(root, 'p/dist/a.js'), 'v1');
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('l1')).status).toBe('hit');
+    expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('v1');
+
+    // Written in place with other bytes, without detaching: the entry is corrupt, not replayed.
+    writeFileSync(join(root, 'p/dist/a.js'), 'v3');
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('l1')).status).toBe('corrupt');
+    expect(existsSync(join(root, 'p/dist/a.js'))).toBe(false);
+  });
+
+  it('writes independent copies in copy mode', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'), { restoreMode: 'copy' });
+    write('p/dist/a.js', 'v1');
+    await cache.store({ hash: 'c1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a.js'], log: Buffer.from('') });
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    expect((await cache.restore('c1')).status).toBe('hit');
+    expect(statSync(join(root, 'p/dist/a.js')).nlink).toBe(1);
   });
 });

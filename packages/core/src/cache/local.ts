@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isWithin, toRepoPath } from '../model/index.js';
 
 /** Bump when the layout of an entry changes; older entries then read as misses. */
-export const CACHE_LAYOUT_VERSION = 1;
+export const CACHE_LAYOUT_VERSION = 2;
 
 /** One output file in an entry: path, size, mode and git blob id of its content. */
 export interface ManifestFile {
@@ -13,11 +13,13 @@ export interface ManifestFile {
   readonly size: number;
   readonly mode: number;
   readonly oid: string;
+  /** The stored copy's modification time when it was stored: unchanged means unchanged (hard-linked restores check this instead of reading). */
+  readonly mtimeMs?: number;
   /** Set for a symbolic link: its target (relative, staying inside the workspace). */
   readonly link?: string;
 }
 
-/** `meta.json` of an entry. `checksum` is the SHA-256 of the rest, canonically ordered. */
+/** `meta.json` of an entry: a first line with the SHA-256 of the JSON text that follows, then this as JSON. */
 export interface EntryMeta {
   readonly layout: number;
   readonly hash: string;
@@ -31,7 +33,6 @@ export interface EntryMeta {
   readonly files: readonly ManifestFile[];
   /** The task's fingerprint, kept so `why-miss` can compare against it. */
   readonly fingerprint: unknown;
-  readonly checksum: string;
 }
 
 export interface StoreRequest {
@@ -58,7 +59,7 @@ export interface OutputStatIndex {
 /**
  * The local cache: a content-addressed store under the workspace (default `.kiln/cache`).
  *
- *   entries/<hash>/meta.json   manifest: outputs (path, size, mode, blob id), log digest, fingerprint, checksum
+ *   entries/<hash>/meta.json   checksum line, then the manifest: outputs (path, size, mode, blob id), log, fingerprint
  *   entries/<hash>/log         the task's terminal output, as it was printed
  *   entries/<hash>/out/<path>  the output files
  *   tmp/                       entries being written, and entries being removed
@@ -67,9 +68,14 @@ export interface OutputStatIndex {
  * An entry is written under `tmp/` and renamed into `entries/` whole, so readers see all of it or
  * nothing, and two processes storing the same hash cannot mix their files (the second rename fails
  * and its copy is dropped). Removal also renames first. On restore, the manifest's checksum and
- * every file's size and blob id are checked before anything is written to the workspace; a
+ * the size and blob id of every file to be written are checked before anything is written; a
  * mismatch is reported as corrupt and the entry removed. Destinations must stay inside the
  * workspace: absolute paths, `..` and symbolic links leading out are refused.
+ * Restored outputs are hard links to the stored copies by default (`restoreMode: 'link'`, no data
+ * written: on a slow file system, the difference between milliseconds and seconds); a stored copy
+ * whose size or modification time moved since it was stored is corrupt. `detachOutputs` gives a
+ * task's outputs their own inodes before it runs, so rewriting them in place never reaches the
+ * cache. Where hard links cannot be made (another file system), restore copies and verifies content.
  * Least-recently-used eviction keeps the store under `maxSize` bytes; recency is meta.json's access
  * time (every hit reads it; with relatime that is refreshed at most daily, which is enough for LRU).
  */
@@ -78,14 +84,38 @@ export class LocalCache {
   private readonly maxSize: number;
   private rootReal: string | undefined;
   private lastIndex: Map<string, string[]> | undefined;
+  /** `link`: restore outputs as hard links to the stored copies (default); `copy`: write copies. */
+  readonly restoreMode: 'link' | 'copy';
+  private linksWork = true;
+  /** Directories created or found during the current restore. */
+  private readonly madeDirs = new Set<string>();
 
   constructor(
     readonly workspaceRoot: string,
     dir: string,
-    options: { maxSize?: number } = {},
+    options: { maxSize?: number; restoreMode?: 'link' | 'copy' } = {},
   ) {
     this.dir = dir;
     this.maxSize = options.maxSize ?? 10 * 1024 ** 3;
+    this.restoreMode = options.restoreMode ?? 'link';
+  }
+
+  /** Hard-links `from` at `dest` (over an existing file through a rename); false when links cannot be made. */
+  private linkInto(from: string, dest: string, replace: boolean): boolean {
+    if (!this.linksWork) return false;
+    const target = replace ? `${dest}.kiln-${randomBytes(4).toString('hex')}` : dest;
+    try {
+      linkSync(from, target);
+      if (replace) renameSync(target, dest);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EMLINK') {
+        if (code !== 'EMLINK') this.linksWork = false;
+        return false;
+      }
+      throw e;
+    }
   }
 
   private entryDir(hash: string): string {
@@ -121,6 +151,7 @@ export class LocalCache {
    * task process starts, so nothing waits on the event loop meanwhile).
    */
   private restoreSync(hash: string, index?: OutputStatIndex): RestoreResult {
+    this.madeDirs.clear(); // only trusted within one restore: tasks may remove directories between runs
     const m = this.readMetaSync(hash);
     if (m.status !== 'ok') return m;
     const meta = m.meta;
@@ -129,44 +160,83 @@ export class LocalCache {
       const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
       if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // Check destinations, then decide per file whether it must be written.
-      const todo: { file: ManifestFile; dest: string; content?: Buffer }[] = [];
+      const todo: { file: ManifestFile; dest: string; existing: Stats | undefined; content?: Buffer; linkFrom?: string }[] = [];
       for (const file of meta.files) {
         const dest = this.destination(file.path);
         if (dest === undefined) return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
         if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined))
           return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
+        const st = lstatSync(dest, { throwIfNoEntry: false });
         if (file.link === undefined && index) {
-          const st = lstatSync(dest, { throwIfNoEntry: false });
+          // The workspace already holds this output (same stat as when kiln wrote or read it): nothing
+          // to copy, but the stored copy must still be whole (a size check: one stat, no read).
           if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
-            // The workspace already holds this output; the stored copy must still be whole.
-            const stored = statSync(join(dir, 'out', file.path));
-            if (stored.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is truncated` };
+            const stored = statSync(join(dir, 'out', file.path), { throwIfNoEntry: false });
+            if (stored?.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is missing or truncated in the cache` };
             continue;
           }
         }
-        todo.push({ file, dest });
+        todo.push({ file, dest, existing: st });
       }
-      // Verify every file to be written before writing any.
+      // Verify every file to be written before writing any. A file to be hard-linked is checked by
+      // its stat (size and the modification time it was stored with); a file to be copied by content.
       for (const t of todo) {
         if (t.file.link !== undefined) continue;
-        const content = readFileSync(join(dir, 'out', t.file.path));
+        const src = join(dir, 'out', t.file.path);
+        if (this.restoreMode === 'link' && t.file.mtimeMs !== undefined) {
+          const st = statSync(src, { throwIfNoEntry: false });
+          if (st === undefined || st.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
+          if (st.mtimeMs === t.file.mtimeMs) {
+            t.linkFrom = src;
+            continue;
+          }
+          // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
+        }
+        const content = readFileSync(src);
         if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
-        t.content = content;
+        if (this.restoreMode === 'link') t.linkFrom = src;
+        else t.content = content;
       }
       for (const t of todo) {
-        mkdirSync(dirname(t.dest), { recursive: true });
+        const parent = dirname(t.dest);
+        if (!this.madeDirs.has(parent)) {
+          mkdirSync(parent, { recursive: true });
+          this.madeDirs.add(parent);
+        }
         if (t.file.link !== undefined) {
-          rmSync(t.dest, { force: true, recursive: true });
+          if (t.existing) rmSync(t.dest, { force: true, recursive: true });
           symlinkSync(t.file.link, t.dest);
           continue;
         }
-        const st = lstatSync(t.dest, { throwIfNoEntry: false });
-        if (st && !st.isFile()) rmSync(t.dest, { force: true, recursive: true });
-        // Write aside and rename, so a reader never sees half a file and a hard link is never written through.
-        const tmp = `${t.dest}.kiln-${randomBytes(4).toString('hex')}`;
-        writeFileSync(tmp, t.content!, { mode: t.file.mode });
-        renameSync(tmp, t.dest);
-        if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
+        if (t.existing && !t.existing.isFile()) rmSync(t.dest, { force: true, recursive: true });
+        if (t.linkFrom !== undefined) {
+          if (this.linkInto(t.linkFrom, t.dest, t.existing?.isFile() ?? false)) {
+            if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
+            continue;
+          }
+          // No hard links here (another file system?): copy, verified by content.
+          const content = readFileSync(t.linkFrom);
+          if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+          t.content = content;
+        }
+        let fd: number;
+        if (t.existing?.isFile()) {
+          // Replace, never write through: the old file may be a hard link or open in a reader.
+          const tmp = `${t.dest}.kiln-${randomBytes(4).toString('hex')}`;
+          fd = openSync(tmp, 'wx', t.file.mode);
+          writeFileSync(fd, t.content!);
+          closeSync(fd);
+          renameSync(tmp, t.dest);
+          // After the rename: it may change the inode's ctime.
+          if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
+        } else {
+          // A new file: written in place (if kiln dies half-way, its stat matches nothing and it is restored again).
+          fd = openSync(t.dest, 'w', t.file.mode);
+          writeFileSync(fd, t.content!);
+          const st = fstatSync(fd);
+          closeSync(fd);
+          if (index) index.set(t.file.path, st, t.file.oid);
+        }
       }
       return { status: 'hit', meta, log, restoredFiles: todo.length };
     } catch (e) {
@@ -214,7 +284,7 @@ export class LocalCache {
         const content = await readFile(src);
         await writeFile(dest, content, { mode: st.mode & 0o777 });
         const oid = blobId(content);
-        files.push({ path: rp, size: content.length, mode: st.mode & 0o777, oid });
+        files.push({ path: rp, size: content.length, mode: st.mode & 0o777, oid, mtimeMs: (await stat(dest)).mtimeMs });
         size += content.length;
         if (index) index.set(rp, st, oid);
       }
@@ -234,8 +304,8 @@ export class LocalCache {
         files,
         fingerprint: req.fingerprint,
       };
-      const meta: EntryMeta = { ...body, checksum: metaChecksum(body) };
-      await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
+      const json = JSON.stringify(body);
+      await writeFile(join(tmp, 'meta.json'), `${createHash('sha256').update(json).digest('hex')}\n${json}`);
       await mkdir(join(this.dir, 'entries'), { recursive: true });
       try {
         await rename(tmp, this.entryDir(req.hash));
@@ -319,7 +389,7 @@ export class LocalCache {
         const p = join(entriesDir, hash, 'meta.json');
         const [st, text] = await Promise.all([stat(p), readFile(p, 'utf8')]);
         // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most daily).
-        rows.push({ hash, size: (JSON.parse(text) as { size?: number }).size ?? 0, used: Math.max(st.atimeMs, st.mtimeMs) });
+        rows.push({ hash, size: (JSON.parse(text.slice(text.indexOf('\n') + 1)) as { size?: number }).size ?? 0, used: Math.max(st.atimeMs, st.mtimeMs) });
       } catch {
         // being written or removed by another process
       }
@@ -374,20 +444,42 @@ export class LocalCache {
   }
 }
 
+/**
+ * Gives each of `files` (repository-relative) that is hard-linked elsewhere (a restored output
+ * shares its inode with the cache's copy) an inode of its own, so a task that rewrites its outputs
+ * in place cannot change what the cache holds. Run before a task executes.
+ */
+export async function detachOutputs(workspaceRoot: string, files: readonly string[]): Promise<void> {
+  await forEachLimit(files, 16, async (f) => {
+    const p = join(workspaceRoot, f);
+    const st = await lstat(p).catch(() => undefined);
+    if (!st || !st.isFile() || st.nlink < 2) return;
+    const tmp = `${p}.kiln-${randomBytes(4).toString('hex')}`;
+    await copyFile(p, tmp);
+    await chmod(tmp, st.mode & 0o777);
+    await rename(tmp, p);
+  });
+}
+
 /** Exposed for tests: where an entry lives. */
 export function entryPath(cache: LocalCache, hash: string): string {
   return join(cache.dir, 'entries', hash);
 }
 
 function parseMeta(hash: string, text: string): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
+  // `<sha256 of the JSON text>\n<JSON>`: the checksum covers the exact bytes, so verifying costs one hash.
+  const nl = text.indexOf('\n');
+  const body = nl === 64 ? text.slice(65) : undefined;
+  if (body === undefined || createHash('sha256').update(body).digest('hex') !== text.slice(0, 64))
+    return { status: 'corrupt', reason: 'meta.json does not match its checksum (truncated or edited?)' };
   let meta: EntryMeta;
   try {
-    meta = JSON.parse(text) as EntryMeta;
+    meta = JSON.parse(body) as EntryMeta;
   } catch {
-    return { status: 'corrupt', reason: 'meta.json is not valid JSON (truncated?)' };
+    return { status: 'corrupt', reason: 'meta.json is not valid JSON' };
   }
   if (meta.layout !== CACHE_LAYOUT_VERSION) return { status: 'miss' };
-  if (meta.hash !== hash || meta.checksum !== metaChecksum(meta)) return { status: 'corrupt', reason: 'meta.json checksum does not match' };
+  if (meta.hash !== hash) return { status: 'corrupt', reason: 'meta.json belongs to another hash' };
   return { status: 'ok', meta };
 }
 
@@ -403,21 +495,6 @@ function realpathCached(p: string): string | undefined {
     realpaths.set(p, r);
   }
   return r;
-}
-
-function metaChecksum(meta: Omit<EntryMeta, 'checksum'> & { checksum?: string }): string {
-  const { checksum: _, ...rest } = meta;
-  return createHash('sha256').update(stableJson(rest)).digest('hex');
-}
-
-function stableJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  return `{${Object.keys(v)
-    .sort()
-    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
 }
 
 function blobId(content: Uint8Array): string {
@@ -442,12 +519,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
 
 export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

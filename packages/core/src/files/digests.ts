@@ -1,5 +1,5 @@
 import { lstat, readFile, readlink } from 'node:fs/promises';
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitBlobId } from '../hash/index.js';
 import { gitOrThrow, splitNul } from '../scm/index.js';
@@ -25,11 +25,14 @@ export interface WorkspaceFiles {
 
 export async function readWorkspaceFiles(root: string, stats: StatCache): Promise<WorkspaceFiles> {
   // Paths are relative to `root` (git's --relative behaviour via cwd and `:/`-free pathspecs).
-  const [indexOut, statusOut] = await Promise.all([
+  // `status` paths are relative to the repository root; the workspace may sit below it.
+  const atRepoRoot = existsSync(join(root, '.git'));
+  const [indexOut, statusOut, prefixOut] = await Promise.all([
     gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']),
     gitOrThrow(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules', '--', '.']),
+    atRepoRoot ? Promise.resolve('') : gitOrThrow(root, ['rev-parse', '--show-prefix']),
   ]);
-  const prefix = (await gitOrThrow(root, ['rev-parse', '--show-prefix'])).trim();
+  const prefix = prefixOut.trim();
   const strip = (p: string): string => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
 
   const index = new Map<string, string>();
@@ -80,6 +83,20 @@ export async function readWorkspaceFiles(root: string, stats: StatCache): Promis
       return p;
     },
   };
+}
+
+/**
+ * Outside git: the given file list (globbed by the caller), every file hashed by content, the stat
+ * cache sparing unchanged ones. Slower than the index on a first run, the same afterwards.
+ */
+export function workspaceFilesWithoutGit(root: string, list: readonly string[], stats: StatCache): WorkspaceFiles {
+  const files = [...new Set(list)].sort();
+  const computed = new Map<string, string | undefined>();
+  const digestSync = (file: string): string | undefined => {
+    if (!computed.has(file)) computed.set(file, hashFileSync(root, file, stats));
+    return computed.get(file);
+  };
+  return { files, known: () => undefined, digestSync, digest: (file) => Promise.resolve(digestSync(file)) };
 }
 
 function hashFileSync(root: string, file: string, stats: StatCache): string | undefined {

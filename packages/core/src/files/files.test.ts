@@ -31,7 +31,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('readWorkspaceFiles', () => {
   it('lists tracked and untracked files, not ignored or deleted ones, with git blob ids', async () => {
-    const stats = await StatCache.load(join(dir, '.kiln/file-digests.json'));
+    const stats = await StatCache.load(join(dir, '.kiln/file-digests'));
     const wf = await readWorkspaceFiles(dir, stats);
     expect(wf.files).toEqual(['.gitignore', 'a/clean.txt', 'a/modified.txt', 'a/untracked.txt']);
     for (const f of ['a/clean.txt', 'a/modified.txt', 'a/untracked.txt']) {
@@ -43,13 +43,13 @@ describe('readWorkspaceFiles', () => {
     expect(wf.known('a/clean.txt')).toBeDefined();
     expect(wf.known('a/modified.txt')).toBeUndefined();
     await stats.save();
-    const again = await StatCache.load(join(dir, '.kiln/file-digests.json'));
+    const again = await StatCache.load(join(dir, '.kiln/file-digests'));
     const second = await readWorkspaceFiles(dir, again);
     expect(second.digestSync('a/modified.txt')).toBe(wf.digestSync('a/modified.txt'));
   });
 
   it('sees a change to a file the stat cache already knows', async () => {
-    const stats = await StatCache.load(join(dir, '.kiln/file-digests.json'));
+    const stats = await StatCache.load(join(dir, '.kiln/file-digests'));
     write('a/untracked.txt', 'changed, and longer\n');
     const wf = await readWorkspaceFiles(dir, stats);
     expect(wf.digestSync('a/untracked.txt')).toBe(execFileSync('git', ['hash-object', 'a/untracked.txt'], { cwd: dir, encoding: 'utf8' }).trim());

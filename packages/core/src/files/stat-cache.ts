@@ -7,7 +7,7 @@ type Row = [size: number, mtimeMs: number, ctimeMs: number, ino: number, oid: st
 /**
  * Remembers the blob id of files by their stat (size, mtime, ctime, inode), so a file that has
  * not changed since it was last hashed is not read again. Persisted as one JSON file under
- * `.kiln`; it is only a cache: a lost or concurrent write costs a re-read, never a wrong answer
+ * `.kiln` (`file-digests`); it is only a cache: a lost or concurrent write costs a re-read, never a wrong answer
  * beyond what a same-size rewrite within one nanosecond tick could cause.
  */
 export class StatCache {
@@ -18,8 +18,10 @@ export class StatCache {
   static async load(file: string): Promise<StatCache> {
     const c = new StatCache(file);
     try {
-      const data = JSON.parse(await readFile(file, 'utf8')) as { version?: number; files?: Record<string, Row> };
-      if (data.version === 1 && data.files) for (const [k, v] of Object.entries(data.files)) c.rows.set(k, v);
+      // `kiln-stat-cache 2\0` then six NUL-separated fields per file: path, size, mtime, ctime, inode, blob id.
+      const parts = (await readFile(file, 'utf8')).split('\0');
+      if (parts[0] === HEADER)
+        for (let i = 1; i + 5 < parts.length; i += 6) c.rows.set(parts[i]!, [Number(parts[i + 1]), Number(parts[i + 2]), Number(parts[i + 3]), Number(parts[i + 4]), parts[i + 5]!]);
     } catch {
       // Missing or unreadable: start empty.
     }
@@ -45,12 +47,17 @@ export class StatCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const files: Record<string, Row> = {};
-    for (const k of [...this.rows.keys()].sort()) files[k] = this.rows.get(k)!;
+    const out: string[] = [HEADER];
+    for (const k of [...this.rows.keys()].sort()) {
+      const r = this.rows.get(k)!;
+      out.push(k, String(r[0]), String(r[1]), String(r[2]), String(r[3]), r[4]);
+    }
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, JSON.stringify({ version: 1, files }));
+    await writeFile(tmp, `${out.join('\0')}\0`);
     await rename(tmp, this.file);
     this.dirty = false;
   }
 }
+
+const HEADER = 'kiln-stat-cache 2';

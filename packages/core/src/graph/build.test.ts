@@ -52,7 +52,7 @@ describe('edges from package.json', () => {
 describe('edges from imports', () => {
   const tree: Tree = {
     ...base,
-    'tsconfig.base.json': { compilerOptions: { paths: { '@alias/util': ['packages/util/src/index.ts'], '@alias/*': ['packages/*/src'] } } },
+    'tsconfig.base.json': { compilerOptions: { paths: { '@alias/util': ['packages/util/src/index.ts'], '@alias/*': ['packages/*/src'], vendored: ['node_modules/vendored/index.js'] } } },
     'packages/connection/package.json': pkg('@acme/connection'),
     'packages/connection/src/pool.ts': 'export const pool = 1;',
     'packages/util/project.json': { name: 'util' },
@@ -70,6 +70,7 @@ describe('edges from imports', () => {
       "const lazy = () => import('@acme/lazy');",
       "import local from './local';",
       "import sibling from '../../payroll/src/x';",
+      "import v from 'vendored';",
     ].join('\n'),
     'apps/payroll/package.json': pkg('payroll'),
     'apps/payroll/src/x.ts': "export * from '@acme/lazy/sub'; const c = require('@acme/connection');",

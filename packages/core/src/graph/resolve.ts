@@ -42,6 +42,11 @@ export class ProjectLocator {
     const slash = path.lastIndexOf('/');
     return this.projectOfDir(slash < 0 ? '' : path.slice(0, slash)) ?? undefined;
   }
+  /** The project containing a file (a file is never itself a project root, so only its directory is looked up). */
+  projectOfFile(file: string): ProjectName | undefined {
+    const slash = file.lastIndexOf('/');
+    return this.projectOfDir(slash < 0 ? '' : file.slice(0, slash)) ?? undefined;
+  }
   private projectOfDir(dir: string): ProjectName | null {
     let hit = this.byDir.get(dir);
     if (hit !== undefined) return hit;
@@ -145,7 +150,7 @@ export class ImportResolver {
     for (const t of targets) {
       const target = star === undefined ? t : t.replace('*', star);
       const path = toRepoPath(this.tsconfig.base === '' ? target : `${this.tsconfig.base}/${target}`);
-      if (path === undefined) continue;
+      if (path === undefined || path.startsWith('node_modules/') || path.includes('/node_modules/')) continue;
       const project = this.locator.projectOf(path);
       if (project !== undefined) return { project };
     }

@@ -60,7 +60,7 @@ describe('scanImports', () => {
   });
 
   it('ignores properties and computed specifiers', () => {
-    const src = "obj.import('a'); x.require('b'); foo.from('c'); Array.from('d'); require(name); import(name); $import('e');";
+    const src = "obj.import('a'); x.require('b'); foo.from('c'); Array.from('d'); require(name); import(name); $import('e'); this.#import('f'); obj?.import('g');";
     expect(scanImports(src)).toEqual({ static: [], dynamic: [] });
   });
 

@@ -208,7 +208,7 @@ function matches(b: Uint8Array, i: number, word: readonly number[], n: number): 
 function isKeyword(b: Uint8Array, i: number, word: readonly number[], n: number): boolean {
   if (!matches(b, i, word, n) || IDENT[b[i + word.length] ?? 0]) return false;
   if (i === 0) return true;
-  if (IDENT[b[i - 1]!]) return false;
+  if (IDENT[b[i - 1]!] || b[i - 1] === 35 /* #private */) return false;
   let k = i - 1;
   while (k >= 0 && isSpace(b[k]!)) k--;
   return !(k >= 0 && b[k] === DOT && b[k - 1] !== DOT);
@@ -250,9 +250,11 @@ function readSpecifier(b: Uint8Array, k: number, n: number, into: string[]): num
   if (q !== QUOTE && q !== DQUOTE && q !== BACKTICK) return -1;
   let i = k + 1;
   let plain = true;
+  let hash = 0;
   for (; i < n; i++) {
     const c = b[i]!;
     if (c === q) break;
+    hash = (Math.imul(hash, 31) + c) | 0;
     if (c === BACKSLASH || c >= 128) {
       plain = false;
       if (c === BACKSLASH) i++;
@@ -260,15 +262,34 @@ function readSpecifier(b: Uint8Array, k: number, n: number, into: string[]): num
     else if (q === BACKTICK && c === DOLLAR && b[i + 1] === LBRACE) return -1;
   }
   if (i >= n) return -1;
-  const value = plain ? ascii(b, k + 1, i) : decoder.decode(b.subarray(k + 1, i)).replace(/\\(.)/g, '$1');
+  const value = plain ? intern(b, k + 1, i, hash) : decoder.decode(b.subarray(k + 1, i)).replace(/\\(.)/g, '$1');
   if (!into.includes(value)) into.push(value);
   return i + 1;
 }
 
 const decoder = new TextDecoder();
 
-function ascii(b: Uint8Array, start: number, end: number): string {
-  return end - start < 64 ? String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]) : decoder.decode(b.subarray(start, end));
+/**
+ * The same specifier recurs across thousands of files (`react`, `@acme/connection`): reuse one
+ * string per distinct ASCII specifier instead of allocating one per occurrence.
+ */
+const interned = new Map<number, string>();
+
+function intern(b: Uint8Array, start: number, end: number, hash: number): string {
+  const known = interned.get(hash);
+  if (known !== undefined && known.length === end - start) {
+    let same = true;
+    for (let j = 0; j < known.length; j++) {
+      if (known.charCodeAt(j) !== b[start + j]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known;
+  }
+  const value = end - start < 64 ? String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]) : decoder.decode(b.subarray(start, end));
+  if (known === undefined && interned.size < 1 << 20) interned.set(hash, value);
+  return value;
 }
 
 /** The index after a '...' or "..." string starting at `i` (after the quote); unterminated strings end at the line. */

@@ -127,3 +127,13 @@ describe('resolveTaskInputs', () => {
     expect(selectInputFiles({ filesets: util.value }, files, byOwner)).toEqual(['libs/util/src/u.ts']);
   });
 });
+
+describe('globMatcher fast paths agree with micromatch', () => {
+  it('on literal, dir/** and dir/**/*.ext globs', async () => {
+    const { globMatcher } = await import('./match.js');
+    const micromatch = (await import('micromatch')).default;
+    const globs = ['a/b/**/*.spec.ts', '**/*.md', 'a/b/README.md', 'a/b/**', 'a/**/*', '**/*.ts'];
+    const paths = ['a/b/x.spec.ts', 'a/b/c/d.spec.ts', 'a/bx/y.spec.ts', 'a/b/.spec.ts', 'a/b/spec.ts', 'README.md', 'a/b/README.md', 'a/b', 'a/b/c/.hidden.md', 'x.ts', 'a.spec.ts/b', 'a/b/x.spec.tsx'];
+    for (const g of globs) for (const p of paths) expect(globMatcher([g])(p), `${g} ${p}`).toBe(micromatch.isMatch(p, g, { dot: true }));
+  });
+});

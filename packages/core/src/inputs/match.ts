@@ -45,9 +45,22 @@ function fastPath(glob: string): ((path: string) => boolean) | undefined {
   const m = /^((?:[^*?[\]{}()!+@]+\/)*?[^*?[\]{}()!+@/]*)\/\*\*(?:\/\*)?$/.exec(glob);
   if (m) {
     const dir = m[1]!;
-    return (path) => path.length > dir.length && path.startsWith(dir) && path.charCodeAt(dir.length) === 47;
+    const self = !glob.endsWith('/*'); // `dir/**` also matches `dir` itself; `dir/**/*` does not
+    return (path) => (path.length > dir.length && path.startsWith(dir) && path.charCodeAt(dir.length) === 47) || (self && path === dir);
   }
   if (glob === '**/*' || glob === '**') return () => true;
+  const special = /[*?[\]{}()!+@]/;
+  // A literal path.
+  if (!special.test(glob)) return (path) => path === glob;
+  // `dir/**/*.ext` (or `**/*.ext`): below dir, name ending in a literal suffix.
+  const ext = /^(?:((?:[^*?[\]{}()!+@/]+\/)*[^*?[\]{}()!+@/]+)\/)?\*\*\/\*([^*?[\]{}()!+@/]+)$/.exec(glob);
+  if (ext) {
+    const dir = ext[1];
+    const suffix = ext[2]!;
+    if (dir === undefined) return (path) => path.endsWith(suffix) && path.lastIndexOf('/') < path.length - suffix.length;
+    return (path) =>
+      path.length > dir.length + suffix.length && path.startsWith(dir) && path.charCodeAt(dir.length) === 47 && path.endsWith(suffix) && path.lastIndexOf('/') < path.length - suffix.length;
+  }
   return undefined;
 }
 
@@ -96,13 +109,33 @@ export function selectInputFiles(
       const exc = globMatcher(f.project_exclude);
       for (const file of filesByOwner.get(f.project) ?? []) if (inc(file) && !exc(file)) out.add(file);
     }
-    if (f.workspace_include.length > 0) {
-      const inc = globMatcher(f.workspace_include);
-      const exc = globMatcher(f.workspace_exclude);
-      for (const file of workspaceCandidates(f.workspace_include, files)) if (inc(file) && !exc(file)) out.add(file);
-    }
+    if (f.workspace_include.length > 0) for (const file of workspaceSelection(f.workspace_include, f.workspace_exclude, files)) out.add(file);
   }
   return [...out].sort();
+}
+
+// Workspace-wide sets (like `sharedGlobals`) recur in every task: select each once per file list.
+const workspaceSelections = new WeakMap<readonly string[], Map<string, readonly string[]>>();
+const fileSets = new WeakMap<readonly string[], Set<string>>();
+
+function workspaceSelection(include: readonly string[], exclude: readonly string[], files: readonly string[]): readonly string[] {
+  let memo = workspaceSelections.get(files);
+  if (!memo) workspaceSelections.set(files, (memo = new Map()));
+  const key = `${include.join('\0')}\0\0${exclude.join('\0')}`;
+  let hit = memo.get(key);
+  if (hit) return hit;
+  const exc = globMatcher(exclude);
+  if (include.every((g) => !/[*?[\]{}()!+@]/.test(g))) {
+    // Literal paths: look them up instead of scanning.
+    let set = fileSets.get(files);
+    if (!set) fileSets.set(files, (set = new Set(files)));
+    hit = include.filter((g) => set!.has(g) && !exc(g));
+  } else {
+    const inc = globMatcher(include);
+    hit = workspaceCandidates(include, files).filter((file) => inc(file) && !exc(file));
+  }
+  memo.set(key, hit);
+  return hit;
 }
 
 /** Files that could match workspace globs: all of them unless every glob starts with a literal directory. */

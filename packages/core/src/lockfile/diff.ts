@@ -4,7 +4,18 @@ import { resolvePnpm } from './pnpm.js';
 
 /** The instance `name` resolves to when required from `dir` (repo-relative), or undefined (missing or a workspace link). */
 export function resolveFrom(lock: Lockfile, dir: string, name: string): string | undefined {
-  return lock.kind === 'pnpm' ? resolvePnpm(lock, dir, name) : resolveNpm(lock, dir, name);
+  return lock.kind === 'npm' ? resolveNpm(lock, dir, name) : resolvePnpm(lock, dir, name);
+}
+
+/**
+ * Every instance `name` may resolve to from `dir`: the one resolution when the lockfile pins it
+ * (npm, pnpm, yarn Berry's workspaces); for classic yarn.lock, which lists no workspaces, every
+ * pinned instance of that name (a safe over-approximation).
+ */
+export function resolveAllFrom(lock: Lockfile, dir: string, name: string): string[] {
+  const id = resolveFrom(lock, dir, name);
+  if (id !== undefined || lock.kind !== 'yarn' || lock.importerResolutions !== undefined) return id === undefined ? [] : [id];
+  return [...lock.packages.values()].filter((p) => p.name === name).map((p) => p.id).sort();
 }
 
 /** The resolved instance ids an instance depends on, in name order. */
@@ -13,7 +24,7 @@ export function dependencyIds(lock: Lockfile, id: string): string[] {
   if (pkg === undefined) return [];
   const out: string[] = [];
   for (const name of pkg.dependencies) {
-    const to = lock.kind === 'pnpm' ? lock.edges?.get(id)?.get(name) : resolveNpm(lock, id, name);
+    const to = lock.kind === 'npm' ? resolveNpm(lock, id, name) : lock.edges?.get(id)?.get(name);
     if (to !== undefined) out.push(to);
   }
   return out;
@@ -75,7 +86,7 @@ function identities(lock: Lockfile): Identities {
   const edgesByIdentity = new Map<string, Set<string>>();
   for (const [id, pkg] of lock.packages) {
     const list = pkg.dependencies.map((name) => {
-      const to = lock.kind === 'pnpm' ? lock.edges?.get(id)?.get(name) : resolveNpm(lock, id, name);
+      const to = lock.kind === 'npm' ? resolveNpm(lock, id, name) : lock.edges?.get(id)?.get(name);
       return `${name}=${to === undefined ? '?' : own.get(to)!}`;
     });
     edges.set(id, list);
@@ -176,23 +187,36 @@ function impact<K>(
       hits.set(pkg, { package: pkg, via: chain.slice(0, -1), before: c?.before ?? [], after: c?.after ?? [] });
     };
     for (const name of consumer.names) {
-      const idB = resolveFrom(before, consumer.dir, name);
-      const idA = resolveFrom(after, consumer.dir, name);
-      const chainB = idB === undefined ? undefined : chain(before, nextBefore, idB);
-      const chainA = idA === undefined ? undefined : chain(after, nextAfter, idA);
-      if (chainB) add(chainB);
-      if (chainA) add(chainA);
+      const idsB = resolveAllFrom(before, consumer.dir, name);
+      const idsA = resolveAllFrom(after, consumer.dir, name);
+      let found = false;
+      for (const [lock, next, ids] of [
+        [before, nextBefore, idsB],
+        [after, nextAfter, idsA],
+      ] as const)
+        for (const id of ids) {
+          const c = chain(lock, next, id);
+          if (c) {
+            add(c);
+            found = true;
+          }
+        }
       // The same name now resolves to a different (but unchanged) instance, e.g. a hoisting flip.
-      if (reResolution && !chainA && !chainB && ident(before, idB) !== ident(after, idA)) add([name]);
+      if (reResolution && !found && idents(before, idsB) !== idents(after, idsA)) add([name]);
     }
     if (hits.size > 0) out.set(key, [...hits.values()].sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0)));
   }
   return out;
 }
 
-function ident(lock: Lockfile, id: string | undefined): string {
-  const p = id === undefined ? undefined : lock.packages.get(id);
-  return p === undefined ? '' : `${p.name}@${p.version}#${p.integrity ?? ''}`;
+function idents(lock: Lockfile, ids: readonly string[]): string {
+  return ids
+    .map((id) => {
+      const p = lock.packages.get(id);
+      return p === undefined ? '' : `${p.name}@${p.version}#${p.integrity ?? ''}`;
+    })
+    .sort()
+    .join('\n');
 }
 
 /** For each instance that reaches a changed one: the next instance on a shortest path to it (itself when changed). */

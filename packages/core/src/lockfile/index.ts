@@ -1,29 +1,32 @@
 /**
- * lockfile: parses npm `package-lock.json` (v2/v3) and `pnpm-lock.yaml` (v5/v6/v9) into pinned
- * external package instances and their dependency edges, diffs two lockfiles into the packages
- * that really changed, and tells which consumers (project roots with the names they use) reach
+ * lockfile: parses npm `package-lock.json` (v2/v3), `pnpm-lock.yaml` (v5/v6/v9) and `yarn.lock`
+ * (classic and Berry) into pinned external package instances and their dependency edges, diffs
+ * two lockfiles into the packages that really changed, and tells which consumers (project roots with the names they use) reach
  * a changed package. Pure: it takes file contents; reading them at a ref is `api/`'s job, and
  * which projects use which names is the project graph's.
  */
 import { diagnostic, err, type Diagnostic, type Result } from '../model/index.js';
 import { parseNpmLockfile } from './npm.js';
 import { parsePnpmLockfile } from './pnpm.js';
+import { parseYarnLockfile } from './yarn.js';
 import type { Lockfile } from './types.js';
 
 export * from './types.js';
 export { parseNpmLockfile } from './npm.js';
 export { parsePnpmLockfile } from './pnpm.js';
+export { parseYarnLockfile } from './yarn.js';
 export * from './diff.js';
 
 /** The lockfile names kiln understands, by the repo-relative path at the workspace root. */
-export const LOCKFILES = ['package-lock.json', 'pnpm-lock.yaml'] as const;
+export const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock'] as const;
 /** Lockfiles kiln recognises but cannot read (a change to one is treated as global). */
-export const OTHER_LOCKFILES = ['yarn.lock', 'bun.lock', 'bun.lockb', 'npm-shrinkwrap.json', 'pnpm-lock.yml'] as const;
+export const OTHER_LOCKFILES = ['bun.lock', 'bun.lockb', 'pnpm-lock.yml'] as const;
 
 /** Parses a lockfile by its file name. */
 export function parseLockfile(file: string, text: string): Result<Lockfile, Diagnostic> {
   const base = file.slice(file.lastIndexOf('/') + 1);
   if (base === 'package-lock.json' || base === 'npm-shrinkwrap.json') return parseNpmLockfile(text, file);
   if (base === 'pnpm-lock.yaml' || base === 'pnpm-lock.yml') return parsePnpmLockfile(text, file);
+  if (base === 'yarn.lock') return parseYarnLockfile(text, file);
   return err(diagnostic('lockfile-unsupported', `kiln cannot read ${file} yet.`, { location: { file } }));
 }

@@ -21,11 +21,11 @@ export interface Lockfile {
   /** Importer directory (repo-relative, `''` for the root) → the external names it declares. */
   readonly importers: ReadonlyMap<string, readonly string[]>;
   /**
-   * pnpm only: importer directory → dependency name → package id, since pnpm pins each importer's
-   * resolution explicitly. Workspace links are left out (those are project-graph edges).
+   * pnpm and yarn Berry: importer directory → dependency name → package id, since they pin each
+   * importer's resolution explicitly. Workspace links are left out (those are project-graph edges).
    */
   readonly importerResolutions?: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  /** pnpm only: package id → dependency name → package id. */
+  /** pnpm and yarn: package id → dependency name → package id. */
   readonly edges?: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** npm only: install paths that are links to workspace packages (`node_modules/@org/lib` → `libs/lib`). */
   readonly links?: ReadonlySet<string>;

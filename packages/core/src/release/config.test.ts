@@ -21,7 +21,8 @@ describe('release config', () => {
       projects,
     );
     expect(errors).toEqual([]);
-    expect(config.release).toEqual({ projects: ['@sample/catalog', '@sample/connection', 'user'], independent: true, tagPattern: '{projectName}-v{version}', conventionalCommits: true });
+    expect(config.release).toEqual({ projects: ['@sample/catalog', '@sample/connection', 'user'], independent: true, tagPattern: '{projectName}-v{version}', conventionalCommits: true, changelog: true, commit: true, tag: true });
+    expect(resolveReleaseConfig({ release: { changelog: { projectChangelogs: false }, git: { commit: false, tag: false } } }, projects).config.release).toMatchObject({ changelog: false, commit: false, tag: false });
     expect(config.artifacts.projects).toEqual(['@sample/catalog', 'user']);
     expect(config.artifacts.outputDir).toBe('dist/artifacts');
     expect(config.artifacts.settings('user')).toEqual({ target: 'build', prefix: 'app', platform: { os: 'linux', architecture: 'amd64' }, container: {} });

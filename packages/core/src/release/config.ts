@@ -23,6 +23,12 @@ export interface ReleaseConfig {
   readonly independent: boolean;
   readonly tagPattern: string;
   readonly conventionalCommits: boolean;
+  /** Nx's `release.changelog.projectChangelogs` (default true): write CHANGELOG.md per project. */
+  readonly changelog: boolean;
+  /** Nx's `release.git.commit` (default true). */
+  readonly commit: boolean;
+  /** Nx's `release.git.tag` (default true). */
+  readonly tag: boolean;
 }
 
 export interface ArtifactSettings {
@@ -122,6 +128,11 @@ export function resolveReleaseConfig(nxJson: Json, projects: readonly ProjectRef
       }),
     );
   const releaseProjects = matchProjects(patterns, projects);
+  const changelogConfig = isObject(release.changelog) ? release.changelog.projectChangelogs : undefined;
+  if (changelogConfig !== undefined && typeof changelogConfig !== 'boolean' && !isObject(changelogConfig)) bad('"release.changelog.projectChangelogs"', 'true, false or an object');
+  const gitConfig = isObject(release.git) ? release.git : {};
+  for (const key of ['commit', 'tag'] as const)
+    if (gitConfig[key] !== undefined && typeof gitConfig[key] !== 'boolean') bad(`"release.git.${key}"`, 'true or false');
 
   const kiln = isObject(nxJson.kiln) ? nxJson.kiln : {};
   const art = isObject(kiln.artifacts) ? kiln.artifacts : {};
@@ -165,7 +176,15 @@ export function resolveReleaseConfig(nxJson: Json, projects: readonly ProjectRef
   };
   return {
     config: {
-      release: { projects: releaseProjects, independent, tagPattern, conventionalCommits: version.conventionalCommits !== false },
+      release: {
+        projects: releaseProjects,
+        independent,
+        tagPattern,
+        conventionalCommits: version.conventionalCommits !== false,
+        changelog: changelogConfig !== false,
+        commit: gitConfig.commit !== false,
+        tag: gitConfig.tag !== false,
+      },
       artifacts: { projects: artifactProjects, outputDir, settings, ...(source !== undefined && { source }) },
       environments,
       ...(typeof kiln.registry === 'string' && { registry: kiln.registry }),

@@ -31,7 +31,8 @@ export interface PromotionRequest {
   readonly project: string;
   readonly version: string;
   readonly environment: string;
-  readonly artifacts: readonly ArtifactRecord[];
+  /** What was built: the local index, plus what the registry holds. */
+  readonly artifacts: readonly Pick<ArtifactRecord, 'project' | 'version' | 'digest'>[];
   /** nx.json `kiln.environments`: each environment after the first requires the digest in the one before. Empty: no order. */
   readonly order: readonly string[];
   /** The current content of each environment file that exists. */

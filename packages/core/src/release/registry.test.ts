@@ -27,6 +27,20 @@ describe('image references and credentials', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('asks a credential helper (credHelpers, then credsStore) before plain auths', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-docker-'));
+    // A helper speaking the Docker protocol: the server on stdin, JSON on stdout.
+    writeFileSync(join(dir, 'docker-credential-fake'), '#!/bin/sh\nread server\nif [ "$server" = "reg.example.com" ]; then echo \'{"Username":"robot","Secret":"from-helper"}\'; else exit 1; fi\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { 'reg.example.com': 'fake' }, auths: { 'other.example.com': { auth: Buffer.from('a:b').toString('base64') } } }));
+    const env = { DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` };
+    expect(await findCredentials('reg.example.com', env)).toEqual({ username: 'robot', password: 'from-helper' });
+    expect(await findCredentials('other.example.com', env)).toEqual({ username: 'a', password: 'b' });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'fake' }));
+    expect(await findCredentials('reg.example.com', env)).toEqual({ username: 'robot', password: 'from-helper' });
+    expect(await findCredentials('nowhere.example.com', env)).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('answers a Bearer challenge with a token fetched with Basic credentials, and never puts them in errors', async () => {
     const seen: string[] = [];
     const server: Server = createServer((req, res) => {
@@ -87,6 +101,28 @@ describe.skipIf(!registryBin)('a real registry round trip (docker-registry)', ()
     expect(pulled.digest).toBe(image.manifest.digest);
     expect(sha256(await client.getBlob(image.layer.digest))).toBe(image.layer.digest);
     expect(sha256(await client.getBlob(image.config.digest))).toBe(image.config.digest);
+  });
+
+  it('authenticates with Basic credentials from the Docker config, and says so when they are missing or wrong', async () => {
+    // bcrypt of "s3cret-pw", as htpasswd -B writes it.
+    const secured = await startRegistry(registryBin!, { htpasswd: 'ci:$2b$12$24/sZX2khV1ze/Ig7SXc7uLiPuUGgbVxBD8N1j4XwzlknDsI.q3oq' });
+    try {
+      const ref = { registry: secured.host, repository: 'shop/catalog' };
+      const blobs = new Map([image.layer, image.config].map((b) => [b.digest, b.data]));
+      const push = (client: RegistryClient) => pushImage(client, { manifest: image.manifest, blobs: [image.layer, image.config] }, async (d) => blobs.get(d)!, '1.0.0');
+      const anonymous = await push(new RegistryClient(ref, undefined)).catch((e: Error) => e);
+      expect(String(anonymous)).toMatch(/check blob failed with HTTP 401[\s\S]*Log in/);
+      const wrong = await push(new RegistryClient(ref, { username: 'ci', password: 'nope-pw' })).catch((e: Error) => e);
+      expect(String(wrong)).toMatch(/HTTP 401/);
+      expect(String(wrong)).not.toContain('nope-pw');
+      const docker = join(dir, 'docker');
+      mkdirSync(docker);
+      writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [secured.host]: { auth: Buffer.from('ci:s3cret-pw').toString('base64') } } }));
+      const credentials = await findCredentials(secured.host, { DOCKER_CONFIG: docker });
+      expect((await push(new RegistryClient(ref, credentials))).digest).toBe(image.manifest.digest);
+    } finally {
+      await secured.stop();
+    }
   });
 
   it.skipIf(!skopeo)('skopeo reads the layout and the pushed image alike', async () => {

@@ -5,6 +5,7 @@
  * then Basic or a Bearer token from the realm a 401 names, with credentials from the
  * environment or ~/.docker/config.json. Credentials never appear in messages.
  */
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -42,11 +43,20 @@ export async function findCredentials(registry: string, env: NodeJS.ProcessEnv =
   if (env.KILN_REGISTRY_TOKEN) return { token: env.KILN_REGISTRY_TOKEN };
   if (env.KILN_REGISTRY_USERNAME && env.KILN_REGISTRY_PASSWORD) return { username: env.KILN_REGISTRY_USERNAME, password: env.KILN_REGISTRY_PASSWORD };
   const file = join(env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
-  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }> };
+  let config: {
+    auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }>;
+    credsStore?: string;
+    credHelpers?: Record<string, string>;
+  };
   try {
     config = JSON.parse(await readFile(file, 'utf8'));
   } catch {
     return undefined;
+  }
+  const helper = config.credHelpers?.[registry] ?? config.credsStore;
+  if (helper) {
+    const fromHelper = await credentialHelper(helper, registry, env);
+    if (fromHelper) return fromHelper;
   }
   const auths = config.auths ?? {};
   const key = Object.keys(auths).find((k) => k.replace(/^https?:\/\//, '').replace(/\/.*$/, '') === registry);
@@ -60,6 +70,28 @@ export async function findCredentials(registry: string, env: NodeJS.ProcessEnv =
   }
   if (entry.username && entry.password) return { username: entry.username, password: entry.password };
   return undefined;
+}
+
+/**
+ * Asks `docker-credential-HELPER get` (the Docker credential-helper protocol: the server on
+ * stdin, `{"Username","Secret"}` on stdout). A helper that is missing or knows nothing gives
+ * undefined; its output is never shown.
+ */
+function credentialHelper(helper: string, registry: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
+  if (!/^[\w.-]+$/.test(helper)) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const child = execFile(`docker-credential-${helper}`, ['get'], { env, timeout: 30_000 }, (error, stdout) => {
+      if (error) return resolve(undefined);
+      try {
+        const out = JSON.parse(stdout) as { Username?: string; Secret?: string };
+        if (!out.Secret) return resolve(undefined);
+        resolve(out.Username === '<token>' ? { token: out.Secret } : { username: out.Username ?? '', password: out.Secret });
+      } catch {
+        resolve(undefined);
+      }
+    });
+    child.stdin?.end(registry);
+  });
 }
 
 /** A client for one repository on one registry. */

@@ -10,3 +10,4 @@ export * from './changes.js';
 export * from './history.js';
 export * from './at-ref.js';
 export * from './working-changes.js';
+export * from './refs.js';

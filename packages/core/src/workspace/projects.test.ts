@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildWorkspace } from './projects.js';
+import { buildWorkspace, workspacePatterns, workspacesMatcher } from './projects.js';
 import type { Workspace } from './types.js';
 
 type Tree = Record<string, string | object>;
@@ -70,6 +70,24 @@ describe('which package.json files are projects', () => {
     expect(names(ws)).toEqual(['a', 'root']);
     expect(ws.projects.get('root' as never)?.root).toBe('');
     expect(ws.projects.get('root' as never)?.config.root).toBe('.');
+  });
+
+  it('lerna.json packages (by default packages/*)', () => {
+    const ws = ok({ 'package.json': { name: 'root' }, 'lerna.json': { version: '1.0.0' }, 'packages/a/package.json': { name: 'a' }, 'other/b/package.json': { name: 'b' } });
+    expect(names(ws)).toEqual(['a']);
+  });
+
+  it('.nxignore hides projects and files', () => {
+    const ws = ok({
+      '.nxignore': 'packages/legacy\n*.generated.ts\n',
+      'package.json': { name: 'root', workspaces: ['packages/*'] },
+      'packages/a/package.json': { name: 'a' },
+      'packages/a/src/x.generated.ts': '',
+      'packages/a/src/x.ts': '',
+      'packages/legacy/package.json': { name: 'legacy' },
+    });
+    expect(names(ws)).toEqual(['a']);
+    expect(ws.files.filter((f) => f.endsWith('.ts'))).toEqual(['packages/a/src/x.ts']);
   });
 
   it('works with no nx.json and no root package.json at all', () => {
@@ -237,5 +255,26 @@ describe('root tsconfig paths', () => {
       'libs/a/project.json': {},
     });
     expect(ws.tsconfigPaths).toEqual({ file: 'tsconfig.base.json', base: '', paths: { '@acme/*': ['libs/*/src'] } });
+  });
+});
+
+describe('workspace patterns, as Nx matches them', () => {
+  it('normalises globs to package.json paths and drops ./', () => {
+    expect(workspacePatterns({ workspaces: ['./packages/*', 'apps/web/', 'tools/x/package.json'] }, { packages: ['!packages/skip'] })).toEqual([
+      'packages/*/package.json',
+      'apps/web/package.json',
+      'tools/x/package.json',
+      '!packages/skip/package.json',
+    ]);
+  });
+
+  it('only exclusions mean every package.json but those', () => {
+    const match = workspacesMatcher(['!legacy/**/package.json']);
+    expect(match('a/b/package.json')).toBe(true);
+    expect(match('legacy/old/package.json')).toBe(false);
+  });
+
+  it('no patterns match nothing', () => {
+    expect(workspacesMatcher([])('packages/a/package.json')).toBe(false);
   });
 });

@@ -3,12 +3,13 @@
  * plugins, merged by root): which package.json files are projects, their names, roots, tags,
  * types and targets. Pure: the caller passes the file list and a reader.
  */
+import ignore from 'ignore';
 import micromatch from 'micromatch';
 import type { NxJsonConfiguration, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { diagnostic, projectName, toRepoPath, type Diagnostic, type ProjectName, type RepoPath } from '../model/index.js';
 import { parseJson, type ParsedJson } from './json.js';
 import { parseYaml } from './yaml.js';
-import { Checker, checkNxJson, checkPackageJson, checkPnpmWorkspace, checkProjectJson, dependencyKinds, isObject } from './validate.js';
+import { Checker, checkLernaJson, checkNxJson, checkPackageJson, checkPnpmWorkspace, checkProjectJson, dependencyKinds, isObject } from './validate.js';
 import { mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
 import type { DependencyKind, PackageJsonInfo, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
 
@@ -25,8 +26,24 @@ export interface WorkspaceInput {
 export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Workspace } | { ok: false; error: Diagnostic[] } {
   const problems: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
-  const files = (isSorted(input.files) ? input.files : [...input.files].sort()) as readonly RepoPath[];
-  const fileSet = new Set<string>(files);
+  const listed = (isSorted(input.files) ? input.files : [...input.files].sort()) as readonly RepoPath[];
+  // .nxignore hides files from Nx (projects and the file map) with .gitignore rules.
+  const nxignore = listed.includes('.nxignore' as RepoPath) ? input.read('.nxignore') : undefined;
+  const files = nxignore === undefined ? listed : ignoreFilter(nxignore, listed);
+  // One pass over the (possibly 100,000) files for everything derivation needs to know of them.
+  const fileSet = new Set<string>();
+  const projectJsons: string[] = [];
+  const packageJsons: string[] = [];
+  for (const f of files) {
+    const slash = f.lastIndexOf('/');
+    if (slash < 0) fileSet.add(f);
+    const base = slash < 0 ? f : f.slice(slash + 1);
+    if (base.length < 12 || base.charCodeAt(0) !== 112 /* p */ && base.charCodeAt(0) !== 116 /* t */) continue;
+    if (f.includes('node_modules/')) continue;
+    if (base === 'project.json') projectJsons.push(f);
+    else if (base === 'package.json') packageJsons.push(f);
+    else if (base === 'tsconfig.lib.json' || base === 'tsconfig.app.json') fileSet.add(f);
+  }
 
   const load = (path: string, check: (c: Checker) => void, yaml = false): ParsedJson | undefined => {
     const text = input.read(path);
@@ -46,19 +63,13 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   const rootPkg = fileSet.has('package.json') ? (load('package.json', checkPackageJson)?.value as Record<string, any> | undefined) : undefined;
   const pnpm = fileSet.has('pnpm-workspace.yaml') ? (load('pnpm-workspace.yaml', checkPnpmWorkspace, true)?.value as { packages?: string[] } | undefined) : undefined;
 
-  const patterns = workspacePatterns(rootPkg, pnpm);
+  const lerna = fileSet.has('lerna.json') ? (load('lerna.json', checkLernaJson)?.value as { packages?: string[] } | undefined) : undefined;
+  const patterns = workspacePatterns(rootPkg, pnpm, lerna);
   const inWorkspaces = workspacesMatcher(patterns);
   const packageManager = detectPackageManager(fileSet);
   const runCommand = (script: string) =>
     packageManager === 'yarn' ? `yarn ${script}` : `${packageManager} run ${script}`;
 
-  const projectJsons: string[] = [];
-  const packageJsons: string[] = [];
-  for (const f of files) {
-    if (f.includes('node_modules/')) continue;
-    if (f === 'project.json' || f.endsWith('/project.json')) projectJsons.push(f);
-    else if (f === 'package.json' || f.endsWith('/package.json')) packageJsons.push(f);
-  }
   const projectJsonRoots = new Set(projectJsons.map(dirOf));
 
   // Per root: the configuration from package.json first, then project.json merged over it (Nx's plugin order).
@@ -165,11 +176,19 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   };
 }
 
-/** The package.json globs of npm/yarn `workspaces` (array or `{packages}`) and pnpm-workspace.yaml, as `dir/package.json`. */
-export function workspacePatterns(rootPkg: Record<string, any> | undefined, pnpm: { packages?: string[] } | undefined): string[] {
+/**
+ * The package.json globs of npm/yarn `workspaces` (array or `{packages}`), pnpm-workspace.yaml and
+ * lerna.json (`packages`, by default `packages/*`), as `dir/package.json`.
+ */
+export function workspacePatterns(
+  rootPkg: Record<string, any> | undefined,
+  pnpm: { packages?: string[] } | undefined,
+  lerna?: { packages?: string[] },
+): string[] {
   const raw: string[] = [
     ...(Array.isArray(rootPkg?.workspaces) ? rootPkg.workspaces : (rootPkg?.workspaces?.packages ?? [])),
     ...(pnpm?.packages ?? []),
+    ...(lerna ? (lerna.packages?.length ? lerna.packages : ['packages/*']) : []),
   ];
   const patterns = raw.map((p) => {
     const withFile = p.endsWith('/package.json') || p === 'package.json' ? p : `${p.replace(/\/+$/, '')}/package.json`;
@@ -273,7 +292,10 @@ function packageJsonInfo(pkg: Record<string, any>, file: string, inWs: boolean):
   };
 }
 
-/** Nx's node type: from projectType; else tsconfig.lib.json / tsconfig.app.json; else a package with an entry point is a lib. */
+/**
+ * Nx's node type: from projectType; else tsconfig.lib.json / tsconfig.app.json; else a package with
+ * an entry point is a lib. `files` holds the root's files and every tsconfig.lib/app.json.
+ */
 function projectGraphType(name: string, projectType: string | undefined, root: string, files: ReadonlySet<string>, pkg: PackageJsonInfo | undefined): ProjectType {
   if (projectType) return projectType === 'library' ? 'lib' : name.endsWith('-e2e') || name === 'e2e' ? 'e2e' : 'app';
   if (files.has(joinPath(root, 'tsconfig.lib.json'))) return 'lib';
@@ -313,6 +335,11 @@ function parseQuiet(text: string | undefined): Record<string, any> | undefined {
   if (text === undefined) return undefined;
   const r = parseJson(text, '');
   return r.ok && isObject(r.value.value) ? (r.value.value as Record<string, any>) : undefined;
+}
+
+function ignoreFilter(rules: string, files: readonly RepoPath[]): RepoPath[] {
+  const ig = ignore().add(rules);
+  return files.filter((f) => !ig.ignores(f));
 }
 
 function isSorted(list: readonly string[]): boolean {

@@ -152,3 +152,7 @@ export function checkProjectJson(c: Checker): void {
 export function checkPnpmWorkspace(c: Checker): void {
   c.fields([], c.doc.value ?? {}, { packages: stringArray });
 }
+
+export function checkLernaJson(c: Checker): void {
+  c.fields([], c.doc.value, { packages: stringArray });
+}
