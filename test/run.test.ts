@@ -196,3 +196,20 @@ describe('external dependencies', () => {
     }
   });
 });
+
+describe('a root project', () => {
+  it('does not take kiln\'s own .kiln directory as an input', () => {
+    const repo = createRepo({
+      'project.json': { name: 'solo', targets: { build: { command: 'mkdir -p out && cp src.txt out/', cache: true, outputs: ['{projectRoot}/out'] } } },
+      'nx.json': {},
+      '.gitignore': 'out\n',
+      'src.txt': 'x\n',
+    });
+    try {
+      expect(byId(repo.kiln(['run', '-t', 'build', '--json']).json())).toEqual({ 'solo:build': 'success/miss' });
+      expect(byId(repo.kiln(['run', '-t', 'build', '--json']).json())).toEqual({ 'solo:build': 'success/local' });
+    } finally {
+      repo.cleanup();
+    }
+  });
+});

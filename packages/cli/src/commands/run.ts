@@ -23,7 +23,8 @@ export const command: Command = {
   details: [
     '--json prints {"tasks":[{"id","hash","status":"success|failure|skipped","cache":"local|remote|miss","durationMs"}]};',
     'task output then goes to stderr.',
-    'Cache: nx.json "kiln": {"cacheDirectory": ".kiln/cache", "cacheMaxSize": "10GB"}; only targets with "cache": true are cached.',
+    'Cache: nx.json "kiln": {"cacheDirectory": ".kiln/cache", "cacheMaxSize": "10GB", "restoreMode": "link"|"copy"};',
+    'only targets with "cache": true are cached. See docs/run.md.',
     'Exit codes: 0 every task succeeded; 1 a task failed; 2 usage or configuration error; 130 interrupted.',
   ].join('\n'),
   async run(args, ctx) {

@@ -1,3 +1,4 @@
+/** `taskHash` and `whyMiss`: a task's fingerprint now, and how it differs from its last cached run. */
 import { diffFingerprints, type Fingerprint, type FingerprintChange } from '../hash/index.js';
 import { diagnostic, didYouMean, KilnError, type TaskId } from '../model/index.js';
 import { planTasks, splitTask, type TaskPlan } from './task-plan.js';

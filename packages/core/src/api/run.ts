@@ -1,3 +1,10 @@
+/**
+ * `run`: the task runner's wiring. Plans the tasks (task graph, fingerprints, hashes: see
+ * `task-plan.ts`), restores every cached task up front, then walks the graph with the scheduler,
+ * spawning what is left and storing what succeeds. Presentation (prefixes, progress, summary) is
+ * the CLI's; this reports events. A restored task whose dependency fails in the same run keeps
+ * its restored outputs (they match its inputs) but is reported as skipped, as Nx would.
+ */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskId } from '../model/index.js';

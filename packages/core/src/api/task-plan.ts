@@ -5,7 +5,8 @@
 import { exec } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
@@ -95,6 +96,7 @@ export function splitTask(spec: string): { project: string; target: string } {
 export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
   const trace = tracer();
   const root = requireWorkspaceRoot(req.cwd);
+  ignoreKilnDirectory(root);
   // git works out file digests while the workspace and project graph are read.
   const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
   const filesPromise = readWorkspaceFiles(root, stats).catch(async (e: unknown) => {
@@ -288,6 +290,18 @@ async function lockfileResolver(root: string): Promise<(dir: string, name: strin
     }
     return memo.get(key);
   };
+}
+
+/** `.kiln/` holds caches, never inputs: a `.gitignore` of `*` inside keeps git (and so kiln) from listing it. */
+function ignoreKilnDirectory(root: string): void {
+  const file = join(root, '.kiln', '.gitignore');
+  if (existsSync(file)) return;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '*\n', { flag: 'wx' });
+  } catch {
+    // Another process wrote it first, or the directory is read-only: harmless either way.
+  }
 }
 
 /** With KILN_TRACE=1, prints how long each phase took (on stderr), for tuning. */
