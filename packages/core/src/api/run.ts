@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { TaskId } from '../model/index.js';
 import { toRepoPath } from '../model/index.js';
 import { detachOutputs, forEachLimit } from '../cache/index.js';
-import { commandsFor, ProcessGroup, schedule, type CacheStatus, type TaskStatus } from '../tasks/index.js';
+import { commandsFor, ProcessGroup, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { defaultParallel, planTasks, tracer, type PlannedTask, type PlanRequest } from './task-plan.js';
 
 export interface TaskResult {
@@ -85,7 +85,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
 
   trace('restored from cache');
-  const perform = async (id: TaskId, execute: { acquire(): Promise<() => void> }) => {
+  const perform = async (id: TaskId, execute: ExecutePermits) => {
     const t = plan.tasks.get(id)!;
     const hit = hits.get(id);
     if (hit) {
@@ -95,8 +95,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
       return { status: 'success' as const, cache: 'local' as const, durationMs: 0 };
     }
     const release = await execute.acquire();
+    if (release === undefined) return { status: 'skipped' as const, cache: 'miss' as const, durationMs: 0 };
     try {
-      if (options.signal?.aborted) return { status: 'failure' as const, cache: 'miss' as const, durationMs: 0 };
       events.start?.(id);
       const started = performance.now();
       const chunks: Buffer[] = [];

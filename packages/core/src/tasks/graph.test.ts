@@ -84,7 +84,7 @@ describe('schedule', () => {
     const outcomes = await schedule(
       g.value,
       async (id, execute) => {
-        const release = await execute.acquire();
+        const release = (await execute.acquire())!;
         started.push(id);
         max = Math.max(max, ++now);
         await new Promise((r) => setImmediate(r));
@@ -97,5 +97,25 @@ describe('schedule', () => {
     expect(max).toBeLessThanOrEqual(2);
     expect(started).not.toContain('a:build');
     expect(Object.fromEntries(outcomes.map((o) => [o.id, o.status]))).toEqual({ 'a:build': 'skipped', 'b:build': 'failure', 'c:build': 'success', 'd:build': 'success' });
+  });
+
+  it('with bail, starts nothing after the first failure', async () => {
+    const g = createTaskGraph(ws({ a: { build: {} }, b: { build: {} }, c: { build: {} } }, { a: [], b: [], c: [] }), { targets: ['build'] });
+    if (!g.ok) throw new Error('graph');
+    const started: string[] = [];
+    const outcomes = await schedule(
+      g.value,
+      async (id, execute) => {
+        const release = await execute.acquire();
+        if (!release) return { status: 'skipped', cache: 'miss', durationMs: 0 };
+        started.push(id);
+        await new Promise((r) => setImmediate(r));
+        release();
+        return { status: id === 'a:build' ? 'failure' : 'success', cache: 'miss', durationMs: 1 };
+      },
+      { parallel: 1, bail: true },
+    );
+    expect(started).toEqual(['a:build']);
+    expect(outcomes.map((o) => o.status)).toEqual(['failure', 'skipped', 'skipped']);
   });
 });

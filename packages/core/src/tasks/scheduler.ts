@@ -47,17 +47,35 @@ export interface ScheduleOptions {
 /**
  * Walks the task graph in dependency order. `perform` restores or runs one task; it must take a
  * permit from `execute` before spawning anything, so cache restores proceed many at a time while
- * at most `parallel` processes run. A task whose dependency did not succeed is skipped.
+ * at most `parallel` processes run, and report `skipped` when it gets none (the run stopped).
+ * A task whose dependency did not succeed is skipped.
  */
+/** What `perform` gets to start a process: a permit (call it to release), or undefined once the run stopped (bail, abort). */
+export interface ExecutePermits {
+  acquire(): Promise<(() => void) | undefined>;
+}
+
 export async function schedule(
   graph: TaskGraph,
-  perform: (id: TaskId, execute: Semaphore) => Promise<{ status: 'success' | 'failure'; cache: CacheStatus; durationMs: number }>,
+  perform: (id: TaskId, execute: ExecutePermits) => Promise<{ status: TaskStatus; cache: CacheStatus; durationMs: number }>,
   options: ScheduleOptions,
   onDone?: (o: TaskOutcome) => void,
 ): Promise<TaskOutcome[]> {
+  let stopped = false;
   const order = topologicalOrder(graph);
   const rank = new Map(order.map((id, i) => [id, i]));
-  const execute = new Semaphore(options.parallel);
+  const semaphore = new Semaphore(options.parallel);
+  // Tasks wait for a permit in flight; one that gets it after the run stopped must not start.
+  const execute: ExecutePermits = {
+    async acquire() {
+      const release = await semaphore.acquire();
+      if (stopped || options.signal?.aborted) {
+        release();
+        return undefined;
+      }
+      return release;
+    },
+  };
   const limit = Math.max(options.parallel, options.inFlight ?? 64);
   const waitingOn = new Map<TaskId, number>();
   const dependents = new Map<TaskId, TaskId[]>();
@@ -73,7 +91,6 @@ export async function schedule(
   const outcomes = new Map<TaskId, TaskOutcome>();
   const ready: TaskId[] = order.filter((id) => waitingOn.get(id) === 0);
   let running = 0;
-  let stopped = false;
 
   return new Promise((resolve, reject) => {
     const finish = (o: TaskOutcome): void => {
