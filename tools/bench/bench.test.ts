@@ -90,6 +90,10 @@ describe('planWorkspace', () => {
     const target = plan.projects.find((p) => p.name === plan.changeTarget.project)!;
     expect(target.layer).toBe(Math.floor(plan.layers / 2));
     expect(plan.files.has(plan.changeTarget.file)).toBe(true);
+    const edited = plan.projects.find((p) => p.name === plan.editTarget.project)!;
+    expect(edited.layer).toBe(plan.layers - 2);
+    expect(plan.projects.some((p) => p.deps.includes(edited.name))).toBe(true);
+    expect(plan.files.has(plan.editTarget.file)).toBe(true);
   });
 
   it('rejects options it cannot honour, naming what it expected', () => {

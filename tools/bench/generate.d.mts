@@ -29,6 +29,8 @@ export interface WorkspacePlan {
   readonly layers: number;
   /** A source file of a mid-layer project, for one-file-change scenarios. */
   readonly changeTarget: { readonly project: string; readonly file: string };
+  /** A source file of a project just below the top with few dependents, for incremental builds. */
+  readonly editTarget: { readonly project: string; readonly file: string };
 }
 
 export const SCOPE: string;

@@ -68,7 +68,7 @@ function checkOptions({ projects, filesPerProject, seed }) {
 /**
  * Plans a workspace: which projects, in which layers, depending on what, with which files.
  * @param {{projects: number, filesPerProject?: [number, number], seed?: number, npmVersion?: string, codeownersLines?: number}} options
- * @returns {{files: Map<string, string>, projects: Array<{name: string, dir: string, layer: number, deps: string[], externals: string[], sources: string[]}>, layers: number, changeTarget: {project: string, file: string}}}
+ * @returns {{files: Map<string, string>, projects: Array<{name: string, dir: string, layer: number, deps: string[], externals: string[], sources: string[]}>, layers: number, changeTarget: {project: string, file: string}, editTarget: {project: string, file: string}}}
  */
 export function planWorkspace(options) {
   const { projects: count, filesPerProject = [20, 40], seed = 1, npmVersion = '10.0.0', codeownersLines = 2000 } = options;
@@ -128,11 +128,17 @@ export function planWorkspace(options) {
   for (const p of projects) for (const d of p.deps) dependents.set(d, dependents.get(d) + 1);
   const mid = byLayer[Math.floor(layerCount / 2)].map((i) => projects[i]).reduce((a, b) => (dependents.get(b.name) > dependents.get(a.name) ? b : a));
   const changeTarget = { project: mid.name, file: `${mid.dir}/src/${mid.sources[1]}` };
+  // The everyday edit for the incremental build: a project just below the top with the fewest
+  // (but some) dependents, so a rebuild is a handful of tasks and the tool's own overhead shows.
+  const upper = byLayer[layerCount - 2].map((i) => projects[i]).filter((p) => dependents.get(p.name) > 0);
+  const small = upper.length > 0 ? upper.reduce((a, b) => (dependents.get(b.name) < dependents.get(a.name) ? b : a)) : mid;
+  const editTarget = { project: small.name, file: `${small.dir}/src/${small.sources[1]}` };
 
   return {
     files,
     layers: layerCount,
     changeTarget,
+    editTarget,
     projects: projects.map(({ name, dir, layer, deps, externals, sources }) => ({ name, dir, layer, deps, externals, sources })),
   };
 }

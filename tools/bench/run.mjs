@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateWorkspace, gitEnv, kilnRepoRoot } from './generate.mjs';
+import { generateWorkspace, gitEnv, installedNpmVersion, kilnRepoRoot, planWorkspace } from './generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TIME = '/usr/bin/time';
@@ -51,6 +51,7 @@ export function parseOptions(argv) {
     else if (a === '--out') o.out = resolve(value());
     else if (a === '--dir') o.dir = resolve(value());
     else if (a === '--keep') o.keep = true;
+    else if (a === '--reuse') o.reuse = true;
     else if (a === '--smoke') o.smoke = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown option "${a}" (see --help)`);
@@ -74,6 +75,8 @@ const HELP = `usage: npm run bench -- [options]   (or node tools/bench/run.mjs [
   --seed S          generator seed (default 1)
   --dir DIR         where to generate the workspace (default tools/bench/.work/ws-N)
   --keep            keep the generated workspace afterwards
+  --reuse           use the workspace already in --dir (same --size and --seed; tool state and caches
+                    kept, e.g. after a long cold-build run) instead of generating it; implies --keep
   --out FILE        results file to update (default tools/bench/RESULTS.md; smoke: none)
   --smoke           small and quick, and fail (exit 1) if a tool fails or the tools disagree`;
 
@@ -90,7 +93,6 @@ export function toolEnv() {
     ...gitEnv,
     CI: '1',
     NO_COLOR: '1',
-    FORCE_COLOR: '0',
     DO_NOT_TRACK: '1',
     TURBO_TELEMETRY_DISABLED: '1',
     TURBO_NO_UPDATE_NOTIFIER: '1',
@@ -180,6 +182,8 @@ function scenarios(ctx) {
   const outputsPresent = () => (existsSync(join(ws, top.dir, 'dist/index.js')) ? undefined : `${top.dir}/dist/index.js was not built`);
   const changeFile = join(ws, plan.changeTarget.file);
   const original = readFileSync(changeFile, 'utf8');
+  const editFile = join(ws, plan.editTarget.file);
+  const editOriginal = readFileSync(editFile, 'utf8');
   const nxGraphFile = join(ctx.work, 'nx-graph.json');
   const names = (list) => [...new Set(list)].sort();
 
@@ -263,11 +267,11 @@ function scenarios(ctx) {
     {
       id: '6',
       scenario: 6,
-      title: `incremental build after a one-file change (\`${plan.changeTarget.project}\`)`,
+      title: `incremental build after a one-file change (\`${plan.editTarget.project}\` and its dependents)`,
       cmd: buildCmd,
       setup: primeBuilds,
-      iteration: (i) => writeFileSync(changeFile, `${original}// incremental change ${i}\n`),
-      teardown: () => writeFileSync(changeFile, original),
+      iteration: (i) => writeFileSync(editFile, `${editOriginal}// incremental change ${i}\n`),
+      teardown: () => writeFileSync(editFile, editOriginal),
       check: () => outputsPresent(),
     },
     ownersRow(),
@@ -427,7 +431,7 @@ function cellText(cell, wanted) {
   if (cell.status === 'none') return '–';
   if (cell.status !== 'ok' || cell.runs.length === 0) return cell.reason ?? 'n/a';
   const t = stats(cell.runs.map((r) => r.ms));
-  const runs = t.n < wanted ? ` [${t.n} runs]` : '';
+  const runs = t.n < wanted ? ` [${t.n} run${t.n === 1 ? '' : 's'}]` : '';
   return t.n === 1 ? `${seconds(t.median)}${runs}` : `**${seconds(t.median)}** (${seconds(t.min)}–${seconds(t.max)})${runs}`;
 }
 
@@ -503,7 +507,7 @@ function versions(bin, env, ws) {
   return { kiln: `${v(bin.kiln)} (commit ${commit})`, nx, turbo: v(bin.turbo), git, npm: JSON.parse(readFileSync(join(ws, 'package.json'), 'utf8')).packageManager };
 }
 
-function section(results, ctx) {
+function section(results, ctx, partial) {
   const { opts, plan, versions: ver, started } = ctx;
   const ratios = results
     .map((r) => [r, ratio(r)])
@@ -512,7 +516,7 @@ function section(results, ctx) {
     .join(', ');
   return [
     `<!-- size:${opts.size} -->`,
-    `## ${opts.size.toLocaleString('en')} projects`,
+    `## ${opts.size.toLocaleString('en')} projects${partial ? ` (${partial})` : ''}`,
     '',
     `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${ctx.minutes.toFixed(0)} min, load average ${ctx.load.start} at the start and ${ctx.load.end} at the end; ${opts.warmup} warm-up + ${opts.runs} timed runs per tool, interleaved. ` +
       `Workspace: ${plan.projects.length.toLocaleString('en')} projects, ${plan.fileCount.toLocaleString('en')} files, ${plan.layers} layers, seed ${opts.seed}. ` +
@@ -584,10 +588,21 @@ export async function main(argv) {
   // A smoke run (CI, tests) may run next to another: it works in a temp dir of its own.
   const scratch = mkdtempSync(join(opts.smoke ? os.tmpdir() : work, 'run-'));
   const ws = opts.dir ?? join(opts.smoke ? scratch : work, `ws-${opts.size}`);
-  rmSync(ws, { recursive: true, force: true });
   const started = new Date();
-  log(`bench: generating ${opts.size} projects in ${relative(process.cwd(), ws) || ws} ...`);
-  const plan = generateWorkspace({ dir: ws, projects: opts.size, seed: opts.seed });
+  let plan;
+  if (opts.reuse && existsSync(join(ws, '.git'))) {
+    // The plan is a pure function of size and seed: recompute it, write nothing.
+    const p = planWorkspace({ projects: opts.size, seed: opts.seed, npmVersion: installedNpmVersion() });
+    if (readFileSync(join(ws, 'package-lock.json'), 'utf8') !== p.files.get('package-lock.json')) throw new Error(`${ws} was not generated with --size ${opts.size} --seed ${opts.seed}`);
+    execFileSync('git', ['checkout', '-q', '--', '.'], { cwd: ws });
+    plan = { ...p, files: undefined, fileCount: p.files.size, dir: ws };
+    opts.keep = true;
+    log(`bench: reusing ${relative(process.cwd(), ws) || ws} with its tool state`);
+  } else {
+    rmSync(ws, { recursive: true, force: true });
+    log(`bench: generating ${opts.size} projects in ${relative(process.cwd(), ws) || ws} ...`);
+    plan = generateWorkspace({ dir: ws, projects: opts.size, seed: opts.seed });
+  }
   log(`bench: ${plan.fileCount} files, ${plan.layers} layers; change target ${plan.changeTarget.file}`);
   const bin = toolPaths();
   const env = toolEnv();
@@ -598,6 +613,17 @@ export async function main(argv) {
 
   const rows = scenarios(ctx).filter((r) => opts.scenarios.includes(r.scenario));
   const results = [];
+  const m = machine();
+  const machineText = `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}, Node ${m.node}.`;
+  // Written after every row, so a long run that is stopped still leaves its figures.
+  const save = (final) => {
+    ctx.minutes = (Date.now() - started.getTime()) / 60_000;
+    ctx.load.end = loadavg();
+    const text = section(results, ctx, final ? undefined : `partial: ${results.length} of ${rows.length} rows so far`);
+    if (!opts.smoke) writeFileSync(join(work, `results-${opts.size}.json`), JSON.stringify({ opts: { ...opts, budget: String(opts.budget) }, machine: m, versions: ctx.versions, results: results.map(({ cells, id, title, agreement: a }) => ({ id, title, cells, agreement: a })) }, null, 1));
+    if (opts.out) updateResults(opts.out, text, opts.size, machineText);
+    return text;
+  };
   for (const row of rows) {
     log(`bench: ${row.id}. ${row.title}`);
     const result = await runRow(row, ctx);
@@ -610,18 +636,11 @@ export async function main(argv) {
       const line = `  ${a.what}: ${Object.entries(a.sizes).map(([t, n]) => `${t} ${n}`).join(', ')}`;
       log(a.agree ? line : `${line}\n  WARNING: the tools disagree${a.detail ? `: ${a.detail}` : ''}`);
     }
+    if (results.length < rows.length) save(false);
   }
-  ctx.minutes = (Date.now() - started.getTime()) / 60_000;
-  ctx.load.end = loadavg();
-  const m = machine();
-  const machineText = `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}, Node ${m.node}.`;
-  const text = section(results, ctx);
+  const text = save(true);
   process.stdout.write(`\n${text.replace(/<!--.*-->\n?/g, '')}\n\nMachine: ${machineText}\n`);
-  if (!opts.smoke) writeFileSync(join(work, `results-${opts.size}.json`), JSON.stringify({ opts: { ...opts, budget: String(opts.budget) }, machine: m, versions: ctx.versions, results: results.map(({ cells, id, title, agreement: a }) => ({ id, title, cells, agreement: a })) }, null, 1));
-  if (opts.out) {
-    updateResults(opts.out, text, opts.size, machineText);
-    log(`bench: wrote ${relative(process.cwd(), opts.out)}`);
-  }
+  if (opts.out) log(`bench: wrote ${relative(process.cwd(), opts.out)}`);
   if (!opts.keep) rmSync(ws, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 
