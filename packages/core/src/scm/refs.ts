@@ -9,6 +9,7 @@ export async function revParseCommits(cwd: string, refs: readonly string[]): Pro
   if (refs.some((r) => r.startsWith('-'))) return undefined;
   const r = await git(cwd, ['rev-parse', '--show-toplevel', ...refs.map((ref) => `${ref}^{commit}`), '--']);
   if (r.code !== 0) return undefined;
-  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  // git echoes the `--` that ends the revisions; only the top and one line per ref count.
+  const lines = r.stdout.split('\n').filter((l) => l !== '' && l !== '--');
   return lines.length === refs.length + 1 ? { top: lines[0]!, commits: lines.slice(1) } : undefined;
 }

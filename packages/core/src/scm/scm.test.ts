@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync, unlinkSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changedFiles, fileAtRef, indexObjectIds, isShallow, listFiles, mergeBase, parseNameStatus, repoRoot, resolveCommit } from './index.js';
+import { changedFiles, fileAtRef, indexObjectIds, isShallow, listFiles, mergeBase, parseNameStatus, repoRoot, resolveCommit, revParseCommits } from './index.js';
 
 const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_CONFIG_GLOBAL: '/dev/null' };
 let dir: string;
@@ -41,6 +41,12 @@ describe('scm', () => {
     expect(await resolveCommit(dir, 'no-such-branch')).toBeUndefined();
     expect(await mergeBase(dir, 'main', 'feature')).toBe(await resolveCommit(dir, 'main'));
     expect(await isShallow(dir)).toBe(false);
+  });
+
+  it('resolves the top and several refs with one rev-parse, and says when a ref names no commit', async () => {
+    const answer = await revParseCommits(join(dir, 'ws'), ['HEAD', 'main']);
+    expect(answer).toEqual({ top: dir, commits: [await resolveCommit(dir, 'HEAD'), await resolveCommit(dir, 'main')] });
+    expect(await revParseCommits(dir, ['HEAD', 'no-such-branch'])).toBeUndefined();
   });
 
   it('lists committed, unstaged, deleted and untracked changes relative to a subdirectory', async () => {
