@@ -8,33 +8,32 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { scanImports } from '../graph/scan.js';
+import { scanImportBytes, scanImports, type FileImports } from '../graph/scan.js';
 
 const { root, files } = workerData as { root: string; files: string[] };
 const out: (string | number)[] = [];
 // One buffer for every file: open, read, close (no fstat, no per-file allocation) is the hot loop.
 const buffer = Buffer.allocUnsafe(1 << 20);
 for (const file of files) {
-  let text: string;
+  let found: FileImports;
   try {
-    text = read(join(root, file));
+    found = scan(join(root, file));
   } catch {
     continue; // listed by git but gone from the work tree
   }
-  const found = scanImports(text);
   if (found.static.length === 0 && found.dynamic.length === 0) continue;
   out.push(file, found.static.length, ...found.static, found.dynamic.length, ...found.dynamic);
 }
 parentPort!.postMessage(out);
 
-function read(path: string): string {
+/** Scans the bytes in place (no decoding of the whole file); a file larger than the buffer is read whole. */
+function scan(path: string): FileImports {
   const fd = openSync(path, 'r');
+  let n = 0;
   try {
-    let n = 0;
     for (let r; n < buffer.length && (r = readSync(fd, buffer, n, buffer.length - n, null)) > 0; ) n += r;
-    // A file larger than the buffer is read whole the ordinary way.
-    return n < buffer.length ? buffer.toString('utf8', 0, n) : readFileSync(path, 'utf8');
   } finally {
     closeSync(fd);
   }
+  return n < buffer.length ? scanImportBytes(buffer, n) : scanImports(readFileSync(path, 'utf8'));
 }

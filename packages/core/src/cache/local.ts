@@ -15,6 +15,9 @@ export interface ManifestFile {
   readonly oid: string;
   /** The stored copy's modification time when it was stored: unchanged means unchanged (hard-linked restores check this instead of reading). */
   readonly mtimeMs?: number;
+  /** The stored copy's inode and device: a workspace file with both is that very copy (a hard link). */
+  readonly ino?: number;
+  readonly dev?: number;
   /** Set for a symbolic link: its target (relative, staying inside the workspace). */
   readonly link?: string;
 }
@@ -171,6 +174,8 @@ export class LocalCache {
           // The workspace already holds this output (same stat as when kiln wrote or read it): nothing
           // to copy, but the stored copy must still be whole (a size check: one stat, no read).
           if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
+            // A hard link to the stored copy, not rewritten since it was stored: that is the check already.
+            if (st.ino === file.ino && st.dev === file.dev && st.mtimeMs === file.mtimeMs) continue;
             const stored = statSync(join(dir, 'out', file.path), { throwIfNoEntry: false });
             if (stored?.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is missing or truncated in the cache` };
             continue;
@@ -284,7 +289,8 @@ export class LocalCache {
         const content = await readFile(src);
         await writeFile(dest, content, { mode: st.mode & 0o777 });
         const oid = blobId(content);
-        files.push({ path: rp, size: content.length, mode: st.mode & 0o777, oid, mtimeMs: (await stat(dest)).mtimeMs });
+        const stored = await stat(dest);
+        files.push({ path: rp, size: content.length, mode: st.mode & 0o777, oid, mtimeMs: stored.mtimeMs, ino: stored.ino, dev: stored.dev });
         size += content.length;
         if (index) index.set(rp, st, oid);
       }
