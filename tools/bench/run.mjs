@@ -518,7 +518,7 @@ function section(results, ctx, partial) {
     `<!-- size:${opts.size} -->`,
     `## ${opts.size.toLocaleString('en')} projects${partial ? ` (${partial})` : ''}`,
     '',
-    `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${ctx.minutes.toFixed(0)} min, load average ${ctx.load.start} at the start and ${ctx.load.end} at the end; ${opts.warmup} warm-up + ${opts.runs} timed runs per tool, interleaved. ` +
+    `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${ctx.minutes.toFixed(0)} min, load average ${ctx.load.start} at the start and ${ctx.load.end} at the end; ${opts.warmup} warm-up + ${opts.runs} timed runs per tool, interleaved${Number.isFinite(opts.budget) ? ` (fewer where a tool's runs took over ${opts.budget} s: --budget)` : ''}. ` +
       `Workspace: ${plan.projects.length.toLocaleString('en')} projects, ${plan.fileCount.toLocaleString('en')} files, ${plan.layers} layers, seed ${opts.seed}. ` +
       `Versions: kiln ${ver.kiln}, nx ${ver.nx}, turbo ${ver.turbo}, git ${ver.git}, ${ver.npm}.`,
     '',
