@@ -2,27 +2,30 @@
  * (Was api/scan-worker.ts; moved so that file stays the project graph's scan worker.)
  * A worker thread that reads and scans a share of the workspace's source files for imports, so
  * building the graph state from nothing uses every core. Receives `{ root, files }`, answers with
- * a flat list `[file, nStatic, ...static, nDynamic, ...dynamic, ...]` of the files that import
+ * a flat list `[file, n, ...n specifiers (static, then dynamic), ...]` of the files that import
  * anything (strings only: cheap to pass back).
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { scanImportBytes, scanImports, type FileImports } from '../graph/scan.js';
 
 const { root, files } = workerData as { root: string; files: string[] };
+const prefix = `${root.replace(/\/+$/, '')}/`;
 const out: (string | number)[] = [];
 // One buffer for every file: open, read, close (no fstat, no per-file allocation) is the hot loop.
 const buffer = Buffer.allocUnsafe(1 << 20);
 for (const file of files) {
   let found: FileImports;
   try {
-    found = scan(join(root, file));
+    found = scan(prefix + file);
   } catch {
     continue; // listed by git but gone from the work tree
   }
-  if (found.static.length === 0 && found.dynamic.length === 0) continue;
-  out.push(file, found.static.length, ...found.static, found.dynamic.length, ...found.dynamic);
+  const n = found.static.length + found.dynamic.length;
+  if (n === 0) continue;
+  out.push(file, n);
+  for (const s of found.static) out.push(s);
+  for (const s of found.dynamic) out.push(s);
 }
 parentPort!.postMessage(out);
 

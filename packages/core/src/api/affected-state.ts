@@ -130,43 +130,37 @@ async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): P
   return readWorkspace(root, await workspaceFiles(root, worktree));
 }
 
-/** Each file's imports, read and scanned on worker threads (in this thread for a small workspace). */
-async function scanSources(root: string, files: readonly string[]): Promise<Map<string, FileImports>> {
-  const out = new Map<string, FileImports>();
+/**
+ * Each file's imports, read and scanned on worker threads (in this thread for a small workspace),
+ * as flat lists `[file, n, ...n specifiers (static and dynamic alike), ...]` of the files that
+ * import anything: no object per file, and strings only between threads.
+ */
+async function scanSources(root: string, files: readonly string[]): Promise<(string | number)[][]> {
   const threads = files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
   if (threads === 0) {
+    const out: (string | number)[] = [];
     for (const f of files) {
       const text = readText(root, f);
       if (text === undefined) continue;
       const found = scanImports(text);
-      if (found.static.length > 0 || found.dynamic.length > 0) out.set(f, found);
+      const n = found.static.length + found.dynamic.length;
+      if (n > 0) out.push(f, n, ...found.static, ...found.dynamic);
     }
-    return out;
+    return [out];
   }
   const { Worker } = await import('node:worker_threads');
   const share = Math.ceil(files.length / threads);
-  const parts = await Promise.all(
-    Array.from({ length: threads }, (_, i) =>
-      new Promise<(string | number)[]>((resolve, reject) => {
-        const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, files: files.slice(i * share, (i + 1) * share) } });
-        worker.once('message', resolve);
-        worker.once('error', reject);
-      }),
+  return Promise.all(
+    Array.from(
+      { length: threads },
+      (_, i) =>
+        new Promise<(string | number)[]>((resolve, reject) => {
+          const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, files: files.slice(i * share, (i + 1) * share) } });
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }),
     ),
   );
-  for (const flat of parts) {
-    for (let i = 0; i < flat.length; ) {
-      const file = flat[i++] as string;
-      const ns = flat[i++] as number;
-      const stat = flat.slice(i, i + ns) as string[];
-      i += ns;
-      const nd = flat[i++] as number;
-      const dynamic = flat.slice(i, i + nd) as string[];
-      i += nd;
-      out.set(file, { static: stat, dynamic });
-    }
-  }
-  return out;
 }
 
 /** Tracked files (from the index) plus the untracked ones among the changes. */
@@ -284,17 +278,43 @@ function apply(
 }
 
 /** Reads and scans every project source file, then derives the state from the workspace and the scans. */
-function build(ws: Workspace, scans: ReadonlyMap<string, FileImports>, anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
+function build(ws: Workspace, scans: readonly (readonly (string | number)[])[], anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
   const locator = new ProjectLocator(ws.projects.values());
   const resolver = new ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
   const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
   const importEdges: Record<string, Record<string, number>> = {};
   const importExternal: Record<string, Record<string, number>> = {};
-  for (const [f, found] of scans) {
-    const owner = locator.projectOf(f);
-    if (owner === undefined) continue;
-    apply(importEdges, importExternal, owner, f, found, resolver, rootProject, +1);
-  }
+  // `apply(..., +1)` per file, inlined: this loop runs once per source file of the workspace.
+  const targets: string[] = [];
+  const packages: string[] = [];
+  for (const flat of scans)
+    for (let i = 0; i < flat.length; ) {
+      const file = flat[i++] as string;
+      const end = i + 1 + (flat[i] as number);
+      i++;
+      const owner = locator.projectOfFile(file);
+      if (owner === undefined) {
+        i = end;
+        continue;
+      }
+      targets.length = 0;
+      packages.length = 0;
+      for (; i < end; i++) {
+        const r = resolver.resolve(flat[i] as string, file);
+        if (r === undefined) continue;
+        if ('external' in r) {
+          if (!packages.includes(r.external)) packages.push(r.external);
+        } else if (r.project !== owner && (r.project !== rootProject || owner === rootProject) && !targets.includes(r.project)) targets.push(r.project);
+      }
+      if (targets.length > 0) {
+        const counts = (importEdges[owner] ??= {});
+        for (const t of targets) counts[t] = (counts[t] ?? 0) + 1;
+      }
+      if (packages.length > 0) {
+        const counts = (importExternal[owner] ??= {});
+        for (const p of packages) counts[p] = (counts[p] ?? 0) + 1;
+      }
+    }
   const projects: ProjectState[] = [];
   for (const p of ws.projects.values()) {
     const packageEdges = new Set<string>();
