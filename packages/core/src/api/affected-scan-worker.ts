@@ -2,32 +2,29 @@
  * (Was api/scan-worker.ts; moved so that file stays the project graph's scan worker.)
  * A worker thread that reads and scans a share of the workspace's source files for imports, so
  * building the graph state from nothing uses every core. Receives `{ root, files }`, answers with
- * a flat list `[file, n, ...n specifiers (static, then dynamic), ...]` of the files that import
- * anything (strings only: cheap to pass back).
+ * an `ImportTable` over those files (each distinct specifier once, the rest a transferred Int32Array).
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { scanImportBytes, scanImports, type FileImports } from '../graph/scan.js';
+import { ImportTableWriter } from './import-table.js';
 
 const { root, files } = workerData as { root: string; files: string[] };
 const prefix = `${root.replace(/\/+$/, '')}/`;
-const out: (string | number)[] = [];
+const table = new ImportTableWriter();
 // One buffer for every file: open, read, close (no fstat, no per-file allocation) is the hot loop.
 const buffer = Buffer.allocUnsafe(1 << 20);
-for (const file of files) {
+for (let i = 0; i < files.length; i++) {
   let found: FileImports;
   try {
-    found = scan(prefix + file);
+    found = scan(prefix + files[i]);
   } catch {
     continue; // listed by git but gone from the work tree
   }
-  const n = found.static.length + found.dynamic.length;
-  if (n === 0) continue;
-  out.push(file, n);
-  for (const s of found.static) out.push(s);
-  for (const s of found.dynamic) out.push(s);
+  table.add(i, found);
 }
-parentPort!.postMessage(out);
+const result = table.finish();
+parentPort!.postMessage(result, [result.data.buffer as ArrayBuffer]);
 
 /** Scans the bytes in place (no decoding of the whole file); a file larger than the buffer is read whole. */
 function scan(path: string): FileImports {

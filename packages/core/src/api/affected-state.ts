@@ -22,6 +22,7 @@ import { ImportResolver, isSourceFile, ProjectLocator, resolveImplicitDependenci
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
 import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
+import { ImportTableWriter, type ImportTable } from './import-table.js';
 
 /** Bump to drop every saved state (its shape or the meaning of its counts changed). */
 const STATE_VERSION = 1;
@@ -130,36 +131,34 @@ async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): P
   return readWorkspace(root, await workspaceFiles(root, worktree));
 }
 
-/**
- * Each file's imports, read and scanned on worker threads (in this thread for a small workspace),
- * as flat lists `[file, n, ...n specifiers (static and dynamic alike), ...]` of the files that
- * import anything: no object per file, and strings only between threads.
- */
-async function scanSources(root: string, files: readonly string[]): Promise<(string | number)[][]> {
+/** One share of the scanned files: `table.data` indexes into `files`. */
+interface ScannedShare {
+  readonly files: readonly string[];
+  readonly table: ImportTable;
+}
+
+/** Each file's imports, read and scanned on worker threads (in this thread for a small workspace). */
+async function scanSources(root: string, files: readonly string[]): Promise<ScannedShare[]> {
   const threads = files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
   if (threads === 0) {
-    const out: (string | number)[] = [];
-    for (const f of files) {
+    const writer = new ImportTableWriter();
+    files.forEach((f, i) => {
       const text = readText(root, f);
-      if (text === undefined) continue;
-      const found = scanImports(text);
-      const n = found.static.length + found.dynamic.length;
-      if (n > 0) out.push(f, n, ...found.static, ...found.dynamic);
-    }
-    return [out];
+      if (text !== undefined) writer.add(i, scanImports(text));
+    });
+    return [{ files, table: writer.finish() }];
   }
   const { Worker } = await import('node:worker_threads');
   const share = Math.ceil(files.length / threads);
   return Promise.all(
-    Array.from(
-      { length: threads },
-      (_, i) =>
-        new Promise<(string | number)[]>((resolve, reject) => {
-          const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, files: files.slice(i * share, (i + 1) * share) } });
-          worker.once('message', resolve);
-          worker.once('error', reject);
-        }),
-    ),
+    Array.from({ length: threads }, (_, i) => {
+      const part = files.slice(i * share, (i + 1) * share);
+      return new Promise<ScannedShare>((resolve, reject) => {
+        const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, files: part } });
+        worker.once('message', (table: ImportTable) => resolve({ files: part, table }));
+        worker.once('error', reject);
+      });
+    }),
   );
 }
 
@@ -278,7 +277,7 @@ function apply(
 }
 
 /** Reads and scans every project source file, then derives the state from the workspace and the scans. */
-function build(ws: Workspace, scans: readonly (readonly (string | number)[])[], anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
+function build(ws: Workspace, scans: readonly ScannedShare[], anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
   const locator = new ProjectLocator(ws.projects.values());
   const resolver = new ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
   const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
@@ -287,10 +286,10 @@ function build(ws: Workspace, scans: readonly (readonly (string | number)[])[], 
   // `apply(..., +1)` per file, inlined: this loop runs once per source file of the workspace.
   const targets: string[] = [];
   const packages: string[] = [];
-  for (const flat of scans)
-    for (let i = 0; i < flat.length; ) {
-      const file = flat[i++] as string;
-      const end = i + 1 + (flat[i] as number);
+  for (const { files, table } of scans)
+    for (let i = 0, data = table.data; i < data.length; ) {
+      const file = files[data[i++]!]!;
+      const end = i + 1 + data[i]!;
       i++;
       const owner = locator.projectOfFile(file);
       if (owner === undefined) {
@@ -300,7 +299,7 @@ function build(ws: Workspace, scans: readonly (readonly (string | number)[])[], 
       targets.length = 0;
       packages.length = 0;
       for (; i < end; i++) {
-        const r = resolver.resolve(flat[i] as string, file);
+        const r = resolver.resolve(table.specifiers[data[i]!]!, file);
         if (r === undefined) continue;
         if ('external' in r) {
           if (!packages.includes(r.external)) packages.push(r.external);
