@@ -2,7 +2,7 @@
  * `kiln affected` end to end: real git repositories, the built binary, one rule per test.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,23 @@ describe('kiln affected: files to projects', () => {
     const explained = r.kiln(['affected', '--explain']);
     expect(explained.code).toBe(0);
     expect(explained.stdout).toContain('@svc/payroll <- @svc/connection (dependency) <- services/connection/src/pool.ts (changed)');
+  });
+
+  it('the same answer and the same saved state when the import scan runs on worker threads', () => {
+    const r = repo({
+      ...workspace,
+      // import-only edges (no package.json dependency): found only by scanning sources
+      'services/invoice/src/uses.ts': "import { pool } from '@svc/connection/pool';\nexport const lazy = () => import('@svc/catalog');\n",
+    });
+    r.write({ 'services/connection/src/pool.ts': 'export const pool = 2;\n' });
+    const state = () => readFileSync(join(r.dir, '.kiln/affected-state.json'), 'utf8');
+    const single = affectedJson(r, [], { KILN_SCAN_THREADS: '1' });
+    const singleState = state();
+    rmSync(join(r.dir, '.kiln'), { recursive: true, force: true });
+    const threaded = affectedJson(r, [], { KILN_SCAN_THREADS: '3' });
+    expect(threaded.projects).toEqual(['@svc/connection', '@svc/invoice', '@svc/payroll']);
+    expect(threaded).toEqual(single);
+    expect(state()).toBe(singleState);
   });
 
   it('compares two commits with --base and --head, at their merge-base', () => {

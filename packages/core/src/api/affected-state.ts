@@ -139,7 +139,9 @@ interface ScannedShare {
 
 /** Each file's imports, read and scanned on worker threads (in this thread for a small workspace). */
 async function scanSources(root: string, files: readonly string[]): Promise<ScannedShare[]> {
-  const threads = files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
+  // KILN_SCAN_THREADS sets the worker count whatever the workspace's size (1: none), for measuring and tests.
+  const forced = Number(process.env.KILN_SCAN_THREADS);
+  const threads = forced > 1 ? forced : forced === 1 || files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
   if (threads === 0) {
     const writer = new ImportTableWriter();
     files.forEach((f, i) => {
