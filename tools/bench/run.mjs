@@ -488,7 +488,15 @@ export function machine() {
   return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: distro };
 }
 
-function versions(bin, env, ws) {
+function kilnCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: kilnRepoRoot, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function versions(bin, env, ws, commit) {
   const v = (argv) => {
     try {
       return execFileSync(argv[0], [...argv.slice(1), '--version'], { cwd: ws, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -498,12 +506,6 @@ function versions(bin, env, ws) {
   };
   const nx = /Local:\s*v?(\S+)/.exec(v(bin.nx))?.[1] ?? v(bin.nx);
   const git = execFileSync('git', ['--version'], { encoding: 'utf8' }).trim().replace(/^git version /, '');
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: kilnRepoRoot, encoding: 'utf8' }).trim();
-  } catch {
-    /* not a checkout */
-  }
   return { kiln: `${v(bin.kiln)} (commit ${commit})`, nx, turbo: v(bin.turbo), git, npm: JSON.parse(readFileSync(join(ws, 'package.json'), 'utf8')).packageManager };
 }
 
@@ -589,6 +591,8 @@ export async function main(argv) {
   const scratch = mkdtempSync(join(opts.smoke ? os.tmpdir() : work, 'run-'));
   const ws = opts.dir ?? join(opts.smoke ? scratch : work, `ws-${opts.size}`);
   const started = new Date();
+  // Read before anything slow: the checkout may move on while a long run goes.
+  const commit = kilnCommit();
   let plan;
   if (opts.reuse && existsSync(join(ws, '.git'))) {
     // The plan is a pure function of size and seed: recompute it, write nothing.
@@ -608,7 +612,7 @@ export async function main(argv) {
   const env = toolEnv();
   const loadavg = () => os.loadavg()[0].toFixed(1);
   const ctx = { opts, ws, plan, bin, env, work: scratch, log, started, load: { start: loadavg() } };
-  ctx.versions = versions(bin, env, ws);
+  ctx.versions = versions(bin, env, ws, commit);
   log(`bench: kiln ${ctx.versions.kiln}, nx ${ctx.versions.nx}, turbo ${ctx.versions.turbo}${hasTime ? '' : ' (no /usr/bin/time: no memory figures)'}`);
 
   const rows = scenarios(ctx).filter((r) => opts.scenarios.includes(r.scenario));
