@@ -3,8 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { didYouMean, diagnostic, KilnError, type ProjectName } from '@kiln/core/model';
 // One operation each, not the whole api barrel: start-up stays cheap.
-import { loadWorkspace } from '@kiln/core/api/load-workspace';
-import { projectGraph } from '@kiln/core/api/project-graph';
+import { loadWorkspaceAndGraph } from '@kiln/core/api/workspace-graph';
 import { toNxProjectGraph, type ProjectGraph } from '@kiln/core/graph';
 import { boolOpt, ExitCode, jsonOption, stringOpt, type Command } from '../command.js';
 import { graphHtml } from '../graph-html.js';
@@ -25,8 +24,7 @@ export const command: Command = {
     'Exit codes: 0 shown; 2 configuration error or unknown project.',
   ].join('\n'),
   async run(args, ctx) {
-    const ws = await loadWorkspace(ctx.cwd);
-    const graph = await projectGraph(ws);
+    const { graph } = await loadWorkspaceAndGraph(ctx.cwd);
     const focus = args.positionals[0] as ProjectName | undefined;
     if (args.positionals.length > 1) throw new KilnError(diagnostic('usage', 'kiln graph takes at most one PROJECT.', { hint: 'Run `kiln graph --help`.' }));
     if (focus !== undefined && !graph.projects.has(focus))

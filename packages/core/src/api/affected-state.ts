@@ -14,7 +14,6 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
 import { workspaceRootPatternsOf } from '../affected/index.js';
@@ -22,7 +21,7 @@ import { ImportResolver, isSourceFile, ProjectLocator, resolveImplicitDependenci
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
 import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
-import { ImportTableWriter, type ImportTable } from './import-table.js';
+import { scanImportTables as scanSources, type ScannedShare } from './scan-tables.js';
 
 /** Bump to drop every saved state (its shape or the meaning of its counts changed). */
 const STATE_VERSION = 1;
@@ -129,39 +128,6 @@ export async function affectedGraph(root: string, anchor: string, worktree: read
 async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): Promise<Workspace> {
   const { readWorkspace } = await import('../workspace/index.js');
   return readWorkspace(root, await workspaceFiles(root, worktree));
-}
-
-/** One share of the scanned files: `table.data` indexes into `files`. */
-interface ScannedShare {
-  readonly files: readonly string[];
-  readonly table: ImportTable;
-}
-
-/** Each file's imports, read and scanned on worker threads (in this thread for a small workspace). */
-async function scanSources(root: string, files: readonly string[]): Promise<ScannedShare[]> {
-  // KILN_SCAN_THREADS sets the worker count whatever the workspace's size (1: none), for measuring and tests.
-  const forced = Number(process.env.KILN_SCAN_THREADS);
-  const threads = forced > 1 ? forced : forced === 1 || files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
-  if (threads === 0) {
-    const writer = new ImportTableWriter();
-    files.forEach((f, i) => {
-      const text = readText(root, f);
-      if (text !== undefined) writer.add(i, scanImports(text));
-    });
-    return [{ files, table: writer.finish() }];
-  }
-  const { Worker } = await import('node:worker_threads');
-  const share = Math.ceil(files.length / threads);
-  return Promise.all(
-    Array.from({ length: threads }, (_, i) => {
-      const part = files.slice(i * share, (i + 1) * share);
-      return new Promise<ScannedShare>((resolve, reject) => {
-        const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, files: part } });
-        worker.once('message', (table: ImportTable) => resolve({ files: part, table }));
-        worker.once('error', reject);
-      });
-    }),
-  );
 }
 
 /** Tracked files (from the index) plus the untracked ones among the changes. */
@@ -291,8 +257,8 @@ function build(ws: Workspace, scans: readonly ScannedShare[], anchor: string, di
   for (const { files, table } of scans)
     for (let i = 0, data = table.data; i < data.length; ) {
       const file = files[data[i++]!]!;
-      const end = i + 1 + data[i]!;
-      i++;
+      const end = i + 2 + data[i]! + data[i + 1]!;
+      i += 2;
       const owner = locator.projectOfFile(file);
       if (owner === undefined) {
         i = end;

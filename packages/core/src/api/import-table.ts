@@ -1,7 +1,7 @@
 /**
  * Files' import specifiers in a compact form that is cheap to pass between threads: each distinct
- * specifier once, and an Int32Array `[file index, n, ...n specifier indices, ...]` over the files
- * that import anything (static and dynamic alike). Pure.
+ * specifier once, and an Int32Array `[file index, nStatic, nDynamic, ...static, ...dynamic
+ * specifier indices, ...]` over the files that import anything. Pure.
  */
 import type { FileImports } from '../graph/index.js';
 
@@ -20,13 +20,14 @@ export class ImportTableWriter {
   add(file: number, found: FileImports): void {
     const n = found.static.length + found.dynamic.length;
     if (n === 0) return;
-    if (this.length + n + 2 > this.data.length) {
-      const bigger = new Int32Array(Math.max(this.data.length * 2, this.length + n + 2));
+    if (this.length + n + 3 > this.data.length) {
+      const bigger = new Int32Array(Math.max(this.data.length * 2, this.length + n + 3));
       bigger.set(this.data.subarray(0, this.length));
       this.data = bigger;
     }
     this.data[this.length++] = file;
-    this.data[this.length++] = n;
+    this.data[this.length++] = found.static.length;
+    this.data[this.length++] = found.dynamic.length;
     for (const list of [found.static, found.dynamic])
       for (const s of list) {
         let i = this.index.get(s);
