@@ -20,43 +20,69 @@ export interface AffectedProjects {
 export function affectedClosure(graph: DependencyGraph, touches: readonly Touch[], global: readonly Reason[] = []): AffectedProjects {
   const names = new Set(graph.projects.map((p) => p.name));
   const reasons = new Map<string, Reason[]>();
-  const add = (project: string, reason: Reason): void => {
-    let list = reasons.get(project);
-    if (!list) reasons.set(project, (list = []));
-    list.push(reason);
-  };
   const unknown: Touch[] = [];
-  for (const t of touches) (names.has(t.project) ? add(t.project, t.reason) : unknown.push(t));
-  const via = new Map<string, string>();
-
+  for (const t of touches) (names.has(t.project) ? addReason(reasons, t.project, t.reason) : unknown.push(t));
+  let via = new Map<string, string>();
   if (global.length > 0) {
-    for (const name of names) for (const g of global) add(name, g);
+    for (const name of names) for (const g of global) addReason(reasons, name, g);
   } else {
-    const dependents = new Map<string, string[]>();
-    for (const [from, tos] of graph.dependencies)
-      for (const to of tos) {
-        let list = dependents.get(to);
-        if (!list) dependents.set(to, (list = []));
-        list.push(from);
-      }
-    const queue = [...reasons.keys()].sort();
-    const seen = new Set(queue);
-    for (let i = 0; i < queue.length; i++) {
-      const on = queue[i]!;
-      for (const d of (dependents.get(on) ?? []).sort()) {
-        if (!names.has(d)) continue;
-        add(d, { kind: 'dependency', on });
-        if (!seen.has(d)) {
-          seen.add(d);
-          via.set(d, on);
-          queue.push(d);
-        }
+    via = spreadToDependents(reasons, invertEdges(graph.dependencies), (d) => names.has(d));
+  }
+  const sorted = sortedReasons(reasons);
+  return { projects: [...sorted.keys()], reasons: sorted, via, unknown };
+}
+
+export function addReason(reasons: Map<string, Reason[]>, key: string, reason: Reason): void {
+  let list = reasons.get(key);
+  if (!list) reasons.set(key, (list = []));
+  list.push(reason);
+}
+
+/** Reverse edges: each node mapped to the nodes that depend on it. */
+export function invertEdges(dependencies: Iterable<readonly [string, readonly string[]]>): Map<string, string[]> {
+  const dependents = new Map<string, string[]>();
+  for (const [from, tos] of dependencies)
+    for (const to of tos) {
+      let list = dependents.get(to);
+      if (!list) dependents.set(to, (list = []));
+      list.push(from);
+    }
+  return dependents;
+}
+
+/**
+ * Walks breadth first along `dependents` from every key that already has a reason, giving each
+ * dependent that `include` accepts a `dependency` reason per edge into it. Returns `via`: for each
+ * node reached, its predecessor on a shortest chain back to a node with a reason of its own.
+ */
+export function spreadToDependents(
+  reasons: Map<string, Reason[]>,
+  dependents: ReadonlyMap<string, readonly string[]>,
+  include: (node: string) => boolean = () => true,
+): Map<string, string> {
+  const via = new Map<string, string>();
+  const queue = [...reasons.keys()].sort();
+  const seen = new Set(queue);
+  for (let i = 0; i < queue.length; i++) {
+    const on = queue[i]!;
+    for (const d of [...(dependents.get(on) ?? [])].sort()) {
+      if (!include(d)) continue;
+      addReason(reasons, d, { kind: 'dependency', on });
+      if (!seen.has(d)) {
+        seen.add(d);
+        via.set(d, on);
+        queue.push(d);
       }
     }
   }
+  return via;
+}
+
+/** The reasons by key, keys sorted, each list deduplicated and in a stable order. */
+export function sortedReasons(reasons: ReadonlyMap<string, readonly Reason[]>): Map<string, Reason[]> {
   const sorted = new Map<string, Reason[]>();
-  for (const name of [...reasons.keys()].sort()) sorted.set(name, dedupe(reasons.get(name)!).sort(compareReasons));
-  return { projects: [...sorted.keys()], reasons: sorted, via, unknown };
+  for (const key of [...reasons.keys()].sort()) sorted.set(key, dedupe(reasons.get(key)!).sort(compareReasons));
+  return sorted;
 }
 
 const order: Record<Reason['kind'], number> = { file: 0, lockfile: 1, global: 2, dependency: 3 };
@@ -81,7 +107,7 @@ export function compareReasons(a: Reason, b: Reason): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-function dedupe(list: Reason[]): Reason[] {
+function dedupe(list: readonly Reason[]): Reason[] {
   const seen = new Set<string>();
   return list.filter((r) => {
     const k = `${r.kind}\0${reasonKey(r)}`;

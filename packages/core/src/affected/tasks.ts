@@ -1,5 +1,5 @@
 import { compileInputs, createFileOwner, resolveTaskInputs, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
-import { compareReasons, reasonKey } from './closure.js';
+import { addReason, invertEdges, sortedReasons, spreadToDependents } from './closure.js';
 import type { ChangedFile, Reason } from './types.js';
 
 /** The task graph as task-level affected needs it (the shape `tasks/` builds). */
@@ -47,11 +47,7 @@ export function affectedTasks(input: TaskLevelInput): AffectedTasks {
   const files = [...new Set(input.changes.flatMap((c) => (c.from !== undefined ? [c.from, c.path] : [c.path])))].sort();
   const fileOwners = files.map((f) => [f, owner(f)] as const);
   const reasons = new Map<string, Reason[]>();
-  const add = (id: string, r: Reason): void => {
-    let list = reasons.get(id);
-    if (!list) reasons.set(id, (list = []));
-    list.push(r);
-  };
+  const add = (id: string, r: Reason): void => addReason(reasons, id, r);
   const problems: string[] = [];
   const inputs = prunedToOwners(input.inputs, fileOwners);
   const ids = Object.keys(input.graph.tasks).sort();
@@ -75,34 +71,8 @@ export function affectedTasks(input: TaskLevelInput): AffectedTasks {
   }
 
   // Closure through task dependencies: a task consumes what the tasks it depends on produce.
-  const dependents = new Map<string, string[]>();
-  for (const [from, tos] of Object.entries(input.graph.dependencies))
-    for (const to of tos) {
-      let list = dependents.get(to);
-      if (!list) dependents.set(to, (list = []));
-      list.push(from);
-    }
-  const via = new Map<string, string>();
-  const queue = [...reasons.keys()].sort();
-  const seen = new Set(queue);
-  for (let i = 0; i < queue.length; i++) {
-    const on = queue[i]!;
-    for (const d of (dependents.get(on) ?? []).sort()) {
-      if (input.global.length > 0) break;
-      add(d, { kind: 'dependency', on });
-      if (!seen.has(d)) {
-        seen.add(d);
-        via.set(d, on);
-        queue.push(d);
-      }
-    }
-  }
-  const sorted = new Map<string, Reason[]>();
-  for (const id of [...reasons.keys()].sort()) {
-    const uniq = new Map<string, Reason>();
-    for (const r of reasons.get(id)!) if (!uniq.has(`${r.kind}\0${reasonKey(r)}`)) uniq.set(`${r.kind}\0${reasonKey(r)}`, r);
-    sorted.set(id, [...uniq.values()].sort(compareReasons));
-  }
+  const via = input.global.length > 0 ? new Map<string, string>() : spreadToDependents(reasons, invertEdges(Object.entries(input.graph.dependencies)));
+  const sorted = sortedReasons(reasons);
   return { tasks: [...sorted.keys()], reasons: sorted, via, problems };
 }
 
@@ -115,13 +85,7 @@ export function affectedTasks(input: TaskLevelInput): AffectedTasks {
  */
 function prunedToOwners(ws: InputsWorkspace, fileOwners: readonly (readonly [string, string | undefined])[]): InputsWorkspace {
   const owners = [...new Set(fileOwners.map(([, o]) => o).filter((o): o is string => o !== undefined))].sort();
-  const dependents = new Map<string, string[]>();
-  for (const [from, tos] of Object.entries(ws.dependencies))
-    for (const to of tos) {
-      let list = dependents.get(to);
-      if (!list) dependents.set(to, (list = []));
-      list.push(from);
-    }
+  const dependents = invertEdges(Object.entries(ws.dependencies));
   const pruned: Record<string, string[]> = {};
   for (const owner of owners) {
     const seen = new Set<string>([owner]);
