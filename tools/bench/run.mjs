@@ -29,7 +29,7 @@ const TOOLS = ['kiln', ...PEERS];
 // Options
 
 export function parseOptions(argv) {
-  const o = { size: 1000, runs: 5, warmup: 1, scenarios: [1, 2, 3, 4, 5, 6, 7], smoke: false, out: join(here, 'RESULTS.md'), seed: 1, dir: undefined, keep: false, budget: Infinity };
+  const o = { size: 1000, runs: 5, warmup: 1, scenarios: [1, 2, 3, 4, 5, 6, 7], smoke: false, out: join(here, 'RESULTS.md'), seed: 1, dir: undefined, keep: false, budget: Infinity, skip: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -47,6 +47,7 @@ export function parseOptions(argv) {
     else if (a === '--warmup') o.warmup = int(value(), 0);
     else if (a === '--seed') o.seed = int(value(), 0);
     else if (a === '--budget') o.budget = int(value(), 1);
+    else if (a === '--skip') o.skip = value().split(',').map((s) => s.trim());
     else if (a === '--scenarios') o.scenarios = value().split(',').map((s) => int(s.trim(), 1));
     else if (a === '--out') o.out = resolve(value());
     else if (a === '--dir') o.dir = resolve(value());
@@ -78,6 +79,8 @@ const HELP = `usage: npm run bench -- [options]   (or node tools/bench/run.mjs [
   --reuse           use the workspace already in --dir (same --size and --seed; tool state and caches
                     kept, e.g. after a long cold-build run) instead of generating it; implies --keep
   --out FILE        results file to update (default tools/bench/RESULTS.md; smoke: none)
+  --skip TOOLS      leave these peers out (e.g. nx, whose cold builds at 1,000+ take half an hour);
+                    the table shows – for them and the ratio is against the peers that ran
   --smoke           small and quick, and fail (exit 1) if a tool fails or the tools disagree`;
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +196,7 @@ function scenarios(ctx) {
     turbo: ['run', 'build', '--concurrency=2'],
   };
   const primeBuilds = async () => {
-    for (const tool of ['kiln', 'nx', 'turbo']) {
+    for (const tool of ['kiln', 'nx', 'turbo'].filter((t) => !ctx.opts.skip.includes(t))) {
       const r = await measure([...bin[tool], ...buildCmd[tool]], { cwd: ws, env: ctx.env });
       if (r.code !== 0 && !isNotImplemented(r)) ctx.log(`  (priming ${tool} build failed with exit ${r.code})`);
     }
@@ -343,8 +346,9 @@ function countLines(file) {
 // The loop
 
 async function runRow(row, ctx) {
-  const tools = TOOLS.filter((t) => row.cmd[t]);
-  const cells = Object.fromEntries(TOOLS.map((t) => [t, { runs: [], status: row.cmd[t] ? 'ok' : 'none' }]));
+  const runs = (t) => row.cmd[t] && !ctx.opts.skip.includes(t);
+  const tools = TOOLS.filter(runs);
+  const cells = Object.fromEntries(TOOLS.map((t) => [t, { runs: [], status: runs(t) ? 'ok' : 'none' }]));
   if (row.setup) await row.setup();
   const warmup = row.warmup ?? ctx.opts.warmup;
   const total = warmup + ctx.opts.runs;
