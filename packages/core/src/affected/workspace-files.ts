@@ -27,6 +27,12 @@ const ROOT_ONLY_FIELDS = new Set([
   'bin', 'man', 'directories', 'engines', 'devEngines', 'os', 'cpu', 'config', '$schema', 'sideEffects', 'kiln',
 ]);
 
+/** A config file that was added, deleted or is not an object on one side cannot be narrowed: global. */
+function wholeFileChanged(out: Narrowed, file: string, a: unknown, b: unknown): Narrowed {
+  out.global.push({ kind: 'global', file, detail: a === undefined && b === undefined ? 'not readable' : a === undefined ? 'added' : 'deleted' });
+  return out;
+}
+
 /**
  * The root package.json, field by field: a dependency or override names the packages it changes;
  * `workspaces` may change the projects; fields about the root package alone touch nothing here
@@ -37,10 +43,7 @@ export function narrowRootPackageJson(file: string, before: unknown, after: unkn
   const out = none();
   const a = asRecord(before);
   const b = asRecord(after);
-  if (a === undefined || b === undefined) {
-    out.global.push({ kind: 'global', file, detail: a === undefined && b === undefined ? 'not readable' : a === undefined ? 'added' : 'deleted' });
-    return out;
-  }
+  if (a === undefined || b === undefined) return wholeFileChanged(out, file, a, b);
   const packages = new Set<string>();
   for (const key of changedKeys(a, b)) {
     if (DEPENDENCY_FIELDS.includes(key)) {
@@ -100,10 +103,7 @@ export function narrowRootTsconfig(file: string, before: unknown, after: unknown
   const out = none();
   const a = asRecord(before);
   const b = asRecord(after);
-  if (a === undefined || b === undefined) {
-    out.global.push({ kind: 'global', file, detail: a === undefined && b === undefined ? 'not readable' : a === undefined ? 'added' : 'deleted' });
-    return out;
-  }
+  if (a === undefined || b === undefined) return wholeFileChanged(out, file, a, b);
   const other = changedKeys(a, b).filter((k) => k !== 'compilerOptions');
   const ca = asRecord(a.compilerOptions) ?? {};
   const cb = asRecord(b.compilerOptions) ?? {};
