@@ -1,4 +1,3 @@
-import { lstat, readFile, readlink } from 'node:fs/promises';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitBlobId } from '../hash/index.js';
@@ -15,11 +14,9 @@ import type { StatCache } from './stat-cache.js';
 export interface WorkspaceFiles {
   /** Every non-ignored file that exists, repository-relative, sorted. */
   readonly files: readonly string[];
-  /** Blob id of a listed file; computed lazily for dirty files. */
-  digest(file: string): Promise<string | undefined>;
   /** The blob id if already known without I/O (clean tracked files, stat-cache hits). */
   known(file: string): string | undefined;
-  /** Like `digest`, synchronously: clean files cost nothing, dirty ones one stat (and a read when changed). */
+  /** A file's git blob id: clean files cost nothing, dirty ones one stat (and a read when changed). */
   digestSync(file: string): string | undefined;
 }
 
@@ -61,26 +58,15 @@ export async function readWorkspaceFiles(root: string, stats: StatCache): Promis
     index.delete(d);
   }
   const files = [...all].sort();
-  const computed = new Map<string, Promise<string | undefined>>();
-  const computedSync = new Map<string, string | undefined>();
+  const computed = new Map<string, string | undefined>();
   return {
     files,
     known: (file) => index.get(file),
     digestSync(file) {
       const clean = index.get(file);
       if (clean !== undefined) return clean;
-      if (!computedSync.has(file)) computedSync.set(file, hashFileSync(root, file, stats));
-      return computedSync.get(file);
-    },
-    digest(file) {
-      const clean = index.get(file);
-      if (clean !== undefined) return Promise.resolve(clean);
-      let p = computed.get(file);
-      if (!p) {
-        p = hashFile(root, file, stats);
-        computed.set(file, p);
-      }
-      return p;
+      if (!computed.has(file)) computed.set(file, hashFileSync(root, file, stats));
+      return computed.get(file);
     },
   };
 }
@@ -96,7 +82,7 @@ export function workspaceFilesWithoutGit(root: string, list: readonly string[], 
     if (!computed.has(file)) computed.set(file, hashFileSync(root, file, stats));
     return computed.get(file);
   };
-  return { files, known: () => undefined, digestSync, digest: (file) => Promise.resolve(digestSync(file)) };
+  return { files, known: () => undefined, digestSync };
 }
 
 function hashFileSync(root: string, file: string, stats: StatCache): string | undefined {
@@ -106,22 +92,6 @@ function hashFileSync(root: string, file: string, stats: StatCache): string | un
     const cached = stats.get(file, st);
     if (cached !== undefined) return cached;
     const content = st.isSymbolicLink() ? Buffer.from(readlinkSync(full)) : readFileSync(full);
-    const oid = gitBlobId(content);
-    stats.set(file, st, oid);
-    return oid;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
-    throw e;
-  }
-}
-
-async function hashFile(root: string, file: string, stats: StatCache): Promise<string | undefined> {
-  const full = join(root, file);
-  try {
-    const st = await lstat(full);
-    const cached = stats.get(file, st);
-    if (cached !== undefined) return cached;
-    const content = st.isSymbolicLink() ? Buffer.from(await readlink(full)) : await readFile(full);
     const oid = gitBlobId(content);
     stats.set(file, st, oid);
     return oid;
