@@ -1,5 +1,13 @@
-import micromatch from 'micromatch';
+import { createRequire } from 'node:module';
+import type Micromatch from 'micromatch';
 import type { Touch } from './types.js';
+
+// Loaded on first use: most patterns are plain paths, and loading the matcher costs more than the rest of a warm run's matching.
+let matcher: typeof Micromatch | undefined;
+const micromatch = (): typeof Micromatch => (matcher ??= createRequire(import.meta.url)('micromatch') as typeof Micromatch);
+
+/** A pattern that can only match itself: plain path segments, none of them `.` or `..`, no glob syntax. */
+const isPlainPath = (pattern: string): boolean => /^[\w.-]+(\/[\w.-]+)*$/.test(pattern) && !pattern.split('/').some((s) => s === '.' || s === '..');
 
 export interface ProjectInputs {
   readonly name: string;
@@ -43,7 +51,7 @@ export function touchesFromRootPatterns(projects: readonly { readonly name: stri
     }
   const touches: Touch[] = [];
   for (const [pattern, names] of [...byPattern].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const hits = micromatch(changed as string[], pattern, { dot: true });
+    const hits = isPlainPath(pattern) ? changed.filter((file) => file === pattern) : micromatch()(changed as string[], pattern, { dot: true });
     for (const file of hits) for (const project of [...names].sort()) touches.push({ project, reason: { kind: 'file', file, detail: `an input: {workspaceRoot}/${pattern}` } });
   }
   return touches;
