@@ -9,11 +9,11 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The parts of `affected/` a project-level run needs, each from its own module: task level
 // (`affected/tasks.ts`, which brings the input matcher) loads only with a target.
-import { affectedClosure, explainChain, type AffectedProjects } from '../affected/closure.js';
+import { affectedClosure, explainChain, invertEdges, type AffectedProjects } from '../affected/closure.js';
 import { changedPaths, touchesFromFiles } from '../affected/files.js';
 import { canonicalJson } from '../affected/json-diff.js';
 import { ProjectIndex } from '../affected/owners.js';
-import { touchesFromRootPatterns, workspaceRootPatternsOf } from '../affected/root-inputs.js';
+import { rootPatternIndex, touchesFromRootPatternIndex, workspaceRootPatternsOf, type RootPatternIndex } from '../affected/root-inputs.js';
 import type { ChangedFile, ProjectRef, Reason, Touch } from '../affected/types.js';
 import { compareConfigs, narrowNxJson, narrowRootPackageJson, narrowRootTsconfig, type ProjectConfigFingerprint } from '../affected/workspace-files.js';
 import type { InputSpec } from '../inputs/index.js';
@@ -61,15 +61,18 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   let changes: ChangedFile[] = [];
   /** The work tree as a commit plus changes, for the graph (undefined: outside git). */
   let tree: { anchor: string; changes: FileChange[] } | undefined;
-  // While git works: the graph as the last run saved it (usually all a warm run needs).
+  // While git works: the graph as the last run saved it (usually all a warm run needs), and what
+  // the answer derives from it before knowing the changes.
   const saved = loadSavedView(root);
-  if (saved.view !== undefined) saved.expanded();
+  const savedView = saved.view === undefined ? undefined : saved.expanded();
+  if (savedView !== undefined) prepared(savedView);
   trace('saved view');
   // Usually the one rev-parse the entry point started answers where the repository is and what both refs name.
   const place = await scan.place;
   const quick = place?.commits && { top: place.top, commits: place.commits };
   trace('refs');
   const top = place?.top ?? (await repoRoot(root));
+  if (savedView !== undefined && options.owners && top !== undefined) void ownersLookup(savedView, top).catch(() => undefined);
   const inGit = top !== undefined;
   try {
     const refs = await resolveRefs(root, baseRef, options, inGit, quick?.commits);
@@ -109,7 +112,8 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   trace(`graph (${view.source})`);
   const ws = view.workspace;
   const read = readers(root, base, head);
-  const projects: ProjectRef[] = view.projects.map((p) => ({ name: p.name, root: p.root }));
+  const ready = prepared(view);
+  const projects = ready.projects;
   const touches: Touch[] = [];
 
   // Project configuration at base, when a config file changed: ownership as it was, moved and removed projects.
@@ -125,10 +129,12 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
       touches.push(...removedProjectTouches(compared.removed, baseWs, ws, view));
     }
   }
-  touches.push(...touchesFromFiles(changes, projects, baseProjects));
+  touches.push(...touchesFromFiles(changes, ready.index, baseProjects));
 
   // Workspace-wide files, narrowed.
-  const consumers = new Map<string, Consumer>(projects.map((p) => [p.name, { dir: p.root, names: view.external.get(p.name) ?? [] }]));
+  let consumerMap: Map<string, Consumer> | undefined;
+  const consumers = (): Map<string, Consumer> =>
+    (consumerMap ??= new Map(projects.map((p) => [p.name, { dir: p.root, names: view.external.get(p.name) ?? [] }])));
   const neededLocks = [...LOCKFILES].filter((f) => changed.has(f) || (changed.has('package.json') && existsSync(join(root, f))));
   await read.prefetch([...new Set([...neededLocks, ...['package.json', 'nx.json', 'tsconfig.base.json', 'tsconfig.json'].filter((f) => changed.has(f))])]);
   const lockfile = neededLocks.length > 0 || changed.has('package.json') ? await import('../lockfile/index.js') : undefined;
@@ -147,7 +153,7 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
         global.push({ kind: 'global', file, detail: `the lockfile could not be compared (${bad})` });
         continue;
       }
-      const hits = lockfile!.lockfileImpact(lockfile!.diffLockfiles(lock.before.value, lock.after.value), consumers);
+      const hits = lockfile!.lockfileImpact(lockfile!.diffLockfiles(lock.before.value, lock.after.value), consumers());
       for (const [project, list] of hits)
         for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file, via: h.via, before: h.before, after: h.after } });
     } else if (UNREADABLE_LOCKFILES.has(file)) {
@@ -174,16 +180,16 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
     const names = new Set(packageNames);
     const hits =
       lock && lock.before.ok && lock.after.ok
-        ? lockfile!.consumersOfPackages(lock.before.value, lock.after.value, names, consumers)
-        : lockfile!.consumersOfPackages(emptyLock, emptyLock, names, consumers);
+        ? lockfile!.consumersOfPackages(lock.before.value, lock.after.value, names, consumers())
+        : lockfile!.consumersOfPackages(emptyLock, emptyLock, names, consumers());
     for (const [project, list] of hits)
       for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file: 'package.json', via: h.via } });
   }
   touches.push(...implicitDependencyTouches(view.nxJson, paths, global));
-  touches.push(...touchesFromRootPatterns(view.projects.map((p) => ({ name: p.name, patterns: p.rootInputs })), paths));
+  touches.push(...touchesFromRootPatternIndex(ready.rootPatterns, paths));
 
   trace('touches');
-  const closure = affectedClosure({ projects, dependencies: view.dependencies }, touches, global);
+  const closure = affectedClosure({ projects, dependencies: view.dependencies, dependents: ready.dependents }, touches, global);
   const reasons: Record<string, readonly Reason[]> = {};
   const chains: Record<string, string> = {};
   for (const name of closure.projects) {
@@ -207,33 +213,54 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   };
 }
 
+/** What a project-level answer derives from the graph alone: built once per view, while git works when it can. */
+interface Prepared {
+  readonly projects: readonly ProjectRef[];
+  readonly index: ProjectIndex;
+  readonly rootPatterns: RootPatternIndex;
+  readonly dependents: ReadonlyMap<string, readonly string[]>;
+}
+
+const preparedViews = new WeakMap<AffectedGraphView, Prepared>();
+
+function prepared(view: AffectedGraphView): Prepared {
+  let ready = preparedViews.get(view);
+  if (ready === undefined) {
+    const projects = view.projects.map((p) => ({ name: p.name, root: p.root }));
+    ready = {
+      projects,
+      index: new ProjectIndex(projects),
+      rootPatterns: rootPatternIndex(view.projects.map((p) => ({ name: p.name, patterns: p.rootInputs }))),
+      dependents: invertEdges(view.dependencies),
+    };
+    preparedViews.set(view, ready);
+  }
+  return ready;
+}
+
+/** The CODEOWNERS file and the owners kiln saved for this file and these project roots. */
+interface OwnersLookup {
+  readonly file: string | undefined;
+  readonly key: string | undefined;
+  readonly cached: Record<string, string[]>;
+  readonly cacheFile: string;
+}
+
+const ownersLookups = new WeakMap<AffectedGraphView, Promise<OwnersLookup>>();
+
+function ownersLookup(view: AffectedGraphView, top: string): Promise<OwnersLookup> {
+  let lookup = ownersLookups.get(view);
+  if (lookup === undefined) ownersLookups.set(view, (lookup = readOwnersLookup(view, top)));
+  return lookup;
+}
+
 /**
  * The owners of the affected projects, by the owners engineer's rule (`ownersOfProjects`). With a
  * CODEOWNERS file only names and roots matter, which the saved state has; ownership generated from
  * project configuration needs the whole workspace, read only then.
  */
 async function ownersOf(view: AffectedGraphView, top: string, names: readonly string[]): Promise<Record<string, string[]>> {
-  const { codeownersLocations } = await import('../owners/locate.js');
-  const file = codeownersLocations().find((f) => existsSync(join(top, f)));
-  // With a CODEOWNERS file, each project's owners depend only on that file and the project roots:
-  // kept in .kiln (filled as projects are asked about) so a warm run neither loads nor compiles CODEOWNERS.
-  const cacheFile = join(view.root, '.kiln/affected-owners.json');
-  const key =
-    file === undefined
-      ? undefined
-      : createHash('sha1')
-          .update(readFileSync(join(top, file)))
-          .update(`\0${file}\0${view.projects.map((p) => `${p.name}\0${p.root}`).join('\0')}`)
-          .digest('hex');
-  let cached: Record<string, string[]> = {};
-  if (key !== undefined) {
-    try {
-      const saved = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; owners: Record<string, string[]> };
-      if (saved.key === key) cached = saved.owners;
-    } catch {
-      // no cache yet
-    }
-  }
+  const { file, key, cached, cacheFile } = await ownersLookup(view, top);
   const missing = names.filter((n) => cached[n] === undefined);
   if (missing.length > 0) {
     const { ownersOfProjects } = await import('./owners.js');
@@ -256,6 +283,31 @@ async function ownersOf(view: AffectedGraphView, top: string, names: readonly st
     }
   }
   return Object.fromEntries(names.map((n) => [n, cached[n] ?? []]));
+}
+
+async function readOwnersLookup(view: AffectedGraphView, top: string): Promise<OwnersLookup> {
+  const { codeownersLocations } = await import('../owners/locate.js');
+  const file = codeownersLocations().find((f) => existsSync(join(top, f)));
+  // With a CODEOWNERS file, each project's owners depend only on that file and the project roots:
+  // kept in .kiln (filled as projects are asked about) so a warm run neither loads nor compiles CODEOWNERS.
+  const cacheFile = join(view.root, '.kiln/affected-owners.json');
+  const key =
+    file === undefined
+      ? undefined
+      : createHash('sha1')
+          .update(readFileSync(join(top, file)))
+          .update(`\0${file}\0${view.projects.map((p) => `${p.name}\0${p.root}`).join('\0')}`)
+          .digest('hex');
+  let cached: Record<string, string[]> = {};
+  if (key !== undefined) {
+    try {
+      const saved = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; owners: Record<string, string[]> };
+      if (saved.key === key) cached = saved.owners;
+    } catch {
+      // no cache yet
+    }
+  }
+  return { file, key, cached, cacheFile };
 }
 
 /** Outside git (only with --files): the workspace and graph read the ordinary way. */
