@@ -50,18 +50,27 @@ const MAX_PATHSPECS = 2000;
  * alongside answers where the work tree is and which commits HEAD and `refs` name.
  */
 export function startWorkingTree(cwd: string, refs: readonly string[] = []): WorkingTreeScan {
+  // Status starts at once, on the usual guess (nothing configured about the untracked cache or the
+  // untracked mode); the configuration, read alongside, says whether the guess holds. When it does
+  // not, the guess is stopped (git removes its lock; in a small repository it may have finished
+  // already) and status runs again as configured, which also undoes any cache the guess wrote.
   const config = git(cwd, ['config', '--get-regexp', '^(core\\.untrackedcache|status\\.showuntrackedfiles)$']);
+  const stop = new AbortController();
+  const guess = runStatus(cwd, ['-c', 'core.untrackedCache=true'], 'normal', stop.signal);
   const status = config.then((c) => {
     const settings = new Map<string, string>();
     for (const line of c.stdout.split('\n')) {
       if (line === '') continue;
       const space = line.indexOf(' ');
-      settings.set(space === -1 ? line : line.slice(0, space), space === -1 ? '' : line.slice(space + 1));
+      // A key without a value is true; `key =` is an empty value (false).
+      settings.set(space === -1 ? line : line.slice(0, space), space === -1 ? 'true' : line.slice(space + 1));
     }
     // The cache is kept only for the untracked mode the configuration implies, so ask in that mode.
     const mode = settings.get('status.showuntrackedfiles') === 'all' ? 'all' : 'normal';
-    const cache = settings.has('core.untrackedcache') ? [] : ['-c', 'core.untrackedCache=true'];
-    return git(cwd, [...cache, 'status', '--porcelain=v2', '-z', '--no-renames', `--untracked-files=${mode}`], { optionalLocks: true });
+    const cache = settings.get('core.untrackedcache');
+    if (mode === 'normal' && (cache === undefined || /^(true|yes|on|1)$/i.test(cache))) return guess;
+    stop.abort();
+    return guess.then(() => runStatus(cwd, cache === undefined ? ['-c', 'core.untrackedCache=true'] : [], mode));
   });
   const asked = refs.some((r) => r.startsWith('-')) ? [] : refs;
   const place = git(cwd, ['rev-parse', '--show-toplevel', '--show-prefix', ...['HEAD', ...asked].map((r) => `${r}^{commit}`), '--']).then(
@@ -78,6 +87,11 @@ export function startWorkingTree(cwd: string, refs: readonly string[] = []): Wor
   status.catch(() => undefined);
   place.catch(() => undefined);
   return { cwd, status, place };
+}
+
+/** `git status` as porcelain v2, allowed to write the index (and so git's untracked cache) as a person's own status is. */
+function runStatus(cwd: string, config: readonly string[], mode: 'normal' | 'all', signal?: AbortSignal): Promise<GitResult> {
+  return git(cwd, [...config, 'status', '--porcelain=v2', '-z', '--no-renames', `--untracked-files=${mode}`], { optionalLocks: true, ...(signal && { signal }) });
 }
 
 /**
