@@ -189,7 +189,18 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   touches.push(...touchesFromRootPatternIndex(ready.rootPatterns, paths));
 
   trace('touches');
-  const closure = affectedClosure({ projects, dependencies: view.dependencies, dependents: ready.dependents }, touches, global);
+  // The forward edges are only read when the reverse ones are missing: a getter keeps them unbuilt otherwise.
+  const closure = affectedClosure(
+    {
+      projects,
+      get dependencies() {
+        return view.dependencies;
+      },
+      dependents: ready.dependents,
+    },
+    touches,
+    global,
+  );
   const reasons: Record<string, readonly Reason[]> = {};
   const chains: Record<string, string> = {};
   for (const name of closure.projects) {
@@ -226,12 +237,12 @@ const preparedViews = new WeakMap<AffectedGraphView, Prepared>();
 function prepared(view: AffectedGraphView): Prepared {
   let ready = preparedViews.get(view);
   if (ready === undefined) {
-    const projects = view.projects.map((p) => ({ name: p.name, root: p.root }));
+    const projects = view.projects;
     ready = {
       projects,
       index: new ProjectIndex(projects),
-      rootPatterns: rootPatternIndex(view.projects.map((p) => ({ name: p.name, patterns: p.rootInputs }))),
-      dependents: invertEdges(view.dependencies),
+      rootPatterns: view.rootPatterns ?? rootPatternIndex(view.projects.map((p) => ({ name: p.name, patterns: p.rootInputs }))),
+      dependents: view.dependents ?? invertEdges(view.dependencies),
     };
     preparedViews.set(view, ready);
   }

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
-import { workspaceRootPatternsOf } from '../affected/root-inputs.js';
+import { workspaceRootPatternsOf, type RootPatternIndex } from '../affected/root-inputs.js';
 import type { FileImports, ImportResolver } from '../graph/index.js';
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
@@ -29,6 +29,8 @@ const loadGraph = (): Promise<Graph> => import('../graph/index.js');
 
 /** Bump to drop every saved state (its shape or the meaning of its counts changed). */
 const STATE_VERSION = 1;
+/** The same for the compact view alone (it can change shape without the state changing). */
+const VIEW_VERSION = 2;
 const STATE_FILE = '.kiln/affected-state.json';
 const VIEW_FILE = '.kiln/affected-view.json';
 
@@ -74,6 +76,10 @@ export interface AffectedGraphView {
   /** Project → the external packages it uses (package.json and imports). */
   readonly external: ReadonlyMap<string, readonly string[]>;
   readonly workspace?: Workspace;
+  /** Project → the projects that depend on it, when the view came with them (else derive them from `dependencies`). */
+  readonly dependents?: ReadonlyMap<string, readonly string[]>;
+  /** The `{workspaceRoot}` patterns and who names them, when the view came with them (else derive them from `projects`). */
+  readonly rootPatterns?: RootPatternIndex;
   /** Whether the saved state was used (`reused`), updated from it (`updated`) or rebuilt (`built`). */
   readonly source: 'reused' | 'updated' | 'built';
 }
@@ -391,7 +397,10 @@ interface SavedView {
   readonly deps: readonly (readonly number[])[];
   readonly packages: readonly string[];
   readonly external: readonly (readonly number[])[];
+  /** Pattern → the projects whose targets name it, in name order. */
   readonly rootInputs: Readonly<Record<string, readonly number[]>>;
+  /** The reverse of `deps`. */
+  readonly dependents: readonly (readonly number[])[];
 }
 
 function compactView(state: State): SavedView {
@@ -401,8 +410,13 @@ function compactView(state: State): SavedView {
   const pkgIndex = new Map(packages.map((p, i) => [p, i]));
   const rootInputs: Record<string, number[]> = {};
   view.projects.forEach((p, i) => p.rootInputs.forEach((pattern) => (rootInputs[pattern] ??= []).push(i)));
+  const byName = (a: number, b: number): number => (view.projects[a]!.name < view.projects[b]!.name ? -1 : 1);
+  for (const list of Object.values(rootInputs)) list.sort(byName);
+  const deps = view.projects.map((p) => (view.dependencies.get(p.name) ?? []).map((d) => index.get(d)!).filter((i) => i !== undefined));
+  const dependents: number[][] = view.projects.map(() => []);
+  deps.forEach((list, i) => list.forEach((d) => dependents[d]!.push(i)));
   return {
-    version: STATE_VERSION,
+    version: VIEW_VERSION,
     root: state.root,
     anchor: state.anchor,
     dirty: state.dirty,
@@ -410,23 +424,45 @@ function compactView(state: State): SavedView {
     ...(view.tsconfigFile !== undefined && { tsconfigFile: view.tsconfigFile }),
     names: view.projects.map((p) => p.name),
     roots: view.projects.map((p) => p.root),
-    deps: view.projects.map((p) => (view.dependencies.get(p.name) ?? []).map((d) => index.get(d)!).filter((i) => i !== undefined)),
+    deps,
     packages,
     external: view.projects.map((p) => (view.external.get(p.name) ?? []).map((e) => pkgIndex.get(e)!)),
     rootInputs,
+    dependents,
   };
 }
 
+/**
+ * The view from its compact form. A warm project-level run reads the reverse edges and the
+ * root-input patterns, which come ready; the forward edges and external packages are built the
+ * first time something asks for them.
+ */
 function expandView(v: SavedView): AffectedGraphView {
-  const inputs: string[][] = v.names.map(() => []);
-  for (const [pattern, list] of Object.entries(v.rootInputs)) for (const i of list) inputs[i]!.push(pattern);
+  const names = v.names;
+  const inputs: string[][] = names.map(() => []);
+  const rootPatterns: [string, string[]][] = [];
+  for (const pattern of Object.keys(v.rootInputs).sort()) {
+    const list = v.rootInputs[pattern]!;
+    for (const i of list) inputs[i]!.push(pattern);
+    rootPatterns.push([pattern, list.map((i) => names[i]!)]);
+  }
+  const dependents = new Map<string, string[]>();
+  v.dependents.forEach((list, i) => list.length > 0 && dependents.set(names[i]!, list.map((d) => names[d]!)));
+  let dependencies: Map<string, string[]> | undefined;
+  let external: Map<string, string[]> | undefined;
   return {
     root: v.root,
     nxJson: v.nxJson,
     ...(v.tsconfigFile !== undefined && { tsconfigFile: v.tsconfigFile }),
-    projects: v.names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! })),
-    dependencies: new Map(v.names.map((name, i) => [name, v.deps[i]!.map((d) => v.names[d]!)])),
-    external: new Map(v.names.map((name, i) => [name, v.external[i]!.map((e) => v.packages[e]!)])),
+    projects: names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! })),
+    get dependencies() {
+      return (dependencies ??= new Map(names.map((name, i) => [name, v.deps[i]!.map((d) => names[d]!)])));
+    },
+    get external() {
+      return (external ??= new Map(names.map((name, i) => [name, v.external[i]!.map((e) => v.packages[e]!)])));
+    },
+    dependents,
+    rootPatterns,
     source: 'reused',
   };
 }
@@ -434,7 +470,7 @@ function expandView(v: SavedView): AffectedGraphView {
 function loadView(root: string): SavedView | undefined {
   try {
     const v = JSON.parse(readFileSync(join(root, VIEW_FILE), 'utf8')) as SavedView;
-    return v.version === STATE_VERSION && v.root === root ? v : undefined;
+    return v.version === VIEW_VERSION && v.root === root ? v : undefined;
   } catch {
     return undefined;
   }
