@@ -179,14 +179,15 @@ const STATE = { kiln: ['.kiln'], nx: ['.nx'], turbo: ['.turbo', 'node_modules/.c
  */
 function scenarios(ctx) {
   const { ws, plan, bin } = ctx;
-  const rmState = (tool) => STATE[tool].forEach((d) => rmSync(join(ws, d), { recursive: true, force: true }));
-  const rmOutputs = () => plan.projects.forEach((p) => rmSync(join(ws, p.dir, 'dist'), { recursive: true, force: true }));
+  // Build rows run each tool in its own copy (`dir(tool)`); the other rows share `ws`.
+  const rmState = (tool, dir = ws) => STATE[tool].forEach((d) => rmSync(join(dir, d), { recursive: true, force: true }));
+  const rmOutputs = (dir) => plan.projects.forEach((p) => rmSync(join(dir, p.dir, 'dist'), { recursive: true, force: true }));
   const top = plan.projects[plan.projects.length - 1];
-  const outputsPresent = () => (existsSync(join(ws, top.dir, 'dist/index.js')) ? undefined : `${top.dir}/dist/index.js was not built`);
+  const outputsPresent = (dir) => (existsSync(join(dir, top.dir, 'dist/index.js')) ? undefined : `${top.dir}/dist/index.js was not built`);
+  const dir = (tool) => ctx.copyFor(tool);
   const changeFile = join(ws, plan.changeTarget.file);
   const original = readFileSync(changeFile, 'utf8');
-  const editFile = join(ws, plan.editTarget.file);
-  const editOriginal = readFileSync(editFile, 'utf8');
+  const editOriginal = readFileSync(join(ws, plan.editTarget.file), 'utf8');
   const nxGraphFile = join(ctx.work, 'nx-graph.json');
   const names = (list) => [...new Set(list)].sort();
 
@@ -195,9 +196,10 @@ function scenarios(ctx) {
     nx: ['run-many', '-t', 'build', '--parallel=2'],
     turbo: ['run', 'build', '--concurrency=2'],
   };
+  const buildTools = () => ['kiln', 'nx', 'turbo'].filter((t) => !ctx.opts.skip.includes(t));
   const primeBuilds = async () => {
-    for (const tool of ['kiln', 'nx', 'turbo'].filter((t) => !ctx.opts.skip.includes(t))) {
-      const r = await measure([...bin[tool], ...buildCmd[tool]], { cwd: ws, env: ctx.env });
+    for (const tool of buildTools()) {
+      const r = await measure([...bin[tool], ...buildCmd[tool]], { cwd: dir(tool), env: ctx.env });
       if (r.code !== 0 && !isNotImplemented(r)) ctx.log(`  (priming ${tool} build failed with exit ${r.code})`);
     }
   };
@@ -244,38 +246,42 @@ function scenarios(ctx) {
       // Every run starts from nothing, so there is nothing to warm up.
       warmup: 0,
       cmd: buildCmd,
+      ownCopy: true,
       prepare: (tool) => {
-        rmOutputs();
-        rmState(tool);
+        rmOutputs(dir(tool));
+        rmState(tool, dir(tool));
       },
-      check: () => outputsPresent(),
+      check: (tool) => outputsPresent(dir(tool)),
     },
     {
       id: '5a',
       scenario: 5,
       title: 'fully cached re-run, outputs present',
       cmd: buildCmd,
+      ownCopy: true,
       setup: primeBuilds,
-      check: () => outputsPresent(),
+      check: (tool) => outputsPresent(dir(tool)),
     },
     {
       id: '5b',
       scenario: 5,
       title: 'fully cached re-run, outputs deleted (restored)',
       cmd: buildCmd,
+      ownCopy: true,
       setup: primeBuilds,
-      prepare: () => rmOutputs(),
-      check: () => outputsPresent(),
+      prepare: (tool) => rmOutputs(dir(tool)),
+      check: (tool) => outputsPresent(dir(tool)),
     },
     {
       id: '6',
       scenario: 6,
       title: `incremental build after a one-file change (\`${plan.editTarget.project}\` and its dependents)`,
       cmd: buildCmd,
+      ownCopy: true,
       setup: primeBuilds,
-      iteration: (i) => writeFileSync(editFile, `${editOriginal}// incremental change ${i}\n`),
-      teardown: () => writeFileSync(editFile, editOriginal),
-      check: () => outputsPresent(),
+      iteration: (i) => buildTools().forEach((t) => writeFileSync(join(dir(t), plan.editTarget.file), `${editOriginal}// incremental change ${i}\n`)),
+      teardown: () => buildTools().forEach((t) => writeFileSync(join(dir(t), plan.editTarget.file), editOriginal)),
+      check: (tool) => outputsPresent(dir(tool)),
     },
     ownersRow(),
   ];
@@ -342,6 +348,31 @@ function countLines(file) {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
 }
 
+/**
+ * Build scenarios give each tool its own copy of the workspace (`<ws>.<tool>`, made once with
+ * `cp -a` and kept with `--reuse`), so no tool finds, rewrites or hard-links the `dist/` folders
+ * another tool restored: each is timed on its own outputs and its own cache only.
+ */
+function copyPath(ws, tool) {
+  return `${ws}.${tool}`;
+}
+const copiesReady = new Set();
+function workspaceCopy(ws, tool, log) {
+  const copy = copyPath(ws, tool);
+  if (copiesReady.has(copy)) return copy;
+  copiesReady.add(copy);
+  if (existsSync(join(copy, '.git'))) {
+    // Kept by --reuse: same tool state, but no edit left behind by an interrupted run.
+    execFileSync('git', ['checkout', '-q', '--', '.'], { cwd: copy });
+  } else {
+    rmSync(copy, { recursive: true, force: true });
+    log(`  (copying the workspace for ${tool}: ${relative(process.cwd(), copy) || copy})`);
+    execFileSync('cp', ['-a', ws, copy]);
+    for (const other of TOOLS.filter((t) => t !== tool)) for (const d of STATE[other]) rmSync(join(copy, d), { recursive: true, force: true });
+  }
+  return copy;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The loop
 
@@ -361,7 +392,8 @@ async function runRow(row, ctx) {
         if (cell.status !== 'ok') continue;
         if (cell.runs.length >= 1 && cell.runs.reduce((s, r) => s + r.ms, 0) > ctx.opts.budget * 1000) continue;
         if (row.prepare) row.prepare(tool);
-        const r = await measure([...ctx.bin[tool], ...row.cmd[tool]], { cwd: ctx.ws, env: ctx.env, input: row.input?.[tool] });
+        const cwd = row.ownCopy ? ctx.copyFor(tool) : ctx.ws;
+        const r = await measure([...ctx.bin[tool], ...row.cmd[tool]], { cwd, env: ctx.env, input: row.input?.[tool] });
         if (tool === 'kiln' && isNotImplemented(r)) {
           cell.status = 'na';
           cell.reason = 'n/a (not implemented)';
@@ -607,7 +639,7 @@ export async function main(argv) {
     opts.keep = true;
     log(`bench: reusing ${relative(process.cwd(), ws) || ws} with its tool state`);
   } else {
-    rmSync(ws, { recursive: true, force: true });
+    for (const d of [ws, ...TOOLS.map((t) => copyPath(ws, t))]) rmSync(d, { recursive: true, force: true });
     log(`bench: generating ${opts.size} projects in ${relative(process.cwd(), ws) || ws} ...`);
     plan = generateWorkspace({ dir: ws, projects: opts.size, seed: opts.seed });
   }
@@ -615,7 +647,7 @@ export async function main(argv) {
   const bin = toolPaths();
   const env = toolEnv();
   const loadavg = () => os.loadavg()[0].toFixed(1);
-  const ctx = { opts, ws, plan, bin, env, work: scratch, log, started, load: { start: loadavg() } };
+  const ctx = { opts, ws, plan, bin, env, work: scratch, log, started, load: { start: loadavg() }, copyFor: (tool) => workspaceCopy(ws, tool, log) };
   ctx.versions = versions(bin, env, ws, commit);
   log(`bench: kiln ${ctx.versions.kiln}, nx ${ctx.versions.nx}, turbo ${ctx.versions.turbo}${hasTime ? '' : ' (no /usr/bin/time: no memory figures)'}`);
 
@@ -649,7 +681,7 @@ export async function main(argv) {
   const text = save(true);
   process.stdout.write(`\n${text.replace(/<!--.*-->\n?/g, '')}\n\nMachine: ${machineText}\n`);
   if (opts.out) log(`bench: wrote ${relative(process.cwd(), opts.out)}`);
-  if (!opts.keep) rmSync(ws, { recursive: true, force: true });
+  if (!opts.keep) for (const d of [ws, ...TOOLS.map((t) => copyPath(ws, t))]) rmSync(d, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 
   if (opts.smoke) {

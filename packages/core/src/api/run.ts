@@ -12,6 +12,9 @@ import { toRepoPath } from '../model/index.js';
 import { detachOutputs, forEachLimit } from '../cache/index.js';
 import { commandsFor, ProcessGroup, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { defaultParallel, planTasks, tracer, type PlannedTask, type PlanRequest } from './task-plan.js';
+import { dropRunManifest, writeRunManifest, type ManifestTaskRecord } from './run-manifest.js';
+import { entryPath, type EntryMeta } from '../cache/index.js';
+import type { Stats } from 'node:fs';
 
 export interface TaskResult {
   readonly id: TaskId;
@@ -69,17 +72,20 @@ export async function run(options: RunOptions): Promise<RunResult> {
   await cache.cleanTemp().catch(() => undefined);
   const results = new Map<TaskId, TaskResult>();
   let stored = 0;
+  let finished: TaskResult[] | undefined;
 
   // Restore every cached task first, many at a time and regardless of dependency order: hashes
   // are known up front, so a hit never waits for its dependencies. Logs are replayed later, in
   // dependency order, as the scheduler reaches each task.
-  const hits = new Map<TaskId, { log: Buffer; savedMs: number }>();
+  const hits = new Map<TaskId, { log: Buffer; savedMs: number; meta: EntryMeta; metaStat: Stats }>();
+  // Entries this run stored (with the log it stored), for the run manifest.
+  const storedLogs = new Map<TaskId, Buffer>();
   if (!options.skipCache) {
     const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
     await forEachLimit(cacheable, 32, async (t) => {
       if (options.signal?.aborted) return;
       const r = await cache.restore(t.hash, stats);
-      if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs });
+      if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
       else if (r.status === 'corrupt') events.warning?.(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
     });
   }
@@ -116,8 +122,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
       const ok = code === 0 && !options.signal?.aborted;
       if (ok && t.cacheable) {
         const outputs = await expandOutputs(ws.root, t);
-        await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log: Buffer.concat(chunks) }, stats);
+        const log = Buffer.concat(chunks);
+        await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log }, stats);
         await cache.setLastRun(id, t.hash, t.fingerprint);
+        storedLogs.set(id, log);
         stored++;
       }
       results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs });
@@ -140,12 +148,82 @@ export async function run(options: RunOptions): Promise<RunResult> {
     );
     trace('scheduled');
     const tasks = outcomes.map((o) => results.get(o.id)!);
+    finished = tasks;
     return { tasks, interrupted: options.signal?.aborted ?? false, savedMs: tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0) };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await group.killAll(0);
     await stats.save().catch(() => undefined);
     if (stored > 0) await cache.evict().catch(() => undefined);
+    recordManifest(options, plan, finished, hits, storedLogs);
+    trace('manifest');
+  }
+}
+
+/**
+ * After a run whose every task succeeded and is cached, writes the run manifest (`run-manifest.ts`)
+ * so the same request can be answered without planning; otherwise removes the request's manifest.
+ */
+function recordManifest(
+  options: RunOptions,
+  plan: Awaited<ReturnType<typeof planTasks>>,
+  finished: readonly TaskResult[] | undefined,
+  hits: ReadonlyMap<TaskId, { log: Buffer; savedMs: number; meta: EntryMeta; metaStat: Stats }>,
+  storedLogs: ReadonlyMap<TaskId, Buffer>,
+): void {
+  const { cache, stats, ws } = plan;
+  const snapshot = plan.files.snapshot;
+  const eligible =
+    finished !== undefined &&
+    finished.length > 0 &&
+    snapshot !== undefined &&
+    !options.skipCache &&
+    !options.signal?.aborted &&
+    (options.env === undefined || options.env === process.env) &&
+    finished.every((r) => r.status === 'success' && plan.tasks.get(r.id)!.cacheable && Object.keys(plan.tasks.get(r.id)!.fingerprint.runtime).length === 0);
+  try {
+    if (!eligible) return dropRunManifest(options, ws.root);
+    const env: Record<string, string | null> = {};
+    const records: ManifestTaskRecord[] = [];
+    for (const r of finished) {
+      const t = plan.tasks.get(r.id)!;
+      Object.assign(env, t.fingerprint.env);
+      const hit = hits.get(r.id);
+      let meta: EntryMeta;
+      let metaStat: Stats;
+      let log: Buffer;
+      if (hit) ({ meta, metaStat, log } = hit);
+      else {
+        const m = cache.readMetaSync(t.hash);
+        const stored = storedLogs.get(r.id);
+        if (m.status !== 'ok' || stored === undefined) return dropRunManifest(options, ws.root);
+        ({ meta, stat: metaStat } = m);
+        log = stored;
+      }
+      if (meta.files.some((f) => f.link !== undefined)) return dropRunManifest(options, ws.root); // links are always written again
+      const dir = entryPath(cache, t.hash);
+      records.push({
+        id: r.id,
+        hash: t.hash,
+        savedMs: meta.durationMs,
+        log,
+        metaFile: join(dir, 'meta.json'),
+        metaStat,
+        outputs: meta.files.map((f) => {
+          const row = stats.recorded(f.path);
+          return {
+            file: join(ws.root, f.path),
+            // The normal path leaves an output alone only when its stat is the one recorded with this very blob id.
+            recorded: row && row[4] === f.oid ? [row[0], row[1], row[2], row[3]] : undefined,
+            stored: join(dir, 'out', f.path),
+            storedAs: { ...(f.ino !== undefined && { ino: f.ino }), ...(f.dev !== undefined && { dev: f.dev }), ...(f.mtimeMs !== undefined && { mtimeMs: f.mtimeMs }) },
+          };
+        }),
+      });
+    }
+    writeRunManifest(options, { root: ws.root, cacheDir: cache.dir, snapshot: snapshot.digest, env, tasks: records });
+  } catch {
+    // The manifest only speeds up the next run; failing to write it changes nothing else.
   }
 }
 

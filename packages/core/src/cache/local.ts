@@ -49,7 +49,7 @@ export interface StoreRequest {
 }
 
 export type RestoreResult =
-  | { readonly status: 'hit'; readonly meta: EntryMeta; readonly log: Buffer; readonly restoredFiles: number }
+  | { readonly status: 'hit'; readonly meta: EntryMeta; readonly log: Buffer; readonly restoredFiles: number; readonly metaStat: Stats }
   | { readonly status: 'miss' }
   | { readonly status: 'corrupt'; readonly reason: string };
 
@@ -86,7 +86,7 @@ export class LocalCache {
   readonly dir: string;
   private readonly maxSize: number;
   private rootReal: string | undefined;
-  private lastIndex: Map<string, string[]> | undefined;
+  private lastIndex: Promise<Map<string, string[]>> | undefined;
   /** `link`: restore outputs as hard links to the stored copies (default); `copy`: write copies. */
   readonly restoreMode: 'link' | 'copy';
   private linksWork = true;
@@ -109,7 +109,11 @@ export class LocalCache {
     const target = replace ? `${dest}.kiln-${randomBytes(4).toString('hex')}` : dest;
     try {
       linkSync(from, target);
-      if (replace) renameSync(target, dest);
+      if (replace) {
+        renameSync(target, dest);
+        // When `dest` already was a link to `from`, rename did nothing and the temporary name is still there.
+        rmSync(target, { force: true });
+      }
       return true;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -163,7 +167,7 @@ export class LocalCache {
       const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
       if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // Check destinations, then decide per file whether it must be written.
-      const todo: { file: ManifestFile; dest: string; existing: Stats | undefined; content?: Buffer; linkFrom?: string }[] = [];
+      const todo: { file: ManifestFile; dest: string; existing: Stats | undefined; content?: Buffer; linkFrom?: string; linkStat?: Stats }[] = [];
       for (const file of meta.files) {
         const dest = this.destination(file.path);
         if (dest === undefined) return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
@@ -193,6 +197,7 @@ export class LocalCache {
           if (st === undefined || st.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
           if (st.mtimeMs === t.file.mtimeMs) {
             t.linkFrom = src;
+            t.linkStat = st;
             continue;
           }
           // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
@@ -215,6 +220,12 @@ export class LocalCache {
         }
         if (t.existing && !t.existing.isFile()) rmSync(t.dest, { force: true, recursive: true });
         if (t.linkFrom !== undefined) {
+          // Already a hard link to the stored copy (its stat just was not known): nothing to write.
+          // (Renaming a link over another link to the same file would do nothing and leave the temporary name behind.)
+          if (t.existing?.isFile() && t.linkStat && t.existing.ino === t.linkStat.ino && t.existing.dev === t.linkStat.dev) {
+            if (index) index.set(t.file.path, t.existing, t.file.oid);
+            continue;
+          }
           if (this.linkInto(t.linkFrom, t.dest, t.existing?.isFile() ?? false)) {
             if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
             continue;
@@ -243,7 +254,7 @@ export class LocalCache {
           if (index) index.set(t.file.path, st, t.file.oid);
         }
       }
-      return { status: 'hit', meta, log, restoredFiles: todo.length };
+      return { status: 'hit', meta, log, restoredFiles: todo.length, metaStat: m.stat };
     } catch (e) {
       // The entry vanished while we read it (evicted by another process): a plain miss.
       if (isNotFound(e) && !existsSync(join(dir, 'meta.json'))) return { status: 'miss' };
@@ -252,15 +263,24 @@ export class LocalCache {
     }
   }
 
-  private readMetaSync(hash: string): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
+  /** An entry's meta, verified, with the stat of meta.json as it was read (its identity for the run manifest). */
+  readMetaSync(hash: string): { status: 'ok'; meta: EntryMeta; stat: Stats } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
     let text: string;
+    let stat: Stats;
     try {
-      text = readFileSync(join(this.entryDir(hash), 'meta.json'), 'utf8');
+      const fd = openSync(join(this.entryDir(hash), 'meta.json'), 'r');
+      try {
+        stat = fstatSync(fd);
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       if (isNotFound(e)) return { status: 'miss' };
       throw e;
     }
-    return parseMeta(hash, text);
+    const m = parseMeta(hash, text);
+    return m.status === 'ok' ? { ...m, stat } : m;
   }
 
   /** Stores a successful task's outputs and log. Never stores over an existing entry. */
@@ -350,18 +370,24 @@ export class LocalCache {
 
   async setLastRun(task: string, hash: string, fingerprint: unknown): Promise<void> {
     const lastDir = join(this.dir, 'last');
-    if (!this.lastIndex) {
-      this.lastIndex = new Map();
-      for (const name of await readdir(lastDir).catch(() => [] as string[])) {
-        const m = /^(.*)@([0-9a-f]+)\.json$/.exec(name);
-        if (!m) continue;
-        const list = this.lastIndex.get(m[1]!) ?? [];
-        list.push(m[2]!);
-        this.lastIndex.set(m[1]!, list);
-      }
-    }
+    // Listed once per process, and shared: concurrent callers must not each see an empty listing.
+    this.lastIndex ??= readdir(lastDir).then(
+      (names) => {
+        const index = new Map<string, string[]>();
+        for (const name of names) {
+          const m = /^(.*)@([0-9a-f]+)\.json$/.exec(name);
+          if (!m) continue;
+          const list = index.get(m[1]!) ?? [];
+          list.push(m[2]!);
+          index.set(m[1]!, list);
+        }
+        return index;
+      },
+      () => new Map<string, string[]>(),
+    );
+    const lastIndex = await this.lastIndex;
     const enc = encodeTask(task);
-    const existing = this.lastIndex.get(enc) ?? [];
+    const existing = lastIndex.get(enc) ?? [];
     if (existing.length === 1 && existing[0] === hash) return;
     await mkdir(lastDir, { recursive: true });
     const file = join(lastDir, `${enc}@${hash}.json`);
@@ -370,7 +396,7 @@ export class LocalCache {
     await writeFile(tmp, JSON.stringify({ task, hash, fingerprint }));
     await rename(tmp, file);
     for (const old of existing) if (old !== hash) await rm(join(lastDir, `${enc}@${old}.json`), { force: true });
-    this.lastIndex.set(enc, [hash]);
+    lastIndex.set(enc, [hash]);
   }
 
   /** Removes what killed processes left in `tmp/` (entries half-written by a process that is gone). */

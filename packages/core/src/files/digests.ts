@@ -1,7 +1,8 @@
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitBlobId } from '../hash/index.js';
 import { gitOrThrow, splitNul } from '../scm/index.js';
+import { workTreeSnapshot, type WorkTreeSnapshot } from './snapshot.js';
 import type { StatCache } from './stat-cache.js';
 
 /**
@@ -18,20 +19,14 @@ export interface WorkspaceFiles {
   known(file: string): string | undefined;
   /** A file's git blob id: clean files cost nothing, dirty ones one stat (and a read when changed). */
   digestSync(file: string): string | undefined;
+  /** The work tree these files were listed from (inside git only). */
+  readonly snapshot?: WorkTreeSnapshot;
 }
 
 export async function readWorkspaceFiles(root: string, stats: StatCache): Promise<WorkspaceFiles> {
-  // Paths are relative to `root` (git's --relative behaviour via cwd and `:/`-free pathspecs).
-  // `status` paths are relative to the repository root; the workspace may sit below it.
-  const atRepoRoot = existsSync(join(root, '.git'));
-  const [indexOut, statusOut, prefixOut] = await Promise.all([
-    gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']),
-    gitOrThrow(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules', '--', '.']),
-    atRepoRoot ? Promise.resolve('') : gitOrThrow(root, ['rev-parse', '--show-prefix']),
-  ]);
-  const prefix = prefixOut.trim();
-  const strip = (p: string): string => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
-
+  // `ls-files` paths are relative to `root` (via cwd and `.`); the snapshot strips the prefix of a
+  // workspace that sits below the repository's top from `status` paths.
+  const [indexOut, snapshot] = await Promise.all([gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']), workTreeSnapshot(root)]);
   const index = new Map<string, string>();
   for (const line of splitNul(indexOut)) {
     const tab = line.indexOf('\t');
@@ -41,10 +36,7 @@ export async function readWorkspaceFiles(root: string, stats: StatCache): Promis
   }
   const dirty = new Set<string>();
   const deleted = new Set<string>();
-  // status paths are relative to the repository root.
-  for (const entry of splitNul(statusOut)) {
-    const xy = entry.slice(0, 2);
-    const path = strip(entry.slice(3));
+  for (const { path, xy } of snapshot.entries) {
     if (xy.includes('D') && xy !== '??') deleted.add(path);
     else dirty.add(path);
   }
@@ -61,6 +53,7 @@ export async function readWorkspaceFiles(root: string, stats: StatCache): Promis
   const computed = new Map<string, string | undefined>();
   return {
     files,
+    snapshot,
     known: (file) => index.get(file),
     digestSync(file) {
       const clean = index.get(file);

@@ -6,3 +6,4 @@
  */
 export * from './stat-cache.js';
 export * from './digests.js';
+export * from './snapshot.js';

@@ -41,6 +41,11 @@ export class StatCache {
     this.dirty = true;
   }
 
+  /** The stat a file's blob id was recorded with, and that id: `[size, mtimeMs, ctimeMs, ino, oid]`, or undefined. */
+  recorded(path: string): readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number, oid: string] | undefined {
+    return this.rows.get(path);
+  }
+
   delete(path: string): void {
     if (this.rows.delete(path)) this.dirty = true;
   }

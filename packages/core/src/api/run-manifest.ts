@@ -1,0 +1,244 @@
+/**
+ * The run manifest: `kiln run`'s fast path for a request whose answer is already known.
+ *
+ * After a run in which every task succeeded and is cacheable, `run` writes a compact manifest
+ * under `.kiln/run/` (one per request: targets, projects, configuration, args, working directory)
+ * recording what made the result valid: the work tree's snapshot (HEAD, every path git reports as
+ * changed or untracked with its stat, the root files read directly; see `files/snapshot.ts`), the
+ * digests of the env values the fingerprints used, and the stat signatures of every cache entry's
+ * meta.json, of every output file as the cache last verified it, of the stored copies checked
+ * beside them, of the cache's `last/` and `tmp/` folders, of the stat cache, and of kiln's own
+ * engine files. Then each task's hash, its log and the time it saved.
+ *
+ * The next identical request loads only this module (no workspace reading, no graph, no hashing),
+ * checks all of that, and when everything matches replays the logs as a fully cached run would.
+ * Any difference (or any doubt: no manifest, unreadable, a `{runtime}` input, a non-cacheable task,
+ * outside git) means the normal path, which writes the manifest again. A matching manifest means
+ * the slow path would find the same hashes, the same intact entries, and outputs it would leave
+ * as they are, so both answer the same.
+ *
+ * Kept light: node built-ins and `files/snapshot.ts` only, so the check costs no engine start-up.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StatDigest, workTreeSnapshot } from '../files/snapshot.js';
+import { findWorkspaceRoot } from '../workspace/find-root.js';
+
+/** Bump when the manifest's shape or what it vouches for changes. */
+const MANIFEST_VERSION = 1;
+const DIR = join('.kiln', 'run');
+/** Logs are replayed from the manifest itself; past this much text the manifest is not worth it. */
+const MAX_LOG_BYTES = 16 * 1024 * 1024;
+/** Engine files whose change (a rebuilt or upgraded kiln) voids every manifest. */
+const ENGINE_FILES = ['api/run.js', 'api/task-plan.js', 'api/run-manifest.js', 'cache/local.js', 'files/digests.js', 'files/snapshot.js', 'hash/build.js', 'hash/fingerprint.js', 'inputs/index.js', 'tasks/graph.js', 'api/affected-state.js'];
+
+export interface ManifestRequest {
+  readonly cwd: string;
+  readonly targets: readonly string[];
+  readonly projects?: readonly string[];
+  readonly configuration?: string;
+  readonly args?: readonly string[];
+}
+
+/** A task as the fast path reports it: restored from the local cache, its log replayed. */
+export interface ManifestTask {
+  readonly id: string;
+  readonly hash: string;
+  /** How long the task took when it ran (the time the cache saves). */
+  readonly savedMs: number;
+  readonly log: Buffer;
+}
+
+export type FastRunCheck = { readonly ok: true; readonly tasks: readonly ManifestTask[] } | { readonly ok: false; readonly reason: string };
+
+interface Manifest {
+  readonly version: number;
+  readonly key: string;
+  readonly snapshot: string;
+  /** Env variable → SHA-256 of its value, or null when unset. */
+  readonly env: Record<string, string | null>;
+  /** Directory → names, every path whose stat signature is part of `stats`, in order. */
+  readonly paths: [string, string[]][];
+  readonly stats: string;
+  readonly tasks: { id: string; hash: string; savedMs: number; log: string; encoding?: 'base64' }[];
+}
+
+/**
+ * Whether the request's last answer still holds, and if so its tasks. Never throws: any failure
+ * is a reason to take the normal path.
+ */
+export async function checkRunManifest(req: ManifestRequest, env: NodeJS.ProcessEnv = process.env): Promise<FastRunCheck> {
+  try {
+    if (env.GIT_DIR !== undefined || env.GIT_WORK_TREE !== undefined || env.GIT_INDEX_FILE !== undefined) return { ok: false, reason: 'GIT_DIR, GIT_WORK_TREE or GIT_INDEX_FILE is set' };
+    const root = findWorkspaceRoot(req.cwd);
+    if (root === undefined) return { ok: false, reason: 'no workspace' };
+    const key = requestKey(root, req);
+    let text: string;
+    try {
+      text = readFileSync(manifestFile(root, key), 'utf8');
+    } catch {
+      return { ok: false, reason: 'no manifest for this request' };
+    }
+    // git looks at the work tree in its own process while this one checks the outputs and the cache.
+    const snapshot = workTreeSnapshot(root);
+    snapshot.catch(() => undefined);
+    const manifest = JSON.parse(text) as Manifest;
+    if (manifest.version !== MANIFEST_VERSION || manifest.key !== key) return { ok: false, reason: 'the manifest is for another request or kiln' };
+    for (const [name, digest] of Object.entries(manifest.env)) if (envDigest(env[name]) !== digest) return { ok: false, reason: `env ${name} changed` };
+    const stats = statsDigest(manifest.paths);
+    if (stats !== manifest.stats) return { ok: false, reason: 'an output, a cache entry or the cache itself changed' };
+    if ((await snapshot).digest !== manifest.snapshot) return { ok: false, reason: 'the work tree changed' };
+    return { ok: true, tasks: manifest.tasks.map((t) => ({ id: t.id, hash: t.hash, savedMs: t.savedMs, log: Buffer.from(t.log, t.encoding ?? 'utf8') })) };
+  } catch (e) {
+    return { ok: false, reason: `the check failed (${(e as Error).message})` };
+  }
+}
+
+/** What a finished run knows about one task, for the manifest. */
+export interface ManifestTaskRecord extends ManifestTask {
+  /** The entry's meta.json and its stat when the run read or wrote it. */
+  readonly metaFile: string;
+  readonly metaStat: Stats;
+  /**
+   * Output files: the workspace file (absolute), the stat the cache last verified it at, the
+   * stored copy, and the identity the stored copy had when stored (a workspace file with it is
+   * that very copy, as `LocalCache.restore` judges).
+   */
+  readonly outputs: readonly {
+    readonly file: string;
+    readonly recorded: readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number] | undefined;
+    readonly stored: string;
+    readonly storedAs: { readonly ino?: number; readonly dev?: number; readonly mtimeMs?: number };
+  }[];
+}
+
+export interface ManifestRecord {
+  readonly root: string;
+  readonly cacheDir: string;
+  readonly snapshot: string;
+  readonly env: Readonly<Record<string, string | null>>;
+  /** In the order the run reported them. */
+  readonly tasks: readonly ManifestTaskRecord[];
+}
+
+/**
+ * Writes the manifest for `req` (atomically), or removes a stale one when this run's state cannot
+ * be vouched for (an output or an entry moved since the run checked it).
+ */
+export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): boolean {
+  const key = requestKey(record.root, req);
+  const file = manifestFile(record.root, key);
+  // Grouped by directory, as the check walks them.
+  const paths = new Map<string, { names: string[]; stats: (Stats | undefined)[] }>();
+  const add = (path: string, st: Stats | undefined): void => {
+    const dir = dirname(path);
+    let group = paths.get(dir);
+    if (!group) paths.set(dir, (group = { names: [], stats: [] }));
+    group.names.push(path.slice(dir.length + 1));
+    group.stats.push(st);
+  };
+  const same = (st: Stats | undefined, r: readonly [number, number, number, number] | undefined): boolean =>
+    st !== undefined && r !== undefined && st.isFile() && st.size === r[0] && st.mtimeMs === r[1] && st.ctimeMs === r[2] && st.ino === r[3];
+  try {
+    const tmpDir = join(record.cacheDir, 'tmp');
+    // Left-overs there are what the normal path would clean up first.
+    if (listOrEmpty(tmpDir).length > 0) return drop(file);
+    let logBytes = 0;
+    for (const t of record.tasks) {
+      logBytes += t.log.length;
+      const meta = lstatSync(t.metaFile, { throwIfNoEntry: false });
+      if (!same(meta, [t.metaStat.size, t.metaStat.mtimeMs, t.metaStat.ctimeMs, t.metaStat.ino])) return drop(file);
+      add(t.metaFile, meta);
+      for (const o of t.outputs) {
+        const st = lstatSync(o.file, { throwIfNoEntry: false });
+        if (!same(st, o.recorded)) return drop(file);
+        add(o.file, st);
+        // Unless it is the stored copy (as the entry recorded it), the normal path checks the stored
+        // copy is whole: then so does the manifest. Not needed when both names lead to one inode
+        // (a restored hard link; a copied workspace keeps them but not the inode numbers the entry
+        // recorded): replacing either name changes the link count, and so this file's signature.
+        if (!(st!.ino === o.storedAs.ino && st!.dev === o.storedAs.dev && st!.mtimeMs === o.storedAs.mtimeMs)) {
+          const stored = lstatSync(o.stored, { throwIfNoEntry: false });
+          if (!(stored && stored.ino === st!.ino && stored.dev === st!.dev && stored.nlink > 1)) add(o.stored, stored);
+        }
+      }
+    }
+    if (logBytes > MAX_LOG_BYTES) return drop(file);
+    for (const p of [join(record.cacheDir, 'last'), tmpDir, join(record.root, '.kiln', 'file-digests')]) add(p, lstatSync(p, { throwIfNoEntry: false }));
+    for (const f of ENGINE_FILES) add(join(engineDir(), f), lstatSync(join(engineDir(), f), { throwIfNoEntry: false }));
+    const digest = new StatDigest();
+    for (const g of paths.values()) for (const st of g.stats) digest.add(st);
+    const manifest: Manifest = {
+      version: MANIFEST_VERSION,
+      key,
+      snapshot: record.snapshot,
+      env: { ...record.env },
+      paths: [...paths].map(([dir, g]) => [dir, g.names]),
+      stats: digest.digest(),
+      tasks: record.tasks.map((t) => {
+        const text = t.log.toString('utf8');
+        return Buffer.from(text, 'utf8').equals(t.log)
+          ? { id: t.id, hash: t.hash, savedMs: t.savedMs, log: text }
+          : { id: t.id, hash: t.hash, savedMs: t.savedMs, log: t.log.toString('base64'), encoding: 'base64' as const };
+      }),
+    };
+    const body = JSON.stringify(manifest);
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, body);
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    return drop(file);
+  }
+}
+
+/** Removes the manifest of `req`, if any: the next run of it takes the normal path. */
+export function dropRunManifest(req: ManifestRequest, root: string): void {
+  drop(manifestFile(root, requestKey(root, req)));
+}
+
+function listOrEmpty(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function drop(file: string): false {
+  rmSync(file, { force: true });
+  return false;
+}
+
+/** The digest of the stat signatures of every listed path, in order. */
+function statsDigest(paths: readonly [string, readonly string[]][]): string {
+  const digest = new StatDigest();
+  for (const [dir, names] of paths) {
+    const prefix = `${dir}/`;
+    for (const name of names) digest.add(lstatSync(prefix + name, { throwIfNoEntry: false }));
+  }
+  return digest.digest();
+}
+
+function requestKey(root: string, req: ManifestRequest): string {
+  return JSON.stringify([MANIFEST_VERSION, root, resolve(req.cwd), req.targets, req.projects ?? null, req.configuration ?? null, req.args ?? null]);
+}
+
+function manifestFile(root: string, key: string): string {
+  return join(root, DIR, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+}
+
+/** Same digest as the fingerprints' (`hash/`): SHA-256 of the value, null when unset. */
+export function envDigest(value: string | undefined): string | null {
+  return value === undefined ? null : createHash('sha256').update(value).digest('hex');
+}
+
+let engine: string | undefined;
+/** The compiled core package's root (`dist/`), where this module is `api/run-manifest.js`. */
+function engineDir(): string {
+  engine ??= join(dirname(fileURLToPath(import.meta.url)), '..');
+  return engine;
+}

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { gitOrThrow, splitNul } from '../scm/git.js';
+
+/**
+ * The state of a git work tree as the runner sees it, taken in one `git status` (porcelain v2):
+ * HEAD's commit, and every path that differs from it (staged, unstaged, untracked, with the index's
+ * object id for each tracked one), each with its stat signature taken right after git listed it.
+ * HEAD plus these entries determine every index entry and every file the task hashes read (a path
+ * git does not list has the same content in HEAD, the index and the work tree), so two equal
+ * snapshots mean the same inputs. `digest` sums it up; the run manifest compares it.
+ *
+ * The stat is taken after git answers and before anything reads the file: a file rewritten later
+ * changes its stat, so a snapshot never vouches for content older than its stat.
+ * Also covered: the stat of the root files the runner reads directly whatever git says of them
+ * (lockfiles, nx.json, package.json).
+ *
+ * Kept free of heavy imports: `kiln run`'s fast path loads it before deciding whether to load the engine.
+ */
+export interface WorkTreeSnapshot {
+  /** The commit HEAD names, or undefined in a repository without commits. */
+  readonly head: string | undefined;
+  /** Changed paths relative to the workspace root, with git's two-letter status (`??` for untracked). */
+  readonly entries: readonly { readonly path: string; readonly xy: string }[];
+  /** SHA-256 over git's output and the stat signature of each entry and root file. */
+  readonly digest: string;
+}
+
+/** Root files the runner reads straight from disk (the lockfile resolver, config). */
+const ROOT_FILES = ['nx.json', 'package.json', 'pnpm-workspace.yaml', 'package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'tsconfig.base.json', 'tsconfig.json', '.nxignore'];
+
+const STATUS_ARGS = ['status', '--porcelain=v2', '--branch', '--no-ahead-behind', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules', '--', '.'];
+
+/** Takes the snapshot of the work tree at `root` (which may sit below the repository's top). Throws when git fails. */
+export async function workTreeSnapshot(root: string): Promise<WorkTreeSnapshot> {
+  const prefix = repositoryPrefix(root);
+  const [out, prefixOut] = await Promise.all([gitOrThrow(root, STATUS_ARGS), prefix === undefined ? gitOrThrow(root, ['rev-parse', '--show-prefix']) : Promise.resolve(prefix)]);
+  return snapshotOf(root, out, prefixOut.trim());
+}
+
+function snapshotOf(root: string, out: string, prefix: string): WorkTreeSnapshot {
+  const strip = (p: string): string => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
+  let head: string | undefined;
+  const entries: { path: string; xy: string }[] = [];
+  for (const line of splitNul(out)) {
+    const kind = line[0];
+    if (kind === '#') {
+      if (line.startsWith('# branch.oid ')) {
+        const oid = line.slice('# branch.oid '.length);
+        head = oid === '(initial)' ? undefined : oid;
+      }
+    } else if (kind === '?') entries.push({ path: strip(line.slice(2)), xy: '??' });
+    // `1 XY sub mH mI mW hH hI path` and, unmerged, `u XY sub m1 m2 m3 mW h1 h2 h3 path`.
+    else if (kind === '1') entries.push({ path: strip(afterFields(line, 8)), xy: line.slice(2, 4) });
+    else if (kind === 'u') entries.push({ path: strip(afterFields(line, 10)), xy: line.slice(2, 4) });
+    else if (kind === '2') entries.push({ path: strip(afterFields(line, 9)), xy: line.slice(2, 4) }); // renames are off; kept for safety
+  }
+  const sum = createHash('sha256').update(out).update('\0');
+  for (const e of entries) sum.update(`${e.path}\0${signature(lstatSync(join(root, e.path), { throwIfNoEntry: false }))}\n`);
+  for (const f of ROOT_FILES) sum.update(`${f}\0${signature(lstatSync(join(root, f), { throwIfNoEntry: false }))}\n`);
+  return { head, entries, digest: sum.digest('hex') };
+}
+
+/**
+ * Sums up many files' stat signatures (mode with the file kind, size, modification and change
+ * times, inode; zeros when a file does not exist) in one SHA-256, fed as raw numbers: checking
+ * tens of thousands of outputs must not cost a string per file.
+ */
+export class StatDigest {
+  private readonly hash = createHash('sha256');
+  private readonly buf = new Float64Array(5 * 512);
+  private at = 0;
+
+  add(st: Stats | undefined): void {
+    const b = this.buf;
+    if (st === undefined) b.fill(0, this.at, this.at + 5);
+    else {
+      b[this.at] = st.mode;
+      b[this.at + 1] = st.size;
+      b[this.at + 2] = st.mtimeMs;
+      b[this.at + 3] = st.ctimeMs;
+      b[this.at + 4] = st.ino;
+    }
+    this.at += 5;
+    if (this.at === b.length) {
+      this.hash.update(b);
+      this.at = 0;
+    }
+  }
+
+  digest(): string {
+    this.hash.update(this.buf.subarray(0, this.at));
+    return this.hash.digest('hex');
+  }
+}
+
+/** A file's stat signature: kind, size, modification and change times, inode; `-` when it does not exist. */
+export function signature(st: Stats | undefined): string {
+  if (st === undefined) return '-';
+  const kind = st.isFile() ? 'f' : st.isSymbolicLink() ? 'l' : st.isDirectory() ? 'd' : 'o';
+  return `${kind}${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}:${st.mode}`;
+}
+
+/** The text after the first `n` space-separated fields. */
+function afterFields(line: string, n: number): string {
+  let at = 0;
+  for (let i = 0; i < n; i++) at = line.indexOf(' ', at) + 1;
+  return line.slice(at);
+}
+
+/**
+ * `root` relative to the repository's top (`''` at the top, `a/b/` below it), found without git
+ * when `root` itself holds `.git`; undefined when git must be asked.
+ */
+function repositoryPrefix(root: string): string | undefined {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined) return undefined;
+  return existsSync(join(root, '.git')) ? '' : undefined;
+}

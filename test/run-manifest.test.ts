@@ -1,0 +1,219 @@
+/**
+ * `kiln run`'s fast path (the run manifest), end to end: an unchanged request is answered from the
+ * manifest with the same JSON the normal path prints, and every kind of change sends the run down
+ * the normal path, with the right rebuilds and restores. One repository, one change after another.
+ */
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, type KilnRun, type TempRepo } from './helpers/repo.js';
+import { sampleWorkspace } from './helpers/sample-workspace.js';
+
+type Json = { tasks: { id: string; hash: string; status: string; cache: string; durationMs: number }[] };
+const byId = (r: KilnRun) => Object.fromEntries(r.json<Json>().tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
+const fast = (r: KilnRun): boolean => {
+  const line = /kiln trace: fast path (taken|not taken)/.exec(r.stderr);
+  if (!line) throw new Error(`no fast-path trace line in:\n${r.stderr}`);
+  return line[1] === 'taken';
+};
+const allLocal = { 'a:build': 'success/local', 'b:build': 'success/local', 'c:build': 'success/local', 'd:build': 'success/local', 'd:gen': 'success/local' };
+
+describe('kiln run fast path (run manifest)', () => {
+  let repo: TempRepo;
+  const run = (args: string[] = [], env: NodeJS.ProcessEnv = {}) => {
+    const r = repo.kiln(['run', '-t', 'build', '--json', ...args], { env: { KILN_TRACE: '1', ...env } });
+    expect(r.code, r.stderr).toBe(0);
+    return r;
+  };
+  /** The next identical run is answered by the manifest again, everything restored. */
+  const expectFastAgain = () => {
+    const again = run();
+    expect(fast(again), again.stderr).toBe(true);
+    expect(byId(again)).toEqual(allLocal);
+    return again;
+  };
+  const hashOf = (r: KilnRun, id: string) => r.json<Json>().tasks.find((t) => t.id === id)!.hash;
+
+  beforeAll(() => {
+    const ws = sampleWorkspace();
+    const d = ws['packages/d/project.json'] as { targets: Record<string, unknown> };
+    d.targets.stamp = { command: 'echo stamp=$KILN_TEST_STAMP', cache: true, inputs: [{ env: 'KILN_TEST_STAMP' }] };
+    repo = createRepo(ws);
+  });
+  afterAll(() => repo.cleanup());
+
+  const dropManifests = () => rmSync(join(repo.dir, '.kiln/run'), { recursive: true, force: true });
+  /** Human output without trace lines and the summary's timing. */
+  const human = (r: KilnRun) =>
+    `${r.stdout}\n${r.stderr}`
+      .split('\n')
+      .filter((l) => !l.startsWith('kiln trace:'))
+      .map((l) => l.replace(/ in \d+(ms|\.\ds)/, ' in T'))
+      .sort();
+
+  let first: KilnRun;
+  it('answers an unchanged request from the manifest, with what the normal path prints', () => {
+    first = run();
+    expect(fast(first)).toBe(false);
+    expect(Object.values(byId(first)).every((s) => s === 'success/miss')).toBe(true);
+    // After a build: the manifest vouches for the fresh outputs.
+    const second = run();
+    expect(fast(second)).toBe(true);
+    expect(byId(second)).toEqual(allLocal);
+    expect(second.json<Json>().tasks.map((t) => t.hash)).toEqual(first.json<Json>().tasks.map((t) => t.hash));
+    expect(second.stderr).toContain('b:build built b via build');
+    // The normal path on the same state prints the same JSON, and the same human output.
+    dropManifests();
+    const slow = run();
+    expect(fast(slow)).toBe(false);
+    expect(slow.stdout).toBe(second.stdout);
+    const fastAgain = expectFastAgain();
+    expect(fastAgain.stdout).toBe(slow.stdout);
+    dropManifests();
+    const slowHuman = repo.kiln(['run', '-t', 'build'], { env: { KILN_TRACE: '1' } });
+    const fastHuman = repo.kiln(['run', '-t', 'build'], { env: { KILN_TRACE: '1' } });
+    expect(fast(slowHuman)).toBe(false);
+    expect(fast(fastHuman)).toBe(true);
+    expect(human(fastHuman)).toEqual(human(slowHuman));
+    expect(fastHuman.stdout).toContain('b:build built b via build');
+  });
+
+  it('rebuilds after a tracked input is edited, also to the same size with the same modification time', () => {
+    const file = join(repo.dir, 'packages/a/src/a.txt');
+    writeFileSync(file, 'A2\n');
+    const r = run();
+    expect(fast(r)).toBe(false);
+    expect(byId(r)).toMatchObject({ 'a:build': 'success/miss', 'b:build': 'success/miss', 'c:build': 'success/local' });
+    expectFastAgain();
+    // Same size, and the modification time put back: only the change time (and the content) differ.
+    const before = statSync(file);
+    writeFileSync(file, 'A3\n');
+    utimesSync(file, before.atime, before.mtime);
+    const same = run();
+    expect(fast(same)).toBe(false);
+    expect(byId(same)).toMatchObject({ 'a:build': 'success/miss', 'b:build': 'success/miss' });
+    expect(readFileSync(join(repo.dir, 'packages/b/dist/out.txt'), 'utf8')).toBe('B\nA3\n');
+    expectFastAgain();
+  });
+
+  it('rebuilds after a new untracked file, and restores after it is deleted', () => {
+    const base = run();
+    repo.write({ 'packages/c/src/new.txt': 'new\n' });
+    const added = run();
+    expect(fast(added)).toBe(false);
+    expect(byId(added)).toMatchObject({ 'c:build': 'success/miss', 'a:build': 'success/local' });
+    expect(readFileSync(join(repo.dir, 'packages/c/dist/out.txt'), 'utf8')).toBe('C\nnew\n');
+    expectFastAgain();
+    rmSync(join(repo.dir, 'packages/c/src/new.txt'));
+    const removed = run();
+    expect(fast(removed)).toBe(false);
+    expect(byId(removed)['c:build']).toBe('success/local');
+    expect(hashOf(removed, 'c:build')).toBe(hashOf(base, 'c:build'));
+    expect(readFileSync(join(repo.dir, 'packages/c/dist/out.txt'), 'utf8')).toBe('C\n');
+    expectFastAgain();
+  });
+
+  it('restores an output modified in place or deleted', () => {
+    const out = join(repo.dir, 'packages/b/dist/out.txt');
+    const good = readFileSync(out, 'utf8');
+    writeFileSync(out, 'scribbled over\n');
+    const modified = run();
+    expect(fast(modified)).toBe(false);
+    expect(byId(modified)['b:build']).toMatch(/^success\//);
+    expect(readFileSync(out, 'utf8')).toBe(good);
+    expectFastAgain();
+    rmSync(join(repo.dir, 'packages/a/dist'), { recursive: true });
+    const deleted = run();
+    expect(fast(deleted)).toBe(false);
+    expect(byId(deleted)['a:build']).toBe('success/local');
+    expect(readFileSync(join(repo.dir, 'packages/a/dist/out.txt'), 'utf8')).toBe('A3\n');
+    expectFastAgain();
+  });
+
+  it('rebuilds when a cache entry is removed or corrupted', () => {
+    const base = run();
+    rmSync(join(repo.dir, '.kiln/cache/entries', hashOf(base, 'c:build')), { recursive: true });
+    const removed = run();
+    expect(fast(removed)).toBe(false);
+    expect(byId(removed)['c:build']).toBe('success/miss');
+    expectFastAgain();
+    const meta = join(repo.dir, '.kiln/cache/entries', hashOf(base, 'd:gen'), 'meta.json');
+    writeFileSync(meta, readFileSync(meta, 'utf8').slice(0, 40));
+    const corrupt = run();
+    expect(fast(corrupt)).toBe(false);
+    expect(byId(corrupt)['d:gen']).toBe('success/miss');
+    expect(corrupt.stderr).toContain('was corrupt');
+    expectFastAgain();
+    // A stored output rewritten in the cache (not linked from the workspace any more).
+    const stored = join(repo.dir, '.kiln/cache/entries', hashOf(base, 'a:build'), 'out/packages/a/dist/out.txt');
+    writeFileSync(stored, 'tampered\n');
+    const tampered = run();
+    expect(fast(tampered)).toBe(false);
+    expect(readFileSync(join(repo.dir, 'packages/a/dist/out.txt'), 'utf8')).toBe('A3\n');
+    expectFastAgain();
+  });
+
+  it('reruns a task when an env variable named by its inputs changes', () => {
+    const stamp = (value: string) => {
+      const r = repo.kiln(['run', '-t', 'stamp', '--json'], { env: { KILN_TRACE: '1', KILN_TEST_STAMP: value } });
+      expect(r.code, r.stderr).toBe(0);
+      return r;
+    };
+    expect(byId(stamp('1'))).toEqual({ 'd:stamp': 'success/miss' });
+    const again = stamp('1');
+    expect(fast(again)).toBe(true);
+    expect(again.stderr).toContain('stamp=1');
+    const changed = stamp('2');
+    expect(fast(changed)).toBe(false);
+    expect(byId(changed)).toEqual({ 'd:stamp': 'success/miss' });
+    expect(fast(stamp('2'))).toBe(true);
+  });
+
+  it('takes the normal path after nx.json or project.json changes', () => {
+    const nxJson = JSON.parse(readFileSync(join(repo.dir, 'nx.json'), 'utf8'));
+    repo.write({ 'nx.json': { ...nxJson, namedInputs: { ...nxJson.namedInputs, unused: ['{projectRoot}/**/*'] } } });
+    const nx = run();
+    expect(fast(nx)).toBe(false);
+    expect(byId(nx)).toEqual(allLocal);
+    expectFastAgain();
+    const projectJson = JSON.parse(readFileSync(join(repo.dir, 'packages/d/project.json'), 'utf8'));
+    projectJson.targets.gen.options.commands[1] = 'echo two > packages/d/gen/1.txt';
+    repo.write({ 'packages/d/project.json': projectJson });
+    const pj = run();
+    expect(fast(pj)).toBe(false);
+    expect(byId(pj)).toMatchObject({ 'd:gen': 'success/miss', 'd:build': 'success/miss', 'a:build': 'success/local' });
+    expect(readFileSync(join(repo.dir, 'packages/d/gen/1.txt'), 'utf8')).toBe('two\n');
+    expectFastAgain();
+  });
+
+  it('takes the normal path after HEAD moves', () => {
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '-m', 'everything so far');
+    const committed = run();
+    expect(fast(committed)).toBe(false);
+    expect(byId(committed)).toEqual(allLocal);
+    expectFastAgain();
+    repo.git('commit', '-q', '--allow-empty', '-m', 'nothing changed but HEAD');
+    expect(fast(run())).toBe(false);
+    expectFastAgain();
+  });
+
+  it('keeps one manifest per request: another selection has its own', () => {
+    const one = run(['-p', 'a']);
+    expect(fast(one)).toBe(false);
+    expect(byId(one)).toEqual({ 'a:build': 'success/local' });
+    expect(fast(run(['-p', 'a']))).toBe(true);
+    expect(fast(run(['-p', 'b']))).toBe(false);
+    // The full request's manifest still holds: nothing it vouches for changed.
+    expectFastAgain();
+    expect(readdirSync(join(repo.dir, '.kiln/run')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('never writes a manifest for a failed run', () => {
+    const failing = repo.kiln(['run', '-t', 'test', '-p', 'b', '--json'], { env: { KILN_TRACE: '1' } });
+    expect(failing.code).toBe(1);
+    const again = repo.kiln(['run', '-t', 'test', '-p', 'b', '--json'], { env: { KILN_TRACE: '1' } });
+    expect(again.code).toBe(1);
+    expect(fast(again)).toBe(false);
+  });
+});
