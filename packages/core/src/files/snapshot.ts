@@ -62,29 +62,48 @@ function snapshotOf(root: string, out: string, prefix: string): WorkTreeSnapshot
   return { head, entries, digest: sum.digest('hex') };
 }
 
+/** A file's stat signature: kind (0 missing, 1 file, 2 link, 3 directory, 4 other), size, modification and change times, inode. */
+export type StatSignature = readonly [kind: number, size: number, mtimeMs: number, ctimeMs: number, ino: number];
+
+export function statSignature(st: Stats | undefined): StatSignature {
+  if (st === undefined) return [0, 0, 0, 0, 0];
+  return [st.isFile() ? 1 : st.isSymbolicLink() ? 2 : st.isDirectory() ? 3 : 4, st.size, st.mtimeMs, st.ctimeMs, st.ino];
+}
+
 /**
- * Sums up many files' stat signatures (mode with the file kind, size, modification and change
- * times, inode; zeros when a file does not exist) in one SHA-256, fed as raw numbers: checking
- * tens of thousands of outputs must not cost a string per file.
+ * Sums up many files' stat signatures in one SHA-256, fed as raw numbers: checking tens of
+ * thousands of outputs must not cost a string per file. A change of permissions changes the
+ * change time, so the mode itself is left out.
  */
 export class StatDigest {
   private readonly hash = createHash('sha256');
   private readonly buf = new Float64Array(5 * 512);
   private at = 0;
 
-  add(st: Stats | undefined): void {
+  /** Adds the signature of `st` (undefined: the file does not exist). */
+  addStats(st: Stats | undefined): void {
     const b = this.buf;
-    if (st === undefined) b.fill(0, this.at, this.at + 5);
+    const i = this.at;
+    if (st === undefined) b.fill(0, i, i + 5);
     else {
-      b[this.at] = st.mode;
-      b[this.at + 1] = st.size;
-      b[this.at + 2] = st.mtimeMs;
-      b[this.at + 3] = st.ctimeMs;
-      b[this.at + 4] = st.ino;
+      b[i] = st.isFile() ? 1 : st.isSymbolicLink() ? 2 : st.isDirectory() ? 3 : 4;
+      b[i + 1] = st.size;
+      b[i + 2] = st.mtimeMs;
+      b[i + 3] = st.ctimeMs;
+      b[i + 4] = st.ino;
     }
+    this.advance();
+  }
+
+  add(sig: StatSignature): void {
+    this.buf.set(sig, this.at);
+    this.advance();
+  }
+
+  private advance(): void {
     this.at += 5;
-    if (this.at === b.length) {
-      this.hash.update(b);
+    if (this.at === this.buf.length) {
+      this.hash.update(this.buf);
       this.at = 0;
     }
   }
