@@ -26,7 +26,7 @@ export function affectedClosure(graph: DependencyGraph, touches: readonly Touch[
   if (global.length > 0) {
     for (const name of names) for (const g of global) addReason(reasons, name, g);
   } else {
-    via = spreadToDependents(reasons, invertEdges(graph.dependencies), (d) => names.has(d));
+    via = spreadToDependents(reasons, graph.dependents ?? invertEdges(graph.dependencies), (d) => names.has(d));
   }
   const sorted = sortedReasons(reasons);
   return { projects: [...sorted.keys()], reasons: sorted, via, unknown };

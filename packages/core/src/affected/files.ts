@@ -3,15 +3,16 @@ import type { ChangedFile, ProjectRef, Touch } from './types.js';
 
 /**
  * Projects touched by changed files through ownership. Both paths of a rename count, and each
- * path is looked up in the projects as they are now and, when given, as they were at the base
- * (so a deleted or moved project config still touches what it used to define).
+ * path is looked up in the projects as they are now (or their index, when the caller built it
+ * already) and, when given, as they were at the base (so a deleted or moved project config still
+ * touches what it used to define).
  */
 export function touchesFromFiles(
   changes: readonly ChangedFile[],
-  projects: readonly ProjectRef[],
+  projects: readonly ProjectRef[] | ProjectIndex,
   baseProjects?: readonly ProjectRef[],
 ): Touch[] {
-  const indexes = [new ProjectIndex(projects), ...(baseProjects ? [new ProjectIndex(baseProjects)] : [])];
+  const indexes = [projects instanceof ProjectIndex ? projects : new ProjectIndex(projects), ...(baseProjects ? [new ProjectIndex(baseProjects)] : [])];
   const out: Touch[] = [];
   const seen = new Set<string>();
   for (const change of changes) {

@@ -29,6 +29,8 @@ export class ProjectIndex {
 }
 
 export function normalizeRoot(root: string): string {
+  // Most roots are already plain (`libs/a`): no backslash, no leading `.`, no trailing `/`.
+  if (!root.includes('\\') && root[0] !== '.' && root[root.length - 1] !== '/') return root;
   const r = root.replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/\/+$/, '');
   return r === '.' ? '' : r;
 }

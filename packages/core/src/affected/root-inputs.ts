@@ -1,5 +1,13 @@
-import micromatch from 'micromatch';
+import { createRequire } from 'node:module';
+import type Micromatch from 'micromatch';
 import type { Touch } from './types.js';
+
+// Loaded on first use: most patterns are plain paths, and loading the matcher costs more than the rest of a warm run's matching.
+let matcher: typeof Micromatch | undefined;
+const micromatch = (): typeof Micromatch => (matcher ??= createRequire(import.meta.url)('micromatch') as typeof Micromatch);
+
+/** A pattern that can only match itself: plain path segments, none of them `.` or `..`, no glob syntax. */
+const isPlainPath = (pattern: string): boolean => /^[\w.-]+(\/[\w.-]+)*$/.test(pattern) && !pattern.split('/').some((s) => s === '.' || s === '..');
 
 export interface ProjectInputs {
   readonly name: string;
@@ -33,7 +41,13 @@ export function workspaceRootPatternsOf(project: ProjectInputs, nxNamedInputs: R
 
 /** Touches from precomputed `{workspaceRoot}` patterns per project. */
 export function touchesFromRootPatterns(projects: readonly { readonly name: string; readonly patterns: readonly string[] }[], changed: readonly string[]): Touch[] {
-  if (changed.length === 0) return [];
+  return changed.length === 0 ? [] : touchesFromRootPatternIndex(rootPatternIndex(projects), changed);
+}
+
+/** Each `{workspaceRoot}` pattern (sorted) with the projects that name it (sorted): built once, matched against many change sets. */
+export type RootPatternIndex = readonly (readonly [pattern: string, projects: readonly string[]])[];
+
+export function rootPatternIndex(projects: readonly { readonly name: string; readonly patterns: readonly string[] }[]): RootPatternIndex {
   const byPattern = new Map<string, Set<string>>();
   for (const p of projects)
     for (const pattern of p.patterns) {
@@ -41,10 +55,15 @@ export function touchesFromRootPatterns(projects: readonly { readonly name: stri
       if (!set) byPattern.set(pattern, (set = new Set()));
       set.add(p.name);
     }
+  return [...byPattern].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pattern, names]) => [pattern, [...names].sort()] as const);
+}
+
+export function touchesFromRootPatternIndex(index: RootPatternIndex, changed: readonly string[]): Touch[] {
   const touches: Touch[] = [];
-  for (const [pattern, names] of [...byPattern].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const hits = micromatch(changed as string[], pattern, { dot: true });
-    for (const file of hits) for (const project of [...names].sort()) touches.push({ project, reason: { kind: 'file', file, detail: `an input: {workspaceRoot}/${pattern}` } });
+  if (changed.length === 0) return touches;
+  for (const [pattern, names] of index) {
+    const hits = isPlainPath(pattern) ? changed.filter((file) => file === pattern) : micromatch()(changed as string[], pattern, { dot: true });
+    for (const file of hits) for (const project of names) touches.push({ project, reason: { kind: 'file', file, detail: `an input: {workspaceRoot}/${pattern}` } });
   }
   return touches;
 }

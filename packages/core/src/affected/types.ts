@@ -45,4 +45,6 @@ export interface Touch {
 export interface DependencyGraph {
   readonly projects: readonly ProjectRef[];
   readonly dependencies: ReadonlyMap<string, readonly string[]>;
+  /** The reverse edges, when the caller has them already (`invertEdges(dependencies)`). */
+  readonly dependents?: ReadonlyMap<string, readonly string[]>;
 }

@@ -16,15 +16,21 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
-import { workspaceRootPatternsOf } from '../affected/index.js';
-import { ImportResolver, isSourceFile, ProjectLocator, resolveImplicitDependencies, scanImports, type FileImports } from '../graph/index.js';
+import { workspaceRootPatternsOf, type RootPatternIndex } from '../affected/root-inputs.js';
+import type { FileImports, ImportResolver } from '../graph/index.js';
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
 import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
-import { scanImportTables as scanSources, type ScannedShare } from './scan-tables.js';
+import type { ScannedShare } from './scan-tables.js';
+
+// The graph builder and the import scanner load only when the saved view cannot answer alone.
+type Graph = typeof import('../graph/index.js');
+const loadGraph = (): Promise<Graph> => import('../graph/index.js');
 
 /** Bump to drop every saved state (its shape or the meaning of its counts changed). */
 const STATE_VERSION = 1;
+/** The same for the compact view alone (it can change shape without the state changing). */
+const VIEW_VERSION = 2;
 const STATE_FILE = '.kiln/affected-state.json';
 const VIEW_FILE = '.kiln/affected-view.json';
 
@@ -70,6 +76,10 @@ export interface AffectedGraphView {
   /** Project → the external packages it uses (package.json and imports). */
   readonly external: ReadonlyMap<string, readonly string[]>;
   readonly workspace?: Workspace;
+  /** Project → the projects that depend on it, when the view came with them (else derive them from `dependencies`). */
+  readonly dependents?: ReadonlyMap<string, readonly string[]>;
+  /** The `{workspaceRoot}` patterns and who names them, when the view came with them (else derive them from `projects`). */
+  readonly rootPatterns?: RootPatternIndex;
   /** Whether the saved state was used (`reused`), updated from it (`updated`) or rebuilt (`built`). */
   readonly source: 'reused' | 'updated' | 'built';
 }
@@ -94,21 +104,27 @@ export function shapesWorkspace(path: string): boolean {
  * `anchor`). Reuses or updates the saved state when it can; with `full`, always reads the whole
  * workspace (task level and configuration diffs need every target), still reusing the edges.
  */
-export async function affectedGraph(root: string, anchor: string, worktree: readonly FileChange[], options: { full: boolean }): Promise<AffectedGraphView> {
+export async function affectedGraph(
+  root: string,
+  anchor: string,
+  worktree: readonly FileChange[],
+  options: { full: boolean; saved?: SavedGraphView },
+): Promise<AffectedGraphView> {
   const digests = digestsOf(root, worktree);
   // Nothing changed since the last run: the compact view alone answers (a few hundred KB to parse, not the whole state).
-  const saved = loadView(root);
-  if (saved !== undefined && saved.anchor === anchor && sameDigests(saved.dirty, digests)) {
-    const view = expandView(saved);
+  const saved = options.saved ?? loadSavedView(root);
+  if (saved.view !== undefined && saved.view.anchor === anchor && sameDigests(saved.view.dirty, digests)) {
+    const view = saved.expanded();
     return options.full ? { ...view, workspace: await readWorkspaceAt(root, worktree) } : view;
   }
   const state = loadState(root);
   if (state !== undefined) {
     const since = await changedSinceState(root, state, anchor, digests);
     if (since !== undefined && !since.some(shapesWorkspace)) {
-      const updated = since.length === 0 ? state : await update(root, state, anchor, since);
-      const next: State = { ...updated, anchor, dirty: digests, dirtyImports: dirtyImportsOf(root, digests) };
-      if (since.length > 0 || state.anchor !== anchor || !sameDigests(state.dirty, digests) || saved === undefined || saved.anchor !== anchor) saveState(root, next);
+      const g = await loadGraph();
+      const updated = since.length === 0 ? state : await update(g, root, state, anchor, since);
+      const next: State = { ...updated, anchor, dirty: digests, dirtyImports: dirtyImportsOf(g, root, digests) };
+      if (since.length > 0 || state.anchor !== anchor || !sameDigests(state.dirty, digests) || saved.view === undefined || saved.view.anchor !== anchor) saveState(root, next);
       const view = viewOf(next, since.length === 0 ? 'reused' : 'updated');
       if (!options.full) return view;
       return { ...view, workspace: await readWorkspaceAt(root, worktree) };
@@ -116,10 +132,11 @@ export async function affectedGraph(root: string, anchor: string, worktree: read
   }
   // Scanning every source file is the slow part: it runs on worker threads while this thread reads the configuration.
   const files = await workspaceFiles(root, worktree);
-  const scanning = scanSources(root, files.filter((f) => isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/')));
+  const [g, { scanImportTables }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
+  const scanning = scanImportTables(root, files.filter((f) => g.isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/')));
   const { readWorkspace } = await import('../workspace/index.js');
   const ws = readWorkspace(root, files);
-  const built = build(ws, await scanning, anchor, digests, dirtyImportsOf(root, digests));
+  const built = build(g, ws, await scanning, anchor, digests, dirtyImportsOf(g, root, digests));
   saveState(root, built);
   return { ...viewOf(built, 'built'), workspace: ws };
 }
@@ -160,12 +177,12 @@ function digestsOf(root: string, worktree: readonly FileChange[]): Record<string
   return out;
 }
 
-function dirtyImportsOf(root: string, digests: Record<string, string | null>): Record<string, FileImports> {
+function dirtyImportsOf(g: Graph, root: string, digests: Record<string, string | null>): Record<string, FileImports> {
   const out: Record<string, FileImports> = {};
   for (const [p, d] of Object.entries(digests)) {
-    if (d === null || !isSourceFile(p)) continue;
+    if (d === null || !g.isSourceFile(p)) continue;
     const text = readText(root, p);
-    if (text !== undefined) out[p] = scanImports(text);
+    if (text !== undefined) out[p] = g.scanImports(text);
   }
   return out;
 }
@@ -190,13 +207,13 @@ async function changedSinceState(root: string, state: State, anchor: string, dig
 }
 
 /** Rescans the sources among `paths`: subtracts what they imported in the state, adds what they import now. */
-async function update(root: string, state: State, anchor: string, paths: readonly string[]): Promise<State> {
+async function update(g: Graph, root: string, state: State, anchor: string, paths: readonly string[]): Promise<State> {
   void anchor;
-  const sources = paths.filter(isSourceFile);
+  const sources = paths.filter(g.isSourceFile);
   if (sources.length === 0) return state;
   const projects = stubProjects(state);
-  const locator = new ProjectLocator(projects.values());
-  const resolver = new ImportResolver(projects.values(), locator, state.tsconfigPaths);
+  const locator = new g.ProjectLocator(projects.values());
+  const resolver = new g.ImportResolver(projects.values(), locator, state.tsconfigPaths);
   const rootProject = state.projects.find((p) => p.root === '')?.name;
   const atAnchor = await readFilesAtRef(root, state.anchor, sources.filter((p) => !(p in state.dirty)));
   const importEdges = structuredClone(state.importEdges);
@@ -205,9 +222,9 @@ async function update(root: string, state: State, anchor: string, paths: readonl
     const owner = locator.projectOf(file);
     if (owner === undefined) continue;
     const oldText = file in state.dirty ? undefined : atAnchor.get(file);
-    const before = file in state.dirty ? state.dirtyImports[file] : oldText === undefined ? undefined : scanImports(oldText);
+    const before = file in state.dirty ? state.dirtyImports[file] : oldText === undefined ? undefined : g.scanImports(oldText);
     const nowText = readText(root, file);
-    const after = nowText === undefined ? undefined : scanImports(nowText);
+    const after = nowText === undefined ? undefined : g.scanImports(nowText);
     apply(importEdges, importExternal, owner, file, before, resolver, rootProject, -1);
     apply(importEdges, importExternal, owner, file, after, resolver, rootProject, +1);
   }
@@ -245,9 +262,9 @@ function apply(
 }
 
 /** Reads and scans every project source file, then derives the state from the workspace and the scans. */
-function build(ws: Workspace, scans: readonly ScannedShare[], anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
-  const locator = new ProjectLocator(ws.projects.values());
-  const resolver = new ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
+function build(g: Graph, ws: Workspace, scans: readonly ScannedShare[], anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
+  const locator = new g.ProjectLocator(ws.projects.values());
+  const resolver = new g.ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
   const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
   const importEdges: Record<string, Record<string, number>> = {};
   const importExternal: Record<string, Record<string, number>> = {};
@@ -292,7 +309,7 @@ function build(ws: Workspace, scans: readonly ScannedShare[], anchor: string, di
         if (target === undefined) packageExternal.add(pkg);
         else if (target !== p.name) packageEdges.add(target);
       }
-    const resolved = p.implicitDependencies.length > 0 ? resolveImplicitDependencies(p, ws.projects) : { value: { add: [], remove: [] }, problems: [] };
+    const resolved = p.implicitDependencies.length > 0 ? g.resolveImplicitDependencies(p, ws.projects) : { value: { add: [], remove: [] }, problems: [] };
     if (resolved.problems.length > 0) throw new KilnError(resolved.problems);
     const implicit = resolved.value;
     projects.push({
@@ -354,6 +371,19 @@ function viewOf(state: State, source: AffectedGraphView['source']): AffectedGrap
 }
 
 
+/** The compact view saved by the last run, read ahead of need (while git works); `expanded` is computed once. */
+export interface SavedGraphView {
+  readonly view: SavedView | undefined;
+  expanded(): AffectedGraphView;
+}
+
+/** Reads the saved compact view now, so a caller can do it while it waits for git. */
+export function loadSavedView(root: string): SavedGraphView {
+  const view = loadView(root);
+  let expanded: AffectedGraphView | undefined;
+  return { view, expanded: () => (expanded ??= expandView(view!)) };
+}
+
 /** The view as saved next to the state: projects by index, so it parses quickly. */
 interface SavedView {
   readonly version: number;
@@ -367,7 +397,10 @@ interface SavedView {
   readonly deps: readonly (readonly number[])[];
   readonly packages: readonly string[];
   readonly external: readonly (readonly number[])[];
+  /** Pattern → the projects whose targets name it, in name order. */
   readonly rootInputs: Readonly<Record<string, readonly number[]>>;
+  /** The reverse of `deps`. */
+  readonly dependents: readonly (readonly number[])[];
 }
 
 function compactView(state: State): SavedView {
@@ -377,8 +410,13 @@ function compactView(state: State): SavedView {
   const pkgIndex = new Map(packages.map((p, i) => [p, i]));
   const rootInputs: Record<string, number[]> = {};
   view.projects.forEach((p, i) => p.rootInputs.forEach((pattern) => (rootInputs[pattern] ??= []).push(i)));
+  const byName = (a: number, b: number): number => (view.projects[a]!.name < view.projects[b]!.name ? -1 : 1);
+  for (const list of Object.values(rootInputs)) list.sort(byName);
+  const deps = view.projects.map((p) => (view.dependencies.get(p.name) ?? []).map((d) => index.get(d)!).filter((i) => i !== undefined));
+  const dependents: number[][] = view.projects.map(() => []);
+  deps.forEach((list, i) => list.forEach((d) => dependents[d]!.push(i)));
   return {
-    version: STATE_VERSION,
+    version: VIEW_VERSION,
     root: state.root,
     anchor: state.anchor,
     dirty: state.dirty,
@@ -386,23 +424,45 @@ function compactView(state: State): SavedView {
     ...(view.tsconfigFile !== undefined && { tsconfigFile: view.tsconfigFile }),
     names: view.projects.map((p) => p.name),
     roots: view.projects.map((p) => p.root),
-    deps: view.projects.map((p) => (view.dependencies.get(p.name) ?? []).map((d) => index.get(d)!).filter((i) => i !== undefined)),
+    deps,
     packages,
     external: view.projects.map((p) => (view.external.get(p.name) ?? []).map((e) => pkgIndex.get(e)!)),
     rootInputs,
+    dependents,
   };
 }
 
+/**
+ * The view from its compact form. A warm project-level run reads the reverse edges and the
+ * root-input patterns, which come ready; the forward edges and external packages are built the
+ * first time something asks for them.
+ */
 function expandView(v: SavedView): AffectedGraphView {
-  const inputs: string[][] = v.names.map(() => []);
-  for (const [pattern, list] of Object.entries(v.rootInputs)) for (const i of list) inputs[i]!.push(pattern);
+  const names = v.names;
+  const inputs: string[][] = names.map(() => []);
+  const rootPatterns: [string, string[]][] = [];
+  for (const pattern of Object.keys(v.rootInputs).sort()) {
+    const list = v.rootInputs[pattern]!;
+    for (const i of list) inputs[i]!.push(pattern);
+    rootPatterns.push([pattern, list.map((i) => names[i]!)]);
+  }
+  const dependents = new Map<string, string[]>();
+  v.dependents.forEach((list, i) => list.length > 0 && dependents.set(names[i]!, list.map((d) => names[d]!)));
+  let dependencies: Map<string, string[]> | undefined;
+  let external: Map<string, string[]> | undefined;
   return {
     root: v.root,
     nxJson: v.nxJson,
     ...(v.tsconfigFile !== undefined && { tsconfigFile: v.tsconfigFile }),
-    projects: v.names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! })),
-    dependencies: new Map(v.names.map((name, i) => [name, v.deps[i]!.map((d) => v.names[d]!)])),
-    external: new Map(v.names.map((name, i) => [name, v.external[i]!.map((e) => v.packages[e]!)])),
+    projects: names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! })),
+    get dependencies() {
+      return (dependencies ??= new Map(names.map((name, i) => [name, v.deps[i]!.map((d) => names[d]!)])));
+    },
+    get external() {
+      return (external ??= new Map(names.map((name, i) => [name, v.external[i]!.map((e) => v.packages[e]!)])));
+    },
+    dependents,
+    rootPatterns,
     source: 'reused',
   };
 }
@@ -410,7 +470,7 @@ function expandView(v: SavedView): AffectedGraphView {
 function loadView(root: string): SavedView | undefined {
   try {
     const v = JSON.parse(readFileSync(join(root, VIEW_FILE), 'utf8')) as SavedView;
-    return v.version === STATE_VERSION && v.root === root ? v : undefined;
+    return v.version === VIEW_VERSION && v.root === root ? v : undefined;
   } catch {
     return undefined;
   }

@@ -7,13 +7,26 @@ export interface GitResult {
   readonly stderr: string;
 }
 
+export interface GitOptions {
+  readonly encoding?: 'utf8';
+  /**
+   * Let git take the index lock for its optional writes (a refreshed index, the untracked cache),
+   * as a person's own `git status` does. Off by default (`GIT_OPTIONAL_LOCKS=0`), so kiln never
+   * makes a concurrent `git commit` fail. With it, a `GIT_OPTIONAL_LOCKS` in the environment still counts.
+   */
+  readonly optionalLocks?: boolean;
+  /** Ends git early (SIGTERM; git removes its lock files); the result then has code -1. */
+  readonly signal?: AbortSignal;
+}
+
 /** Runs git in `cwd`; never throws for a non-zero exit (callers decide what it means). */
-export function git(cwd: string, args: readonly string[], options: { encoding?: 'utf8' } = {}): Promise<GitResult> {
+export function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  const locks = options.optionalLocks ? {} : { GIT_OPTIONAL_LOCKS: '0' };
   return new Promise((resolve, reject) => {
     execFile(
       'git',
       args as string[],
-      { cwd, maxBuffer: 1 << 30, encoding: options.encoding ?? 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' } },
+      { cwd, maxBuffer: 1 << 30, encoding: options.encoding ?? 'utf8', env: { ...process.env, ...locks, LC_ALL: 'C' }, ...(options.signal && { signal: options.signal }) },
       (error, stdout, stderr) => {
         const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
         if (error && code === -1) {
