@@ -244,7 +244,7 @@ function statsDigest(paths: readonly [string, readonly string[]][]): string {
   const digest = new StatDigest();
   for (const [dir, names] of paths) {
     const prefix = `${dir}/`;
-    for (const name of names) digest.addStats(lstatSync(prefix + name, { throwIfNoEntry: false }));
+    for (const name of names) digest.addPath(prefix + name);
   }
   return digest.digest();
 }
