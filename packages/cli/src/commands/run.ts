@@ -1,4 +1,5 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
+import { fstatSync } from 'node:fs';
 import type { RunEvents, TaskResult } from '@kiln/core/api/run';
 import { diagnostic, KilnError } from '@kiln/core/model';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
@@ -44,6 +45,7 @@ export const command: Command = {
     // The fast path: when the last identical run's answer still holds (run manifest), replay it
     // without loading the engine. Anything in doubt takes the normal path below.
     const started = performance.now();
+    let snapshot;
     if (!boolOpt(args, 'skip-cache') && !(projects && projects.length === 0)) {
       const { checkRunManifest } = await import('@kiln/core/api/run-manifest');
       const check = await checkRunManifest(request);
@@ -63,6 +65,7 @@ export const command: Command = {
         if (json) ctx.out.json({ tasks: tasks.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
         return ExitCode.ok;
       }
+      snapshot = check.snapshot;
     }
     const { run } = await import('@kiln/core/api/run');
     const view = createView(ctx.out, json, started);
@@ -83,6 +86,7 @@ export const command: Command = {
       } else {
         result = await run({
           ...request,
+          ...(snapshot && { snapshot }),
           ...(parallel !== undefined && { parallel }),
           bail: boolOpt(args, 'bail'),
           skipCache: boolOpt(args, 'skip-cache'),
@@ -127,15 +131,19 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
   // become a few writes instead of thousands.
   const pending: { stream: NodeJS.WriteStream; text: string }[] = [];
   let flushScheduled = false;
+  // stdout and stderr are often one file (`2>&1`): then the queue goes out in one write, in order;
+  // otherwise in one write per stream (their relative order is nobody's to see).
+  let oneFile: boolean | undefined;
   const flushNow = (): void => {
     flushScheduled = false;
-    let i = 0;
-    while (i < pending.length) {
-      const stream = pending[i]!.stream;
-      let text = '';
-      while (i < pending.length && pending[i]!.stream === stream) text += pending[i++]!.text;
-      stream.write(text);
-    }
+    if (pending.length === 0) return;
+    oneFile ??= sameFile(1, 2);
+    if (oneFile) process.stdout.write(pending.map((p) => p.text).join(''));
+    else
+      for (const stream of [process.stdout, process.stderr]) {
+        const text = pending.filter((p) => p.stream === stream).map((p) => p.text).join('');
+        if (text) stream.write(text);
+      }
     pending.length = 0;
   };
   const queue = (stream: NodeJS.WriteStream, text: string): void => {
@@ -253,6 +261,17 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
       if (failures.length) out.info(`${out.style('red', 'failed:')} ${failures.map((f) => f.id).join(', ')}`);
     },
   };
+}
+
+/** Whether two file descriptors lead to the same file (a pipe, a file, /dev/null). */
+function sameFile(a: number, b: number): boolean {
+  try {
+    const x = fstatSync(a);
+    const y = fstatSync(b);
+    return x.dev === y.dev && x.ino === y.ino && x.rdev === y.rdev;
+  } catch {
+    return false;
+  }
 }
 
 function seconds(ms: number): string {

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StatDigest, workTreeSnapshot } from '../files/snapshot.js';
+import { StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
 
 /** Bump when the manifest's shape or what it vouches for changes. */
@@ -51,7 +51,19 @@ export interface ManifestTask {
   readonly log: Buffer;
 }
 
-export type FastRunCheck = { readonly ok: true; readonly tasks: readonly ManifestTask[] } | { readonly ok: false; readonly reason: string };
+/**
+ * The check's answer. When the normal path must run, `snapshot` is the work tree's snapshot the
+ * check took (it was taken before anything was read, so the run may use it instead of asking git again).
+ */
+export type FastRunCheck =
+  | { readonly ok: true; readonly tasks: readonly ManifestTask[] }
+  | { readonly ok: false; readonly reason: string; readonly snapshot?: PendingSnapshot };
+
+/** A work-tree snapshot being taken, with the workspace root it is for. */
+export interface PendingSnapshot {
+  readonly root: string;
+  readonly promise: Promise<WorkTreeSnapshot>;
+}
 
 interface Manifest {
   readonly version: number;
@@ -75,21 +87,29 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
     const root = findWorkspaceRoot(req.cwd);
     if (root === undefined) return { ok: false, reason: 'no workspace' };
     const key = requestKey(root, req);
+    // git looks at the work tree in its own process while this one checks the outputs and the
+    // cache; if the normal path runs after all, it uses this snapshot.
+    const promise = workTreeSnapshot(root);
+    promise.catch(() => undefined);
+    const pending: PendingSnapshot = { root, promise };
+    const miss = (reason: string): FastRunCheck => ({ ok: false, reason, snapshot: pending });
     let text: string;
     try {
       text = readFileSync(manifestFile(root, key), 'utf8');
     } catch {
-      return { ok: false, reason: 'no manifest for this request' };
+      return miss('no manifest for this request');
     }
-    // git looks at the work tree in its own process while this one checks the outputs and the cache.
-    const snapshot = workTreeSnapshot(root);
-    snapshot.catch(() => undefined);
     const manifest = JSON.parse(text) as Manifest;
-    if (manifest.version !== MANIFEST_VERSION || manifest.key !== key) return { ok: false, reason: 'the manifest is for another request or kiln' };
-    for (const [name, digest] of Object.entries(manifest.env)) if (envDigest(env[name]) !== digest) return { ok: false, reason: `env ${name} changed` };
-    const stats = statsDigest(manifest.paths);
-    if (stats !== manifest.stats) return { ok: false, reason: 'an output, a cache entry or the cache itself changed' };
-    if ((await snapshot).digest !== manifest.snapshot) return { ok: false, reason: 'the work tree changed' };
+    if (manifest.version !== MANIFEST_VERSION || manifest.key !== key) return miss('the manifest is for another request or kiln');
+    for (const [name, digest] of Object.entries(manifest.env)) if (envDigest(env[name]) !== digest) return miss(`env ${name} changed`);
+    if (statsDigest(manifest.paths) !== manifest.stats) return miss('an output, a cache entry or the cache itself changed');
+    let snapshot: WorkTreeSnapshot;
+    try {
+      snapshot = await promise;
+    } catch (e) {
+      return { ok: false, reason: `git status failed (${(e as Error).message})` };
+    }
+    if (snapshot.digest !== manifest.snapshot) return miss('the work tree changed');
     return { ok: true, tasks: manifest.tasks.map((t) => ({ id: t.id, hash: t.hash, savedMs: t.savedMs, log: Buffer.from(t.log, t.encoding ?? 'utf8') })) };
   } catch (e) {
     return { ok: false, reason: `the check failed (${(e as Error).message})` };
@@ -101,16 +121,17 @@ export interface ManifestTaskRecord extends ManifestTask {
   /** The entry's meta.json and its stat when the run read or wrote it. */
   readonly metaFile: string;
   readonly metaStat: Stats;
-  /**
-   * Output files: the workspace file (absolute), the stat the cache last verified it at, the
-   * stored copy, and the identity the stored copy had when stored (a workspace file with it is
-   * that very copy, as `LocalCache.restore` judges).
-   */
+  /** The task's output files. */
   readonly outputs: readonly {
+    /** The workspace file (absolute). */
     readonly file: string;
-    readonly recorded: readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number] | undefined;
+    /** The stat the run verified (or wrote) it at: `[size, mtimeMs, ctimeMs, ino]`; undefined when unknown. */
+    readonly verified: readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number] | undefined;
+    /** The stored copy (absolute), and what the entry recorded of it when it was stored. */
     readonly stored: string;
-    readonly storedAs: { readonly ino?: number; readonly dev?: number; readonly mtimeMs?: number };
+    readonly storedAs: { readonly size: number; readonly ino?: number; readonly dev?: number; readonly mtimeMs?: number };
+    /** The stored copy's stat as the run checked it, if it did. */
+    readonly storedStat?: Stats;
   }[];
 }
 
@@ -125,51 +146,56 @@ export interface ManifestRecord {
 
 /**
  * Writes the manifest for `req` (atomically), or removes a stale one when this run's state cannot
- * be vouched for (an output or an entry moved since the run checked it).
+ * be vouched for. Every signature it records is the one the run's own checks saw (or older), never
+ * a later one: a file that changed after the run looked at it then fails the next check.
  */
 export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): boolean {
   const key = requestKey(record.root, req);
   const file = manifestFile(record.root, key);
   // Grouped by directory, as the check walks them.
-  const paths = new Map<string, { names: string[]; stats: (Stats | undefined)[] }>();
-  const add = (path: string, st: Stats | undefined): void => {
+  const paths = new Map<string, { names: string[]; sigs: StatSignature[] }>();
+  const add = (path: string, sig: StatSignature): void => {
     const dir = dirname(path);
     let group = paths.get(dir);
-    if (!group) paths.set(dir, (group = { names: [], stats: [] }));
+    if (!group) paths.set(dir, (group = { names: [], sigs: [] }));
     group.names.push(path.slice(dir.length + 1));
-    group.stats.push(st);
+    group.sigs.push(sig);
   };
-  const same = (st: Stats | undefined, r: readonly [number, number, number, number] | undefined): boolean =>
-    st !== undefined && r !== undefined && st.isFile() && st.size === r[0] && st.mtimeMs === r[1] && st.ctimeMs === r[2] && st.ino === r[3];
   try {
     const tmpDir = join(record.cacheDir, 'tmp');
     // Left-overs there are what the normal path would clean up first.
     if (listOrEmpty(tmpDir).length > 0) return drop(file);
+    const rootDev = lstatSync(record.root).dev;
     let logBytes = 0;
     for (const t of record.tasks) {
       logBytes += t.log.length;
-      const meta = lstatSync(t.metaFile, { throwIfNoEntry: false });
-      if (!same(meta, [t.metaStat.size, t.metaStat.mtimeMs, t.metaStat.ctimeMs, t.metaStat.ino])) return drop(file);
-      add(t.metaFile, meta);
+      add(t.metaFile, statSignature(t.metaStat));
       for (const o of t.outputs) {
-        const st = lstatSync(o.file, { throwIfNoEntry: false });
-        if (!same(st, o.recorded)) return drop(file);
-        add(o.file, st);
-        // Unless it is the stored copy (as the entry recorded it), the normal path checks the stored
-        // copy is whole: then so does the manifest. Not needed when both names lead to one inode
-        // (a restored hard link; a copied workspace keeps them but not the inode numbers the entry
-        // recorded): replacing either name changes the link count, and so this file's signature.
-        if (!(st!.ino === o.storedAs.ino && st!.dev === o.storedAs.dev && st!.mtimeMs === o.storedAs.mtimeMs)) {
-          const stored = lstatSync(o.stored, { throwIfNoEntry: false });
-          if (!(stored && stored.ino === st!.ino && stored.dev === st!.dev && stored.nlink > 1)) add(o.stored, stored);
+        if (o.verified === undefined) return drop(file);
+        const v = o.verified;
+        add(o.file, [1, v[0], v[1], v[2], v[3]]);
+        // The normal path leaves the stored copy alone when the output is that very copy (the
+        // identity the entry recorded); otherwise it checks the stored copy is whole, and so must
+        // the manifest, unless both names lead to one inode (a restored hard link whose entry
+        // recorded other inode numbers, as in a copied workspace): replacing either name then
+        // changes the link count, and so the output's own signature.
+        const a = o.storedAs;
+        if (v[3] === a.ino && v[1] === a.mtimeMs && rootDev === a.dev) continue;
+        let stored = o.storedStat;
+        if (stored === undefined) {
+          // Not checked by this run (stored by it, or restored by copying): good while it is as stored.
+          stored = lstatSync(o.stored, { throwIfNoEntry: false });
+          if (!(stored && stored.size === a.size && stored.mtimeMs === a.mtimeMs && stored.ino === a.ino)) return drop(file);
         }
+        if (stored.ino === v[3] && stored.dev === rootDev) continue;
+        add(o.stored, statSignature(stored));
       }
     }
     if (logBytes > MAX_LOG_BYTES) return drop(file);
-    for (const p of [join(record.cacheDir, 'last'), tmpDir, join(record.root, '.kiln', 'file-digests')]) add(p, lstatSync(p, { throwIfNoEntry: false }));
-    for (const f of ENGINE_FILES) add(join(engineDir(), f), lstatSync(join(engineDir(), f), { throwIfNoEntry: false }));
+    for (const p of [join(record.cacheDir, 'last'), tmpDir, join(record.root, '.kiln', 'file-digests')]) add(p, statSignature(lstatSync(p, { throwIfNoEntry: false })));
+    for (const f of ENGINE_FILES) add(join(engineDir(), f), statSignature(lstatSync(join(engineDir(), f), { throwIfNoEntry: false })));
     const digest = new StatDigest();
-    for (const g of paths.values()) for (const st of g.stats) digest.add(st);
+    for (const g of paths.values()) for (const sig of g.sigs) digest.add(sig);
     const manifest: Manifest = {
       version: MANIFEST_VERSION,
       key,
@@ -218,7 +244,7 @@ function statsDigest(paths: readonly [string, readonly string[]][]): string {
   const digest = new StatDigest();
   for (const [dir, names] of paths) {
     const prefix = `${dir}/`;
-    for (const name of names) digest.add(lstatSync(prefix + name, { throwIfNoEntry: false }));
+    for (const name of names) digest.addPath(prefix + name);
   }
   return digest.digest();
 }

@@ -77,7 +77,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // Restore every cached task first, many at a time and regardless of dependency order: hashes
   // are known up front, so a hit never waits for its dependencies. Logs are replayed later, in
   // dependency order, as the scheduler reaches each task.
-  const hits = new Map<TaskId, { log: Buffer; savedMs: number; meta: EntryMeta; metaStat: Stats }>();
+  const hits = new Map<TaskId, Hit>();
   // Entries this run stored (with the log it stored), for the run manifest.
   const storedLogs = new Map<TaskId, Buffer>();
   if (!options.skipCache) {
@@ -85,7 +85,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     await forEachLimit(cacheable, 32, async (t) => {
       if (options.signal?.aborted) return;
       const r = await cache.restore(t.hash, stats);
-      if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
+      if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat, storedStats: r.storedStats });
       else if (r.status === 'corrupt') events.warning?.(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
     });
   }
@@ -160,6 +160,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
 }
 
+interface Hit {
+  readonly log: Buffer;
+  readonly savedMs: number;
+  readonly meta: EntryMeta;
+  readonly metaStat: Stats;
+  readonly storedStats: ReadonlyMap<string, Stats>;
+}
+
 /**
  * After a run whose every task succeeded and is cached, writes the run manifest (`run-manifest.ts`)
  * so the same request can be answered without planning; otherwise removes the request's manifest.
@@ -168,7 +176,7 @@ function recordManifest(
   options: RunOptions,
   plan: Awaited<ReturnType<typeof planTasks>>,
   finished: readonly TaskResult[] | undefined,
-  hits: ReadonlyMap<TaskId, { log: Buffer; savedMs: number; meta: EntryMeta; metaStat: Stats }>,
+  hits: ReadonlyMap<TaskId, Hit>,
   storedLogs: ReadonlyMap<TaskId, Buffer>,
 ): void {
   const { cache, stats, ws } = plan;
@@ -192,7 +200,8 @@ function recordManifest(
       let meta: EntryMeta;
       let metaStat: Stats;
       let log: Buffer;
-      if (hit) ({ meta, metaStat, log } = hit);
+      let storedStats: ReadonlyMap<string, Stats> | undefined;
+      if (hit) ({ meta, metaStat, log, storedStats } = hit);
       else {
         const m = cache.readMetaSync(t.hash);
         const stored = storedLogs.get(r.id);
@@ -211,12 +220,14 @@ function recordManifest(
         metaStat,
         outputs: meta.files.map((f) => {
           const row = stats.recorded(f.path);
+          const storedStat = storedStats?.get(f.path);
           return {
             file: join(ws.root, f.path),
             // The normal path leaves an output alone only when its stat is the one recorded with this very blob id.
-            recorded: row && row[4] === f.oid ? [row[0], row[1], row[2], row[3]] : undefined,
+            verified: row && row[4] === f.oid ? [row[0], row[1], row[2], row[3]] : undefined,
             stored: join(dir, 'out', f.path),
-            storedAs: { ...(f.ino !== undefined && { ino: f.ino }), ...(f.dev !== undefined && { dev: f.dev }), ...(f.mtimeMs !== undefined && { mtimeMs: f.mtimeMs }) },
+            storedAs: { size: f.size, ...(f.ino !== undefined && { ino: f.ino }), ...(f.dev !== undefined && { dev: f.dev }), ...(f.mtimeMs !== undefined && { mtimeMs: f.mtimeMs }) },
+            ...(storedStat && { storedStat }),
           };
         }),
       });

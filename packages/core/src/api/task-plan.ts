@@ -19,6 +19,7 @@ import { affectedGraph } from './affected-state.js';
 import { createTaskGraph, topologicalOrder, type TaskGraph, type TaskGraphWorkspace } from '../tasks/index.js';
 import type { Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
+import type { PendingSnapshot } from './run-manifest.js';
 import { projectGraph } from './project-graph.js';
 
 /** Settings under `"kiln"` in nx.json that the runner reads. */
@@ -65,6 +66,8 @@ export interface PlanRequest {
   /** Extra arguments forwarded to the requested tasks' commands. */
   readonly args?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** A snapshot of the work tree taken before this request read anything (by the run manifest's check), to use instead of a new one. */
+  readonly snapshot?: PendingSnapshot;
 }
 
 export function runnerConfig(ws: Workspace): RunnerConfig {
@@ -99,7 +102,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
   ignoreKilnDirectory(root);
   // git works out file digests while the workspace and project graph are read.
   const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
-  const filesPromise = readWorkspaceFiles(root, stats).catch(async (e: unknown) => {
+  const filesPromise = readWorkspaceFiles(root, stats, req.snapshot?.root === root ? req.snapshot.promise : undefined).catch(async (e: unknown) => {
     if (await insideWorkTree(root)) throw e;
     // Not a git checkout: list files by globbing and hash them all (the stat cache helps next time).
     const { globWorkspaceFiles } = await import('../workspace/read.js');

@@ -49,7 +49,16 @@ export interface StoreRequest {
 }
 
 export type RestoreResult =
-  | { readonly status: 'hit'; readonly meta: EntryMeta; readonly log: Buffer; readonly restoredFiles: number; readonly metaStat: Stats }
+  | {
+      readonly status: 'hit';
+      readonly meta: EntryMeta;
+      readonly log: Buffer;
+      readonly restoredFiles: number;
+      /** meta.json's stat as it was read. */
+      readonly metaStat: Stats;
+      /** The stat of each stored copy this restore checked (by output path). */
+      readonly storedStats: ReadonlyMap<string, Stats>;
+    }
   | { readonly status: 'miss' }
   | { readonly status: 'corrupt'; readonly reason: string };
 
@@ -167,6 +176,7 @@ export class LocalCache {
       const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
       if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // Check destinations, then decide per file whether it must be written.
+      const storedStats = new Map<string, Stats>();
       const todo: { file: ManifestFile; dest: string; existing: Stats | undefined; content?: Buffer; linkFrom?: string; linkStat?: Stats }[] = [];
       for (const file of meta.files) {
         const dest = this.destination(file.path);
@@ -182,6 +192,7 @@ export class LocalCache {
             if (st.ino === file.ino && st.dev === file.dev && st.mtimeMs === file.mtimeMs) continue;
             const stored = statSync(join(dir, 'out', file.path), { throwIfNoEntry: false });
             if (stored?.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is missing or truncated in the cache` };
+            storedStats.set(file.path, stored);
             continue;
           }
         }
@@ -198,6 +209,7 @@ export class LocalCache {
           if (st.mtimeMs === t.file.mtimeMs) {
             t.linkFrom = src;
             t.linkStat = st;
+            storedStats.set(t.file.path, st);
             continue;
           }
           // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
@@ -254,7 +266,7 @@ export class LocalCache {
           if (index) index.set(t.file.path, st, t.file.oid);
         }
       }
-      return { status: 'hit', meta, log, restoredFiles: todo.length, metaStat: m.stat };
+      return { status: 'hit', meta, log, restoredFiles: todo.length, metaStat: m.stat, storedStats };
     } catch (e) {
       // The entry vanished while we read it (evicted by another process): a plain miss.
       if (isNotFound(e) && !existsSync(join(dir, 'meta.json'))) return { status: 'miss' };

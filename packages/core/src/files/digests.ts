@@ -23,10 +23,14 @@ export interface WorkspaceFiles {
   readonly snapshot?: WorkTreeSnapshot;
 }
 
-export async function readWorkspaceFiles(root: string, stats: StatCache): Promise<WorkspaceFiles> {
+/**
+ * Lists the files and their digests. `snapshot` is a snapshot of the work tree already being taken
+ * (it must have been started before anything was read for this run); without it one is taken here.
+ */
+export async function readWorkspaceFiles(root: string, stats: StatCache, snapshot?: Promise<WorkTreeSnapshot>): Promise<WorkspaceFiles> {
   // `ls-files` paths are relative to `root` (via cwd and `.`); the snapshot strips the prefix of a
   // workspace that sits below the repository's top from `status` paths.
-  const [indexOut, snapshot] = await Promise.all([gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']), workTreeSnapshot(root)]);
+  const [indexOut, taken] = await Promise.all([gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']), snapshot ?? workTreeSnapshot(root)]);
   const index = new Map<string, string>();
   for (const line of splitNul(indexOut)) {
     const tab = line.indexOf('\t');
@@ -36,7 +40,7 @@ export async function readWorkspaceFiles(root: string, stats: StatCache): Promis
   }
   const dirty = new Set<string>();
   const deleted = new Set<string>();
-  for (const { path, xy } of snapshot.entries) {
+  for (const { path, xy } of taken.entries) {
     if (xy.includes('D') && xy !== '??') deleted.add(path);
     else dirty.add(path);
   }
@@ -53,7 +57,7 @@ export async function readWorkspaceFiles(root: string, stats: StatCache): Promis
   const computed = new Map<string, string | undefined>();
   return {
     files,
-    snapshot,
+    snapshot: taken,
     known: (file) => index.get(file),
     digestSync(file) {
       const clean = index.get(file);
