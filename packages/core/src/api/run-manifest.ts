@@ -25,6 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
+import type { ManifestFile } from '../cache/index.js';
 
 /** Bump when the manifest's shape or what it vouches for changes. */
 const MANIFEST_VERSION = 1;
@@ -118,21 +119,13 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
 
 /** What a finished run knows about one task, for the manifest. */
 export interface ManifestTaskRecord extends ManifestTask {
-  /** The entry's meta.json and its stat when the run read or wrote it. */
-  readonly metaFile: string;
+  /** The entry's folder (absolute), and its meta.json's stat when the run read or wrote it. */
+  readonly entryDir: string;
   readonly metaStat: Stats;
-  /** The task's output files. */
-  readonly outputs: readonly {
-    /** The workspace file (absolute). */
-    readonly file: string;
-    /** The stat the run verified (or wrote) it at: `[size, mtimeMs, ctimeMs, ino]`; undefined when unknown. */
-    readonly verified: readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number] | undefined;
-    /** The stored copy (absolute), and what the entry recorded of it when it was stored. */
-    readonly stored: string;
-    readonly storedAs: { readonly size: number; readonly ino?: number; readonly dev?: number; readonly mtimeMs?: number };
-    /** The stored copy's stat as the run checked it, if it did. */
-    readonly storedStat?: Stats;
-  }[];
+  /** The entry's output files, as its meta.json lists them. */
+  readonly files: readonly ManifestFile[];
+  /** The stat of each stored copy the run checked, by output path. */
+  readonly storedStats?: ReadonlyMap<string, Stats>;
 }
 
 export interface ManifestRecord {
@@ -142,6 +135,12 @@ export interface ManifestRecord {
   readonly env: Readonly<Record<string, string | null>>;
   /** In the order the run reported them. */
   readonly tasks: readonly ManifestTaskRecord[];
+  /**
+   * The stat at which the run verified (or wrote) an output with blob id `oid`: `[size, mtimeMs,
+   * ctimeMs, ino]` (the stat cache's record), or undefined. The normal path leaves an output alone
+   * only when its stat is this one.
+   */
+  verifiedStat(path: string, oid: string): readonly [number, number, number, number, ...unknown[]] | undefined;
 }
 
 /**
@@ -155,10 +154,11 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
   // Grouped by directory, as the check walks them.
   const paths = new Map<string, { names: string[]; sigs: StatSignature[] }>();
   const add = (path: string, sig: StatSignature): void => {
-    const dir = dirname(path);
+    const cut = path.lastIndexOf('/');
+    const dir = path.slice(0, cut);
     let group = paths.get(dir);
     if (!group) paths.set(dir, (group = { names: [], sigs: [] }));
-    group.names.push(path.slice(dir.length + 1));
+    group.names.push(path.slice(cut + 1));
     group.sigs.push(sig);
   };
   try {
@@ -166,29 +166,31 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
     // Left-overs there are what the normal path would clean up first.
     if (listOrEmpty(tmpDir).length > 0) return drop(file);
     const rootDev = lstatSync(record.root).dev;
+    const rootSlash = `${record.root}/`;
     let logBytes = 0;
     for (const t of record.tasks) {
       logBytes += t.log.length;
-      add(t.metaFile, statSignature(t.metaStat));
-      for (const o of t.outputs) {
-        if (o.verified === undefined) return drop(file);
-        const v = o.verified;
-        add(o.file, [1, v[0], v[1], v[2], v[3]]);
+      add(`${t.entryDir}/meta.json`, statSignature(t.metaStat));
+      const outDir = `${t.entryDir}/out/`;
+      for (const f of t.files) {
+        if (f.link !== undefined) return drop(file); // the normal path writes links again every time
+        const v = record.verifiedStat(f.path, f.oid);
+        if (v === undefined) return drop(file);
+        add(rootSlash + f.path, [1, v[0], v[1], v[2], v[3]]);
         // The normal path leaves the stored copy alone when the output is that very copy (the
         // identity the entry recorded); otherwise it checks the stored copy is whole, and so must
         // the manifest, unless both names lead to one inode (a restored hard link whose entry
         // recorded other inode numbers, as in a copied workspace): replacing either name then
         // changes the link count, and so the output's own signature.
-        const a = o.storedAs;
-        if (v[3] === a.ino && v[1] === a.mtimeMs && rootDev === a.dev) continue;
-        let stored = o.storedStat;
+        if (v[3] === f.ino && v[1] === f.mtimeMs && rootDev === f.dev) continue;
+        let stored = t.storedStats?.get(f.path);
         if (stored === undefined) {
           // Not checked by this run (stored by it, or restored by copying): good while it is as stored.
-          stored = lstatSync(o.stored, { throwIfNoEntry: false });
-          if (!(stored && stored.size === a.size && stored.mtimeMs === a.mtimeMs && stored.ino === a.ino)) return drop(file);
+          stored = lstatSync(outDir + f.path, { throwIfNoEntry: false });
+          if (!(stored && stored.size === f.size && stored.mtimeMs === f.mtimeMs && stored.ino === f.ino)) return drop(file);
         }
         if (stored.ino === v[3] && stored.dev === rootDev) continue;
-        add(o.stored, statSignature(stored));
+        add(outDir + f.path, statSignature(stored));
       }
     }
     if (logBytes > MAX_LOG_BYTES) return drop(file);

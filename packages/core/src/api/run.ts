@@ -155,6 +155,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     await group.killAll(0);
     await stats.save().catch(() => undefined);
     if (stored > 0) await cache.evict().catch(() => undefined);
+    trace('saved the stat cache');
     recordManifest(options, plan, finished, hits, storedLogs);
     trace('manifest');
   }
@@ -209,30 +210,13 @@ function recordManifest(
         ({ meta, stat: metaStat } = m);
         log = stored;
       }
-      if (meta.files.some((f) => f.link !== undefined)) return dropRunManifest(options, ws.root); // links are always written again
-      const dir = entryPath(cache, t.hash);
-      records.push({
-        id: r.id,
-        hash: t.hash,
-        savedMs: meta.durationMs,
-        log,
-        metaFile: join(dir, 'meta.json'),
-        metaStat,
-        outputs: meta.files.map((f) => {
-          const row = stats.recorded(f.path);
-          const storedStat = storedStats?.get(f.path);
-          return {
-            file: join(ws.root, f.path),
-            // The normal path leaves an output alone only when its stat is the one recorded with this very blob id.
-            verified: row && row[4] === f.oid ? [row[0], row[1], row[2], row[3]] : undefined,
-            stored: join(dir, 'out', f.path),
-            storedAs: { size: f.size, ...(f.ino !== undefined && { ino: f.ino }), ...(f.dev !== undefined && { dev: f.dev }), ...(f.mtimeMs !== undefined && { mtimeMs: f.mtimeMs }) },
-            ...(storedStat && { storedStat }),
-          };
-        }),
-      });
+      records.push({ id: r.id, hash: t.hash, savedMs: meta.durationMs, log, entryDir: entryPath(cache, t.hash), metaStat, files: meta.files, ...(storedStats && { storedStats }) });
     }
-    writeRunManifest(options, { root: ws.root, cacheDir: cache.dir, snapshot: snapshot.digest, env, tasks: records });
+    const verifiedStat = (path: string, oid: string) => {
+      const row = stats.recorded(path);
+      return row && row[4] === oid ? row : undefined;
+    };
+    writeRunManifest(options, { root: ws.root, cacheDir: cache.dir, snapshot: snapshot.digest, env, tasks: records, verifiedStat });
   } catch {
     // The manifest only speeds up the next run; failing to write it changes nothing else.
   }

@@ -46,6 +46,21 @@ describe('LocalCache', () => {
     expect(readdirSync(join(root, '.kiln/cache/tmp'))).toEqual([]);
   });
 
+  it('restores an entry whose fingerprint holds keys named like its own (the meta is read without the fingerprint)', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/dist/a.js', 'a\n');
+    const fingerprint = { target: { options: { a: 1, fingerprint: { files: [] }, log: 'x' } }, files: { 'p/,"fingerprint":x': 'y' } };
+    await cache.store({ hash: 'h1', task: 'p:build', fingerprint, durationMs: 5, outputs: ['p/dist/a.js'], log: Buffer.from('ok\n') });
+    rmSync(join(root, 'p/dist'), { recursive: true });
+    const r = await cache.restore('h1');
+    expect(r.status).toBe('hit');
+    if (r.status === 'hit') expect(r.meta.files.map((f) => f.path)).toEqual(['p/dist/a.js']);
+    expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('a\n');
+    // `why-miss` still reads the whole fingerprint.
+    const m = await cache.readMeta('h1');
+    expect(m.status === 'ok' && m.meta.fingerprint).toEqual(fingerprint);
+  });
+
   it('reports a corrupt output as corrupt, writes nothing, and removes the entry', async () => {
     const cache = new LocalCache(root, join(root, '.kiln/cache'));
     write('p/dist/a.js', 'good');

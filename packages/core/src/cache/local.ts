@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { isWithin, toRepoPath } from '../model/index.js';
 
 /** Bump when the layout of an entry changes; older entries then read as misses. */
@@ -101,6 +101,8 @@ export class LocalCache {
   private linksWork = true;
   /** Directories created or found during the current restore. */
   private readonly madeDirs = new Set<string>();
+  /** Output folders (repository-relative) found inside the workspace during the current restore. */
+  private readonly checkedDirs = new Map<string, boolean>();
 
   constructor(
     readonly workspaceRoot: string,
@@ -168,10 +170,12 @@ export class LocalCache {
    */
   private restoreSync(hash: string, index?: OutputStatIndex): RestoreResult {
     this.madeDirs.clear(); // only trusted within one restore: tasks may remove directories between runs
+    this.checkedDirs.clear();
     const m = this.readMetaSync(hash);
     if (m.status !== 'ok') return m;
     const meta = m.meta;
     const dir = this.entryDir(hash);
+    const outDir = join(dir, 'out') + sep; // stored paths are checked repository paths
     try {
       const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
       if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
@@ -190,7 +194,7 @@ export class LocalCache {
           if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
             // A hard link to the stored copy, not rewritten since it was stored: that is the check already.
             if (st.ino === file.ino && st.dev === file.dev && st.mtimeMs === file.mtimeMs) continue;
-            const stored = statSync(join(dir, 'out', file.path), { throwIfNoEntry: false });
+            const stored = statSync(outDir + file.path, { throwIfNoEntry: false });
             if (stored?.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is missing or truncated in the cache` };
             storedStats.set(file.path, stored);
             continue;
@@ -202,7 +206,7 @@ export class LocalCache {
       // its stat (size and the modification time it was stored with); a file to be copied by content.
       for (const t of todo) {
         if (t.file.link !== undefined) continue;
-        const src = join(dir, 'out', t.file.path);
+        const src = outDir + t.file.path;
         if (this.restoreMode === 'link' && t.file.mtimeMs !== undefined) {
           const st = statSync(src, { throwIfNoEntry: false });
           if (st === undefined || st.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
@@ -275,7 +279,11 @@ export class LocalCache {
     }
   }
 
-  /** An entry's meta, verified, with the stat of meta.json as it was read (its identity for the run manifest). */
+  /**
+   * An entry's meta, verified, with the stat of meta.json as it was read (its identity for the run
+   * manifest). The fingerprint is left out (`fingerprint` is undefined): restoring does not need
+   * it, and it is most of the text to parse.
+   */
   readMetaSync(hash: string): { status: 'ok'; meta: EntryMeta; stat: Stats } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
     let text: string;
     let stat: Stats;
@@ -291,7 +299,7 @@ export class LocalCache {
       if (isNotFound(e)) return { status: 'miss' };
       throw e;
     }
-    const m = parseMeta(hash, text);
+    const m = parseMeta(hash, text, { fingerprint: false });
     return m.status === 'ok' ? { ...m, stat } : m;
   }
 
@@ -473,18 +481,23 @@ export class LocalCache {
   private destination(path: string): string | undefined {
     const rp = toRepoPath(path);
     if (rp === undefined || rp === '' || rp !== path) return undefined;
+    // Outputs come many to a folder: its verdict is worked out once per restore.
+    const parent = dirname(rp);
+    let inside = this.checkedDirs.get(parent);
+    if (inside === undefined) this.checkedDirs.set(parent, (inside = this.insideWorkspace(parent)));
+    return inside ? this.workspaceRoot + sep + rp : undefined;
+  }
+
+  /** Whether the nearest existing ancestor of `dir` (repository-relative) resolves inside the workspace (no symbolic link leading out). */
+  private insideWorkspace(rpDir: string): boolean {
     this.rootReal ??= realpathSync(this.workspaceRoot);
-    // The nearest existing ancestor must resolve inside the workspace (no symbolic link leading out).
-    let dir = dirname(rp);
+    let dir = rpDir;
     while (dir !== '.' && dir !== '') {
       const real = realpathCached(join(this.workspaceRoot, dir));
-      if (real !== undefined) {
-        if (!isWithin(real, this.rootReal) && real !== this.rootReal) return undefined;
-        break;
-      }
+      if (real !== undefined) return isWithin(real, this.rootReal) || real === this.rootReal;
       dir = dirname(dir);
     }
-    return join(this.workspaceRoot, rp);
+    return true;
   }
 }
 
@@ -510,21 +523,39 @@ export function entryPath(cache: LocalCache, hash: string): string {
   return join(cache.dir, 'entries', hash);
 }
 
-function parseMeta(hash: string, text: string): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
+function parseMeta(hash: string, text: string, options: { fingerprint: boolean } = { fingerprint: true }): { status: 'ok'; meta: EntryMeta } | { status: 'miss' } | { status: 'corrupt'; reason: string } {
   // `<sha256 of the JSON text>\n<JSON>`: the checksum covers the exact bytes, so verifying costs one hash.
   const nl = text.indexOf('\n');
   const body = nl === 64 ? text.slice(65) : undefined;
   if (body === undefined || createHash('sha256').update(body).digest('hex') !== text.slice(0, 64))
     return { status: 'corrupt', reason: 'meta.json does not match its checksum (truncated or edited?)' };
-  let meta: EntryMeta;
+  let meta: EntryMeta | undefined;
+  if (!options.fingerprint) meta = withoutFingerprint(body);
   try {
-    meta = JSON.parse(body) as EntryMeta;
+    meta ??= JSON.parse(body) as EntryMeta;
   } catch {
     return { status: 'corrupt', reason: 'meta.json is not valid JSON' };
   }
   if (meta.layout !== CACHE_LAYOUT_VERSION) return { status: 'miss' };
   if (meta.hash !== hash) return { status: 'corrupt', reason: 'meta.json belongs to another hash' };
   return { status: 'ok', meta };
+}
+
+/**
+ * The meta without its fingerprint, parsed from the text before it: `store` writes `fingerprint` as
+ * the last key, and JSON escapes every quote inside strings, so the last `,"fingerprint":` is that
+ * key, unless a nested object has a key of that name, in which case the cut text does not parse
+ * (an object is left open) and undefined sends the caller to the full parse.
+ */
+function withoutFingerprint(body: string): EntryMeta | undefined {
+  const cut = body.lastIndexOf(',"fingerprint":');
+  if (cut < 0) return undefined;
+  try {
+    const meta = JSON.parse(`${body.slice(0, cut)}}`) as EntryMeta;
+    return Array.isArray(meta.files) && meta.log !== undefined ? meta : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const realpaths = new Map<string, string>();
