@@ -103,7 +103,13 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
     const manifest = JSON.parse(text) as Manifest;
     if (manifest.version !== MANIFEST_VERSION || manifest.key !== key) return miss('the manifest is for another request or kiln');
     for (const [name, digest] of Object.entries(manifest.env)) if (envDigest(env[name]) !== digest) return miss(`env ${name} changed`);
-    if (statsDigest(manifest.paths) !== manifest.stats) return miss('an output, a cache entry or the cache itself changed');
+    // When git answers first and the work tree changed, the stats need not be finished.
+    let treeChanged = false;
+    promise.then(
+      (s) => (treeChanged = s.digest !== manifest.snapshot),
+      () => (treeChanged = true),
+    );
+    const stats = await statsDigest(manifest.paths, () => treeChanged);
     let snapshot: WorkTreeSnapshot;
     try {
       snapshot = await promise;
@@ -111,6 +117,7 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
       return { ok: false, reason: `git status failed (${(e as Error).message})` };
     }
     if (snapshot.digest !== manifest.snapshot) return miss('the work tree changed');
+    if (stats !== manifest.stats) return miss('an output, a cache entry or the cache itself changed');
     return { ok: true, tasks: manifest.tasks.map((t) => ({ id: t.id, hash: t.hash, savedMs: t.savedMs, log: Buffer.from(t.log, t.encoding ?? 'utf8') })) };
   } catch (e) {
     return { ok: false, reason: `the check failed (${(e as Error).message})` };
@@ -241,12 +248,22 @@ function drop(file: string): false {
   return false;
 }
 
-/** The digest of the stat signatures of every listed path, in order. */
-function statsDigest(paths: readonly [string, readonly string[]][]): string {
+/**
+ * The digest of the stat signatures of every listed path, in order; undefined once `stop()` says
+ * the answer no longer matters. Yields to the event loop now and then, so git's answer is seen.
+ */
+async function statsDigest(paths: readonly [string, readonly string[]][], stop: () => boolean): Promise<string | undefined> {
   const digest = new StatDigest();
+  let sinceYield = 0;
   for (const [dir, names] of paths) {
     const prefix = `${dir}/`;
     for (const name of names) digest.addPath(prefix + name);
+    sinceYield += names.length;
+    if (sinceYield >= 4096) {
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stop()) return undefined;
+    }
   }
   return digest.digest();
 }
