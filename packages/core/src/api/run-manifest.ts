@@ -161,7 +161,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
   // Grouped by directory, as the check walks them.
   const paths = new Map<string, { names: string[]; sigs: StatSignature[] }>();
   const add = (path: string, sig: StatSignature): void => {
-    const cut = path.lastIndexOf('/');
+    const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
     const dir = path.slice(0, cut);
     let group = paths.get(dir);
     if (!group) paths.set(dir, (group = { names: [], sigs: [] }));
@@ -228,6 +228,28 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
   } catch {
     return drop(file);
   }
+}
+
+/**
+ * When each cache entry a run manifest vouches for was last used through it (hash → time in ms,
+ * the manifest's access or modification time): a run answered by a manifest reads no entry, so
+ * the entries' own access times miss those uses, and eviction must not take them for unused.
+ */
+export function manifestUses(root: string): Map<string, number> {
+  const uses = new Map<string, number>();
+  const dir = join(root, DIR);
+  for (const name of listOrEmpty(dir)) {
+    if (!name.endsWith('.json')) continue;
+    try {
+      const file = join(dir, name);
+      const st = lstatSync(file);
+      const used = Math.max(st.atimeMs, st.mtimeMs);
+      for (const t of (JSON.parse(readFileSync(file, 'utf8')) as Manifest).tasks) uses.set(t.hash, Math.max(uses.get(t.hash) ?? 0, used));
+    } catch {
+      // being replaced, or not a manifest: no uses to add
+    }
+  }
+  return uses;
 }
 
 /** Removes the manifest of `req`, if any: the next run of it takes the normal path. */
