@@ -33,7 +33,7 @@ import {
 } from '../scm/index.js';
 import type { NxJsonConfiguration, Project, Workspace } from '../workspace/index.js';
 import type { AffectedOptions, AffectedResult, AffectedTaskResult } from './affected.js';
-import { affectedGraph, loadSavedView, type AffectedGraphView } from './affected-state.js';
+import { affectedGraph, loadSavedView, startColdBuild, type AffectedGraphView } from './affected-state.js';
 
 const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
 const UNREADABLE_LOCKFILES = new Set(['bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
@@ -65,6 +65,8 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   // the answer derives from it before knowing the changes.
   const saved = loadSavedView(root);
   const savedView = saved.view === undefined ? undefined : saved.expanded();
+  // Without any saved state, the graph is built from every source file: start on that too.
+  const cold = savedView === undefined ? startColdBuild(root) : undefined;
   if (savedView !== undefined) prepared(savedView);
   trace('saved view');
   // Usually the one rev-parse the entry point started answers where the repository is and what both refs name.
@@ -107,7 +109,7 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   const changed = new Set(paths);
   const configChanged = paths.some(isConfigFile);
   const view = tree
-    ? await affectedGraph(root, tree.anchor, tree.changes, { full: configChanged || options.target !== undefined, saved })
+    ? await affectedGraph(root, tree.anchor, tree.changes, { full: configChanged || options.target !== undefined, saved, ...(cold && { cold }) })
     : await viewWithoutGit(options.cwd);
   trace(`graph (${view.source})`);
   const ws = view.workspace;

@@ -13,7 +13,7 @@
  * produces the same edges (a unit test holds the two together).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
 import { workspaceRootPatternsOf, type RootPatternIndex } from '../affected/root-inputs.js';
@@ -108,7 +108,7 @@ export async function affectedGraph(
   root: string,
   anchor: string,
   worktree: readonly FileChange[],
-  options: { full: boolean; saved?: SavedGraphView },
+  options: { full: boolean; saved?: SavedGraphView; cold?: ColdBuild },
 ): Promise<AffectedGraphView> {
   const digests = digestsOf(root, worktree);
   // Nothing changed since the last run: the compact view alone answers (a few hundred KB to parse, not the whole state).
@@ -130,10 +130,14 @@ export async function affectedGraph(
       return { ...view, workspace: await readWorkspaceAt(root, worktree) };
     }
   }
-  // Scanning every source file is the slow part: it runs on worker threads while this thread reads the configuration.
-  const files = await workspaceFiles(root, worktree);
+  // Scanning every source file is the slow part: it runs on worker threads while this thread reads
+  // the configuration (and, when `startColdBuild` began it, while git status was still running).
+  const tracked = await (options.cold?.tracked ?? trackedFiles(root));
+  const files = withUntracked(tracked, worktree);
   const [g, { scanImportTables }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
-  const scanning = scanImportTables(root, files.filter((f) => g.isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/')));
+  const scanning = options.cold
+    ? Promise.all([options.cold.scans, scanImportTables(root, files.slice(tracked.length).filter((f) => scannable(g, f)))]).then(([a, b]) => [...a, ...b])
+    : scanImportTables(root, files.filter((f) => scannable(g, f)));
   const { readWorkspace } = await import('../workspace/index.js');
   const ws = readWorkspace(root, files);
   const built = build(g, ws, await scanning, anchor, digests, dirtyImportsOf(g, root, digests));
@@ -149,9 +153,19 @@ async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): P
 
 /** Tracked files (from the index) plus the untracked ones among the changes. */
 async function workspaceFiles(root: string, worktree: readonly FileChange[]): Promise<string[]> {
+  return withUntracked(await trackedFiles(root), worktree);
+}
+
+/** The files in the index, each once. */
+async function trackedFiles(root: string): Promise<string[]> {
   const tracked = splitNul(await gitOrThrow(root, ['ls-files', '-z', '--cached']));
   // git lists the index sorted; a path in conflict appears once per stage.
-  const files = tracked.filter((f, i) => i === 0 || f !== tracked[i - 1]);
+  return tracked.filter((f, i) => i === 0 || f !== tracked[i - 1]);
+}
+
+/** `tracked` (not changed) followed by the files the work tree adds to it. */
+function withUntracked(tracked: readonly string[], worktree: readonly FileChange[]): string[] {
+  const files = [...tracked];
   const known = new Set<string>();
   for (const c of worktree)
     if (c.status === 'added' || c.status === 'renamed' || c.status === 'copied') {
@@ -162,6 +176,33 @@ async function workspaceFiles(root: string, worktree: readonly FileChange[]): Pr
       }
     }
   return files;
+}
+
+const scannable = (g: Graph, f: string): boolean => g.isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/');
+
+/** A graph build started before the work tree's changes are known: the tracked files and the scan of their sources. */
+export interface ColdBuild {
+  readonly tracked: Promise<string[]>;
+  readonly scans: Promise<ScannedShare[]>;
+}
+
+/**
+ * With no saved state at all, the graph will be built from nothing: start listing and scanning the
+ * tracked files now, while git status runs (each file is read from the work tree either way; the
+ * untracked ones are added once status has named them). Undefined when a saved state exists.
+ */
+export function startColdBuild(root: string): ColdBuild | undefined {
+  if (existsSync(join(root, STATE_FILE))) return undefined;
+  const tracked = trackedFiles(root);
+  const scans = (async () => {
+    const files = await tracked;
+    const [g, { scanImportTables }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
+    return scanImportTables(root, files.filter((f) => scannable(g, f)));
+  })();
+  // Read only if the build happens (not when git fails first): never an unhandled rejection.
+  tracked.catch(() => undefined);
+  scans.catch(() => undefined);
+  return { tracked, scans };
 }
 
 /** A digest of each changed file's current content (null: deleted). */

@@ -15,8 +15,6 @@ export interface GitOptions {
    * makes a concurrent `git commit` fail. With it, a `GIT_OPTIONAL_LOCKS` in the environment still counts.
    */
   readonly optionalLocks?: boolean;
-  /** Ends git early (SIGTERM; git removes its lock files); the result then has code -1. */
-  readonly signal?: AbortSignal;
 }
 
 /** Runs git in `cwd`; never throws for a non-zero exit (callers decide what it means). */
@@ -26,7 +24,7 @@ export function git(cwd: string, args: readonly string[], options: GitOptions = 
     execFile(
       'git',
       args as string[],
-      { cwd, maxBuffer: 1 << 30, encoding: options.encoding ?? 'utf8', env: { ...process.env, ...locks, LC_ALL: 'C' }, ...(options.signal && { signal: options.signal }) },
+      { cwd, maxBuffer: 1 << 30, encoding: options.encoding ?? 'utf8', env: { ...process.env, ...locks, LC_ALL: 'C' } },
       (error, stdout, stderr) => {
         const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
         if (error && code === -1) {

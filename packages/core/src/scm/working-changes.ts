@@ -52,11 +52,10 @@ const MAX_PATHSPECS = 2000;
 export function startWorkingTree(cwd: string, refs: readonly string[] = []): WorkingTreeScan {
   // Status starts at once, on the usual guess (nothing configured about the untracked cache or the
   // untracked mode); the configuration, read alongside, says whether the guess holds. When it does
-  // not, the guess is stopped (git removes its lock; in a small repository it may have finished
-  // already) and status runs again as configured, which also undoes any cache the guess wrote.
+  // not, status runs again as configured once the guess has finished (stopping git midway can leave
+  // its index lock behind), which also undoes any cache the guess wrote.
   const config = git(cwd, ['config', '--get-regexp', '^(core\\.untrackedcache|status\\.showuntrackedfiles)$']);
-  const stop = new AbortController();
-  const guess = runStatus(cwd, ['-c', 'core.untrackedCache=true'], 'normal', stop.signal);
+  const guess = runStatus(cwd, ['-c', 'core.untrackedCache=true'], 'normal');
   const status = config.then((c) => {
     const settings = new Map<string, string>();
     for (const line of c.stdout.split('\n')) {
@@ -69,7 +68,6 @@ export function startWorkingTree(cwd: string, refs: readonly string[] = []): Wor
     const mode = settings.get('status.showuntrackedfiles') === 'all' ? 'all' : 'normal';
     const cache = settings.get('core.untrackedcache');
     if (mode === 'normal' && (cache === undefined || /^(true|yes|on|1)$/i.test(cache))) return guess;
-    stop.abort();
     return guess.then(() => runStatus(cwd, cache === undefined ? ['-c', 'core.untrackedCache=true'] : [], mode));
   });
   const asked = refs.some((r) => r.startsWith('-')) ? [] : refs;
@@ -90,8 +88,8 @@ export function startWorkingTree(cwd: string, refs: readonly string[] = []): Wor
 }
 
 /** `git status` as porcelain v2, allowed to write the index (and so git's untracked cache) as a person's own status is. */
-function runStatus(cwd: string, config: readonly string[], mode: 'normal' | 'all', signal?: AbortSignal): Promise<GitResult> {
-  return git(cwd, [...config, 'status', '--porcelain=v2', '-z', '--no-renames', `--untracked-files=${mode}`], { optionalLocks: true, ...(signal && { signal }) });
+function runStatus(cwd: string, config: readonly string[], mode: 'normal' | 'all'): Promise<GitResult> {
+  return git(cwd, [...config, 'status', '--porcelain=v2', '-z', '--no-renames', `--untracked-files=${mode}`], { optionalLocks: true });
 }
 
 /**
