@@ -224,6 +224,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, body);
     renameSync(tmp, file);
+    prune(dirname(file));
     return true;
   } catch {
     return drop(file);
@@ -255,6 +256,20 @@ export function manifestUses(root: string): Map<string, number> {
 /** Removes the manifest of `req`, if any: the next run of it takes the normal path. */
 export function dropRunManifest(req: ManifestRequest, root: string): void {
   drop(manifestFile(root, requestKey(root, req)));
+}
+
+/** Manifests kept per workspace: one per request, the least recently used go beyond this. */
+const MAX_MANIFESTS = 16;
+
+function prune(dir: string): void {
+  const names = listOrEmpty(dir);
+  if (names.length <= MAX_MANIFESTS) return;
+  const dated = names.map((name) => {
+    const st = lstatSync(join(dir, name), { throwIfNoEntry: false });
+    return { name, used: st ? Math.max(st.atimeMs, st.mtimeMs) : 0 };
+  });
+  dated.sort((a, b) => b.used - a.used || (a.name < b.name ? -1 : 1));
+  for (const { name } of dated.slice(MAX_MANIFESTS)) rmSync(join(dir, name), { force: true });
 }
 
 function listOrEmpty(dir: string): string[] {
