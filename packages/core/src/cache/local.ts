@@ -444,8 +444,10 @@ export class LocalCache {
     await forEachLimit(names, 32, async (hash) => {
       try {
         const p = join(entriesDir, hash, 'meta.json');
-        const [st, size] = await Promise.all([stat(p), entrySize(p)]);
-        // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most daily).
+        // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most
+        // daily); so does reading it here, hence the stat first.
+        const st = await stat(p);
+        const size = await entrySize(p);
         rows.push({ hash, size, used: Math.max(st.atimeMs, st.mtimeMs, recent?.get(hash) ?? 0) });
       } catch {
         // being written or removed by another process
