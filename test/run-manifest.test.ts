@@ -38,6 +38,8 @@ describe('kiln run fast path (run manifest)', () => {
     const ws = sampleWorkspace();
     const d = ws['packages/d/project.json'] as { targets: Record<string, unknown> };
     d.targets.stamp = { command: 'echo stamp=$KILN_TEST_STAMP', cache: true, inputs: [{ env: 'KILN_TEST_STAMP' }] };
+    d.targets.clock = { command: 'echo tick', cache: true, inputs: [{ runtime: 'echo constant' }] };
+    d.targets.uncached = { command: 'echo again', cache: false };
     repo = createRepo(ws);
   });
   afterAll(() => repo.cleanup());
@@ -207,6 +209,17 @@ describe('kiln run fast path (run manifest)', () => {
     // The full request's manifest still holds: nothing it vouches for changed.
     expectFastAgain();
     expect(readdirSync(join(repo.dir, '.kiln/run')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('has no fast path for a task with a {runtime} input or without cache', () => {
+    for (const target of ['clock', 'uncached']) {
+      const runs = [0, 1].map(() => repo.kiln(['run', '-t', target, '--json'], { env: { KILN_TRACE: '1' } }));
+      for (const r of runs) expect(r.code, r.stderr).toBe(0);
+      expect(fast(runs[1]!)).toBe(false);
+      expect(runs[1]!.stderr).toContain(target === 'clock' ? 'tick' : 'again');
+      // The normal path answered: the {runtime} task from the cache (its value was asked again), the other ran.
+      expect(byId(runs[1]!)).toEqual({ [`d:${target}`]: target === 'clock' ? 'success/local' : 'success/miss' });
+    }
   });
 
   it('never writes a manifest for a failed run', () => {

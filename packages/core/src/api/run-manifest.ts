@@ -103,7 +103,13 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
     const manifest = JSON.parse(text) as Manifest;
     if (manifest.version !== MANIFEST_VERSION || manifest.key !== key) return miss('the manifest is for another request or kiln');
     for (const [name, digest] of Object.entries(manifest.env)) if (envDigest(env[name]) !== digest) return miss(`env ${name} changed`);
-    if (statsDigest(manifest.paths) !== manifest.stats) return miss('an output, a cache entry or the cache itself changed');
+    // When git answers first and the work tree changed, the stats need not be finished.
+    let treeChanged = false;
+    promise.then(
+      (s) => (treeChanged = s.digest !== manifest.snapshot),
+      () => (treeChanged = true),
+    );
+    const stats = await statsDigest(manifest.paths, () => treeChanged);
     let snapshot: WorkTreeSnapshot;
     try {
       snapshot = await promise;
@@ -111,6 +117,7 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
       return { ok: false, reason: `git status failed (${(e as Error).message})` };
     }
     if (snapshot.digest !== manifest.snapshot) return miss('the work tree changed');
+    if (stats !== manifest.stats) return miss('an output, a cache entry or the cache itself changed');
     return { ok: true, tasks: manifest.tasks.map((t) => ({ id: t.id, hash: t.hash, savedMs: t.savedMs, log: Buffer.from(t.log, t.encoding ?? 'utf8') })) };
   } catch (e) {
     return { ok: false, reason: `the check failed (${(e as Error).message})` };
@@ -154,7 +161,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
   // Grouped by directory, as the check walks them.
   const paths = new Map<string, { names: string[]; sigs: StatSignature[] }>();
   const add = (path: string, sig: StatSignature): void => {
-    const cut = path.lastIndexOf('/');
+    const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
     const dir = path.slice(0, cut);
     let group = paths.get(dir);
     if (!group) paths.set(dir, (group = { names: [], sigs: [] }));
@@ -217,15 +224,52 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, body);
     renameSync(tmp, file);
+    prune(dirname(file));
     return true;
   } catch {
     return drop(file);
   }
 }
 
+/**
+ * When each cache entry a run manifest vouches for was last used through it (hash → time in ms,
+ * the manifest's access or modification time): a run answered by a manifest reads no entry, so
+ * the entries' own access times miss those uses, and eviction must not take them for unused.
+ */
+export function manifestUses(root: string): Map<string, number> {
+  const uses = new Map<string, number>();
+  const dir = join(root, DIR);
+  for (const name of listOrEmpty(dir)) {
+    if (!name.endsWith('.json')) continue;
+    try {
+      const file = join(dir, name);
+      const st = lstatSync(file);
+      const used = Math.max(st.atimeMs, st.mtimeMs);
+      for (const t of (JSON.parse(readFileSync(file, 'utf8')) as Manifest).tasks) uses.set(t.hash, Math.max(uses.get(t.hash) ?? 0, used));
+    } catch {
+      // being replaced, or not a manifest: no uses to add
+    }
+  }
+  return uses;
+}
+
 /** Removes the manifest of `req`, if any: the next run of it takes the normal path. */
 export function dropRunManifest(req: ManifestRequest, root: string): void {
   drop(manifestFile(root, requestKey(root, req)));
+}
+
+/** Manifests kept per workspace: one per request, the least recently used go beyond this. */
+const MAX_MANIFESTS = 16;
+
+function prune(dir: string): void {
+  const names = listOrEmpty(dir);
+  if (names.length <= MAX_MANIFESTS) return;
+  const dated = names.map((name) => {
+    const st = lstatSync(join(dir, name), { throwIfNoEntry: false });
+    return { name, used: st ? Math.max(st.atimeMs, st.mtimeMs) : 0 };
+  });
+  dated.sort((a, b) => b.used - a.used || (a.name < b.name ? -1 : 1));
+  for (const { name } of dated.slice(MAX_MANIFESTS)) rmSync(join(dir, name), { force: true });
 }
 
 function listOrEmpty(dir: string): string[] {
@@ -241,12 +285,22 @@ function drop(file: string): false {
   return false;
 }
 
-/** The digest of the stat signatures of every listed path, in order. */
-function statsDigest(paths: readonly [string, readonly string[]][]): string {
+/**
+ * The digest of the stat signatures of every listed path, in order; undefined once `stop()` says
+ * the answer no longer matters. Yields to the event loop now and then, so git's answer is seen.
+ */
+async function statsDigest(paths: readonly [string, readonly string[]][], stop: () => boolean): Promise<string | undefined> {
   const digest = new StatDigest();
+  let sinceYield = 0;
   for (const [dir, names] of paths) {
     const prefix = `${dir}/`;
     for (const name of names) digest.addPath(prefix + name);
+    sinceYield += names.length;
+    if (sinceYield >= 4096) {
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stop()) return undefined;
+    }
   }
   return digest.digest();
 }

@@ -12,7 +12,7 @@ import { toRepoPath } from '../model/index.js';
 import { detachOutputs, forEachLimit } from '../cache/index.js';
 import { commandsFor, ProcessGroup, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { defaultParallel, planTasks, tracer, type PlannedTask, type PlanRequest } from './task-plan.js';
-import { dropRunManifest, writeRunManifest, type ManifestTaskRecord } from './run-manifest.js';
+import { dropRunManifest, manifestUses, writeRunManifest, type ManifestTaskRecord } from './run-manifest.js';
 import { entryPath, type EntryMeta } from '../cache/index.js';
 import type { Stats } from 'node:fs';
 
@@ -154,7 +154,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     options.signal?.removeEventListener('abort', onAbort);
     await group.killAll(0);
     await stats.save().catch(() => undefined);
-    if (stored > 0) await cache.evict().catch(() => undefined);
+    if (stored > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
     trace('saved the stat cache');
     recordManifest(options, plan, finished, hits, storedLogs);
     trace('manifest');

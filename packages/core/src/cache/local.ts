@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { isWithin, toRepoPath } from '../model/index.js';
 
@@ -432,16 +432,23 @@ export class LocalCache {
   }
 
   /** Removes least-recently-used entries until the store is under its size limit. Returns how many went. */
-  async evict(): Promise<number> {
+  /**
+   * Removes least-recently-used entries until the store is under its size limit. Returns how many
+   * went. `recent` adds uses the entries' own access times do not show (hash → time in ms): runs
+   * answered by a run manifest restore nothing and read no meta.json.
+   */
+  async evict(recent?: ReadonlyMap<string, number>): Promise<number> {
     const entriesDir = join(this.dir, 'entries');
     const names = await readdir(entriesDir).catch(() => [] as string[]);
     const rows: { hash: string; size: number; used: number }[] = [];
     await forEachLimit(names, 32, async (hash) => {
       try {
         const p = join(entriesDir, hash, 'meta.json');
-        const [st, text] = await Promise.all([stat(p), readFile(p, 'utf8')]);
-        // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most daily).
-        rows.push({ hash, size: (JSON.parse(text.slice(text.indexOf('\n') + 1)) as { size?: number }).size ?? 0, used: Math.max(st.atimeMs, st.mtimeMs) });
+        // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most
+        // daily); so does reading it here, hence the stat first.
+        const st = await stat(p);
+        const size = await entrySize(p);
+        rows.push({ hash, size, used: Math.max(st.atimeMs, st.mtimeMs, recent?.get(hash) ?? 0) });
       } catch {
         // being written or removed by another process
       }
@@ -516,6 +523,25 @@ export async function detachOutputs(workspaceRoot: string, files: readonly strin
     await chmod(tmp, st.mode & 0o777);
     await rename(tmp, p);
   });
+}
+
+/**
+ * An entry's total size from its meta.json, reading only the head of the file: `size` is written
+ * before the log and the file list, and JSON escapes the quotes inside strings, so the first
+ * `,"size":` is that key. Anything unexpected reads and parses the whole file.
+ */
+async function entrySize(metaFile: string): Promise<number> {
+  const handle = await open(metaFile, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const head = buffer.toString('utf8', 0, bytesRead);
+    const m = /,"size":(\d+),/.exec(head);
+    if (m && head.indexOf(',"size":') === m.index) return Number(m[1]);
+  } finally {
+    await handle.close();
+  }
+  const text = await readFile(metaFile, 'utf8');
+  return (JSON.parse(text.slice(text.indexOf('\n') + 1)) as { size?: number }).size ?? 0;
 }
 
 /** Exposed for tests: where an entry lives. */
