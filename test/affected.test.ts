@@ -304,6 +304,11 @@ describe('kiln affected: the saved graph state', () => {
       () => removePaths(r.dir, ['services/invoice/src/extra.ts']),
       () => r.commit('invoice no longer uses connection'),
       () => r.write({ 'services/connection/src/pool.ts': 'export const pool = 6;\n', 'services/catalog/src/x.ts': "import '@svc/payroll';\n" }),
+      // Edits that import nothing new (the saved view moves on alone), then ones that do, then back.
+      () => r.write({ 'services/catalog/src/x.ts': "import '@svc/payroll';\n// same imports\n", 'services/connection/src/pool.ts': 'export const pool = 7;\n' }),
+      () => r.write({ 'services/catalog/src/x.ts': "import '@svc/invoice';\n" }),
+      () => r.write({ 'services/connection/src/pool.ts': 'export const pool = 8;\n' }),
+      () => r.write({ 'services/catalog/src/x.ts': "import '@svc/payroll';\n// same imports\n" }),
     ];
     const seen: string[][] = [];
     for (const [i, step] of steps.entries()) {
@@ -317,6 +322,9 @@ describe('kiln affected: the saved graph state', () => {
     }
     expect(seen[3]).toEqual(['@svc/connection', '@svc/invoice', '@svc/payroll']);
     expect(seen[6]).toEqual(['@svc/catalog', '@svc/connection', '@svc/payroll']);
+    expect(seen[7]).toEqual(['@svc/catalog', '@svc/connection', '@svc/payroll']);
+    expect(seen[8]).toEqual(['@svc/catalog', '@svc/connection', '@svc/payroll']);
+    expect(seen[10]).toEqual(['@svc/catalog', '@svc/connection', '@svc/payroll']);
     // kiln's own state never shows up as a change.
     expect(r.git('status', '--porcelain')).not.toContain('.kiln');
   });

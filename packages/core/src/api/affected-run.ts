@@ -75,6 +75,8 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   trace('refs');
   const top = place?.top ?? (await repoRoot(root));
   if (savedView !== undefined && options.owners && top !== undefined) void ownersLookup(savedView, top).catch(() => undefined);
+  // A view that will not answer alone (an edited file, another base): read the full state now too.
+  if (savedView !== undefined && !saved.looksCurrent(quick?.commits[1])) saved.state();
   const inGit = top !== undefined;
   try {
     const refs = await resolveRefs(root, baseRef, options, inGit, quick?.commits);
@@ -234,10 +236,11 @@ interface Prepared {
   readonly dependents: ReadonlyMap<string, readonly string[]>;
 }
 
-const preparedViews = new WeakMap<AffectedGraphView, Prepared>();
+// Keyed by the projects list: copies of a view (another `source`, a `workspace` added) share it and the graph.
+const preparedViews = new WeakMap<object, Prepared>();
 
 function prepared(view: AffectedGraphView): Prepared {
-  let ready = preparedViews.get(view);
+  let ready = preparedViews.get(view.projects);
   if (ready === undefined) {
     const projects = view.projects;
     ready = {
@@ -246,7 +249,7 @@ function prepared(view: AffectedGraphView): Prepared {
       rootPatterns: view.rootPatterns ?? rootPatternIndex(view.projects.map((p) => ({ name: p.name, patterns: p.rootInputs }))),
       dependents: view.dependents ?? invertEdges(view.dependencies),
     };
-    preparedViews.set(view, ready);
+    preparedViews.set(view.projects, ready);
   }
   return ready;
 }
@@ -259,11 +262,11 @@ interface OwnersLookup {
   readonly cacheFile: string;
 }
 
-const ownersLookups = new WeakMap<AffectedGraphView, Promise<OwnersLookup>>();
+const ownersLookups = new WeakMap<object, Promise<OwnersLookup>>();
 
 function ownersLookup(view: AffectedGraphView, top: string): Promise<OwnersLookup> {
-  let lookup = ownersLookups.get(view);
-  if (lookup === undefined) ownersLookups.set(view, (lookup = readOwnersLookup(view, top)));
+  let lookup = ownersLookups.get(view.projects);
+  if (lookup === undefined) ownersLookups.set(view.projects, (lookup = readOwnersLookup(view, top)));
   return lookup;
 }
 

@@ -28,9 +28,9 @@ type Graph = typeof import('../graph/index.js');
 const loadGraph = (): Promise<Graph> => import('../graph/index.js');
 
 /** Bump to drop every saved state (its shape or the meaning of its counts changed). */
-const STATE_VERSION = 1;
+const STATE_VERSION = 2;
 /** The same for the compact view alone (it can change shape without the state changing). */
-const VIEW_VERSION = 2;
+const VIEW_VERSION = 3;
 const STATE_FILE = '.kiln/affected-state.json';
 const VIEW_FILE = '.kiln/affected-view.json';
 
@@ -50,6 +50,8 @@ interface ProjectState {
 
 interface State {
   readonly version: number;
+  /** A digest of the rest, written with the state and the view saved with it: a view with the same stamp shows this state's graph. */
+  readonly stamp: string;
   readonly root: string;
   readonly anchor: string;
   /** Work-tree files that differ from `anchor`: path → content digest, null when deleted. */
@@ -117,12 +119,20 @@ export async function affectedGraph(
     const view = saved.expanded();
     return options.full ? { ...view, workspace: await readWorkspaceAt(root, worktree) } : view;
   }
-  const state = loadState(root);
+  const state = options.saved ? options.saved.state() : loadState(root);
   if (state !== undefined) {
     const since = await changedSinceState(root, state, anchor, digests);
     if (since !== undefined && !since.some(shapesWorkspace)) {
       const g = await loadGraph();
-      const updated = since.length === 0 ? state : await update(g, root, state, anchor, since);
+      const { state: updated, importsChanged } = since.length === 0 ? { state, importsChanged: false } : await update(g, root, state, anchor, since);
+      // No rescanned file imports anything else than before (most edits): the graph is the saved
+      // view's, so only the view's account of the work tree moves on. The state stays as it was; it
+      // still describes its own work tree exactly, and the next run compares against that.
+      if (!importsChanged && state.anchor === anchor && saved.view !== undefined && saved.view.stamp === state.stamp) {
+        saveView(root, { ...saved.view, anchor, dirty: digests });
+        const view = saved.expanded('updated');
+        return options.full ? { ...view, workspace: await readWorkspaceAt(root, worktree) } : view;
+      }
       const next: State = { ...updated, anchor, dirty: digests, dirtyImports: dirtyImportsOf(g, root, digests) };
       if (since.length > 0 || state.anchor !== anchor || !sameDigests(state.dirty, digests) || saved.view === undefined || saved.view.anchor !== anchor) saveState(root, next);
       const view = viewOf(next, since.length === 0 ? 'reused' : 'updated');
@@ -248,28 +258,38 @@ async function changedSinceState(root: string, state: State, anchor: string, dig
 }
 
 /** Rescans the sources among `paths`: subtracts what they imported in the state, adds what they import now. */
-async function update(g: Graph, root: string, state: State, anchor: string, paths: readonly string[]): Promise<State> {
+async function update(g: Graph, root: string, state: State, anchor: string, paths: readonly string[]): Promise<{ state: State; importsChanged: boolean }> {
   void anchor;
   const sources = paths.filter(g.isSourceFile);
-  if (sources.length === 0) return state;
+  if (sources.length === 0) return { state, importsChanged: false };
+  const atAnchor = await readFilesAtRef(root, state.anchor, sources.filter((p) => !(p in state.dirty)));
+  const rescanned = sources.map((file) => {
+    const oldText = file in state.dirty ? undefined : atAnchor.get(file);
+    const before = file in state.dirty ? state.dirtyImports[file] : oldText === undefined ? undefined : g.scanImports(oldText);
+    const nowText = readText(root, file);
+    return { file, before, after: nowText === undefined ? undefined : g.scanImports(nowText) };
+  });
+  if (rescanned.every((r) => sameImports(r.before, r.after))) return { state, importsChanged: false };
   const projects = stubProjects(state);
   const locator = new g.ProjectLocator(projects.values());
   const resolver = new g.ImportResolver(projects.values(), locator, state.tsconfigPaths);
   const rootProject = state.projects.find((p) => p.root === '')?.name;
-  const atAnchor = await readFilesAtRef(root, state.anchor, sources.filter((p) => !(p in state.dirty)));
   const importEdges = structuredClone(state.importEdges);
   const importExternal = structuredClone(state.importExternal);
-  for (const file of sources) {
+  for (const { file, before, after } of rescanned) {
     const owner = locator.projectOf(file);
     if (owner === undefined) continue;
-    const oldText = file in state.dirty ? undefined : atAnchor.get(file);
-    const before = file in state.dirty ? state.dirtyImports[file] : oldText === undefined ? undefined : g.scanImports(oldText);
-    const nowText = readText(root, file);
-    const after = nowText === undefined ? undefined : g.scanImports(nowText);
     apply(importEdges, importExternal, owner, file, before, resolver, rootProject, -1);
     apply(importEdges, importExternal, owner, file, after, resolver, rootProject, +1);
   }
-  return { ...state, importEdges, importExternal };
+  return { state: { ...state, importEdges, importExternal }, importsChanged: true };
+}
+
+/** The same specifiers in the same order (a file that is gone equals only a file that is gone). */
+function sameImports(a: FileImports | undefined, b: FileImports | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const same = (x: readonly string[], y: readonly string[]): boolean => x.length === y.length && x.every((s, i) => s === y[i]);
+  return same(a.static, b.static) && same(a.dynamic, b.dynamic);
 }
 
 /** Adds (`sign` +1) or removes (-1) one file's import edges to the counts, as `buildProjectGraph` derives them. */
@@ -366,6 +386,7 @@ function build(g: Graph, ws: Workspace, scans: readonly ScannedShare[], anchor: 
   }
   return {
     version: STATE_VERSION,
+    stamp: '',
     root: ws.root,
     anchor,
     dirty,
@@ -415,19 +436,41 @@ function viewOf(state: State, source: AffectedGraphView['source']): AffectedGrap
 /** The compact view saved by the last run, read ahead of need (while git works); `expanded` is computed once. */
 export interface SavedGraphView {
   readonly view: SavedView | undefined;
-  expanded(): AffectedGraphView;
+  /** The view (with `source` as given, `reused` by default); its parts are built once and shared. */
+  expanded(source?: AffectedGraphView['source']): AffectedGraphView;
+  /** The full saved state, read once (on first call), for when the view alone will not do. */
+  state(): State | undefined;
+  /**
+   * Whether the view still describes the work tree as far as can be told before git answers: the
+   * files it holds as changed have the digests it recorded, and `anchor` (when known) is its own.
+   */
+  looksCurrent(anchor?: string): boolean;
 }
 
 /** Reads the saved compact view now, so a caller can do it while it waits for git. */
 export function loadSavedView(root: string): SavedGraphView {
   const view = loadView(root);
-  let expanded: AffectedGraphView | undefined;
-  return { view, expanded: () => (expanded ??= expandView(view!)) };
+  let expanded: ((source: AffectedGraphView['source']) => AffectedGraphView) | undefined;
+  let state: { value: State | undefined } | undefined;
+  return {
+    view,
+    expanded: (source = 'reused') => (expanded ??= expandView(view!))(source),
+    state: () => (state ??= { value: loadState(root) }).value,
+    looksCurrent: (anchor) =>
+      view !== undefined &&
+      (anchor === undefined || anchor === view.anchor) &&
+      Object.entries(view.dirty).every(([p, d]) => {
+        const text = readText(root, p);
+        return (text === undefined ? null : createHash('sha1').update(text).digest('hex')) === d;
+      }),
+  };
 }
 
 /** The view as saved next to the state: projects by index, so it parses quickly. */
 interface SavedView {
   readonly version: number;
+  /** The stamp of the state whose graph this is (the view may describe a later work tree with the same graph). */
+  readonly stamp: string;
   readonly root: string;
   readonly anchor: string;
   readonly dirty: Record<string, string | null>;
@@ -458,6 +501,7 @@ function compactView(state: State): SavedView {
   deps.forEach((list, i) => list.forEach((d) => dependents[d]!.push(i)));
   return {
     version: VIEW_VERSION,
+    stamp: state.stamp,
     root: state.root,
     anchor: state.anchor,
     dirty: state.dirty,
@@ -478,7 +522,7 @@ function compactView(state: State): SavedView {
  * root-input patterns, which come ready; the forward edges and external packages are built the
  * first time something asks for them.
  */
-function expandView(v: SavedView): AffectedGraphView {
+function expandView(v: SavedView): (source: AffectedGraphView['source']) => AffectedGraphView {
   const names = v.names;
   const inputs: string[][] = names.map(() => []);
   const rootPatterns: [string, string[]][] = [];
@@ -491,11 +535,12 @@ function expandView(v: SavedView): AffectedGraphView {
   v.dependents.forEach((list, i) => list.length > 0 && dependents.set(names[i]!, list.map((d) => names[d]!)));
   let dependencies: Map<string, string[]> | undefined;
   let external: Map<string, string[]> | undefined;
-  return {
+  const projects = names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! }));
+  return (source) => ({
     root: v.root,
     nxJson: v.nxJson,
     ...(v.tsconfigFile !== undefined && { tsconfigFile: v.tsconfigFile }),
-    projects: names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! })),
+    projects,
     get dependencies() {
       return (dependencies ??= new Map(names.map((name, i) => [name, v.deps[i]!.map((d) => names[d]!)])));
     },
@@ -504,8 +549,8 @@ function expandView(v: SavedView): AffectedGraphView {
     },
     dependents,
     rootPatterns,
-    source: 'reused',
-  };
+    source,
+  });
 }
 
 function loadView(root: string): SavedView | undefined {
@@ -527,17 +572,30 @@ function loadState(root: string): State | undefined {
 }
 
 /** Written atomically; a state that cannot be written only costs the next run its speed. */
-function saveState(root: string, state: State): void {
+function saveState(root: string, unstamped: State): void {
+  // The stamp is a digest of the rest, so equal states carry equal stamps and the files stay deterministic.
+  const { stamp: _, ...rest } = unstamped;
+  const body = JSON.stringify(rest);
+  const stamp = createHash('sha1').update(body).digest('hex');
+  writeKilnFile(root, STATE_FILE, () => `{"stamp":${JSON.stringify(stamp)},${body.slice(1)}`);
+  writeKilnFile(root, VIEW_FILE, () => JSON.stringify(compactView({ ...unstamped, stamp })));
+}
+
+/** The view alone, for a work tree whose graph is still the one the saved state (same stamp) describes. */
+function saveView(root: string, view: SavedView): void {
+  writeKilnFile(root, VIEW_FILE, () => JSON.stringify(view));
+}
+
+/** Written atomically; a file that cannot be written only costs the next run its speed. */
+function writeKilnFile(root: string, file: string, text: () => string): void {
   try {
     const dir = join(root, '.kiln');
     mkdirSync(dir, { recursive: true });
     // kiln's own files are never part of the work tree git reports.
     writeIfMissing(join(dir, '.gitignore'), '*\n');
     const tmp = join(dir, `affected-state.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(state));
-    renameSync(tmp, join(root, STATE_FILE));
-    writeFileSync(tmp, JSON.stringify(compactView(state)));
-    renameSync(tmp, join(root, VIEW_FILE));
+    writeFileSync(tmp, text());
+    renameSync(tmp, join(root, file));
   } catch (error) {
     if (error instanceof KilnError) throw error;
   }
