@@ -230,3 +230,27 @@ describe('kiln run fast path (run manifest)', () => {
     expect(fast(again)).toBe(false);
   });
 });
+
+describe('kiln run fast path in a root project', () => {
+  it('never lets the check\'s git snapshot take .kiln for inputs when .kiln/.gitignore went missing', () => {
+    const repo = createRepo({
+      'project.json': { name: 'solo', targets: { build: { command: 'mkdir -p out && cp src.txt out/', cache: true, outputs: ['{projectRoot}/out'] } } },
+      'nx.json': {},
+      '.gitignore': 'out\n',
+      'src.txt': 'x\n',
+    });
+    try {
+      const env = { KILN_TRACE: '1' };
+      const first = repo.kiln(['run', '-t', 'build', '--json'], { env });
+      expect(byId(first)).toEqual({ 'solo:build': 'success/miss' });
+      expect(fast(repo.kiln(['run', '-t', 'build', '--json'], { env }))).toBe(true);
+      rmSync(join(repo.dir, '.kiln/.gitignore'));
+      const again = repo.kiln(['run', '-t', 'build', '--json'], { env });
+      expect(fast(again)).toBe(false);
+      expect(byId(again)).toEqual({ 'solo:build': 'success/local' });
+      expect(again.json<Json>().tasks[0]!.hash).toBe(first.json<Json>().tasks[0]!.hash);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});

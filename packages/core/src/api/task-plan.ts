@@ -99,10 +99,11 @@ export function splitTask(spec: string): { project: string; target: string } {
 export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
   const trace = tracer();
   const root = requireWorkspaceRoot(req.cwd);
-  ignoreKilnDirectory(root);
+  // A snapshot taken before `.kiln/.gitignore` existed lists kiln's own files as untracked: not usable.
+  const snapshot = ignoreKilnDirectory(root) ? undefined : req.snapshot?.root === root ? req.snapshot.promise : undefined;
   // git works out file digests while the workspace and project graph are read.
   const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
-  const filesPromise = readWorkspaceFiles(root, stats, req.snapshot?.root === root ? req.snapshot.promise : undefined).catch(async (e: unknown) => {
+  const filesPromise = readWorkspaceFiles(root, stats, snapshot).catch(async (e: unknown) => {
     if (await insideWorkTree(root)) throw e;
     // Not a git checkout: list files by globbing and hash them all (the stat cache helps next time).
     const { globWorkspaceFiles } = await import('../workspace/read.js');
@@ -295,16 +296,20 @@ async function lockfileResolver(root: string): Promise<(dir: string, name: strin
   };
 }
 
-/** `.kiln/` holds caches, never inputs: a `.gitignore` of `*` inside keeps git (and so kiln) from listing it. */
-function ignoreKilnDirectory(root: string): void {
+/**
+ * `.kiln/` holds caches, never inputs: a `.gitignore` of `*` inside keeps git (and so kiln) from
+ * listing it. True when the file had to be written now.
+ */
+function ignoreKilnDirectory(root: string): boolean {
   const file = join(root, '.kiln', '.gitignore');
-  if (existsSync(file)) return;
+  if (existsSync(file)) return false;
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, '*\n', { flag: 'wx' });
   } catch {
     // Another process wrote it first, or the directory is read-only: harmless either way.
   }
+  return true;
 }
 
 /** With KILN_TRACE=1, prints how long each phase took (on stderr), for tuning. */
