@@ -146,6 +146,33 @@ describe('workingTreeChanges', () => {
     }
   });
 
+  it('asks git directly about a submodule, whatever changed inside it', async () => {
+    reset();
+    const sub = join(dir, 'ws/sub');
+    mkdirSync(sub, { recursive: true });
+    const inSub = (...args: string[]) => execFileSync('git', args, { cwd: sub, env, encoding: 'utf8' });
+    inSub('init', '-q', '-b', 'main');
+    writeFileSync(join(sub, 'f.txt'), 'one\n');
+    inSub('add', '-A');
+    inSub('commit', '-qm', 'one');
+    git('add', 'ws/sub'); // an embedded repository: a gitlink
+    git('commit', '-qm', 'with a submodule');
+    for (const change of [
+      () => writeFileSync(join(sub, 'untracked.txt'), 'x\n'),
+      () => writeFileSync(join(sub, 'f.txt'), 'two\n'),
+      () => {
+        inSub('add', '-A');
+        inSub('commit', '-qm', 'two');
+      },
+    ]) {
+      change();
+      await agreed('submodule');
+    }
+    git('rm', '-q', '--cached', 'ws/sub');
+    git('commit', '-qm', 'no submodule');
+    rmSync(sub, { recursive: true, force: true });
+  });
+
   it('leaves git its untracked cache, unless the repository turned it off', async () => {
     reset();
     const index = () => readFileSync(join(dir, '.git/index'));

@@ -188,6 +188,9 @@ export function parseStatus(out: string): ParsedStatus {
       const x = record[2]!;
       const y = record[3]!;
       const path = afterFields(record, 8);
+      // A submodule: whether `git diff` calls it changed depends on its own rules (new commits,
+      // modified or only untracked content, ignore settings), so git is asked about it directly.
+      if (record[5] === 'S') unsure.push(path);
       const inHead = x !== 'A' && y !== 'A';
       const inTree = x !== 'D' && y !== 'D';
       if (!inHead && !inTree) continue; // added to the index, then removed from the work tree
@@ -205,7 +208,9 @@ export function parseStatus(out: string): ParsedStatus {
       if (x === 'R') tracked.push({ status: 'deleted', path: from });
       if (y !== 'D') tracked.push({ status: 'added', path });
     } else if (kind === 'u') {
-      tracked.push({ status: 'modified', path: afterFields(record, 10) });
+      const path = afterFields(record, 10);
+      tracked.push({ status: 'modified', path });
+      if (record[5] === 'S') unsure.push(path);
     }
   }
   return { tracked, unsure, untracked, folded };
