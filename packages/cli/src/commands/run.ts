@@ -1,8 +1,9 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
 import { fstatSync } from 'node:fs';
 import type { RunEvents, TaskResult } from '@kiln/core/api/run';
+import type { ManifestRequest } from '@kiln/core/api/run-manifest';
 import { diagnostic, KilnError } from '@kiln/core/model';
-import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
+import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command, type CommandContext } from '../command.js';
 import type { Output } from '../output.js';
 
 export const command: Command = {
@@ -47,24 +48,8 @@ export const command: Command = {
     const started = performance.now();
     let snapshot;
     if (!boolOpt(args, 'skip-cache') && !(projects && projects.length === 0)) {
-      const { checkRunManifest } = await import('@kiln/core/api/run-manifest');
-      const check = await checkRunManifest(request);
-      if (process.env.KILN_TRACE)
-        process.stderr.write(`kiln trace: fast path ${check.ok ? 'taken (run manifest matched)' : `not taken: ${check.reason}`} ${Math.round(performance.now() - started)}ms (at ${Math.round(performance.now())}ms)\n`);
-      if (check.ok) {
-        const view = createView(ctx.out, json, started);
-        const tasks: TaskResult[] = [];
-        for (const t of check.tasks) {
-          if (t.log.length > 0) view.events.output?.(t.id as never, t.log);
-          const r: TaskResult = { id: t.id as never, hash: t.hash, status: 'success', cache: 'local', durationMs: 0, savedMs: t.savedMs };
-          view.events.end?.(r);
-          tasks.push(r);
-        }
-        view.stop();
-        view.summary(tasks, tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0));
-        if (json) ctx.out.json({ tasks: tasks.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
-        return ExitCode.ok;
-      }
+      const check = await replayIfUnchanged(request, ctx, json, started);
+      if (check.ok) return ExitCode.ok;
       snapshot = check.snapshot;
     }
     const { run } = await import('@kiln/core/api/run');
@@ -105,6 +90,31 @@ export const command: Command = {
     return result.tasks.some((t) => t.status === 'failure') ? ExitCode.failed : ExitCode.ok;
   },
 };
+
+/**
+ * Checks the request's run manifest; when it holds, prints what a fully cached run prints (logs,
+ * a line per task, the summary, the JSON) and says so. Otherwise passes on the work-tree snapshot
+ * the check started, for the normal path.
+ */
+async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number) {
+  const { checkRunManifest } = await import('@kiln/core/api/run-manifest');
+  const check = await checkRunManifest(request);
+  if (process.env.KILN_TRACE)
+    process.stderr.write(`kiln trace: fast path ${check.ok ? 'taken (run manifest matched)' : `not taken: ${check.reason}`} ${Math.round(performance.now() - started)}ms (at ${Math.round(performance.now())}ms)\n`);
+  if (!check.ok) return check;
+  const view = createView(ctx.out, json, started);
+  const tasks: TaskResult[] = [];
+  for (const t of check.tasks) {
+    if (t.log.length > 0) view.events.output?.(t.id as TaskResult['id'], t.log);
+    const r: TaskResult = { id: t.id as TaskResult['id'], hash: t.hash, status: 'success', cache: 'local', durationMs: 0, savedMs: t.savedMs };
+    view.events.end?.(r);
+    tasks.push(r);
+  }
+  view.stop();
+  view.summary(tasks, tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0));
+  if (json) ctx.out.json({ tasks: tasks.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
+  return check;
+}
 
 /** Projects affected by the change (by the affected engine; with one target, judged by that target's inputs). */
 async function affectedProjects(cwd: string, targets: string[], projects: string[] | undefined, base: string | undefined, head: string | undefined): Promise<string[]> {

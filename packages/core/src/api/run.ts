@@ -189,6 +189,9 @@ function recordManifest(
     !options.skipCache &&
     !options.signal?.aborted &&
     (options.env === undefined || options.env === process.env) &&
+    process.env.GIT_DIR === undefined &&
+    process.env.GIT_WORK_TREE === undefined &&
+    process.env.GIT_INDEX_FILE === undefined &&
     finished.every((r) => r.status === 'success' && plan.tasks.get(r.id)!.cacheable && Object.keys(plan.tasks.get(r.id)!.fingerprint.runtime).length === 0);
   try {
     if (!eligible) return dropRunManifest(options, ws.root);
