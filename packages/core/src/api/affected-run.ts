@@ -46,6 +46,8 @@ export interface AffectedStart {
   readonly baseRef: string;
   /** `git status` and `git rev-parse` for [head ?? HEAD, baseRef], already running. */
   readonly scan: WorkingTreeScan;
+  /** `git ls-files -z --cached`, already running when there was no saved state. */
+  readonly listed?: Promise<string>;
 }
 
 /** `affected(options)`, once the entry point has started git. */
@@ -66,7 +68,7 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   const saved = loadSavedView(root);
   const savedView = saved.view === undefined ? undefined : saved.expanded();
   // Without any saved state, the graph is built from every source file: start on that too.
-  const cold = savedView === undefined ? startColdBuild(root) : undefined;
+  const cold = savedView === undefined ? startColdBuild(root, start.listed) : undefined;
   if (savedView !== undefined) prepared(savedView);
   trace('saved view');
   // Usually the one rev-parse the entry point started answers where the repository is and what both refs name.

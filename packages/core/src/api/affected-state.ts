@@ -167,8 +167,8 @@ async function workspaceFiles(root: string, worktree: readonly FileChange[]): Pr
 }
 
 /** The files in the index, each once. */
-async function trackedFiles(root: string): Promise<string[]> {
-  const tracked = splitNul(await gitOrThrow(root, ['ls-files', '-z', '--cached']));
+async function trackedFiles(root: string, listed?: Promise<string>): Promise<string[]> {
+  const tracked = splitNul(await (listed ?? gitOrThrow(root, ['ls-files', '-z', '--cached'])));
   // git lists the index sorted; a path in conflict appears once per stage.
   return tracked.filter((f, i) => i === 0 || f !== tracked[i - 1]);
 }
@@ -199,11 +199,12 @@ export interface ColdBuild {
 /**
  * With no saved state at all, the graph will be built from nothing: start listing and scanning the
  * tracked files now, while git status runs (each file is read from the work tree either way; the
- * untracked ones are added once status has named them). Undefined when a saved state exists.
+ * untracked ones are added once status has named them). `listed`: `git ls-files -z --cached`, when
+ * the caller started it already. Undefined when a saved state exists.
  */
-export function startColdBuild(root: string): ColdBuild | undefined {
+export function startColdBuild(root: string, listed?: Promise<string>): ColdBuild | undefined {
   if (existsSync(join(root, STATE_FILE))) return undefined;
-  const tracked = trackedFiles(root);
+  const tracked = trackedFiles(root, listed);
   const scans = (async () => {
     const files = await tracked;
     const [g, { scanImportTables }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);

@@ -3,9 +3,10 @@
  * waiting for `git status`, so this module starts it before it loads the rest of the operation
  * (`affected-run.ts`: base and head, the graph, the workspace-wide files); the two overlap.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reason } from '../affected/types.js';
+import { gitOrThrow } from '../scm/git.js';
 import { startWorkingTree } from '../scm/working-changes.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import type { NxJsonConfiguration } from '../workspace/index.js';
@@ -66,8 +67,11 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? nxJson.defaultBase ?? 'main';
   // Every run inside git needs the work tree's changes (for the graph, if not for the answer).
   const scan = startWorkingTree(root, [options.head ?? 'HEAD', baseRef]);
+  // No saved graph state (`affected-state.ts`): the graph will be built from every tracked source file, so list them now too.
+  const listed = existsSync(join(root, '.kiln/affected-state.json')) ? undefined : gitOrThrow(root, ['ls-files', '-z', '--cached']);
+  listed?.catch(() => undefined);
   const { runAffected } = await import('./affected-run.js');
-  return runAffected(options, { root, baseRef, scan });
+  return runAffected(options, { root, baseRef, scan, ...(listed && { listed }) });
 }
 
 /** nx.json as far as choosing the base goes (problems in it are reported when the workspace is read). */
