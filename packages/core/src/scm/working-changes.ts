@@ -111,6 +111,7 @@ export async function workingTreeChanges(cwd: string, base: string, scan: Workin
   const folded = parsed.folded.filter((dir) => dir.startsWith(prefix) || prefix.startsWith(dir));
   if (folded.length > MAX_PATHSPECS) return slowWorkingTreeChanges(cwd, base);
   const expanded = folded.length === 0 ? undefined : gitOrThrow(top, ['--literal-pathspecs', 'ls-files', '--others', '--exclude-standard', '-z', '--', ...folded]);
+  expanded?.catch(() => undefined); // read below, unless the slow way takes over first
 
   const c = await committed;
   if (c !== undefined && c.code !== 0) return slowWorkingTreeChanges(cwd, base);
