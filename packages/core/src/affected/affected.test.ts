@@ -1,3 +1,4 @@
+import micromatch from 'micromatch';
 import { describe, expect, it } from 'vitest';
 import {
   affectedClosure,
@@ -8,6 +9,7 @@ import {
   narrowRootTsconfig,
   ProjectIndex,
   touchesFromFiles,
+  touchesFromRootPatterns,
   workspaceRootInputTouches,
   type DependencyGraph,
 } from './index.js';
@@ -139,5 +141,14 @@ describe('{workspaceRoot} inputs', () => {
       ['.github/workflows/ci.yml', 'README.md'],
     );
     expect(touches.map((t) => t.project)).toEqual(['a']);
+  });
+
+  it('a plain path matches only itself, as micromatch would match it', () => {
+    const changed = ['scripts/build.mjs', 'scripts/build.mjs.bak', 'x/scripts/build.mjs', '.github/ci.yml', 'a-b_c.1/d', 'scripts/test.mjs'];
+    const patterns = ['scripts/build.mjs', '.github/ci.yml', 'a-b_c.1/d', 'scripts/*.mjs', './scripts/build.mjs', 'scripts/../x', '{a,b}.json'];
+    for (const pattern of patterns) {
+      const got = touchesFromRootPatterns([{ name: 'p', patterns: [pattern] }], changed).map((t) => (t.reason as { file: string }).file);
+      expect(got, pattern).toEqual(micromatch(changed, pattern, { dot: true }));
+    }
   });
 });
