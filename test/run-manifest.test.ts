@@ -115,6 +115,26 @@ describe('kiln run fast path (run manifest)', () => {
     expectFastAgain();
   });
 
+  it('sees each file of a new untracked directory, which git status folds into one entry', () => {
+    const base = run();
+    repo.write({ 'packages/c/src/fresh/one.txt': 'one\n', 'packages/c/src/fresh/deeper/two.txt': 'two\n' });
+    const added = run();
+    expect(fast(added)).toBe(false);
+    expect(byId(added)['c:build']).toBe('success/miss');
+    expectFastAgain();
+    // An edit inside the folded directory changes neither git's output nor the directory's stat.
+    writeFileSync(join(repo.dir, 'packages/c/src/fresh/deeper/two.txt'), 'TWO\n');
+    const edited = run();
+    expect(fast(edited)).toBe(false);
+    expect(byId(edited)['c:build']).toBe('success/miss');
+    expect(hashOf(edited, 'c:build')).not.toBe(hashOf(added, 'c:build'));
+    expectFastAgain();
+    rmSync(join(repo.dir, 'packages/c/src/fresh'), { recursive: true });
+    const removed = run();
+    expect(hashOf(removed, 'c:build')).toBe(hashOf(base, 'c:build'));
+    expectFastAgain();
+  });
+
   it('restores an output modified in place or deleted', () => {
     const out = join(repo.dir, 'packages/b/dist/out.txt');
     const good = readFileSync(out, 'utf8');

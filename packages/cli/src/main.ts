@@ -3,6 +3,7 @@
  * Loads a command's module (and so the engine) only when that command runs.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode, commonOptions, type Command, type CommandContext, type ParsedArgs } from './command.js';
 import { commands } from './commands/index.js';
@@ -66,7 +67,10 @@ export async function runCommand(command: Command, argv: string[], out: Output):
     return ExitCode.usage;
   }
   const cwdOpt = parsed.values.cwd;
-  const ctx: CommandContext = { out, cwd: typeof cwdOpt === 'string' ? cwdOpt : process.cwd(), env: process.env };
+  const ctx: CommandContext = { out, cwd: resolve(typeof cwdOpt === 'string' ? cwdOpt : process.cwd()), env: process.env };
+  // Commands resolve the user's paths against ctx.cwd; the process itself works from the workspace root.
+  const { enterWorkspace } = await import('@kiln/core/api/enter-workspace');
+  enterWorkspace(ctx.cwd);
   try {
     return await command.run(parsed, ctx);
   } catch (error) {

@@ -8,9 +8,10 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { scanImportBytes, scanImports, type FileImports } from '../graph/scan.js';
 import { ImportTableWriter } from './import-table.js';
+import { cwdRelativePrefix } from '../model/paths.js';
 
 const { root, files } = workerData as { root: string; files: string[] };
-const prefix = `${root.replace(/\/+$/, '')}/`;
+const prefix = cwdRelativePrefix(root);
 const table = new ImportTableWriter();
 // One buffer for every file: open, read, close (no fstat, no per-file allocation) is the hot loop.
 const buffer = Buffer.allocUnsafe(1 << 20);

@@ -24,6 +24,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
+import { cwdRelativePrefix } from '../model/paths.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
 import type { ManifestFile } from '../cache/index.js';
 
@@ -109,7 +110,7 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
       (s) => (treeChanged = s.digest !== manifest.snapshot),
       () => (treeChanged = true),
     );
-    const stats = await statsDigest(manifest.paths, () => treeChanged);
+    const stats = await statsDigest(root, manifest.paths, () => treeChanged);
     let snapshot: WorkTreeSnapshot;
     try {
       snapshot = await promise;
@@ -289,11 +290,13 @@ function drop(file: string): false {
  * The digest of the stat signatures of every listed path, in order; undefined once `stop()` says
  * the answer no longer matters. Yields to the event loop now and then, so git's answer is seen.
  */
-async function statsDigest(paths: readonly [string, readonly string[]][], stop: () => boolean): Promise<string | undefined> {
+async function statsDigest(root: string, paths: readonly [string, readonly string[]][], stop: () => boolean): Promise<string | undefined> {
   const digest = new StatDigest();
+  // Paths below the workspace are looked up relative to it when the process runs there (cheaper).
+  const inside = cwdRelativePrefix(root) === '' ? `${root}/` : undefined;
   let sinceYield = 0;
   for (const [dir, names] of paths) {
-    const prefix = `${dir}/`;
+    const prefix = inside !== undefined && dir.startsWith(inside) ? `${dir.slice(inside.length)}/` : dir === root && inside !== undefined ? '' : `${dir}/`;
     for (const name of names) digest.addPath(prefix + name);
     sinceYield += names.length;
     if (sinceYield >= 4096) {

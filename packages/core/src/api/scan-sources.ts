@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ProjectName } from '../model/index.js';
+import { cwdRelativePrefix } from '../model/paths.js';
 // Only the scanner and resolver: a worker thread loads nothing else.
 import { ImportResolver, ProjectLocator } from '../graph/resolve.js';
 import { scanImportBytes } from '../graph/scan.js';
@@ -81,7 +82,7 @@ export function scanFiles(job: ScanJob, next?: Int32Array): ScanResult {
   const packages: (number | string)[] = [];
   const reader = new SourceReader();
   const count = job.projects.length;
-  const root = job.root.replace(/\/+$/, '');
+  const at = cwdRelativePrefix(job.root);
   const files = job.files;
   let claimed = false;
   /** The next range of files this thread scans, or undefined when none is left. */
@@ -94,7 +95,7 @@ export function scanFiles(job: ScanJob, next?: Int32Array): ScanResult {
   return { edges, packages };
 
   function scanOne(file: string, s: number): void {
-    const length = reader.read(`${root}/${file}`);
+    const length = reader.read(at + file);
     if (length < 0) return; // listed by git but deleted in the working tree
     const found = scanImportBytes(reader.buffer, length);
     for (let type = 1; type <= 2; type++) {

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { scanImports } from '../graph/scan.js';
+import { cwdRelativePrefix } from '../model/paths.js';
 import { ImportTableWriter, type ImportTable } from './import-table.js';
 
 /** One share of the scanned files: `table.data` indexes into `files`. */
@@ -21,10 +21,11 @@ export async function scanImportTables(root: string, files: readonly string[]): 
   const threads = forced > 1 ? forced : forced === 1 || files.length < 2000 ? 0 : Math.min(4, Math.max(2, availableParallelism()));
   if (threads === 0) {
     const writer = new ImportTableWriter();
+    const at = cwdRelativePrefix(root);
     files.forEach((f, i) => {
       let text: string;
       try {
-        text = readFileSync(join(root, f), 'utf8');
+        text = readFileSync(at + f, 'utf8');
       } catch {
         return; // listed by git but gone from the work tree
       }

@@ -14,13 +14,11 @@
  * `git diff BASE` plus the untracked files list, never a superset. Untracked directories that
  * status folds into `dir/` are expanded with `git ls-files --others -- dir/`.
  *
- * The untracked cache lives in the index, so status runs the way a person's own `git status`
- * does: allowed to write the index (set `GIT_OPTIONAL_LOCKS=0` to forbid it), and with
- * `core.untrackedCache=true` unless the repository's configuration says anything about it (then
- * that choice stands, `false` included).
+ * Status runs as `status.ts` says, so it can answer from git's untracked cache.
  */
 import { parseNameStatus, type FileChange } from './changes.js';
 import { git, gitOrThrow, splitNul, type GitResult } from './git.js';
+import { statusAsConfigured } from './status.js';
 
 /** A `git status` started ahead of need (it is the slow part), with what placing its paths takes. */
 export interface WorkingTreeScan {
@@ -50,26 +48,7 @@ const MAX_PATHSPECS = 2000;
  * alongside answers where the work tree is and which commits HEAD and `refs` name.
  */
 export function startWorkingTree(cwd: string, refs: readonly string[] = []): WorkingTreeScan {
-  // Status starts at once, on the usual guess (nothing configured about the untracked cache or the
-  // untracked mode); the configuration, read alongside, says whether the guess holds. When it does
-  // not, status runs again as configured once the guess has finished (stopping git midway can leave
-  // its index lock behind), which also undoes any cache the guess wrote.
-  const config = git(cwd, ['config', '--get-regexp', '^(core\\.untrackedcache|status\\.showuntrackedfiles)$']);
-  const guess = runStatus(cwd, ['-c', 'core.untrackedCache=true'], 'normal');
-  const status = config.then((c) => {
-    const settings = new Map<string, string>();
-    for (const line of c.stdout.split('\n')) {
-      if (line === '') continue;
-      const space = line.indexOf(' ');
-      // A key without a value is true; `key =` is an empty value (false).
-      settings.set(space === -1 ? line : line.slice(0, space), space === -1 ? 'true' : line.slice(space + 1));
-    }
-    // The cache is kept only for the untracked mode the configuration implies, so ask in that mode.
-    const mode = settings.get('status.showuntrackedfiles') === 'all' ? 'all' : 'normal';
-    const cache = settings.get('core.untrackedcache');
-    if (mode === 'normal' && (cache === undefined || /^(true|yes|on|1)$/i.test(cache))) return guess;
-    return guess.then(() => runStatus(cwd, cache === undefined ? ['-c', 'core.untrackedCache=true'] : [], mode));
-  });
+  const status = statusAsConfigured(cwd, ['--porcelain=v2', '-z', '--no-renames']);
   const asked = refs.some((r) => r.startsWith('-')) ? [] : refs;
   const place = git(cwd, ['rev-parse', '--show-toplevel', '--show-prefix', ...['HEAD', ...asked].map((r) => `${r}^{commit}`), '--']).then(
     (r): WorkTreePlace | undefined => {
@@ -82,14 +61,8 @@ export function startWorkingTree(cwd: string, refs: readonly string[] = []): Wor
     },
   );
   // Whoever starts a scan may end up not reading it (an error first): never an unhandled rejection.
-  status.catch(() => undefined);
   place.catch(() => undefined);
   return { cwd, status, place };
-}
-
-/** `git status` as porcelain v2, allowed to write the index (and so git's untracked cache) as a person's own status is. */
-function runStatus(cwd: string, config: readonly string[], mode: 'normal' | 'all'): Promise<GitResult> {
-  return git(cwd, [...config, 'status', '--porcelain=v2', '-z', '--no-renames', `--untracked-files=${mode}`], { optionalLocks: true });
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { KilnError, type RepoPath } from '../model/index.js';
+import { cwdRelativePrefix, KilnError, type RepoPath } from '../model/index.js';
 import { buildWorkspace } from './projects.js';
 import type { Workspace } from './types.js';
 
@@ -23,9 +23,10 @@ export async function globWorkspaceFiles(root: string): Promise<RepoPath[]> {
  * listing all of them (exit 2), with paths relative to `cwd`.
  */
 export function readWorkspace(root: string, files: readonly string[], cwd: string = root): Workspace {
+  const at = cwdRelativePrefix(root);
   const read = (path: string): string | undefined => {
     try {
-      return readFileSync(join(root, path), 'utf8');
+      return readFileSync(at + path, 'utf8');
     } catch {
       return undefined;
     }
