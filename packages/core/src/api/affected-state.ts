@@ -21,7 +21,7 @@ import type { FileImports, ImportResolver } from '../graph/index.js';
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
 import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
-import type { ScannedShare } from './scan-tables.js';
+import type { ImportScan, ScannedShare } from './scan-tables.js';
 
 // The graph builder and the import scanner load only when the saved view cannot answer alone.
 type Graph = typeof import('../graph/index.js');
@@ -141,16 +141,18 @@ export async function affectedGraph(
     }
   }
   // Scanning every source file is the slow part: it runs on worker threads while this thread reads
-  // the configuration (and, when `startColdBuild` began it, while git status was still running).
+  // the configuration (and, when `startColdBuild` began it, while git status was still running),
+  // then this thread joins in.
   const tracked = await (options.cold?.tracked ?? trackedFiles(root));
   const files = withUntracked(tracked, worktree);
-  const [g, { scanImportTables }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
-  const scanning = options.cold
-    ? Promise.all([options.cold.scans, scanImportTables(root, files.slice(tracked.length).filter((f) => scannable(g, f)))]).then(([a, b]) => [...a, ...b])
-    : scanImportTables(root, files.filter((f) => scannable(g, f)));
+  const [g, { scanImportTables, startImportScan }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
+  const scan = options.cold ? await options.cold.scan : startImportScan(root, files.filter((f) => scannable(g, f)));
   const { readWorkspace } = await import('../workspace/index.js');
   const ws = readWorkspace(root, files);
-  const built = build(g, ws, await scanning, anchor, digests, dirtyImportsOf(g, root, digests));
+  scan.help();
+  const untracked = options.cold ? scanImportTables(root, files.slice(tracked.length).filter((f) => scannable(g, f))) : Promise.resolve([]);
+  const scans = [...(await scan.done), ...(await untracked)];
+  const built = build(g, ws, scans, anchor, digests, dirtyImportsOf(g, root, digests));
   saveState(root, built);
   return { ...viewOf(built, 'built'), workspace: ws };
 }
@@ -193,7 +195,7 @@ const scannable = (g: Graph, f: string): boolean => g.isSourceFile(f) && !f.star
 /** A graph build started before the work tree's changes are known: the tracked files and the scan of their sources. */
 export interface ColdBuild {
   readonly tracked: Promise<string[]>;
-  readonly scans: Promise<ScannedShare[]>;
+  readonly scan: Promise<ImportScan>;
 }
 
 /**
@@ -205,15 +207,15 @@ export interface ColdBuild {
 export function startColdBuild(root: string, listed?: Promise<string>): ColdBuild | undefined {
   if (existsSync(join(root, STATE_FILE))) return undefined;
   const tracked = trackedFiles(root, listed);
-  const scans = (async () => {
+  const scan = (async () => {
     const files = await tracked;
-    const [g, { scanImportTables }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
-    return scanImportTables(root, files.filter((f) => scannable(g, f)));
+    const [g, { startImportScan }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
+    return startImportScan(root, files.filter((f) => scannable(g, f)));
   })();
   // Read only if the build happens (not when git fails first): never an unhandled rejection.
   tracked.catch(() => undefined);
-  scans.catch(() => undefined);
-  return { tracked, scans };
+  scan.catch(() => undefined);
+  return { tracked, scan };
 }
 
 /** A digest of each changed file's current content (null: deleted). */

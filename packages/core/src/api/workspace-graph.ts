@@ -1,25 +1,45 @@
 /**
- * The workspace and its project graph in one go, for `kiln graph`: the source files are read and
- * scanned (on worker threads) while this thread reads the configuration, and their imports are
- * resolved once the projects are known. Same result as `loadWorkspace` then `projectGraph`.
+ * The workspace and its project graph in one go, for `kiln graph`: the tracked source files are
+ * read and scanned (on worker threads, and on this thread while it waits for git to list the
+ * untracked files) before the configuration is read, and their imports resolved once the projects
+ * are known. Same result as `loadWorkspace` then `projectGraph`.
  */
 import { isSourceFile, ProjectGraphBuilder, type ProjectGraph } from '../graph/index.js';
 import { KilnError } from '../model/index.js';
-import { insideWorkTree, listFiles } from '../scm/index.js';
+import { git, gitOrThrow, splitNul } from '../scm/index.js';
 import { globWorkspaceFiles, readWorkspace, requireWorkspaceRoot, type Workspace } from '../workspace/index.js';
-import { forEachFileImports, scanImportTables } from './scan-tables.js';
+import { forEachFileImports, scanImportTables, startImportScan, type ScannedShare } from './scan-tables.js';
+
+const scannable = (f: string): boolean => isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/');
 
 export async function loadWorkspaceAndGraph(cwd: string): Promise<{ workspace: Workspace; graph: ProjectGraph }> {
   const root = requireWorkspaceRoot(cwd);
-  const files = (await insideWorkTree(root)) ? await listFiles(root) : await globWorkspaceFiles(root);
-  const scanning = scanImportTables(
-    root,
-    files.filter((f) => isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/')),
-  );
-  scanning.catch(() => undefined); // a configuration error below is the one reported
-  const workspace = readWorkspace(root, files, cwd);
+  // The index lists the tracked files at once; the untracked ones take a walk of every directory,
+  // so they are asked for alongside and the scan starts without them.
+  const others = gitOrThrow(root, ['ls-files', '-z', '--others', '--exclude-standard']);
+  others.catch(() => undefined);
+  const cached = await git(root, ['ls-files', '-z', '--cached']);
+  let files: string[];
+  let shares: ScannedShare[];
+  let workspace: Workspace;
+  if (cached.code !== 0) {
+    // Not a git work tree: every file that is not ignored by convention.
+    files = await globWorkspaceFiles(root);
+    workspace = readWorkspace(root, files, cwd);
+    shares = await scanImportTables(root, files.filter(scannable));
+  } else {
+    const tracked = [...new Set(splitNul(cached.stdout))];
+    const scan = startImportScan(root, tracked.filter(scannable));
+    await scan.helpUntil(others);
+    const untracked = splitNul(await others);
+    files = untracked.length === 0 ? tracked : [...new Set([...tracked, ...untracked])];
+    workspace = readWorkspace(root, files, cwd);
+    // The configuration is read: this thread scans alongside the workers until the files run out.
+    scan.help();
+    shares = [...(await scan.done), ...(await scanImportTables(root, untracked.filter(scannable)))];
+  }
   const builder = new ProjectGraphBuilder(workspace.projects, workspace.tsconfigPaths);
-  for (const share of await scanning) forEachFileImports(share, (file, found) => builder.addFileImports(file, found));
+  for (const share of shares) forEachFileImports(share, (file, found) => builder.addFileImports(file, found));
   const result = builder.build();
   if (!result.ok) throw new KilnError(result.error);
   return { workspace, graph: result.value };
