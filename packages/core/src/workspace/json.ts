@@ -5,8 +5,13 @@
  * The fast path is `JSON.parse`; the position tree (jsonc-parser) is built only when a file has
  * comments or trailing commas, has a syntax error, or a validator asks where a field is.
  */
-import { parseTree, findNodeAtLocation, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createRequire } from 'node:module';
+import type { Node, ParseError } from 'jsonc-parser';
 import { diagnostic, lineColumn, type Diagnostic, type Location } from '../model/index.js';
+
+/** The position-keeping parser, loaded on first use: most files parse with `JSON.parse` alone. */
+let jsonc: typeof import('jsonc-parser') | undefined;
+const positions = (): typeof import('jsonc-parser') => (jsonc ??= createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser'));
 
 /** A path into a JSON document: property names and array indices. */
 export type JsonPath = readonly (string | number)[];
@@ -28,6 +33,7 @@ export function parseJson(text: string, file: string): { ok: true; value: Parsed
     value = JSON.parse(body);
   } catch {
     const errors: ParseError[] = [];
+    const { parseTree, printParseErrorCode } = positions();
     tree = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
     if (errors.length > 0 || tree === undefined) {
       const list = errors.length > 0 ? errors : [{ error: 4, offset: 0, length: 0 } as unknown as ParseError];
@@ -45,6 +51,7 @@ export function parseJson(text: string, file: string): { ok: true; value: Parsed
     value = nodeValue(tree);
   }
   const locate = (path: JsonPath): Location => {
+    const { parseTree, findNodeAtLocation } = positions();
     tree ??= parseTree(body, [], { allowTrailingComma: true });
     if (!tree) return { file };
     let node: Node | undefined;

@@ -3,7 +3,7 @@
  * plugins, merged by root): which package.json files are projects, their names, roots, tags,
  * types and targets. Pure: the caller passes the file list and a reader.
  */
-import ignore from 'ignore';
+import { createRequire } from 'node:module';
 import micromatch from 'micromatch';
 import type { NxJsonConfiguration, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { diagnostic, projectName, toRepoPath, type Diagnostic, type ProjectName, type RepoPath } from '../model/index.js';
@@ -338,6 +338,8 @@ function parseQuiet(text: string | undefined): Record<string, any> | undefined {
 }
 
 function ignoreFilter(rules: string, files: readonly RepoPath[]): RepoPath[] {
+  // Loaded only for a workspace with a .nxignore.
+  const ignore = createRequire(import.meta.url)('ignore') as typeof import('ignore');
   const ig = ignore().add(rules);
   return files.filter((f) => !ig.ignores(f));
 }
