@@ -8,7 +8,7 @@ import { isSourceFile, ProjectGraphBuilder, type ProjectGraph } from '../graph/i
 import { KilnError } from '../model/index.js';
 import { git, gitOrThrow, splitNul } from '../scm/index.js';
 import { globWorkspaceFiles, readWorkspace, requireWorkspaceRoot, type Workspace } from '../workspace/index.js';
-import { forEachFileImports, scanImportTables, startImportScan, type ScannedShare } from './scan-tables.js';
+import { scanImportTables, startImportScan, type ScannedShare } from './scan-tables.js';
 
 const scannable = (f: string): boolean => isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/');
 
@@ -39,7 +39,7 @@ export async function loadWorkspaceAndGraph(cwd: string): Promise<{ workspace: W
     shares = [...(await scan.done), ...(await scanImportTables(root, untracked.filter(scannable)))];
   }
   const builder = new ProjectGraphBuilder(workspace.projects, workspace.tsconfigPaths);
-  for (const share of shares) forEachFileImports(share, (file, found) => builder.addFileImports(file, found));
+  for (const { files: listed, table } of shares) builder.addImportTable(listed, table.specifiers, table.data);
   const result = builder.build();
   if (!result.ok) throw new KilnError(result.error);
   return { workspace, graph: result.value };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildWorkspace } from '../workspace/index.js';
-import { buildProjectGraph, transitiveDependents } from './build.js';
+import { buildProjectGraph, ProjectGraphBuilder, transitiveDependents } from './build.js';
 import { findCycles, topologicalOrder } from './cycles.js';
 import { scanImports } from './scan.js';
 import type { ProjectGraph } from './types.js';
@@ -189,5 +189,48 @@ describe('cycles and order', () => {
     const nodes = Array.from({ length: n }, (_, i) => String(i));
     expect(findCycles(nodes, next)[0]).toHaveLength(n);
     expect(topologicalOrder(nodes, (s) => (Number(s) + 1 < n ? [String(Number(s) + 1)] : []))[0]).toBe(String(n - 1));
+  });
+});
+
+describe('imports fed as a compact table', () => {
+  it('gives the same graph as file by file, nested projects and escaping relative paths included', () => {
+    const tree: Tree = {
+      ...base,
+      'project.json': { name: 'root' },
+      'tools/x.ts': "import '../packages/a/src/i';",
+      'packages/a/package.json': pkg('a'),
+      'packages/a/src/i.ts': "import './inner/deep'; import { b } from 'b/sub'; import('c'); import './../../b/src/x'; import 'lodash/fp';",
+      'packages/a/src/inner/project.json': { name: 'a-inner' },
+      'packages/a/src/inner/deep.ts': "import '../i'; import './self';",
+      'packages/b/package.json': pkg('b'),
+      'packages/b/src/x.ts': "import '.'; import './..'; import('./y'); import 'c'; import '../../../tools/x';",
+      'packages/c/package.json': pkg('c'),
+      'packages/c/src/z.ts': "export const z = require('b');",
+    };
+    const texts = new Map(Object.entries(tree).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    const ws = buildWorkspace({ root: '/ws', files: [...texts.keys()], read: (p) => texts.get(p) });
+    if (!ws.ok) throw new Error(ws.error.map((d) => d.message).join('\n'));
+    const sources = [...texts.keys()].filter((f) => f.endsWith('.ts'));
+    const specifiers: string[] = [];
+    const data: number[] = [];
+    sources.forEach((f, i) => {
+      const found = scanImports(texts.get(f)!);
+      data.push(i, found.static.length, found.dynamic.length);
+      for (const s of [...found.static, ...found.dynamic]) {
+        if (!specifiers.includes(s)) specifiers.push(s);
+        data.push(specifiers.indexOf(s));
+      }
+    });
+    const builder = new ProjectGraphBuilder(ws.value.projects);
+    builder.addImportTable(sources, specifiers, Int32Array.from(data));
+    const fromTable = builder.build();
+    if (!fromTable.ok) throw new Error('table build failed');
+    const byFile = graph(tree);
+    expect(edges(fromTable.value)).toEqual(edges(byFile));
+    expect(edges(byFile)).toEqual(
+      expect.arrayContaining(['a -static-> a-inner', 'a-inner -static-> a', 'a -static-> b', 'a -dynamic-> c', 'b -static-> c', 'c -static-> b']),
+    );
+    expect(fromTable.value.external.get('a' as never)!.map((e) => e.package)).toEqual(['lodash']);
+    expect(fromTable.value.external).toEqual(byFile.external);
   });
 });
