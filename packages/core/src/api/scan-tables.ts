@@ -47,7 +47,7 @@ export function startImportScan(root: string, files: readonly string[]): ImportS
     for (let i = 0; i < workers; i++)
       parts.push(
         new Promise<ScannedShare>((resolve, reject) => {
-          const worker = new Worker(new URL('./affected-scan-worker.js', import.meta.url), { workerData: { root, list, next } });
+          const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: { root, list, next } });
           worker.once('message', (table: ImportTable) => resolve({ files, table }));
           worker.once('error', reject);
           worker.once('exit', (code) => {
