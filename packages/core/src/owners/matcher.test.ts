@@ -345,3 +345,41 @@ describe('speed', () => {
     }
   });
 });
+
+describe('minDepth, the shortcut before the regex', () => {
+  // Every pattern shape the dialects know, against paths of every depth: a path the regex
+  // accepts is never shallower than the pattern's minDepth, so skipping by depth loses no match.
+  const patterns = ['*', '**', '/**', 'a', '/a', 'a/', '/a/', 'a/b', '/a/*', '/a/**', 'a/**/b', '**/b', '**/b/', '/*/b/', '*.ts', '/a/*.ts', 'a/**', '/a/b/c/', '/a*/b/', 'docs/*', '/**/x/**'];
+  const names = ['a', 'b', 'c', 'x', 'f.ts', '\u0000'];
+  const paths: string[] = [];
+  const grow = (prefix: string, depth: number) => {
+    for (const n of names) {
+      const p = prefix === '' ? n : `${prefix}/${n}`;
+      paths.push(p);
+      if (depth < 4 && n !== '\u0000') grow(p, depth + 1);
+    }
+  };
+  grow('', 1);
+  for (const dialect of ['github', 'gitlab'] as const)
+    it(`holds for every ${dialect} pattern and path`, () => {
+      let matched = 0;
+      for (const pattern of patterns) {
+        const c = compilePattern(pattern, dialect);
+        for (const path of paths)
+          if (c.regex.test(path)) {
+            matched++;
+            expect(path.split('/').length, `${pattern} matched ${JSON.stringify(path)}`).toBeGreaterThanOrEqual(c.minDepth);
+          }
+      }
+      expect(matched).toBeGreaterThan(1000);
+    });
+
+  it('a directory under hundreds of deeper rules still finds its own line', () => {
+    const lines = ['/packages/p1/ @own'];
+    for (let i = 0; i < 300; i++) lines.push(`/packages/p${i}*/src/ @src${i}`);
+    const m = compileOwners(parseCodeowners(lines.join('\n'), { dialect: 'github' }));
+    expect(m.ownersOfDirectory('packages/p1').owners).toEqual(['@own']);
+    expect(m.ownersOfDirectory('packages/p1/src').owners).toEqual(['@src1']);
+    expect(m.ownersOf('packages/p12/src/a.ts').owners).toEqual(['@src12']);
+  });
+});

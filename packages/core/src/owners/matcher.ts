@@ -74,6 +74,8 @@ class RuleIndex {
   }
 }
 
+const descending = (a: number, b: number): number => b - a;
+
 function push(map: Map<string, number[]>, key: string, rule: number): void {
   const list = map.get(key);
   if (list) list.push(rule);
@@ -113,15 +115,18 @@ export function compileOwners(parsed: ParsedCodeowners): OwnersMatcher {
   const lastMatch = (index: RuleIndex, path: string, segments: readonly string[]): number => {
     scratch.length = 0;
     index.candidates(segments, scratch);
-    // Latest first without sorting: candidates are few and the first or second usually matches.
-    const n = scratch.length;
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < n; i++) if (scratch[i]! > best) best = scratch[i]!;
-      if (best < 0) return -1;
-      if (compiled[best]!.regex.test(path)) return best;
-      for (let i = 0; i < n; i++) if (scratch[i] === best) scratch[i] = -1;
+    // Latest first. A path can have hundreds of candidates that fail (a directory under many
+    // `/packages/p*/src/` lines), so they are sorted once rather than searched for the next best each time.
+    scratch.sort(descending);
+    const depth = segments.length;
+    for (let i = 0, previous = -1; i < scratch.length; i++) {
+      const r = scratch[i]!;
+      if (r === previous) continue;
+      previous = r;
+      const c = compiled[r]!;
+      if (c.minDepth <= depth && c.regex.test(path)) return r;
     }
+    return -1;
   };
 
   const unowned: PathOwners = Object.freeze({ owners: [], matches: [] });

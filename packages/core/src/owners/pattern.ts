@@ -38,6 +38,16 @@ export interface CompiledPattern {
   readonly directoryOnly: boolean;
   /** True when the pattern also matches everything below the path it names. */
   readonly coversDescendants: boolean;
+  /**
+   * The fewest `/`-separated segments a matching path has: each named segment takes one, a final
+   * `**` at least one, any other `**` none. Lets a matcher skip the regex for a shallower path.
+   */
+  readonly minDepth: number;
+}
+
+function minDepthOf(segments: readonly Segment[]): number {
+  const named = segments.filter((s) => s.kind !== 'globstar').length;
+  return named + (segments.length > 0 && segments[segments.length - 1]!.kind === 'globstar' ? 1 : 0);
 }
 
 function tokenize(segment: string, dialect: Dialect): Segment {
@@ -211,6 +221,7 @@ function compileGitHub(raw: string): CompiledPattern {
     literalPrefix: floating ? [] : leadingLiterals(segments),
     directoryOnly,
     coversDescendants: coversDescendants || (segments.length === 1 && segments[0]!.kind === 'globstar'),
+    minDepth: minDepthOf(segments),
   };
 }
 
@@ -242,6 +253,7 @@ function compileGitLab(raw: string): CompiledPattern {
     literalPrefix: floating ? [] : leadingLiterals(segments),
     directoryOnly,
     coversDescendants: directoryOnly,
+    minDepth: minDepthOf(segments),
   };
 }
 
@@ -257,5 +269,5 @@ function leadingLiterals(segments: readonly Segment[]): string[] {
 
 function neverMatches(raw: string): CompiledPattern {
   void raw;
-  return { regex: /(?!)/, segments: [], floating: false, literalPrefix: [], directoryOnly: false, coversDescendants: false };
+  return { regex: /(?!)/, segments: [], floating: false, literalPrefix: [], directoryOnly: false, coversDescendants: false, minDepth: 0 };
 }
