@@ -140,7 +140,16 @@ describe('the runner', () => {
       expect(text).not.toContain('machine A');
       expect(text).not.toContain('big v1');
       expect(text.indexOf('small v1')).toBeLessThan(text.indexOf('big v2'));
-      writeFileSync(file, text);
+      // Notes written by hand after a section stay with it, whatever is re-run; blank lines do not pile up.
+      writeFileSync(file, text.replace('<!-- /size:1000 -->', '<!-- /size:1000 -->\n\n## notes on 1000\n'));
+      updateResults(file, '<!-- size:5000 -->\nbig v3\n<!-- /size:5000 -->', 5000, 'machine C');
+      updateResults(file, '<!-- size:200 -->\ntiny\n<!-- /size:200 -->', 200, 'machine C');
+      const again = readFileSync(file, 'utf8');
+      expect(again).toContain('## notes on 1000');
+      expect(again.indexOf('tiny')).toBeLessThan(again.indexOf('small v1'));
+      expect(again.indexOf('small v1')).toBeLessThan(again.indexOf('## notes on 1000'));
+      expect(again.indexOf('## notes on 1000')).toBeLessThan(again.indexOf('big v3'));
+      expect(again).not.toMatch(/\n\n\n/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

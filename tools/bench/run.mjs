@@ -592,11 +592,12 @@ export function updateResults(file, sectionText, size, machineText) {
   // The machine line is refreshed every time.
   body = body.replace(/^Machine: .*\n\n?/m, '');
   body = body.replace(PREAMBLE.trimEnd(), `${PREAMBLE.trimEnd()}\n\nMachine: ${machineText}\n`);
-  // Keep the sections in size order.
-  const sections = [...body.matchAll(/<!-- size:(\d+) -->[\s\S]*?<!-- \/size:\1 -->/g)].map((m) => ({ size: Number(m[1]), text: m[0] }));
-  const headEnd = body.indexOf('<!-- size:');
-  body = `${body.slice(0, headEnd).trimEnd()}\n\n${sections.sort((a, b) => a.size - b.size).map((s) => s.text).join('\n\n')}\n`;
-  writeFileSync(file, body);
+  // Keep the sections in size order, each with the notes written by hand after it (up to the next section).
+  const found = [...body.matchAll(/<!-- size:(\d+) -->[\s\S]*?<!-- \/size:\1 -->/g)];
+  const chunks = found.map((m, k) => ({ size: Number(m[1]), text: body.slice(m.index, k + 1 < found.length ? found[k + 1].index : body.length).trim() }));
+  const head = body.slice(0, found[0]?.index ?? body.length).trimEnd();
+  body = `${head}\n\n${chunks.sort((a, b) => a.size - b.size).map((c) => c.text).join('\n\n')}\n`;
+  writeFileSync(file, body.replace(/\n{3,}/g, '\n\n'));
 }
 
 // ---------------------------------------------------------------------------------------------
