@@ -6,7 +6,6 @@ import { cwdRelativePrefix, diagnostic, KilnError } from '../model/index.js';
 import { gitOrThrow, splitNul } from '../scm/git.js';
 import { statusAsConfigured } from '../scm/status.js';
 
-
 /**
  * The state of a git work tree as the runner sees it, taken in one `git status` (porcelain v2):
  * HEAD's commit, and every path that differs from it (staged, unstaged, untracked, with the index's

@@ -6,8 +6,7 @@ import type { Diagnostic, ProjectName } from '../model/index.js';
 import type { DependencyKind, Project, TsconfigPaths } from '../workspace/index.js';
 import { findCycles } from './cycles.js';
 import { resolveImplicitDependencies } from './implicit.js';
-import { ImportResolver, ProjectLocator } from './resolve.js';
-import type { Resolution } from './resolve.js';
+import { ImportResolver, ProjectLocator, type Resolution } from './resolve.js';
 import type { FileImports } from './scan.js';
 import type { DependencyType, ExternalDependency, ExternalSource, ProjectEdge, ProjectGraph } from './types.js';
 
