@@ -332,37 +332,37 @@ function build(g: Graph, ws: Workspace, scans: readonly ScannedShare[], anchor: 
   const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
   const importEdges: Record<string, Record<string, number>> = {};
   const importExternal: Record<string, Record<string, number>> = {};
-  // `apply(..., +1)` per file, inlined: this loop runs once per source file of the workspace.
+  // `apply(..., +1)` per file: each file counts once per project and package it imports.
+  let owner: string | undefined;
   const targets: string[] = [];
   const packages: string[] = [];
+  const flush = (): void => {
+    if (owner === undefined) return;
+    if (targets.length > 0) {
+      const counts = (importEdges[owner] ??= {});
+      for (const t of targets) counts[t] = (counts[t] ?? 0) + 1;
+    }
+    if (packages.length > 0) {
+      const counts = (importExternal[owner] ??= {});
+      for (const p of packages) counts[p] = (counts[p] ?? 0) + 1;
+    }
+  };
+  const roots = [...ws.projects.values()].map((p) => p.root);
   for (const { files, table } of scans)
-    for (let i = 0, data = table.data; i < data.length; ) {
-      const file = files[data[i++]!]!;
-      const end = i + 2 + data[i]! + data[i + 1]!;
-      i += 2;
-      const owner = locator.projectOfFile(file);
-      if (owner === undefined) {
-        i = end;
-        continue;
-      }
-      targets.length = 0;
-      packages.length = 0;
-      for (; i < end; i++) {
-        const r = resolver.resolve(table.specifiers[data[i]!]!, file);
-        if (r === undefined) continue;
+    g.walkImportTable({ files, specifiers: table.specifiers, data: table.data }, locator, resolver, roots, {
+      file(source) {
+        flush();
+        owner = source;
+        targets.length = 0;
+        packages.length = 0;
+      },
+      import(source, r) {
         if ('external' in r) {
           if (!packages.includes(r.external)) packages.push(r.external);
-        } else if (r.project !== owner && (r.project !== rootProject || owner === rootProject) && !targets.includes(r.project)) targets.push(r.project);
-      }
-      if (targets.length > 0) {
-        const counts = (importEdges[owner] ??= {});
-        for (const t of targets) counts[t] = (counts[t] ?? 0) + 1;
-      }
-      if (packages.length > 0) {
-        const counts = (importExternal[owner] ??= {});
-        for (const p of packages) counts[p] = (counts[p] ?? 0) + 1;
-      }
-    }
+        } else if (r.project !== source && (r.project !== rootProject || source === rootProject) && !targets.includes(r.project)) targets.push(r.project);
+      },
+    });
+  flush();
   const projects: ProjectState[] = [];
   for (const p of ws.projects.values()) {
     const packageEdges = new Set<string>();
@@ -578,10 +578,16 @@ function loadState(root: string): State | undefined {
 function saveState(root: string, unstamped: State): void {
   // The stamp is a digest of the rest, so equal states carry equal stamps and the files stay deterministic.
   const { stamp: _, ...rest } = unstamped;
-  const body = JSON.stringify(rest);
+  // The scanning threads claim files in whatever order they get to them: counts go out sorted.
+  const body = JSON.stringify({ ...rest, importEdges: sortedCounts(rest.importEdges), importExternal: sortedCounts(rest.importExternal) });
   const stamp = createHash('sha1').update(body).digest('hex');
   writeKilnFile(root, STATE_FILE, () => `{"stamp":${JSON.stringify(stamp)},${body.slice(1)}`);
   writeKilnFile(root, VIEW_FILE, () => JSON.stringify(compactView({ ...unstamped, stamp })));
+}
+
+function sortedCounts(counts: Record<string, Record<string, number>>): Record<string, Record<string, number>> {
+  const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
+  return Object.fromEntries(Object.entries(counts).sort(byName).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).sort(byName))]));
 }
 
 /** The view alone, for a work tree whose graph is still the one the saved state (same stamp) describes. */

@@ -6,7 +6,8 @@ import type { Diagnostic, ProjectName } from '../model/index.js';
 import type { DependencyKind, Project, TsconfigPaths } from '../workspace/index.js';
 import { findCycles } from './cycles.js';
 import { resolveImplicitDependencies } from './implicit.js';
-import { ImportResolver, ProjectLocator, type Resolution } from './resolve.js';
+import { walkImportTable } from './import-table.js';
+import { ImportResolver, ProjectLocator } from './resolve.js';
 import type { FileImports } from './scan.js';
 import type { DependencyType, ExternalDependency, ExternalSource, ProjectEdge, ProjectGraph } from './types.js';
 
@@ -100,61 +101,12 @@ export class ProjectGraphBuilder {
     else this.addImportEdge(source, r.project, type);
   }
 
-  /**
-   * Adds every file's imports from a compact table (as the scanning threads produce it): `data` is
-   * `[file index, nStatic, nDynamic, ...specifier indices]` per file, indices into `files` and
-   * `specifiers`. Same edges as `addFileImports` per file, without an array per file; each bare
-   * specifier is resolved once, and a `./` import from a directory with no project root below it
-   * is known to stay in the file's own project (no edge) without resolving it.
-   */
+  /** Adds every file's imports from a scan's compact table (see `walkImportTable`); same edges as `addFileImports` per file. */
   addImportTable(files: readonly string[], specifiers: readonly string[], data: Int32Array): void {
-    const nestedBelow = this.dirsWithRootsBelow();
-    const bare: (Resolution | null)[] = [];
-    for (let i = 0; i < data.length; ) {
-      const file = files[data[i]!]!;
-      const ns = data[i + 1]!;
-      const end = i + 3 + ns + data[i + 2]!;
-      const staticEnd = i + 3 + ns;
-      i += 3;
-      const source = this.locator.projectOfFile(file);
-      if (source === undefined) {
-        i = end;
-        continue;
-      }
-      const slash = file.lastIndexOf('/');
-      const localOnly = !nestedBelow.has(slash < 0 ? '' : file.slice(0, slash));
-      for (; i < end; i++) {
-        const k = data[i]!;
-        const specifier = specifiers[k]!;
-        let r: Resolution;
-        if (specifier.charCodeAt(0) === 46 /* . */) {
-          if (localOnly && specifier.charCodeAt(1) === 47 /* ./ */ && !specifier.includes('/..')) continue;
-          r = this.resolver.resolve(specifier, file);
-        } else {
-          let hit = bare[k];
-          if (hit === undefined) bare[k] = hit = this.resolver.resolve(specifier, file) ?? null;
-          r = hit ?? undefined;
-        }
-        if (r === undefined) continue;
-        if ('external' in r) this.addImportedPackage(source, r.external);
-        else this.addImportEdge(source, r.project, i < staticEnd ? 'static' : 'dynamic');
-      }
-    }
-  }
-
-  /** Every directory that has a project root strictly below it. */
-  private dirsWithRootsBelow(): Set<string> {
-    const out = new Set<string>();
-    for (const p of this.projects.values()) {
-      if (p.root === '') continue;
-      for (let at = p.root.lastIndexOf('/'); ; at = p.root.lastIndexOf('/', at - 1)) {
-        const dir = at < 0 ? '' : p.root.slice(0, at);
-        if (out.has(dir)) break;
-        out.add(dir);
-        if (at <= 0) break;
-      }
-    }
-    return out;
+    const roots = [...this.projects.values()].map((p) => p.root);
+    walkImportTable({ files, specifiers, data }, this.locator, this.resolver, roots, {
+      import: (source, r, type) => ('external' in r ? this.addImportedPackage(source, r.external) : this.addImportEdge(source, r.project, type)),
+    });
   }
 
   /** An import edge resolved by the caller (e.g. in a worker thread). */
