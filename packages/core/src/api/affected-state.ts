@@ -19,7 +19,7 @@ import type { NxJsonConfiguration } from '@nx/devkit';
 import { workspaceRootPatternsOf, type RootPatternIndex } from '../affected/root-inputs.js';
 import type { FileImports, ImportResolver } from '../graph/index.js';
 import { KilnError, type ProjectName } from '../model/index.js';
-import { git, gitOrThrow, readFilesAtRef, splitNul, type FileChange } from '../scm/index.js';
+import { git, readFilesAtRef, splitNul, trackedFiles, type FileChange } from '../scm/index.js';
 import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
 import type { ImportScan, ScannedShare } from './scan-tables.js';
 
@@ -146,11 +146,11 @@ export async function affectedGraph(
   const tracked = await (options.cold?.tracked ?? trackedFiles(root));
   const files = withUntracked(tracked, worktree);
   const [g, { scanImportTables, startImportScan }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
-  const scan = options.cold ? await options.cold.scan : startImportScan(root, files.filter((f) => scannable(g, f)));
+  const scan = options.cold ? await options.cold.scan : startImportScan(root, files.filter(g.isScannedSource));
   const { readWorkspace } = await import('../workspace/index.js');
   const ws = readWorkspace(root, files);
   scan.help();
-  const untracked = options.cold ? scanImportTables(root, files.slice(tracked.length).filter((f) => scannable(g, f))) : Promise.resolve([]);
+  const untracked = options.cold ? scanImportTables(root, files.slice(tracked.length).filter(g.isScannedSource)) : Promise.resolve([]);
   const scans = [...(await scan.done), ...(await untracked)];
   const built = build(g, ws, scans, anchor, digests, dirtyImportsOf(g, root, digests));
   saveState(root, built);
@@ -168,13 +168,6 @@ async function workspaceFiles(root: string, worktree: readonly FileChange[]): Pr
   return withUntracked(await trackedFiles(root), worktree);
 }
 
-/** The files in the index, each once. */
-async function trackedFiles(root: string, listed?: Promise<string>): Promise<string[]> {
-  const tracked = splitNul(await (listed ?? gitOrThrow(root, ['ls-files', '-z', '--cached'])));
-  // git lists the index sorted; a path in conflict appears once per stage.
-  return tracked.filter((f, i) => i === 0 || f !== tracked[i - 1]);
-}
-
 /** `tracked` (not changed) followed by the files the work tree adds to it. */
 function withUntracked(tracked: readonly string[], worktree: readonly FileChange[]): string[] {
   const files = [...tracked];
@@ -189,8 +182,6 @@ function withUntracked(tracked: readonly string[], worktree: readonly FileChange
     }
   return files;
 }
-
-const scannable = (g: Graph, f: string): boolean => g.isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/');
 
 /** A graph build started before the work tree's changes are known: the tracked files and the scan of their sources. */
 export interface ColdBuild {
@@ -210,7 +201,7 @@ export function startColdBuild(root: string, listed?: Promise<string>): ColdBuil
   const scan = (async () => {
     const files = await tracked;
     const [g, { startImportScan }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
-    return startImportScan(root, files.filter((f) => scannable(g, f)));
+    return startImportScan(root, files.filter(g.isScannedSource));
   })();
   // Read only if the build happens (not when git fails first): never an unhandled rejection.
   tracked.catch(() => undefined);
@@ -348,20 +339,19 @@ function build(g: Graph, ws: Workspace, scans: readonly ScannedShare[], anchor: 
     }
   };
   const roots = [...ws.projects.values()].map((p) => p.root);
-  for (const { files, table } of scans)
-    g.walkImportTable({ files, specifiers: table.specifiers, data: table.data }, locator, resolver, roots, {
-      file(source) {
-        flush();
-        owner = source;
-        targets.length = 0;
-        packages.length = 0;
-      },
-      import(source, r) {
-        if ('external' in r) {
-          if (!packages.includes(r.external)) packages.push(r.external);
-        } else if (r.project !== source && (r.project !== rootProject || source === rootProject) && !targets.includes(r.project)) targets.push(r.project);
-      },
-    });
+  g.walkImportTables(scans, locator, resolver, roots, {
+    file(source) {
+      flush();
+      owner = source;
+      targets.length = 0;
+      packages.length = 0;
+    },
+    import(source, r) {
+      if ('external' in r) {
+        if (!packages.includes(r.external)) packages.push(r.external);
+      } else if (r.project !== source && (r.project !== rootProject || source === rootProject) && !targets.includes(r.project)) targets.push(r.project);
+    },
+  });
   flush();
   const projects: ProjectState[] = [];
   for (const p of ws.projects.values()) {

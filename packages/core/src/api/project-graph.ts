@@ -1,5 +1,5 @@
 import { KilnError } from '../model/index.js';
-import { isSourceFile, ProjectGraphBuilder, ProjectLocator, type ProjectGraph } from '../graph/index.js';
+import { isScannedSource, ProjectGraphBuilder, ProjectLocator, type ProjectGraph } from '../graph/index.js';
 import type { Workspace } from '../workspace/index.js';
 import { scanImportTables } from './scan-tables.js';
 
@@ -10,7 +10,7 @@ import { scanImportTables } from './scan-tables.js';
  */
 export async function projectGraph(ws: Workspace): Promise<ProjectGraph> {
   const builder = new ProjectGraphBuilder(ws.projects, ws.tsconfigPaths);
-  for (const { files, table } of await scanImportTables(ws.root, projectSourceFiles(ws, builder.locator))) builder.addImportTable(files, table.specifiers, table.data);
+  builder.addImportTables(await scanImportTables(ws.root, projectSourceFiles(ws, builder.locator)));
   const result = builder.build();
   if (!result.ok) throw new KilnError(result.error);
   return result.value;
@@ -20,8 +20,7 @@ export async function projectGraph(ws: Workspace): Promise<ProjectGraph> {
 export function projectSourceFiles(ws: Workspace, locator = new ProjectLocator(ws.projects.values())): string[] {
   const out: string[] = [];
   for (const f of ws.files) {
-    if (!isSourceFile(f) || f.startsWith('node_modules/') || f.includes('/node_modules/')) continue;
-    if (locator.projectOfFile(f) !== undefined) out.push(f);
+    if (isScannedSource(f) && locator.projectOfFile(f) !== undefined) out.push(f);
   }
   return out;
 }

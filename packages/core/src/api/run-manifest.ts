@@ -293,10 +293,11 @@ function drop(file: string): false {
 async function statsDigest(root: string, paths: readonly [string, readonly string[]][], stop: () => boolean): Promise<string | undefined> {
   const digest = new StatDigest();
   // Paths below the workspace are looked up relative to it when the process runs there (cheaper).
-  const inside = cwdRelativePrefix(root) === '' ? `${root}/` : undefined;
+  const relative = cwdRelativePrefix(root) === '';
+  const prefixOf = (dir: string): string => (!relative ? `${dir}/` : dir === root ? '' : dir.startsWith(`${root}/`) ? `${dir.slice(root.length + 1)}/` : `${dir}/`);
   let sinceYield = 0;
   for (const [dir, names] of paths) {
-    const prefix = inside !== undefined && dir.startsWith(inside) ? `${dir.slice(inside.length)}/` : dir === root && inside !== undefined ? '' : `${dir}/`;
+    const prefix = prefixOf(dir);
     for (const name of names) digest.addPath(prefix + name);
     sinceYield += names.length;
     if (sinceYield >= 4096) {

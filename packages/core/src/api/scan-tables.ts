@@ -3,7 +3,7 @@
  * before the workspace configuration is read. Worker threads and, once it has nothing else to do,
  * the calling thread (`help`) claim chunks of files from one shared counter until none is left,
  * so no core idles while another still has a long share. Each thread's part comes back as an
- * `ImportTable` over the whole file list. Edge.
+ * `ImportTable` over the whole file list (`ScannedShare`). Edge.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -12,10 +12,9 @@ import { scanImportBytes, scanImports, type FileImports } from '../graph/scan.js
 import { cwdRelativePrefix } from '../model/paths.js';
 import { ImportTableWriter, type ImportTable } from './import-table.js';
 
-/** One thread's part of a scan: `table.data` indexes into `files` (the whole list scanned). */
-export interface ScannedShare {
+/** One thread's part of a scan, as `walkImportTables` takes it: `data` indexes into `files` (the whole list scanned). */
+export interface ScannedShare extends ImportTable {
   readonly files: readonly string[];
-  readonly table: ImportTable;
 }
 
 /** A scan under way. */
@@ -48,7 +47,7 @@ export function startImportScan(root: string, files: readonly string[]): ImportS
       parts.push(
         new Promise<ScannedShare>((resolve, reject) => {
           const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: { root, list, next } });
-          worker.once('message', (table: ImportTable) => resolve({ files, table }));
+          worker.once('message', (table: ImportTable) => resolve({ files, ...table }));
           worker.once('error', reject);
           worker.once('exit', (code) => {
             if (code !== 0) reject(new Error(`import scan worker exited with code ${code}`));
@@ -67,7 +66,7 @@ export function startImportScan(root: string, files: readonly string[]): ImportS
       if (finished) return;
       finished = true;
       while (own.scanNextChunk());
-      helped({ files, table: own.writer.finish() });
+      helped({ files, ...own.writer.finish() });
     },
     async helpUntil(event) {
       let settled = false;
@@ -130,21 +129,4 @@ function scanFile(path: string, buffer: Buffer): FileImports {
     closeSync(fd);
   }
   return n < buffer.length ? scanImportBytes(buffer, n) : scanImports(readFileSync(path, 'utf8'));
-}
-
-/** Each specifier list of a share's file, for callers that want them as arrays. */
-export function forEachFileImports(share: ScannedShare, visit: (file: string, found: { static: string[]; dynamic: string[] }) => void): void {
-  const { files, table } = share;
-  const data = table.data;
-  for (let i = 0; i < data.length; ) {
-    const file = files[data[i]!]!;
-    const ns = data[i + 1]!;
-    const nd = data[i + 2]!;
-    i += 3;
-    const stat: string[] = [];
-    const dynamic: string[] = [];
-    for (const end = i + ns; i < end; i++) stat.push(table.specifiers[data[i]!]!);
-    for (const end = i + nd; i < end; i++) dynamic.push(table.specifiers[data[i]!]!);
-    visit(file, { static: stat, dynamic });
-  }
 }

@@ -4,13 +4,11 @@
  * untracked files) before the configuration is read, and their imports resolved once the projects
  * are known. Same result as `loadWorkspace` then `projectGraph`.
  */
-import { isSourceFile, ProjectGraphBuilder, type ProjectGraph } from '../graph/index.js';
+import { isScannedSource, ProjectGraphBuilder, type ProjectGraph } from '../graph/index.js';
 import { KilnError } from '../model/index.js';
-import { git, gitOrThrow, splitNul } from '../scm/index.js';
+import { gitOrThrow, splitNul, trackedFiles } from '../scm/index.js';
 import { globWorkspaceFiles, readWorkspace, requireWorkspaceRoot, type Workspace } from '../workspace/index.js';
 import { scanImportTables, startImportScan, type ScannedShare } from './scan-tables.js';
-
-const scannable = (f: string): boolean => isSourceFile(f) && !f.startsWith('node_modules/') && !f.includes('/node_modules/');
 
 export async function loadWorkspaceAndGraph(cwd: string): Promise<{ workspace: Workspace; graph: ProjectGraph }> {
   const root = requireWorkspaceRoot(cwd);
@@ -18,28 +16,27 @@ export async function loadWorkspaceAndGraph(cwd: string): Promise<{ workspace: W
   // so they are asked for alongside and the scan starts without them.
   const others = gitOrThrow(root, ['ls-files', '-z', '--others', '--exclude-standard']);
   others.catch(() => undefined);
-  const cached = await git(root, ['ls-files', '-z', '--cached']);
+  const tracked = await trackedFiles(root).catch(() => undefined);
   let files: string[];
   let shares: ScannedShare[];
   let workspace: Workspace;
-  if (cached.code !== 0) {
+  if (tracked === undefined) {
     // Not a git work tree: every file that is not ignored by convention.
     files = await globWorkspaceFiles(root);
     workspace = readWorkspace(root, files, cwd);
-    shares = await scanImportTables(root, files.filter(scannable));
+    shares = await scanImportTables(root, files.filter(isScannedSource));
   } else {
-    const tracked = [...new Set(splitNul(cached.stdout))];
-    const scan = startImportScan(root, tracked.filter(scannable));
+    const scan = startImportScan(root, tracked.filter(isScannedSource));
     await scan.helpUntil(others);
     const untracked = splitNul(await others);
     files = untracked.length === 0 ? tracked : [...new Set([...tracked, ...untracked])];
     workspace = readWorkspace(root, files, cwd);
     // The configuration is read: this thread scans alongside the workers until the files run out.
     scan.help();
-    shares = [...(await scan.done), ...(await scanImportTables(root, untracked.filter(scannable)))];
+    shares = [...(await scan.done), ...(await scanImportTables(root, untracked.filter(isScannedSource)))];
   }
   const builder = new ProjectGraphBuilder(workspace.projects, workspace.tsconfigPaths);
-  for (const { files: listed, table } of shares) builder.addImportTable(listed, table.specifiers, table.data);
+  builder.addImportTables(shares);
   const result = builder.build();
   if (!result.ok) throw new KilnError(result.error);
   return { workspace, graph: result.value };

@@ -222,7 +222,7 @@ describe('imports fed as a compact table', () => {
       }
     });
     const builder = new ProjectGraphBuilder(ws.value.projects);
-    builder.addImportTable(sources, specifiers, Int32Array.from(data));
+    builder.addImportTables([{ files: sources, specifiers, data: Int32Array.from(data) }]);
     const fromTable = builder.build();
     if (!fromTable.ok) throw new Error('table build failed');
     const byFile = graph(tree);

@@ -6,7 +6,7 @@ import type { Diagnostic, ProjectName } from '../model/index.js';
 import type { DependencyKind, Project, TsconfigPaths } from '../workspace/index.js';
 import { findCycles } from './cycles.js';
 import { resolveImplicitDependencies } from './implicit.js';
-import { walkImportTable } from './import-table.js';
+import { walkImportTables, type ImportTableData, type ResolvedImport } from './import-table.js';
 import { ImportResolver, ProjectLocator } from './resolve.js';
 import type { FileImports } from './scan.js';
 import type { DependencyType, ExternalDependency, ExternalSource, ProjectEdge, ProjectGraph } from './types.js';
@@ -33,7 +33,7 @@ export function buildProjectGraph(input: GraphInput): { ok: true; value: Project
 /**
  * Builds the graph incrementally, so that a caller can feed each file's imports as it scans it
  * and keep none of them: `new ProjectGraphBuilder(projects)`, then `addFileImports` per file
- * (or `addImportEdge`/`addImportedPackage` with results resolved elsewhere), then `build()`.
+ * (or `addImportTables` with a scan's compact tables), then `build()`.
  */
 export class ProjectGraphBuilder {
   readonly locator: ProjectLocator;
@@ -96,27 +96,21 @@ export class ProjectGraphBuilder {
 
   private addImport(source: ProjectName, specifier: string, file: string, type: 'static' | 'dynamic'): void {
     const r = this.resolver.resolve(specifier, file);
-    if (r === undefined) return;
-    if ('external' in r) this.addImportedPackage(source, r.external);
-    else this.addImportEdge(source, r.project, type);
+    if (r !== undefined) this.addResolved(source, r, type);
   }
 
-  /** Adds every file's imports from a scan's compact table (see `walkImportTable`); same edges as `addFileImports` per file. */
-  addImportTable(files: readonly string[], specifiers: readonly string[], data: Int32Array): void {
+  /** Adds every file's imports from a scan's compact tables (see `walkImportTables`); same edges as `addFileImports` per file. */
+  addImportTables(tables: Iterable<ImportTableData>): void {
     const roots = [...this.projects.values()].map((p) => p.root);
-    walkImportTable({ files, specifiers, data }, this.locator, this.resolver, roots, {
-      import: (source, r, type) => ('external' in r ? this.addImportedPackage(source, r.external) : this.addImportEdge(source, r.project, type)),
+    walkImportTables(tables, this.locator, this.resolver, roots, {
+      import: (source, r, type) => this.addResolved(source, r, type),
     });
   }
 
-  /** An import edge resolved by the caller (e.g. in a worker thread). */
-  addImportEdge(source: ProjectName, target: ProjectName, type: 'static' | 'dynamic'): void {
-    if (target !== this.rootProject || source === this.rootProject) this.addEdge(source, target, type);
-  }
-
-  /** An npm package imported by `source`, resolved by the caller. */
-  addImportedPackage(source: ProjectName, pkg: string): void {
-    this.addExternal(source, pkg, 'import');
+  /** One resolved import of a file of `source`: an npm package, or an edge (into the root project only from the root itself). */
+  private addResolved(source: ProjectName, r: ResolvedImport, type: 'static' | 'dynamic'): void {
+    if ('external' in r) this.addExternal(source, r.external, 'import');
+    else if (r.project !== this.rootProject || source === this.rootProject) this.addEdge(source, r.project, type);
   }
 
   /** Applies implicitDependencies (`!name` removes edges found so far) and returns the graph. */

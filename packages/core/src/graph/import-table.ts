@@ -24,15 +24,20 @@ export interface ImportTableVisitor {
   import(source: ProjectName, target: ResolvedImport, type: 'static' | 'dynamic'): void;
 }
 
-export function walkImportTable(
-  table: ImportTableData,
+/** Walks the tables (the shares of one scan), resolving as the header says. */
+export function walkImportTables(
+  tables: Iterable<ImportTableData>,
   locator: ProjectLocator,
   resolver: ImportResolver,
   roots: Iterable<string>,
   visit: ImportTableVisitor,
 ): void {
-  const { files, specifiers, data } = table;
   const nestedBelow = dirsWithRootsBelow(roots);
+  for (const table of tables) walkOne(table, nestedBelow, locator, resolver, visit);
+}
+
+function walkOne({ files, specifiers, data }: ImportTableData, nestedBelow: ReadonlySet<string>, locator: ProjectLocator, resolver: ImportResolver, visit: ImportTableVisitor): void {
+  // Bare specifiers resolve the same from any file: once per distinct specifier of this table.
   const bare: (Resolution | null)[] = [];
   for (let i = 0; i < data.length; ) {
     const file = files[data[i]!]!;

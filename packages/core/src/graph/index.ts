@@ -10,8 +10,8 @@
 export * from './types.js';
 export { buildProjectGraph, ProjectGraphBuilder, dependenciesOf, dependentsOf, transitiveDependents, type GraphInput } from './build.js';
 export { findCycles, topologicalOrder } from './cycles.js';
-export { scanImports, scanImportBytes, isSourceFile, sourceExtensions, type FileImports } from './scan.js';
+export { scanImports, scanImportBytes, isScannedSource, isSourceFile, sourceExtensions, type FileImports } from './scan.js';
 export { ImportResolver, ProjectLocator, packageNameOf, type Resolution } from './resolve.js';
-export { walkImportTable, type ImportTableData, type ImportTableVisitor, type ResolvedImport } from './import-table.js';
+export { walkImportTables, type ImportTableData, type ImportTableVisitor, type ResolvedImport } from './import-table.js';
 export { matchProjects, resolveImplicitDependencies } from './implicit.js';
 export { toNxProjectGraph, type NxGraphJson } from './nx-shape.js';

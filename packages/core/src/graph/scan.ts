@@ -21,6 +21,11 @@ export interface FileImports {
 /** Extensions whose imports kiln reads, as Nx does (Nx also reads .vue; kiln does not). */
 export const sourceExtensions = ['.ts', '.tsx', '.js', '.jsx', '.mts', '.cts', '.mjs', '.cjs'] as const;
 
+/** A source file whose imports the graph reads: a JS/TS file outside `node_modules` (installed packages are not the workspace's). */
+export function isScannedSource(path: string): boolean {
+  return isSourceFile(path) && !path.startsWith('node_modules/') && !path.includes('/node_modules/');
+}
+
 export function isSourceFile(path: string): boolean {
   const dot = path.lastIndexOf('.');
   if (dot < 0) return false;

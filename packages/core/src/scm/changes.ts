@@ -46,6 +46,16 @@ export async function listFiles(cwd: string): Promise<string[]> {
   return [...new Set(splitNul(out))];
 }
 
+/**
+ * The files in the index, each once, relative to `cwd`. `listed`: the output of
+ * `git ls-files -z --cached` when the caller started it already.
+ */
+export async function trackedFiles(cwd: string, listed?: Promise<string>): Promise<string[]> {
+  const tracked = splitNul(await (listed ?? gitOrThrow(cwd, ['ls-files', '-z', '--cached'])));
+  // git lists the index sorted; a path in conflict appears once per stage.
+  return tracked.filter((f, i) => i === 0 || f !== tracked[i - 1]);
+}
+
 /** The index's blob id for each tracked file (`git ls-files -s`), relative to `cwd`. */
 export async function indexObjectIds(cwd: string): Promise<Map<string, string>> {
   const out = await gitOrThrow(cwd, ['ls-files', '-s', '-z']);
