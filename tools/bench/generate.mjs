@@ -362,8 +362,13 @@ export function generateWorkspace(options) {
   if (git) {
     const run = (...args) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...gitEnv }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
     run('init', '-q', '-b', 'main');
+    // No automatic gc: a detached one started by the commit repacks objects while the bench copies
+    // the workspace (cp then fails on vanished loose objects), and runs beside the timed tools.
+    run('config', 'gc.auto', '0');
     run('add', '-A');
     run('commit', '-q', '-m', 'generated workspace');
+    // Packed, as a real clone is.
+    run('gc', '-q');
   }
   return { dir, ...plan, files: undefined, fileCount: plan.files.size };
 }
