@@ -3,7 +3,7 @@
  * kiln processes sharing one cache at once.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, kilnBin, type TempRepo } from './helpers/repo.js';
@@ -49,6 +49,14 @@ describe('the local cache', () => {
     const stored = join(repo.dir, '.kiln/cache/entries', hash, 'out/packages/a/dist/out.txt');
     writeFileSync(stored, 'tampered\n');
 
+    // The workspace still holds the output as built: nothing is taken from the entry, nothing is replayed from the damaged copy.
+    const intact = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
+    expect(byId(intact.json())).toEqual({ 'a:build': 'success/local' });
+    expect(intact.stderr).not.toContain('corrupt');
+    expect(readFileSync(join(repo.dir, 'packages/a/dist/out.txt'), 'utf8')).toBe('A\n');
+
+    // Once the stored copy is needed, the damage is found: reported, removed, rebuilt.
+    rmSync(join(repo.dir, 'packages/a/dist'), { recursive: true });
     const second = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
     expect(second.code).toBe(0);
     expect(byId(second.json())).toEqual({ 'a:build': 'success/miss' });

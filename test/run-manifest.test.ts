@@ -166,12 +166,36 @@ describe('kiln run fast path (run manifest)', () => {
     expect(byId(corrupt)['d:gen']).toBe('success/miss');
     expect(corrupt.stderr).toContain('was corrupt');
     expectFastAgain();
-    // A stored output rewritten in the cache (not linked from the workspace any more).
+    // A stored output rewritten in the cache while the workspace holds its own copy (the task just
+    // ran): the normal path takes nothing from the entry then, and neither does the fast path.
+    rmSync(join(repo.dir, '.kiln/cache/entries', hashOf(base, 'a:build')), { recursive: true });
+    expect(byId(run())['a:build']).toBe('success/miss');
+    expectFastAgain();
+    const out = join(repo.dir, 'packages/a/dist/out.txt');
     const stored = join(repo.dir, '.kiln/cache/entries', hashOf(base, 'a:build'), 'out/packages/a/dist/out.txt');
+    expect(statSync(out).nlink).toBe(1);
     writeFileSync(stored, 'tampered\n');
     const tampered = run();
-    expect(fast(tampered)).toBe(false);
-    expect(readFileSync(join(repo.dir, 'packages/a/dist/out.txt'), 'utf8')).toBe('A3\n');
+    expect(fast(tampered), tampered.stderr).toBe(true);
+    expect(readFileSync(out, 'utf8')).toBe('A3\n');
+    // Once needed, the damaged copy is found, reported and the task rebuilt.
+    rmSync(join(repo.dir, 'packages/a/dist'), { recursive: true });
+    const needed = run();
+    expect(fast(needed)).toBe(false);
+    expect(byId(needed)['a:build']).toBe('success/miss');
+    expect(needed.stderr).toContain('was corrupt');
+    expect(readFileSync(out, 'utf8')).toBe('A3\n');
+    expectFastAgain();
+    // Restored as a hard link and then rewritten through the cache: the output changed with it.
+    rmSync(join(repo.dir, 'packages/a/dist'), { recursive: true });
+    expect(byId(run())['a:build']).toBe('success/local');
+    expect(statSync(out).nlink).toBe(2);
+    expectFastAgain();
+    writeFileSync(stored, 'tampered\n');
+    const linked = run();
+    expect(fast(linked)).toBe(false);
+    expect(linked.stderr).toContain('was corrupt');
+    expect(readFileSync(out, 'utf8')).toBe('A3\n');
     expectFastAgain();
   });
 

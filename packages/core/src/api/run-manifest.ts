@@ -6,9 +6,8 @@
  * recording what made the result valid: the work tree's snapshot (HEAD, every path git reports as
  * changed or untracked with its stat, the root files read directly; see `files/snapshot.ts`), the
  * digests of the env values the fingerprints used, and the stat signatures of every cache entry's
- * meta.json, of every output file as the cache last verified it, of the stored copies checked
- * beside them, of the cache's `last/` and `tmp/` folders, of the stat cache, and of kiln's own
- * engine files. Then each task's hash, its log and the time it saved.
+ * meta.json, of every output file as the cache last verified it, of the cache's `last/` and `tmp/`
+ * folders, of the stat cache, and of kiln's own engine files. Then each task's hash, its log and the time it saved.
  *
  * The next identical request loads only this module (no workspace reading, no graph, no hashing),
  * checks all of that, and when everything matches replays the logs as a fully cached run would.
@@ -132,8 +131,6 @@ export interface ManifestTaskRecord extends ManifestTask {
   readonly metaStat: Stats;
   /** The entry's output files, as its meta.json lists them. */
   readonly files: readonly ManifestFile[];
-  /** The stat of each stored copy the run checked, by output path. */
-  readonly storedStats?: ReadonlyMap<string, Stats>;
 }
 
 export interface ManifestRecord {
@@ -173,32 +170,18 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
     const tmpDir = join(record.cacheDir, 'tmp');
     // Left-overs there are what the normal path would clean up first.
     if (listOrEmpty(tmpDir).length > 0) return drop(file);
-    const rootDev = lstatSync(record.root).dev;
     const rootSlash = `${record.root}/`;
     let logBytes = 0;
     for (const t of record.tasks) {
       logBytes += t.log.length;
       add(`${t.entryDir}/meta.json`, statSignature(t.metaStat));
-      const outDir = `${t.entryDir}/out/`;
       for (const f of t.files) {
         if (f.link !== undefined) return drop(file); // the normal path writes links again every time
+        // The normal path leaves an output alone, and does not look at its stored copy, when the
+        // output's stat is the one at which the run verified (or wrote) it.
         const v = record.verifiedStat(f.path, f.oid);
         if (v === undefined) return drop(file);
         add(rootSlash + f.path, [1, v[0], v[1], v[2], v[3]]);
-        // The normal path leaves the stored copy alone when the output is that very copy (the
-        // identity the entry recorded); otherwise it checks the stored copy is whole, and so must
-        // the manifest, unless both names lead to one inode (a restored hard link whose entry
-        // recorded other inode numbers, as in a copied workspace): replacing either name then
-        // changes the link count, and so the output's own signature.
-        if (v[3] === f.ino && v[1] === f.mtimeMs && rootDev === f.dev) continue;
-        let stored = t.storedStats?.get(f.path);
-        if (stored === undefined) {
-          // Not checked by this run (stored by it, or restored by copying): good while it is as stored.
-          stored = lstatSync(outDir + f.path, { throwIfNoEntry: false });
-          if (!(stored && stored.size === f.size && stored.mtimeMs === f.mtimeMs && stored.ino === f.ino)) return drop(file);
-        }
-        if (stored.ino === v[3] && stored.dev === rootDev) continue;
-        add(outDir + f.path, statSignature(stored));
       }
     }
     if (logBytes > MAX_LOG_BYTES) return drop(file);

@@ -85,7 +85,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     await forEachLimit(cacheable, 32, async (t) => {
       if (options.signal?.aborted) return;
       const r = await cache.restore(t.hash, stats);
-      if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat, storedStats: r.storedStats });
+      if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
       else if (r.status === 'corrupt') events.warning?.(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
     });
   }
@@ -166,7 +166,6 @@ interface Hit {
   readonly savedMs: number;
   readonly meta: EntryMeta;
   readonly metaStat: Stats;
-  readonly storedStats: ReadonlyMap<string, Stats>;
 }
 
 /**
@@ -204,8 +203,7 @@ function recordManifest(
       let meta: EntryMeta;
       let metaStat: Stats;
       let log: Buffer;
-      let storedStats: ReadonlyMap<string, Stats> | undefined;
-      if (hit) ({ meta, metaStat, log, storedStats } = hit);
+      if (hit) ({ meta, metaStat, log } = hit);
       else {
         const m = cache.readMetaSync(t.hash);
         const stored = storedLogs.get(r.id);
@@ -213,7 +211,7 @@ function recordManifest(
         ({ meta, stat: metaStat } = m);
         log = stored;
       }
-      records.push({ id: r.id, hash: t.hash, savedMs: meta.durationMs, log, entryDir: entryPath(cache, t.hash), metaStat, files: meta.files, ...(storedStats && { storedStats }) });
+      records.push({ id: r.id, hash: t.hash, savedMs: meta.durationMs, log, entryDir: entryPath(cache, t.hash), metaStat, files: meta.files });
     }
     const verifiedStat = (path: string, oid: string) => {
       const row = stats.recorded(path);

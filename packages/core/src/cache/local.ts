@@ -56,8 +56,6 @@ export type RestoreResult =
       readonly restoredFiles: number;
       /** meta.json's stat as it was read. */
       readonly metaStat: Stats;
-      /** The stat of each stored copy this restore checked (by output path). */
-      readonly storedStats: ReadonlyMap<string, Stats>;
     }
   | { readonly status: 'miss' }
   | { readonly status: 'corrupt'; readonly reason: string };
@@ -180,7 +178,6 @@ export class LocalCache {
       const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
       if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // Check destinations, then decide per file whether it must be written.
-      const storedStats = new Map<string, Stats>();
       const todo: { file: ManifestFile; dest: string; existing: Stats | undefined; content?: Buffer; linkFrom?: string; linkStat?: Stats }[] = [];
       for (const file of meta.files) {
         const dest = this.destination(file.path);
@@ -188,18 +185,10 @@ export class LocalCache {
         if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined))
           return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
         const st = lstatSync(dest, { throwIfNoEntry: false });
-        if (file.link === undefined && index) {
-          // The workspace already holds this output (same stat as when kiln wrote or read it): nothing
-          // to copy, but the stored copy must still be whole (a size check: one stat, no read).
-          if (st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
-            // A hard link to the stored copy, not rewritten since it was stored: that is the check already.
-            if (st.ino === file.ino && st.dev === file.dev && st.mtimeMs === file.mtimeMs) continue;
-            const stored = statSync(outDir + file.path, { throwIfNoEntry: false });
-            if (stored?.size !== file.size) return { status: 'corrupt', reason: `output "${file.path}" is missing or truncated in the cache` };
-            storedStats.set(file.path, stored);
-            continue;
-          }
-        }
+        // The workspace already holds this output (same stat as when kiln wrote or verified it, with
+        // the entry's blob id): nothing is copied from the entry, so its stored copy is not needed
+        // now. A damaged stored copy is found when it is needed: the restore that would copy it.
+        if (file.link === undefined && index && st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) continue;
         todo.push({ file, dest, existing: st });
       }
       // Verify every file to be written before writing any. A file to be hard-linked is checked by
@@ -213,7 +202,6 @@ export class LocalCache {
           if (st.mtimeMs === t.file.mtimeMs) {
             t.linkFrom = src;
             t.linkStat = st;
-            storedStats.set(t.file.path, st);
             continue;
           }
           // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
@@ -270,7 +258,7 @@ export class LocalCache {
           if (index) index.set(t.file.path, st, t.file.oid);
         }
       }
-      return { status: 'hit', meta, log, restoredFiles: todo.length, metaStat: m.stat, storedStats };
+      return { status: 'hit', meta, log, restoredFiles: todo.length, metaStat: m.stat };
     } catch (e) {
       // The entry vanished while we read it (evicted by another process): a plain miss.
       if (isNotFound(e) && !existsSync(join(dir, 'meta.json'))) return { status: 'miss' };
