@@ -32,4 +32,22 @@ describe('kiln CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown option "--jsno"\. Did you mean "--json"\?/);
   });
+
+  it('suggests the nearest subcommand, and prints a command\'s help, exit 2 and 0', () => {
+    const r = kiln('owners', 'chek');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown subcommand "chek" of "kiln owners"\. Did you mean "check"\?/);
+    const help = kiln('run', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('kiln run -t TARGET');
+  });
+
+  it('rejects a run without a target or with a bad --parallel, exit 2', () => {
+    const none = kiln('run');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('kiln run needs a target: -t TARGET.');
+    const bad = kiln('run', '-t', 'build', '--parallel', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--parallel expects a positive whole number, got "0".');
+  });
 });

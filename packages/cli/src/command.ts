@@ -73,3 +73,12 @@ export function listOpt(args: ParsedArgs, name: string): string[] | undefined {
 export function boolOpt(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
+
+/**
+ * The error a command throws for a bad option (exit code 2). The core model loads only when one is
+ * raised: `kiln run`'s fast path never needs it.
+ */
+export async function usageError(code: string, message: string, hint?: string): Promise<Error> {
+  const { diagnostic, KilnError } = await import('@kiln/core/model');
+  return new KilnError(diagnostic(code, message, hint === undefined ? {} : { hint }));
+}

@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { ExitCode, commonOptions, type Command, type CommandContext, type ParsedArgs } from './command.js';
 import { commands } from './commands/index.js';
 import { createOutput, type Output } from './output.js';
-import { formatHelp, formatMainHelp, suggest } from './help.js';
+
+/** Help and suggestions, loaded only when printed (they pull in the command table's details and the core model). */
+const help = () => import('./help.js');
 
 export async function main(argv: string[]): Promise<number> {
   const out = createOutput();
@@ -19,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     if (first === 'help' && rest[0]) return main([rest[0], '--help']);
-    out.print(formatMainHelp(version()));
+    out.print((await help()).formatMainHelp(version()));
     return first === undefined ? ExitCode.usage : ExitCode.ok;
   }
   let name = first;
@@ -32,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const entry = commands[name];
   if (!entry) {
-    out.error(`unknown command "${first}".${suggest(first, Object.keys(commands))}\n  Run \`kiln --help\` to see every command.`);
+    out.error(`unknown command "${first}".${(await help()).suggest(first, Object.keys(commands))}\n  Run \`kiln --help\` to see every command.`);
     return ExitCode.usage;
   }
   const command = await entry.load();
@@ -53,16 +55,16 @@ export async function runCommand(command: Command, argv: string[], out: Output):
     });
     parsed = { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
-    out.error(`${usageProblem(error, options)}\n  Run \`kiln ${command.name} --help\` for its options.`);
+    out.error(`${await usageProblem(error, options)}\n  Run \`kiln ${command.name} --help\` for its options.`);
     return ExitCode.usage;
   }
   if (parsed.values.help) {
-    out.print(formatHelp(command, options));
+    out.print((await help()).formatHelp(command, options));
     return ExitCode.ok;
   }
   if (command.subcommands && parsed.positionals[0] !== undefined && !command.subcommands.includes(parsed.positionals[0])) {
     out.error(
-      `unknown subcommand "${parsed.positionals[0]}" of "kiln ${command.name}".${suggest(parsed.positionals[0], command.subcommands)}\n  Subcommands: ${command.subcommands.join(', ')}.`,
+      `unknown subcommand "${parsed.positionals[0]}" of "kiln ${command.name}".${(await help()).suggest(parsed.positionals[0], command.subcommands)}\n  Subcommands: ${command.subcommands.join(', ')}.`,
     );
     return ExitCode.usage;
   }
@@ -89,13 +91,13 @@ function reportError(error: unknown, out: Output): number {
   return 70;
 }
 
-function usageProblem(error: unknown, options: Record<string, unknown>): string {
+async function usageProblem(error: unknown, options: Record<string, unknown>): Promise<string> {
   const e = error as { code?: string; message?: string };
   const message = e.message ?? String(error);
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const flag = /'([^']+)'/.exec(message)?.[1] ?? '';
     const bare = flag.replace(/^-+/, '').split('=')[0] ?? '';
-    const hint = suggest(bare, Object.keys(options));
+    const hint = (await help()).suggest(bare, Object.keys(options));
     return `unknown option "${flag}".${hint.replace(/"([^"]+)"/, '"--$1"')}`;
   }
   if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument: ${message.replace(/^Unexpected argument '([^']+)'.*$/s, '$1')}`;

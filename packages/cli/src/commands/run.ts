@@ -2,8 +2,7 @@
 import { fstatSync } from 'node:fs';
 import type { RunEvents, TaskResult } from '@kiln/core/api/run';
 import type { ManifestRequest } from '@kiln/core/api/run-manifest';
-import { diagnostic, KilnError } from '@kiln/core/model';
-import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command, type CommandContext } from '../command.js';
+import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext } from '../command.js';
 import type { Output } from '../output.js';
 
 export const command: Command = {
@@ -32,11 +31,11 @@ export const command: Command = {
   async run(args, ctx) {
     const targets = listOpt(args, 'target');
     if (!targets || targets.length === 0)
-      throw new KilnError(diagnostic('missing-target', 'kiln run needs a target: -t TARGET.', { hint: 'e.g. kiln run -t build, or kiln PROJECT:TARGET.' }));
+      throw await usageError('missing-target', 'kiln run needs a target: -t TARGET.', 'e.g. kiln run -t build, or kiln PROJECT:TARGET.');
     const parallelText = stringOpt(args, 'parallel');
     const parallel = parallelText === undefined ? undefined : Number(parallelText);
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1))
-      throw new KilnError(diagnostic('invalid-option', `--parallel expects a positive whole number, got "${parallelText}".`));
+      throw await usageError('invalid-option', `--parallel expects a positive whole number, got "${parallelText}".`);
     const json = boolOpt(args, 'json');
     let projects = listOpt(args, 'projects');
     if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cwdRelativePrefix, diagnostic, KilnError } from '../model/index.js';
+// The model's modules one by one, not its index: this module is on `kiln run`'s fast path.
+import { diagnostic, KilnError } from '../model/diagnostic.js';
+import { cwdRelativePrefix } from '../model/paths.js';
 import { gitOrThrow, splitNul } from '../scm/git.js';
 import { statusAsConfigured } from '../scm/status.js';
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { diagnostic, KilnError } from '../model/index.js';
+import { diagnostic, KilnError } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
 
 export interface GitResult {
   readonly code: number;

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { diagnostic, KilnError } from '../model/index.js';
+import { diagnostic, KilnError } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
 import { isObject } from './validate.js';
 
 /**

@@ -3,7 +3,7 @@
  * a known key with the wrong type is an error located at that key. Every problem is collected.
  * Pure.
  */
-import { diagnostic, type Diagnostic } from '../model/index.js';
+import { diagnostic, type Diagnostic } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
 import type { JsonPath, ParsedJson } from './json.js';
 
 type Check = (value: unknown) => string | undefined;
