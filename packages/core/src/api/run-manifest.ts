@@ -7,7 +7,8 @@
  * changed or untracked with its stat, the root files read directly; see `files/snapshot.ts`), the
  * digests of the env values the fingerprints used, and the stat signatures of every cache entry's
  * meta.json, of every output file as the cache last verified it, of the cache's `last/` and `tmp/`
- * folders, of the stat cache, and of kiln's own engine files. Then each task's hash, its log and the time it saved.
+ * folders, of the stat cache, and of kiln's own engine files. Then each task's hash, its log and
+ * the time it saved.
  *
  * The next identical request loads only this module (no workspace reading, no graph, no hashing),
  * checks all of that, and when everything matches replays the logs as a fully cached run would.
