@@ -558,7 +558,8 @@ function section(results, ctx, partial) {
     '',
     `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${ctx.minutes.toFixed(0)} min, load average ${ctx.load.start} at the start and ${ctx.load.end} at the end; ${opts.warmup} warm-up + ${opts.runs} timed runs per tool, interleaved${Number.isFinite(opts.budget) ? ` (fewer where a tool's runs took over ${opts.budget} s: --budget)` : ''}. ` +
       `Workspace: ${plan.projects.length.toLocaleString('en')} projects, ${plan.fileCount.toLocaleString('en')} files, ${plan.layers} layers, seed ${opts.seed}. ` +
-      `Versions: kiln ${ver.kiln}, nx ${ver.nx}, turbo ${ver.turbo}, git ${ver.git}, ${ver.npm}.`,
+      `Versions: kiln ${ver.kiln}, nx ${ver.nx}, turbo ${ver.turbo}, git ${ver.git}, ${ver.npm}.` +
+      (ctx.machineText ? ` Machine: ${ctx.machineText}` : ''),
     '',
     'Wall time: **median** (min–max). Ratio: kiln median ÷ the fastest peer median (below 1: kiln is faster).',
     '',
@@ -656,6 +657,8 @@ export async function main(argv) {
   const results = [];
   const m = machine();
   const machineText = `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}, Node ${m.node}.`;
+  // Each section names its own machine: sections are re-run one size at a time, not always on one machine.
+  ctx.machineText = machineText;
   // Written after every row, so a long run that is stopped still leaves its figures.
   const save = (final) => {
     ctx.minutes = (Date.now() - started.getTime()) / 60_000;
