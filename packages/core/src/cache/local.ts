@@ -99,8 +99,8 @@ export class LocalCache {
   private linksWork = true;
   /** Directories created or found during the current restore. */
   private readonly madeDirs = new Set<string>();
-  /** Output folders (repository-relative) found inside the workspace during the current restore. */
-  private readonly checkedDirs = new Map<string, boolean>();
+  /** Where each output folder (repository-relative) stands, worked out once per restore. */
+  private readonly checkedDirs = new Map<string, FolderPlace>();
 
   constructor(
     readonly workspaceRoot: string,
@@ -180,11 +180,13 @@ export class LocalCache {
       // Check destinations, then decide per file whether it must be written.
       const todo: { file: ManifestFile; dest: string; existing: Stats | undefined; content?: Buffer; linkFrom?: string; linkStat?: Stats }[] = [];
       for (const file of meta.files) {
-        const dest = this.destination(file.path);
-        if (dest === undefined) return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
+        const place = this.destination(file.path);
+        if (place === undefined) return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
+        const dest = place.path;
         if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined))
           return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
-        const st = lstatSync(dest, { throwIfNoEntry: false });
+        // In a missing folder (outputs deleted) nothing needs a look: one stat of the folder was enough.
+        const st = place.folderMissing ? undefined : lstatSync(dest, { throwIfNoEntry: false });
         // The workspace already holds this output (same stat as when kiln wrote or verified it, with
         // the entry's blob id): nothing is copied from the entry, so its stored copy is not needed
         // now. A damaged stored copy is found when it is needed: the restore that would copy it.
@@ -473,28 +475,33 @@ export class LocalCache {
   }
 
   /** The absolute destination of a repository-relative output path, or undefined if it would leave the workspace. */
-  private destination(path: string): string | undefined {
+  private destination(path: string): { readonly path: string; readonly folderMissing: boolean } | undefined {
     const rp = toRepoPath(path);
     if (rp === undefined || rp === '' || rp !== path) return undefined;
     // Outputs come many to a folder: its verdict is worked out once per restore.
     const parent = dirname(rp);
-    let inside = this.checkedDirs.get(parent);
-    if (inside === undefined) this.checkedDirs.set(parent, (inside = this.insideWorkspace(parent)));
-    return inside ? this.workspaceRoot + sep + rp : undefined;
+    let place = this.checkedDirs.get(parent);
+    if (place === undefined) this.checkedDirs.set(parent, (place = this.placeOf(parent)));
+    return place === 'outside' ? undefined : { path: this.workspaceRoot + sep + rp, folderMissing: place === 'missing' };
   }
 
-  /** Whether the nearest existing ancestor of `dir` (repository-relative) resolves inside the workspace (no symbolic link leading out). */
-  private insideWorkspace(rpDir: string): boolean {
+  /**
+   * Where the folder `rpDir` (repository-relative) stands: outside the workspace when its nearest
+   * existing ancestor resolves outside (a symbolic link leading out), else present or missing.
+   */
+  private placeOf(rpDir: string): FolderPlace {
     this.rootReal ??= realpathSync(this.workspaceRoot);
     let dir = rpDir;
     while (dir !== '.' && dir !== '') {
       const real = realpathCached(join(this.workspaceRoot, dir));
-      if (real !== undefined) return isWithin(real, this.rootReal) || real === this.rootReal;
+      if (real !== undefined) return !(isWithin(real, this.rootReal) || real === this.rootReal) ? 'outside' : dir === rpDir ? 'present' : 'missing';
       dir = dirname(dir);
     }
-    return true;
+    return rpDir === '.' || rpDir === '' ? 'present' : 'missing';
   }
 }
+
+type FolderPlace = 'outside' | 'present' | 'missing';
 
 /**
  * Gives each of `files` (repository-relative) that is hard-linked elsewhere (a restored output
