@@ -74,6 +74,28 @@ describe('the local cache', () => {
     expect(third.stderr).toContain('was corrupt');
   });
 
+  it('keeps an intact entry when a workspace file stands where its output folder must be', () => {
+    const first = repo.kiln(['run', '-t', 'build', '-p', 'c', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const hash = first.json<Json>().tasks[0]!.hash;
+    const dist = join(repo.dir, 'packages/c/dist');
+    rmSync(dist, { recursive: true });
+    writeFileSync(dist, 'in the way\n');
+    const blocked = repo.kiln(['run', '-t', 'build', '-p', 'c', '--json']);
+    expect(blocked.stderr).toContain('the outputs of c:build could not be restored: a file stands in the way of the output folder "packages/c/dist". Running the task.');
+    expect(blocked.stderr).not.toContain('corrupt');
+    // The task ran, and its own `mkdir -p dist` met the file.
+    expect(blocked.code).toBe(1);
+    expect(byId(blocked.json())).toEqual({ 'c:build': 'failure/miss' });
+    expect(readFileSync(dist, 'utf8')).toBe('in the way\n');
+    expect(existsSync(join(repo.dir, '.kiln/cache/entries', hash, 'meta.json'))).toBe(true);
+    // With the file gone, the kept entry restores.
+    rmSync(dist);
+    const back = repo.kiln(['run', '-t', 'build', '-p', 'c', '--json']);
+    expect(byId(back.json())).toEqual({ 'c:build': 'success/local' });
+    expect(readFileSync(join(dist, 'out.txt'), 'utf8')).toBe('C\n');
+  });
+
   it('leaves no entry and no process behind when interrupted half-way', async () => {
     const slow = createRepo({
       'package.json': { name: 'r', private: true, workspaces: ['p/*'] },

@@ -87,6 +87,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       const r = await cache.restore(t.hash, stats);
       if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
       else if (r.status === 'corrupt') events.warning?.(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
+      else if (r.status === 'blocked') events.warning?.(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
     });
   }
 

@@ -99,6 +99,49 @@ describe('LocalCache', () => {
     const r = await cache.restore('h5');
     expect(r.status).toBe('corrupt');
     expect(readdirSync(outside)).toEqual([]);
+
+    // A folder restored once, then replaced by such a link: a later restore in the same process looks again.
+    rmSync(join(root, 'q'));
+    write('q/again/out.txt', 'w');
+    await cache.store({ hash: 'h5a', task: 'q:build', fingerprint: {}, durationMs: 1, outputs: ['q/again/out.txt'], log: Buffer.from('') });
+    rmSync(join(root, 'q'), { recursive: true });
+    expect((await cache.restore('h5a')).status).toBe('hit');
+    rmSync(join(root, 'q'), { recursive: true });
+    symlinkSync(outside, join(root, 'q'));
+    mkdirSync(join(outside, 'again'));
+    expect((await cache.restore('h5a')).status).toBe('corrupt');
+    expect(readdirSync(join(outside, 'again'))).toEqual([]);
+    rmSync(join(outside, 'again'), { recursive: true });
+
+    // A missing folder below that link: its nearest existing ancestor leads out.
+    rmSync(join(root, 'q'));
+    write('q/deep/er/out.txt', 'z');
+    await cache.store({ hash: 'h5b', task: 'q:build', fingerprint: {}, durationMs: 1, outputs: ['q/deep/er/out.txt'], log: Buffer.from('') });
+    rmSync(join(root, 'q'), { recursive: true });
+    symlinkSync(outside, join(root, 'q'));
+    expect((await cache.restore('h5b')).status).toBe('corrupt');
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('restores into missing folders, and over a file that stands where an output folder was', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    write('p/dist/a/b/c.txt', 'deep');
+    write('p/dist/top.txt', 'top');
+    await cache.store({ hash: 'm1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a/b/c.txt', 'p/dist/top.txt'], log: Buffer.from('') });
+    rmSync(join(root, 'p'), { recursive: true });
+    expect((await cache.restore('m1')).status).toBe('hit');
+    expect(readFileSync(join(root, 'p/dist/a/b/c.txt'), 'utf8')).toBe('deep');
+    expect(readFileSync(join(root, 'p/dist/top.txt'), 'utf8')).toBe('top');
+    // The folder p/dist/a replaced by a file of that name: the workspace is in the way, not the
+    // entry, which is kept (the task runs, and says what it makes of that file).
+    rmSync(join(root, 'p/dist/a'), { recursive: true });
+    writeFileSync(join(root, 'p/dist/a'), 'not a folder');
+    expect(await cache.restore('m1')).toEqual({ status: 'blocked', reason: 'a file stands in the way of the output folder "p/dist/a/b"' });
+    expect(readFileSync(join(root, 'p/dist/top.txt'), 'utf8')).toBe('top'); // nothing written or removed
+    expect(readFileSync(join(root, 'p/dist/a'), 'utf8')).toBe('not a folder');
+    rmSync(join(root, 'p/dist/a'));
+    expect((await cache.restore('m1')).status).toBe('hit');
+    expect(readFileSync(join(root, 'p/dist/a/b/c.txt'), 'utf8')).toBe('deep');
   });
 
   it('never stores over an entry another process completed first', async () => {

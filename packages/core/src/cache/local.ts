@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { isWithin, toRepoPath } from '../model/index.js';
 
 /** Bump when the layout of an entry changes; older entries then read as misses. */
@@ -58,7 +58,9 @@ export type RestoreResult =
       readonly metaStat: Stats;
     }
   | { readonly status: 'miss' }
-  | { readonly status: 'corrupt'; readonly reason: string };
+  | { readonly status: 'corrupt'; readonly reason: string }
+  /** The entry is whole, but the workspace has a file where one of its output folders must be. */
+  | { readonly status: 'blocked'; readonly reason: string };
 
 /** How restore decides a destination file already holds the right content without reading it. */
 export interface OutputStatIndex {
@@ -181,7 +183,8 @@ export class LocalCache {
       const todo: { file: ManifestFile; dest: string; existing: Stats | undefined; content?: Buffer; linkFrom?: string; linkStat?: Stats }[] = [];
       for (const file of meta.files) {
         const place = this.destination(file.path);
-        if (place === undefined) return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
+        if (place.kind === 'outside') return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
+        if (place.kind === 'blocked') return { status: 'blocked', reason: `a file stands in the way of the output folder "${dirname(file.path)}"` };
         const dest = place.path;
         if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined))
           return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
@@ -216,7 +219,14 @@ export class LocalCache {
       for (const t of todo) {
         const parent = dirname(t.dest);
         if (!this.madeDirs.has(parent)) {
-          mkdirSync(parent, { recursive: true });
+          try {
+            mkdirSync(parent, { recursive: true });
+          } catch (e) {
+            // A file of the workspace came in the way after the check above: the entry is fine, the task runs.
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code === 'ENOTDIR' || code === 'EEXIST') return { status: 'blocked', reason: `a file stands in the way of the output folder "${toRepoPath(relative(this.workspaceRoot, parent)) ?? parent}"` };
+            throw e;
+          }
           this.madeDirs.add(parent);
         }
         if (t.file.link !== undefined) {
@@ -475,33 +485,39 @@ export class LocalCache {
   }
 
   /** The absolute destination of a repository-relative output path, or undefined if it would leave the workspace. */
-  private destination(path: string): { readonly path: string; readonly folderMissing: boolean } | undefined {
+  private destination(path: string): { readonly kind: 'outside' } | { readonly kind: 'blocked' } | { readonly kind: 'inside'; readonly path: string; readonly folderMissing: boolean } {
     const rp = toRepoPath(path);
-    if (rp === undefined || rp === '' || rp !== path) return undefined;
+    if (rp === undefined || rp === '' || rp !== path) return { kind: 'outside' };
     // Outputs come many to a folder: its verdict is worked out once per restore.
     const parent = dirname(rp);
     let place = this.checkedDirs.get(parent);
     if (place === undefined) this.checkedDirs.set(parent, (place = this.placeOf(parent)));
-    return place === 'outside' ? undefined : { path: this.workspaceRoot + sep + rp, folderMissing: place === 'missing' };
+    if (place === 'outside' || place === 'blocked') return { kind: place };
+    return { kind: 'inside', path: this.workspaceRoot + sep + rp, folderMissing: place === 'missing' };
   }
 
   /**
-   * Where the folder `rpDir` (repository-relative) stands: outside the workspace when its nearest
-   * existing ancestor resolves outside (a symbolic link leading out), else present or missing.
+   * Where the folder `rpDir` (repository-relative) stands, by its nearest existing ancestor (or
+   * itself): outside the workspace when that resolves outside (a symbolic link leading out),
+   * blocked when it is not a folder, else present or missing.
    */
   private placeOf(rpDir: string): FolderPlace {
     this.rootReal ??= realpathSync(this.workspaceRoot);
     let dir = rpDir;
     while (dir !== '.' && dir !== '') {
-      const real = realpathCached(join(this.workspaceRoot, dir));
-      if (real !== undefined) return !(isWithin(real, this.rootReal) || real === this.rootReal) ? 'outside' : dir === rpDir ? 'present' : 'missing';
+      const real = realpathOrUndefined(join(this.workspaceRoot, dir));
+      if (real !== undefined) {
+        if (!(isWithin(real, this.rootReal) || real === this.rootReal)) return 'outside';
+        if (!statSync(real).isDirectory()) return 'blocked';
+        return dir === rpDir ? 'present' : 'missing';
+      }
       dir = dirname(dir);
     }
     return rpDir === '.' || rpDir === '' ? 'present' : 'missing';
   }
 }
 
-type FolderPlace = 'outside' | 'present' | 'missing';
+type FolderPlace = 'outside' | 'blocked' | 'present' | 'missing';
 
 /**
  * Gives each of `files` (repository-relative) that is hard-linked elsewhere (a restored output
@@ -579,18 +595,16 @@ function withoutFingerprint(body: string): EntryMeta | undefined {
   }
 }
 
-const realpaths = new Map<string, string>();
-function realpathCached(p: string): string | undefined {
-  let r = realpaths.get(p);
-  if (r === undefined) {
-    try {
-      r = realpathSync(p);
-    } catch {
-      return undefined; // does not exist (yet): restore may create it, so it is not remembered
-    }
-    realpaths.set(p, r);
+/**
+ * The real path of `p`, or undefined when it does not exist. Not remembered between restores: a
+ * folder may since have been removed, or replaced by a symbolic link leading out.
+ */
+function realpathOrUndefined(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
   }
-  return r;
 }
 
 function blobId(content: Uint8Array): string {
