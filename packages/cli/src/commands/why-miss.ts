@@ -58,7 +58,8 @@ function describe(c: FingerprintChange): string {
     case 'external':
       return `package ${c.change}: ${c.package}${c.previous ? ` ${c.previous}` : ''}${c.current ? ` → ${c.current}` : ''}`;
     case 'project-files':
-      return `input files of project ${c.project} ${c.change}`;
+      // One digest stands for the dependency and everything below it (a Merkle chain), so this names the dependency, not the file.
+      return `^ inputs of dependency ${c.project} ${c.change} (its files or external packages, or those of a project it depends on)`;
     case 'target':
       return `target option ${c.field}: ${JSON.stringify(c.previous ?? null)} → ${JSON.stringify(c.current ?? null)}`;
     case 'root':

@@ -11,7 +11,8 @@ import { LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
 import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
-import { LOCKFILES, parseLockfile, resolveFrom, type Lockfile } from '../lockfile/index.js';
+import { componentsOf } from '../graph/index.js';
+import { dependencyIds, LOCKFILES, parseLockfile, resolveFrom, type Lockfile } from '../lockfile/index.js';
 import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
 import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
@@ -142,22 +143,53 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
     return p;
   };
 
-  // A dependency project's share of a `^` input, digested once per project and chained along
-  // dependency edges (a Merkle digest): O(projects + edges) however deep the graph is.
-  const depDigests = new Map<string, string>();
-  const depDigest = (project: string, input: DependencyInput): string => {
-    const key = `${project}\0${input.kind}\0${input.value}`;
-    let d = depDigests.get(key);
+  // The external packages a project uses, each with its resolved version (and what that pulls in).
+  const externalsOf = (name: string, only: readonly string[] | undefined): Record<string, string> => {
+    const project = ws.projects.get(name as never)!;
+    const out: Record<string, string> = {};
+    for (const pkg of external.get(name) ?? []) if (only === undefined || only.includes(pkg)) out[pkg] = versionOf(project.root, pkg) ?? declaredRange(project, pkg) ?? '*';
+    if (only) for (const pkg of only) out[pkg] ??= versionOf(project.root, pkg) ?? '*';
+    return out;
+  };
+  // A dependency's share of a `^` input (its files and external packages in its own terms, the
+  // env values and commands its named input lists), digested once per strongly connected
+  // component and chained along dependency edges (a Merkle digest): O(projects + edges) however
+  // deep the graph is, and the same whichever task asks first, cycles included.
+  const components = componentsOf(ws.projects.keys(), (p) => dependencies[p] ?? []);
+  interface DepShare {
+    readonly digest: string;
+    readonly env: ReadonlySet<string>;
+    readonly runtime: ReadonlySet<string>;
+  }
+  const depShares = new Map<string, DepShare>();
+  const depShare = (project: string, input: DependencyInput): DepShare => {
+    const members = components.get(project)!;
+    const key = `${members[0]}\0${input.kind}\0${input.value}`;
+    let d = depShares.get(key);
     if (d !== undefined) return d;
-    // A project-graph cycle meets this marker instead of recursing forever.
-    depDigests.set(key, 'cycle');
-    const own = resolveDependencyInput(inputsWs, project, input);
-    if (!own.ok) throw new KilnError(own.error);
     const parts: string[] = [];
-    for (const f of selectInputFiles({ filesets: own.value }, files.files, byOwner)) parts.push(`${f}\0${files.digestSync(f) ?? ''}\n`);
-    for (const dep of [...(dependencies[project] ?? [])].sort()) if (ws.projects.has(dep as never)) parts.push(`^${dep}\0${depDigest(dep, input)}\n`);
-    d = sha256(parts.join(''));
-    depDigests.set(key, d);
+    const env = new Set<string>();
+    const runtime = new Set<string>();
+    const inComponent = new Set(members);
+    const outside = new Set<string>();
+    for (const m of members) {
+      const own = resolveDependencyInput(inputsWs, m, input);
+      if (!own.ok) throw new KilnError(own.error);
+      parts.push(`@${m}\n`);
+      for (const f of selectInputFiles({ filesets: own.value.filesets }, files.files, byOwner)) parts.push(`${f}\0${files.digestSync(f) ?? ''}\n`);
+      for (const [pkg, version] of Object.entries(externalsOf(m, own.value.externalDependencies)).sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`npm:${pkg}\0${version}\n`);
+      for (const e of own.value.env) env.add(e);
+      for (const r of own.value.runtime) runtime.add(r);
+      for (const dep of dependencies[m] ?? []) if (!inComponent.has(dep) && ws.projects.has(dep as never)) outside.add(dep);
+    }
+    for (const dep of [...outside].sort()) {
+      const sub = depShare(dep, input);
+      parts.push(`^${dep}\0${sub.digest}\n`);
+      for (const e of sub.env) env.add(e);
+      for (const r of sub.runtime) runtime.add(r);
+    }
+    d = { digest: sha256(parts.join('')), env, runtime };
+    depShares.set(key, d);
     return d;
   };
   const tasks = new Map<TaskId, PlannedTask>();
@@ -174,19 +206,23 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
     for (const f of inputFiles) digests.set(f, files.digestSync(f));
     const projectFiles: Record<string, string> = {};
     const depInputs = inputs.value.dependencyInputs;
+    const envNames = new Set(inputs.value.env);
+    const commands = new Set(inputs.value.runtime);
     for (const dep of dependencies[task.project] ?? []) {
       if (!ws.projects.has(dep as never)) continue;
-      for (const di of depInputs) projectFiles[depInputs.length === 1 ? dep : `${dep} (${di.kind === 'named' ? '^' : ''}${di.value})`] = depDigest(dep, di);
+      for (const di of depInputs) {
+        const share = depShare(dep, di);
+        projectFiles[depInputs.length === 1 ? dep : `${dep} (${di.kind === 'named' ? '^' : ''}${di.value})`] = share.digest;
+        // A dependency's env values and commands are named in the task's own fingerprint, so `why-miss` names them.
+        for (const e of share.env) envNames.add(e);
+        for (const r of share.runtime) commands.add(r);
+      }
     }
     const deps: Record<string, string> = {};
     for (const d of tg.value.dependencies[id] ?? []) deps[d] = tasks.get(d)!.hash;
     const runtimeValues: Record<string, string> = {};
-    for (const c of inputs.value.runtime) runtimeValues[c] = await runtimeOf(c);
-    const externalVersions: Record<string, string> = {};
-    const used = external.get(task.project) ?? [];
-    const wanted = inputs.value.externalDependencies;
-    for (const e of used) if (wanted === undefined || wanted.includes(e.package)) externalVersions[e.package] = versionOf(project.root, e.package) ?? e.range ?? '*';
-    if (wanted) for (const name of wanted) externalVersions[name] ??= versionOf(project.root, name) ?? '*';
+    for (const c of [...commands].sort()) runtimeValues[c] = await runtimeOf(c);
+    const externalVersions = externalsOf(task.project, inputs.value.externalDependencies);
     const fingerprint = buildFingerprint({
       task: id,
       root: project.root,
@@ -195,7 +231,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
       digestOf: (f) => digests.get(f),
       dependencies: deps,
       projectFiles,
-      envNames: inputs.value.env,
+      envNames: [...envNames].sort(),
       env,
       runtime: runtimeValues,
       external: externalVersions,
@@ -228,7 +264,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
 async function workspaceAndGraph(
   root: string,
   cwd: string,
-): Promise<{ ws: Workspace; dependencies: Record<string, string[]>; external: Map<string, { package: string; range?: string }[]> }> {
+): Promise<{ ws: Workspace; dependencies: Record<string, string[]>; external: ReadonlyMap<string, readonly string[]> }> {
   const head = await resolveCommit(root, 'HEAD');
   if (head !== undefined) {
     const changes = await workingTreeChanges(root, head);
@@ -236,18 +272,27 @@ async function workspaceAndGraph(
     if (view.workspace) {
       const dependencies: Record<string, string[]> = {};
       for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
-      const external = new Map<string, { package: string }[]>();
-      for (const [name, pkgs] of view.external) external.set(name, pkgs.map((p) => ({ package: p })));
-      return { ws: view.workspace, dependencies, external };
+      return { ws: view.workspace, dependencies, external: view.external };
     }
   }
   const ws = await loadWorkspace(cwd);
   const graph = await projectGraph(ws);
   const dependencies: Record<string, string[]> = {};
   for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
-  const external = new Map<string, { package: string; range?: string }[]>();
-  for (const [name, list] of graph.external) external.set(name, list.map((e) => ({ package: e.package, ...(e.range !== undefined && { range: e.range }) })));
+  const external = new Map<string, string[]>();
+  for (const [name, list] of graph.external) external.set(name, list.map((e) => e.package));
   return { ws, dependencies, external };
+}
+
+/** The range `project`'s package.json declares for `name` (the version stand-in without a lockfile). */
+function declaredRange(project: Project, name: string): string | undefined {
+  const declared = project.packageJson?.dependencies;
+  if (!declared) return undefined;
+  for (const kind of Object.keys(declared).sort() as (keyof typeof declared)[]) {
+    const range = declared[kind][name];
+    if (range !== undefined) return range;
+  }
+  return undefined;
 }
 
 /** The part of a target's configuration that decides what runs and what it produces. */
@@ -267,7 +312,9 @@ function targetFingerprint(project: Project, config: TargetConfiguration, config
 /**
  * The version an external package resolves to from a project directory, from the workspace's
  * lockfile (npm, pnpm or yarn, via `lockfile/`), or undefined without one (the declared range then
- * stands in). Parsed lazily: only a task that uses external packages needs it.
+ * stands in): `version integrity`, and when the package depends on others, a digest of every
+ * package it pulls in (name, version, integrity), as Nx hashes an external package's whole tree.
+ * Parsed lazily: only a task that uses external packages needs it.
  */
 async function lockfileResolver(root: string): Promise<(dir: string, name: string) => string | undefined> {
   let lock: Lockfile | undefined;
@@ -284,13 +331,35 @@ async function lockfileResolver(root: string): Promise<(dir: string, name: strin
   }
   if (!lock) return () => undefined;
   const found = lock;
+  const pinned = (id: string): string => {
+    const pkg = found.packages.get(id)!;
+    return `${pkg.version}${pkg.integrity ? ` ${pkg.integrity}` : ''}`;
+  };
+  const trees = new Map<string, string>();
+  const treeOf = (id: string): string => {
+    let t = trees.get(id);
+    if (t === undefined) {
+      const seen = new Set([id]);
+      const pulled = new Set<string>();
+      const stack = dependencyIds(found, id);
+      while (stack.length > 0) {
+        const next = stack.pop()!;
+        if (seen.has(next) || !found.packages.has(next)) continue;
+        seen.add(next);
+        pulled.add(`${found.packages.get(next)!.name}@${pinned(next)}`);
+        stack.push(...dependencyIds(found, next));
+      }
+      t = pulled.size === 0 ? '' : ` tree ${sha256([...pulled].sort().join('\n')).slice(0, 16)}`;
+      trees.set(id, t);
+    }
+    return t;
+  };
   const memo = new Map<string, string | undefined>();
   return (dir, name) => {
     const key = `${dir}\0${name}`;
     if (!memo.has(key)) {
       const id = resolveFrom(found, dir, name);
-      const pkg = id === undefined ? undefined : found.packages.get(id);
-      memo.set(key, pkg ? `${pkg.version}${pkg.integrity ? ` ${pkg.integrity}` : ''}` : undefined);
+      memo.set(key, id !== undefined && found.packages.has(id) ? `${pinned(id)}${treeOf(id)}` : undefined);
     }
     return memo.get(key);
   };

@@ -10,17 +10,7 @@
  * component's smallest node. Sorted, so the result never depends on input order.
  */
 export function findCycles(nodes: Iterable<string>, successors: (node: string) => Iterable<string>): string[][] {
-  // Work on integer ids: on a 5,000-project graph with 300,000 edges, string maps cost ten times more.
-  const names = [...new Set(nodes)].sort();
-  const id = new Map(names.map((n, i) => [n, i]));
-  const adjacency: Int32Array[] = names.map((n) => {
-    const out: number[] = [];
-    for (const s of successors(n)) {
-      const t = id.get(s);
-      if (t !== undefined) out.push(t);
-    }
-    return Int32Array.from(out);
-  });
+  const { names, id, adjacency } = indexed(nodes, successors);
   const cycles: string[][] = [];
   for (const comp of stronglyConnected(adjacency)) {
     if (comp.length === 1 && !adjacency[comp[0]!]!.includes(comp[0]!)) continue;
@@ -33,6 +23,39 @@ export function findCycles(nodes: Iterable<string>, successors: (node: string) =
 }
 
 /** Tarjan's algorithm over integer ids, iterative (a 5,000-deep chain must not overflow the stack). */
+/**
+ * The strongly connected components of a directed graph, each sorted, keyed by every member:
+ * node → its component (a node outside every cycle is a component of one). For digests that must
+ * not depend on where a walk enters a cycle.
+ */
+export function componentsOf(nodes: Iterable<string>, successors: (node: string) => Iterable<string>): Map<string, readonly string[]> {
+  const { names, adjacency } = indexed(nodes, successors);
+  const byNode = new Map<string, readonly string[]>();
+  for (const comp of stronglyConnected(adjacency)) {
+    const members = comp.map((i) => names[i]!).sort();
+    for (const m of members) byNode.set(m, members);
+  }
+  return byNode;
+}
+
+/**
+ * The graph on integer ids (sorted names): on a 5,000-project graph with 300,000 edges, string
+ * maps cost ten times more. Successors outside `nodes` are dropped.
+ */
+function indexed(nodes: Iterable<string>, successors: (node: string) => Iterable<string>): { names: string[]; id: Map<string, number>; adjacency: Int32Array[] } {
+  const names = [...new Set(nodes)].sort();
+  const id = new Map(names.map((n, i) => [n, i]));
+  const adjacency = names.map((n) => {
+    const out: number[] = [];
+    for (const s of successors(n)) {
+      const t = id.get(s);
+      if (t !== undefined) out.push(t);
+    }
+    return Int32Array.from(out);
+  });
+  return { names, id, adjacency };
+}
+
 function stronglyConnected(adjacency: readonly Int32Array[]): number[][] {
   const n = adjacency.length;
   const index = new Int32Array(n).fill(-1);

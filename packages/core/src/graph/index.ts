@@ -9,7 +9,7 @@
  */
 export * from './types.js';
 export { buildProjectGraph, ProjectGraphBuilder, dependenciesOf, dependentsOf, transitiveDependents, type GraphInput } from './build.js';
-export { findCycles, topologicalOrder } from './cycles.js';
+export { componentsOf, findCycles, topologicalOrder } from './cycles.js';
 export { scanImports, scanImportBytes, isScannedSource, isSourceFile, sourceExtensions, type FileImports } from './scan.js';
 export { ImportResolver, ProjectLocator, packageNameOf, type Resolution } from './resolve.js';
 export { walkImportTables, type ImportTableData, type ImportTableVisitor, type ResolvedImport } from './import-table.js';

@@ -124,7 +124,28 @@ describe('resolveTaskInputs', () => {
     expect(r.value.dependencyInputs).toEqual([{ kind: 'named', value: 'production' }]);
     const util = resolveDependencyInput(ws, 'util', { kind: 'named', value: 'production' });
     if (!util.ok) throw new Error('resolve');
-    expect(selectInputFiles({ filesets: util.value }, files, byOwner)).toEqual(['libs/util/src/u.ts']);
+    expect(selectInputFiles({ filesets: util.value.filesets }, files, byOwner)).toEqual(['libs/util/src/u.ts']);
+  });
+
+  it("takes a dependency's env values, commands and external packages in its own terms", () => {
+    const w: InputsWorkspace = {
+      ...ws,
+      namedInputs: { ...ws.namedInputs, withEnv: ['default', { env: 'DEP_ENV' }, { runtime: 'node -v' }], pinned: ['default', { externalDependencies: ['left'] }] },
+    };
+    const share = resolveDependencyInput(w, 'util', { kind: 'named', value: 'withEnv' });
+    if (!share.ok) throw new Error('resolve');
+    expect(share.value.env).toEqual(['DEP_ENV']);
+    expect(share.value.runtime).toEqual(['node -v']);
+    expect(share.value.externalDependencies).toBeUndefined();
+    const pinned = resolveDependencyInput(w, 'util', { kind: 'named', value: 'pinned' });
+    if (!pinned.ok) throw new Error('resolve');
+    expect(pinned.value.externalDependencies).toEqual(['left']);
+    // Walked transitively, the dependency's env counts for the task; its package list narrows only its own packages.
+    const task = resolveTaskInputs(w, 'app', ['default', '^withEnv', '^pinned']);
+    if (!task.ok) throw new Error('resolve');
+    expect(task.value.env).toEqual(['DEP_ENV']);
+    expect(task.value.runtime).toEqual(['node -v']);
+    expect(task.value.externalDependencies).toBeUndefined();
   });
 });
 

@@ -132,10 +132,12 @@ interface Collector {
   /** False: record `^` inputs in `depInputs` instead of walking the dependencies. */
   transitive: boolean;
   depInputs: Map<string, DependencyInput>;
+  /** Collecting one dependency's own share (`resolveDependencyInput`): its external packages are its own. */
+  share: boolean;
 }
 
-function newCollector(transitive: boolean): Collector {
-  return { filesets: new Map(), env: new Set(), runtime: new Set(), external: undefined, depOutputs: new Map(), errors: [], transitive, depInputs: new Map() };
+function newCollector(transitive: boolean, share = false): Collector {
+  return { filesets: new Map(), env: new Set(), runtime: new Set(), external: undefined, depOutputs: new Map(), errors: [], transitive, depInputs: new Map(), share };
 }
 
 /**
@@ -181,19 +183,30 @@ function collectedFilesets(c: Collector, first: string): ProjectFileset[] {
   });
 }
 
+/** A dependency's own share of a `^` input. */
+export interface DependencyShare {
+  readonly filesets: readonly ProjectFileset[];
+  /** Environment variables and commands the dependency's named input lists (they count for the dependent, as in Nx), sorted. */
+  readonly env: readonly string[];
+  readonly runtime: readonly string[];
+  /** The dependency's external packages that count: those its named input's `{externalDependencies}` lists, undefined for all it uses. */
+  readonly externalDependencies: readonly string[] | undefined;
+}
+
 /**
- * A dependency's own share of a `^` input: the files `input` names in `project`'s own terms
- * (its `namedInputs` override nx.json's), without walking further. With `resolveTaskInputs(...,
+ * A dependency's own share of a `^` input: what `input` names in `project`'s own terms (its
+ * `namedInputs` override nx.json's), without walking further. With `resolveTaskInputs(...,
  * { transitive: false })` this lets a hasher digest each project once and chain the digests
  * along dependency edges, instead of listing every transitive file for every task.
  */
-export function resolveDependencyInput(workspace: InputsWorkspace, project: string, input: DependencyInput): Result<readonly ProjectFileset[], Diagnostic[]> {
+export function resolveDependencyInput(workspace: InputsWorkspace, project: string, input: DependencyInput): Result<DependencyShare, Diagnostic[]> {
   if (!workspace.projects[project]) return err([diagnostic('unknown-project', `No project named "${project}".`)]);
-  const c = newCollector(false);
+  const c = newCollector(false, true);
   if (input.kind === 'fileset') addFileset(c, project, interpolateFileset(input.value, workspace.projects[project]!.root));
   else expandNamed(workspace, project, input.value, c, new Set(), [], false);
   if (c.errors.length > 0) return err(c.errors);
-  return ok(collectedFilesets(c, project));
+  const sorted = (s: Set<string>) => [...s].sort();
+  return ok({ filesets: collectedFilesets(c, project), env: sorted(c.env), runtime: sorted(c.runtime), externalDependencies: c.external ? sorted(c.external) : undefined });
 }
 
 function namedInputsOf(workspace: InputsWorkspace, project: string): Readonly<Record<string, readonly InputSpec[]>> {
@@ -206,7 +219,7 @@ function filesetFor(c: Collector, project: string) {
   return f;
 }
 
-/** Expands `specs` in `project`'s terms; `self` is false when expanding for a dependency (only files count there). */
+/** Expands `specs` in `project`'s terms; `self` is false when expanding for a dependency (its `^` entries and dependency outputs do not count there). */
 function expandList(
   workspace: InputsWorkspace,
   project: string,
@@ -262,14 +275,17 @@ function expandList(
         } else expandNamed(workspace, project, n.name, c, visitedDeps, namedStack, self);
         break;
       }
+      // Env values and commands count wherever a named input lists them, in a dependency's terms
+      // too (Nx's hash plan for `^production` holds the dependency's env inputs).
       case 'env':
-        if (self) c.env.add(n.name);
+        c.env.add(n.name);
         break;
       case 'runtime':
-        if (self) c.runtime.add(n.command);
+        c.runtime.add(n.command);
         break;
+      // A list of external packages narrows the packages of the project it was written for.
       case 'external':
-        if (self) {
+        if (self || c.share) {
           c.external ??= new Set();
           for (const p of n.packages) c.external.add(p);
         }
