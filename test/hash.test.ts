@@ -3,7 +3,7 @@
  * `kiln run`): the external packages of its dependencies and what they pull in, env values named
  * by a dependency's inputs, the declared range without a lockfile, and project-graph cycles.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepo, type KilnRun, type TempRepo } from './helpers/repo.js';
@@ -110,6 +110,25 @@ describe('what a task hash covers', () => {
     const after = hash('a:build');
     expect(after.inputs.external).toEqual({ left: '^2.0.0' });
     expect(after.hash).not.toBe(before.hash);
+  });
+
+  it('gives the same hash outside git, where .gitignore still keeps ignored files out', () => {
+    repo = createRepo({
+      'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/out'] } } },
+      '.gitignore': 'out\n.kiln\n',
+      'packages/c/.gitignore': '*.log\n!keep.log\n',
+      'packages/c/package.json': { name: 'c', version: '1.0.0', scripts: { build: 'mkdir -p out && cat src/*.txt > out/o.txt' } },
+      'packages/c/src/c.txt': 'C\n',
+      'packages/c/keep.log': 'kept\n',
+    });
+    expect(repo.kiln(['run', '-t', 'build']).code).toBe(0);
+    writeFileSync(join(repo.dir, 'packages/c/debug.log'), 'noise\n');
+    const inGit = hash('c:build');
+    rmSync(join(repo.dir, '.git'), { recursive: true });
+    const outside = hash('c:build');
+    expect(Object.keys((outside.inputs as unknown as { files: Record<string, string> }).files).sort()).toEqual(['packages/c/.gitignore', 'packages/c/keep.log', 'packages/c/package.json', 'packages/c/src/c.txt']);
+    expect(outside.hash).toBe(inGit.hash);
   });
 
   it('gives tasks in a project-graph cycle the same hash whichever tasks are asked for', () => {

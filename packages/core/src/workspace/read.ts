@@ -3,6 +3,7 @@
  * repository, fast-glob otherwise) and reads config files for the pure `buildWorkspace`.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { cwdRelativePrefix, KilnError, type RepoPath } from '../model/index.js';
 import { buildWorkspace } from './projects.js';
@@ -11,11 +12,33 @@ import type { Workspace } from './types.js';
 // Finding the root lives in its own light module, so commands that only need the root load no parser.
 export { findWorkspaceRoot, requireWorkspaceRoot } from './find-root.js';
 
-/** Workspace files outside git, repo-relative, without node_modules and build output (inside git, `scm.listFiles` lists them). */
+/**
+ * Workspace files outside git, repo-relative, without node_modules and build output (inside git,
+ * `scm.listFiles` lists them). The `.gitignore` files still say what is not part of the workspace,
+ * as git would read them: each applies below its own folder, a deeper one overriding.
+ */
 export async function globWorkspaceFiles(root: string): Promise<RepoPath[]> {
   const { default: fg } = await import('fast-glob');
-  const files = await fg('**/*', { cwd: root, dot: true, ignore: ['**/node_modules/**', '**/.git/**', '**/.nx/**', '**/.kiln/**', '**/dist/**'], followSymbolicLinks: false });
-  return files as RepoPath[];
+  const files = (await fg('**/*', { cwd: root, dot: true, ignore: ['**/node_modules/**', '**/.git/**', '**/.nx/**', '**/.kiln/**', '**/dist/**'], followSymbolicLinks: false })) as RepoPath[];
+  const ignoreFiles = files.filter((f) => f === '.gitignore' || f.endsWith('/.gitignore'));
+  if (ignoreFiles.length === 0) return files;
+  const ignore = createRequire(import.meta.url)('ignore') as typeof import('ignore');
+  const levels = ignoreFiles
+    .map((f) => {
+      const dir = f.slice(0, f.length - '.gitignore'.length);
+      return { dir, rules: ignore().add(readFileSync(join(root, f), 'utf8')) };
+    })
+    .sort((a, b) => a.dir.length - b.dir.length);
+  return files.filter((f) => {
+    let ignored = false;
+    for (const { dir, rules } of levels) {
+      if (!f.startsWith(dir)) continue;
+      const verdict = rules.test(f.slice(dir.length));
+      if (verdict.ignored) ignored = true;
+      else if (verdict.unignored) ignored = false;
+    }
+    return !ignored;
+  });
 }
 
 /**
