@@ -141,8 +141,42 @@ describe('the local cache', () => {
       const third = shared.kiln(['run', '-t', 'build', '--json']);
       expect(Object.values(byId(third.json()))).toEqual(Array(5).fill('success/local'));
       expect(readdirSync(join(shared.dir, '.kiln/cache/tmp'))).toEqual([]);
+
     } finally {
       shared.cleanup();
     }
   });
+
+  it('lets two runs restore the same outputs at once, round after round', async () => {
+    // Many outputs to a task: the restores overlap. Each may find a file absent that the other
+    // writes the next moment, and must replace it rather than fail on EEXIST.
+    const files = Array.from({ length: 40 }, (_, i) => `f${i}.txt`).join(' ');
+    const tree: Record<string, string | object> = {
+      'package.json': { name: 'r', private: true, workspaces: ['p/*'] },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'] } } },
+      '.gitignore': 'dist\n.kiln\n',
+    };
+    const names = Array.from({ length: 6 }, (_, i) => `p${i}`);
+    for (const n of names) tree[`p/${n}/package.json`] = { name: n, scripts: { build: `mkdir -p dist/sub && cd dist && for f in ${files}; do echo ${n} $f > $f; done && ln -s ../f0.txt sub/link` } };
+    const racy = createRepo(tree);
+    try {
+      expect(racy.kiln(['run', '-t', 'build']).code).toBe(0);
+      for (let round = 0; round < 15; round++) {
+        for (const n of names) rmSync(join(racy.dir, 'p', n, 'dist'), { recursive: true, force: true });
+        rmSync(join(racy.dir, '.kiln/run'), { recursive: true, force: true });
+        const both = await Promise.all([startKiln(racy.dir, ['run', '-t', 'build', '--json']).done, startKiln(racy.dir, ['run', '-t', 'build', '--json']).done]);
+        for (const r of both) {
+          expect(r.code, `round ${round}: ${r.stderr}`).toBe(0);
+          expect(Object.values(byId(JSON.parse(r.stdout)))).toEqual(Array(names.length).fill('success/local'));
+        }
+        for (const n of names) {
+          // Every output in place, no temporary name left behind.
+          expect(readdirSync(join(racy.dir, 'p', n, 'dist')).length).toBe(41);
+          expect(readFileSync(join(racy.dir, 'p', n, 'dist/sub/link'), 'utf8')).toBe(`${n} f0.txt\n`);
+        }
+      }
+    } finally {
+      racy.cleanup();
+    }
+  }, 60_000);
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { detachOutputs, entryPath, LocalCache } from './index.js';
+import { CACHE_LAYOUT_VERSION, detachOutputs, entryPath, LocalCache, type OutputStatIndex } from './index.js';
 
 let root: string;
 let outside: string;
@@ -30,6 +30,38 @@ function forge(cache: LocalCache, hash: string, change: (meta: Record<string, an
   const json = JSON.stringify(meta);
   writeFileSync(file, `${createHash('sha256').update(json).digest('hex')}\n${json}`);
 }
+
+const blobId = (content: string): string => createHash('sha1').update(`blob ${Buffer.byteLength(content)}\0`).update(content).digest('hex');
+
+/**
+ * Builds an entry by hand, with a valid checksum (as a local forger, or one day a remote cache,
+ * could): `files` maps each output path to its content, or `{ link }` for a symbolic link.
+ */
+async function craft(cache: LocalCache, hash: string, files: Record<string, string | { link: string }>): Promise<void> {
+  write('seed.txt', 'seed');
+  await cache.store({ hash, task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['seed.txt'], log: Buffer.from('') });
+  rmSync(join(root, 'seed.txt'));
+  const out = join(entryPath(cache, hash), 'out');
+  rmSync(out, { recursive: true });
+  const manifest = Object.entries(files)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([path, f]) => {
+      if (typeof f !== 'string') return { path, size: 0, mode: 0o777, oid: blobId(f.link), link: f.link };
+      const file = { path, size: Buffer.byteLength(f), mode: 0o644, oid: blobId(f) };
+      try {
+        mkdirSync(join(out, path, '..'), { recursive: true });
+        writeFileSync(join(out, path), f);
+      } catch {
+        return file; // `x` and `x/y` both files: only one can be stored
+      }
+      const st = statSync(join(out, path));
+      return { ...file, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+    });
+  forge(cache, hash, (m) => (m.files = manifest));
+}
+
+/** Every path under `dir`, links not followed. */
+const tree = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).sort() : []);
 
 describe('LocalCache', () => {
   it('stores and restores outputs byte for byte, with the log', async () => {
@@ -224,5 +256,209 @@ describe('LocalCache', () => {
     rmSync(join(root, 'p/dist'), { recursive: true });
     expect((await cache.restore('c1')).status).toBe('hit');
     expect(statSync(join(root, 'p/dist/a.js')).nlink).toBe(1);
+  });
+
+  describe('refuses an entry that would write through a link it makes', () => {
+    // The workspace is a folder of `root`, so that "outside" is right beside it.
+    let ws: string;
+    let cache: LocalCache;
+    beforeEach(() => {
+      ws = join(root, 'ws');
+      mkdirSync(ws);
+      cache = new LocalCache(ws, join(ws, '.kiln/cache'));
+    });
+    const crafted = (hash: string, files: Record<string, string | { link: string }>) => craft(new LocalCache(root, join(ws, '.kiln/cache')), hash, files);
+
+    for (const mode of ['link', 'copy'] as const) {
+      it(`the reviewer's entry (${mode} mode): nothing is written, inside or out`, async () => {
+        cache = new LocalCache(ws, join(ws, '.kiln/cache'), { restoreMode: mode });
+        // p/a/dist/l -> ../../.. is the workspace root, p/a/dist/l/m -> .. then its parent: each lexically inside.
+        await crafted('e1', { 'p/a/dist/l': { link: '../../..' }, 'p/a/dist/l/m': { link: '..' }, 'p/a/dist/l/m/evil.txt': 'evil' });
+        expect(await cache.restore('e1')).toEqual({ status: 'corrupt', reason: 'output "p/a/dist/l/m" lies below another output of the entry' });
+        expect(existsSync(join(root, 'evil.txt'))).toBe(false);
+        expect(tree(join(ws, 'p'))).toEqual([]);
+        expect(existsSync(entryPath(cache, 'e1'))).toBe(false);
+      });
+    }
+
+    it('a file below a link leading inside, a file below a file, and a folder already in the workspace', async () => {
+      await crafted('e2', { 'p/dist/l': { link: '../src' }, 'p/dist/l/x.txt': 'x' });
+      expect((await cache.restore('e2')).status).toBe('corrupt');
+      await crafted('e3', { 'p/dist/a': 'a', 'p/dist/a/b.txt': 'b' });
+      expect((await cache.restore('e3')).status).toBe('corrupt');
+      // dist/l is a real folder of the workspace now; the entry would replace it by a link, then write below.
+      mkdirSync(join(ws, 'p/dist/l'), { recursive: true });
+      await crafted('e4', { 'p/dist/l': { link: '../..' }, 'p/dist/l/evil.txt': 'evil' });
+      expect((await cache.restore('e4')).status).toBe('corrupt');
+      expect(tree(join(ws, 'p'))).toEqual(['dist', 'dist/l']);
+      expect(existsSync(join(root, 'evil.txt'))).toBe(false);
+    });
+
+    it('a link and a file below it spelled in another case (case-insensitive file systems)', async () => {
+      await crafted('e5', { 'p/a/dist/L': { link: '../../..' }, 'p/a/dist/l/m': { link: '..' }, 'p/a/dist/l/m/evil.txt': 'evil' });
+      expect((await cache.restore('e5')).status).toBe('corrupt');
+      expect(existsSync(join(root, 'evil.txt'))).toBe(false);
+      expect(tree(join(ws, 'p'))).toEqual([]);
+    });
+
+    it('a link leading out through another link of the entry, or through one of the workspace', async () => {
+      // p/a/l -> ../b/l2/../../.. is lexically the workspace root, but p/b/l2 -> ../c makes it its parent.
+      await crafted('e6', { 'p/a/l': { link: '../b/l2/../../..' }, 'p/b/l2': { link: '../c' }, 'p/c/f.txt': 'f' });
+      expect(await cache.restore('e6')).toEqual({ status: 'corrupt', reason: 'output link "p/a/l" points outside the workspace' });
+      expect(tree(join(ws, 'p'))).toEqual([]);
+      // The same through a link of the workspace: p/q/w -> ../.. is its root.
+      mkdirSync(join(ws, 'p/q'), { recursive: true });
+      symlinkSync('../..', join(ws, 'p/q/w'));
+      await crafted('e7', { 'p/q/l': { link: 'w/..' } });
+      expect((await cache.restore('e7')).status).toBe('corrupt');
+      expect(existsSync(join(ws, 'p/q/l'))).toBe(false);
+      // Through a link of the workspace among the link's own folders: p/x/y/dist -> ../../../dist, so ../../.. from there is out.
+      mkdirSync(join(ws, 'dist'));
+      mkdirSync(join(ws, 'p/x/y'), { recursive: true });
+      symlinkSync('../../../dist', join(ws, 'p/x/y/dist'));
+      await crafted('e7a', { 'p/x/y/dist/l': { link: '../../..' } });
+      expect((await cache.restore('e7a')).status).toBe('corrupt');
+      expect(readdirSync(join(ws, 'dist'))).toEqual([]);
+      // A link of the entry that only leads out because the workspace's own link does is the workspace's business.
+      symlinkSync(outside, join(ws, 'p/q/ext'));
+      await crafted('e8', { 'p/q/l': { link: 'ext/sub' } });
+      expect((await cache.restore('e8')).status).toBe('hit');
+      expect(readlinkSync(join(ws, 'p/q/l'))).toBe('ext/sub');
+      expect(readdirSync(outside)).toEqual([]);
+    });
+
+    it('still restores links next to the files they point at', async () => {
+      await crafted('e9', { 'p/dist/current': { link: 'v1' }, 'p/dist/v1/a.txt': 'a', 'p/dist/up': { link: '../src' } });
+      expect((await cache.restore('e9')).status).toBe('hit');
+      expect(readFileSync(join(ws, 'p/dist/current/a.txt'), 'utf8')).toBe('a');
+      expect(readlinkSync(join(ws, 'p/dist/up'))).toBe('../src');
+    });
+  });
+
+  describe('restores over what another process put in place meanwhile', () => {
+    /** A stat index whose lookup of `trigger` lets "another process" act, after the restore looked at every earlier output. */
+    const racing = (trigger: string, act: () => void): OutputStatIndex => ({
+      get: (path: string) => {
+        if (path === trigger) act();
+        return undefined;
+      },
+      set: () => undefined,
+    });
+    const setUp = async (cache: LocalCache): Promise<void> => {
+      write('p/dist/a.txt', 'A');
+      write('p/dist/b.txt', 'B');
+      await cache.store({ hash: 'r1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a.txt', 'p/dist/b.txt'], log: Buffer.from('') });
+      rmSync(join(root, 'p/dist/a.txt'));
+    };
+
+    it('a hard link (link mode)', async () => {
+      const cache = new LocalCache(root, join(root, '.kiln/cache'));
+      await setUp(cache);
+      const r = await cache.restore('r1', racing('p/dist/b.txt', () => writeFileSync(join(root, 'p/dist/a.txt'), 'A')));
+      expect(r.status).toBe('hit');
+      expect(readFileSync(join(root, 'p/dist/a.txt'), 'utf8')).toBe('A');
+      expect(statSync(join(root, 'p/dist/a.txt')).ino).toBe(statSync(join(entryPath(cache, 'r1'), 'out/p/dist/a.txt')).ino);
+      expect(readdirSync(join(root, 'p/dist'))).toEqual(['a.txt', 'b.txt']);
+    });
+
+    it('a copy (copy mode), never written through a link that appeared there', async () => {
+      const cache = new LocalCache(root, join(root, '.kiln/cache'), { restoreMode: 'copy' });
+      await setUp(cache);
+      writeFileSync(join(outside, 'victim.txt'), 'mine');
+      const r = await cache.restore('r1', racing('p/dist/b.txt', () => symlinkSync(join(outside, 'victim.txt'), join(root, 'p/dist/a.txt'))));
+      expect(r.status).toBe('hit');
+      expect(readFileSync(join(outside, 'victim.txt'), 'utf8')).toBe('mine');
+      expect(lstatSync(join(root, 'p/dist/a.txt')).isFile()).toBe(true);
+      expect(readFileSync(join(root, 'p/dist/a.txt'), 'utf8')).toBe('A');
+      expect(readdirSync(join(root, 'p/dist'))).toEqual(['a.txt', 'b.txt']);
+    });
+
+    it('a symbolic link', async () => {
+      const cache = new LocalCache(root, join(root, '.kiln/cache'));
+      write('p/dist/b.txt', 'B');
+      symlinkSync('b.txt', join(root, 'p/dist/a'));
+      await cache.store({ hash: 'r2', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a', 'p/dist/b.txt'], log: Buffer.from('') });
+      rmSync(join(root, 'p/dist/a'));
+      const r = await cache.restore('r2', racing('p/dist/b.txt', () => symlinkSync('b.txt', join(root, 'p/dist/a'))));
+      expect(r.status).toBe('hit');
+      expect(readlinkSync(join(root, 'p/dist/a'))).toBe('b.txt');
+      expect(readdirSync(join(root, 'p/dist'))).toEqual(['a', 'b.txt']);
+    });
+  });
+
+  describe('replaces an entry folder that is not a whole entry when storing', () => {
+    const store = (cache: LocalCache) => cache.store({ hash: 'w1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
+    const variants: [string, (dir: string) => void][] = [
+      ['without meta.json', (dir) => mkdirSync(join(dir, 'out'), { recursive: true })],
+      ['of an older layout', (dir) => {
+        const json = JSON.stringify({ layout: CACHE_LAYOUT_VERSION - 1, hash: 'w1', files: [] });
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'meta.json'), `${createHash('sha256').update(json).digest('hex')}\n${json}`);
+      }],
+      ['whose meta.json is a folder', (dir) => mkdirSync(join(dir, 'meta.json', 'x'), { recursive: true })],
+      ['that is a file', (dir) => {
+        mkdirSync(join(dir, '..'), { recursive: true });
+        writeFileSync(dir, 'junk');
+      }],
+    ];
+    for (const [name, make] of variants) {
+      it(name, async () => {
+        const cache = new LocalCache(root, join(root, '.kiln/cache'));
+        make(entryPath(cache, 'w1'));
+        write('p/out.txt', 'built');
+        await store(cache);
+        rmSync(join(root, 'p/out.txt'));
+        expect((await cache.restore('w1')).status).toBe('hit');
+        expect(readFileSync(join(root, 'p/out.txt'), 'utf8')).toBe('built');
+        expect(readdirSync(join(root, '.kiln/cache/tmp'))).toEqual([]);
+      });
+    }
+
+    it('keeps one that is whole (another process stored it first), and reads a meta.json that is a folder as corrupt', async () => {
+      const cache = new LocalCache(root, join(root, '.kiln/cache'));
+      write('p/out.txt', 'first');
+      await store(cache);
+      write('p/out.txt', 'second');
+      await store(cache);
+      expect(readFileSync(join(entryPath(cache, 'w1'), 'out/p/out.txt'), 'utf8')).toBe('first');
+      rmSync(entryPath(cache, 'w1'), { recursive: true });
+      mkdirSync(join(entryPath(cache, 'w1'), 'meta.json'), { recursive: true });
+      expect(await cache.restore('w1')).toEqual({ status: 'corrupt', reason: 'meta.json is not a file' });
+    });
+  });
+
+  describe('sets back the recorded mode of an output chmodded through a hard link', () => {
+    const mode = (p: string): number => statSync(p).mode & 0o777;
+    /** The run's stat index, as the stat cache keeps it: by size, mtime, ctime and inode. */
+    const statIndex = (): OutputStatIndex => {
+      const rows = new Map<string, string>();
+      const key = (path: string, st: Stats) => `${path}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}`;
+      return { get: (path, st) => rows.get(key(path, st)), set: (path, st, oid) => void rows.set(key(path, st), oid) };
+    };
+    for (const withIndex of [true, false]) {
+      it(withIndex ? 'with the stat index' : 'without it', async () => {
+        const cache = new LocalCache(root, join(root, '.kiln/cache'));
+        const index = withIndex ? statIndex() : undefined;
+        write('p/dist/a.sh', 'echo a');
+        chmodSync(join(root, 'p/dist/a.sh'), 0o644);
+        await cache.store({ hash: 'x1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a.sh'], log: Buffer.from('') }, index);
+        rmSync(join(root, 'p/dist'), { recursive: true });
+        expect((await cache.restore('x1', index)).status).toBe('hit');
+        const restored = join(root, 'p/dist/a.sh');
+        const stored = join(entryPath(cache, 'x1'), 'out/p/dist/a.sh');
+        chmodSync(restored, 0o755); // the stored copy too: one inode
+        expect(mode(stored)).toBe(0o755);
+        expect((await cache.restore('x1', index)).status).toBe('hit');
+        expect(mode(restored)).toBe(0o644);
+        expect(mode(stored)).toBe(0o644);
+        // Deleted, then restored by a link to a stored copy chmodded meanwhile.
+        chmodSync(restored, 0o700);
+        rmSync(join(root, 'p/dist'), { recursive: true });
+        expect((await cache.restore('x1', index)).status).toBe('hit');
+        expect(mode(restored)).toBe(0o644);
+        expect(mode(stored)).toBe(0o644);
+        expect(statSync(restored).ino).toBe(statSync(stored).ino);
+      });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { isWithin, toRepoPath } from '../model/index.js';
 
 /** Bump when the layout of an entry changes; older entries then read as misses. */
@@ -82,7 +82,10 @@ export interface OutputStatIndex {
  * and its copy is dropped). Removal also renames first. On restore, the manifest's checksum and
  * the size and blob id of every file to be written are checked before anything is written; a
  * mismatch is reported as corrupt and the entry removed. Destinations must stay inside the
- * workspace: absolute paths, `..` and symbolic links leading out are refused.
+ * workspace: absolute paths, `..`, symbolic links leading out (followed as the kernel will, through
+ * the entry's own links too) and an output below another output of the entry are refused; links
+ * are made after every file, so no file is written through one. A file, link or entry another
+ * process put in place meanwhile is replaced (renamed over), never written through.
  * Restored outputs are hard links to the stored copies by default (`restoreMode: 'link'`, no data
  * written: on a slow file system, the difference between milliseconds and seconds); a stored copy
  * whose size or modification time moved since it was stored is corrupt. `detachOutputs` gives a
@@ -128,6 +131,8 @@ export class LocalCache {
       return true;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      // Another process (a concurrent kiln) put a file there after this restore found none: replace it.
+      if (code === 'EEXIST' && !replace) return this.linkInto(from, dest, true);
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EMLINK') {
         if (code !== 'EMLINK') this.linksWork = false;
         return false;
@@ -147,6 +152,7 @@ export class LocalCache {
       text = await readFile(join(this.entryDir(hash), 'meta.json'), 'utf8');
     } catch (e) {
       if (isNotFound(e)) return { status: 'miss' };
+      if ((e as NodeJS.ErrnoException).code === 'EISDIR') return { status: 'corrupt', reason: 'meta.json is not a file' };
       throw e;
     }
     return parseMeta(hash, text);
@@ -179,6 +185,10 @@ export class LocalCache {
     try {
       const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
       if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
+      // The folder verdicts below are worked out before any link is made: no output may lie where one of the entry's own links leads.
+      const nested = nestedOutput(meta.files);
+      if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
+      const outputs = new Map(meta.files.map((f) => [f.path, f.link]));
       // Check destinations, then decide per file whether it must be written.
       const todo: { file: ManifestFile; dest: string; existing: Stats | undefined; content?: Buffer; linkFrom?: string; linkStat?: Stats }[] = [];
       for (const file of meta.files) {
@@ -186,14 +196,21 @@ export class LocalCache {
         if (place.kind === 'outside') return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
         if (place.kind === 'blocked') return { status: 'blocked', reason: `a file stands in the way of the output folder "${dirname(file.path)}"` };
         const dest = place.path;
-        if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined))
+        if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined || this.linkLeadsOut(file.path, outputs)))
           return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
         // In a missing folder (outputs deleted) nothing needs a look: one stat of the folder was enough.
         const st = place.folderMissing ? undefined : lstatSync(dest, { throwIfNoEntry: false });
         // The workspace already holds this output (same stat as when kiln wrote or verified it, with
         // the entry's blob id): nothing is copied from the entry, so its stored copy is not needed
         // now. A damaged stored copy is found when it is needed: the restore that would copy it.
-        if (file.link === undefined && index && st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) continue;
+        if (file.link === undefined && index && st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
+          // Its mode may have been changed since (a chmod through a hard link changes the stored copy too).
+          if ((st.mode & 0o777) !== file.mode) {
+            chmodSync(dest, file.mode);
+            index.set(file.path, lstatSync(dest), file.oid);
+          }
+          continue;
+        }
         todo.push({ file, dest, existing: st });
       }
       // Verify every file to be written before writing any. A file to be hard-linked is checked by
@@ -201,22 +218,27 @@ export class LocalCache {
       for (const t of todo) {
         if (t.file.link !== undefined) continue;
         const src = outDir + t.file.path;
-        if (this.restoreMode === 'link' && t.file.mtimeMs !== undefined) {
-          const st = statSync(src, { throwIfNoEntry: false });
-          if (st === undefined || st.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
-          if (st.mtimeMs === t.file.mtimeMs) {
+        let linkStat: Stats | undefined;
+        if (this.restoreMode === 'link') {
+          linkStat = statSync(src, { throwIfNoEntry: false });
+          if (linkStat === undefined || linkStat.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
+          if (linkStat.mtimeMs === t.file.mtimeMs) {
             t.linkFrom = src;
-            t.linkStat = st;
+            t.linkStat = linkStat;
             continue;
           }
           // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
         }
         const content = readFileSync(src);
         if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
-        if (this.restoreMode === 'link') t.linkFrom = src;
-        else t.content = content;
+        if (this.restoreMode === 'link') {
+          t.linkFrom = src;
+          t.linkStat = linkStat;
+        } else t.content = content;
       }
-      for (const t of todo) {
+      // Files first, links last: no file is ever written through a link this restore made.
+      const ordered = [...todo.filter((t) => t.file.link === undefined), ...todo.filter((t) => t.file.link !== undefined)];
+      for (const t of ordered) {
         const parent = dirname(t.dest);
         if (!this.madeDirs.has(parent)) {
           try {
@@ -230,16 +252,22 @@ export class LocalCache {
           this.madeDirs.add(parent);
         }
         if (t.file.link !== undefined) {
+          // The folder's verdict came before any link was made; one made since must not have moved it out.
+          const real = realpathOrUndefined(parent);
+          if (real === undefined || !(isWithin(real, this.rootReal!) || real === this.rootReal)) return { status: 'corrupt', reason: `output link "${t.file.path}" would be made outside the workspace` };
           if (t.existing) rmSync(t.dest, { force: true, recursive: true });
-          symlinkSync(t.file.link, t.dest);
+          placeSymlink(t.file.link, t.dest);
           continue;
         }
         if (t.existing && !t.existing.isFile()) rmSync(t.dest, { force: true, recursive: true });
         if (t.linkFrom !== undefined) {
+          // A chmod through a restored output reached the stored copy (same inode): set the recorded mode back before linking it again.
+          const fixed = t.linkStat !== undefined && (t.linkStat.mode & 0o777) !== t.file.mode;
+          if (fixed) chmodSync(t.linkFrom, t.file.mode);
           // Already a hard link to the stored copy (its stat just was not known): nothing to write.
           // (Renaming a link over another link to the same file would do nothing and leave the temporary name behind.)
           if (t.existing?.isFile() && t.linkStat && t.existing.ino === t.linkStat.ino && t.existing.dev === t.linkStat.dev) {
-            if (index) index.set(t.file.path, t.existing, t.file.oid);
+            if (index) index.set(t.file.path, fixed ? lstatSync(t.dest) : t.existing, t.file.oid);
             continue;
           }
           if (this.linkInto(t.linkFrom, t.dest, t.existing?.isFile() ?? false)) {
@@ -251,19 +279,16 @@ export class LocalCache {
           if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
           t.content = content;
         }
-        let fd: number;
-        if (t.existing?.isFile()) {
+        // A new file is written in place (if kiln dies half-way, its stat matches nothing and it is
+        // restored again); exclusively, so that one another process put there meanwhile (or a link
+        // to anywhere) is replaced, never written through.
+        const fd = t.existing?.isFile() ? undefined : openNew(t.dest, t.file.mode);
+        if (fd === undefined) {
           // Replace, never write through: the old file may be a hard link or open in a reader.
-          const tmp = `${t.dest}.kiln-${randomBytes(4).toString('hex')}`;
-          fd = openSync(tmp, 'wx', t.file.mode);
-          writeFileSync(fd, t.content!);
-          closeSync(fd);
-          renameSync(tmp, t.dest);
+          replaceFile(t.dest, t.content!, t.file.mode);
           // After the rename: it may change the inode's ctime.
           if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
         } else {
-          // A new file: written in place (if kiln dies half-way, its stat matches nothing and it is restored again).
-          fd = openSync(t.dest, 'w', t.file.mode);
           writeFileSync(fd, t.content!);
           const st = fstatSync(fd);
           closeSync(fd);
@@ -276,6 +301,56 @@ export class LocalCache {
       if (isNotFound(e) && !existsSync(join(dir, 'meta.json'))) return { status: 'miss' };
       if (isNotFound(e)) return { status: 'corrupt', reason: `a file of the entry is missing (${(e as Error).message})` };
       throw e;
+    }
+  }
+
+  /**
+   * Whether the link of the entry at `rp` would lead out of the workspace once the restore made all
+   * of the entry's links: its target is followed one name at a time, through the entry's links and
+   * the workspace's own, as the kernel will (the lexical check alone takes every name for a folder).
+   * Where a workspace link itself leads out, that is the workspace's doing, not the entry's.
+   */
+  private linkLeadsOut(rp: string, outputs: ReadonlyMap<string, string | undefined>): boolean {
+    this.rootReal ??= realpathSync(this.workspaceRoot);
+    // From the root: the link's own folders may be links of the workspace too.
+    const at: string[] = [];
+    // Names still to follow, last first; `own` marks those from a workspace link.
+    const todo = `${dirname(rp)}/${outputs.get(rp)!}`.split('/').reverse().map((name) => ({ name, own: false }));
+    for (let hops = 0; todo.length > 0; ) {
+      const { name, own } = todo.pop()!;
+      if (name === '' || name === '.') continue;
+      if (name === '..') {
+        if (at.pop() === undefined) return !own;
+        continue;
+      }
+      const path = [...at, name].join('/');
+      // An output of the entry replaces whatever the workspace has there.
+      const ofEntry = outputs.has(path);
+      const target = ofEntry ? outputs.get(path) : this.workspaceLink(path);
+      if (target === undefined) {
+        at.push(name);
+        continue;
+      }
+      if (++hops > 40) return true; // a loop (ELOOP): refused
+      if (isAbsolute(target)) {
+        const inside = toRepoPath(relative(this.rootReal, target)) ?? toRepoPath(relative(this.workspaceRoot, target));
+        if (inside === undefined) return false; // the workspace's own link leading out
+        at.length = 0;
+        todo.push(...inside.split('/').reverse().map((n) => ({ name: n, own: true })));
+        continue;
+      }
+      todo.push(...target.split('/').reverse().map((n) => ({ name: n, own: !ofEntry })));
+    }
+    return false;
+  }
+
+  /** The target of a symbolic link the workspace has at `rp`, if it has one. */
+  private workspaceLink(rp: string): string | undefined {
+    try {
+      const p = join(this.workspaceRoot, rp);
+      return lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(p) : undefined;
+    } catch {
+      return undefined; // a file where a folder would be: the name resolves no further
     }
   }
 
@@ -297,6 +372,7 @@ export class LocalCache {
       }
     } catch (e) {
       if (isNotFound(e)) return { status: 'miss' };
+      if ((e as NodeJS.ErrnoException).code === 'EISDIR') return { status: 'corrupt', reason: 'meta.json is not a file' };
       throw e;
     }
     const m = parseMeta(hash, text, { fingerprint: false });
@@ -353,16 +429,34 @@ export class LocalCache {
       const json = JSON.stringify(body);
       await writeFile(join(tmp, 'meta.json'), `${createHash('sha256').update(json).digest('hex')}\n${json}`);
       await mkdir(join(this.dir, 'entries'), { recursive: true });
-      try {
-        await rename(tmp, this.entryDir(req.hash));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw e;
-        // Another process stored the same hash first; its entry is as good as ours.
-      }
+      await this.placeEntry(tmp, req.hash);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Renames an entry written in `tmp` into place. An entry already there is kept when whole
+   * (another process stored the same hash first: as good as ours) and replaced when not (no
+   * meta.json, an older layout: it reads as a miss, and would forever).
+   */
+  private async placeEntry(tmp: string, hash: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rename(tmp, this.entryDir(hash));
+        return;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'ENOTDIR') throw e;
+        if (attempt > 0 || (await this.isWhole(hash))) return;
+        await this.remove(hash);
+      }
+    }
+  }
+
+  /** Whether the entry of `hash` restores (its meta.json verifies, in this layout). */
+  private async isWhole(hash: string): Promise<boolean> {
+    return (await this.readMeta(hash).catch(() => undefined))?.status === 'ok';
   }
 
   /**
@@ -604,6 +698,56 @@ function realpathOrUndefined(p: string): string | undefined {
     return realpathSync(p);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The first output (in manifest order) lying below another output of the same entry, if any. The
+ * store lists files and links without following links, so a real entry never has both `x` and
+ * `x/y`; a crafted one would write through a link the restore itself made. Below a link, names are
+ * also compared case-folded: a case-insensitive file system takes `L/y` for `l/y`.
+ */
+function nestedOutput(files: readonly ManifestFile[]): string | undefined {
+  const fold = (p: string): string => p.normalize('NFC').toLowerCase();
+  const paths = new Set(files.map((f) => f.path));
+  const links = new Set(files.flatMap((f) => (f.link === undefined ? [] : [fold(f.path)])));
+  for (const f of files) {
+    for (let d = dirname(f.path); d !== '.' && d !== '' && d !== '/'; d = dirname(d)) if (paths.has(d) || (links.size > 0 && links.has(fold(d)))) return f.path;
+  }
+  return undefined;
+}
+
+/** Opens a new file for writing, or undefined when something (another process's copy, a link) is there already. */
+function openNew(dest: string, mode: number): number | undefined {
+  try {
+    return openSync(dest, 'wx', mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw e;
+  }
+}
+
+/** Writes `content` beside `dest` and renames it over: the old file (a hard link, a link, open in a reader) is never written through. */
+function replaceFile(dest: string, content: Buffer, mode: number): void {
+  const tmp = `${dest}.kiln-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeFileSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, dest);
+}
+
+/** Makes a symbolic link at `dest`, over one another process made there meanwhile (a concurrent restore of the same entry). */
+function placeSymlink(target: string, dest: string): void {
+  try {
+    symlinkSync(target, dest);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const tmp = `${dest}.kiln-${randomBytes(4).toString('hex')}`;
+    symlinkSync(target, tmp);
+    renameSync(tmp, dest);
   }
 }
 
