@@ -3,10 +3,12 @@
  * manifest with the same JSON the normal path prints, and every kind of change sends the run down
  * the normal path, with the right rebuilds and restores. One repository, one change after another.
  */
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, type KilnRun, type TempRepo } from './helpers/repo.js';
+import { createRepo, repoRoot, type KilnRun, type TempRepo } from './helpers/repo.js';
 import { sampleWorkspace } from './helpers/sample-workspace.js';
 
 type Json = { tasks: { id: string; hash: string; status: string; cache: string; durationMs: number }[] };
@@ -255,6 +257,53 @@ describe('kiln run fast path (run manifest)', () => {
     expect(readdirSync(join(repo.dir, '.kiln/run')).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('takes the normal path after an output folder is replaced by a link leading out, or by another folder', () => {
+    const runA = () => run(['-p', 'a']);
+    const hash = hashOf(runA(), 'a:build');
+    expect(fast(runA())).toBe(true);
+    // A file added beside the outputs changes their folder's times, not its identity.
+    writeFileSync(join(repo.dir, 'packages/a/dist/editor.swp'), 'x\n');
+    expect(fast(runA())).toBe(true);
+    rmSync(join(repo.dir, 'packages/a/dist/editor.swp'));
+    // The output folder moved out of the workspace, a link left in its place: every output's lstat
+    // (through the link) is unchanged, but the normal path refuses the entry.
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-outside-')));
+    const dist = join(repo.dir, 'packages/a/dist');
+    try {
+      renameSync(dist, join(outside, 'dist'));
+      symlinkSync(join(outside, 'dist'), dist);
+      const linked = runA();
+      expect(fast(linked)).toBe(false);
+      expect(linked.stderr).toContain('would leave the workspace');
+      expect(byId(linked)).toEqual({ 'a:build': 'success/miss' });
+    } finally {
+      rmSync(dist, { force: true });
+      renameSync(join(outside, 'dist'), dist);
+      rmSync(outside, { recursive: true, force: true });
+    }
+    // That run stored an entry without the outputs that led out: make it again.
+    rmSync(join(repo.dir, '.kiln/cache/entries', hash), { recursive: true });
+    expect(byId(runA())).toEqual({ 'a:build': 'success/miss' });
+    expect(fast(runA())).toBe(true);
+    // The project's folder replaced by another one holding the very same files (their stats unchanged).
+    const a = join(repo.dir, 'packages/a');
+    const fresh = join(repo.dir, 'packages/a.new');
+    mkdirSync(fresh);
+    for (const name of readdirSync(a)) renameSync(join(a, name), join(fresh, name));
+    rmdirSync(a);
+    renameSync(fresh, a);
+    const moved = runA();
+    expect(fast(moved)).toBe(false);
+    expect(moved.stderr).toContain('an output, a cache entry or the cache itself changed');
+    expect(byId(moved)).toEqual({ 'a:build': 'success/local' });
+    expect(fast(runA())).toBe(true);
+    // The whole request's manifest vouched for those folders too.
+    const full = run();
+    expect(fast(full)).toBe(false);
+    expect(byId(full)).toEqual(allLocal);
+    expectFastAgain();
+  });
+
   it('has no fast path for a task with a {runtime} input or without cache', () => {
     for (const target of ['clock', 'uncached']) {
       const runs = [0, 1].map(() => repo.kiln(['run', '-t', target, '--json'], { env: { KILN_TRACE: '1' } }));
@@ -295,6 +344,86 @@ describe('kiln run fast path in a root project', () => {
       expect(again.json<Json>().tasks[0]!.hash).toBe(first.json<Json>().tasks[0]!.hash);
     } finally {
       repo.cleanup();
+    }
+  });
+});
+
+describe('kiln run fast path after kiln itself changes', () => {
+  /** A copy of the built kiln (both packages' dist), using the checkout's dependencies. */
+  const copyKiln = (): string => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-engine-')));
+    for (const pkg of ['core', 'cli']) {
+      const from = join(repoRoot, 'packages', pkg);
+      const to = join(dir, 'packages', pkg);
+      mkdirSync(to, { recursive: true });
+      cpSync(join(from, 'package.json'), join(to, 'package.json'));
+      cpSync(join(from, 'dist'), join(to, 'dist'), { recursive: true });
+      if (pkg === 'cli') cpSync(join(from, 'bin'), join(to, 'bin'), { recursive: true });
+      try {
+        symlinkSync(join(from, 'node_modules'), join(to, 'node_modules'));
+      } catch {
+        // no package-local dependencies
+      }
+    }
+    mkdirSync(join(dir, 'node_modules/@kiln'), { recursive: true });
+    for (const name of readdirSync(join(repoRoot, 'node_modules'))) if (name !== '@kiln') symlinkSync(join(repoRoot, 'node_modules', name), join(dir, 'node_modules', name));
+    symlinkSync('../../packages/core', join(dir, 'node_modules/@kiln/core'));
+    symlinkSync('../../packages/cli', join(dir, 'node_modules/@kiln/cli'));
+    return dir;
+  };
+
+  it('voids every manifest when an engine file is edited, added or removed, with or without a .tsbuildinfo', () => {
+    const kiln = copyKiln();
+    const repo = createRepo(sampleWorkspace());
+    try {
+      const run = (): KilnRun => {
+        const r = spawnSync(process.execPath, [join(kiln, 'packages/cli/bin/kiln.js'), 'run', '-t', 'build', '--json'], {
+          cwd: repo.dir,
+          env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', KILN_TRACE: '1' },
+          encoding: 'utf8',
+          input: '',
+        });
+        expect(r.status, r.stderr).toBe(0);
+        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+      };
+      const core = join(kiln, 'packages/core');
+      expect(readdirSync(join(core, 'dist'))).toContain('.tsbuildinfo');
+      expect(fast(run())).toBe(false);
+      expect(fast(run())).toBe(true);
+      // An engine module no hand-kept list names, re-emitted (as `tsc -b` does with only the files that changed).
+      appendFileSync(join(core, 'dist/workspace/find-root.js'), '\n// edited\n');
+      expect(fast(run())).toBe(false);
+      expect(fast(run())).toBe(true);
+      // Edited in place at the same size, its modification time put back.
+      const file = join(core, 'dist/model/paths.js');
+      const before = statSync(file);
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/\n$/, ' '));
+      utimesSync(file, before.atime, before.mtime);
+      expect(fast(run())).toBe(false);
+      expect(fast(run())).toBe(true);
+      // A new module.
+      writeFileSync(join(core, 'dist/workspace/extra.js'), 'export {};\n');
+      expect(fast(run())).toBe(false);
+      expect(fast(run())).toBe(true);
+      // A rebuild rewrites the build info.
+      appendFileSync(join(core, 'dist/.tsbuildinfo'), ' ');
+      expect(fast(run())).toBe(false);
+      expect(fast(run())).toBe(true);
+      // An installed copy without build info: the fast path still works, and still sees edits.
+      rmSync(join(core, 'dist/.tsbuildinfo'));
+      expect(fast(run())).toBe(false);
+      expect(byId(run())).toEqual(allLocal);
+      expect(fast(run())).toBe(true);
+      appendFileSync(join(core, 'dist/workspace/find-root.js'), '// again\n');
+      expect(fast(run())).toBe(false);
+      expect(fast(run())).toBe(true);
+      // The package itself (an upgrade).
+      appendFileSync(join(core, 'package.json'), '\n');
+      expect(fast(run())).toBe(false);
+      expect(fast(run())).toBe(true);
+    } finally {
+      repo.cleanup();
+      rmSync(kiln, { recursive: true, force: true });
     }
   });
 });

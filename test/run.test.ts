@@ -3,7 +3,7 @@
  * real processes running package.json scripts and nx:run-commands targets.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,6 +208,62 @@ describe('a root project', () => {
     try {
       expect(byId(repo.kiln(['run', '-t', 'build', '--json']).json())).toEqual({ 'solo:build': 'success/miss' });
       expect(byId(repo.kiln(['run', '-t', 'build', '--json']).json())).toEqual({ 'solo:build': 'success/local' });
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('outputs that are symbolic links', () => {
+  it('are stored as links (to files or folders, never followed) and come back pointing where they did', () => {
+    const repo = createRepo({
+      'package.json': { name: 'root', private: true },
+      'nx.json': {},
+      '.gitignore': 'dist\n.kiln\n',
+      'packages/e/src.txt': 'e\n',
+      'packages/e/project.json': {
+        name: 'e',
+        targets: {
+          build: {
+            cache: true,
+            outputs: ['{projectRoot}/dist'],
+            command: 'mkdir -p packages/e/dist/sub && cp packages/e/src.txt packages/e/dist/out.txt && echo in > packages/e/dist/sub/in.txt && ln -sf out.txt packages/e/dist/link.txt && ln -sfn sub packages/e/dist/sublink',
+          },
+        },
+      },
+    });
+    try {
+      const dist = join(repo.dir, 'packages/e/dist');
+      const first = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(byId(first.json())).toEqual({ 'e:build': 'success/miss' });
+      const hash = first.json<Json>().tasks[0]!.hash;
+      const meta = readFileSync(join(repo.dir, '.kiln/cache/entries', hash, 'meta.json'), 'utf8');
+      const files = (JSON.parse(meta.slice(meta.indexOf('\n') + 1)) as { files: { path: string; link?: string }[] }).files;
+      // The links themselves, never what is behind the folder link, and no folders.
+      expect(files.map((f) => [f.path, f.link ?? null])).toEqual([
+        ['packages/e/dist/link.txt', 'out.txt'],
+        ['packages/e/dist/out.txt', null],
+        ['packages/e/dist/sub/in.txt', null],
+        ['packages/e/dist/sublink', 'sub'],
+      ]);
+      rmSync(dist, { recursive: true });
+      const restored = repo.kiln(['run', '-t', 'build', '--json'], { env: { KILN_TRACE: '1' } });
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(byId(restored.json())).toEqual({ 'e:build': 'success/local' });
+      expect(lstatSync(join(dist, 'link.txt')).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(join(dist, 'link.txt'))).toBe('out.txt');
+      expect(readFileSync(join(dist, 'link.txt'), 'utf8')).toBe('e\n');
+      expect(lstatSync(join(dist, 'sublink')).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(join(dist, 'sublink'))).toBe('sub');
+      expect(readFileSync(join(dist, 'sublink/in.txt'), 'utf8')).toBe('in\n');
+      // No run manifest vouches for links (the normal path writes them again every time).
+      for (let i = 0; i < 2; i++) {
+        const again = repo.kiln(['run', '-t', 'build', '--json'], { env: { KILN_TRACE: '1' } });
+        expect(again.stderr).toContain('kiln trace: fast path not taken');
+        expect(byId(again.json())).toEqual({ 'e:build': 'success/local' });
+      }
+      expect(existsSync(join(repo.dir, '.kiln/run')) ? readdirSync(join(repo.dir, '.kiln/run')) : []).toEqual([]);
     } finally {
       repo.cleanup();
     }

@@ -7,8 +7,10 @@
  * changed or untracked with its stat, the root files read directly; see `files/snapshot.ts`), the
  * digests of the env values the fingerprints used, and the stat signatures of every cache entry's
  * meta.json, of every output file as the cache last verified it, of the cache's `last/` and `tmp/`
- * folders, of the stat cache, and of kiln's own engine files. Then each task's hash, its log and
- * the time it saved.
+ * folders, of the stat cache, and of kiln's own engine (every file and folder of the core
+ * package's `dist/`, its `.tsbuildinfo` and `package.json`); and the identity (kind and inode) of
+ * every folder on the way from the workspace root to each output. Then each task's hash, its log
+ * and the time it saved.
  *
  * The next identical request loads only this module (no workspace reading, no graph, no hashing),
  * checks all of that, and when everything matches replays the logs as a fully cached run would.
@@ -23,18 +25,16 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
+import { folderSignature, StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
 import { cwdRelativePrefix } from '../model/paths.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
 import type { ManifestFile } from '../cache/index.js';
 
 /** Bump when the manifest's shape or what it vouches for changes. */
-const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 2;
 const DIR = join('.kiln', 'run');
 /** Logs are replayed from the manifest itself; past this much text the manifest is not worth it. */
 const MAX_LOG_BYTES = 16 * 1024 * 1024;
-/** Engine files whose change (a rebuilt or upgraded kiln) voids every manifest. */
-const ENGINE_FILES = ['api/run.js', 'api/task-plan.js', 'api/run-manifest.js', 'cache/local.js', 'files/digests.js', 'files/snapshot.js', 'hash/build.js', 'hash/fingerprint.js', 'inputs/index.js', 'tasks/graph.js', 'api/affected-state.js'];
 
 export interface ManifestRequest {
   readonly cwd: string;
@@ -75,6 +75,12 @@ interface Manifest {
   readonly env: Record<string, string | null>;
   /** Directory → names, every path whose stat signature is part of `stats`, in order. */
   readonly paths: [string, string[]][];
+  /**
+   * Every folder on the way from the workspace root to an output (repository-relative), whose
+   * identity (kind and inode, not its times: files beside the outputs come and go) follows
+   * `paths` in `stats`. A folder replaced by a symbolic link, or by another folder, voids the manifest.
+   */
+  readonly folders: string[];
   readonly stats: string;
   readonly tasks: { id: string; hash: string; savedMs: number; log: string; encoding?: 'base64' }[];
 }
@@ -110,7 +116,7 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
       (s) => (treeChanged = s.digest !== manifest.snapshot),
       () => (treeChanged = true),
     );
-    const stats = await statsDigest(root, manifest.paths, () => treeChanged);
+    const stats = await statsDigest(root, manifest.paths, manifest.folders, () => treeChanged);
     let snapshot: WorkTreeSnapshot;
     try {
       snapshot = await promise;
@@ -167,6 +173,28 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
     group.names.push(path.slice(cut + 1));
     group.sigs.push(sig);
   };
+  // Every folder on the way to an output, below the root: they must all still be these folders.
+  const folders: string[] = [];
+  const folderSigs: StatSignature[] = [];
+  const seenFolders = new Set<string>();
+  const addFolders = (path: string): boolean => {
+    const chain: string[] = [];
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      const dir = path.slice(0, cut);
+      if (seenFolders.has(dir)) break; // and so are its ancestors
+      seenFolders.add(dir);
+      chain.push(dir);
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const dir = chain[i]!;
+      const sig = folderSignature(lstatSync(join(record.root, dir), { throwIfNoEntry: false }));
+      // A linked folder (the normal path would look where it leads) or a missing one: nothing to vouch for.
+      if (sig[0] !== 3) return false;
+      folders.push(dir);
+      folderSigs.push(sig);
+    }
+    return true;
+  };
   try {
     const tmpDir = join(record.cacheDir, 'tmp');
     // Left-overs there are what the normal path would clean up first.
@@ -183,19 +211,22 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
         const v = record.verifiedStat(f.path, f.oid);
         if (v === undefined) return drop(file);
         add(rootSlash + f.path, [1, v[0], v[1], v[2], v[3]]);
+        if (!addFolders(f.path)) return drop(file);
       }
     }
     if (logBytes > MAX_LOG_BYTES) return drop(file);
     for (const p of [join(record.cacheDir, 'last'), tmpDir, join(record.root, '.kiln', 'file-digests')]) add(p, statSignature(lstatSync(p, { throwIfNoEntry: false })));
-    for (const f of ENGINE_FILES) add(join(engineDir(), f), statSignature(lstatSync(join(engineDir(), f), { throwIfNoEntry: false })));
+    for (const p of engineFiles()) add(p, statSignature(lstatSync(p, { throwIfNoEntry: false })));
     const digest = new StatDigest();
     for (const g of paths.values()) for (const sig of g.sigs) digest.add(sig);
+    for (const sig of folderSigs) digest.add(sig);
     const manifest: Manifest = {
       version: MANIFEST_VERSION,
       key,
       snapshot: record.snapshot,
       env: { ...record.env },
       paths: [...paths].map(([dir, g]) => [dir, g.names]),
+      folders,
       stats: digest.digest(),
       tasks: record.tasks.map((t) => {
         const text = t.log.toString('utf8');
@@ -271,10 +302,11 @@ function drop(file: string): false {
 }
 
 /**
- * The digest of the stat signatures of every listed path, in order; undefined once `stop()` says
- * the answer no longer matters. Yields to the event loop now and then, so git's answer is seen.
+ * The digest of the stat signatures of every listed path, in order, then of the identities of the
+ * listed folders (repository-relative); undefined once `stop()` says the answer no longer matters.
+ * Yields to the event loop now and then, so git's answer is seen.
  */
-async function statsDigest(root: string, paths: readonly [string, readonly string[]][], stop: () => boolean): Promise<string | undefined> {
+async function statsDigest(root: string, paths: readonly [string, readonly string[]][], folders: readonly string[], stop: () => boolean): Promise<string | undefined> {
   const digest = new StatDigest();
   // Paths below the workspace are looked up relative to it when the process runs there (cheaper).
   const relative = cwdRelativePrefix(root) === '';
@@ -290,6 +322,8 @@ async function statsDigest(root: string, paths: readonly [string, readonly strin
       if (stop()) return undefined;
     }
   }
+  const folderPrefix = relative ? '' : `${root}/`;
+  for (const dir of folders) digest.addFolder(folderPrefix + dir);
   return digest.digest();
 }
 
@@ -311,4 +345,37 @@ let engine: string | undefined;
 function engineDir(): string {
   engine ??= join(dirname(fileURLToPath(import.meta.url)), '..');
   return engine;
+}
+
+let engineList: string[] | undefined;
+/**
+ * The paths whose stats stand for kiln's engine: a rebuilt, edited or upgraded kiln changes one
+ * of them, and voids every manifest. The core package's `package.json`, the `.tsbuildinfo` that
+ * `tsc -b` rewrites whenever it emits anything (absent in an installed copy: recorded as absent),
+ * and, whatever wrote them (`tsc -b` re-emits only what changed, a person may edit a file by
+ * hand, an install may have no `.tsbuildinfo`), every folder of `dist/` (a file added, removed
+ * or renamed changes its folder's times) and every module in it. About 130 paths.
+ */
+function engineFiles(): string[] {
+  if (engineList !== undefined) return engineList;
+  const dist = engineDir();
+  const list = [join(dist, '..', 'package.json'), join(dist, '.tsbuildinfo')];
+  const walk = (dir: string): void => {
+    list.push(dir);
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(?:js|mjs|cjs|json)$/.test(e.name)) list.push(p);
+    }
+  };
+  walk(dist);
+  engineList = list;
+  return list;
 }

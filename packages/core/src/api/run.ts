@@ -5,7 +5,7 @@
  * the CLI's; this reports events. A restored task whose dependency fails in the same run keeps
  * its restored outputs (they match its inputs) but is reported as skipped, as Nx would.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskId } from '../model/index.js';
 import { toRepoPath } from '../model/index.js';
@@ -246,7 +246,9 @@ async function commandFor(t: PlannedTask, root: string) {
 
 /**
  * The files a task produced, repository-relative: its `outputs` with `{projectRoot}`,
- * `{workspaceRoot}`, `{projectName}` and `{options.x}` filled in; a directory stands for every file below it.
+ * `{workspaceRoot}`, `{projectName}` and `{options.x}` filled in; a directory stands for every file
+ * and symbolic link below it. Symbolic links (to files or to folders) are outputs themselves, never
+ * followed; directories are not outputs (the cache stores what is in them).
  */
 export async function expandOutputs(root: string, t: PlannedTask): Promise<string[]> {
   const patterns: string[] = [];
@@ -275,13 +277,18 @@ export async function expandOutputs(root: string, t: PlannedTask): Promise<strin
   for (const p of patterns) {
     if (dynamic.test(p)) globs.push(p);
     else {
-      const st = await stat(join(root, p)).catch(() => undefined);
+      // lstat: an output that is a symbolic link to a folder is that link, not what it leads to.
+      const st = await lstat(join(root, p)).catch(() => undefined);
       if (st?.isDirectory()) globs.push(`${p}/**`);
       else if (st) globs.push(p);
     }
   }
   if (globs.length === 0) return [];
   const { default: fg } = await import('fast-glob');
-  const found = await fg(globs, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: negated });
-  return found.sort();
+  // Not `onlyFiles`: fast-glob takes it as "regular files", which drops symbolic links.
+  const found = await fg(globs, { cwd: root, dot: true, onlyFiles: false, objectMode: true, followSymbolicLinks: false, ignore: negated });
+  return found
+    .filter((e) => !e.dirent.isDirectory())
+    .map((e) => e.path)
+    .sort();
 }

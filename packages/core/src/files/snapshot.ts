@@ -97,6 +97,12 @@ export function statSignature(st: Stats | undefined): StatSignature {
   return [st.isFile() ? 1 : st.isSymbolicLink() ? 2 : st.isDirectory() ? 3 : 4, st.size, st.mtimeMs, st.ctimeMs, st.ino];
 }
 
+/** A folder's identity as `StatDigest.addFolder` sums it up: kind and inode, no sizes or times. */
+export function folderSignature(st: Stats | undefined): StatSignature {
+  const [kind, , , , ino] = statSignature(st);
+  return [kind, 0, 0, 0, ino];
+}
+
 /**
  * Sums up many files' stat signatures in one SHA-256, fed as raw numbers: checking tens of
  * thousands of outputs must not cost a string per file. A change of permissions changes the
@@ -107,36 +113,49 @@ export class StatDigest {
   private readonly buf = new Float64Array(5 * 512);
   private at = 0;
 
-  /** Adds the signature of `st` (undefined: the file does not exist). */
-  addStats(st: Stats | undefined): void {
-    const b = this.buf;
-    const i = this.at;
-    if (st === undefined) b.fill(0, i, i + 5);
-    else {
-      b[i] = st.isFile() ? 1 : st.isSymbolicLink() ? 2 : st.isDirectory() ? 3 : 4;
-      b[i + 1] = st.size;
-      b[i + 2] = st.mtimeMs;
-      b[i + 3] = st.ctimeMs;
-      b[i + 4] = st.ino;
-    }
-    this.advance();
-  }
-
   /** Adds the signature of the file at `path` (lstat: a link is not followed). */
   addPath(path: string): void {
-    const raw = rawLstat();
-    if (raw === undefined) return this.addStats(lstatSync(path, { throwIfNoEntry: false }));
-    const v = raw(path);
+    this.lstatInto(path, true);
+  }
+
+  /**
+   * Adds the identity of the folder at `path` (lstat): its kind and inode only. A folder's times
+   * and size change whenever a file is added beside the ones that matter; its identity changes
+   * only when it is replaced (by a symbolic link, or by another folder).
+   */
+  addFolder(path: string): void {
+    this.lstatInto(path, false);
+  }
+
+  /** One lstat into the next slot: kind and inode, and with `times` the size, mtime and ctime too (zeros for a missing path). */
+  private lstatInto(path: string, times: boolean): void {
     const b = this.buf;
     const i = this.at;
-    if (v === undefined) b.fill(0, i, i + 5);
-    else {
-      const type = v[1]! & S_IFMT;
-      b[i] = type === S_IFREG ? 1 : type === S_IFLNK ? 2 : type === S_IFDIR ? 3 : 4;
-      b[i + 1] = v[8]!;
-      b[i + 2] = v[12]! * 1e3 + v[13]! / 1e6;
-      b[i + 3] = v[14]! * 1e3 + v[15]! / 1e6;
-      b[i + 4] = v[7]!;
+    b.fill(0, i, i + 5);
+    const raw = rawLstat();
+    if (raw === undefined) {
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      if (st !== undefined) {
+        b[i] = st.isFile() ? 1 : st.isSymbolicLink() ? 2 : st.isDirectory() ? 3 : 4;
+        if (times) {
+          b[i + 1] = st.size;
+          b[i + 2] = st.mtimeMs;
+          b[i + 3] = st.ctimeMs;
+        }
+        b[i + 4] = st.ino;
+      }
+    } else {
+      const v = raw(path);
+      if (v !== undefined) {
+        const type = v[1]! & S_IFMT;
+        b[i] = type === S_IFREG ? 1 : type === S_IFLNK ? 2 : type === S_IFDIR ? 3 : 4;
+        if (times) {
+          b[i + 1] = v[8]!;
+          b[i + 2] = v[12]! * 1e3 + v[13]! / 1e6;
+          b[i + 3] = v[14]! * 1e3 + v[15]! / 1e6;
+        }
+        b[i + 4] = v[7]!;
+      }
     }
     this.advance();
   }
