@@ -279,7 +279,8 @@ function scenarios(ctx) {
       cmd: buildCmd,
       ownCopy: true,
       setup: primeBuilds,
-      iteration: (i) => buildTools().forEach((t) => writeFileSync(join(dir(t), plan.editTarget.file), `${editOriginal}// incremental change ${i}\n`)),
+      // Each bench run edits differently: an edit from an earlier run would be a cache hit, not an incremental build.
+      iteration: (i) => buildTools().forEach((t) => writeFileSync(join(dir(t), plan.editTarget.file), `${editOriginal}// incremental change ${ctx.started.getTime()}-${i}\n`)),
       teardown: () => buildTools().forEach((t) => writeFileSync(join(dir(t), plan.editTarget.file), editOriginal)),
       check: (tool) => outputsPresent(dir(tool)),
     },

@@ -40,12 +40,15 @@ const STATUS_ARGS = ['--porcelain=v2', '--branch', '--no-ahead-behind', '-z', '-
 /** The most folded untracked directories named on one command line before listing every untracked file instead. */
 const MAX_PATHSPECS = 2000;
 
-/** Takes the snapshot of the work tree at `root` (which may sit below the repository's top). Throws when git fails. */
-export async function workTreeSnapshot(root: string): Promise<WorkTreeSnapshot> {
+/**
+ * Takes the snapshot of the work tree at `root` (which may sit below the repository's top). Throws
+ * when git fails. `preloadIndex` as `statusAsConfigured` takes it.
+ */
+export async function workTreeSnapshot(root: string, options: { preloadIndex?: boolean } = {}): Promise<WorkTreeSnapshot> {
   const known = repositoryPrefix(root);
   // At the top of the repository status needs no pathspec, and without one git answers from its
   // untracked cache (a few milliseconds instead of a walk of every directory).
-  const status = statusAsConfigured(root, known === '' ? STATUS_ARGS : [...STATUS_ARGS, '--', '.']);
+  const status = statusAsConfigured(root, known === '' ? STATUS_ARGS : [...STATUS_ARGS, '--', '.'], options);
   const [r, prefixOut] = await Promise.all([status, known ?? gitOrThrow(root, ['rev-parse', '--show-prefix'])]);
   if (r.code !== 0) throw new KilnError(diagnostic('git-failed', `git status failed: ${r.stderr.trim().split('\n')[0] ?? ''}`));
   const prefix = prefixOut.trim();

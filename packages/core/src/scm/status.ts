@@ -12,14 +12,18 @@
 import { git, type GitResult } from './git.js';
 
 /**
+ * `preloadIndex: false` keeps git's index refresh on one thread, for a caller that has its own
+ * work for the other core meanwhile (output is the same either way).
+ *
  * Starts `git status ARGS --untracked-files=MODE` at once on the usual guess (nothing configured
  * about the untracked cache or the untracked mode) while `git config` says whether the guess holds.
  * When it does not, status runs again as configured once the guess has finished (stopping git
  * midway can leave its index lock behind), which also undoes any cache the guess wrote.
  */
-export function statusAsConfigured(cwd: string, args: readonly string[]): Promise<GitResult> {
+export function statusAsConfigured(cwd: string, args: readonly string[], options: { preloadIndex?: boolean } = {}): Promise<GitResult> {
   const config = git(cwd, ['config', '--get-regexp', '^(core\\.untrackedcache|status\\.showuntrackedfiles)$']);
-  const guess = runStatus(cwd, ['-c', 'core.untrackedCache=true'], args, 'normal');
+  const extra = options.preloadIndex === false ? ['-c', 'core.preloadIndex=false'] : [];
+  const guess = runStatus(cwd, [...extra, '-c', 'core.untrackedCache=true'], args, 'normal');
   const status = config.then((c) => {
     const settings = new Map<string, string>();
     for (const line of c.stdout.split('\n')) {
@@ -32,7 +36,7 @@ export function statusAsConfigured(cwd: string, args: readonly string[]): Promis
     const mode = settings.get('status.showuntrackedfiles') === 'all' ? 'all' : 'normal';
     const cache = settings.get('core.untrackedcache');
     if (mode === 'normal' && (cache === undefined || /^(true|yes|on|1)$/i.test(cache))) return guess;
-    return guess.then(() => runStatus(cwd, cache === undefined ? ['-c', 'core.untrackedCache=true'] : [], args, mode));
+    return guess.then(() => runStatus(cwd, cache === undefined ? [...extra, '-c', 'core.untrackedCache=true'] : extra, args, mode));
   });
   // Whoever starts a status may end up not reading it (an error first): never an unhandled rejection.
   status.catch(() => undefined);
