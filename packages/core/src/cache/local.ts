@@ -711,8 +711,15 @@ function nestedOutput(files: readonly ManifestFile[]): string | undefined {
   const fold = (p: string): string => p.normalize('NFC').toLowerCase();
   const paths = new Set(files.map((f) => f.path));
   const links = new Set(files.flatMap((f) => (f.link === undefined ? [] : [fold(f.path)])));
+  // Folders already found to be no output, with all their ancestors: outputs come many to a folder.
+  const clear = new Set<string>();
   for (const f of files) {
-    for (let d = dirname(f.path); d !== '.' && d !== '' && d !== '/'; d = dirname(d)) if (paths.has(d) || (links.size > 0 && links.has(fold(d)))) return f.path;
+    for (let cut = f.path.lastIndexOf('/'); cut > 0; cut = f.path.lastIndexOf('/', cut - 1)) {
+      const dir = f.path.slice(0, cut);
+      if (clear.has(dir)) break;
+      if (paths.has(dir) || (links.size > 0 && links.has(fold(dir)))) return f.path;
+      clear.add(dir);
+    }
   }
   return undefined;
 }
