@@ -147,8 +147,9 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
   const externalsOf = (name: string, only: readonly string[] | undefined): Record<string, string> => {
     const project = ws.projects.get(name as never)!;
     const out: Record<string, string> = {};
-    for (const pkg of external.get(name) ?? []) if (only === undefined || only.includes(pkg)) out[pkg] = versionOf(project.root, pkg) ?? declaredRange(project, pkg) ?? '*';
-    if (only) for (const pkg of only) out[pkg] ??= versionOf(project.root, pkg) ?? '*';
+    const version = (pkg: string): string => versionOf(project.root, pkg) ?? declaredRange(project, pkg) ?? '*';
+    for (const pkg of external.get(name) ?? []) if (only === undefined || only.includes(pkg)) out[pkg] = version(pkg);
+    if (only) for (const pkg of only) out[pkg] ??= version(pkg);
     return out;
   };
   // A dependency's share of a `^` input (its files and external packages in its own terms, the
