@@ -386,41 +386,40 @@ describe('kiln run fast path after kiln itself changes', () => {
         expect(r.status, r.stderr).toBe(0);
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
       };
+      /** The change voids the manifest: the next run takes the normal path, the one after it the fast path again. */
+      const expectVoided = () => {
+        expect(fast(run())).toBe(false);
+        expect(fast(run())).toBe(true);
+      };
       const core = join(kiln, 'packages/core');
       expect(readdirSync(join(core, 'dist'))).toContain('.tsbuildinfo');
       expect(fast(run())).toBe(false);
       expect(fast(run())).toBe(true);
       // An engine module no hand-kept list names, re-emitted (as `tsc -b` does with only the files that changed).
       appendFileSync(join(core, 'dist/workspace/find-root.js'), '\n// edited\n');
-      expect(fast(run())).toBe(false);
-      expect(fast(run())).toBe(true);
+      expectVoided();
       // Edited in place at the same size, its modification time put back.
       const file = join(core, 'dist/model/paths.js');
       const before = statSync(file);
       writeFileSync(file, readFileSync(file, 'utf8').replace(/\n$/, ' '));
       utimesSync(file, before.atime, before.mtime);
-      expect(fast(run())).toBe(false);
-      expect(fast(run())).toBe(true);
+      expectVoided();
       // A new module.
       writeFileSync(join(core, 'dist/workspace/extra.js'), 'export {};\n');
-      expect(fast(run())).toBe(false);
-      expect(fast(run())).toBe(true);
+      expectVoided();
       // A rebuild rewrites the build info.
       appendFileSync(join(core, 'dist/.tsbuildinfo'), ' ');
-      expect(fast(run())).toBe(false);
-      expect(fast(run())).toBe(true);
+      expectVoided();
       // An installed copy without build info: the fast path still works, and still sees edits.
       rmSync(join(core, 'dist/.tsbuildinfo'));
       expect(fast(run())).toBe(false);
       expect(byId(run())).toEqual(allLocal);
       expect(fast(run())).toBe(true);
       appendFileSync(join(core, 'dist/workspace/find-root.js'), '// again\n');
-      expect(fast(run())).toBe(false);
-      expect(fast(run())).toBe(true);
+      expectVoided();
       // The package itself (an upgrade).
       appendFileSync(join(core, 'package.json'), '\n');
-      expect(fast(run())).toBe(false);
-      expect(fast(run())).toBe(true);
+      expectVoided();
     } finally {
       repo.cleanup();
       rmSync(kiln, { recursive: true, force: true });
