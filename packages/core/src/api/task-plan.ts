@@ -11,7 +11,7 @@ import { LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
 import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
-import { componentsOf } from '../graph/index.js';
+import { componentsOf, declaredRange } from '../graph/index.js';
 import { dependencyIds, LOCKFILES, parseLockfile, resolveFrom, type Lockfile } from '../lockfile/index.js';
 import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
 import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
@@ -147,7 +147,7 @@ export async function planTasks(req: PlanRequest): Promise<TaskPlan> {
   const externalsOf = (name: string, only: readonly string[] | undefined): Record<string, string> => {
     const project = ws.projects.get(name as never)!;
     const out: Record<string, string> = {};
-    const version = (pkg: string): string => versionOf(project.root, pkg) ?? declaredRange(project, pkg) ?? '*';
+    const version = (pkg: string): string => versionOf(project.root, pkg) ?? declaredRange(project.packageJson, pkg) ?? '*';
     for (const pkg of external.get(name) ?? []) if (only === undefined || only.includes(pkg)) out[pkg] = version(pkg);
     if (only) for (const pkg of only) out[pkg] ??= version(pkg);
     return out;
@@ -283,17 +283,6 @@ async function workspaceAndGraph(
   const external = new Map<string, string[]>();
   for (const [name, list] of graph.external) external.set(name, list.map((e) => e.package));
   return { ws, dependencies, external };
-}
-
-/** The range `project`'s package.json declares for `name` (the version stand-in without a lockfile). */
-function declaredRange(project: Project, name: string): string | undefined {
-  const declared = project.packageJson?.dependencies;
-  if (!declared) return undefined;
-  for (const kind of Object.keys(declared).sort() as (keyof typeof declared)[]) {
-    const range = declared[kind][name];
-    if (range !== undefined) return range;
-  }
-  return undefined;
 }
 
 /** The part of a target's configuration that decides what runs and what it produces. */

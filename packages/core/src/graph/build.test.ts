@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildWorkspace } from '../workspace/index.js';
-import { buildProjectGraph, ProjectGraphBuilder, transitiveDependents } from './build.js';
+import { buildProjectGraph, declaredRange, ProjectGraphBuilder, transitiveDependents } from './build.js';
 import { findCycles, topologicalOrder } from './cycles.js';
 import { scanImports } from './scan.js';
 import type { ProjectGraph } from './types.js';
@@ -232,5 +232,15 @@ describe('imports fed as a compact table', () => {
     );
     expect(fromTable.value.external.get('a' as never)!.map((e) => e.package)).toEqual(['lodash']);
     expect(fromTable.value.external).toEqual(byFile.external);
+  });
+});
+
+describe('declaredRange', () => {
+  it('takes the range of the most important kind, as the graph records it', () => {
+    const pj = { dependencies: { dependencies: {}, devDependencies: { a: '^2' }, peerDependencies: { a: '^3', b: '^1' }, optionalDependencies: { a: '^4', b: '^5' } } };
+    expect(declaredRange(pj, 'a')).toBe('^2');
+    expect(declaredRange(pj, 'b')).toBe('^1');
+    expect(declaredRange(pj, 'c')).toBeUndefined();
+    expect(declaredRange(undefined, 'a')).toBeUndefined();
   });
 });

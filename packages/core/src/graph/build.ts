@@ -21,6 +21,16 @@ export interface GraphInput {
 /** Least to most important: a package listed twice keeps the range of the more important kind. */
 const kindsByImportance: readonly DependencyKind[] = ['optionalDependencies', 'peerDependencies', 'devDependencies', 'dependencies'];
 const types: readonly DependencyType[] = ['static', 'dynamic', 'implicit'];
+
+/** The range a package.json declares for `name`, from its most important kind, as the graph records it. */
+export function declaredRange(packageJson: { readonly dependencies: Readonly<Record<DependencyKind, Readonly<Record<string, string>>>> } | undefined, name: string): string | undefined {
+  if (!packageJson) return undefined;
+  for (let k = kindsByImportance.length - 1; k >= 0; k--) {
+    const range = packageJson.dependencies[kindsByImportance[k]!][name];
+    if (range !== undefined) return range;
+  }
+  return undefined;
+}
 const typeBit: Record<DependencyType, number> = { static: 1, dynamic: 2, implicit: 4 };
 
 export function buildProjectGraph(input: GraphInput): { ok: true; value: ProjectGraph } | { ok: false; error: Diagnostic[] } {

@@ -8,7 +8,7 @@
  * It leaves reading files to `api/`, and tasks to `tasks/`.
  */
 export * from './types.js';
-export { buildProjectGraph, ProjectGraphBuilder, dependenciesOf, dependentsOf, transitiveDependents, type GraphInput } from './build.js';
+export { buildProjectGraph, declaredRange, ProjectGraphBuilder, dependenciesOf, dependentsOf, transitiveDependents, type GraphInput } from './build.js';
 export { componentsOf, findCycles, topologicalOrder } from './cycles.js';
 export { scanImports, scanImportBytes, isScannedSource, isSourceFile, sourceExtensions, type FileImports } from './scan.js';
 export { ImportResolver, ProjectLocator, packageNameOf, type Resolution } from './resolve.js';
