@@ -32,7 +32,7 @@ import { findWorkspaceRoot } from '../workspace/find-root.js';
 import type { ManifestFile } from '../cache/index.js';
 
 /** Bump when the manifest's shape or what it vouches for changes. */
-const MANIFEST_VERSION = 3;
+const MANIFEST_VERSION = 4;
 const DIR = join('.kiln', 'run');
 /** Logs are replayed from the manifest itself; past this much text the manifest is not worth it. */
 const MAX_LOG_BYTES = 16 * 1024 * 1024;
@@ -181,8 +181,6 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
     sigs.push(sig);
   };
   // Every folder on the way to an output, below the root: they must all still be these folders.
-  const folders: string[] = [];
-  const folderSigs: StatSignature[] = [];
   const seenFolders = new Set<string>();
   const addFolders = (path: string): boolean => {
     const chain: string[] = [];
@@ -197,8 +195,8 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
       const sig = folderSignature(lstatSync(join(record.root, dir), { throwIfNoEntry: false }));
       // A linked folder (the normal path would look where it leads) or a missing one: nothing to vouch for.
       if (sig[0] !== 3) return false;
-      folders.push(`f${dir}`);
-      folderSigs.push(sig);
+      tokens.push(`f${dir}`);
+      sigs.push(sig);
     }
     return true;
   };
@@ -225,7 +223,6 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
     for (const p of engineFiles()) add(p, statSignature(lstatSync(p, { throwIfNoEntry: false })));
     const digest = new StatDigest();
     for (const sig of sigs) digest.add(sig);
-    for (const sig of folderSigs) digest.add(sig);
     const manifest: Manifest = {
       version: MANIFEST_VERSION,
       key,
@@ -239,7 +236,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
           : { id: t.id, hash: t.hash, savedMs: t.savedMs, log: t.log.toString('base64'), encoding: 'base64' as const };
       }),
     };
-    const body = `${JSON.stringify(manifest)}\n${[...tokens, ...folders].join('\0')}`;
+    const body = `${JSON.stringify(manifest)}\n${tokens.join('\0')}`;
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, body);

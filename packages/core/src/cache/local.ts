@@ -120,7 +120,7 @@ export class LocalCache {
   /** Hard-links `from` at `dest` (over an existing file through a rename); false when links cannot be made. */
   private linkInto(from: string, dest: string, replace: boolean): boolean {
     if (!this.linksWork) return false;
-    const target = replace ? `${dest}.kiln-${randomBytes(4).toString('hex')}` : dest;
+    const target = replace ? asideName(dest) : dest;
     try {
       linkSync(from, target);
       if (replace) {
@@ -254,7 +254,7 @@ export class LocalCache {
         if (t.file.link !== undefined) {
           // The folder's verdict came before any link was made; one made since must not have moved it out.
           const real = realpathOrUndefined(parent);
-          if (real === undefined || !(isWithin(real, this.rootReal!) || real === this.rootReal)) return { status: 'corrupt', reason: `output link "${t.file.path}" would be made outside the workspace` };
+          if (real === undefined || !this.insideRoot(real)) return { status: 'corrupt', reason: `output link "${t.file.path}" would be made outside the workspace` };
           if (t.existing) rmSync(t.dest, { force: true, recursive: true });
           placeSymlink(t.file.link, t.dest);
           continue;
@@ -578,7 +578,7 @@ export class LocalCache {
     return { status: 'corrupt', reason };
   }
 
-  /** The absolute destination of a repository-relative output path, or undefined if it would leave the workspace. */
+  /** Where a repository-relative output path lands: outside the workspace, blocked by a file, or its absolute path inside (and whether its folder is missing). */
   private destination(path: string): { readonly kind: 'outside' } | { readonly kind: 'blocked' } | { readonly kind: 'inside'; readonly path: string; readonly folderMissing: boolean } {
     const rp = toRepoPath(path);
     if (rp === undefined || rp === '' || rp !== path) return { kind: 'outside' };
@@ -601,13 +601,19 @@ export class LocalCache {
     while (dir !== '.' && dir !== '') {
       const real = realpathOrUndefined(join(this.workspaceRoot, dir));
       if (real !== undefined) {
-        if (!(isWithin(real, this.rootReal) || real === this.rootReal)) return 'outside';
+        if (!this.insideRoot(real)) return 'outside';
         if (!statSync(real).isDirectory()) return 'blocked';
         return dir === rpDir ? 'present' : 'missing';
       }
       dir = dirname(dir);
     }
     return rpDir === '.' || rpDir === '' ? 'present' : 'missing';
+  }
+
+  /** Whether a real path is the workspace's own real root or lies below it. */
+  private insideRoot(real: string): boolean {
+    this.rootReal ??= realpathSync(this.workspaceRoot);
+    return real === this.rootReal || isWithin(real, this.rootReal);
   }
 }
 
@@ -623,7 +629,7 @@ export async function detachOutputs(workspaceRoot: string, files: readonly strin
     const p = join(workspaceRoot, f);
     const st = await lstat(p).catch(() => undefined);
     if (!st || !st.isFile() || st.nlink < 2) return;
-    const tmp = `${p}.kiln-${randomBytes(4).toString('hex')}`;
+    const tmp = asideName(p);
     await copyFile(p, tmp);
     await chmod(tmp, st.mode & 0o777);
     await rename(tmp, p);
@@ -734,9 +740,14 @@ function openNew(dest: string, mode: number): number | undefined {
   }
 }
 
+/** A fresh name beside `path`, to write to and rename over it (never writing through what is there). */
+function asideName(path: string): string {
+  return `${path}.kiln-${randomBytes(4).toString('hex')}`;
+}
+
 /** Writes `content` beside `dest` and renames it over: the old file (a hard link, a link, open in a reader) is never written through. */
 function replaceFile(dest: string, content: Buffer, mode: number): void {
-  const tmp = `${dest}.kiln-${randomBytes(4).toString('hex')}`;
+  const tmp = asideName(dest);
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeFileSync(fd, content);
@@ -752,7 +763,7 @@ function placeSymlink(target: string, dest: string): void {
     symlinkSync(target, dest);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    const tmp = `${dest}.kiln-${randomBytes(4).toString('hex')}`;
+    const tmp = asideName(dest);
     symlinkSync(target, tmp);
     renameSync(tmp, dest);
   }

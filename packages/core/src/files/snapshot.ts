@@ -132,33 +132,24 @@ export class StatDigest {
 
   /** One lstat into the next slot: kind and inode, and with `times` the size, mtime and ctime too (zeros for a missing path). */
   private lstatInto(path: string, times: boolean): void {
-    const b = this.buf;
-    const i = this.at;
-    b.fill(0, i, i + 5);
     const raw = rawLstat();
     if (raw === undefined) {
       const st = lstatSync(path, { throwIfNoEntry: false });
-      if (st !== undefined) {
-        b[i] = st.isFile() ? 1 : st.isSymbolicLink() ? 2 : st.isDirectory() ? 3 : 4;
-        if (times) {
-          b[i + 1] = st.size;
-          b[i + 2] = st.mtimeMs;
-          b[i + 3] = st.ctimeMs;
-        }
-        b[i + 4] = st.ino;
+      return this.add(times ? statSignature(st) : folderSignature(st));
+    }
+    const b = this.buf;
+    const i = this.at;
+    b.fill(0, i, i + 5);
+    const v = raw(path);
+    if (v !== undefined) {
+      const type = v[1]! & S_IFMT;
+      b[i] = type === S_IFREG ? 1 : type === S_IFLNK ? 2 : type === S_IFDIR ? 3 : 4;
+      if (times) {
+        b[i + 1] = v[8]!;
+        b[i + 2] = v[12]! * 1e3 + v[13]! / 1e6;
+        b[i + 3] = v[14]! * 1e3 + v[15]! / 1e6;
       }
-    } else {
-      const v = raw(path);
-      if (v !== undefined) {
-        const type = v[1]! & S_IFMT;
-        b[i] = type === S_IFREG ? 1 : type === S_IFLNK ? 2 : type === S_IFDIR ? 3 : 4;
-        if (times) {
-          b[i + 1] = v[8]!;
-          b[i + 2] = v[12]! * 1e3 + v[13]! / 1e6;
-          b[i + 3] = v[14]! * 1e3 + v[15]! / 1e6;
-        }
-        b[i + 4] = v[7]!;
-      }
+      b[i + 4] = v[7]!;
     }
     this.advance();
   }

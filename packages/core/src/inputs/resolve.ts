@@ -136,6 +136,8 @@ interface Collector {
   share: boolean;
 }
 
+const sortedOf = (s: ReadonlySet<string>): string[] => [...s].sort();
+
 function newCollector(transitive: boolean, share = false): Collector {
   return { filesets: new Map(), env: new Set(), runtime: new Set(), external: undefined, depOutputs: new Map(), errors: [], transitive, depInputs: new Map(), share };
 }
@@ -157,28 +159,26 @@ export function resolveTaskInputs(
   const visitedDeps = new Set<string>();
   expandList(workspace, project, targetInputs ?? DEFAULT_TARGET_INPUTS, c, visitedDeps, [], true);
   if (c.errors.length > 0) return err(c.errors);
-  const sorted = (s: Set<string>) => [...s].sort();
   return ok({
     filesets: collectedFilesets(c, project),
     dependencyInputs: [...c.depInputs.keys()].sort().map((k) => c.depInputs.get(k)!),
-    env: sorted(c.env),
-    runtime: sorted(c.runtime),
-    externalDependencies: c.external ? sorted(c.external) : undefined,
+    env: sortedOf(c.env),
+    runtime: sortedOf(c.runtime),
+    externalDependencies: c.external ? sortedOf(c.external) : undefined,
     dependentTasksOutputFiles: [...c.depOutputs.values()].sort((a, b) => (a.glob < b.glob ? -1 : a.glob > b.glob ? 1 : Number(a.transitive) - Number(b.transitive))),
   });
 }
 
 function collectedFilesets(c: Collector, first: string): ProjectFileset[] {
-  const sorted = (s: Set<string>) => [...s].sort();
   const names = [...c.filesets.keys()].sort((a, b) => (a === first ? -1 : b === first ? 1 : a < b ? -1 : a > b ? 1 : 0));
   return names.map((name) => {
     const f = c.filesets.get(name)!;
     return {
       project: name as ProjectName,
-      project_include: sorted(f.pi),
-      project_exclude: sorted(f.pe),
-      workspace_include: sorted(f.wi),
-      workspace_exclude: sorted(f.we),
+      project_include: sortedOf(f.pi),
+      project_exclude: sortedOf(f.pe),
+      workspace_include: sortedOf(f.wi),
+      workspace_exclude: sortedOf(f.we),
     };
   });
 }
@@ -205,8 +205,7 @@ export function resolveDependencyInput(workspace: InputsWorkspace, project: stri
   if (input.kind === 'fileset') addFileset(c, project, interpolateFileset(input.value, workspace.projects[project]!.root));
   else expandNamed(workspace, project, input.value, c, new Set(), [], false);
   if (c.errors.length > 0) return err(c.errors);
-  const sorted = (s: Set<string>) => [...s].sort();
-  return ok({ filesets: collectedFilesets(c, project), env: sorted(c.env), runtime: sorted(c.runtime), externalDependencies: c.external ? sorted(c.external) : undefined });
+  return ok({ filesets: collectedFilesets(c, project), env: sortedOf(c.env), runtime: sortedOf(c.runtime), externalDependencies: c.external ? sortedOf(c.external) : undefined });
 }
 
 function namedInputsOf(workspace: InputsWorkspace, project: string): Readonly<Record<string, readonly InputSpec[]>> {
