@@ -4,6 +4,7 @@ import type { RunEvents, TaskResult } from '@kiln/core/api/run';
 import type { ManifestRequest } from '@kiln/core/api/run-manifest';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext } from '../command.js';
 import type { Output } from '../output.js';
+import { trace } from '@kiln/core/trace';
 
 export const command: Command = {
   name: 'run',
@@ -98,8 +99,7 @@ export const command: Command = {
 async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number) {
   const { checkRunManifest } = await import('@kiln/core/api/run-manifest');
   const check = await checkRunManifest(request);
-  if (process.env.KILN_TRACE)
-    process.stderr.write(`kiln trace: fast path ${check.ok ? 'taken (run manifest matched)' : `not taken: ${check.reason}`} ${Math.round(performance.now() - started)}ms (at ${Math.round(performance.now())}ms)\n`);
+  trace(`fast path ${check.ok ? 'taken (run manifest matched)' : `not taken: ${check.reason}`} ${Math.round(performance.now() - started)}ms`);
   if (!check.ok) return check;
   const view = createView(ctx.out, json, started);
   const tasks: TaskResult[] = [];

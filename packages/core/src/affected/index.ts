@@ -18,5 +18,5 @@ export {
   type ProjectConfigFingerprint,
 } from './workspace-files.js';
 export { workspaceRootInputTouches, workspaceRootPatternsOf, touchesFromRootPatterns, type ProjectInputs } from './root-inputs.js';
-export { canonicalJson, jsonEqual } from './json-diff.js';
+export { jsonEqual } from './json-diff.js';
 export { affectedTasks, type AffectedTasks, type TaskGraphData, type TaskLevelInput } from './tasks.js';

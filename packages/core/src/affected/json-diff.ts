@@ -19,14 +19,5 @@ export function changedKeys(a: Record<string, unknown> | undefined, b: Record<st
   return [...keys].filter((k) => !jsonEqual(a?.[k], b?.[k])).sort();
 }
 
-/** Canonical JSON: sorted keys, so equal configs give equal strings. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
-      : v,
-  );
-}
-
 export const asRecord = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;

@@ -11,14 +11,14 @@ import { join } from 'node:path';
 // (`affected/tasks.ts`, which brings the input matcher) loads only with a target.
 import { affectedClosure, explainChain, invertEdges, type AffectedProjects } from '../affected/closure.js';
 import { changedPaths, touchesFromFiles } from '../affected/files.js';
-import { canonicalJson } from '../affected/json-diff.js';
 import { ProjectIndex } from '../affected/owners.js';
 import { rootPatternIndex, touchesFromRootPatternIndex, workspaceRootPatternsOf, type RootPatternIndex } from '../affected/root-inputs.js';
 import type { ChangedFile, ProjectRef, Reason, Touch } from '../affected/types.js';
 import { compareConfigs, narrowNxJson, narrowRootPackageJson, narrowRootTsconfig, type ProjectConfigFingerprint } from '../affected/workspace-files.js';
 import type { InputSpec } from '../inputs/index.js';
 import type { Consumer, Lockfile } from '../lockfile/index.js';
-import { diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
+import { tracer } from '../trace/index.js';
+import { canonicalJson, diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
 import {
   changedFiles,
   isShallow,
@@ -53,7 +53,7 @@ export interface AffectedStart {
 /** `affected(options)`, once the entry point has started git. */
 export async function runAffected(options: AffectedOptions, start: AffectedStart): Promise<AffectedResult> {
   const { root, baseRef, scan } = start;
-  const trace = tracer();
+  const trace = tracer('affected');
   trace('loaded');
   const warnings: string[] = [];
   const global: Reason[] = [];
@@ -588,13 +588,3 @@ async function taskLevel(
   return { target, tasks: ids, reasons, chains };
 }
 
-/** With KILN_TRACE=1, prints when each phase of the run ended (on stderr), for tuning. */
-function tracer(): (label: string) => void {
-  if (!process.env.KILN_TRACE) return () => undefined;
-  let last = performance.now();
-  return (label) => {
-    const now = performance.now();
-    process.stderr.write(`kiln trace: affected ${label} ${Math.round(now - last)}ms (at ${Math.round(now)}ms)\n`);
-    last = now;
-  };
-}

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reason } from '../affected/types.js';
+import { trace } from '../trace/index.js';
 import { gitOrThrow } from '../scm/git.js';
 import { startWorkingTree } from '../scm/working-changes.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
@@ -60,7 +61,7 @@ export interface AffectedTaskResult {
 }
 
 export async function affected(options: AffectedOptions): Promise<AffectedResult> {
-  if (process.env.KILN_TRACE) process.stderr.write(`kiln trace: affected start (at ${Math.round(performance.now())}ms)\n`);
+  trace('affected start');
   const env = options.env ?? process.env;
   const root = requireWorkspaceRoot(options.cwd);
   const nxJson = await readNxJson(root);

@@ -9,12 +9,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
-import { buildFingerprint, fingerprintDigest, sha256, type Fingerprint } from '../hash/index.js';
+import { buildFingerprint, fingerprintDigest, type Fingerprint } from '../hash/index.js';
 import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
 import { componentsOf, declaredRange } from '../graph/index.js';
 import { dependencyIds, LOCKFILES, parseLockfile, resolveFrom, type Lockfile } from '../lockfile/index.js';
-import { diagnostic, KilnError, type Hash, type TaskId } from '../model/index.js';
+import { diagnostic, KilnError, sha256, type Hash, type TaskId } from '../model/index.js';
 import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
+import { tracer } from '../trace/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { affectedGraph } from './affected-state.js';
 import { createTaskGraph, topologicalOrder, type TaskGraph, type TaskGraphWorkspace } from '../tasks/index.js';
@@ -371,15 +372,5 @@ function ignoreKilnDirectory(root: string): boolean {
   return true;
 }
 
-/** With KILN_TRACE=1, prints how long each phase took (on stderr), for tuning. */
-export function tracer(): (label: string) => void {
-  if (!process.env.KILN_TRACE) return () => undefined;
-  let last = performance.now();
-  return (label) => {
-    const now = performance.now();
-    process.stderr.write(`kiln trace: ${label} ${Math.round(now - last)}ms (at ${Math.round(now)}ms)\n`);
-    last = now;
-  };
-}
 
 export const defaultParallel = (): number => availableParallelism();

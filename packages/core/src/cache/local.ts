@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { isWithin, toRepoPath } from '../model/index.js';
+import { gitBlobId, isWithin, sha256, toRepoPath } from '../model/index.js';
 
 /** Bump when the layout of an entry changes; older entries then read as misses. */
 export const CACHE_LAYOUT_VERSION = 2;
@@ -184,7 +184,7 @@ export class LocalCache {
     const outDir = join(dir, 'out') + sep; // stored paths are checked repository paths
     try {
       const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
-      if (log.length !== meta.log.size || blobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
+      if (log.length !== meta.log.size || gitBlobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // The folder verdicts below are worked out before any link is made: no output may lie where one of the entry's own links leads.
       const nested = nestedOutput(meta.files);
       if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
@@ -230,7 +230,7 @@ export class LocalCache {
           // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
         }
         const content = readFileSync(src);
-        if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+        if (content.length !== t.file.size || gitBlobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
         if (this.restoreMode === 'link') {
           t.linkFrom = src;
           t.linkStat = linkStat;
@@ -276,7 +276,7 @@ export class LocalCache {
           }
           // No hard links here (another file system?): copy, verified by content.
           const content = readFileSync(t.linkFrom);
-          if (content.length !== t.file.size || blobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+          if (content.length !== t.file.size || gitBlobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
           t.content = content;
         }
         // A new file is written in place (if kiln dies half-way, its stat matches nothing and it is
@@ -398,13 +398,13 @@ export class LocalCache {
           const link = await readlink(src);
           const target = toRepoPath(join(dirname(rp), link));
           if (link.startsWith('/') || target === undefined) continue; // a link leading out of the workspace is not an output
-          files.push({ path: rp, size: 0, mode: 0o777, oid: blobId(Buffer.from(link)), link });
+          files.push({ path: rp, size: 0, mode: 0o777, oid: gitBlobId(Buffer.from(link)), link });
           continue;
         }
         if (!st.isFile()) continue;
         const content = await readFile(src);
         await writeFile(dest, content, { mode: st.mode & 0o777 });
-        const oid = blobId(content);
+        const oid = gitBlobId(content);
         const stored = await stat(dest);
         files.push({ path: rp, size: content.length, mode: st.mode & 0o777, oid, mtimeMs: stored.mtimeMs, ino: stored.ino, dev: stored.dev });
         size += content.length;
@@ -422,12 +422,12 @@ export class LocalCache {
         durationMs: Math.round(req.durationMs),
         createdAt: new Date().toISOString(),
         size,
-        log: { size: req.log.length, oid: blobId(req.log), ...(inline && { text: logText }) },
+        log: { size: req.log.length, oid: gitBlobId(req.log), ...(inline && { text: logText }) },
         files,
         fingerprint: req.fingerprint,
       };
       const json = JSON.stringify(body);
-      await writeFile(join(tmp, 'meta.json'), `${createHash('sha256').update(json).digest('hex')}\n${json}`);
+      await writeFile(join(tmp, 'meta.json'), `${sha256(json)}\n${json}`);
       await mkdir(join(this.dir, 'entries'), { recursive: true });
       await this.placeEntry(tmp, req.hash);
     } finally {
@@ -664,7 +664,7 @@ function parseMeta(hash: string, text: string, options: { fingerprint: boolean }
   // `<sha256 of the JSON text>\n<JSON>`: the checksum covers the exact bytes, so verifying costs one hash.
   const nl = text.indexOf('\n');
   const body = nl === 64 ? text.slice(65) : undefined;
-  if (body === undefined || createHash('sha256').update(body).digest('hex') !== text.slice(0, 64))
+  if (body === undefined || sha256(body) !== text.slice(0, 64))
     return { status: 'corrupt', reason: 'meta.json does not match its checksum (truncated or edited?)' };
   let meta: EntryMeta | undefined;
   if (!options.fingerprint) meta = withoutFingerprint(body);
@@ -767,10 +767,6 @@ function placeSymlink(target: string, dest: string): void {
     symlinkSync(target, tmp);
     renameSync(tmp, dest);
   }
-}
-
-function blobId(content: Uint8Array): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
 function encodeTask(task: string): string {

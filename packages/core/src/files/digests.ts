@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { gitBlobId } from '../hash/index.js';
+import { gitBlobId } from '../model/index.js';
 import { gitOrThrow, splitNul } from '../scm/index.js';
 import { workTreeSnapshot, type WorkTreeSnapshot } from './snapshot.js';
 import type { StatCache } from './stat-cache.js';

@@ -1,4 +1,5 @@
-import { canonicalJson, type Fingerprint } from './fingerprint.js';
+import { canonicalJson } from '../model/index.js';
+import type { Fingerprint } from './fingerprint.js';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
 

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { hash as toHash, type Hash } from '../model/index.js';
+import { canonicalJson, hash as toHash, sha256, type Hash } from '../model/index.js';
 
 /**
  * Bump to invalidate every cache entry, whenever the meaning of a field or the way the runner
@@ -40,32 +39,9 @@ export interface Fingerprint {
   readonly external: Readonly<Record<string, string>>;
 }
 
-/** JSON with object keys sorted at every level: one text per value, whatever the insertion order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  const parts: string[] = [];
-  for (const k of keys) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-export function sha256(text: string | Uint8Array): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 /** The task hash: SHA-256 of the canonical fingerprint. */
 export function fingerprintDigest(f: Fingerprint): Hash {
   return toHash(sha256(canonicalJson(f)));
-}
-
-/** Git's blob id of some content: SHA-1 of `blob <length>\0<content>`, so it agrees with `git ls-files -s`. */
-export function gitBlobId(content: Uint8Array): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
 /** Hides an env value behind its digest; null when the variable is unset. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildFingerprint, canonicalJson, diffFingerprints, fingerprintDigest, gitBlobId, type FingerprintInputs } from './index.js';
+import { canonicalJson, gitBlobId } from '../model/index.js';
+import { buildFingerprint, diffFingerprints, fingerprintDigest, type FingerprintInputs } from './index.js';
 
 const base: FingerprintInputs = {
   task: 'app:build',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectEntries, extractTar, readBaseFromLayout, writeLayout } from './layout.js';
-import { buildImage, sha256 } from './oci.js';
+import { buildImage, ociDigest } from './oci.js';
 import { writeTar } from './tar.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-layout-'));
@@ -36,7 +36,7 @@ describe('collecting build outputs', () => {
     }
     const ta = writeTar(await collectEntries(a, 'app'), 5);
     const tb = writeTar(await collectEntries(b, 'app'), 5);
-    expect(sha256(ta)).toBe(sha256(tb));
+    expect(ociDigest(ta)).toBe(ociDigest(tb));
   });
 });
 
@@ -83,10 +83,10 @@ describe('OCI layouts on disk', () => {
     const dir = join(root, 'base-layout');
     await writeLayout(dir, image);
     expect(JSON.parse(readFileSync(join(dir, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
-    expect(sha256(readFileSync(join(dir, 'blobs/sha256', image.manifest.digest.slice(7))))).toBe(image.manifest.digest);
+    expect(ociDigest(readFileSync(join(dir, 'blobs/sha256', image.manifest.digest.slice(7))))).toBe(image.manifest.digest);
     const base = await readBaseFromLayout(`${dir}:1.0.0`, { os: 'linux', architecture: 'amd64' });
     expect(base.image.manifest.layers[0]!.digest).toBe(image.layer.digest);
-    expect(sha256(await base.blob(image.layer.digest))).toBe(image.layer.digest);
+    expect(ociDigest(await base.blob(image.layer.digest))).toBe(image.layer.digest);
     await expect(readBaseFromLayout(`${dir}:2.0.0`, { os: 'linux', architecture: 'amd64' })).rejects.toThrow(/no image named "2.0.0"/);
   });
 });

@@ -5,7 +5,7 @@
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, resolve, sep } from 'node:path';
 import { diagnostic, KilnError } from '../model/index.js';
-import { MEDIA, selectManifest, sha256, type BaseImage, type Descriptor, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
+import { MEDIA, selectManifest, ociDigest, type BaseImage, type Descriptor, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
 import { readTar, type TarEntry } from './tar.js';
 
 /**
@@ -52,7 +52,7 @@ export async function writeLayout(dir: string, image: Image, baseBlob?: LayoutBl
   for (const l of image.baseLayers) {
     if (!baseBlob) throw new Error(`base layer ${l.digest} has no source`);
     const data = await baseBlob(l.digest);
-    if (sha256(data) !== l.digest) throw new KilnError(diagnostic('artifact-base-corrupt', `base image layer ${l.digest} does not match its digest.`));
+    if (ociDigest(data) !== l.digest) throw new KilnError(diagnostic('artifact-base-corrupt', `base image layer ${l.digest} does not match its digest.`));
     await put(l.digest, data);
   }
   await writeFile(join(tmp, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
@@ -66,7 +66,7 @@ export async function writeLayout(dir: string, image: Image, baseBlob?: LayoutBl
 export async function readLayoutBlob(dir: string, digest: string): Promise<Uint8Array> {
   if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new KilnError(diagnostic('oci-bad-digest', `unsupported digest "${digest}" in ${dir}.`));
   const data = await readFile(join(dir, 'blobs', 'sha256', digest.slice(7)));
-  if (sha256(data) !== digest) throw new KilnError(diagnostic('oci-blob-corrupt', `${dir}: blob ${digest} does not match its digest.`));
+  if (ociDigest(data) !== digest) throw new KilnError(diagnostic('oci-blob-corrupt', `${dir}: blob ${digest} does not match its digest.`));
   return data;
 }
 

@@ -4,8 +4,8 @@
  * the same inputs always give the same digests. Writing them to disk or a registry is
  * layout.ts's and registry.ts's job.
  */
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'fflate';
+import { canonicalJson, sha256 } from '../model/index.js';
 
 export const MEDIA = {
   index: 'application/vnd.oci.image.index.v1+json',
@@ -102,8 +102,9 @@ export interface Image {
   readonly baseLayers: readonly Descriptor[];
 }
 
-export function sha256(data: Uint8Array | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+/** An OCI digest: `sha256:<hex>`. */
+export function ociDigest(data: Uint8Array | string): string {
+  return `sha256:${sha256(data)}`;
 }
 
 /**
@@ -117,25 +118,13 @@ export function gzipDeterministic(data: Uint8Array): Uint8Array {
   return gz;
 }
 
-/** JSON with keys sorted at every level and no whitespace: the bytes digests are taken over. */
-export function canonicalJson(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(sortKeys(value)));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  return value;
+/** Canonical JSON as bytes: the bytes digests are taken over. */
+export function canonicalBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(value));
 }
 
 export function blob(mediaType: string, data: Uint8Array): Blob {
-  return { mediaType, digest: sha256(data), size: data.length, data };
+  return { mediaType, digest: ociDigest(data), size: data.length, data };
 }
 
 export function isoTime(seconds: number): string {
@@ -144,7 +133,7 @@ export function isoTime(seconds: number): string {
 
 export function buildImage(input: ImageInput): Image {
   const layer = blob(MEDIA.layerGzip, gzipDeterministic(input.layerTar));
-  const diffId = sha256(input.layerTar);
+  const diffId = ociDigest(input.layerTar);
   const created = isoTime(input.created);
   const annotations: Record<string, string> = {
     [ANNOTATION.created]: created,
@@ -174,7 +163,7 @@ export function buildImage(input: ImageInput): Image {
   };
   const config = blob(
     MEDIA.config,
-    canonicalJson({
+    canonicalBytes({
       ...platform,
       created,
       config: runConfig,
@@ -188,7 +177,7 @@ export function buildImage(input: ImageInput): Image {
   const baseLayers = (input.base?.manifest.layers ?? []).map((l) => ({ ...l, mediaType: ociLayerType(l.mediaType) }));
   const manifest = blob(
     MEDIA.manifest,
-    canonicalJson({
+    canonicalBytes({
       schemaVersion: 2,
       mediaType: MEDIA.manifest,
       config: descriptor(config),
@@ -196,7 +185,7 @@ export function buildImage(input: ImageInput): Image {
       annotations,
     }),
   );
-  const index = canonicalJson({
+  const index = canonicalBytes({
     schemaVersion: 2,
     mediaType: MEDIA.index,
     manifests: [{ ...descriptor(manifest), platform, annotations: { [ANNOTATION.refName]: input.version } }],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTool, startRegistry, type TestRegistry } from '../../../../test/helpers/registry.js';
 import { writeLayout } from './layout.js';
-import { buildImage, sha256 } from './oci.js';
+import { buildImage, ociDigest } from './oci.js';
 import { findCredentials, parseImageReference, pushImage, RegistryClient } from './registry.js';
 import { writeTar } from './tar.js';
 
@@ -99,8 +99,8 @@ describe.skipIf(!registryBin)('a real registry round trip (docker-registry)', ()
     expect((await pushImage(client, { manifest: image.manifest, blobs: [image.layer, image.config] }, async (d) => blobs.get(d)!, '1.0.0')).uploaded).toBe(0);
     const pulled = await client.getManifest('1.0.0');
     expect(pulled.digest).toBe(image.manifest.digest);
-    expect(sha256(await client.getBlob(image.layer.digest))).toBe(image.layer.digest);
-    expect(sha256(await client.getBlob(image.config.digest))).toBe(image.config.digest);
+    expect(ociDigest(await client.getBlob(image.layer.digest))).toBe(image.layer.digest);
+    expect(ociDigest(await client.getBlob(image.config.digest))).toBe(image.config.digest);
   });
 
   it('authenticates with Basic credentials from the Docker config, and says so when they are missing or wrong', async () => {

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { diagnostic, KilnError } from '../model/index.js';
-import { MEDIA, sha256, type Manifest } from './oci.js';
+import { MEDIA, ociDigest, type Manifest } from './oci.js';
 
 export interface ImageReference {
   /** `host[:port]`. */
@@ -137,7 +137,7 @@ export class RegistryClient {
   async pushManifest(reference: string, data: Uint8Array, mediaType: string = MEDIA.manifest): Promise<string> {
     const r = await this.request('PUT', `/manifests/${reference}`, { body: data, headers: { 'content-type': mediaType } });
     if (r.status !== 201 && r.status !== 200) throw this.failure(`put manifest ${reference}`, r);
-    return r.headers.get('docker-content-digest') ?? sha256(data);
+    return r.headers.get('docker-content-digest') ?? ociDigest(data);
   }
 
   async getManifest(reference: string): Promise<{ data: Uint8Array; mediaType: string; digest: string }> {
@@ -145,7 +145,7 @@ export class RegistryClient {
     const r = await this.request('GET', `/manifests/${reference}`, { headers: { accept } });
     if (r.status !== 200) throw this.failure(`get manifest ${reference}`, r);
     const data = new Uint8Array(await r.arrayBuffer());
-    const digest = sha256(data);
+    const digest = ociDigest(data);
     if (reference.startsWith('sha256:') && digest !== reference) throw new KilnError(diagnostic('registry-digest-mismatch', `manifest ${reference} from ${this.ref.registry} has digest ${digest}.`));
     return { data, mediaType: r.headers.get('content-type') ?? MEDIA.manifest, digest };
   }
@@ -154,7 +154,7 @@ export class RegistryClient {
     const r = await this.request('GET', `/blobs/${digest}`);
     if (r.status !== 200) throw this.failure(`get blob ${digest}`, r);
     const data = new Uint8Array(await r.arrayBuffer());
-    if (sha256(data) !== digest) throw new KilnError(diagnostic('registry-digest-mismatch', `blob ${digest} from ${this.ref.registry} does not match its digest.`));
+    if (ociDigest(data) !== digest) throw new KilnError(diagnostic('registry-digest-mismatch', `blob ${digest} from ${this.ref.registry} does not match its digest.`));
     return data;
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildImage, canonicalJson, gzipDeterministic, sha256 } from './oci.js';
+import { buildImage, canonicalBytes, gzipDeterministic, ociDigest } from './oci.js';
 import { readTar, writeTar, type TarEntry } from './tar.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -25,7 +25,7 @@ describe('writeTar', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('does not depend on the order entries come in', () => {
-    expect(sha256(writeTar([...entries].reverse(), 1_700_000_000))).toBe(sha256(tar));
+    expect(ociDigest(writeTar([...entries].reverse(), 1_700_000_000))).toBe(ociDigest(tar));
   });
 
   it('writes sorted entries with fixed modes, owner 0 and no names, at the given mtime', () => {
@@ -71,11 +71,11 @@ describe('gzip and OCI image data', () => {
   it('gzips without name or mtime, OS byte 3, and unzips to the tar', () => {
     const gz = gzipDeterministic(tar);
     expect([...gz.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
-    expect(sha256(gunzipSync(gz))).toBe(sha256(tar));
+    expect(ociDigest(gunzipSync(gz))).toBe(ociDigest(tar));
   });
 
   it('serialises JSON canonically', () => {
-    expect(new TextDecoder().decode(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } }))).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
+    expect(new TextDecoder().decode(canonicalBytes({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } }))).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
   });
 
   it('builds manifest, config and index that point at each other, with the annotations', () => {
@@ -93,7 +93,7 @@ describe('gzip and OCI image data', () => {
       'org.opencontainers.image.title': 'catalog',
       'org.opencontainers.image.version': '1.2.0',
     });
-    expect(config.rootfs).toEqual({ type: 'layers', diff_ids: [sha256(tar)] });
+    expect(config.rootfs).toEqual({ type: 'layers', diff_ids: [ociDigest(tar)] });
     expect(config.created).toBe('2023-11-14T22:13:20Z');
     expect(index.manifests[0]).toMatchObject({ digest: image.manifest.digest, annotations: { 'org.opencontainers.image.ref.name': '1.2.0' } });
     // Same input, same digests; a different input hash changes the manifest.
@@ -116,7 +116,7 @@ describe('gzip and OCI image data', () => {
     expect(manifest.layers.map((l: { mediaType: string }) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+gzip']);
     expect(manifest.layers[0].digest).toBe('sha256:' + '2'.repeat(64));
     expect(config.architecture).toBe('arm64');
-    expect(config.rootfs.diff_ids).toEqual(['sha256:' + '3'.repeat(64), sha256(tar)]);
+    expect(config.rootfs.diff_ids).toEqual(['sha256:' + '3'.repeat(64), ociDigest(tar)]);
     expect(config.config.Env).toEqual(['PATH=/bin', 'A=2']);
     expect(config.config.Cmd).toEqual(['node', '/app/server.js']);
     expect(config.history).toHaveLength(2);
