@@ -6,7 +6,7 @@
  * proved from the patterns' structure, never guessed from the files that happen to exist.
  */
 import type { OwnersMatcher } from './matcher.js';
-import { literalText, segmentMatcher, type CompiledPattern, type Segment } from './pattern.js';
+import { literalText, segmentMatcher, type CompiledPattern, type NameTest, type Segment } from './pattern.js';
 import type { OwnersFinding } from './types.js';
 
 export interface LintInput {
@@ -113,7 +113,7 @@ export function shadowedRules(matcher: OwnersMatcher): Shadowed[] {
 
   const github = parsed.dialect === 'github';
   const catchAll: number[] = [];
-  const floating: { index: number; segment: RegExp; directoryOnly: boolean }[] = [];
+  const floating: { index: number; segment: NameTest; directoryOnly: boolean }[] = [];
   const prefixes: { index: number; prefix: readonly string[]; strict: boolean }[] = [];
   if (github)
     for (const rule of rules) {
@@ -163,7 +163,7 @@ function isCatchAll(c: CompiledPattern): boolean {
 }
 
 /** `x`, `*.js`, `logs/`: one segment matched at any depth, with everything below it. */
-function floatingSingle(c: CompiledPattern): { segment: RegExp; directoryOnly: boolean } | undefined {
+function floatingSingle(c: CompiledPattern): { segment: NameTest; directoryOnly: boolean } | undefined {
   const s = c.segments;
   if (!c.floating || s.length < 2 || s.length > 3 || s[1]!.kind !== 'glob' || isLoneStar(s[1]!)) return undefined;
   if (s.length === 3 && s[2]!.kind !== 'globstar') return undefined;

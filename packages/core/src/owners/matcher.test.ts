@@ -224,8 +224,8 @@ const GITHUB_CASES: Array<[string, string, boolean]> = [
 
 describe('GitHub pattern rules', () => {
   it.each(GITHUB_CASES)('%s on %s → %s', (pattern, path, expected) => {
-    expect(compilePattern(pattern, 'github').regex.test(path)).toBe(expected);
-    // the indexed matcher agrees with the plain regular expression
+    expect(compilePattern(pattern, 'github').test(path)).toBe(expected);
+    // the indexed matcher agrees with the pattern's own test
     expect(who(`${pattern} @o`, path, 'github').length === 1).toBe(expected);
   });
 });
@@ -336,7 +336,7 @@ describe('speed', () => {
     const parsed = parseCodeowners(lines.join('\n'));
     const m = compileOwners(parsed);
     const naive = (p: string) => {
-      for (let r = parsed.rules.length - 1; r >= 0; r--) if (m.compiled[r]!.regex.test(p)) return parsed.rules[r]!.owners;
+      for (let r = parsed.rules.length - 1; r >= 0; r--) if (m.compiled[r]!.test(p)) return parsed.rules[r]!.owners;
       return [];
     };
     for (let i = 0; i < 2000; i++) {
@@ -366,7 +366,7 @@ describe('minDepth, the shortcut before the regex', () => {
       for (const pattern of patterns) {
         const c = compilePattern(pattern, dialect);
         for (const path of paths)
-          if (c.regex.test(path)) {
+          if (c.test(path)) {
             matched++;
             expect(path.split('/').length, `${pattern} matched ${JSON.stringify(path)}`).toBeGreaterThanOrEqual(c.minDepth);
           }
@@ -381,5 +381,25 @@ describe('minDepth, the shortcut before the regex', () => {
     expect(m.ownersOfDirectory('packages/p1').owners).toEqual(['@own']);
     expect(m.ownersOfDirectory('packages/p1/src').owners).toEqual(['@src1']);
     expect(m.ownersOf('packages/p12/src/a.ts').owners).toEqual(['@src12']);
+  });
+});
+
+describe('patterns that make a backtracking regular expression take exponential time', () => {
+  // Each of these hung `owners who` for minutes when patterns compiled to regular expressions.
+  const name = 'a'.repeat(60);
+  const deep = Array.from({ length: 40 }, () => 'd').join('/');
+  it.each<[string, Dialect, string, boolean]>([
+    ['*a*a*a*a*a*a*a*a*a*a*b', 'github', name, false],
+    ['*a*a*a*a*a*a*a*a*a*a*b', 'github', `${name}b`, true],
+    ['*a*a*a*a*a*a*a*a*a*a*b', 'gitlab', `x/${name}`, false],
+    ['?*?*?*?*?*?*?*?*f', 'github', `${name}e`, false],
+    ['?*?*?*?*?*?*?*?*f', 'github', `${name}f`, true],
+    ['**/d/**/d/**/d/**/d/**/x', 'github', `${deep}/y`, false],
+    ['**/d/**/d/**/d/**/d/**/x', 'github', `${deep}/x`, true],
+    ['/**/d/**/d/**/d/**/d/**/x', 'gitlab', `${deep}/y`, false],
+    ['/**/d/**/d/**/d/**/d/**/x', 'gitlab', `${deep}/x`, true],
+  ])('%s (%s) on a long path → %s', (pattern, dialect, path, expected) => {
+    expect(compilePattern(pattern, dialect).test(path)).toBe(expected);
+    expect(who(`${pattern} @o`, path, dialect).length === 1).toBe(expected);
   });
 });

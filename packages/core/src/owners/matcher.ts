@@ -124,7 +124,7 @@ export function compileOwners(parsed: ParsedCodeowners): OwnersMatcher {
       if (r === previous) continue;
       previous = r;
       const c = compiled[r]!;
-      if (c.minDepth <= depth && c.regex.test(path)) return r;
+      if (c.minDepth <= depth && c.test(path, segments)) return r;
     }
     return -1;
   };
@@ -161,7 +161,7 @@ export function compileOwners(parsed: ParsedCodeowners): OwnersMatcher {
       const segments = path.split('/');
       const all: number[] = [];
       for (const s of [...includes.values(), ...excludes.values()]) s.candidates(segments, all);
-      return [...new Set(all)].filter((r) => compiled[r]!.regex.test(path)).sort((a, b) => a - b);
+      return [...new Set(all)].filter((r) => compiled[r]!.test(path, segments)).sort((a, b) => a - b);
     },
   };
 }

@@ -26,8 +26,11 @@ type Token = { readonly kind: 'literal'; readonly text: string } | { readonly ki
 export type Segment = { readonly kind: 'globstar' } | { readonly kind: 'glob'; readonly tokens: readonly Token[] };
 
 export interface CompiledPattern {
-  /** Tests a repository path (`a/b/c.ts`, no leading `/`). */
-  readonly regex: RegExp;
+  /**
+   * Tests a repository path (`a/b/c.ts`, no leading `/`), optionally already split at `/`.
+   * Linear in practice whatever the pattern: no regular expression backtracking (see `PathTest`).
+   */
+  readonly test: (path: string, segments?: readonly string[]) => boolean;
   /** The pattern's segments after the dialect's normalisation (leading `**` added for floating patterns). */
   readonly segments: readonly Segment[];
   /** True when the pattern can match at any depth (its normalised form starts with `**`). */
@@ -40,7 +43,7 @@ export interface CompiledPattern {
   readonly coversDescendants: boolean;
   /**
    * The fewest `/`-separated segments a matching path has: each named segment takes one, a final
-   * `**` at least one, any other `**` none. Lets a matcher skip the regex for a shallower path.
+   * `**` at least one, any other `**` none. Lets a matcher skip the test for a shallower path.
    */
   readonly minDepth: number;
 }
@@ -96,11 +99,11 @@ function classEnd(s: string, start: number): number {
   return -1;
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-function classRegex(source: string): string {
+/**
+ * A character class (`[a-z]`, `[!x]`) → a test of one character. A class never matches `/`
+ * (FNM_PATHNAME). The regular expression here matches exactly one character, so it cannot backtrack.
+ */
+function classTest(source: string): RegExp {
   let body = source.slice(1, -1);
   let negate = false;
   if (body.startsWith('!') || body.startsWith('^')) {
@@ -110,38 +113,67 @@ function classRegex(source: string): string {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const ch = body[i]!;
-    if (ch === '\\' && i + 1 < body.length) out += escapeRegex(body[++i]!);
+    if (ch === '\\' && i + 1 < body.length) out += body[++i]!.replace(/[\]\\^-]/, '\\$&');
     else if (ch === '-') out += '-';
     else out += ch === ']' || ch === '^' || ch === '\\' || ch === '[' ? `\\${ch}` : ch;
   }
-  // A class never matches `/` (FNM_PATHNAME).
-  return negate ? `[^/${out}]` : `(?!/)[${out}]`;
+  return new RegExp(negate ? `^[^/${out}]$` : `^(?!/)[${out}]$`);
 }
 
-function segmentRegex(seg: Segment & { kind: 'glob' }): string {
-  let out = '';
+/** One character of a segment pattern: a literal, `?`, a class, or `*` (any run of characters). */
+type Unit = { readonly kind: 'char'; readonly code: number } | { readonly kind: 'any-char' } | { readonly kind: 'class'; readonly test: RegExp } | { readonly kind: 'star' };
+
+/** A test of one name (a path segment, no `/`). */
+export interface NameTest {
+  test(name: string): boolean;
+}
+
+const ANY_NAME: NameTest = { test: () => true };
+
+/**
+ * A segment pattern as a name test. Literal segments compare strings; the rest run the classic
+ * wildcard walk, which on a mismatch goes back only to the latest `*`: O(name × pattern) at worst,
+ * where a regular expression for `*a*a*a*a*b` backtracks exponentially.
+ */
+function nameTest(seg: Segment & { kind: 'glob' }): NameTest {
+  const literal = literalText(seg);
+  if (literal !== undefined) return { test: (name) => name === literal };
+  const units: Unit[] = [];
   for (const t of seg.tokens) {
-    switch (t.kind) {
-      case 'literal':
-        out += escapeRegex(t.text);
-        break;
-      case 'star':
-        out += '[^/]*';
-        break;
-      case 'any-char':
-        out += '[^/]';
-        break;
-      case 'class':
-        out += classRegex(t.source);
-        break;
-    }
+    if (t.kind === 'literal') for (let i = 0; i < t.text.length; i++) units.push({ kind: 'char', code: t.text.charCodeAt(i) });
+    else if (t.kind === 'class') units.push({ kind: 'class', test: classTest(t.source) });
+    else units.push(t);
   }
-  return out;
+  if (units.length === 1 && units[0]!.kind === 'star') return ANY_NAME;
+  const one = (u: Unit, name: string, i: number): boolean => (u.kind === 'char' ? name.charCodeAt(i) === u.code : u.kind === 'any-char' ? true : u.kind === 'class' ? u.test.test(name[i]!) : false);
+  return {
+    test(name) {
+      let p = 0;
+      let i = 0;
+      let star = -1;
+      let resume = 0;
+      while (i < name.length) {
+        const u = units[p];
+        if (u !== undefined && u.kind === 'star') {
+          star = p++;
+          resume = i;
+        } else if (u !== undefined && one(u, name, i)) {
+          p++;
+          i++;
+        } else if (star >= 0) {
+          p = star + 1;
+          i = ++resume;
+        } else return false;
+      }
+      while (units[p]?.kind === 'star') p++;
+      return p === units.length;
+    },
+  };
 }
 
 /** A test of one path segment (a name, no `/`) against a pattern segment. */
-export function segmentMatcher(seg: Segment): RegExp {
-  return seg.kind === 'globstar' ? /^.*$/ : new RegExp(`^${segmentRegex(seg)}$`);
+export function segmentMatcher(seg: Segment): NameTest {
+  return seg.kind === 'globstar' ? ANY_NAME : nameTest(seg);
 }
 
 /** The segment's text when it holds no wildcard, else undefined. */
@@ -158,6 +190,49 @@ export function literalText(seg: Segment): string | undefined {
 /** True for a segment that is exactly one `*`. */
 function isLoneStar(seg: Segment): boolean {
   return seg.kind === 'glob' && seg.tokens.length === 1 && seg.tokens[0]!.kind === 'star';
+}
+
+/**
+ * What one normalised pattern segment consumes of a path's segments: exactly one name passing a
+ * test, or a run of names (`**`) of at least `min` (0 or 1).
+ */
+type Step = { readonly kind: 'name'; readonly name: NameTest } | { readonly kind: 'run'; readonly min: 0 | 1 };
+
+/**
+ * Steps over a path's `/`-separated segments, with `rest` true when any further segments may
+ * follow (the pattern covers what it names and everything below). Matching walks the steps with
+ * memoised positions: O(steps × path segments) name tests, never exponential.
+ */
+function pathTest(steps: readonly Step[], rest: boolean): CompiledPattern['test'] {
+  const runs = steps.some((s) => s.kind === 'run');
+  if (!runs)
+    return (path, segments = path.split('/')) => {
+      if (segments.length < steps.length || (!rest && segments.length !== steps.length)) return false;
+      for (let i = 0; i < steps.length; i++) if (!(steps[i] as Step & { kind: 'name' }).name.test(segments[i]!)) return false;
+      return true;
+    };
+  // With one run the walk tries each place the run can end once; with more, failed positions are
+  // remembered so that no pair (step, segment) is walked twice.
+  const memo = steps.filter((s) => s.kind === 'run').length > 1;
+  return (path, segments = path.split('/')) => {
+    const n = segments.length;
+    const failed = memo ? new Uint8Array((steps.length + 1) * (n + 1)) : undefined;
+    const from = (s: number, c: number): boolean => {
+      if (s === steps.length) return c === n || rest;
+      const key = s * (n + 1) + c;
+      if (failed?.[key]) return false;
+      const step = steps[s]!;
+      let ok: boolean;
+      if (step.kind === 'name') ok = c < n && step.name.test(segments[c]!) && from(s + 1, c + 1);
+      else {
+        ok = false;
+        for (let k = c + step.min; k <= n && !ok; k++) ok = from(s + 1, k);
+      }
+      if (!ok && failed) failed[key] = 1;
+      return ok;
+    };
+    return from(0, 0);
+  };
 }
 
 /** Compiles a pattern (as written, escapes included, without the GitLab `!`) for `dialect`. */
@@ -181,46 +256,22 @@ function compileGitHub(raw: string): CompiledPattern {
   if (directoryOnly) segments = [...segments, { kind: 'globstar' }];
   // `**/**` is `**`.
   segments = segments.filter((seg, i) => !(seg.kind === 'globstar' && segments[i - 1]?.kind === 'globstar'));
-  if (segments.length === 0) return neverMatches(raw);
+  if (segments.length === 0) return neverMatches();
 
   const last = segments.length - 1;
-  let re = '';
-  let needSlash = false;
-  let coversDescendants = false;
-  segments.forEach((seg, i) => {
-    if (seg.kind === 'globstar') {
-      if (i === 0 && i === last) re += '.+';
-      else if (i === 0) {
-        re += '(?:.+/)?';
-        needSlash = false;
-      } else if (i === last) {
-        re += '/.*';
-        coversDescendants = true;
-      } else {
-        re += '(?:/.+)?';
-        needSlash = true;
-      }
-      return;
-    }
-    if (needSlash) re += '/';
-    if (isLoneStar(seg)) re += '[^/]+';
-    else {
-      re += segmentRegex(seg);
-      if (i === last) {
-        re += '(?:/.*)?';
-        coversDescendants = true;
-      }
-    }
-    needSlash = true;
-  });
+  // A leading or middle `**` spans zero or more directories; a trailing one (or a lone `**`) at
+  // least one name. A last segment other than a lone `*` also covers everything below it.
+  const steps = segments.map((seg, i): Step => (seg.kind === 'globstar' ? { kind: 'run', min: i === last ? 1 : 0 } : { kind: 'name', name: nameTest(seg) }));
+  const lastSegment = segments[last]!;
+  const rest = lastSegment.kind === 'glob' && !isLoneStar(lastSegment);
   const floating = segments[0]!.kind === 'globstar';
   return {
-    regex: new RegExp(`^${re}$`),
+    test: pathTest(steps, rest),
     segments,
     floating,
     literalPrefix: floating ? [] : leadingLiterals(segments),
     directoryOnly,
-    coversDescendants: coversDescendants || (segments.length === 1 && segments[0]!.kind === 'globstar'),
+    coversDescendants: rest || lastSegment.kind === 'globstar',
     minDepth: minDepthOf(segments),
   };
 }
@@ -234,20 +285,12 @@ function compileGitLab(raw: string): CompiledPattern {
   if (directoryOnly) p = `${p}**/*`;
   const parts = p.slice(1).split('/');
   const segments = parts.map((s) => tokenize(s, 'gitlab'));
-  let re = '';
-  segments.forEach((seg, i) => {
-    const isLast = i === segments.length - 1;
-    if (seg.kind === 'globstar') {
-      // `**/` spans zero or more directories; a final `**` is an ordinary `*`.
-      re += isLast ? '[^/]*' : '(?:[^/]*/)*';
-      return;
-    }
-    re += segmentRegex(seg);
-    if (!isLast) re += '/';
-  });
+  const last = segments.length - 1;
+  // `**/` spans zero or more directories; a final `**` is an ordinary `*`.
+  const steps = segments.map((seg, i): Step => (seg.kind === 'globstar' ? (i === last ? { kind: 'name', name: ANY_NAME } : { kind: 'run', min: 0 }) : { kind: 'name', name: nameTest(seg) }));
   const floating = segments[0]!.kind === 'globstar';
   return {
-    regex: new RegExp(`^${re}$`),
+    test: pathTest(steps, false),
     segments,
     floating,
     literalPrefix: floating ? [] : leadingLiterals(segments),
@@ -267,7 +310,6 @@ function leadingLiterals(segments: readonly Segment[]): string[] {
   return out;
 }
 
-function neverMatches(raw: string): CompiledPattern {
-  void raw;
-  return { regex: /(?!)/, segments: [], floating: false, literalPrefix: [], directoryOnly: false, coversDescendants: false, minDepth: 0 };
+function neverMatches(): CompiledPattern {
+  return { test: () => false, segments: [], floating: false, literalPrefix: [], directoryOnly: false, coversDescendants: false, minDepth: 0 };
 }
