@@ -403,3 +403,23 @@ describe('patterns that make a backtracking regular expression take exponential 
     expect(who(`${pattern} @o`, path, dialect).length === 1).toBe(expected);
   });
 });
+
+describe('lines real CODEOWNERS files hold', () => {
+  it('accepts handles of older accounts, which may start or end with a hyphen', () => {
+    const parsed = parseCodeowners('*.js @tobias- @-x @org-/team-a @x_y\n');
+    expect(parsed.findings).toEqual([]);
+    expect(parsed.rules[0]!.owners).toEqual(['@tobias-', '@-x', '@org-/team-a', '@x_y']);
+  });
+
+  it('reads a file that starts with a byte-order mark from its first line', () => {
+    const parsed = parseCodeowners('\ufeff* @all\n/docs/ @docs\n');
+    expect(parsed.findings).toEqual([]);
+    expect(parsed.rules.map((r) => [r.pattern, r.line])).toEqual([['*', 1], ['/docs/', 2]]);
+    expect(who('\ufeff* @all\n', 'src/a.ts', 'github')).toEqual(['@all']);
+  });
+
+  it('matches nothing with an empty segment, as git compares `//` literally', () => {
+    for (const path of ['g/h/x', 'g/h', 'g//h/x']) expect(compilePattern('/g//h/', 'github').test(path)).toBe(false);
+    expect(who('/g//h/ @x\n', 'g/h/x', 'github')).toEqual([]);
+  });
+});

@@ -17,8 +17,11 @@ export const MAX_CODEOWNERS_BYTES = 3 * 1024 * 1024;
 
 const SECTION_HEADER = /^(\^)?\[([^\]]*)\](?:\[([^\]]*)\])?(?=\s|$)(.*)$/;
 
-const GITHUB_USER = /^@[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$/;
-const GITHUB_TEAM = /^@[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\/[A-Za-z0-9_](?:[A-Za-z0-9._-]*)$/;
+// GitHub's rule for new accounts (alphanumerics and single inner hyphens) is not the rule for old
+// ones: handles such as `@tobias-` and `@-x` exist, and Enterprise Managed Users carry `_shortcode`.
+// Accept what GitHub has accepted: letters, digits, `-` and `_` anywhere.
+const GITHUB_USER = /^@[A-Za-z0-9_-]+$/;
+const GITHUB_TEAM = /^@[A-Za-z0-9_-]+\/[A-Za-z0-9_](?:[A-Za-z0-9._-]*)$/;
 const GITLAB_NAME = /^@[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
 const GITLAB_ROLE = /^@@(?:developer|maintainer|owner)s?$/i;
 const EMAIL = /^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
@@ -110,7 +113,8 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
 
   let sectionKey = '';
   let sectionDefaults: Positioned[] = [];
-  const lines = text.split('\n');
+  // Editors on Windows may save a byte-order mark; it is not part of the first pattern.
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
   lines.forEach((rawLine, at) => {
     const lineNo = at + 1;
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;

@@ -249,8 +249,9 @@ function compileGitHub(raw: string): CompiledPattern {
   }
   const directoryOnly = parts.length > 1 && parts[parts.length - 1] === '';
   if (directoryOnly) parts = parts.slice(0, -1);
-  // Empty middle segments (`a//b`) match nothing in a path; drop them as git does.
-  parts = parts.filter((p) => p !== '');
+  // An empty segment (`/g//h/`) would need an empty name in the path, which no path has: git's
+  // wildmatch compares the `//` literally, so the pattern matches nothing (lint reports it).
+  if (parts.some((p) => p === '')) return neverMatches();
   let segments = parts.map((p) => tokenize(p, 'github'));
   if (!anchored && segments.length === 1 && segments[0]!.kind !== 'globstar') segments = [{ kind: 'globstar' }, ...segments];
   if (directoryOnly) segments = [...segments, { kind: 'globstar' }];
