@@ -53,6 +53,14 @@ describe('kiln owners who', () => {
     expect(bad.stderr).toContain('--dialect must be github or gitlab');
   });
 
+  it('in GitLab, an invalid owner is dropped and its line still decides, and says so', () => {
+    repo.write({ 'gl/OWNERS': '[Docs]\n*.md @docs bad-owner\n' });
+    const r = repo.kiln(['owners', 'who', 'README.md', '--codeowners', 'gl/OWNERS', '--explain']);
+    expect(r.stdout).toContain('gl/OWNERS:2 [Docs]  *.md');
+    expect(r.stderr).toContain('gl/OWNERS:2:12: Invalid owner on line 2');
+    expect(r.stderr).not.toContain('line skipped');
+  });
+
   it('fails with exit 2 and the searched locations when there is no CODEOWNERS', () => {
     const empty = createRepo({ 'a.txt': '' });
     try {

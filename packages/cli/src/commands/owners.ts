@@ -101,7 +101,7 @@ async function who(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   const codeowners = stringOpt(args, 'codeowners');
   const { loaded, results } = await ownersWho(ctx.cwd, paths, { ...(codeowners && { codeowners }), ...(dialect && { dialect }) });
   const explain = boolOpt(args, 'explain');
-  for (const f of loaded.matcher.parsed.findings) if (f.severity === 'error') ctx.out.warn(`${f.file}:${f.line}:${f.column}: ${f.message} (line skipped)`);
+  for (const f of loaded.matcher.parsed.findings) if (f.severity === 'error') ctx.out.warn(`${f.file}:${f.line}:${f.column}: ${f.message}${f.lineSkipped ? ' (line skipped)' : ''}`);
 
   const sectionName = (key: string) => loaded.matcher.parsed.sections.find((s) => s.key === key)?.name || '(default)';
   if (boolOpt(args, 'json')) {
@@ -162,7 +162,7 @@ async function check(args: ParsedArgs, ctx: CommandContext): Promise<number> {
     env: ctx.env,
   });
   for (const w of result.warnings) ctx.out.warn(w);
-  for (const f of result.findings) if (f.severity === 'error') ctx.out.warn(`${f.file}:${f.line}:${f.column}: ${f.message} (line skipped)`);
+  for (const f of result.findings) if (f.severity === 'error') ctx.out.warn(`${f.file}:${f.line}:${f.column}: ${f.message}${f.lineSkipped ? ' (line skipped)' : ''}`);
   const json = boolOpt(args, 'json');
   if (inGitHubActions(ctx))
     for (const g of result.groups)

@@ -24,10 +24,16 @@ describe('syntax findings, in GitHub words, and the lines are skipped', () => {
   it('reports invalid owners at their column and skips the whole line', () => {
     const parsed = parseCodeowners('*.js @good not-an-owner\n*.md @org/team docs@example.com @user_name\n');
     expect(parsed.findings).toEqual([
-      { file: 'CODEOWNERS', line: 1, column: 12, rule: 'invalid-owner', severity: 'error', message: 'Invalid owner on line 1: `not-an-owner` is not a @username, @org/team-name or an email address.' },
+      { file: 'CODEOWNERS', line: 1, column: 12, rule: 'invalid-owner', severity: 'error', lineSkipped: true, message: 'Invalid owner on line 1: `not-an-owner` is not a @username, @org/team-name or an email address.' },
     ]);
     expect(parsed.rules.map((r) => r.pattern)).toEqual(['*.md']);
     expect(parsed.rules[0]!.ownersAt).toEqual([{ line: 2, column: 6 }, { line: 2, column: 16 }, { line: 2, column: 33 }]);
+  });
+
+  it('in GitLab, drops only the invalid owner and keeps the line', () => {
+    const parsed = parseCodeowners('[Docs]\n*.md @docs bad-owner\n', { dialect: 'gitlab' });
+    expect(parsed.findings.map((f) => [f.rule, f.lineSkipped])).toEqual([['invalid-owner', undefined]]);
+    expect(parsed.rules.map((r) => [r.pattern, r.owners])).toEqual([['*.md', ['@docs']]]);
   });
 
   it('treats # as the start of a comment, unless escaped', () => {

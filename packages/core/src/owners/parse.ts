@@ -115,7 +115,7 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
   let sectionDefaults: Positioned[] = [];
   // Editors on Windows may save a byte-order mark; it is not part of the first pattern.
   const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
-  lines.forEach((rawLine, at) => {
+  const parseLine = (rawLine: string, at: number): void => {
     const lineNo = at + 1;
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     let start = 0;
@@ -226,6 +226,13 @@ export function parseCodeowners(text: string, options: ParseOptions = {}): Parse
       ...(fromDefaults && { defaultOwners: true }),
       ...(exclusion && { exclusion: true }),
     });
+  };
+  lines.forEach((rawLine, at) => {
+    const rulesBefore = rules.length;
+    const findingsBefore = findings.length;
+    parseLine(rawLine, at);
+    if (rules.length > rulesBefore) return;
+    for (let i = findingsBefore; i < findings.length; i++) if (findings[i]!.severity === 'error') findings[i] = { ...findings[i]!, lineSkipped: true };
   });
 
   const sectionList: CodeownersSection[] = [...sections.entries()].map(([key, s]) => ({ key, ...s }));

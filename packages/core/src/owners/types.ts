@@ -49,6 +49,8 @@ export interface OwnersFinding {
   readonly rule: OwnersRuleId;
   readonly message: string;
   readonly severity: 'error' | 'warning';
+  /** Set on a syntax finding whose whole line was left out (GitHub drops a line with a bad owner; GitLab only the owner). */
+  readonly lineSkipped?: true;
 }
 
 export type OwnersRuleId =
