@@ -218,10 +218,10 @@ async function push(
   if (!ref || ref.tag || ref.digest)
     throw new KilnError(diagnostic('artifact-bad-registry', `"${where}" is not HOST/NAME (the tag is the version).`, { hint: 'e.g. --push registry.example.com/shop/catalog' }));
   const client = new RegistryClient(ref, await findCredentials(ref.registry, options.env), { insecure: options.env?.KILN_REGISTRY_INSECURE === '1' });
-  const existing = await client.getManifest(version).catch(() => undefined);
-  if (existing && existing.digest !== image.manifest.digest)
+  const existing = await client.manifestDigest(version);
+  if (existing !== undefined && existing !== image.manifest.digest)
     throw new KilnError(
-      diagnostic('registry-tag-exists', `${ref.registry}/${ref.repository}:${version} already holds ${existing.digest}, not this build (${image.manifest.digest}).`, {
+      diagnostic('registry-tag-exists', `${ref.registry}/${ref.repository}:${version} already holds ${existing}, not this build (${image.manifest.digest}).`, {
         hint: 'A version is built once: release a new version for changed code.',
       }),
       1,

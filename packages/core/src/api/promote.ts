@@ -53,7 +53,7 @@ async function registryDigest(registry: string, project: string, version: string
   const ref = parseImageReference(registry.replace(/\{projectName\}/g, repositoryName(project)));
   if (!ref) return undefined;
   const client = new RegistryClient(ref, await findCredentials(ref.registry, env), { insecure: env.KILN_REGISTRY_INSECURE === '1' });
-  return (await client.getManifest(version).catch(() => undefined))?.digest;
+  return client.manifestDigest(version);
 }
 
 async function readEnvironment(ctx: ReleaseContext, env: string): Promise<EnvironmentFile | undefined> {

@@ -71,6 +71,121 @@ describe('image references and credentials', () => {
   });
 });
 
+/**
+ * A registry that misbehaves on purpose: an in-memory OCI distribution API in which each request
+ * may first meet a fault (an HTTP status, a hang, a body cut short, an HTML page).
+ */
+type Fault = 'hang' | 'truncate' | 'html' | number;
+async function faultRegistry(faultFor: (method: string, path: string, n: number) => Fault | undefined) {
+  const blobs = new Map<string, Buffer>();
+  const manifests = new Map<string, Buffer>();
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url!, 'http://x');
+      const key = `${req.method} ${url.pathname}`;
+      seen.push(key);
+      const fault = faultFor(req.method!, url.pathname, seen.filter((k) => k === key).length);
+      if (fault === 'hang') return; // never answers
+      if (fault === 'html') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<html><body>Please sign in</body></html>');
+      if (typeof fault === 'number') return res.writeHead(fault).end();
+      const send = (status: number, body: Buffer, headers: Record<string, string> = {}) => {
+        if (fault === 'truncate' && req.method === 'GET') {
+          res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+          res.write(body.subarray(0, body.length >> 1));
+          return res.destroy();
+        }
+        res.writeHead(status, { ...headers, 'content-length': String(body.length) }).end(req.method === 'HEAD' ? undefined : body);
+      };
+      const m = /^\/v2\/shop\/catalog\/(blobs|manifests)\/(.+)$/.exec(url.pathname);
+      if (req.method === 'POST' && url.pathname === '/v2/shop/catalog/blobs/uploads/') return res.writeHead(202, { location: '/v2/shop/catalog/blobs/uploads/1' }).end();
+      if (req.method === 'PUT' && url.pathname === '/v2/shop/catalog/blobs/uploads/1') {
+        blobs.set(url.searchParams.get('digest')!, Buffer.concat(chunks));
+        return res.writeHead(201).end();
+      }
+      if (!m) return res.writeHead(404).end();
+      const [, kind, ref] = m;
+      if (kind === 'manifests' && req.method === 'PUT') {
+        const body = Buffer.concat(chunks);
+        manifests.set(ref!, body);
+        manifests.set(ociDigest(body), body);
+        return res.writeHead(201, { 'docker-content-digest': ociDigest(body) }).end();
+      }
+      const body = (kind === 'blobs' ? blobs : manifests).get(ref!);
+      if (!body) return res.writeHead(404).end();
+      send(200, body, { 'docker-content-digest': ociDigest(body), 'content-type': kind === 'blobs' ? 'application/octet-stream' : 'application/vnd.oci.image.manifest.v1+json' });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  const client = (options: { timeoutMs?: number } = {}) => new RegistryClient({ registry: host, repository: 'shop/catalog' }, undefined, { backoffMs: 10, timeoutMs: 2_000, ...options });
+  return { client, seen, stop: () => new Promise((r) => server.close(r)).then(() => server.closeAllConnections()) };
+}
+
+describe('a registry that fails', () => {
+  const tar = writeTar([{ type: 'file', path: 'app/hello.txt', data: new TextEncoder().encode('hello\n') }], 1_700_000_000);
+  const image = buildImage({ layerTar: tar, project: 'catalog', version: '1.0.0', revision: 'a'.repeat(40), created: 1_700_000_000, inputHash: 'h1' });
+  const blobs = new Map([image.layer, image.config].map((b) => [b.digest, b.data]));
+  const push = (client: RegistryClient) => pushImage(client, { manifest: image.manifest, blobs: [image.layer, image.config] }, async (d) => blobs.get(d)!, '1.0.0');
+
+  it('is retried with backoff after a 503 or a dropped answer, and the push succeeds', async () => {
+    const r = await faultRegistry((method, path, n) => (n === 1 && method === 'HEAD' ? 503 : n <= 2 && method === 'GET' ? 'truncate' : undefined));
+    try {
+      expect((await push(r.client())).digest).toBe(image.manifest.digest);
+      expect(r.seen.filter((k) => k.startsWith('HEAD /v2/shop/catalog/blobs/'))).toHaveLength(4);
+      expect(ociDigest(await r.client().getBlob(image.layer.digest))).toBe(image.layer.digest);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('that never answers gives up within its timeout on every attempt, never hangs', async () => {
+    const r = await faultRegistry(() => 'hang');
+    try {
+      const started = Date.now();
+      const error = await push(r.client({ timeoutMs: 300 })).catch((e: Error) => e);
+      expect(String(error)).toMatch(/cannot reach registry .*HEAD .*3 attempts.*no answer within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('that keeps failing with a 500 says so with the status', async () => {
+    const r = await faultRegistry((method) => (method === 'PUT' ? 500 : undefined));
+    try {
+      expect(String(await push(r.client()).catch((e: Error) => e))).toMatch(/upload blob sha256:[0-9a-f]+ failed with HTTP 500/);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('that answers with an HTML page is an error, never a blob it has or a manifest it stored', async () => {
+    const r = await faultRegistry(() => 'html');
+    try {
+      const error = await push(r.client()).catch((e: Error) => e);
+      expect(String(error)).toMatch(/answered HEAD \/v2\/shop\/catalog\/blobs\/sha256:[0-9a-f]+ with an HTML page/);
+      expect(r.seen.some((k) => k.startsWith('PUT'))).toBe(false);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('tells a tag it does not hold (404) from one it cannot answer for (503): the latter is an error', async () => {
+    const r = await faultRegistry((method, path) => (method === 'HEAD' && path.endsWith('/manifests/9.9.9') ? 503 : undefined));
+    try {
+      expect(await r.client().manifestDigest('1.0.0')).toBeUndefined();
+      await push(r.client());
+      expect(await r.client().manifestDigest('1.0.0')).toBe(image.manifest.digest);
+      expect(String(await r.client().manifestDigest('9.9.9').catch((e: Error) => e))).toMatch(/check manifest 9.9.9 failed with HTTP 503/);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
 const registryBin = findTool('docker-registry') ?? findTool('registry');
 const skopeo = findTool('skopeo');
 const umoci = findTool('umoci');

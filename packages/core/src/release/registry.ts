@@ -94,26 +94,61 @@ function credentialHelper(helper: string, registry: string, env: NodeJS.ProcessE
   });
 }
 
-/** A client for one repository on one registry. */
+/** A registry's answer, read whole within the request's timeout. */
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+}
+
+export interface RegistryClientOptions {
+  /** Plain HTTP for a host that is not a loopback address. */
+  readonly insecure?: boolean;
+  /** Per attempt, answer and body included. Default 30 s, or KILN_REGISTRY_TIMEOUT_MS. */
+  readonly timeoutMs?: number;
+  /** Attempts of a request that is safe to repeat. Default 3. */
+  readonly attempts?: number;
+  /** Wait before the second attempt, doubled before each further one. Default 250 ms. */
+  readonly backoffMs?: number;
+}
+
+/** Answers worth another attempt: the server or a proxy in front of it is overloaded or restarting. */
+const TRANSIENT = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * A client for one repository on one registry. Every request has a timeout; the ones that are
+ * safe to repeat (all but starting an upload) are retried with backoff on a network fault, a
+ * timeout or a transient status. An answer that is not the registry's (an HTML page from a proxy
+ * or a login portal) is an error, never taken for success.
+ */
 export class RegistryClient {
   private authorization: string | undefined;
   private readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+  private readonly backoffMs: number;
 
   constructor(
     private readonly ref: ImageReference,
     private readonly credentials: Credentials | undefined,
-    options: { insecure?: boolean } = {},
+    options: RegistryClientOptions = {},
   ) {
     const host = ref.registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const plain = options.insecure || host === 'localhost' || host === '::1' || /^127\./.test(host);
     this.base = `${plain ? 'http' : 'https'}://${ref.registry}/v2/${ref.repository}`;
+    const fromEnv = Number(process.env.KILN_REGISTRY_TIMEOUT_MS);
+    this.timeoutMs = options.timeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 30_000);
+    this.attempts = options.attempts ?? 3;
+    this.backoffMs = options.backoffMs ?? 250;
   }
 
   async hasBlob(digest: string): Promise<boolean> {
     const r = await this.request('HEAD', `/blobs/${digest}`);
-    if (r.status === 200) return true;
     if (r.status === 404) return false;
-    throw this.failure('check blob', r);
+    if (r.status !== 200) throw this.failure('check blob', r);
+    const reported = r.headers.get('docker-content-digest');
+    if (reported !== null && reported !== digest) throw this.mismatch(`blob ${digest} is reported as ${reported}`);
+    return true;
   }
 
   /** Uploads a blob unless the registry already has it; returns whether it was sent. */
@@ -140,38 +175,80 @@ export class RegistryClient {
     return r.headers.get('docker-content-digest') ?? ociDigest(data);
   }
 
+  /**
+   * The digest of the manifest under `reference`, or undefined when the registry says it has none
+   * (404). Any other answer is an error: an unknown answer is never "absent", or a published tag
+   * could be overwritten.
+   */
+  async manifestDigest(reference: string): Promise<string | undefined> {
+    const r = await this.request('HEAD', `/manifests/${reference}`, { headers: { accept: MANIFEST_TYPES } });
+    if (r.status === 404) return undefined;
+    if (r.status !== 200) throw this.failure(`check manifest ${reference}`, r);
+    return r.headers.get('docker-content-digest') ?? (await this.getManifest(reference)).digest;
+  }
+
   async getManifest(reference: string): Promise<{ data: Uint8Array; mediaType: string; digest: string }> {
-    const accept = [MEDIA.manifest, MEDIA.index, MEDIA.dockerManifest, MEDIA.dockerList].join(', ');
-    const r = await this.request('GET', `/manifests/${reference}`, { headers: { accept } });
+    const r = await this.request('GET', `/manifests/${reference}`, { headers: { accept: MANIFEST_TYPES } });
     if (r.status !== 200) throw this.failure(`get manifest ${reference}`, r);
-    const data = new Uint8Array(await r.arrayBuffer());
-    const digest = ociDigest(data);
-    if (reference.startsWith('sha256:') && digest !== reference) throw new KilnError(diagnostic('registry-digest-mismatch', `manifest ${reference} from ${this.ref.registry} has digest ${digest}.`));
-    return { data, mediaType: r.headers.get('content-type') ?? MEDIA.manifest, digest };
+    const digest = ociDigest(r.body);
+    if (reference.startsWith('sha256:') && digest !== reference) throw this.mismatch(`manifest ${reference} has digest ${digest}`);
+    return { data: r.body, mediaType: r.headers.get('content-type') ?? MEDIA.manifest, digest };
   }
 
   async getBlob(digest: string): Promise<Uint8Array> {
     const r = await this.request('GET', `/blobs/${digest}`);
     if (r.status !== 200) throw this.failure(`get blob ${digest}`, r);
-    const data = new Uint8Array(await r.arrayBuffer());
-    if (ociDigest(data) !== digest) throw new KilnError(diagnostic('registry-digest-mismatch', `blob ${digest} from ${this.ref.registry} does not match its digest.`));
-    return data;
+    if (ociDigest(r.body) !== digest) throw this.mismatch(`blob ${digest} does not match its digest`);
+    return r.body;
   }
 
-  private async request(method: string, pathOrUrl: string, init: { body?: Uint8Array; headers?: Record<string, string> } = {}): Promise<Response> {
+  private async request(method: string, pathOrUrl: string, init: { body?: Uint8Array; headers?: Record<string, string> } = {}): Promise<Answer> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base}${pathOrUrl}`;
-    const send = () =>
-      fetch(url, {
+    // Starting an upload creates a session on the server: a repeat would leave one behind.
+    const attempts = method === 'POST' ? 1 : this.attempts;
+    let r = await this.attempt(method, url, init, attempts);
+    if (r.status === 401 && (await this.authenticate(r.headers.get('www-authenticate')))) r = await this.attempt(method, url, init, attempts);
+    if (r.status >= 200 && r.status < 300 && /^text\/html\b/i.test(r.headers.get('content-type') ?? ''))
+      throw new KilnError(
+        diagnostic('registry-bad-response', `${this.ref.registry} answered ${method} ${new URL(url).pathname} with an HTML page, not the registry API.`, {
+          hint: 'A proxy or a login portal may stand in front of the registry; check the host name and the network.',
+        }),
+        1,
+      );
+    return r;
+  }
+
+  private async attempt(method: string, url: string, init: { body?: Uint8Array; headers?: Record<string, string> }, attempts: number): Promise<Answer> {
+    for (let n = 1; ; n++) {
+      const outcome = await this.send(method, url, init);
+      const retry = outcome.kind === 'fault' || TRANSIENT.has(outcome.answer.status);
+      if (!retry || n >= attempts) {
+        if (outcome.kind === 'answer') return outcome.answer;
+        throw new KilnError(diagnostic('registry-unreachable', `cannot reach registry ${this.ref.registry} (${method} ${new URL(url).pathname}, ${n} attempt${n === 1 ? '' : 's'}): ${outcome.message}`), 1);
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.backoffMs * 2 ** (n - 1)));
+    }
+  }
+
+  /** One request, its body read whole, within the timeout. */
+  private async send(method: string, url: string, init: { body?: Uint8Array; headers?: Record<string, string> }): Promise<{ kind: 'answer'; answer: Answer } | { kind: 'fault'; message: string }> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const r = await fetch(url, {
         method,
         redirect: 'follow',
+        signal,
         headers: { ...init.headers, ...(this.authorization && { authorization: this.authorization }) },
         ...(init.body && { body: init.body }),
-      }).catch((e: Error) => {
-        throw new KilnError(diagnostic('registry-unreachable', `cannot reach registry ${this.ref.registry}: ${(e.cause as Error | undefined)?.message ?? e.message}`), 1);
       });
-    let r = await send();
-    if (r.status === 401 && (await this.authenticate(r.headers.get('www-authenticate')))) r = await send();
-    return r;
+      const body = new Uint8Array(await r.arrayBuffer());
+      const length = r.headers.get('content-length');
+      if (method !== 'HEAD' && length !== null && Number(length) !== body.length) return { kind: 'fault', message: `the answer was cut short (${body.length} of ${length} bytes)` };
+      return { kind: 'answer', answer: { status: r.status, headers: r.headers, body } };
+    } catch (e) {
+      if (signal.aborted) return { kind: 'fault', message: `no answer within ${this.timeoutMs} ms` };
+      return { kind: 'fault', message: ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message };
+    }
   }
 
   /** Answers a 401 challenge; false when there is nothing more to try. */
@@ -196,20 +273,31 @@ export class RegistryClient {
       this.authorization = `Bearer ${c.token}`;
       return true;
     }
-    const r = await fetch(url, { headers });
+    const r = await this.attempt('GET', url.toString(), { headers }, this.attempts);
     if (r.status !== 200) throw new KilnError(diagnostic('registry-auth-failed', `registry ${this.ref.registry} refused the credentials (token service answered ${r.status}).`, { hint: 'Check KILN_REGISTRY_USERNAME/KILN_REGISTRY_PASSWORD or `docker login`.' }), 1);
-    const body = (await r.json()) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token;
-    if (!token) return false;
+    let body: { token?: string; access_token?: string };
+    try {
+      body = JSON.parse(new TextDecoder().decode(r.body)) as typeof body;
+    } catch {
+      throw new KilnError(diagnostic('registry-auth-failed', `the token service of ${this.ref.registry} answered with something other than JSON.`), 1);
+    }
+    const token = body?.token ?? body?.access_token;
+    if (typeof token !== 'string' || token === '') return false;
     this.authorization = `Bearer ${token}`;
     return true;
   }
 
-  private failure(what: string, r: Response): KilnError {
+  private failure(what: string, r: Answer): KilnError {
     const hint = r.status === 401 || r.status === 403 ? 'Log in (docker login, or KILN_REGISTRY_USERNAME/KILN_REGISTRY_PASSWORD) with push rights.' : undefined;
     return new KilnError(diagnostic('registry-request-failed', `registry ${this.ref.registry}: ${what} failed with HTTP ${r.status}.`, hint ? { hint } : {}), 1);
   }
+
+  private mismatch(what: string): KilnError {
+    return new KilnError(diagnostic('registry-digest-mismatch', `${this.ref.registry}: ${what}.`), 1);
+  }
 }
+
+const MANIFEST_TYPES = [MEDIA.manifest, MEDIA.index, MEDIA.dockerManifest, MEDIA.dockerList].join(', ');
 
 /** Pushes an image (blobs first, then the manifest under `tag`); returns the manifest digest. */
 export async function pushImage(
