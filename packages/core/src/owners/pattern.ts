@@ -265,16 +265,7 @@ function compileGitHub(raw: string): CompiledPattern {
   const steps = segments.map((seg, i): Step => (seg.kind === 'globstar' ? { kind: 'run', min: i === last ? 1 : 0 } : { kind: 'name', name: nameTest(seg) }));
   const lastSegment = segments[last]!;
   const rest = lastSegment.kind === 'glob' && !isLoneStar(lastSegment);
-  const floating = segments[0]!.kind === 'globstar';
-  return {
-    test: pathTest(steps, rest),
-    segments,
-    floating,
-    literalPrefix: floating ? [] : leadingLiterals(segments),
-    directoryOnly,
-    coversDescendants: rest || lastSegment.kind === 'globstar',
-    minDepth: minDepthOf(segments),
-  };
+  return compiled(segments, pathTest(steps, rest), directoryOnly, rest || lastSegment.kind === 'globstar');
 }
 
 function compileGitLab(raw: string): CompiledPattern {
@@ -289,16 +280,12 @@ function compileGitLab(raw: string): CompiledPattern {
   const last = segments.length - 1;
   // `**/` spans zero or more directories; a final `**` is an ordinary `*`.
   const steps = segments.map((seg, i): Step => (seg.kind === 'globstar' ? (i === last ? { kind: 'name', name: ANY_NAME } : { kind: 'run', min: 0 }) : { kind: 'name', name: nameTest(seg) }));
+  return compiled(segments, pathTest(steps, false), directoryOnly, directoryOnly);
+}
+
+function compiled(segments: readonly Segment[], test: CompiledPattern['test'], directoryOnly: boolean, coversDescendants: boolean): CompiledPattern {
   const floating = segments[0]!.kind === 'globstar';
-  return {
-    test: pathTest(steps, false),
-    segments,
-    floating,
-    literalPrefix: floating ? [] : leadingLiterals(segments),
-    directoryOnly,
-    coversDescendants: directoryOnly,
-    minDepth: minDepthOf(segments),
-  };
+  return { test, segments, floating, literalPrefix: floating ? [] : leadingLiterals(segments), directoryOnly, coversDescendants, minDepth: minDepthOf(segments) };
 }
 
 function leadingLiterals(segments: readonly Segment[]): string[] {
