@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, runKiln } from './helpers/repo.js';
+import { createRepo, repoRoot, runKiln } from './helpers/repo.js';
 
 const kiln = (...args: string[]) => runKiln(args, { cwd: repoRoot });
 
@@ -25,6 +25,20 @@ describe('kiln CLI', () => {
     const r = kiln('projcts');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command "projcts"\. Did you mean "projects"\?/);
+  });
+
+  it('with --json, prints a failure as one JSON document on stdout, located where it can be', () => {
+    const repo = createRepo({ 'nx.json': '{\n  "targetDefaults": {,\n}\n', 'package.json': '{"name":"ws","private":true}' });
+    try {
+      const r = repo.kiln(['projects', '--json']);
+      expect(r.code).toBe(2);
+      expect(r.json()).toMatchObject({ error: { code: expect.any(String), message: expect.stringContaining('invalid JSON'), file: 'nx.json', line: 2, column: expect.any(Number) } });
+      const usage = repo.kiln(['projects', '--json', '--jsno']);
+      expect(usage.code).toBe(2);
+      expect(usage.json()).toEqual({ error: { code: 'usage', message: 'unknown option "--jsno". Did you mean "--json"?', hint: 'Run `kiln projects --help` for its options.' } });
+    } finally {
+      repo.cleanup();
+    }
   });
 
   it('suggests the nearest flag for a typo, exit 2', () => {

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ExitCode, commonOptions, type Command, type CommandContext, type ParsedArgs } from './command.js';
 import { commands } from './commands/index.js';
 import { createOutput, type Output } from './output.js';
+import type { Diagnostic } from '@kiln/core/model';
 
 /** Help and suggestions, loaded only when printed (they pull in the command table's details and the core model). */
 const help = () => import('./help.js');
@@ -55,7 +56,9 @@ export async function runCommand(command: Command, argv: string[], out: Output):
     });
     parsed = { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
-    out.error(`${await usageProblem(error, options)}\n  Run \`kiln ${command.name} --help\` for its options.`);
+    const message = await usageProblem(error, options);
+    out.error(`${message}\n  Run \`kiln ${command.name} --help\` for its options.`);
+    if (argv.includes('--json')) out.json({ error: { code: 'usage', message, hint: `Run \`kiln ${command.name} --help\` for its options.` } });
     return ExitCode.usage;
   }
   if (parsed.values.help) {
@@ -76,19 +79,30 @@ export async function runCommand(command: Command, argv: string[], out: Output):
   try {
     return await command.run(parsed, ctx);
   } catch (error) {
-    return reportError(error, out);
+    return reportError(error, out, parsed.values.json === true);
   }
 }
 
-/** Errors the engine raises on purpose carry diagnostics and an exit code; anything else is a bug. */
-function reportError(error: unknown, out: Output): number {
-  const e = error as { name?: string; message?: string; exitCode?: number; stack?: string };
+/**
+ * Errors the engine raises on purpose carry diagnostics and an exit code; anything else is a bug.
+ * With --json the error is also the one JSON document on stdout: `{"error":{code,message,file?,line?,column?,hint?}}`
+ * for the first diagnostic, and `errors` with all of them when there are several.
+ */
+function reportError(error: unknown, out: Output, json: boolean): number {
+  const e = error as { name?: string; message?: string; exitCode?: number; stack?: string; diagnostics?: readonly Diagnostic[] };
   if (e && e.name === 'KilnError') {
     out.error(e.message ?? String(error));
+    const all = (e.diagnostics ?? []).map(errorJson);
+    if (json) out.json({ error: all[0] ?? { code: 'error', message: e.message ?? String(error) }, ...(all.length > 1 && { errors: all }) });
     return e.exitCode ?? ExitCode.usage;
   }
   out.error(`internal error: ${e?.stack ?? String(error)}\n  This is a bug in kiln; please report it with the command you ran.`);
+  if (json) out.json({ error: { code: 'internal', message: e?.message ?? String(error) } });
   return 70;
+}
+
+function errorJson(d: Diagnostic): Record<string, unknown> {
+  return { code: d.code, message: d.message, ...(d.location && { file: d.location.file, ...(d.location.line !== undefined && { line: d.location.line }), ...(d.location.column !== undefined && { column: d.location.column }) }), ...(d.hint !== undefined && { hint: d.hint }) };
 }
 
 async function usageProblem(error: unknown, options: Record<string, unknown>): Promise<string> {
