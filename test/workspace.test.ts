@@ -63,7 +63,7 @@ describe('kiln projects: configuration errors exit 2 with file:line:column', () 
     try {
       const r = repo.kiln(['projects', '--json']);
       expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
+      expect(r.json().error).toMatchObject({ file: 'apps/a/project.json', line: 4, column: 1, message: expect.stringContaining('invalid JSON') });
       expect(r.stderr).toMatch(/apps\/a\/project\.json:4:1: invalid JSON: expected ","/);
       expect(r.stderr).toContain('Fix the syntax of apps/a/project.json at line 4, column 1.');
     } finally {
