@@ -11,17 +11,12 @@ import type { Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
 import {
   checkApprovals,
+  codeownersFromSettings,
   codeownersLocations,
-  generateCodeowners,
+  compileCodeowners,
   lintCodeowners,
-  readOwnersConfig,
-  readProjectOwners,
-  type GenerateProject,
-  type OwnersConfigProblem,
+  type LocatedOwnersProblem,
   type OwnersCoverage,
-  compileOwners,
-  dialectOfLocation,
-  parseCodeowners,
   type ApprovalCheck,
   type Dialect,
   type OwnersFinding,
@@ -61,8 +56,7 @@ function readText(path: string): string | undefined {
 }
 
 function compile(root: string, file: string, text: string, dialect: Dialect | undefined, ref?: string): LoadedOwners {
-  const parsed = parseCodeowners(text, { file, dialect: dialect ?? dialectOfLocation(file) ?? 'auto' });
-  return { root, file, ...(ref && { ref }), matcher: compileOwners(parsed) };
+  return { root, file, ...(ref && { ref }), matcher: compileCodeowners(text, file, dialect) };
 }
 
 function notFound(where: string, locations: readonly string[]): KilnError {
@@ -276,7 +270,7 @@ export async function ownersLint(cwd: string, options: CodeownersOptions = {}): 
 }
 
 /** Owners settings problems as located diagnostics: nx.json, or the project's own config file. */
-function configError(problems: readonly (OwnersConfigProblem & { file: string })[]): KilnError {
+function configError(problems: readonly LocatedOwnersProblem[]): KilnError {
   return new KilnError(
     problems.map((p) =>
       diagnostic('invalid-owners-config', `${p.path}: ${p.message}`, {
@@ -289,29 +283,16 @@ function configError(problems: readonly (OwnersConfigProblem & { file: string })
 
 /** The CODEOWNERS text the workspace's owners settings describe, and where it goes. */
 function generatedCodeowners(ws: Workspace, prefix: string): { text: string; outputPath: string } | undefined {
-  const problems: (OwnersConfigProblem & { file: string })[] = [];
-  const collect = (file: string) => {
-    const list: OwnersConfigProblem[] = [];
-    return { list, flush: () => problems.push(...list.map((p) => ({ ...p, file }))) };
-  };
-  const fromNx = collect('nx.json');
-  const config = readOwnersConfig((ws.nxJson as { owners?: unknown }).owners, fromNx.list);
-  fromNx.flush();
-  const projects: GenerateProject[] = [...ws.projects.values()].map((p) => {
-    const raw = p.config as { owners?: unknown; metadata?: { owners?: unknown } };
-    const own = collect(p.configFiles.find((f) => f.endsWith('project.json')) ?? p.configFiles[0] ?? 'project.json');
-    const owners = readProjectOwners(raw.owners ?? raw.metadata?.owners, p.name, own.list);
-    own.flush();
-    return { name: p.name, root: joinRepoPath(prefix, p.root), tags: p.tags, owners };
-  });
-  if (problems.length) throw configError(problems);
-  if (!config && projects.every((p) => p.owners.length === 0)) return undefined;
-  const effective = config ?? readOwnersConfig(true, [])!;
-  const generating = collect('nx.json');
-  const text = generateCodeowners(effective, projects, generating.list);
-  generating.flush();
-  if (problems.length) throw configError(problems);
-  return { text, outputPath: effective.outputPath };
+  const generated = codeownersFromSettings(
+    (ws.nxJson as { owners?: unknown }).owners,
+    [...ws.projects.values()].map((p) => {
+      const raw = p.config as { owners?: unknown; metadata?: { owners?: unknown } };
+      const file = p.configFiles.find((f) => f.endsWith('project.json')) ?? p.configFiles[0] ?? 'project.json';
+      return { name: p.name, root: joinRepoPath(prefix, p.root), tags: p.tags, owners: raw.owners ?? raw.metadata?.owners, file };
+    }),
+  );
+  if (!generated.ok) throw configError(generated.error);
+  return generated.value;
 }
 
 export interface OwnersGenerateResult {
@@ -359,7 +340,7 @@ export async function ownersOfProjects(ws: Workspace, names?: Iterable<string>):
   } catch (error) {
     if (!(error instanceof KilnError && error.diagnostics.some((d) => d.code === 'codeowners-not-found'))) throw error;
     const generated = generatedCodeowners(ws, prefix);
-    if (generated) matcher = compileOwners(parseCodeowners(generated.text, { file: generated.outputPath, dialect: dialectOfLocation(generated.outputPath) ?? 'auto' }));
+    if (generated) matcher = compileCodeowners(generated.text, generated.outputPath);
   }
   const wanted = names ? new Set(names) : undefined;
   const out = new Map<ProjectName, string[]>();

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { compileOwners, generateCodeowners, parseCodeowners, readOwnersConfig, readProjectOwners, selectProjects, type OwnersConfigProblem } from './index.js';
+import {
+  codeownersFromSettings,
+  compileCodeowners,
+  compileOwners,
+  generateCodeowners,
+  parseCodeowners,
+  readOwnersConfig,
+  readProjectOwners,
+  selectProjects,
+  type OwnersConfigProblem,
+} from './index.js';
 
 const projects = [
   { name: 'rust-api', root: 'packages/rust-api', tags: ['rust'], owners: [] },
@@ -84,5 +94,44 @@ describe('generateCodeowners (Nx owners schema)', () => {
     expect(names(['tag:api'])).toEqual(['finance-api']);
     expect(names(['packages/*'])).toEqual(['finance-ui', 'rust-api']);
     expect(names(['*', '!finance-*'])).toEqual(['books', 'rust-api']);
+  });
+});
+
+describe('codeownersFromSettings (nx.json and project owners as written)', () => {
+  const settings = (owners: unknown, file = 'apps/books/project.json') => ({ name: 'books', root: 'apps/books', tags: [], owners, file });
+
+  it('is undefined when nothing declares owners, and uses the defaults when only projects do', () => {
+    expect(codeownersFromSettings(undefined, [settings(undefined)])).toEqual({ ok: true, value: undefined });
+    const r = codeownersFromSettings(undefined, [settings({ '**/*': ['@ahmed'] })]);
+    if (!r.ok) throw new Error('expected text');
+    expect(r.value!.outputPath).toBe('.github/CODEOWNERS');
+    expect(compileCodeowners(r.value!.text, r.value!.outputPath).ownersOf('apps/books/src/a.ts').owners).toEqual(['@ahmed']);
+  });
+
+  it('locates every problem at its file, nx.json first, and makes no text then', () => {
+    const r = codeownersFromSettings({ format: 'svn' }, [settings({ '**/*': 'me' }), settings({ a: ['@ok'] }, 'libs/x/package.json')]);
+    expect(r).toEqual({
+      ok: false,
+      error: [
+        { file: 'nx.json', path: 'owners.format', message: 'must be "github", "gitlab" or "bitbucket", not "svn"' },
+        { file: 'apps/books/project.json', path: 'books: owners["**/*"]', message: 'must be an array of owners like "@user", "@org/team" or an email address' },
+      ],
+    });
+  });
+
+  it('reports, at nx.json, a pattern that selects no project', () => {
+    const r = codeownersFromSettings({ patterns: [{ projects: ['nothing-*'], owners: ['@a'] }] }, [settings(undefined)]);
+    expect(r).toEqual({ ok: false, error: [{ file: 'nx.json', path: 'owners.patterns[0]', message: '"projects" ["nothing-*"] selects no project' }] });
+  });
+});
+
+describe('compileCodeowners', () => {
+  it("takes the dialect given, else the location's, else the text's", () => {
+    const text = '[Docs]\n*.md @docs\n';
+    expect(compileCodeowners(text, 'CODEOWNERS').parsed.dialect).toBe('gitlab');
+    expect(compileCodeowners(text, '.github/CODEOWNERS').parsed.dialect).toBe('github');
+    expect(compileCodeowners('* @a\n', '.gitlab/CODEOWNERS').parsed.dialect).toBe('gitlab');
+    expect(compileCodeowners(text, '.gitlab/CODEOWNERS', 'github').parsed.dialect).toBe('github');
+    expect(compileCodeowners('* @a\n', 'docs/CODEOWNERS').parsed.findings).toEqual([]);
   });
 });

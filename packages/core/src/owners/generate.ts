@@ -17,6 +17,7 @@
  * in order, then each project's own entries (projects by name), so the more specific lines win.
  * Pure: takes the configuration and the projects, returns the text and the problems found.
  */
+import { err, ok, type Result } from '../model/index.js';
 import { isValidOwner } from './parse.js';
 import type { Dialect } from './types.js';
 
@@ -250,4 +251,51 @@ export function generateCodeowners(config: OwnersConfig, projects: readonly Gene
       });
     });
   return `${lines.join('\n')}\n`;
+}
+
+/** A project's ownership as its settings declare it, before validation. */
+export interface ProjectOwnersSettings {
+  readonly name: string;
+  /** Repository-relative root; `''` is the repository root. */
+  readonly root: string;
+  readonly tags: readonly string[];
+  /** Its `owners` value as written (project.json, or package.json "nx"). */
+  readonly owners: unknown;
+  /** The file that declares it, where its problems are reported. */
+  readonly file: string;
+}
+
+/** A configuration problem and the file it is in (`nx.json` or a project's config file). */
+export interface LocatedOwnersProblem extends OwnersConfigProblem {
+  readonly file: string;
+}
+
+/**
+ * The CODEOWNERS text that nx.json's `owners` and the projects' own `owners` describe, and
+ * where it goes (repository-relative); `undefined` when nothing declares owners. Every problem
+ * found is returned, located at its file; no text is made then.
+ */
+export function codeownersFromSettings(
+  nxOwners: unknown,
+  projects: readonly ProjectOwnersSettings[],
+): Result<{ text: string; outputPath: string } | undefined, LocatedOwnersProblem[]> {
+  const problems: LocatedOwnersProblem[] = [];
+  const locate = (file: string, list: readonly OwnersConfigProblem[]) => problems.push(...list.map((p) => ({ ...p, file })));
+  const nxProblems: OwnersConfigProblem[] = [];
+  const config = readOwnersConfig(nxOwners, nxProblems);
+  locate('nx.json', nxProblems);
+  const generating: GenerateProject[] = projects.map((p) => {
+    const list: OwnersConfigProblem[] = [];
+    const owners = readProjectOwners(p.owners, p.name, list);
+    locate(p.file, list);
+    return { name: p.name, root: p.root, tags: p.tags, owners };
+  });
+  if (problems.length) return err(problems);
+  if (!config && generating.every((p) => p.owners.length === 0)) return ok(undefined);
+  const effective = config ?? readOwnersConfig(true, [])!;
+  const generateProblems: OwnersConfigProblem[] = [];
+  const text = generateCodeowners(effective, generating, generateProblems);
+  locate('nx.json', generateProblems);
+  if (problems.length) return err(problems);
+  return ok({ text, outputPath: effective.outputPath });
 }

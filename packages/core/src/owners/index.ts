@@ -2,7 +2,7 @@
  * owners: CODEOWNERS read exactly as GitHub reads it (and GitLab's dialect with sections),
  * compiled into a fast matcher; lint, pull-request approval checks and generation of the file
  * from per-project ownership. Pure: the text, the file list and the changed files come in as
- * data; finding the file, git and the workspace are `api/owners.ts`'s business.
+ * data; finding the file (api/load-owners.ts), git and the workspace are api/'s business.
  */
 export * from './types.js';
 export * from './parse.js';
