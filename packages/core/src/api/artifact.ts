@@ -23,14 +23,16 @@ import {
   selectManifest,
   writeLayout,
   writeTar,
+  currentVersion,
+  dependencyClosure,
+  type ReleaseContext,
   type ArtifactRecord,
   type BaseImage,
   type ImageIndex,
   type LayoutBlobSource,
   type Platform,
 } from '../release/index.js';
-import { currentVersion, dependencyClosure, releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
-import { loadReleaseContext } from './release-load.js';
+import { loadReleaseContext, releaseConfig, requireProjects } from './release-load.js';
 import { run } from './run.js';
 import { affected } from './affected.js';
 

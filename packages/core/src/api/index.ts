@@ -17,7 +17,7 @@ export * from './owners.js';
 export { release, releaseIn, type ReleaseOptions, type ReleaseResult, type ReleasedProject } from './release.js';
 export { artifact, artifactIn, readArtifactIndex, type ArtifactOptions, type ArtifactResult, type ArtifactSummary, type BuildStep } from './artifact.js';
 export { promote, promoteIn, type PromoteResult } from './promote.js';
-export type { ReleaseContext, ReleaseProjectInfo } from './release-context.js';
+export type { ReleaseContext, ReleaseProjectInfo } from '../release/index.js';
 export { affected, type AffectedOptions, type AffectedResult, type AffectedTaskResult } from './affected.js';
 export { describeReason, explainChain, type Reason } from '../affected/index.js';
 export { run, expandOutputs, type RunOptions, type RunResult, type TaskResult, type RunEvents } from './run.js';

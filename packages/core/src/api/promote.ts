@@ -7,10 +7,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnostic, KilnError } from '../model/index.js';
-import { findCredentials, parseImageReference, parseProjectVersion, planPromotion, RegistryClient, type ArtifactRecord, type EnvironmentFile } from '../release/index.js';
+import { findCredentials, parseImageReference, parseProjectVersion, planPromotion, RegistryClient, type ArtifactRecord, type EnvironmentFile, type ReleaseContext } from '../release/index.js';
 import { readArtifactIndex, repositoryName } from './artifact.js';
-import { releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
-import { loadReleaseContext } from './release-load.js';
+import { loadReleaseContext, releaseConfig, requireProjects } from './release-load.js';
 
 export const ENVIRONMENTS_DIR = 'environments';
 

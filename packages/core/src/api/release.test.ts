@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from '../../../../test/helpers/repo.js';
 import { artifactIn, type BuildStep } from './artifact.js';
 import { promoteIn } from './promote.js';
-import type { ReleaseContext } from './release-context.js';
+import type { ReleaseContext } from '../release/index.js';
 import { releaseIn } from './release.js';
 
 const projects = [

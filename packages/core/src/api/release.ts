@@ -8,9 +8,19 @@ import { join } from 'node:path';
 import { applyEdits, modify } from 'jsonc-parser';
 import { commitPaths, commitsTouching, commitTime, createTag, tagsMergedInto } from '../scm/index.js';
 import { diagnostic, KilnError } from '../model/index.js';
-import { formatTag, planRelease, prependChangelog, renderChangelogEntry, type Bump, type PlannedCommit, type ReleaseNote } from '../release/index.js';
-import { currentVersion, dependencyClosure, releaseConfig, requireProjects, type ReleaseContext } from './release-context.js';
-import { loadReleaseContext } from './release-load.js';
+import {
+  currentVersion,
+  dependencyClosure,
+  formatTag,
+  planRelease,
+  prependChangelog,
+  renderChangelogEntry,
+  type Bump,
+  type PlannedCommit,
+  type ReleaseContext,
+  type ReleaseNote,
+} from '../release/index.js';
+import { loadReleaseContext, releaseConfig, requireProjects } from './release-load.js';
 
 export interface ReleaseOptions {
   /** Limit to these projects (each must be a release project). */

@@ -2,8 +2,10 @@
  * release: versions and artifacts per project.
  * Pure: conventional-commit parsing and bump rules (semver.ts, commits.ts, plan.ts), release
  * tags (tags.ts), changelog text (changelog.ts), deterministic tar (tar.ts), OCI image data
- * (oci.ts) and promotion decisions (promote.ts).
- * Edge: OCI layouts and safe extraction on disk (layout.ts) and the registry client (registry.ts).
+ * (oci.ts), promotion decisions (promote.ts), settings (config.ts) and the release context with
+ * its project lookups (context.ts).
+ * Edge: current versions from manifests (versions.ts), OCI layouts and safe extraction on disk
+ * (layout.ts) and the registry client (registry.ts).
  * Reading git history is scm/'s; reading the workspace and building are api/'s.
  */
 export * from './semver.js';
@@ -18,3 +20,5 @@ export * from './layout.js';
 export * from './registry.js';
 export * from './config.js';
 export * from './source.js';
+export * from './context.js';
+export * from './versions.js';
