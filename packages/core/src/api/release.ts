@@ -1,21 +1,20 @@
 /**
  * `kiln release`: plan each release project's next version from its conventional commits
- * (release/plan.ts), then, unless dry-running, write versions, changelogs, one release commit
- * and one tag per project. Reading tags and logs goes through scm/history.ts.
+ * (release/plan.ts), then, unless dry-running, write versions and changelogs (release/apply.ts),
+ * one release commit and one tag per project. Reading tags and logs goes through scm/history.ts.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { applyEdits, modify } from 'jsonc-parser';
 import { commitPaths, commitsTouching, commitTime, createTag, tagsMergedInto } from '../scm/index.js';
-import { diagnostic, KilnError } from '../model/index.js';
+import { KilnError } from '../model/index.js';
 import {
   currentVersion,
   dependencyClosure,
   formatTag,
   planRelease,
-  prependChangelog,
   renderChangelogEntry,
+  tagClashes,
+  writeReleaseFiles,
   type Bump,
+  type CurrentVersion,
   type PlannedCommit,
   type ReleaseContext,
   type ReleaseNote,
@@ -62,7 +61,7 @@ export async function releaseIn(ctx: ReleaseContext, options: ReleaseOptions = {
   const byName = new Map(ctx.projects.map((p) => [p.name, p]));
   const tags = await tagsMergedInto(ctx.root);
 
-  const current = new Map<string, Awaited<ReturnType<typeof currentVersion>>>();
+  const current = new Map<string, CurrentVersion>();
   const inputs = [];
   for (const project of selected) {
     const cur = await currentVersion(ctx, config, project, tags);
@@ -77,33 +76,23 @@ export async function releaseIn(ctx: ReleaseContext, options: ReleaseOptions = {
   for (const [name, p] of Object.entries(plan.projects))
     projects[name] = { current: p.current, next: p.next, bump: p.bump, commits: p.commits, dependencyBumps: p.dependencyBumps, tag: formatTag(config.release.tagPattern, { projectName: name, version: p.next }) };
 
-  const written: string[] = [];
   let commit: string | null = null;
   const created: string[] = [];
-  if (options.dryRun || Object.keys(projects).length === 0) return { projects, skipped: plan.skipped, written, commit, tags: created };
+  if (options.dryRun || Object.keys(projects).length === 0) return { projects, skipped: plan.skipped, written: [], commit, tags: created };
 
-  const existing = new Set(tags);
-  const clash = Object.values(projects).filter((p) => existing.has(p.tag));
-  if (clash.length > 0 && !skipTags)
-    throw new KilnError(clash.map((p) => diagnostic('release-tag-exists', `tag "${p.tag}" already exists.`, { hint: 'Delete it, or pass --skip-tags.' })));
+  const clashes = tagClashes(Object.values(projects).map((p) => p.tag), tags);
+  if (clashes.length > 0 && !skipTags) throw new KilnError(clashes);
 
   const date = new Date((await commitTime(ctx.root)) * 1000).toISOString().slice(0, 10);
-  for (const [name, p] of Object.entries(projects)) {
-    const project = byName.get(name)!;
-    if (!options.skipVersions) {
-      const file = current.get(name)!.manifest.file;
-      const text = await readFile(join(ctx.root, file), 'utf8');
-      const edits = modify(text, ['version'], p.next, { formattingOptions: { insertSpaces: true, tabSize: 2 } });
-      await writeFile(join(ctx.root, file), applyEdits(text, edits));
-      written.push(file);
-    }
-    if (!skipChangelog) {
-      const file = project.root === '' ? 'CHANGELOG.md' : `${project.root}/CHANGELOG.md`;
-      const before = await readFile(join(ctx.root, file), 'utf8').catch(() => undefined);
-      await writeFile(join(ctx.root, file), prependChangelog(before, renderChangelogEntry(plan.projects[name]!, date)));
-      written.push(file);
-    }
-  }
+  const written = await writeReleaseFiles(
+    ctx.root,
+    Object.entries(projects).map(([name, p]) => ({
+      root: byName.get(name)!.root,
+      version: p.next,
+      ...(!options.skipVersions && { manifest: current.get(name)!.manifest.file }),
+      ...(!skipChangelog && { changelogEntry: renderChangelogEntry(plan.projects[name]!, date) }),
+    })),
+  );
   if (!skipCommit && written.length > 0) {
     const list = Object.entries(projects).map(([name, p]) => `- ${name}@${p.next}`);
     commit = await commitPaths(ctx.root, written, `chore(release): publish\n\n${list.join('\n')}`);

@@ -4,8 +4,9 @@
  * tags (tags.ts), changelog text (changelog.ts), deterministic tar (tar.ts), OCI image data
  * (oci.ts), promotion decisions (promote.ts), settings (config.ts) and the release context with
  * its project lookups (context.ts).
- * Edge: current versions from manifests (versions.ts), OCI layouts and safe extraction on disk
- * (layout.ts) and the registry client (registry.ts).
+ * Edge: current versions from manifests (versions.ts), a release's version and changelog files
+ * (apply.ts), OCI layouts and safe extraction on disk (layout.ts) and the registry client
+ * (registry.ts).
  * Reading git history is scm/'s; reading the workspace and building are api/'s.
  */
 export * from './semver.js';
@@ -22,3 +23,4 @@ export * from './config.js';
 export * from './source.js';
 export * from './context.js';
 export * from './versions.js';
+export * from './apply.js';

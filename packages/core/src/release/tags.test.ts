@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSemVer } from './semver.js';
-import { formatTag, latestTag, parseTag } from './tags.js';
+import { formatTag, latestTag, parseTag, tagClashes } from './tags.js';
 
 describe('release tags', () => {
   it.each([
@@ -24,5 +24,14 @@ describe('release tags', () => {
     const tags = ['user@1.10.0', 'user@1.9.0', 'catalog@5.0.0', 'user@2.0.0-beta.1', 'user@1.2.0'];
     expect(latestTag('{projectName}@{version}', 'user', tags)).toMatchObject({ tag: 'user@2.0.0-beta.1' });
     expect(latestTag('{projectName}@{version}', 'invoice', tags)).toBeUndefined();
+  });
+
+  it('reports each planned tag that exists already, and only those', () => {
+    const clashes = tagClashes(['user@1.1.0', 'catalog@2.0.0', 'shared@0.3.0'], ['catalog@2.0.0', 'user@1.0.0', 'shared@0.3.0']);
+    expect(clashes.map((d) => [d.code, d.message])).toEqual([
+      ['release-tag-exists', 'tag "catalog@2.0.0" already exists.'],
+      ['release-tag-exists', 'tag "shared@0.3.0" already exists.'],
+    ]);
+    expect(tagClashes(['user@1.1.0'], [])).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
  * Release tags from Nx's `releaseTag.pattern`: `{projectName}@{version}` (Nx's default for
  * independent projects), `v{version}`, `{projectName}-v{version}`... Formatting and the inverse.
  */
+import { diagnostic, type Diagnostic } from '../model/index.js';
 import { parseSemVer, compareSemVer, SEMVER_SOURCE, type SemVer } from './semver.js';
 
 export const DEFAULT_INDEPENDENT_TAG_PATTERN = '{projectName}@{version}';
@@ -40,6 +41,12 @@ export function latestTag(pattern: string, projectName: string, tags: readonly s
     if (version && (!best || compareSemVer(version, best.version) > 0)) best = { tag, version };
   }
   return best;
+}
+
+/** A problem for each tag a release would create that exists already: a release never moves a tag. */
+export function tagClashes(planned: readonly string[], existing: readonly string[]): Diagnostic[] {
+  const taken = new Set(existing);
+  return planned.filter((t) => taken.has(t)).map((t) => diagnostic('release-tag-exists', `tag "${t}" already exists.`, { hint: 'Delete it, or pass --skip-tags.' }));
 }
 
 function escape(s: string): string {
