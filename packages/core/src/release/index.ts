@@ -2,11 +2,13 @@
  * release: versions and artifacts per project.
  * Pure: conventional-commit parsing and bump rules (semver.ts, commits.ts, plan.ts), release
  * tags (tags.ts), changelog text (changelog.ts), deterministic tar (tar.ts), OCI image data
- * (oci.ts), promotion decisions (promote.ts), settings (config.ts) and the release context with
- * its project lookups (context.ts).
+ * (oci.ts), artifact names, output paths and index entries (artifacts.ts), promotion decisions
+ * (promote.ts), settings (config.ts) and the release context with its project lookups
+ * (context.ts).
  * Edge: current versions from manifests (versions.ts), a release's version and changelog files
- * (apply.ts), OCI layouts and safe extraction on disk (layout.ts) and the registry client
- * (registry.ts).
+ * (apply.ts), packing an artifact (pack.ts), OCI layouts and safe extraction on disk
+ * (layout.ts), the artifact index and environment files (records.ts), and the registry client
+ * with push and pull on top (registry.ts).
  * Reading git history is scm/'s; reading the workspace and building are api/'s.
  */
 export * from './semver.js';
@@ -24,3 +26,6 @@ export * from './source.js';
 export * from './context.js';
 export * from './versions.js';
 export * from './apply.js';
+export * from './artifacts.js';
+export * from './records.js';
+export * from './pack.js';

@@ -4,13 +4,16 @@
  * the manifest under its tag. Pull: manifests and blobs, digests checked. Auth: anonymous,
  * then Basic or a Bearer token from the realm a 401 names, with credentials from the
  * environment or ~/.docker/config.json. Credentials never appear in messages.
+ * On top of the client: an artifact pushed under its version, a base image pulled, the digest a
+ * tag holds.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { diagnostic, KilnError } from '../model/index.js';
-import { MEDIA, ociDigest, type Manifest } from './oci.js';
+import { readLayoutBlob, type LayoutBlobSource } from './layout.js';
+import { MEDIA, ociDigest, selectManifest, type BaseImage, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
 
 export interface ImageReference {
   /** `host[:port]`. */
@@ -317,4 +320,62 @@ export async function pushImage(
 /** The manifest (and its parsed form) a registry image reference names, for use as a base image. */
 export function parseManifest(data: Uint8Array): Manifest {
   return JSON.parse(new TextDecoder().decode(data)) as Manifest;
+}
+
+/** A client for `ref`, with the credentials for its registry; KILN_REGISTRY_INSECURE=1 forces plain HTTP. */
+export async function registryClient(ref: ImageReference, env?: NodeJS.ProcessEnv): Promise<RegistryClient> {
+  return new RegistryClient(ref, await findCredentials(ref.registry, env), { insecure: env?.KILN_REGISTRY_INSECURE === '1' });
+}
+
+/**
+ * Pushes an artifact's image, tagged with its version, to `destination` (`HOST/NAME`), reading
+ * its blobs from the OCI layout `layoutDir`. A version is built once: a tag that already holds
+ * another digest is refused. Returns `HOST/NAME:VERSION@DIGEST`.
+ */
+export async function pushArtifact(
+  layoutDir: string,
+  image: Image,
+  destination: string,
+  version: string,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly progress?: (line: string) => void },
+): Promise<string> {
+  const ref = parseImageReference(destination);
+  if (!ref || ref.tag || ref.digest)
+    throw new KilnError(diagnostic('artifact-bad-registry', `"${destination}" is not HOST/NAME (the tag is the version).`, { hint: 'e.g. --push registry.example.com/shop/catalog' }));
+  const client = await registryClient(ref, options.env);
+  const existing = await client.manifestDigest(version);
+  if (existing !== undefined && existing !== image.manifest.digest)
+    throw new KilnError(
+      diagnostic('registry-tag-exists', `${ref.registry}/${ref.repository}:${version} already holds ${existing}, not this build (${image.manifest.digest}).`, {
+        hint: 'A version is built once: release a new version for changed code.',
+      }),
+      1,
+    );
+  options.progress?.(`pushing ${ref.registry}/${ref.repository}:${version}`);
+  const blobs = [...image.baseLayers, image.layer, image.config];
+  await pushImage(client, { manifest: image.manifest, blobs }, (d) => readLayoutBlob(layoutDir, d), version);
+  return `${ref.registry}/${ref.repository}:${version}@${image.manifest.digest}`;
+}
+
+/** A base image from a registry (`spec` as written in nx.json, for messages), for `platform` when it names an index. */
+export async function pullBaseImage(ref: ImageReference, spec: string, platform: Platform, env?: NodeJS.ProcessEnv): Promise<{ image: BaseImage; blob: LayoutBlobSource }> {
+  const client = await registryClient(ref, env);
+  let m = await client.getManifest(ref.digest ?? ref.tag!);
+  const parsed = JSON.parse(new TextDecoder().decode(m.data)) as { mediaType?: string; manifests?: unknown };
+  if (parsed.manifests !== undefined || m.mediaType === MEDIA.index || m.mediaType === MEDIA.dockerList) {
+    const chosen = selectManifest(parsed as ImageIndex, platform);
+    if (!chosen) throw new KilnError(diagnostic('artifact-base-platform', `base image ${spec} has no image for ${platform.os}/${platform.architecture}.`));
+    m = await client.getManifest(chosen.digest);
+  }
+  const manifest = parseManifest(m.data);
+  const config = JSON.parse(new TextDecoder().decode(await client.getBlob(manifest.config.digest))) as Record<string, unknown>;
+  return { image: { manifest, config }, blob: (digest) => client.getBlob(digest) };
+}
+
+/** The digest `destination` (`HOST/NAME`) holds under `tag`; undefined when it is not HOST/NAME or the registry has no such tag. */
+export async function taggedDigest(destination: string, tag: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const ref = parseImageReference(destination);
+  if (!ref) return undefined;
+  const client = await registryClient(ref, env);
+  return client.manifestDigest(tag);
 }

@@ -1,0 +1,150 @@
+/**
+ * `kiln artifact` on a loaded workspace, with the build injected (`build`: the task runner, see
+ * artifact.ts): build the selected services once, then pack each build output into a
+ * reproducible tarball and OCI image layout (release/pack.ts), optionally push it
+ * (release/registry.ts), and record it in `artifacts.json` (release/records.ts). Names, output
+ * paths and the index's rules are release/artifacts.ts's.
+ */
+import { join } from 'node:path';
+import { diagnostic, KilnError } from '../model/index.js';
+import { commitTime, hasTrackedChanges, originUrl, resolveCommit, tagsMergedInto } from '../scm/index.js';
+import {
+  artifactOutput,
+  currentVersion,
+  dependencyClosure,
+  formatSemVer,
+  normaliseSourceUrl,
+  packArtifact,
+  projectRepository,
+  pushArtifact,
+  pushDestination,
+  readArtifactIndex,
+  recordArtifact,
+  writeArtifactIndex,
+  type ArtifactRecord,
+  type KilnReleaseConfig,
+  type ReleaseContext,
+  type ReleaseProjectInfo,
+} from '../release/index.js';
+import { releaseConfig, requireProjects } from './release-load.js';
+
+/** Runs `target` for `projects` through the cache; a project's entry holds the task hash of its build. */
+export type BuildStep = (projects: readonly string[], target: string) => Promise<ReadonlyMap<string, { readonly hash: string; readonly status: string; readonly cache?: string }>>;
+
+export interface ArtifactOptions {
+  /** Projects to pack; default: the configured artifact projects. */
+  readonly projects?: readonly string[];
+  /** `HOST/NAME`, where NAME may hold `{projectName}`; default nx.json `kiln.registry` when `push` is true. */
+  readonly push?: string | true;
+  readonly build: BuildStep;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly progress?: (line: string) => void;
+  readonly warn?: (line: string) => void;
+}
+
+export interface ArtifactSummary {
+  readonly project: string;
+  readonly version: string;
+  readonly digest: string;
+  /** The OCI layout, repo-relative. */
+  readonly path: string;
+  readonly inputHash: string;
+  readonly pushed?: string;
+}
+
+export interface ArtifactResult {
+  readonly artifacts: readonly ArtifactSummary[];
+}
+
+export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions): Promise<ArtifactResult> {
+  const config = releaseConfig(ctx);
+  const selected = requireProjects(ctx, options.projects ?? config.artifacts.projects);
+  if (selected.length === 0) return { artifacts: [] };
+  const destination = pushDestination(options.push, config.registry, selected.length);
+  if (!destination.ok) throw new KilnError(destination.error);
+  const pushTarget = destination.value;
+
+  const revision = await resolveCommit(ctx.root, 'HEAD');
+  if (!revision) throw new KilnError(diagnostic('artifact-no-commit', 'kiln artifact needs a commit: the artifact is stamped with its revision and commit time.'));
+  const created = await commitTime(ctx.root, revision);
+  const source = config.artifacts.source === undefined ? normaliseSourceUrl(await originUrl(ctx.root)) : config.artifacts.source || undefined;
+  const tags = await tagsMergedInto(ctx.root);
+  if (await hasTrackedChanges(ctx.root)) options.warn?.(`the work tree has uncommitted changes; artifacts are stamped with ${revision.slice(0, 12)}, which does not hold them.`);
+
+  const built = await buildAll(config, selected, options.build);
+  const outputDir = config.artifacts.outputDir;
+  let index = await readArtifactIndex(ctx, outputDir);
+  const summaries: ArtifactSummary[] = [];
+  const versions = new Map<string, string>();
+  const versionOf = async (name: string) => {
+    if (!versions.has(name)) versions.set(name, formatSemVer((await currentVersion(ctx, config, ctx.projects.find((p) => p.name === name)!, tags)).version));
+    return versions.get(name)!;
+  };
+
+  for (const project of selected) {
+    const settings = config.artifacts.settings(project.name);
+    const version = await versionOf(project.name);
+    const output = artifactOutput(project, settings);
+    if (!output.ok) throw new KilnError(output.error);
+    const inputHash = built.get(project.name)!.hash;
+    const { image, stem } = await packArtifact({
+      root: ctx.root,
+      project: project.name,
+      version,
+      settings,
+      output: output.value,
+      outputDir,
+      revision,
+      created,
+      inputHash,
+      ...(source && { source }),
+      ...(options.env && { env: options.env }),
+      ...(options.progress && { progress: options.progress }),
+    });
+
+    const packages: Record<string, string> = {};
+    for (const n of dependencyClosure(ctx, project.name)) packages[n] = await versionOf(n);
+    const pushed = pushTarget === undefined ? undefined : await pushArtifact(join(ctx.root, stem), image, projectRepository(pushTarget, project.name), version, options);
+    const record: ArtifactRecord = {
+      project: project.name,
+      version,
+      digest: image.manifest.digest,
+      revision,
+      inputHash,
+      path: stem,
+      tarball: `${stem}.tar.gz`,
+      layerDigest: image.layer.digest,
+      packages,
+      ...(pushed && { pushed: [pushed] }),
+    };
+    const recorded = recordArtifact(index, record);
+    if (recorded.replacedDigest !== undefined)
+      options.warn?.(`${project.name}@${version} was built before with other contents (${recorded.replacedDigest}); the index now records ${record.digest}. Release a new version before promoting changed code.`);
+    index = recorded.index;
+    summaries.push({ project: project.name, version, digest: record.digest, path: stem, inputHash, ...(pushed && { pushed }) });
+  }
+
+  await writeArtifactIndex(ctx.root, outputDir, index);
+  return { artifacts: summaries };
+}
+
+/** Builds every selected project first, one run per build target, so the runner can schedule and cache across projects. */
+async function buildAll(config: KilnReleaseConfig, selected: readonly ReleaseProjectInfo[], build: BuildStep): Promise<Map<string, { hash: string; status: string }>> {
+  const targets = new Map(selected.map((p) => [p.name, config.artifacts.settings(p.name).target]));
+  const built = new Map<string, { hash: string; status: string }>();
+  for (const target of [...new Set(targets.values())].sort()) {
+    const group = selected.filter((p) => targets.get(p.name) === target);
+    const missing = group.filter((p) => !(target in p.targets)).map((p) => p.name);
+    if (missing.length > 0)
+      throw new KilnError(missing.map((n) => diagnostic('artifact-no-build-target', `project "${n}" has no "${target}" target to build its artifact with.`, { hint: 'Add the target, or set kiln.artifacts.overrides.<project>.target in nx.json.' })));
+    const names = group.map((p) => p.name);
+    const results = await build(names, target);
+    for (const n of names) {
+      const r = results.get(n);
+      if (!r || r.status === 'failure' || r.status === 'skipped')
+        throw new KilnError(diagnostic('artifact-build-failed', `building ${n}:${target} ${r ? r.status === 'skipped' ? 'was skipped' : 'failed' : 'did not run'}, so there is no artifact to pack.`), 1);
+      built.set(n, r);
+    }
+  }
+  return built;
+}
