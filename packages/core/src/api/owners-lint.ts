@@ -19,15 +19,6 @@ async function optionalWorkspace(cwd: string): Promise<Workspace | undefined> {
   }
 }
 
-/**
- * Owners allowed in CODEOWNERS, from nx.json `"kiln": { "owners": { "known": ["@org/*", "@alice"] } }`
- * (`*` is a wildcard). Undefined when not configured: then owners are not checked against a list.
- */
-export function knownOwners(nxJson: unknown): string[] | undefined {
-  const known = (nxJson as { kiln?: { owners?: { known?: unknown } } } | undefined)?.kiln?.owners?.known;
-  return Array.isArray(known) && known.every((k) => typeof k === 'string') ? known : undefined;
-}
-
 export interface OwnersLintResult {
   readonly file: string;
   readonly dialect: Dialect;
@@ -45,7 +36,7 @@ export async function ownersLint(cwd: string, options: CodeownersOptions = {}): 
     const { prefix } = await workspacePrefix(ws);
     projects = [...ws.projects.values()].map((p) => ({ name: p.name, root: joinRepoPath(prefix, p.root) }));
   }
-  const known = ws ? knownOwners(ws.nxJson) : undefined;
+  const known = ws?.kiln.owners.known;
   const result = lintCodeowners({
     matcher: loaded.matcher,
     ...(files && { files }),

@@ -13,7 +13,7 @@ import { loadOwners, loadOwnersAt, readText, type CodeownersOptions, type Loaded
 
 export { loadOwners, loadOwnersAt, ownersRoot, type CodeownersOptions, type LoadedOwners } from './load-owners.js';
 export { ownersWho, type WhoResult } from './owners-who.js';
-export { knownOwners, ownersLint, type OwnersLintResult } from './owners-lint.js';
+export { ownersLint, type OwnersLintResult } from './owners-lint.js';
 export { ownersGenerate, type OwnersGenerateResult } from './owners-generate.js';
 export { ownersOfProjects } from './project-owners.js';
 

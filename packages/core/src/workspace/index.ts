@@ -4,12 +4,15 @@
  * that sit beside a project.json, their `nx` field and `scripts`, and nx.json `targetDefaults`.
  * Names, roots, tags and types are derived exactly as Nx derives them; problems come back as
  * located diagnostics, all of them at once.
+ * kiln's own settings under nx.json `"kiln"` are validated in `kiln-config.ts` and come back typed
+ * as `Workspace.kiln`.
  * Edge: `read.ts` (finds the root, lists and reads files). Pure: everything else.
  * It leaves dependencies between projects to `graph/`.
  */
 export * from './types.js';
 export { buildWorkspace, workspacePatterns, workspacesMatcher, type WorkspaceInput } from './projects.js';
 export { findWorkspaceRoot, globWorkspaceFiles, readWorkspace, requireWorkspaceRoot } from './read.js';
+export { DEFAULT_CACHE_DIRECTORY, defaultKilnConfig, sizeInBytes, type ArtifactsConfig, type ArtifactSettingsConfig, type KilnConfig, type PlatformSetting } from './kiln-config.js';
 export { parseJson, type JsonPath, type ParsedJson } from './json.js';
 export { parseYaml } from './yaml.js';
 export { applyTargetDefaults, isCompatibleTarget, mergeTargets, normalizeTargets, resolveCommandShorthand, targetDefaultsFor } from './targets.js';

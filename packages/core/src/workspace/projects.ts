@@ -11,6 +11,7 @@ import { parseJson, type ParsedJson } from './json.js';
 import { parseYaml } from './yaml.js';
 import { Checker, checkLernaJson, checkNxJson, checkPackageJson, checkPnpmWorkspace, checkProjectJson, dependencyKinds, isObject } from './validate.js';
 import { mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
+import { defaultKilnConfig, readKilnConfig, type KilnConfig } from './kiln-config.js';
 import type { DependencyKind, PackageJsonInfo, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
 
 export interface WorkspaceInput {
@@ -59,7 +60,12 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     return c.problems.length === 0 ? parsed.value : undefined;
   };
 
-  const nxJson = (fileSet.has('nx.json') ? load('nx.json', checkNxJson)?.value : undefined) as NxJsonConfiguration | undefined;
+  let kiln: KilnConfig = defaultKilnConfig(input.root);
+  const checkNx = (c: Checker) => {
+    checkNxJson(c);
+    kiln = readKilnConfig(c, input.root);
+  };
+  const nxJson = (fileSet.has('nx.json') ? load('nx.json', checkNx)?.value : undefined) as NxJsonConfiguration | undefined;
   const rootPkg = fileSet.has('package.json') ? (load('package.json', checkPackageJson)?.value as Record<string, any> | undefined) : undefined;
   const pnpm = fileSet.has('pnpm-workspace.yaml') ? (load('pnpm-workspace.yaml', checkPnpmWorkspace, true)?.value as { packages?: string[] } | undefined) : undefined;
 
@@ -166,6 +172,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     value: {
       root: input.root,
       nxJson: nxJson ?? {},
+      kiln,
       projects: sorted,
       files,
       ...(rootPkg && { rootPackageJson: packageJsonInfo(rootPkg, 'package.json', false) }),

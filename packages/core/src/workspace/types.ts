@@ -4,6 +4,7 @@
  */
 import type { NxJsonConfiguration, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { Diagnostic, ProjectName, RepoPath } from '../model/index.js';
+import type { KilnConfig } from './kiln-config.js';
 
 export type { NxJsonConfiguration, ProjectConfiguration, TargetConfiguration };
 
@@ -62,6 +63,8 @@ export interface Workspace {
   /** Absolute path of the workspace root (the directory holding nx.json or the root package.json). */
   readonly root: string;
   readonly nxJson: NxJsonConfiguration;
+  /** kiln's own settings (nx.json `"kiln"`), validated, defaults filled in. */
+  readonly kiln: KilnConfig;
   /** Projects by name, in name order. */
   readonly projects: ReadonlyMap<ProjectName, Project>;
   /** Every file of the workspace (git-tracked plus untracked-not-ignored, or globbed outside git), sorted. */

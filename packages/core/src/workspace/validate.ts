@@ -6,36 +6,40 @@
 import { diagnostic, type Diagnostic } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
 import type { JsonPath, ParsedJson } from './json.js';
 
-type Check = (value: unknown) => string | undefined;
+export type Check = (value: unknown) => string | undefined;
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
+export const describeValue = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
 
-export const string: Check = (v) => (typeof v === 'string' ? undefined : `must be a string, not ${describe(v)}`);
-export const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : `must be true or false, not ${describe(v)}`);
-export const object: Check = (v) => (isObject(v) ? undefined : `must be an object, not ${describe(v)}`);
-export const array: Check = (v) => (Array.isArray(v) ? undefined : `must be an array, not ${describe(v)}`);
+export const string: Check = (v) => (typeof v === 'string' ? undefined : `must be a string, not ${describeValue(v)}`);
+export const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : `must be true or false, not ${describeValue(v)}`);
+export const object: Check = (v) => (isObject(v) ? undefined : `must be an object, not ${describeValue(v)}`);
+export const array: Check = (v) => (Array.isArray(v) ? undefined : `must be an array, not ${describeValue(v)}`);
 export const stringArray: Check = (v) =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : `must be an array of strings, not ${Array.isArray(v) ? 'an array holding ' + describe(v.find((x) => typeof x !== 'string')) : describe(v)}`;
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : `must be an array of strings, not ${Array.isArray(v) ? 'an array holding ' + describeValue(v.find((x) => typeof x !== 'string')) : describeValue(v)}`;
 export const stringRecord: Check = (v) => {
-  if (!isObject(v)) return `must be an object of strings, not ${describe(v)}`;
+  if (!isObject(v)) return `must be an object of strings, not ${describeValue(v)}`;
   const bad = Object.entries(v).find(([, x]) => typeof x !== 'string');
-  return bad ? `must map names to strings, but "${bad[0]}" is ${describe(bad[1])}` : undefined;
+  return bad ? `must map names to strings, but "${bad[0]}" is ${describeValue(bad[1])}` : undefined;
 };
 export const oneOf =
   (...allowed: string[]): Check =>
   (v) =>
-    typeof v === 'string' && allowed.includes(v) ? undefined : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, not ${describe(v)}`;
+    typeof v === 'string' && allowed.includes(v) ? undefined : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, not ${describeValue(v)}`;
 export const either =
   (a: Check, b: Check, what: string): Check =>
   (v) =>
-    a(v) === undefined || b(v) === undefined ? undefined : `must be ${what}, not ${describe(v)}`;
+    a(v) === undefined || b(v) === undefined ? undefined : `must be ${what}, not ${describeValue(v)}`;
 
 /** Collects located diagnostics for one parsed file. */
 export class Checker {
   readonly problems: Diagnostic[] = [];
-  constructor(readonly doc: ParsedJson) {}
+  /** `reference` is where a person finds the expected shape (named in each hint). */
+  constructor(
+    readonly doc: ParsedJson,
+    readonly reference = 'https://nx.dev/reference',
+  ) {}
 
   /** Checks `value` (found at `path`) and records a problem; returns whether it passed. */
   check(path: JsonPath, value: unknown, check: Check): boolean {
@@ -48,7 +52,7 @@ export class Checker {
 
   report(path: JsonPath, message: string, code = 'invalid-config'): void {
     this.problems.push(
-      diagnostic(code, message, { location: this.doc.locate(path), hint: `Fix "${formatPath(path)}" in ${this.doc.file}; see https://nx.dev/reference for the expected shape.` }),
+      diagnostic(code, message, { location: this.doc.locate(path), hint: `Fix "${formatPath(path)}" in ${this.doc.file}; see ${this.reference} for the expected shape.` }),
     );
   }
 
@@ -123,7 +127,7 @@ export function checkProjectFields(c: Checker, path: JsonPath, p: unknown): void
 
 export function checkNxJson(c: Checker): void {
   const v = c.doc.value;
-  if (!c.fields([], v, { namedInputs: object, targetDefaults: object, plugins: array, pluginsConfig: object, workspaceLayout: object, defaultBase: string, release: object, owners: either(boolean, object, 'true or an object like {"format": "github", "patterns": [...]}'), kiln: object, implicitDependencies: object }))
+  if (!c.fields([], v, { namedInputs: object, targetDefaults: object, plugins: array, pluginsConfig: object, workspaceLayout: object, defaultBase: string, release: object, owners: either(boolean, object, 'true or an object like {"format": "github", "patterns": [...]}'), implicitDependencies: object }))
     return;
   const nx = v as Record<string, unknown>;
   checkNamedInputs(c, ['namedInputs'], nx.namedInputs);
