@@ -63,3 +63,59 @@ describe('nx.json "kiln": wrong values are exit-2 errors at nx.json:line:column'
     });
   });
 });
+
+describe('one JSON policy for every file kiln reads', () => {
+  const scripts = '"scripts": { "build": "echo built > out.txt" }';
+
+  it('a package.json starting with a byte order mark runs its scripts (kiln run crashed with exit 70)', () => {
+    withRepo(workspace('{}', { 'packages/a/package.json': `\ufeff{ "name": "a", ${scripts} }\n` }), (repo) => {
+      const r = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().tasks.map((t: { id: string; status: string }) => `${t.id} ${t.status}`)).toEqual(['a:build success']);
+      expect(existsSync(join(repo.dir, 'packages/a/out.txt'))).toBe(true);
+    });
+  });
+
+  it('a package.json with comments and a trailing comma runs its scripts, as Nx reads it', () => {
+    withRepo(workspace('{}', { 'packages/a/package.json': `{\n  // the package\n  "name": "a",\n  ${scripts}, /* trailing */\n}\n` }), (repo) => {
+      const r = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(existsSync(join(repo.dir, 'packages/a/out.txt'))).toBe(true);
+      expect(repo.kiln(['projects', '--json']).json().map((p: { name: string }) => p.name)).toEqual(['a']);
+    });
+  });
+
+  it('a key written twice in nx.json is an exit-2 error at the repeat, not a silent last-wins', () => {
+    const nx = '{\n  "targetDefaults": { "build": { "cache": true } },\n  "namedInputs": {},\n  "targetDefaults": {}\n}\n';
+    withRepo(workspace(nx), (repo) => {
+      for (const args of [['projects'], ['run', '-t', 'build']]) {
+        const r = repo.kiln(args);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain('nx.json:4:3: "targetDefaults" is written twice in one object (also at line 2, column 3)');
+      }
+    });
+  });
+
+  it('a key written twice in a package.json or project.json is an exit-2 error too', () => {
+    const files = workspace('{}', {
+      'packages/a/package.json': `{ "name": "a", ${scripts}, "name": "b" }`,
+      'libs/c/project.json': '{\n  "name": "c",\n  "targets": { "build": { "command": "true" }, "build": { "command": "false" } }\n}\n',
+    });
+    withRepo(files, (repo) => {
+      const r = repo.kiln(['projects']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('packages/a/package.json:1:64: "name" is written twice');
+      expect(r.stderr).toContain('libs/c/project.json:3:48: "build" is written twice');
+    });
+  });
+
+  it('a root package.json with a byte order mark is still the workspace root, from a package folder without nx.json', () => {
+    const files = workspace('{}', { 'package.json': '\ufeff{ "name": "root", "private": true, "workspaces": ["packages/*"] }', 'packages/b/package.json': { name: 'b' } });
+    delete files['nx.json'];
+    withRepo(files, (repo) => {
+      const r = repo.kiln(['projects', '--json'], { cwd: join(repo.dir, 'packages/a') });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().map((p: { name: string }) => p.name)).toEqual(['a', 'b']);
+    });
+  });
+});

@@ -5,7 +5,7 @@
  * the CLI's; this reports events. A restored task whose dependency fails in the same run keeps
  * its restored outputs (they match its inputs) but is reported as skipped, as Nx would.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskId } from '../model/index.js';
 import { toRepoPath } from '../model/index.js';
@@ -13,6 +13,7 @@ import { detachOutputs, forEachLimit } from '../cache/index.js';
 import { commandsFor, ProcessGroup, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { defaultParallel, planTasks, type PlannedTask, type PlanRequest } from './task-plan.js';
 import { tracer } from '../trace/index.js';
+import { readJsonFile } from '../workspace/index.js';
 import { dropRunManifest, manifestUses, writeRunManifest, type ManifestTaskRecord } from './run-manifest.js';
 import { entryPath, type EntryMeta } from '../cache/index.js';
 import type { Stats } from 'node:fs';
@@ -230,7 +231,7 @@ async function commandFor(t: PlannedTask, root: string) {
   let packageJson;
   if (executor === 'nx:run-script') {
     const file = join(root, t.project.root, 'package.json');
-    const pkg = JSON.parse(await readFile(file, 'utf8')) as { name?: string; version?: string; scripts?: Record<string, string> };
+    const pkg = (await readJsonFile(file)) as { name?: string; version?: string; scripts?: Record<string, string> };
     packageJson = { file, scripts: pkg.scripts ?? {}, ...(pkg.name !== undefined && { name: pkg.name }), ...(pkg.version !== undefined && { version: pkg.version }) };
   }
   const options_ = (t.configurationOptions ? { ...t.config.options, ...t.configurationOptions } : t.config.options) ?? {};

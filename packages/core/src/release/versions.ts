@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnostic, KilnError } from '../model/index.js';
+import { jsonValue } from '../workspace/index.js';
 import type { KilnReleaseConfig } from './config.js';
 import type { ReleaseContext, ReleaseProjectInfo } from './context.js';
 import { parseSemVer, type SemVer } from './semver.js';
@@ -29,7 +30,7 @@ export async function manifestVersion(ctx: ReleaseContext, project: ReleaseProje
     }
     let version: unknown;
     try {
-      version = (JSON.parse(text) as { version?: unknown }).version;
+      version = (jsonValue(text, file) as { version?: unknown }).version;
     } catch {
       throw new KilnError(diagnostic('manifest-invalid', `${file} is not valid JSON.`, { location: { file } }));
     }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { diagnostic, KilnError } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
+import { parseJson } from './json.js';
 import { isObject } from './validate.js';
 
 /**
@@ -21,12 +22,9 @@ export function findWorkspaceRoot(cwd: string): string | undefined {
       if (existsSync(join(dir, 'pnpm-workspace.yaml'))) nearestWorkspaces = dir;
       else if (existsSync(join(dir, 'package.json'))) {
         nearestPackage ??= dir;
-        try {
-          const pkg: unknown = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-          if (isObject(pkg) && pkg.workspaces !== undefined) nearestWorkspaces = dir;
-        } catch {
-          // A broken package.json is reported when the workspace is read; here it just is not a root.
-        }
+        // A broken package.json is reported when the workspace is read; here it just is not a root.
+        const pkg = parseJson(readText(join(dir, 'package.json')) ?? '', 'package.json');
+        if (pkg.ok && isObject(pkg.value.value) && pkg.value.value.workspaces !== undefined) nearestWorkspaces = dir;
       }
     }
     if (dirname(dir) === dir) break;
@@ -46,3 +44,10 @@ export function requireWorkspaceRoot(cwd: string): string {
   return root;
 }
 
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -3,9 +3,11 @@
  * repository, fast-glob otherwise) and reads config files for the pure `buildWorkspace`.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { cwdRelativePrefix, KilnError, type RepoPath } from '../model/index.js';
+import { parseJson } from './json.js';
 import { buildWorkspace } from './projects.js';
 import type { Workspace } from './types.js';
 
@@ -57,6 +59,22 @@ export function readWorkspace(root: string, files: readonly string[], cwd: strin
   const result = buildWorkspace({ root, files, read });
   if (!result.ok) throw new KilnError(result.error.map((d) => relocate(d, root, cwd)));
   return result.value;
+}
+
+/**
+ * The value of JSON `text` from `file`, read with the one policy (`parseJson`: a byte order mark,
+ * comments and trailing commas allowed, a key written twice an error). A problem throws a
+ * KilnError (exit 2) naming file:line:column.
+ */
+export function jsonValue(text: string, file: string): unknown {
+  const parsed = parseJson(text, file);
+  if (!parsed.ok) throw new KilnError(parsed.error);
+  return parsed.value.value;
+}
+
+/** `jsonValue` of the file at `path`; errors name it `shownAs`. */
+export async function readJsonFile(path: string, shownAs: string = path): Promise<unknown> {
+  return jsonValue(await readFile(path, 'utf8'), shownAs);
 }
 
 /** Diagnostics name files relative to where the person stands. */
