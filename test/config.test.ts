@@ -119,3 +119,24 @@ describe('one JSON policy for every file kiln reads', () => {
     });
   });
 });
+
+describe('dependsOn naming a target the project does not have', () => {
+  it('written in the project: an exit-2 error at the entry (it was skipped, and the build ran without the step)', () => {
+    const pkg = '{\n  "name": "a",\n  "scripts": { "generate": "echo gen > gen.txt", "build": "echo built > out.txt" },\n  "nx": { "targets": { "build": { "dependsOn": ["genrate"] } } }\n}\n';
+    withRepo(workspace('{}', { 'packages/a/package.json': pkg }), (repo) => {
+      const r = repo.kiln(['run', '-t', 'build']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('packages/a/package.json:4:49: "nx.targets.build.dependsOn[0]" names "genrate", but project "a" has no such target. Did you mean "generate"?');
+      expect(existsSync(join(repo.dir, 'packages/a/out.txt'))).toBe(false);
+    });
+  });
+
+  it('from nx.json targetDefaults: optional, as in Nx (only some projects have the target)', () => {
+    const nx = '{ "targetDefaults": { "build": { "dependsOn": ["generate"] } } }';
+    withRepo(workspace(nx), (repo) => {
+      const r = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().tasks.map((t: { id: string }) => t.id)).toEqual(['a:build']);
+    });
+  });
+});

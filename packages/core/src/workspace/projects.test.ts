@@ -210,7 +210,7 @@ describe('targets', () => {
   });
 
   it('a target with only dependsOn becomes nx:noop; one with nothing is dropped', () => {
-    const ws = ok({ 'a/project.json': { targets: { all: { dependsOn: ['build'] }, empty: {} } } });
+    const ws = ok({ 'a/project.json': { targets: { build: { command: 'true' }, all: { dependsOn: ['build'] }, empty: {} } } });
     const t = ws.projects.get('a' as never)!.targets;
     expect(t.all?.executor).toBe('nx:noop');
     expect(t.empty).toBeUndefined();

@@ -12,6 +12,7 @@ import { parseYaml } from './yaml.js';
 import { Checker, checkLernaJson, checkNxJson, checkPackageJson, checkPnpmWorkspace, checkProjectJson, dependencyKinds, isObject } from './validate.js';
 import { mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
 import { defaultKilnConfig, readKilnConfig, type KilnConfig } from './kiln-config.js';
+import { unknownOwnTargets } from './depends-on.js';
 import type { DependencyKind, PackageJsonInfo, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
 
 export interface WorkspaceInput {
@@ -66,7 +67,8 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     kiln = readKilnConfig(c, input.root);
   };
   const nxJson = (fileSet.has('nx.json') ? load('nx.json', checkNx)?.value : undefined) as NxJsonConfiguration | undefined;
-  const rootPkg = fileSet.has('package.json') ? (load('package.json', checkPackageJson)?.value as Record<string, any> | undefined) : undefined;
+  const rootPkgDoc = fileSet.has('package.json') ? load('package.json', checkPackageJson) : undefined;
+  const rootPkg = rootPkgDoc?.value as Record<string, any> | undefined;
   const pnpm = fileSet.has('pnpm-workspace.yaml') ? (load('pnpm-workspace.yaml', checkPnpmWorkspace, true)?.value as { packages?: string[] } | undefined) : undefined;
 
   const lerna = fileSet.has('lerna.json') ? (load('lerna.json', checkLernaJson)?.value as { packages?: string[] } | undefined) : undefined;
@@ -79,14 +81,17 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   const projectJsonRoots = new Set(projectJsons.map(dirOf));
 
   // Per root: the configuration from package.json first, then project.json merged over it (Nx's plugin order).
-  const byRoot = new Map<string, { config: Record<string, any>; configFiles: RepoPath[]; packageJson?: PackageJsonInfo; nameFromProjectJson?: boolean }>();
+  // `docs`: each config file with where its own targets are, for the dependsOn check.
+  type Entry = { config: Record<string, any>; configFiles: RepoPath[]; docs: { doc: ParsedJson; targetsAt: string[] }[]; packageJson?: PackageJsonInfo; nameFromProjectJson?: boolean };
+  const byRoot = new Map<string, Entry>();
 
   for (const file of packageJsons) {
     const root = dirOf(file);
     const inWs = inWorkspaces(file);
     if (!inWs && !projectJsonRoots.has(root)) continue;
-    const pkg = (file === 'package.json' ? rootPkg : (load(file, checkPackageJson)?.value as Record<string, any> | undefined));
-    if (!pkg) continue;
+    const doc = file === 'package.json' ? rootPkgDoc : load(file, checkPackageJson);
+    const pkg = doc?.value as Record<string, any> | undefined;
+    if (!doc || !pkg) continue;
     const siblingProjectJson = projectJsonRoots.has(root) ? (parseQuiet(input.read(joinPath(root, 'project.json')))) : undefined;
     const config = projectFromPackageJson(pkg, root, siblingProjectJson, nxJson, runCommand);
     if (config.name === undefined && root === '') {
@@ -98,12 +103,13 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
       );
       continue;
     }
-    byRoot.set(root, { config, configFiles: [file as RepoPath], packageJson: packageJsonInfo(pkg, file, inWs) });
+    byRoot.set(root, { config, configFiles: [file as RepoPath], docs: [{ doc, targetsAt: ['nx', 'targets'] }], packageJson: packageJsonInfo(pkg, file, inWs) });
   }
 
   for (const file of projectJsons) {
-    const json = load(file, checkProjectJson)?.value as Record<string, any> | undefined;
-    if (!json) continue;
+    const doc = load(file, checkProjectJson);
+    const json = doc?.value as Record<string, any> | undefined;
+    if (!doc || !json) continue;
     const { name, root: declaredRoot, ...rest } = json;
     const root = declaredRoot !== undefined ? (toRepoPath(declaredRoot) ?? dirOf(file)) : dirOf(file);
     const existing = byRoot.get(root);
@@ -111,6 +117,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     byRoot.set(root, {
       config: merged,
       configFiles: [...(existing?.configFiles ?? []), file as RepoPath].sort(),
+      docs: [...(existing?.docs ?? []), { doc, targetsAt: ['targets'] }],
       ...(existing?.packageJson && { packageJson: existing.packageJson }),
       nameFromProjectJson: name !== undefined,
     });
@@ -148,6 +155,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     const name = projectName(c.name as string);
     const nxRoot = root === '' ? '.' : root;
     const targets = normalizeTargets(c.targets ?? {}, { root: nxRoot, name }, nxJson?.targetDefaults as Record<string, Partial<TargetConfiguration>> | undefined);
+    for (const { doc, targetsAt } of entry.docs) problems.push(...unknownOwnTargets(name, targets, doc, targetsAt));
     const tags: string[] = c.tags ?? [];
     const implicitDependencies: string[] = c.implicitDependencies ?? [];
     const config: ProjectConfiguration = { ...c, name, root: nxRoot, tags, implicitDependencies, targets } as ProjectConfiguration;
@@ -165,6 +173,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
       config,
     });
   }
+  if (problems.length > 0) return { ok: false, error: problems };
   const sorted = new Map([...projects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const tsconfigPaths = readTsconfigPaths(fileSet, input.read, warnings);
   return {
