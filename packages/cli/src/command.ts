@@ -3,6 +3,7 @@
  * Options are declared once here and drive both `node:util` parseArgs and the help text.
  */
 import type { Output } from './output.js';
+import type { DiagnosticCode } from '@kiln/core/model';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -78,7 +79,7 @@ export function boolOpt(args: ParsedArgs, name: string): boolean {
  * The error a command throws for a bad option (exit code 2). The core model loads only when one is
  * raised: `kiln run`'s fast path never needs it.
  */
-export async function usageError(code: string, message: string, hint?: string): Promise<Error> {
+export async function usageError(code: DiagnosticCode, message: string, hint?: string): Promise<Error> {
   const { diagnostic, KilnError } = await import('@kiln/core/model');
   return new KilnError(diagnostic(code, message, hint === undefined ? {} : { hint }));
 }

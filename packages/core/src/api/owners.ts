@@ -64,11 +64,11 @@ export async function ownersCheck(cwd: string, options: OwnersCheckOptions = {})
   const baseRef = defaultBaseRef(root, options.base, env);
   const baseSha = await resolveCommit(root, baseRef);
   if (baseSha === undefined)
-    throw new KilnError(diagnostic('unknown-ref', `the base "${baseRef}" names no commit.`, { hint: 'Pass --base REF (a branch, tag or sha), or set KILN_BASE.' }));
+    throw new KilnError(diagnostic('unknown-base-ref', `the base "${baseRef}" names no commit.`, { hint: 'Pass --base REF (a branch, tag or sha), or set KILN_BASE.' }));
   let headSha: string | undefined;
   if (options.head !== undefined) {
     headSha = await resolveCommit(root, options.head);
-    if (headSha === undefined) throw new KilnError(diagnostic('unknown-ref', `the head "${options.head}" names no commit.`, { hint: 'Pass --head REF, or leave it out to use the working tree.' }));
+    if (headSha === undefined) throw new KilnError(diagnostic('unknown-head-ref', `the head "${options.head}" names no commit.`, { hint: 'Pass --head REF, or leave it out to use the working tree.' }));
   }
   const base = await mergeBase(root, baseSha, headSha ?? 'HEAD');
   if (base === undefined)

@@ -49,7 +49,7 @@ describe('release config', () => {
       { release: { projects: 3, releaseTag: { pattern: 'v{version}' }, version: { conventionalCommits: false } }, kiln: { environments: 'prod', artifacts: { cmd: 'node x' } } },
       projects,
     );
-    expect(errors.map((e) => e.code)).toEqual(['config-invalid', 'release-tag-pattern', 'release-needs-conventional-commits', 'config-invalid', 'config-invalid']);
+    expect(errors.map((e) => e.code)).toEqual(['invalid-config', 'release-tag-pattern', 'release-needs-conventional-commits', 'invalid-config', 'invalid-config']);
   });
 });
 

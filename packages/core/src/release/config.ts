@@ -90,7 +90,7 @@ export function matchProjects(patterns: readonly string[], projects: readonly Pr
 export function resolveReleaseConfig(nxJson: Json, projects: readonly ProjectRef[]): { config: KilnReleaseConfig; errors: Diagnostic[] } {
   const errors: Diagnostic[] = [];
   const bad = (path: string, expected: string) =>
-    errors.push(diagnostic('config-invalid', `nx.json ${path} must be ${expected}.`, { location: { file: 'nx.json' } }));
+    errors.push(diagnostic('invalid-config', `nx.json ${path} must be ${expected}.`, { location: { file: 'nx.json' } }));
 
   const release = isObject(nxJson.release) ? nxJson.release : {};
   if (nxJson.release !== undefined && !isObject(nxJson.release)) bad('"release"', 'an object');

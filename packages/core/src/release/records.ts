@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { diagnostic, KilnError } from '../model/index.js';
+import { diagnostic, KilnError, type DiagnosticCode } from '../model/index.js';
 import { ARTIFACT_INDEX, artifactIndexText } from './artifacts.js';
 import type { ReleaseContext } from './context.js';
 import type { ArtifactRecord, EnvironmentFile } from './promote.js';
@@ -14,7 +14,7 @@ import type { ArtifactRecord, EnvironmentFile } from './promote.js';
 export const ENVIRONMENTS_DIR = 'environments';
 
 /** The parsed JSON of a workspace file, or undefined when it cannot be read; not JSON is an error `code` at the file. */
-async function readJson(root: string, file: string, code: string): Promise<unknown> {
+async function readJson(root: string, file: string, code: DiagnosticCode): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(join(root, file), 'utf8');

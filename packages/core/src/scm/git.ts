@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { diagnostic, KilnError } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
+import { diagnostic, KilnError, type DiagnosticCode } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
 
 export interface GitResult {
   readonly code: number;
@@ -39,7 +39,7 @@ export function git(cwd: string, args: readonly string[], options: GitOptions = 
 }
 
 /** Runs git and returns stdout, or throws a KilnError that quotes git's own message. */
-export async function gitOrThrow(cwd: string, args: readonly string[], code = 'git-failed', hint?: string): Promise<string> {
+export async function gitOrThrow(cwd: string, args: readonly string[], code: DiagnosticCode = 'git-failed', hint?: string): Promise<string> {
   const r = await git(cwd, args);
   if (r.code !== 0) {
     const detail = r.stderr.trim().split('\n')[0] ?? '';

@@ -3,7 +3,7 @@
  * a known key with the wrong type is an error located at that key. Every problem is collected.
  * Pure.
  */
-import { diagnostic, type Diagnostic } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
+import { diagnostic, type Diagnostic, type DiagnosticCode } from '../model/diagnostic.js'; // not the index: on `kiln run`'s fast path
 import type { JsonPath, ParsedJson } from './json.js';
 
 export type Check = (value: unknown) => string | undefined;
@@ -50,7 +50,7 @@ export class Checker {
     return false;
   }
 
-  report(path: JsonPath, message: string, code = 'invalid-config'): void {
+  report(path: JsonPath, message: string, code: DiagnosticCode = 'invalid-config'): void {
     this.problems.push(
       diagnostic(code, message, { location: this.doc.locate(path), hint: `Fix "${formatPath(path)}" in ${this.doc.file}; see ${this.reference} for the expected shape.` }),
     );
