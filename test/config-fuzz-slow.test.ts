@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { runFuzzer } from './helpers/fuzz.js';
 
 describe('kiln on mutated configuration, at length', () => {
-  it('answers 2,000 seeded inputs with a documented exit code and a clear message', () => {
-    const r = runFuzzer({ count: 2_000, seed: Number(process.env.KILN_FUZZ_SEED ?? 7) });
+  it('answers 2,000 seeded inputs with a documented exit code and a clear message', async () => {
+    const r = await runFuzzer({ count: 2_000, seed: Number(process.env.KILN_FUZZ_SEED ?? 7) });
     expect(r.failures, r.report).toEqual([]);
     expect(r.tried).toBe(2_000);
   }, 600_000);

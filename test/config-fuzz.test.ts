@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { runFuzzer } from './helpers/fuzz.js';
 
 describe('kiln on mutated configuration', () => {
-  it('answers 100 seeded inputs with a documented exit code and a clear message', () => {
-    const r = runFuzzer({ count: 100, seed: Number(process.env.KILN_FUZZ_SEED ?? 20261206) });
+  it('answers 100 seeded inputs with a documented exit code and a clear message', async () => {
+    const r = await runFuzzer({ count: 100, seed: Number(process.env.KILN_FUZZ_SEED ?? 20261206) });
     expect(r.failures, r.report).toEqual([]);
     expect(r.tried).toBe(100);
   }, 180_000);
