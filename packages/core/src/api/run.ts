@@ -14,7 +14,7 @@ import { commandsFor, ProcessGroup, schedule, type CacheStatus, type ExecutePerm
 import { defaultParallel, planTasks, type PlannedTask, type PlanRequest } from './task-plan.js';
 import { tracer } from '../trace/index.js';
 import { readJsonFile } from '../workspace/index.js';
-import { dropRunManifest, manifestUses, writeRunManifest, type ManifestTaskRecord } from './run-manifest.js';
+import { dropRunManifest, manifestUses, writeRunManifest, type ManifestTaskRecord } from '../run-manifest/index.js';
 import { entryPath, type EntryMeta } from '../cache/index.js';
 import type { Stats } from 'node:fs';
 
@@ -172,7 +172,7 @@ interface Hit {
 }
 
 /**
- * After a run whose every task succeeded and is cached, writes the run manifest (`run-manifest.ts`)
+ * After a run whose every task succeeded and is cached, writes the run manifest (`run-manifest/`)
  * so the same request can be answered without planning; otherwise removes the request's manifest.
  */
 function recordManifest(

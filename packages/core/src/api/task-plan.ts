@@ -21,7 +21,7 @@ import { affectedGraph } from './affected-state.js';
 import { createTaskGraph, topologicalOrder, type TaskGraph, type TaskGraphWorkspace } from '../tasks/index.js';
 import type { Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
-import type { PendingSnapshot } from './run-manifest.js';
+import type { PendingSnapshot } from '../run-manifest/index.js';
 import { projectGraph } from './project-graph.js';
 
 /** Settings under `"kiln"` in nx.json that the runner reads. */

@@ -1,5 +1,5 @@
 /**
- * The run manifest: `kiln run`'s fast path for a request whose answer is already known.
+ * run-manifest: `kiln run`'s fast path for a request whose answer is already known.
  *
  * After a run in which every task succeeded and is cacheable, `run` writes a compact manifest
  * under `.kiln/run/` (one per request: targets, projects, configuration, args, working directory)
@@ -19,7 +19,10 @@
  * the slow path would find the same hashes, the same intact entries, and outputs it would leave
  * as they are, so both answer the same.
  *
- * Kept light: node built-ins and `files/snapshot.ts` only, so the check costs no engine start-up.
+ * Kept light: node built-ins and `files/snapshot.ts` only (each imported by its file, not through a
+ * module's index), so the check costs no engine start-up. Deciding what a run may record is the
+ * runner's (`api/run`); the cache entries and the stat cache it vouches for are `cache/`'s and `files/`'s.
+ * One file on purpose: the fast path loads it whole, and every extra module costs start-up time.
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -344,7 +347,7 @@ export function envDigest(value: string | undefined): string | null {
 }
 
 let engine: string | undefined;
-/** The compiled core package's root (`dist/`), where this module is `api/run-manifest.js`. */
+/** The compiled core package's root (`dist/`), where this module is `run-manifest/index.js`. */
 function engineDir(): string {
   engine ??= join(dirname(fileURLToPath(import.meta.url)), '..');
   return engine;
