@@ -1,10 +1,9 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
 import { fstatSync } from 'node:fs';
 import type { RunEvents, TaskResult } from '@kiln/core/api/run';
-import type { ManifestRequest } from '@kiln/core/run-manifest';
+import type { ManifestRequest } from '@kiln/core/api/run-manifest';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext } from '../command.js';
 import type { Output } from '../output.js';
-import { trace } from '@kiln/core/trace';
 
 export const command: Command = {
   name: 'run',
@@ -97,9 +96,8 @@ export const command: Command = {
  * the check started, for the normal path.
  */
 async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number) {
-  const { checkRunManifest } = await import('@kiln/core/run-manifest');
-  const check = await checkRunManifest(request);
-  trace(`fast path ${check.ok ? 'taken (run manifest matched)' : `not taken: ${check.reason}`} ${Math.round(performance.now() - started)}ms`);
+  const { checkFastPath } = await import('@kiln/core/api/run-manifest');
+  const check = await checkFastPath(request);
   if (!check.ok) return check;
   const view = createView(ctx.out, json, started);
   const tasks: TaskResult[] = [];
