@@ -1,5 +1,5 @@
 /** `kiln why-miss PROJECT:TARGET [--json]`: what changed since the last cached run of a task. */
-import { whyMiss } from '@kiln/core/api/hash';
+import { whyMiss } from '@kiln/core/api/why-miss';
 import type { FingerprintChange } from '@kiln/core/hash';
 import { diagnostic, KilnError, unreachable } from '@kiln/core/model';
 import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';

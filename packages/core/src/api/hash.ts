@@ -1,7 +1,15 @@
-/** `taskHash` and `whyMiss`: a task's fingerprint now, and how it differs from its last cached run. */
-import { diffFingerprints, type Fingerprint, type FingerprintChange } from '../hash/index.js';
+/** `taskHash`: a task's hash and the fingerprint it is the digest of. */
+import type { Fingerprint } from '../hash/index.js';
 import { diagnostic, didYouMean, KilnError, type TaskId } from '../model/index.js';
-import { planTasks, splitTask, type TaskPlan } from './task-plan.js';
+import { planTasks, type TaskPlan } from './task-plan.js';
+
+/** The project and target parts of `project:target`, or a usage error. */
+export function splitTask(spec: string): { project: string; target: string } {
+  const at = spec.indexOf(':');
+  if (at <= 0 || at === spec.length - 1)
+    throw new KilnError(diagnostic('invalid-task', `"${spec}" is not a task.`, { hint: 'Write PROJECT:TARGET, e.g. app:build.' }));
+  return { project: spec.slice(0, at), target: spec.slice(at + 1) };
+}
 
 export interface TaskHash {
   readonly hash: string;
@@ -9,7 +17,8 @@ export interface TaskHash {
   readonly inputs: Fingerprint;
 }
 
-async function planOne(cwd: string, spec: string): Promise<{ plan: TaskPlan; id: TaskId }> {
+/** The plan of one task, `PROJECT:TARGET` (also for `why-miss`). */
+export async function planOne(cwd: string, spec: string): Promise<{ plan: TaskPlan; id: TaskId }> {
   const { project, target } = splitTask(spec);
   const plan = await planTasks({ cwd, targets: [target], projects: [project] });
   const id = `${project}:${target}` as TaskId;
@@ -22,43 +31,4 @@ export async function taskHash(cwd: string, spec: string): Promise<TaskHash> {
   const { plan, id } = await planOne(cwd, spec);
   const t = plan.tasks.get(id)!;
   return { hash: t.hash, inputs: t.fingerprint };
-}
-
-export interface WhyMiss {
-  readonly task: string;
-  readonly hash: string;
-  /** The hash of the last cached run of the task, or null when it never ran cached. */
-  readonly previous: string | null;
-  /** Whether the current hash is in the local cache (the next run would be a hit). */
-  readonly cached: boolean;
-  readonly changed: readonly FingerprintChange[];
-  /** For each changed dependency task, why it changed (recursively, as far as its last run is known). */
-  readonly dependencies: Readonly<Record<string, readonly FingerprintChange[]>>;
-}
-
-/**
- * What changed since the last cached run of a task (`kiln why-miss PROJECT:TARGET`): every file
- * added, removed or changed, env values, dependency hashes, target options and external versions.
- * A changed dependency task is explained the same way, from its own last run.
- */
-export async function whyMiss(cwd: string, spec: string): Promise<WhyMiss> {
-  const { plan, id } = await planOne(cwd, spec);
-  const t = plan.tasks.get(id)!;
-  const last = await plan.cache.lastRun(id);
-  const cached = (await plan.cache.readMeta(t.hash)).status === 'ok';
-  if (!last) return { task: id, hash: t.hash, previous: null, cached, changed: [], dependencies: {} };
-  const changed = diffFingerprints(last.fingerprint as Fingerprint, t.fingerprint);
-  const dependencies: Record<string, FingerprintChange[]> = {};
-  const explain = async (changes: readonly FingerprintChange[], depth: number): Promise<void> => {
-    for (const c of changes) {
-      if (c.kind !== 'dependency' || c.change !== 'changed' || dependencies[c.task] || depth > 50) continue;
-      const dep = plan.tasks.get(c.task as TaskId);
-      const depLast = await plan.cache.lastRun(c.task);
-      if (!dep || !depLast) continue;
-      dependencies[c.task] = diffFingerprints(depLast.fingerprint as Fingerprint, dep.fingerprint);
-      await explain(dependencies[c.task]!, depth + 1);
-    }
-  };
-  await explain(changed, 0);
-  return { task: id, hash: t.hash, previous: last.hash, cached, changed, dependencies };
 }

@@ -1,4 +1,5 @@
-import { envDigest, FINGERPRINT_VERSION, type Fingerprint } from './fingerprint.js';
+import { envDigest } from '../model/index.js';
+import { FINGERPRINT_VERSION, type Fingerprint } from './fingerprint.js';
 
 /** What a fingerprint is made from; gathered at the edge (files, env, runtime output), given here as data. */
 export interface FingerprintInputs {

@@ -1,5 +1,7 @@
 import { canonicalJson, hash as toHash, sha256, type Hash } from '../model/index.js';
 
+export { envDigest } from '../model/index.js';
+
 /**
  * Bump to invalidate every cache entry, whenever the meaning of a field or the way the runner
  * executes a task changes.
@@ -42,9 +44,4 @@ export interface Fingerprint {
 /** The task hash: SHA-256 of the canonical fingerprint. */
 export function fingerprintDigest(f: Fingerprint): Hash {
   return toHash(sha256(canonicalJson(f)));
-}
-
-/** Hides an env value behind its digest; null when the variable is unset. */
-export function envDigest(value: string | undefined): string | null {
-  return value === undefined ? null : sha256(value);
 }

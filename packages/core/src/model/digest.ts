@@ -19,6 +19,11 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** An env value as fingerprints and the run manifest record it: its SHA-256 (never the value itself), or null when unset. */
+export function envDigest(value: string | undefined): string | null {
+  return value === undefined ? null : sha256(value);
+}
+
 /** Git's blob id of some content: SHA-1 of `blob <length>\0<content>`, so it agrees with `git ls-files -s`. */
 export function gitBlobId(content: Uint8Array): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');

@@ -30,7 +30,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { folderSignature, StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
 import { cwdRelativePrefix } from '../model/paths.js';
-import { sha256 } from '../model/digest.js';
+import { envDigest, sha256 } from '../model/digest.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
 import type { ManifestFile } from '../cache/index.js';
 
@@ -339,11 +339,6 @@ function requestKey(root: string, req: ManifestRequest): string {
 
 function manifestFile(root: string, key: string): string {
   return join(root, DIR, `${sha256(key).slice(0, 32)}.json`);
-}
-
-/** Same digest as the fingerprints' (`hash/`): SHA-256 of the value, null when unset. */
-export function envDigest(value: string | undefined): string | null {
-  return value === undefined ? null : sha256(value);
 }
 
 let engine: string | undefined;

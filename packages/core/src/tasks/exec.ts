@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { taskOptions, type RunnableTask } from './runnable.js';
 
 /** How to run one task: shell commands, where, with what environment. Built by `commandsFor`. */
 export interface TaskCommand {
@@ -194,4 +196,37 @@ export function commandsFor(input: {
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs a planned task's commands in `group`, streaming their output to `onData`; the exit code.
+ * A target kiln cannot run fails with code 1, the reason written to its output.
+ */
+export async function runTask(root: string, t: RunnableTask, group: ProcessGroup, onData: (chunk: Buffer) => void): Promise<number> {
+  const command = await taskCommand(root, t);
+  if ('problem' in command) {
+    onData(Buffer.from(`kiln: ${command.problem}${command.hint ? `\n  ${command.hint}` : ''}\n`));
+    return 1;
+  }
+  return (await group.run(command, onData)).code;
+}
+
+/** The commands of a planned task (`commandsFor`), reading its package.json for a script target. */
+async function taskCommand(root: string, t: RunnableTask): Promise<TaskCommand | CommandProblem> {
+  const executor = t.config.executor;
+  let packageJson: PackageInfo | undefined;
+  if (executor === 'nx:run-script') {
+    const file = join(root, t.project.root, 'package.json');
+    const pkg = JSON.parse(await readFile(file, 'utf8')) as { name?: string; version?: string; scripts?: Record<string, string> };
+    packageJson = { file, scripts: pkg.scripts ?? {}, ...(pkg.name !== undefined && { name: pkg.name }), ...(pkg.version !== undefined && { version: pkg.version }) };
+  }
+  return commandsFor({
+    workspaceRoot: root,
+    projectRoot: t.project.root,
+    target: t.target,
+    executor,
+    options: taskOptions(t),
+    ...(packageJson && { packageJson }),
+    ...(t.args && { args: t.args }),
+  });
 }

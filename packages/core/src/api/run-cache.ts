@@ -1,0 +1,94 @@
+/**
+ * `run`'s dealings with the cache around the scheduler: before it, every cached task restored at
+ * once; after it, the run manifest (`run-manifest/`) that lets the same request skip planning
+ * next time, written when every task succeeded and is cached, removed otherwise.
+ */
+import type { Stats } from 'node:fs';
+import { entryPath, forEachLimit, type EntryMeta } from '../cache/index.js';
+import type { TaskId } from '../model/index.js';
+import { dropRunManifest, writeRunManifest, type ManifestRequest, type ManifestTaskRecord } from '../run-manifest/index.js';
+import type { TaskStatus } from '../tasks/index.js';
+import type { TaskPlan } from './task-plan.js';
+
+/** A task restored from the cache before the run walked the graph. */
+export interface CacheHit {
+  readonly log: Buffer;
+  readonly savedMs: number;
+  readonly meta: EntryMeta;
+  readonly metaStat: Stats;
+}
+
+/**
+ * Restores every cacheable task whose entry is there, many at a time and regardless of
+ * dependency order: hashes are known up front, so a hit never waits for its dependencies. Logs
+ * are replayed later, in dependency order, as the scheduler reaches each task.
+ */
+export async function restoreCached(plan: TaskPlan, signal: AbortSignal | undefined, warning: (message: string) => void): Promise<Map<TaskId, CacheHit>> {
+  const { cache, stats } = plan;
+  const hits = new Map<TaskId, CacheHit>();
+  const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
+  await forEachLimit(cacheable, 32, async (t) => {
+    if (signal?.aborted) return;
+    const r = await cache.restore(t.hash, stats);
+    if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
+    else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
+    else if (r.status === 'blocked') warning(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
+  });
+  return hits;
+}
+
+export interface FinishedRun {
+  readonly plan: TaskPlan;
+  /** Every task's outcome in the order reported; undefined when the run did not get that far. */
+  readonly finished: readonly { readonly id: TaskId; readonly status: TaskStatus }[] | undefined;
+  /** The cache was used, the run was not aborted, and it saw this process's own environment. */
+  readonly ordinary: boolean;
+  readonly hits: ReadonlyMap<TaskId, CacheHit>;
+  /** Entries this run stored, with the log it stored. */
+  readonly storedLogs: ReadonlyMap<TaskId, Buffer>;
+}
+
+/** Writes the request's run manifest after a fully successful, fully cached run; otherwise removes it. Never throws. */
+export function recordManifest(req: ManifestRequest, run: FinishedRun): void {
+  const { plan, finished, hits, storedLogs } = run;
+  const { cache, stats, ws } = plan;
+  const snapshot = plan.files.snapshot;
+  const eligible =
+    finished !== undefined &&
+    finished.length > 0 &&
+    snapshot !== undefined &&
+    run.ordinary &&
+    process.env.GIT_DIR === undefined &&
+    process.env.GIT_WORK_TREE === undefined &&
+    process.env.GIT_INDEX_FILE === undefined &&
+    finished.every((r) => r.status === 'success' && plan.tasks.get(r.id)!.cacheable && Object.keys(plan.tasks.get(r.id)!.fingerprint.runtime).length === 0);
+  try {
+    if (!eligible) return dropRunManifest(req, ws.root);
+    const env: Record<string, string | null> = {};
+    const records: ManifestTaskRecord[] = [];
+    for (const r of finished) {
+      const t = plan.tasks.get(r.id)!;
+      Object.assign(env, t.fingerprint.env);
+      const hit = hits.get(r.id);
+      let meta: EntryMeta;
+      let metaStat: Stats;
+      let log: Buffer;
+      if (hit) ({ meta, metaStat, log } = hit);
+      else {
+        const m = cache.readMetaSync(t.hash);
+        const stored = storedLogs.get(r.id);
+        if (m.status !== 'ok' || stored === undefined) return dropRunManifest(req, ws.root);
+        ({ meta, stat: metaStat } = m);
+        log = stored;
+      }
+      records.push({ id: r.id, hash: t.hash, savedMs: meta.durationMs, log, entryDir: entryPath(cache, t.hash), metaStat, files: meta.files });
+    }
+    const verifiedStat = (path: string, oid: string) => {
+      const row = stats.recorded(path);
+      return row && row[4] === oid ? row : undefined;
+    };
+    writeRunManifest(req, { root: ws.root, cacheDir: cache.dir, snapshot: snapshot.digest, env, tasks: records, verifiedStat });
+  } catch {
+    // The manifest only speeds up the next run; failing to write it changes nothing else.
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Every task's fingerprint and hash, dependencies first. In two steps, so that running commands
+ * stays at the edge: `resolveTaskHashInputs` resolves each task's inputs (its files, the `^`
+ * shares of its dependencies, env names, external versions) and lists the `{runtime}` commands
+ * they name; `hashTasks` then turns them, with those commands' outputs, into fingerprints.
+ */
+import { componentsOf } from '../graph/index.js';
+import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputSpec, type InputsWorkspace } from '../inputs/index.js';
+import { err, ok, sha256, type Diagnostic, type Hash, type Result, type TaskId } from '../model/index.js';
+import type { Project } from '../workspace/index.js';
+import { buildFingerprint } from './build.js';
+import { externalVersions, type VersionOf } from './externals.js';
+import { fingerprintDigest, type Fingerprint } from './fingerprint.js';
+import { targetFingerprint } from './target.js';
+
+/** The workspace as task hashing sees it. */
+export interface TaskHashWorkspace {
+  readonly projects: ReadonlyMap<string, Project>;
+  /** nx.json `namedInputs`. */
+  readonly namedInputs: Readonly<Record<string, readonly InputSpec[]>>;
+  /** Direct project dependencies (project → projects it depends on). */
+  readonly dependencies: Readonly<Record<string, readonly string[]>>;
+  /** The external (npm) packages each project uses. */
+  readonly external: ReadonlyMap<string, readonly string[]>;
+}
+
+/** What the edges gathered: the workspace's files and their digests, and the lockfile's versions. */
+export interface TaskHashData {
+  /** Every candidate input file, repository-relative, sorted. */
+  readonly files: readonly string[];
+  /** A file's git blob id; undefined for a file gone since it was listed (it is left out). */
+  readonly digestOf: (file: string) => string | undefined;
+  readonly versionOf: VersionOf;
+}
+
+/** A task to hash, in an order where its dependencies come first. */
+export interface TaskToHash {
+  readonly id: TaskId;
+  readonly project: string;
+  readonly target: string;
+  readonly configuration?: string;
+  /** The tasks it depends on (the task graph's edges): their hashes are part of its own. */
+  readonly dependsOn: readonly TaskId[];
+  /** Extra arguments forwarded to its command. */
+  readonly args?: readonly string[];
+}
+
+/** One task with its inputs resolved; only the `{runtime}` outputs and its dependencies' hashes are missing. */
+export interface ResolvedTask {
+  readonly task: TaskToHash;
+  readonly root: string;
+  readonly target: Readonly<Record<string, unknown>>;
+  /** Its own input files (and any workspace files), listed one by one so `why-miss` names them. */
+  readonly files: readonly string[];
+  /** Each direct dependency's share of its `^` inputs, as one chained digest. */
+  readonly projectFiles: Readonly<Record<string, string>>;
+  readonly envNames: readonly string[];
+  /** Its `{runtime}` commands and those its dependencies' shares name, sorted. */
+  readonly commands: readonly string[];
+  readonly external: Readonly<Record<string, string>>;
+}
+
+export interface ResolvedTasks {
+  readonly tasks: readonly ResolvedTask[];
+  /** Every `{runtime}` command, in the order the tasks first need them: run them in this order. */
+  readonly commands: readonly string[];
+}
+
+/** A dependency's share of a `^` input, digested with everything below it. */
+interface DepShare {
+  readonly digest: string;
+  readonly env: ReadonlySet<string>;
+  readonly runtime: ReadonlySet<string>;
+}
+
+class InputsError {
+  constructor(readonly diagnostics: Diagnostic[]) {}
+}
+
+function unwrap<T>(r: Result<T, Diagnostic[]>): T {
+  if (!r.ok) throw new InputsError(r.error);
+  return r.value;
+}
+
+/** Resolves the inputs of `tasks` (dependencies first), or the diagnostics of an input that does not resolve. */
+export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData, tasks: readonly TaskToHash[]): Result<ResolvedTasks, Diagnostic[]> {
+  const { projects, dependencies } = ws;
+  const inputsWs: InputsWorkspace = {
+    namedInputs: ws.namedInputs,
+    projects: Object.fromEntries([...projects].map(([name, p]) => [name, { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, InputSpec[]> }) }])),
+    dependencies,
+  };
+  const byOwner = groupByOwner(data.files, createFileOwner(inputsWs.projects));
+  const externalsOf = (name: string, only: readonly string[] | undefined): Record<string, string> =>
+    externalVersions(projects.get(name)!, ws.external.get(name) ?? [], only, data.versionOf);
+
+  // A dependency's share of a `^` input (its files and external packages in its own terms, the
+  // env values and commands its named input lists), digested once per strongly connected
+  // component and chained along dependency edges (a Merkle digest): O(projects + edges) however
+  // deep the graph is, and the same whichever task asks first, cycles included.
+  const components = componentsOf(projects.keys(), (p) => dependencies[p] ?? []);
+  const depShares = new Map<string, DepShare>();
+  const depShare = (project: string, input: DependencyInput): DepShare => {
+    const members = components.get(project)!;
+    const key = `${members[0]}\0${input.kind}\0${input.value}`;
+    let d = depShares.get(key);
+    if (d !== undefined) return d;
+    const parts: string[] = [];
+    const env = new Set<string>();
+    const runtime = new Set<string>();
+    const inComponent = new Set(members);
+    const outside = new Set<string>();
+    for (const m of members) {
+      const own = unwrap(resolveDependencyInput(inputsWs, m, input));
+      parts.push(`@${m}\n`);
+      for (const f of selectInputFiles({ filesets: own.filesets }, data.files, byOwner)) parts.push(`${f}\0${data.digestOf(f) ?? ''}\n`);
+      for (const [pkg, version] of Object.entries(externalsOf(m, own.externalDependencies)).sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`npm:${pkg}\0${version}\n`);
+      for (const e of own.env) env.add(e);
+      for (const r of own.runtime) runtime.add(r);
+      for (const dep of dependencies[m] ?? []) if (!inComponent.has(dep) && projects.has(dep)) outside.add(dep);
+    }
+    for (const dep of [...outside].sort()) {
+      const sub = depShare(dep, input);
+      parts.push(`^${dep}\0${sub.digest}\n`);
+      for (const e of sub.env) env.add(e);
+      for (const r of sub.runtime) runtime.add(r);
+    }
+    d = { digest: sha256(parts.join('')), env, runtime };
+    depShares.set(key, d);
+    return d;
+  };
+
+  const resolved: ResolvedTask[] = [];
+  const allCommands = new Set<string>();
+  try {
+    for (const task of tasks) {
+      const project = projects.get(task.project)!;
+      const config = project.targets[task.target]!;
+      const inputs = unwrap(resolveTaskInputs(inputsWs, task.project, config.inputs as InputSpec[] | undefined, { transitive: false }));
+      const projectFiles: Record<string, string> = {};
+      const depInputs = inputs.dependencyInputs;
+      const envNames = new Set(inputs.env);
+      const commands = new Set(inputs.runtime);
+      for (const dep of dependencies[task.project] ?? []) {
+        if (!projects.has(dep)) continue;
+        for (const di of depInputs) {
+          const share = depShare(dep, di);
+          projectFiles[depInputs.length === 1 ? dep : `${dep} (${di.kind === 'named' ? '^' : ''}${di.value})`] = share.digest;
+          // A dependency's env values and commands are named in the task's own fingerprint, so `why-miss` names them.
+          for (const e of share.env) envNames.add(e);
+          for (const r of share.runtime) commands.add(r);
+        }
+      }
+      const sortedCommands = [...commands].sort();
+      for (const c of sortedCommands) allCommands.add(c);
+      resolved.push({
+        task,
+        root: project.root,
+        target: targetFingerprint(project, config, task.configuration, task.args),
+        files: selectInputFiles(inputs, data.files, byOwner),
+        projectFiles,
+        envNames: [...envNames].sort(),
+        commands: sortedCommands,
+        external: externalsOf(task.project, inputs.externalDependencies),
+      });
+    }
+  } catch (e) {
+    if (e instanceof InputsError) return err(e.diagnostics);
+    throw e;
+  }
+  return ok({ tasks: resolved, commands: [...allCommands] });
+}
+
+export interface TaskHash {
+  readonly hash: Hash;
+  readonly fingerprint: Fingerprint;
+}
+
+/**
+ * The fingerprint and hash of each resolved task, given its files' digests, the env and the
+ * output digest of every `{runtime}` command (`runtime`: command → SHA-256 of its output).
+ */
+export function hashTasks(
+  resolved: ResolvedTasks,
+  data: Pick<TaskHashData, 'digestOf'> & { readonly env: Readonly<Record<string, string | undefined>>; readonly runtime: ReadonlyMap<string, string> },
+): Map<TaskId, TaskHash> {
+  const out = new Map<TaskId, TaskHash>();
+  for (const r of resolved.tasks) {
+    const dependencies: Record<string, string> = {};
+    for (const d of r.task.dependsOn) dependencies[d] = out.get(d)!.hash;
+    const runtime: Record<string, string> = {};
+    for (const c of r.commands) runtime[c] = data.runtime.get(c)!;
+    const fingerprint = buildFingerprint({
+      task: r.task.id,
+      root: r.root,
+      target: r.target,
+      files: r.files,
+      digestOf: data.digestOf,
+      dependencies,
+      projectFiles: r.projectFiles,
+      envNames: r.envNames,
+      env: data.env,
+      runtime,
+      external: r.external,
+    });
+    out.set(r.task.id, { hash: fingerprintDigest(fingerprint), fingerprint });
+  }
+  return out;
+}
