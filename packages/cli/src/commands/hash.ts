@@ -11,7 +11,7 @@ export const command: Command = {
   options: { ...jsonOption },
   details: '--json prints {"hash","inputs":{version,task,root,target,files,dependencies,projectFiles,env,runtime,external}}.\nExit codes: 0 printed; 2 unknown task or configuration error.',
   async run(args, ctx) {
-    const spec = requireTaskArg(args.positionals, 'hash');
+    const spec = await requireTaskArg(args.positionals, 'hash');
     const r = await taskHash(ctx.cwd, spec);
     if (boolOpt(args, 'json')) {
       ctx.out.json(r);

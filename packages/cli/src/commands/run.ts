@@ -116,8 +116,9 @@ async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, 
 /** Projects affected by the change (by the affected engine; with one target, judged by that target's inputs). */
 async function affectedProjects(cwd: string, targets: string[], projects: string[] | undefined, base: string | undefined, head: string | undefined): Promise<string[]> {
   const { affected } = await import('@kiln/core/api/affected');
+  const { projectOfTask } = await import('@kiln/core/api/task-id');
   const r = await affected({ cwd, ...(base && { base }), ...(head && { head }), ...(targets.length === 1 && { target: targets[0]! }) });
-  const names = r.tasks ? r.tasks.tasks.map((t) => t.slice(0, t.indexOf(':'))) : [...r.projects];
+  const names = r.tasks ? r.tasks.tasks.map((t) => projectOfTask(t, r.tasks!.target)!) : [...r.projects];
   return names.filter((p) => projects === undefined || projects.includes(p));
 }
 

@@ -1,8 +1,8 @@
 /** `kiln why-miss PROJECT:TARGET [--json]`: what changed since the last cached run of a task. */
-import { whyMiss } from '@kiln/core/api/why-miss';
-import type { FingerprintChange } from '@kiln/core/hash';
-import { diagnostic, KilnError, unreachable } from '@kiln/core/model';
-import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
+import { taskIdReadings } from '@kiln/core/api/task-id';
+import { whyMiss, type FingerprintChange } from '@kiln/core/api/why-miss';
+import { unreachable } from '@kiln/core/model';
+import { boolOpt, ExitCode, jsonOption, usageError, type Command } from '../command.js';
 
 export const command: Command = {
   name: 'why-miss',
@@ -18,7 +18,7 @@ export const command: Command = {
     'Exit codes: 0 explained; 2 unknown task or configuration error.',
   ].join('\n'),
   async run(args, ctx) {
-    const spec = requireTaskArg(args.positionals, 'why-miss');
+    const spec = await requireTaskArg(args.positionals, 'why-miss');
     const r = await whyMiss(ctx.cwd, spec);
     if (boolOpt(args, 'json')) {
       ctx.out.json(r);
@@ -71,9 +71,9 @@ function describe(c: FingerprintChange): string {
   }
 }
 
-export function requireTaskArg(positionals: string[], name: string): string {
+export async function requireTaskArg(positionals: string[], name: string): Promise<string> {
   const spec = positionals[0];
-  if (spec === undefined || positionals.length > 1 || !/^[^:]+:.+$/.test(spec))
-    throw new KilnError(diagnostic('invalid-task', `kiln ${name} takes one task, PROJECT:TARGET.`, { hint: `e.g. kiln ${name} app:build` }));
+  if (spec === undefined || positionals.length > 1 || taskIdReadings(spec).length === 0)
+    throw await usageError('invalid-task', `kiln ${name} takes one task, PROJECT:TARGET.`, `e.g. kiln ${name} app:build`);
   return spec;
 }

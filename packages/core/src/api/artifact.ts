@@ -3,7 +3,7 @@
  * affected by a change), building each through the task runner and its cache; the task hash of
  * its build is the artifact's input hash. Packing is artifact-pack.ts's.
  */
-import { diagnostic, KilnError } from '../model/index.js';
+import { diagnostic, KilnError, projectOfTask } from '../model/index.js';
 import { loadReleaseContext, releaseConfig } from './release-load.js';
 import { artifactIn, type ArtifactOptions, type ArtifactResult, type BuildStep } from './artifact-pack.js';
 import { run } from './run.js';
@@ -55,8 +55,8 @@ function runnerBuildStep(options: ArtifactCommandOptions): BuildStep {
     if (result.interrupted) throw new KilnError(diagnostic('artifact-interrupted', 'the build was interrupted; nothing was packed.'), 1);
     const out = new Map<string, { hash: string; status: string; cache: string }>();
     for (const t of result.tasks) {
-      const at = t.id.lastIndexOf(':');
-      if (t.id.slice(at + 1) === target) out.set(t.id.slice(0, at), { hash: t.hash, status: t.status, cache: t.cache });
+      const project = projectOfTask(t.id, target);
+      if (project !== undefined) out.set(project, { hash: t.hash, status: t.status, cache: t.cache });
     }
     return out;
   };

@@ -3,6 +3,8 @@ import { diffFingerprints, type Fingerprint, type FingerprintChange } from '../h
 import type { TaskId } from '../model/index.js';
 import { planOne } from './hash.js';
 
+export type { FingerprintChange } from '../hash/index.js';
+
 export interface WhyMiss {
   readonly task: string;
   readonly hash: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean, formatDiagnostic, diagnostic, isWithin, lineColumn, nearest, parseTaskId, toRepoPath } from './index.js';
+import { didYouMean, formatDiagnostic, diagnostic, isWithin, lineColumn, nearest, parseTaskId, projectOfTask, resolveTaskId, taskId, taskIdReadings, toRepoPath } from './index.js';
 
 describe('nearest', () => {
   it('suggests a close typo, a prefix, and nothing for an unrelated word', () => {
@@ -45,5 +45,39 @@ describe('diagnostics', () => {
     expect(parseTaskId('app:build:production')).toEqual({ project: 'app', target: 'build:production' });
     expect(parseTaskId(':build')).toBeUndefined();
     expect(parseTaskId('app:')).toBeUndefined();
+  });
+  it('lists every reading of a task id, the longest project first', () => {
+    expect(taskIdReadings('my:proj:build')).toEqual([
+      { project: 'my:proj', target: 'build' },
+      { project: 'my', target: 'proj:build' },
+    ]);
+    expect(taskIdReadings('a::b')).toEqual([
+      { project: 'a:', target: 'b' },
+      { project: 'a', target: ':b' },
+    ]);
+    expect(taskIdReadings('build')).toEqual([]);
+    expect(taskId('my:proj', 'build:prod')).toBe('my:proj:build:prod');
+  });
+  it('reads a task id against the projects and their targets', () => {
+    const projects: Record<string, Record<string, object>> = { 'my:proj': { build: {} }, my: { lint: {} }, a: { 'build:prod': {}, build: {} } };
+    const resolve = (id: string, p = projects) => resolveTaskId(id, (name) => p[name]);
+    expect(resolve('my:proj:build')).toEqual({ ok: true, value: { project: 'my:proj', target: 'build' } });
+    expect(resolve('my:lint')).toEqual({ ok: true, value: { project: 'my', target: 'lint' } });
+    expect(resolve('a:build:prod')).toEqual({ ok: true, value: { project: 'a', target: 'build:prod' } });
+    // No project has the target: the longest known project, whose targets the error then names.
+    expect(resolve('my:proj:test')).toEqual({ ok: true, value: { project: 'my:proj', target: 'test' } });
+    expect(resolve('nope:build')).toEqual({ ok: false, error: { reason: 'unknown-project', reading: { project: 'nope', target: 'build' } } });
+    expect(resolve('build')).toEqual({ ok: false, error: { reason: 'not-a-task' } });
+    const both = { ...projects, 'a:build': { prod: {} } };
+    expect(resolve('a:build:prod', both)).toEqual({
+      ok: false,
+      error: { reason: 'ambiguous', readings: [{ project: 'a:build', target: 'prod' }, { project: 'a', target: 'build:prod' }] },
+    });
+  });
+  it('finds the project of a task id whose target is known', () => {
+    expect(projectOfTask('a:build:prod', 'build:prod')).toBe('a');
+    expect(projectOfTask('my:proj:build', 'build')).toBe('my:proj');
+    expect(projectOfTask('a:build', 'test')).toBeUndefined();
+    expect(projectOfTask(':build', 'build')).toBeUndefined();
   });
 });

@@ -119,3 +119,33 @@ describe('schedule', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['failure', 'skipped', 'skipped']);
   });
 });
+
+describe('task ids with colons', () => {
+  const w = ws(
+    {
+      'my:proj': { build: { dependsOn: ['gen:all', 'my:lint'] }, 'gen:all': {} },
+      my: { lint: {} },
+      a: { 'build:prod': { dependsOn: ['my:proj:build'] }, build: {} },
+    },
+    { 'my:proj': [], my: [], a: [] },
+  );
+  it('builds the graph for a project whose name holds a colon', () => {
+    const r = createTaskGraph(w, { targets: ['build'], projects: ['my:proj'] });
+    expect(r.ok && r.value.dependencies).toEqual({ 'my:lint': [], 'my:proj:build': ['my:lint', 'my:proj:gen:all'], 'my:proj:gen:all': [] });
+    expect(r.ok && Object.values(r.value.tasks).map((t) => `${t.project} / ${t.target}`)).toEqual(['my / lint', 'my:proj / build', 'my:proj / gen:all']);
+  });
+  it('reads dependsOn strings as Nx does: a project\'s task, else a target of the same project', () => {
+    const ctx = { self: 'my:proj', targetsOf: (p: string) => w.projects[p]?.targets };
+    expect(normaliseDependsOn('gen:all', ctx)).toEqual({ target: 'gen:all', projects: 'self' });
+    expect(normaliseDependsOn('my:lint', ctx)).toEqual({ target: 'lint', projects: ['my'] });
+    expect(normaliseDependsOn('my:proj:build', ctx)).toEqual({ target: 'build', projects: ['my:proj'] });
+    expect(normaliseDependsOn('nope:build', ctx)).toEqual({ target: 'build', projects: ['nope'] });
+    const r = createTaskGraph(w, { targets: ['build:prod'] });
+    expect(r.ok && r.value.dependencies['a:build:prod']).toEqual(['my:proj:build']);
+  });
+  it('reports two tasks with one id', () => {
+    const clash = ws({ a: { 'b:c': { dependsOn: ['a:b:c'] } }, 'a:b': { c: {} } }, { a: [], 'a:b': [] });
+    const r = createTaskGraph(clash, { targets: ['c', 'b:c'] });
+    expect(!r.ok && r.error.map((d) => d.code)).toContain('ambiguous-task');
+  });
+});

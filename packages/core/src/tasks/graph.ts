@@ -1,6 +1,6 @@
 import type { TargetConfiguration, TargetDependencyConfig } from 'nx/src/config/workspace-json-project-json.js';
 import micromatch from 'micromatch';
-import { diagnostic, didYouMean, err, ok, taskId, type Diagnostic, type Result, type TaskId } from '../model/index.js';
+import { diagnostic, didYouMean, err, ok, parseTaskId, resolveTaskId, taskId, type Diagnostic, type Result, type TaskId } from '../model/index.js';
 
 /** What the task graph needs to know about one project: its targets, already merged with `targetDefaults`. */
 export interface TaskProject {
@@ -39,14 +39,22 @@ export interface TaskRequest {
 
 type DependsOn = { target: string; projects?: readonly string[] | 'self' | 'dependencies' };
 
-/** Every Nx form of a `dependsOn` entry, normalised. */
-export function normaliseDependsOn(entry: string | TargetDependencyConfig): DependsOn | undefined {
+/** The projects a `dependsOn` entry names, to read `"project:target"` by (see `dependsOnTask`). */
+export interface DependsOnContext {
+  /** The project whose target the entry belongs to. */
+  readonly self: string;
+  /** A project's targets, or undefined when there is no such project. */
+  readonly targetsOf: (project: string) => object | undefined;
+}
+
+/**
+ * Every Nx form of a `dependsOn` entry, normalised. Without `context`, `"a:b"` is project `a`,
+ * target `b`; with it, a string is read as Nx reads it (`dependsOnTask`).
+ */
+export function normaliseDependsOn(entry: string | TargetDependencyConfig, context?: DependsOnContext): DependsOn | undefined {
   if (typeof entry === 'string') {
     if (entry.startsWith('^')) return { target: entry.slice(1), projects: 'dependencies' };
-    const colon = entry.indexOf(':');
-    // `proj:target`; a target name may itself hold colons, a project name may not.
-    if (colon > 0) return { target: entry.slice(colon + 1), projects: [entry.slice(0, colon)] };
-    return { target: entry, projects: 'self' };
+    return dependsOnTask(entry, context);
   }
   if (entry === null || typeof entry !== 'object' || typeof entry.target !== 'string') return undefined;
   if (entry.dependencies === true) return { target: entry.target, projects: 'dependencies' };
@@ -56,6 +64,25 @@ export function normaliseDependsOn(entry: string | TargetDependencyConfig): Depe
   if (typeof p === 'string') return { target: entry.target, projects: [p] };
   if (Array.isArray(p)) return { target: entry.target, projects: p as string[] };
   return { target: entry.target, projects: 'self' };
+}
+
+/**
+ * A `dependsOn` string, as Nx reads it: a task of a project (`lib:build`, `my:proj:build`) when
+ * one reading names a project that has that target; else a target of the same project, colons and
+ * all (`build:prod`); else the longest project it names, or its first-colon reading, whose missing
+ * target or project is then reported. A string that names two tasks is not read (undefined).
+ */
+function dependsOnTask(entry: string, context: DependsOnContext | undefined): DependsOn | undefined {
+  if (context === undefined) {
+    const parts = parseTaskId(entry);
+    return parts ? { target: parts.target, projects: [parts.project] } : { target: entry, projects: 'self' };
+  }
+  const r = resolveTaskId(entry, context.targetsOf);
+  if (!r.ok && r.error.reason === 'ambiguous') return undefined;
+  const named = r.ok ? r.value : r.error.reason === 'unknown-project' ? r.error.reading : undefined;
+  const selfTargets = context.targetsOf(context.self)!;
+  if (named && (!Object.hasOwn(selfTargets, entry) || Object.hasOwn(context.targetsOf(named.project) ?? {}, named.target))) return { target: named.target, projects: [named.project] };
+  return { target: entry, projects: 'self' };
 }
 
 /**
@@ -75,7 +102,7 @@ export function createTaskGraph(ws: TaskGraphWorkspace, request: TaskRequest): R
 
   const tasks = new Map<string, Task>();
   const deps = new Map<string, Set<TaskId>>();
-  const requested: TaskId[] = [];
+  const requested: { project: string; target: string }[] = [];
   const candidates = request.projects ?? projectNames;
   for (const target of request.targets) {
     const having = candidates.filter((p) => ws.projects[p]!.targets[target] !== undefined);
@@ -85,20 +112,25 @@ export function createTaskGraph(ws: TaskGraphWorkspace, request: TaskRequest): R
       errors.push(diagnostic('unknown-target', `${where} "${target}".${didYouMean(target, near)}`, { hint: `Targets: ${[...near].sort().join(', ') || '(none)'}.` }));
       continue;
     }
-    for (const p of having) requested.push(taskId(p, target));
+    for (const p of having) requested.push({ project: p, target });
   }
   if (errors.length) return err(errors);
 
   const add = (project: string, target: string): TaskId => {
     const id = taskId(project, target);
-    if (tasks.has(id)) return id;
+    const seen = tasks.get(id);
+    if (seen) {
+      if (seen.project !== project)
+        errors.push(diagnostic('ambiguous-task', `"${id}" is both project "${seen.project}"'s target "${seen.target}" and project "${project}"'s target "${target}".`, { hint: 'Rename one of the projects or targets.' }));
+      return id;
+    }
     const config = ws.projects[project]!.targets[target]!;
     const configuration = request.configuration && config.configurations?.[request.configuration] ? request.configuration : config.defaultConfiguration;
     tasks.set(id, { id, project, target, ...(configuration && { configuration }) });
     const mine = new Set<TaskId>();
     deps.set(id, mine);
     for (const raw of config.dependsOn ?? []) {
-      const d = normaliseDependsOn(raw);
+      const d = normaliseDependsOn(raw, { self: project, targetsOf: (p) => ws.projects[p]?.targets });
       if (!d) {
         errors.push(diagnostic('invalid-depends-on', `Target "${id}" has a dependsOn entry kiln cannot read: ${JSON.stringify(raw)}.`, {
           hint: 'Use "build", "^build", "project:build", or {"target": "build", "projects": [...]|"dependencies": true}.',
@@ -112,17 +144,14 @@ export function createTaskGraph(ws: TaskGraphWorkspace, request: TaskRequest): R
     }
     return id;
   };
-  for (const id of requested) {
-    const at = id.indexOf(':');
-    add(id.slice(0, at), id.slice(at + 1));
-  }
+  const requestedIds = requested.map((r) => add(r.project, r.target));
   if (errors.length) return err(errors);
 
   const ids = [...tasks.keys()].sort();
   const graph: TaskGraph = {
     tasks: Object.fromEntries(ids.map((id) => [id, tasks.get(id)!])),
     dependencies: Object.fromEntries(ids.map((id) => [id, [...deps.get(id)!].sort()])),
-    requested: [...new Set(requested)].sort(),
+    requested: [...new Set(requestedIds)].sort(),
   };
   const cycle = findCycle(graph);
   if (cycle)
