@@ -23,14 +23,17 @@ describe('task ids with colons', () => {
   });
   afterAll(() => repo.cleanup());
 
-  it('runs a project whose name holds a colon', () => {
+  it('runs a project whose name holds a colon, by -p and by the PROJECT:TARGET shorthand', () => {
     const r = repo.kiln(['run', '-t', 'build', '-p', 'my:proj', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(byId(r)).toEqual({ 'my:proj:build': 'success/miss', 'my:proj:gen:all': 'success/miss' });
     expect(r.stderr).toContain('my:proj:build my-proj-build');
+    const short = repo.kiln(['my:proj:build', '--json']);
+    expect(short.code, short.stderr).toBe(0);
+    expect(byId(short)).toEqual({ 'my:proj:build': 'success/local', 'my:proj:gen:all': 'success/local' });
     const hash = repo.kiln(['hash', 'my:proj:build', '--json']);
     expect(hash.code, hash.stderr).toBe(0);
-    expect(hash.json().hash).toBe(r.json<Json>().tasks.find((t) => t.id === 'my:proj:build')!.hash);
+    expect(hash.json().hash).toBe(short.json<Json>().tasks.find((t) => t.id === 'my:proj:build')!.hash);
   });
 
   it('runs a package.json script named build:prod, and hashes and explains a:build:prod', () => {
@@ -41,6 +44,7 @@ describe('task ids with colons', () => {
     expect(hash.code, hash.stderr).toBe(0);
     expect(hash.json().hash).toBe(r.json<Json>().tasks[0]!.hash);
     expect(hash.json().inputs.target.options).toEqual({ script: 'build:prod' });
+    expect(repo.kiln(['a:build:prod', '--json']).json<Json>().tasks.map((t) => `${t.id} ${t.cache}`)).toEqual(['a:build:prod local']);
     const why = repo.kiln(['why-miss', 'a:build:prod', '--json']);
     expect(why.code, why.stderr).toBe(0);
     expect(why.json()).toMatchObject({ task: 'a:build:prod', changed: [] });
@@ -51,7 +55,7 @@ describe('task ids with colons', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Did you mean "my:proj"?');
     repo.write({ 'packages/ab/project.json': { name: 'a:build', targets: { prod: { command: 'echo other' } } } });
-    for (const args of [['hash', 'a:build:prod']]) {
+    for (const args of [['a:build:prod'], ['hash', 'a:build:prod']]) {
       const r = repo.kiln(args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain('"a:build:prod" names more than one task: project "a:build", target "prod", or project "a", target "build:prod".');

@@ -26,11 +26,11 @@ export async function main(argv: string[]): Promise<number> {
     return first === undefined ? ExitCode.usage : ExitCode.ok;
   }
   let name = first;
-  let args = rest;
-  // `kiln PROJECT:TARGET` is shorthand for `kiln run -t TARGET -p PROJECT`.
-  if (!(name in commands) && /^[^-:][^:]*:[^:]+/.test(name)) {
-    const at = name.indexOf(':');
-    args = ['-p', name.slice(0, at), '-t', name.slice(at + 1), ...rest];
+  let task: string | undefined;
+  // `kiln PROJECT:TARGET` is shorthand for `kiln run -t TARGET -p PROJECT`; the task id is read
+  // once the workspace is known (a project name may hold `:` too).
+  if (!(name in commands) && !name.startsWith('-') && (await import('@kiln/core/api/task-id')).taskIdReadings(name).length > 0) {
+    task = name;
     name = 'run';
   }
   const entry = commands[name];
@@ -39,10 +39,11 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.usage;
   }
   const command = await entry.load();
-  return runCommand(command, args, out);
+  return runCommand(command, rest, out, task);
 }
 
-export async function runCommand(command: Command, argv: string[], out: Output): Promise<number> {
+/** Runs `command` with `argv`; `task` is the `kiln PROJECT:TARGET` shorthand's task, run as `-p PROJECT -t TARGET` ahead of `argv`'s. */
+export async function runCommand(command: Command, argv: string[], out: Output, task?: string): Promise<number> {
   const options = { ...commonOptions, ...command.options };
   let parsed: ParsedArgs;
   try {
@@ -77,10 +78,18 @@ export async function runCommand(command: Command, argv: string[], out: Output):
   const { enterWorkspace } = await import('@kiln/core/api/enter-workspace');
   enterWorkspace(ctx.cwd);
   try {
-    return await command.run(parsed, ctx);
+    return await command.run(task === undefined ? parsed : await withTask(parsed, ctx.cwd, task), ctx);
   } catch (error) {
     return reportError(error, out, parsed.values.json === true);
   }
+}
+
+/** `parsed` with the shorthand's task read (by core's rules, against the workspace when it must) and put first in `-p` and `-t`. */
+async function withTask(parsed: ParsedArgs, cwd: string, spec: string): Promise<ParsedArgs> {
+  const { resolveTask } = await import('@kiln/core/api/task-id');
+  const { project, target } = await resolveTask(cwd, spec);
+  const list = (v: ParsedArgs['values'][string]): string[] => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []);
+  return { ...parsed, values: { ...parsed.values, projects: [project, ...list(parsed.values.projects)], target: [target, ...list(parsed.values.target)] } };
 }
 
 /**
