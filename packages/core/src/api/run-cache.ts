@@ -4,7 +4,8 @@
  * next time, written when every task succeeded and is cached, removed otherwise.
  */
 import type { Stats } from 'node:fs';
-import { entryPath, forEachLimit, type EntryMeta } from '../cache/index.js';
+import pLimit from 'p-limit';
+import { entryPath, type EntryMeta } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
 import { dropRunManifest, writeRunManifest, type ManifestRequest, type ManifestTaskRecord } from '../run-manifest/index.js';
 import type { TaskStatus } from '../tasks/index.js';
@@ -27,13 +28,18 @@ export async function restoreCached(plan: TaskPlan, signal: AbortSignal | undefi
   const { cache, stats } = plan;
   const hits = new Map<TaskId, CacheHit>();
   const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
-  await forEachLimit(cacheable, 32, async (t) => {
-    if (signal?.aborted) return;
-    const r = await cache.restore(t.hash, stats);
-    if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
-    else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
-    else if (r.status === 'blocked') warning(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
-  });
+  const limit = pLimit(32);
+  await Promise.all(
+    cacheable.map((t) =>
+      limit(async () => {
+        if (signal?.aborted) return;
+        const r = await cache.restore(t.hash, stats);
+        if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
+        else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
+        else if (r.status === 'blocked') warning(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
+      }),
+    ),
+  );
   return hits;
 }
 
