@@ -8,7 +8,7 @@ import { LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { hashTasks, lockfileVersions, resolveTaskHashInputs, type Fingerprint, type TaskToHash } from '../hash/index.js';
 import { KilnError, type Hash, type TaskId } from '../model/index.js';
-import type { PendingSnapshot } from '../run-manifest/index.js';
+import type { ManifestRequest, PendingSnapshot } from '../run-manifest/index.js';
 import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { createTaskGraph, ignoreKilnDirectory, readLockfile, runtimeOutputs, topologicalOrder, type TaskGraph } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
@@ -41,13 +41,8 @@ export interface TaskPlan extends WorkspaceRead {
   readonly cache: LocalCache;
 }
 
-export interface PlanRequest {
-  readonly cwd: string;
-  readonly targets: readonly string[];
-  readonly projects?: readonly string[];
-  readonly configuration?: string;
-  /** Extra arguments forwarded to the requested tasks' commands. */
-  readonly args?: readonly string[];
+/** A request (the targets, projects, configuration and extra arguments for the requested tasks' commands, as the run manifest keys it) and how to read it. */
+export interface PlanRequest extends ManifestRequest {
   readonly env?: NodeJS.ProcessEnv;
   /** A snapshot of the work tree taken before this request read anything (by the run manifest's check), to use instead of a new one. */
   readonly snapshot?: PendingSnapshot;
