@@ -269,3 +269,21 @@ describe('outputs that are symbolic links', () => {
     }
   });
 });
+
+describe('a package.json with a byte-order mark and comments', () => {
+  it('runs its scripts, as the workspace reads it (it crashed with exit 70)', () => {
+    const repo = createRepo({
+      'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
+      'nx.json': { targetDefaults: { build: { cache: true } } },
+      'packages/a/package.json': '\ufeff{\n  "name": "a",\n  // the build\n  "scripts": { "build": "echo built-a" }\n}\n',
+    });
+    try {
+      const r = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(byId(r.json())).toEqual({ 'a:build': 'success/miss' });
+      expect(r.stderr).toContain('a:build built-a');
+    } finally {
+      repo.cleanup();
+    }
+  });
+});

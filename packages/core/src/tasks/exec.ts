@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { formatDiagnostic } from '../model/index.js';
+import { parseJson } from '../workspace/index.js';
 import { taskOptions, type RunnableTask } from './runnable.js';
 
 /** How to run one task: shell commands, where, with what environment. Built by `commandsFor`. */
@@ -217,8 +219,12 @@ async function taskCommand(root: string, t: RunnableTask): Promise<TaskCommand |
   let packageJson: PackageInfo | undefined;
   if (executor === 'nx:run-script') {
     const file = join(root, t.project.root, 'package.json');
-    const pkg = JSON.parse(await readFile(file, 'utf8')) as { name?: string; version?: string; scripts?: Record<string, string> };
-    packageJson = { file, scripts: pkg.scripts ?? {}, ...(pkg.name !== undefined && { name: pkg.name }), ...(pkg.version !== undefined && { version: pkg.version }) };
+    // Read as the workspace reads it (a byte-order mark, comments): the file may have changed since.
+    const parsed = parseJson(await readFile(file, 'utf8'), join(t.project.root, 'package.json'));
+    if (!parsed.ok) return { problem: parsed.error.map(formatDiagnostic).join('\n') };
+    const pkg = (isRecord(parsed.value.value) ? parsed.value.value : {}) as { name?: unknown; version?: unknown; scripts?: unknown };
+    const scripts = isRecord(pkg.scripts) ? Object.fromEntries(Object.entries(pkg.scripts).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+    packageJson = { file, scripts, ...(typeof pkg.name === 'string' && { name: pkg.name }), ...(typeof pkg.version === 'string' && { version: pkg.version }) };
   }
   return commandsFor({
     workspaceRoot: root,
@@ -229,4 +235,8 @@ async function taskCommand(root: string, t: RunnableTask): Promise<TaskCommand |
     ...(packageJson && { packageJson }),
     ...(t.args && { args: t.args }),
   });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
