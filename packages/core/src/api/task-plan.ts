@@ -13,11 +13,10 @@ import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.
 import { createTaskGraph, ignoreKilnDirectory, readLockfile, runtimeOutputs, topologicalOrder, type TaskGraph } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
-import type { Project, TargetConfiguration, Workspace } from '../workspace/index.js';
+import type { KilnConfig, Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { affectedGraph } from './affected-state.js';
 import { loadWorkspace } from './load-workspace.js';
 import { projectGraph } from './project-graph.js';
-import { runnerConfig, type RunnerConfig } from './runner-config.js';
 
 export interface PlannedTask {
   readonly id: TaskId;
@@ -53,7 +52,8 @@ export interface WorkspaceRead {
   readonly ws: Workspace;
   readonly dependencies: Readonly<Record<string, readonly string[]>>;
   readonly external: ReadonlyMap<string, readonly string[]>;
-  readonly config: RunnerConfig;
+  /** The runner's settings under `"kiln"` in nx.json: cache folder, size limit, restore mode. */
+  readonly config: Pick<KilnConfig, 'cacheDirectory' | 'cacheMaxSize' | 'restoreMode'>;
   readonly stats: StatCache;
   readonly files: WorkspaceFiles;
 }
@@ -74,7 +74,7 @@ export async function readForPlan(req: Pick<PlanRequest, 'cwd' | 'snapshot'>): P
   filesPromise.catch(() => undefined);
   const { ws, dependencies, external } = await workspaceAndGraph(root, req.cwd);
   trace('workspace and project graph');
-  const config = runnerConfig(ws);
+  const config = ws.kiln;
   const files = await filesPromise;
   trace('file digests');
   return { ws, dependencies, external, config, stats, files };
