@@ -1,5 +1,6 @@
 /**
- * Faults a cached run must survive, end to end: kill -9 at seeded random moments. After each, the next run must be correct (every output
+ * Faults a cached run must survive, end to end: kill -9 at seeded random moments, and four runs
+ * sharing one workspace and cache at once. After each, the next run must be correct (every output
  * as its sources say) and the cache must hold only whole entries (everything restores, nothing is
  * reported corrupt).
  */
@@ -106,4 +107,15 @@ describe('a cached run under faults', () => {
       expectCorrectAndWhole(repo, `round ${round} (killed after ${delay} ms)`);
     }
   }, 300_000);
+
+  it('four runs at once on one workspace all succeed, and leave a cache of whole entries', async () => {
+    for (const p of PROJECTS) writeFileSync(join(repo.dir, 'packages', p, 'src/in.txt'), `${p} concurrent\n`);
+    const runs = Array.from({ length: 4 }, () => start(repo.dir, ['run', '-t', 'build', '--json']));
+    const results = await Promise.all(runs.map((r) => r.done));
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/corrupt|internal error/);
+    }
+    expectCorrectAndWhole(repo, 'after four concurrent runs');
+  }, 120_000);
 });

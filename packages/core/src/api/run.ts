@@ -9,10 +9,10 @@ import { availableParallelism } from 'node:os';
 import { detachOutputs } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
 import { manifestUses } from '../run-manifest/index.js';
-import { expandOutputs, ProcessGroup, runTask, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
+import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
 import { recordManifest, restoreCached, type CacheHit } from './run-cache.js';
-import { planTasks, type PlanRequest } from './task-plan.js';
+import { planTasks, type PlanRequest, type TaskPlan } from './task-plan.js';
 
 export interface TaskResult {
   readonly id: TaskId;
@@ -62,8 +62,17 @@ export interface RunResult {
 export async function run(options: RunOptions): Promise<RunResult> {
   const trace = tracer();
   const plan = await planTasks(options);
-  const { cache, stats, ws } = plan;
   const events = options.events ?? {};
+  const lock = await lockWorkspace(plan.ws.root, { ...(options.signal && { signal: options.signal }), warn: (m) => events.warning?.(m) });
+  try {
+    return await runPlanned(plan, options, events, trace);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents, trace: (label: string) => void): Promise<RunResult> {
+  const { cache, stats, ws } = plan;
   const group = new ProcessGroup();
   const onAbort = (): void => void group.killAll();
   options.signal?.addEventListener('abort', onAbort);

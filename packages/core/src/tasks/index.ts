@@ -14,3 +14,4 @@ export * from './exec.js';
 export * from './runnable.js';
 export * from './outputs.js';
 export * from './hash-inputs.js';
+export * from './workspace-lock.js';
