@@ -1,0 +1,186 @@
+/**
+ * The format of one cache entry: its `meta.json` (a checksum line, then the manifest as JSON),
+ * how it is written and read back, and what makes a manifest trustworthy. Where entries live in
+ * the cache folder is `root.ts`'s business; writing and restoring them, `store.ts`' and `restore.ts`'.
+ */
+import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256 } from '../model/index.js';
+import { errorCode, isNotFound } from './errors.js';
+import { entryDir } from './root.js';
+
+/** Bump when the layout of an entry changes; older entries then read as misses. */
+export const CACHE_LAYOUT_VERSION = 2;
+
+/** One output file in an entry: path, size, mode and git blob id of its content. */
+export interface ManifestFile {
+  readonly path: string;
+  readonly size: number;
+  readonly mode: number;
+  readonly oid: string;
+  /** The stored copy's modification time when it was stored: unchanged means unchanged (hard-linked restores check this instead of reading). */
+  readonly mtimeMs?: number;
+  /** The stored copy's inode and device: a workspace file with both is that very copy (a hard link). */
+  readonly ino?: number;
+  readonly dev?: number;
+  /** Set for a symbolic link: its target (relative, staying inside the workspace). */
+  readonly link?: string;
+}
+
+/** `meta.json` of an entry: a first line with the SHA-256 of the JSON text that follows, then this as JSON. */
+export interface EntryMeta {
+  readonly layout: number;
+  readonly hash: string;
+  readonly task: string;
+  readonly code: number;
+  readonly durationMs: number;
+  readonly createdAt: string;
+  readonly size: number;
+  /** The terminal log's size and blob id; `text` holds it inline when it is short UTF-8, else it is the `log` file. */
+  readonly log: { readonly size: number; readonly oid: string; readonly text?: string };
+  readonly files: readonly ManifestFile[];
+  /** The task's fingerprint, kept so `why-miss` can compare against it. */
+  readonly fingerprint: unknown;
+}
+
+/** An entry's meta as read back: verified, absent, or why it cannot be trusted. */
+export type MetaRead = { readonly status: 'ok'; readonly meta: EntryMeta } | { readonly status: 'miss' } | { readonly status: 'corrupt'; readonly reason: string };
+
+/** The meta of the entry of `hash` in the cache folder `dir`, verified, or why it cannot be used. */
+export async function readMeta(dir: string, hash: string): Promise<MetaRead> {
+  let text: string;
+  try {
+    text = await readFile(join(entryDir(dir, hash), 'meta.json'), 'utf8');
+  } catch (e) {
+    if (isNotFound(e)) return { status: 'miss' };
+    if (errorCode(e) === 'EISDIR') return { status: 'corrupt', reason: 'meta.json is not a file' };
+    throw e;
+  }
+  return parseMeta(hash, text);
+}
+
+/**
+ * An entry's meta, verified, with the stat of meta.json as it was read (its identity for the run
+ * manifest). The fingerprint is left out (`fingerprint` is undefined): restoring does not need
+ * it, and it is most of the text to parse.
+ */
+export function readMetaSync(dir: string, hash: string): { status: 'ok'; meta: EntryMeta; stat: Stats } | Exclude<MetaRead, { status: 'ok' }> {
+  let text: string;
+  let stat: Stats;
+  try {
+    const fd = openSync(join(entryDir(dir, hash), 'meta.json'), 'r');
+    try {
+      stat = fstatSync(fd);
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if (isNotFound(e)) return { status: 'miss' };
+    if (errorCode(e) === 'EISDIR') return { status: 'corrupt', reason: 'meta.json is not a file' };
+    throw e;
+  }
+  const m = parseMeta(hash, text, { fingerprint: false });
+  return m.status === 'ok' ? { ...m, stat } : m;
+}
+
+/**
+ * The text of `meta.json`. The keys keep this order: `layout` and `hash` open the text and `size`
+ * comes before the log and the file list (eviction reads only the head), and `fingerprint` is
+ * last (restores parse the text before it).
+ */
+export function formatMeta(meta: EntryMeta): string {
+  const body = {
+    layout: meta.layout,
+    hash: meta.hash,
+    task: meta.task,
+    code: meta.code,
+    durationMs: meta.durationMs,
+    createdAt: meta.createdAt,
+    size: meta.size,
+    log: meta.log,
+    files: meta.files,
+    fingerprint: meta.fingerprint,
+  };
+  const json = JSON.stringify(body);
+  return `${sha256(json)}\n${json}`;
+}
+
+/** Verifies and parses `meta.json`'s text; without `fingerprint`, that part is left unparsed (undefined). */
+export function parseMeta(hash: string, text: string, options: { fingerprint: boolean } = { fingerprint: true }): MetaRead {
+  // `<sha256 of the JSON text>\n<JSON>`: the checksum covers the exact bytes, so verifying costs one hash.
+  const nl = text.indexOf('\n');
+  const body = nl === 64 ? text.slice(65) : undefined;
+  if (body === undefined || sha256(body) !== text.slice(0, 64))
+    return { status: 'corrupt', reason: 'meta.json does not match its checksum (truncated or edited?)' };
+  let meta: EntryMeta | undefined;
+  if (!options.fingerprint) meta = withoutFingerprint(body);
+  try {
+    meta ??= JSON.parse(body) as EntryMeta;
+  } catch {
+    return { status: 'corrupt', reason: 'meta.json is not valid JSON' };
+  }
+  if (meta.layout !== CACHE_LAYOUT_VERSION) return { status: 'miss' };
+  if (meta.hash !== hash) return { status: 'corrupt', reason: 'meta.json belongs to another hash' };
+  return { status: 'ok', meta };
+}
+
+/**
+ * The meta without its fingerprint, parsed from the text before it: `formatMeta` writes
+ * `fingerprint` as the last key, and JSON escapes every quote inside strings, so the last
+ * `,"fingerprint":` is that key, unless a nested object has a key of that name, in which case the
+ * cut text does not parse (an object is left open) and undefined sends the caller to the full parse.
+ */
+function withoutFingerprint(body: string): EntryMeta | undefined {
+  const cut = body.lastIndexOf(',"fingerprint":');
+  if (cut < 0) return undefined;
+  try {
+    const meta = JSON.parse(`${body.slice(0, cut)}}`) as EntryMeta;
+    return Array.isArray(meta.files) && meta.log !== undefined ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An entry's total size from its meta.json, reading only the head of the file: `size` is written
+ * before the log and the file list, and JSON escapes the quotes inside strings, so the first
+ * `,"size":` is that key. Anything unexpected reads and parses the whole file.
+ */
+export async function entrySize(metaFile: string): Promise<number> {
+  const handle = await open(metaFile, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const head = buffer.toString('utf8', 0, bytesRead);
+    const m = /,"size":(\d+),/.exec(head);
+    if (m && head.indexOf(',"size":') === m.index) return Number(m[1]);
+  } finally {
+    await handle.close();
+  }
+  const text = await readFile(metaFile, 'utf8');
+  return (JSON.parse(text.slice(text.indexOf('\n') + 1)) as { size?: number }).size ?? 0;
+}
+
+/**
+ * The first output (in manifest order) lying below another output of the same entry, if any. The
+ * store lists files and links without following links, so a real entry never has both `x` and
+ * `x/y`; a crafted one would write through a link the restore itself made. Below a link, names are
+ * also compared case-folded: a case-insensitive file system takes `L/y` for `l/y`.
+ */
+export function nestedOutput(files: readonly ManifestFile[]): string | undefined {
+  const fold = (p: string): string => p.normalize('NFC').toLowerCase();
+  const paths = new Set(files.map((f) => f.path));
+  const links = new Set(files.flatMap((f) => (f.link === undefined ? [] : [fold(f.path)])));
+  // Folders already found to be no output, with all their ancestors: outputs come many to a folder.
+  const clear = new Set<string>();
+  for (const f of files) {
+    for (let cut = f.path.lastIndexOf('/'); cut > 0; cut = f.path.lastIndexOf('/', cut - 1)) {
+      const dir = f.path.slice(0, cut);
+      if (clear.has(dir)) break;
+      if (paths.has(dir) || (links.size > 0 && links.has(fold(dir)))) return f.path;
+      clear.add(dir);
+    }
+  }
+  return undefined;
+}

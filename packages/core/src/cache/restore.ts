@@ -1,0 +1,228 @@
+/**
+ * Restoring an entry into the workspace. Nothing is written unless the whole entry verifies: the
+ * manifest's checksum, the log's digest, and the size and blob id of every file to be written.
+ * Destinations must stay inside the workspace (`destinations.ts`); links are made after every
+ * file, so no file is written through one; what another process put in place meanwhile is
+ * replaced, never written through (`place.ts`).
+ *
+ * Restored outputs are hard links to the stored copies by default (`restoreMode: 'link'`, no data
+ * written: on a slow file system, the difference between milliseconds and seconds); a stored copy
+ * whose size or modification time moved since it was stored is corrupt. Where hard links cannot
+ * be made (another file system), restore copies and verifies content.
+ *
+ * The I/O is synchronous: entries are many small files, and one thread doing plain syscalls beats
+ * a round trip through the thread pool for each (restores run before any task process starts, so
+ * nothing waits on the event loop meanwhile).
+ */
+import { chmodSync, closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { gitBlobId, toRepoPath } from '../model/index.js';
+import { nestedOutput, readMetaSync, type ManifestFile } from './entry.js';
+import { Destinations } from './destinations.js';
+import { errorCode, isNotFound } from './errors.js';
+import { asideName, openNew, placeSymlink, realpathOrUndefined, replaceFile } from './place.js';
+import { entryDir } from './root.js';
+import type { OutputStatIndex, RestoreResult } from './types.js';
+
+/** One output to write, as the checks before any writing left it. */
+interface Todo {
+  readonly file: ManifestFile;
+  readonly dest: string;
+  readonly existing: Stats | undefined;
+  content?: Buffer;
+  linkFrom?: string;
+  linkStat?: Stats;
+}
+
+export class Restorer {
+  private linksWork = true;
+  /** Directories created or found during the current restore. */
+  private readonly madeDirs = new Set<string>();
+  private readonly destinations: Destinations;
+
+  constructor(
+    readonly workspaceRoot: string,
+    /** The cache folder. */
+    readonly dir: string,
+    /** `link`: restore outputs as hard links to the stored copies; `copy`: write copies. */
+    readonly restoreMode: 'link' | 'copy',
+  ) {
+    this.destinations = new Destinations(workspaceRoot);
+  }
+
+  /** Restores the entry of `hash`. `index` (optional) tells which destinations already hold the right content, so they are not rewritten. */
+  restore(hash: string, index?: OutputStatIndex): RestoreResult {
+    this.madeDirs.clear(); // only trusted within one restore: tasks may remove directories between runs
+    this.destinations.reset();
+    const m = readMetaSync(this.dir, hash);
+    if (m.status !== 'ok') return m;
+    const meta = m.meta;
+    const dir = entryDir(this.dir, hash);
+    const outDir = join(dir, 'out') + sep; // stored paths are checked repository paths
+    try {
+      const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
+      if (log.length !== meta.log.size || gitBlobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
+      // The folder verdicts below are worked out before any link is made: no output may lie where one of the entry's own links leads.
+      const nested = nestedOutput(meta.files);
+      if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
+      const planned = this.plan(meta.files, index);
+      if ('status' in planned) return planned;
+      const verified = this.verify(planned, outDir);
+      if (verified !== undefined) return verified;
+      // Files first, links last: no file is ever written through a link this restore made.
+      const ordered = [...planned.filter((t) => t.file.link === undefined), ...planned.filter((t) => t.file.link !== undefined)];
+      for (const t of ordered) {
+        const r = this.write(t, index);
+        if (r !== undefined) return r;
+      }
+      return { status: 'hit', meta, log, restoredFiles: planned.length, metaStat: m.stat };
+    } catch (e) {
+      // The entry vanished while we read it (evicted by another process): a plain miss.
+      if (isNotFound(e) && !existsSync(join(dir, 'meta.json'))) return { status: 'miss' };
+      if (isNotFound(e)) return { status: 'corrupt', reason: `a file of the entry is missing (${(e as Error).message})` };
+      throw e;
+    }
+  }
+
+  /** Checks every destination, then decides per file whether it must be written. */
+  private plan(files: readonly ManifestFile[], index: OutputStatIndex | undefined): Todo[] | Exclude<RestoreResult, { status: 'hit' }> {
+    const outputs = new Map(files.map((f) => [f.path, f.link]));
+    const todo: Todo[] = [];
+    for (const file of files) {
+      const place = this.destinations.of(file.path);
+      if (place.kind === 'outside') return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
+      if (place.kind === 'blocked') return { status: 'blocked', reason: `a file stands in the way of the output folder "${dirname(file.path)}"` };
+      const dest = place.path;
+      if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined || this.destinations.linkLeadsOut(file.path, outputs)))
+        return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
+      // In a missing folder (outputs deleted) nothing needs a look: one stat of the folder was enough.
+      const st = place.folderMissing ? undefined : lstatSync(dest, { throwIfNoEntry: false });
+      // The workspace already holds this output (same stat as when kiln wrote or verified it, with
+      // the entry's blob id): nothing is copied from the entry, so its stored copy is not needed
+      // now. A damaged stored copy is found when it is needed: the restore that would copy it.
+      if (file.link === undefined && index && st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
+        // Its mode may have been changed since (a chmod through a hard link changes the stored copy too).
+        if ((st.mode & 0o777) !== file.mode) {
+          chmodSync(dest, file.mode);
+          index.set(file.path, lstatSync(dest), file.oid);
+        }
+        continue;
+      }
+      todo.push({ file, dest, existing: st });
+    }
+    return todo;
+  }
+
+  /**
+   * Verifies every file to be written before any is written. A file to be hard-linked is checked
+   * by its stat (size and the modification time it was stored with); a file to be copied by content.
+   */
+  private verify(todo: readonly Todo[], outDir: string): RestoreResult | undefined {
+    for (const t of todo) {
+      if (t.file.link !== undefined) continue;
+      const src = outDir + t.file.path;
+      let linkStat: Stats | undefined;
+      if (this.restoreMode === 'link') {
+        linkStat = statSync(src, { throwIfNoEntry: false });
+        if (linkStat === undefined || linkStat.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
+        if (linkStat.mtimeMs === t.file.mtimeMs) {
+          t.linkFrom = src;
+          t.linkStat = linkStat;
+          continue;
+        }
+        // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
+      }
+      const content = readFileSync(src);
+      if (content.length !== t.file.size || gitBlobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+      if (this.restoreMode === 'link') {
+        t.linkFrom = src;
+        t.linkStat = linkStat;
+      } else t.content = content;
+    }
+    return undefined;
+  }
+
+  /** Writes one verified output; a result only when the restore must stop. */
+  private write(t: Todo, index: OutputStatIndex | undefined): RestoreResult | undefined {
+    const parent = dirname(t.dest);
+    if (!this.madeDirs.has(parent)) {
+      try {
+        mkdirSync(parent, { recursive: true });
+      } catch (e) {
+        // A file of the workspace came in the way after the check above: the entry is fine, the task runs.
+        const code = errorCode(e);
+        if (code === 'ENOTDIR' || code === 'EEXIST') return { status: 'blocked', reason: `a file stands in the way of the output folder "${toRepoPath(relative(this.workspaceRoot, parent)) ?? parent}"` };
+        throw e;
+      }
+      this.madeDirs.add(parent);
+    }
+    if (t.file.link !== undefined) {
+      // The folder's verdict came before any link was made; one made since must not have moved it out.
+      const real = realpathOrUndefined(parent);
+      if (real === undefined || !this.destinations.insideRoot(real)) return { status: 'corrupt', reason: `output link "${t.file.path}" would be made outside the workspace` };
+      if (t.existing) rmSync(t.dest, { force: true, recursive: true });
+      placeSymlink(t.file.link, t.dest);
+      return undefined;
+    }
+    if (t.existing && !t.existing.isFile()) rmSync(t.dest, { force: true, recursive: true });
+    if (t.linkFrom !== undefined) {
+      // A chmod through a restored output reached the stored copy (same inode): set the recorded mode back before linking it again.
+      const fixed = t.linkStat !== undefined && (t.linkStat.mode & 0o777) !== t.file.mode;
+      if (fixed) chmodSync(t.linkFrom, t.file.mode);
+      // Already a hard link to the stored copy (its stat just was not known): nothing to write.
+      // (Renaming a link over another link to the same file would do nothing and leave the temporary name behind.)
+      if (t.existing?.isFile() && t.linkStat && t.existing.ino === t.linkStat.ino && t.existing.dev === t.linkStat.dev) {
+        if (index) index.set(t.file.path, fixed ? lstatSync(t.dest) : t.existing, t.file.oid);
+        return undefined;
+      }
+      if (this.linkInto(t.linkFrom, t.dest, t.existing?.isFile() ?? false)) {
+        if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
+        return undefined;
+      }
+      // No hard links here (another file system?): copy, verified by content.
+      const content = readFileSync(t.linkFrom);
+      if (content.length !== t.file.size || gitBlobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+      t.content = content;
+    }
+    // A new file is written in place (if kiln dies half-way, its stat matches nothing and it is
+    // restored again); exclusively, so that one another process put there meanwhile (or a link
+    // to anywhere) is replaced, never written through.
+    const fd = t.existing?.isFile() ? undefined : openNew(t.dest, t.file.mode);
+    if (fd === undefined) {
+      // Replace, never write through: the old file may be a hard link or open in a reader.
+      replaceFile(t.dest, t.content!, t.file.mode);
+      // After the rename: it may change the inode's ctime.
+      if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
+    } else {
+      writeFileSync(fd, t.content!);
+      const st = fstatSync(fd);
+      closeSync(fd);
+      if (index) index.set(t.file.path, st, t.file.oid);
+    }
+    return undefined;
+  }
+
+  /** Hard-links `from` at `dest` (over an existing file through a rename); false when links cannot be made. */
+  private linkInto(from: string, dest: string, replace: boolean): boolean {
+    if (!this.linksWork) return false;
+    const target = replace ? asideName(dest) : dest;
+    try {
+      linkSync(from, target);
+      if (replace) {
+        renameSync(target, dest);
+        // When `dest` already was a link to `from`, rename did nothing and the temporary name is still there.
+        rmSync(target, { force: true });
+      }
+      return true;
+    } catch (e) {
+      const code = errorCode(e);
+      // Another process (a concurrent kiln) put a file there after this restore found none: replace it.
+      if (code === 'EEXIST' && !replace) return this.linkInto(from, dest, true);
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EMLINK') {
+        if (code !== 'EMLINK') this.linksWork = false;
+        return false;
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Storing a successful task's outputs and log as an entry. The entry is written under `tmp/` and
+ * renamed into `entries/` whole, so readers see all of it or nothing, and two processes storing
+ * the same hash cannot mix their files (the second rename fails and its copy is dropped).
+ */
+import { lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { gitBlobId, toRepoPath } from '../model/index.js';
+import { CACHE_LAYOUT_VERSION, formatMeta, readMeta, type ManifestFile } from './entry.js';
+import { errorCode } from './errors.js';
+import { entriesDir, entryDir, tempName } from './root.js';
+import type { OutputStatIndex, StoreRequest } from './types.js';
+
+/** Where an entry is stored, and how an entry in the way is removed. */
+export interface StoreTarget {
+  readonly workspaceRoot: string;
+  /** The cache folder. */
+  readonly dir: string;
+  remove(hash: string): Promise<void>;
+}
+
+/** Stores `req` as the entry of its hash; an entry already there and whole is kept. */
+export async function storeEntry(target: StoreTarget, req: StoreRequest, index?: OutputStatIndex): Promise<void> {
+  const tmp = tempName(target.dir, req.hash);
+  await mkdir(join(tmp, 'out'), { recursive: true });
+  try {
+    const files: ManifestFile[] = [];
+    let size = req.log.length;
+    for (const path of [...new Set(req.outputs)].sort()) {
+      const rp = toRepoPath(path);
+      if (rp === undefined || rp === '') continue;
+      const src = join(target.workspaceRoot, rp);
+      const st = await lstat(src).catch(() => undefined);
+      if (!st) continue;
+      const dest = join(tmp, 'out', rp);
+      await mkdir(dirname(dest), { recursive: true });
+      if (st.isSymbolicLink()) {
+        const link = await readlink(src);
+        const to = toRepoPath(join(dirname(rp), link));
+        if (link.startsWith('/') || to === undefined) continue; // a link leading out of the workspace is not an output
+        files.push({ path: rp, size: 0, mode: 0o777, oid: gitBlobId(Buffer.from(link)), link });
+        continue;
+      }
+      if (!st.isFile()) continue;
+      const content = await readFile(src);
+      await writeFile(dest, content, { mode: st.mode & 0o777 });
+      const oid = gitBlobId(content);
+      const stored = await stat(dest);
+      files.push({ path: rp, size: content.length, mode: st.mode & 0o777, oid, mtimeMs: stored.mtimeMs, ino: stored.ino, dev: stored.dev });
+      size += content.length;
+      if (index) index.set(rp, st, oid);
+    }
+    // A short text log rides inside meta.json (one file less to read on every hit).
+    const logText = req.log.length <= 64 * 1024 ? Buffer.from(req.log).toString('utf8') : undefined;
+    const inline = logText !== undefined && Buffer.byteLength(logText) === req.log.length && Buffer.from(logText).equals(Buffer.from(req.log));
+    if (!inline) await writeFile(join(tmp, 'log'), req.log);
+    const meta = formatMeta({
+      layout: CACHE_LAYOUT_VERSION,
+      hash: req.hash,
+      task: req.task,
+      code: 0,
+      durationMs: Math.round(req.durationMs),
+      createdAt: new Date().toISOString(),
+      size,
+      log: { size: req.log.length, oid: gitBlobId(req.log), ...(inline && { text: logText }) },
+      files,
+      fingerprint: req.fingerprint,
+    });
+    await writeFile(join(tmp, 'meta.json'), meta);
+    await mkdir(entriesDir(target.dir), { recursive: true });
+    await placeEntry(target, tmp, req.hash);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Renames an entry written in `tmp` into place. An entry already there is kept when whole
+ * (another process stored the same hash first: as good as ours) and replaced when not (no
+ * meta.json, an older layout: it reads as a miss, and would forever).
+ */
+async function placeEntry(target: StoreTarget, tmp: string, hash: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(tmp, entryDir(target.dir, hash));
+      return;
+    } catch (e) {
+      const code = errorCode(e);
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'ENOTDIR') throw e;
+      if (attempt > 0 || (await isWhole(target.dir, hash))) return;
+      await target.remove(hash);
+    }
+  }
+}
+
+/** Whether the entry of `hash` restores (its meta.json verifies, in this layout). */
+async function isWhole(dir: string, hash: string): Promise<boolean> {
+  return (await readMeta(dir, hash).catch(() => undefined))?.status === 'ok';
+}
