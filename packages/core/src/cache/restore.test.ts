@@ -63,7 +63,7 @@ async function craft(cache: LocalCache, hash: string, files: Record<string, stri
 /** Every path under `dir`, links not followed. */
 const tree = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).sort() : []);
 
-describe('LocalCache', () => {
+describe('restoring', () => {
   it('stores and restores outputs byte for byte, with the log', async () => {
     const cache = new LocalCache(root, join(root, '.kiln/cache'));
     write('p/dist/a.js', 'console.log(1)\n');
@@ -174,50 +174,6 @@ describe('LocalCache', () => {
     rmSync(join(root, 'p/dist/a'));
     expect((await cache.restore('m1')).status).toBe('hit');
     expect(readFileSync(join(root, 'p/dist/a/b/c.txt'), 'utf8')).toBe('deep');
-  });
-
-  it('never stores over an entry another process completed first', async () => {
-    const cache = new LocalCache(root, join(root, '.kiln/cache'));
-    write('p/out.txt', 'first');
-    await cache.store({ hash: 'h6', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
-    write('p/out.txt', 'second');
-    await cache.store({ hash: 'h6', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
-    expect(readFileSync(join(entryPath(cache, 'h6'), 'out/p/out.txt'), 'utf8')).toBe('first');
-    expect(readdirSync(join(root, '.kiln/cache/tmp'))).toEqual([]);
-  });
-
-  const threeEntries = async (cache: LocalCache): Promise<void> => {
-    for (const [i, h] of ['old', 'mid', 'new'].entries()) {
-      write(`p${i}/out.txt`, 'x'.repeat(100));
-      await cache.store({ hash: h, task: `p${i}:build`, fingerprint: {}, durationMs: 1, outputs: [`p${i}/out.txt`], log: Buffer.from('') });
-      const t = new Date(Date.UTC(2020, 0, 1 + i));
-      utimesSync(join(entryPath(cache, h), 'meta.json'), t, t);
-    }
-  };
-
-  it('evicts the least recently used entries beyond the size limit', async () => {
-    const cache = new LocalCache(root, join(root, '.kiln/cache'), { maxSize: 250 });
-    await threeEntries(cache);
-    expect(await cache.evict()).toBe(1);
-    expect(existsSync(entryPath(cache, 'old'))).toBe(false);
-    expect(existsSync(entryPath(cache, 'mid'))).toBe(true);
-    expect(existsSync(entryPath(cache, 'new'))).toBe(true);
-  });
-
-  it('counts uses the access times do not show (runs answered by a run manifest) when evicting', async () => {
-    const cache = new LocalCache(root, join(root, '.kiln/cache'), { maxSize: 250 });
-    await threeEntries(cache);
-    expect(await cache.evict(new Map([['old', Date.UTC(2020, 0, 5)]]))).toBe(1);
-    expect(existsSync(entryPath(cache, 'old'))).toBe(true);
-    expect(existsSync(entryPath(cache, 'mid'))).toBe(false);
-    expect(existsSync(entryPath(cache, 'new'))).toBe(true);
-  });
-
-  it('keeps the last run of each task with its fingerprint', async () => {
-    const cache = new LocalCache(root, join(root, '.kiln/cache'));
-    expect(await cache.lastRun('p:build')).toBeUndefined();
-    await cache.setLastRun('p:build', 'abc', { files: { a: '1' } });
-    expect(await cache.lastRun('p:build')).toEqual({ hash: 'abc', fingerprint: { files: { a: '1' } } });
   });
 
   it('restores as hard links, detects a stored copy changed through one, and detaches before a rerun', async () => {
@@ -383,47 +339,6 @@ describe('LocalCache', () => {
       expect(r.status).toBe('hit');
       expect(readlinkSync(join(root, 'p/dist/a'))).toBe('b.txt');
       expect(readdirSync(join(root, 'p/dist'))).toEqual(['a', 'b.txt']);
-    });
-  });
-
-  describe('replaces an entry folder that is not a whole entry when storing', () => {
-    const store = (cache: LocalCache) => cache.store({ hash: 'w1', task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
-    const variants: [string, (dir: string) => void][] = [
-      ['without meta.json', (dir) => mkdirSync(join(dir, 'out'), { recursive: true })],
-      ['of an older layout', (dir) => {
-        const json = JSON.stringify({ layout: CACHE_LAYOUT_VERSION - 1, hash: 'w1', files: [] });
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'meta.json'), `${createHash('sha256').update(json).digest('hex')}\n${json}`);
-      }],
-      ['whose meta.json is a folder', (dir) => mkdirSync(join(dir, 'meta.json', 'x'), { recursive: true })],
-      ['that is a file', (dir) => {
-        mkdirSync(join(dir, '..'), { recursive: true });
-        writeFileSync(dir, 'junk');
-      }],
-    ];
-    for (const [name, make] of variants) {
-      it(name, async () => {
-        const cache = new LocalCache(root, join(root, '.kiln/cache'));
-        make(entryPath(cache, 'w1'));
-        write('p/out.txt', 'built');
-        await store(cache);
-        rmSync(join(root, 'p/out.txt'));
-        expect((await cache.restore('w1')).status).toBe('hit');
-        expect(readFileSync(join(root, 'p/out.txt'), 'utf8')).toBe('built');
-        expect(readdirSync(join(root, '.kiln/cache/tmp'))).toEqual([]);
-      });
-    }
-
-    it('keeps one that is whole (another process stored it first), and reads a meta.json that is a folder as corrupt', async () => {
-      const cache = new LocalCache(root, join(root, '.kiln/cache'));
-      write('p/out.txt', 'first');
-      await store(cache);
-      write('p/out.txt', 'second');
-      await store(cache);
-      expect(readFileSync(join(entryPath(cache, 'w1'), 'out/p/out.txt'), 'utf8')).toBe('first');
-      rmSync(entryPath(cache, 'w1'), { recursive: true });
-      mkdirSync(join(entryPath(cache, 'w1'), 'meta.json'), { recursive: true });
-      expect(await cache.restore('w1')).toEqual({ status: 'corrupt', reason: 'meta.json is not a file' });
     });
   });
 
