@@ -4,7 +4,7 @@
  * `{runtime}` outputs gathered by `tasks/`' edge. Not part of the public api.
  */
 import { join } from 'node:path';
-import { LocalCache } from '../cache/index.js';
+import { openLocalCache, type LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { hashTasks, lockfileVersions, resolveTaskHashInputs, type Fingerprint, type TaskToHash } from '../hash/index.js';
 import { KilnError, type Hash, type TaskId } from '../model/index.js';
@@ -119,7 +119,7 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise
     });
   }
   trace('task hashes');
-  const cache = new LocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
+  const cache = openLocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
   return { ...read, taskGraph: tg.value, tasks, cache };
 }
 

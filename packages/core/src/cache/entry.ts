@@ -144,22 +144,29 @@ function withoutFingerprint(body: string): EntryMeta | undefined {
 }
 
 /**
- * An entry's total size from its meta.json, reading only the head of the file: `size` is written
- * before the log and the file list, and JSON escapes the quotes inside strings, so the first
- * `,"size":` is that key. Anything unexpected reads and parses the whole file.
+ * An entry's total size from its meta.json, or undefined when that is not a meta.json kiln wrote
+ * for `hash` (eviction leaves such a folder alone). Reads only the head of the file: the checksum
+ * line, then `{"layout":N,"hash":"<hash>",`, and `size` before the log and the file list; JSON
+ * escapes the quotes inside strings, so the first `,"size":` is that key. A head without the size
+ * (a very long task name) reads and parses the whole file.
  */
-export async function entrySize(metaFile: string): Promise<number> {
+export async function entrySize(metaFile: string, hash: string): Promise<number | undefined> {
   const handle = await open(metaFile, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
     const head = buffer.toString('utf8', 0, bytesRead);
+    if (!/^[0-9a-f]{64}\n\{"layout":\d+,"hash":"/.test(head) || !head.startsWith(`"${hash}",`, head.indexOf('"hash":"') + 7)) return undefined;
     const m = /,"size":(\d+),/.exec(head);
     if (m && head.indexOf(',"size":') === m.index) return Number(m[1]);
   } finally {
     await handle.close();
   }
-  const text = await readFile(metaFile, 'utf8');
-  return (JSON.parse(text.slice(text.indexOf('\n') + 1)) as { size?: number }).size ?? 0;
+  try {
+    const meta = JSON.parse((await readFile(metaFile, 'utf8')).slice(65)) as { size?: unknown };
+    return typeof meta.size === 'number' ? meta.size : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256 } from '../model/index.js';
 import { entryPath, LocalCache } from './index.js';
 
 let root: string;
@@ -10,7 +12,7 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('eviction', () => {
   const threeEntries = async (cache: LocalCache): Promise<void> => {
-    for (const [i, h] of ['old', 'mid', 'new'].entries()) {
+    for (const [i, h] of ['old', 'mid', 'new'].map(sha256).entries()) {
       mkdirSync(join(root, `p${i}`));
       writeFileSync(join(root, `p${i}/out.txt`), 'x'.repeat(100));
       await cache.store({ hash: h, task: `p${i}:build`, fingerprint: {}, durationMs: 1, outputs: [`p${i}/out.txt`], log: Buffer.from('') });
@@ -23,18 +25,61 @@ describe('eviction', () => {
     const cache = new LocalCache(root, join(root, '.kiln/cache'), { maxSize: 250 });
     await threeEntries(cache);
     expect(await cache.evict()).toBe(1);
-    expect(existsSync(entryPath(cache, 'old'))).toBe(false);
-    expect(existsSync(entryPath(cache, 'mid'))).toBe(true);
-    expect(existsSync(entryPath(cache, 'new'))).toBe(true);
+    expect(existsSync(entryPath(cache, sha256('old')))).toBe(false);
+    expect(existsSync(entryPath(cache, sha256('mid')))).toBe(true);
+    expect(existsSync(entryPath(cache, sha256('new')))).toBe(true);
   });
 
   it('counts uses the access times do not show (runs answered by a run manifest) when evicting', async () => {
     const cache = new LocalCache(root, join(root, '.kiln/cache'), { maxSize: 250 });
     await threeEntries(cache);
-    expect(await cache.evict(new Map([['old', Date.UTC(2020, 0, 5)]]))).toBe(1);
-    expect(existsSync(entryPath(cache, 'old'))).toBe(true);
-    expect(existsSync(entryPath(cache, 'mid'))).toBe(false);
-    expect(existsSync(entryPath(cache, 'new'))).toBe(true);
+    expect(await cache.evict(new Map([[sha256('old'), Date.UTC(2020, 0, 5)]]))).toBe(1);
+    expect(existsSync(entryPath(cache, sha256('old')))).toBe(true);
+    expect(existsSync(entryPath(cache, sha256('mid')))).toBe(false);
+    expect(existsSync(entryPath(cache, sha256('new')))).toBe(true);
   });
 
+
+  it('removes only well-formed entries: folders named by a hash, holding a meta.json kiln wrote for that hash', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'), { maxSize: 0 });
+    await threeEntries(cache);
+    const entries = join(root, '.kiln/cache/entries');
+    const old = new Date(Date.UTC(2019, 0, 1));
+    const meta = (hash: string, size: number): string => {
+      const json = JSON.stringify({ layout: 2, hash, task: 'x:y', code: 0, durationMs: 1, createdAt: '', size, log: {}, files: [] });
+      return `${sha256(json)}\n${json}`;
+    };
+    const foreign: Record<string, string> = {
+      photos: meta('photos', 500), // not a hash
+      [sha256('no checksum')]: '{"size":900}',
+      [sha256('another hash')]: meta(sha256('yet another'), 900),
+    };
+    for (const [name, text] of Object.entries(foreign)) {
+      mkdirSync(join(entries, name));
+      writeFileSync(join(entries, name, 'meta.json'), text);
+      writeFileSync(join(entries, name, 'photo.jpg'), 'mine');
+      utimesSync(join(entries, name, 'meta.json'), old, old);
+    }
+    writeFileSync(join(entries, sha256('a file')), 'mine');
+    mkdirSync(join(root, 'elsewhere'));
+    writeFileSync(join(root, 'elsewhere/meta.json'), meta(sha256('a link'), 900));
+    symlinkSync(join(root, 'elsewhere'), join(entries, sha256('a link')));
+
+    expect(await cache.evict()).toBe(3);
+    expect(readdirSync(entries).sort()).toEqual([...Object.keys(foreign), sha256('a file'), sha256('a link')].sort());
+    for (const name of Object.keys(foreign)) expect(readdirSync(join(entries, name)).sort()).toEqual(['meta.json', 'photo.jpg']);
+    expect(readdirSync(join(root, 'elsewhere'))).toEqual(['meta.json']);
+  });
+
+  it('clears from tmp/ only the names kiln gives, of processes that are gone', async () => {
+    const cache = new LocalCache(root, join(root, '.kiln/cache'));
+    await cache.setLastRun('p:build', sha256('x'), {});
+    const tmp = join(root, '.kiln/cache/tmp');
+    const gone = spawnSync('true').pid;
+    const ours = `${sha256('mine')}.${process.pid}.0a0b0c0d0e0f`;
+    for (const name of ['notes.txt', `data.${gone}.abcdef`, `${sha256('half')}.${gone}.0a0b0c0d0e0f`, `trash.${sha256('old')}.${gone}.0a0b0c0d`, `last.${gone}.0a0b0c0d`, ours])
+      writeFileSync(join(tmp, name), '');
+    await cache.cleanTemp();
+    expect(readdirSync(tmp).sort()).toEqual([`data.${gone}.abcdef`, ours, 'notes.txt'].sort());
+  });
 });

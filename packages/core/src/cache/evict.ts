@@ -2,13 +2,15 @@
  * Housekeeping of the cache folder: least-recently-used eviction under a size limit, removing an
  * entry, and clearing what killed processes left in `tmp/`. Recency is meta.json's access time
  * (every hit reads it; with relatime that is refreshed at most daily, which is enough for LRU).
+ * Only what kiln can prove it made is ever removed: well-formed entries (a folder named by a hash,
+ * holding a meta.json kiln wrote for that hash) and temporary names of its own.
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { entrySize } from './entry.js';
 import { isNotFound } from './errors.js';
-import { entriesDir, entryDir, tempName, tempOwner, tmpDir } from './root.js';
+import { assertEntryHash, entriesDir, entryDir, isEntryHash, tempName, tempOwner, tmpDir } from './root.js';
 
 /**
  * Removes least-recently-used entries of the cache folder `dir` until it holds at most `maxSize`
@@ -16,15 +18,17 @@ import { entriesDir, entryDir, tempName, tempOwner, tmpDir } from './root.js';
  * (hash → time in ms): runs answered by a run manifest restore nothing and read no meta.json.
  */
 export async function evictEntries(dir: string, maxSize: number, recent?: ReadonlyMap<string, number>): Promise<number> {
-  const names = await readdir(entriesDir(dir)).catch(() => [] as string[]);
+  const listed = await readdir(entriesDir(dir), { withFileTypes: true }).catch(() => []);
+  const hashes = listed.filter((d) => d.isDirectory() && isEntryHash(d.name)).map((d) => d.name);
   const rows: { hash: string; size: number; used: number }[] = [];
-  await pLimit(32).map(names, async (hash) => {
+  await pLimit(32).map(hashes, async (hash) => {
     try {
       const p = join(entryDir(dir, hash), 'meta.json');
       // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most
       // daily); so does reading it here, hence the stat first.
-      const st = await stat(p);
-      const size = await entrySize(p);
+      const st = await lstat(p);
+      const size = st.isFile() ? await entrySize(p, hash) : undefined;
+      if (size === undefined) return; // not an entry kiln wrote: never removed
       rows.push({ hash, size, used: Math.max(st.atimeMs, st.mtimeMs, recent?.get(hash) ?? 0) });
     } catch {
       // being written or removed by another process
@@ -45,6 +49,7 @@ export async function evictEntries(dir: string, maxSize: number, recent?: Readon
 
 /** Removes an entry: renamed aside first, so no reader ever sees it half gone. */
 export async function removeEntry(dir: string, hash: string): Promise<void> {
+  assertEntryHash(hash);
   const trash = tempName(dir, `trash.${hash}`);
   await mkdir(tmpDir(dir), { recursive: true });
   try {
@@ -56,13 +61,13 @@ export async function removeEntry(dir: string, hash: string): Promise<void> {
   await rm(trash, { recursive: true, force: true });
 }
 
-/** Removes what killed processes left in `tmp/` (entries half-written by a process that is gone). */
+/** Removes what killed processes left in `tmp/` (entries half-written by a process that is gone); names kiln does not make are left alone. */
 export async function cleanTemp(dir: string): Promise<void> {
   const tmp = tmpDir(dir);
   const names = await readdir(tmp).catch(() => [] as string[]);
   await pLimit(16).map(names, async (name) => {
     const pid = tempOwner(name);
-    if (pid === process.pid || (pid !== undefined && isAlive(pid))) return;
+    if (pid === undefined || pid === process.pid || isAlive(pid)) return;
     await rm(join(tmp, name), { recursive: true, force: true });
   });
 }
