@@ -24,7 +24,12 @@ export interface CacheHit {
  * dependency order: hashes are known up front, so a hit never waits for its dependencies. Logs
  * are replayed later, in dependency order, as the scheduler reaches each task.
  */
-export async function restoreCached(plan: TaskPlan, signal: AbortSignal | undefined, warning: (message: string) => void): Promise<Map<TaskId, CacheHit>> {
+export async function restoreCached(
+  plan: TaskPlan,
+  signal: AbortSignal | undefined,
+  warning: (message: string) => void,
+  unavailable: (reason: string) => void,
+): Promise<Map<TaskId, CacheHit>> {
   const { cache, stats } = plan;
   const hits = new Map<TaskId, CacheHit>();
   const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
@@ -37,10 +42,20 @@ export async function restoreCached(plan: TaskPlan, signal: AbortSignal | undefi
         if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
         else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
         else if (r.status === 'blocked') warning(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
+        else if (r.status === 'unavailable') unavailable(r.reason);
       }),
     ),
   );
   return hits;
+}
+
+/** Says once per run that the cache cannot be used (read or written): the tasks run as usual. */
+export function onceUnavailable(warning: (message: string) => void): (reason: string) => void {
+  let said = false;
+  return (reason) => {
+    if (!said) warning(`${reason}. Tasks run as usual.`);
+    said = true;
+  };
 }
 
 export interface FinishedRun {

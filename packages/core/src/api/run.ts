@@ -11,7 +11,7 @@ import type { TaskId } from '../model/index.js';
 import { manifestUses } from '../run-manifest/index.js';
 import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
-import { recordManifest, restoreCached, type CacheHit } from './run-cache.js';
+import { onceUnavailable, recordManifest, restoreCached, type CacheHit } from './run-cache.js';
 import { planTasks, type PlanRequest, type TaskPlan } from './task-plan.js';
 
 export interface TaskResult {
@@ -81,7 +81,8 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   let stored = 0;
   let finished: TaskResult[] | undefined;
 
-  const hits = options.skipCache ? new Map<TaskId, CacheHit>() : await restoreCached(plan, options.signal, (m) => events.warning?.(m));
+  const unavailable = onceUnavailable((m) => events.warning?.(m));
+  const hits = options.skipCache ? new Map<TaskId, CacheHit>() : await restoreCached(plan, options.signal, (m) => events.warning?.(m), unavailable);
   // Entries this run stored (with the log it stored), for the run manifest.
   const storedLogs = new Map<TaskId, Buffer>();
   trace('restored from cache');
@@ -112,10 +113,12 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
       if (ok && t.cacheable) {
         const outputs = await expandOutputs(ws.root, t);
         const log = Buffer.concat(chunks);
-        await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log }, stats);
-        await cache.setLastRun(id, t.hash, t.fingerprint);
-        storedLogs.set(id, log);
-        stored++;
+        const kept = await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log }, stats);
+        if (kept.status === 'stored') {
+          await cache.setLastRun(id, t.hash, t.fingerprint);
+          storedLogs.set(id, log);
+          stored++;
+        } else unavailable(kept.reason);
       }
       results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs });
       return { status: ok ? ('success' as const) : ('failure' as const), cache: 'miss' as const, durationMs };

@@ -1,8 +1,13 @@
 /**
  * The local cache: a content-addressed store under the workspace (default `.kiln/cache`), laid out
- * as `root.ts` describes, in a folder kiln made and marked as its own (others are refused). Each job is a file of its own: the entry format (`entry.ts`), storing
- * (`store.ts`), restoring (`restore.ts`), eviction and temp cleaning (`evict.ts`), the last run of
- * each task (`last-run.ts`); this class holds the settings and state they share.
+ * as `root.ts` describes, in a folder kiln made and marked as its own (others are refused). Each
+ * job is a file of its own: the entry format (`entry.ts`), storing (`store.ts`), restoring
+ * (`restore.ts`), eviction and temp cleaning (`evict.ts`), the last run of each task
+ * (`last-run.ts`); this class holds the settings and state they share.
+ *
+ * A cache that cannot be written (its folder is a file, the disk is read-only or full) costs the
+ * run its caching, never its result: stores answer `unavailable`, and after the first write that
+ * failed for want of room or rights, nothing more is tried.
  */
 import type { Stats } from 'node:fs';
 import { readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
@@ -10,7 +15,8 @@ import { cleanTemp, evictEntries, removeEntry } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';
-import { assertEntryHash, checkCacheFolder, entryDir, isEntryHash, markCacheFolder, type CacheFolder } from './root.js';
+import { errorCode } from './errors.js';
+import { assertEntryHash, cacheFolderName, checkCacheFolder, entryDir, isEntryHash, markCacheFolder, type CacheFolder } from './root.js';
 import { storeEntry } from './store.js';
 import type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from './types.js';
 
@@ -24,7 +30,9 @@ export class LocalCache implements Cache {
   private readonly restorer: Restorer;
   private readonly lastRuns: LastRuns;
   private folder: CacheFolder | undefined;
-  private prepared: Promise<void> | undefined;
+  private marked: Promise<void> | undefined;
+  /** Why nothing more is written: a write failed for want of room or rights. */
+  private unwritable: string | undefined;
 
   constructor(
     readonly workspaceRoot: string,
@@ -48,17 +56,39 @@ export class LocalCache implements Cache {
     return folder;
   }
 
-  /** Before anything is written or removed: the folder checked, and made and marked if need be. */
-  private prepare(): Promise<void> {
-    this.prepared ??= (async () => {
-      if (this.checkFolder().status === 'unmarked') await markCacheFolder(this.dir);
-    })();
-    return this.prepared;
+  /**
+   * Runs `write` (anything that writes to or removes from the cache folder, which it makes and
+   * marks first if need be), unless the cache cannot be written. Returns why it did not happen:
+   * the folder is no folder, an earlier write failed for want of room or rights, or this one
+   * failed with a file-system error.
+   */
+  private async writing(write: () => Promise<void>): Promise<string | undefined> {
+    const folder = this.checkFolder();
+    if (folder.status === 'unusable') return folder.reason;
+    if (this.unwritable !== undefined) return this.unwritable;
+    try {
+      if (folder.status === 'unmarked') await (this.marked ??= markCacheFolder(this.dir));
+      await write();
+      return undefined;
+    } catch (e) {
+      const code = errorCode(e);
+      if (code === undefined) throw e;
+      const path = (e as NodeJS.ErrnoException).path;
+      const inCache = path !== undefined && (path === this.dir || path.startsWith(`${this.dir}/`));
+      if (!NO_ROOM_OR_RIGHTS.has(code) || (!inCache && path !== undefined)) return `a result could not be stored (${(e as Error).message})`;
+      this.unwritable = `the cache directory "${cacheFolderName(this.workspaceRoot, this.dir)}" cannot be written (${(e as Error).message})`;
+      return this.unwritable;
+    }
   }
 
   async lookup(hash: string): Promise<LookupResult> {
-    const m = await this.readMeta(hash);
-    return m.status === 'ok' ? { status: 'hit' } : m;
+    try {
+      const m = await this.readMeta(hash);
+      return m.status === 'ok' ? { status: 'hit' } : m;
+    } catch (e) {
+      if (errorCode(e) === undefined) throw e;
+      return { status: 'unavailable', reason: (e as Error).message };
+    }
   }
 
   /** The meta of an entry, verified, with its fingerprint (for `why-miss`), or why it cannot be used. */
@@ -75,35 +105,40 @@ export class LocalCache implements Cache {
 
   /** Restores an entry's outputs into the workspace and returns its log; a corrupt entry is removed. */
   async restore(hash: string, index?: OutputStatIndex): Promise<RestoreResult> {
-    this.checkFolder();
+    const folder = this.checkFolder();
+    if (folder.status === 'unusable') return { status: 'unavailable', reason: folder.reason };
     if (!isEntryHash(hash)) return { status: 'miss' };
-    const r = this.restorer.restore(hash, index);
-    if (r.status === 'corrupt') await this.remove(hash);
+    let r: RestoreResult;
+    try {
+      r = this.restorer.restore(hash, index);
+    } catch (e) {
+      if (errorCode(e) === undefined) throw e;
+      return { status: 'unavailable', reason: `the cache entry ${hash.slice(0, 12)} could not be restored (${(e as Error).message})` };
+    }
+    if (r.status === 'corrupt') await this.writing(() => removeEntry(this.dir, hash));
     return r;
   }
 
   async store(req: StoreRequest, index?: OutputStatIndex): Promise<StoreResult> {
     assertEntryHash(req.hash);
-    await this.prepare();
-    await storeEntry(this, req, index);
-    return { status: 'stored' };
+    const why = await this.writing(() => storeEntry(this, req, index));
+    return why === undefined ? { status: 'stored' } : { status: 'unavailable', reason: why };
   }
 
   /** Removes least-recently-used entries until the store is under its size limit; see `evictEntries`. */
   async evict(recent?: ReadonlyMap<string, number>): Promise<number> {
-    await this.prepare();
-    return evictEntries(this.dir, this.maxSize, recent);
+    let removed = 0;
+    await this.writing(async () => void (removed = await evictEntries(this.dir, this.maxSize, recent)));
+    return removed;
   }
 
   async remove(hash: string): Promise<void> {
-    await this.prepare();
-    await removeEntry(this.dir, hash);
+    await this.writing(() => removeEntry(this.dir, hash));
   }
 
   /** Removes what killed processes left in `tmp/`. */
   async cleanTemp(): Promise<void> {
-    await this.prepare();
-    await cleanTemp(this.dir);
+    await this.writing(() => cleanTemp(this.dir));
   }
 
   lastRun(task: string): Promise<LastRun | undefined> {
@@ -111,11 +146,14 @@ export class LocalCache implements Cache {
     return this.lastRuns.get(task);
   }
 
+  /** Records the last cached run of a task; bookkeeping for `why-miss`, so a cache that cannot be written just goes without. */
   async setLastRun(task: string, hash: string, fingerprint: unknown): Promise<void> {
-    await this.prepare();
-    await this.lastRuns.set(task, hash, fingerprint);
+    await this.writing(() => this.lastRuns.set(task, hash, fingerprint));
   }
 }
+
+/** Failures that say the cache folder cannot be written at all: no room, or no rights. */
+const NO_ROOM_OR_RIGHTS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR']);
 
 /**
  * Opens the local cache in `dir`, checking the folder first: one kiln did not make (the workspace

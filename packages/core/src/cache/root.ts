@@ -44,7 +44,7 @@ export type CacheFolder =
 
 /** Whether the folder `dir` (absolute) may be the cache of the workspace at `workspaceRoot`. Reads, never writes. */
 export function checkCacheFolder(workspaceRoot: string, dir: string): CacheFolder {
-  const shown = relative(workspaceRoot, dir) || '.';
+  const shown = cacheFolderName(workspaceRoot, dir);
   const root = realpathSync(workspaceRoot);
   const real = realpathOfPath(dir);
   const own = 'Give the cache a folder of its own: a new or empty one, or leave the setting out for the default, ".kiln/cache".';
@@ -66,6 +66,11 @@ export function checkCacheFolder(workspaceRoot: string, dir: string): CacheFolde
     reason: `kiln.cacheDirectory ("${shown}") is a folder kiln did not make: it holds other files (${names.sort().slice(0, 3).map((n) => `"${n}"`).join(', ')}${names.length > 3 ? ', ...' : ''}) and no kiln ${CACHE_MARKER}. kiln would delete files it never wrote.`,
     hint: own,
   };
+}
+
+/** The cache folder as messages name it: relative to the workspace. */
+export function cacheFolderName(workspaceRoot: string, dir: string): string {
+  return relative(workspaceRoot, dir) || '.';
 }
 
 /** Makes the cache folder if need be and marks it as kiln's. */
