@@ -33,7 +33,9 @@ describe('the cache directory', () => {
       expect(repo.git('status', '--porcelain')).toBe('');
       expect(readdirSync(repo.dir).sort()).toEqual(['.git', '.gitignore', '.kiln', 'last', 'nx.json', 'p', 'package.json', 'tmp']);
       expect(readdirSync(join(repo.dir, 'tmp')).sort()).toEqual(['data.1234.abcdef', 'notes.txt']);
-      expect(repo.kiln(['run', '-t', 'build', '--json']).code).toBe(2);
+      const json = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(json.code).toBe(2);
+      expect(json.json().error).toMatchObject({ code: 'invalid-config', file: 'nx.json', message: expect.stringContaining('kiln.cacheDirectory'), hint: expect.stringContaining('.kiln/cache') });
     });
   }
 
