@@ -10,6 +10,7 @@
  * failed for want of room or rights, nothing more is tried.
  */
 import type { Stats } from 'node:fs';
+import { LARGE_FILE } from '../files/index.js';
 import { readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
 import { cleanTemp, evictEntries, removeEntry } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
@@ -20,6 +21,15 @@ import { assertEntryHash, cacheFolderName, checkCacheFolder, entryDir, isEntryHa
 import { storeEntry } from './store.js';
 import type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from './types.js';
 
+export interface CacheOptions {
+  /** Bytes the entries may take together before the least recently used go; default 10 GiB. */
+  readonly maxSize?: number;
+  /** `link` (default): restore outputs as hard links to the stored copies; `copy`: write copies. */
+  readonly restoreMode?: 'link' | 'copy';
+  /** Files above this size are copied and hashed in chunks; a setting for tests. */
+  readonly largeFile?: number;
+}
+
 export class LocalCache implements Cache {
   readonly kind = 'local';
   /** The cache folder (absolute). */
@@ -27,6 +37,8 @@ export class LocalCache implements Cache {
   /** `link`: restore outputs as hard links to the stored copies (default); `copy`: write copies. */
   readonly restoreMode: 'link' | 'copy';
   private readonly maxSize: number;
+  /** Files above this size are copied and hashed in chunks. */
+  readonly largeFile: number;
   private readonly restorer: Restorer;
   private readonly lastRuns: LastRuns;
   private folder: CacheFolder | undefined;
@@ -37,12 +49,13 @@ export class LocalCache implements Cache {
   constructor(
     readonly workspaceRoot: string,
     dir: string,
-    options: { maxSize?: number; restoreMode?: 'link' | 'copy' } = {},
+    options: CacheOptions = {},
   ) {
     this.dir = dir;
     this.maxSize = options.maxSize ?? 10 * 1024 ** 3;
     this.restoreMode = options.restoreMode ?? 'link';
-    this.restorer = new Restorer(workspaceRoot, dir, this.restoreMode);
+    this.largeFile = options.largeFile ?? LARGE_FILE;
+    this.restorer = new Restorer(workspaceRoot, dir, this.restoreMode, this.largeFile);
     this.lastRuns = new LastRuns(dir);
   }
 
@@ -159,7 +172,7 @@ const NO_ROOM_OR_RIGHTS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'ERO
  * Opens the local cache in `dir`, checking the folder first: one kiln did not make (the workspace
  * root, a folder holding it, a non-empty folder without kiln's marker) is a configuration error.
  */
-export function openLocalCache(workspaceRoot: string, dir: string, options: { maxSize?: number; restoreMode?: 'link' | 'copy' } = {}): LocalCache {
+export function openLocalCache(workspaceRoot: string, dir: string, options: CacheOptions = {}): LocalCache {
   const cache = new LocalCache(workspaceRoot, dir, options);
   cache.checkFolder();
   return cache;

@@ -8,14 +8,16 @@
  * Restored outputs are hard links to the stored copies by default (`restoreMode: 'link'`, no data
  * written: on a slow file system, the difference between milliseconds and seconds); a stored copy
  * whose size or modification time moved since it was stored is corrupt. Where hard links cannot
- * be made (another file system), restore copies and verifies content.
+ * be made (another file system), restore copies and verifies content. Large files are verified in
+ * chunks and copied by the kernel, never held in memory whole.
  *
  * The I/O is synchronous: entries are many small files, and one thread doing plain syscalls beats
  * a round trip through the thread pool for each (restores run before any task process starts, so
  * nothing waits on the event loop meanwhile).
  */
-import { chmodSync, closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { blobIdOfFileSync } from '../files/index.js';
 import { gitBlobId, toRepoPath } from '../model/index.js';
 import { nestedOutput, readMetaSync, type ManifestFile } from './entry.js';
 import { Destinations } from './destinations.js';
@@ -30,6 +32,8 @@ interface Todo {
   readonly dest: string;
   readonly existing: Stats | undefined;
   content?: Buffer;
+  /** A large stored copy, verified, to be copied by the kernel. */
+  copyFrom?: string;
   linkFrom?: string;
   linkStat?: Stats;
 }
@@ -46,6 +50,8 @@ export class Restorer {
     readonly dir: string,
     /** `link`: restore outputs as hard links to the stored copies; `copy`: write copies. */
     readonly restoreMode: 'link' | 'copy',
+    /** Files above this size are verified in chunks and copied by the kernel. */
+    readonly largeFile: number,
   ) {
     this.destinations = new Destinations(workspaceRoot);
   }
@@ -132,14 +138,22 @@ export class Restorer {
         }
         // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
       }
-      const content = readFileSync(src);
-      if (content.length !== t.file.size || gitBlobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+      const content = this.verified(t.file, src);
+      if (content === undefined) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
       if (this.restoreMode === 'link') {
         t.linkFrom = src;
         t.linkStat = linkStat;
-      } else t.content = content;
+      } else if (content === 'large') t.copyFrom = src;
+      else t.content = content;
     }
     return undefined;
+  }
+
+  /** The content of a stored copy when it matches its size and digest (`large`: it does, and is to be copied, not read), else undefined. */
+  private verified(file: ManifestFile, src: string): Buffer | 'large' | undefined {
+    if (file.size > this.largeFile) return blobIdOfFileSync(src, file.size) === file.oid ? 'large' : undefined;
+    const content = readFileSync(src);
+    return content.length === file.size && gitBlobId(content) === file.oid ? content : undefined;
   }
 
   /** Writes one verified output; a result only when the restore must stop. */
@@ -180,9 +194,19 @@ export class Restorer {
         return undefined;
       }
       // No hard links here (another file system?): copy, verified by content.
-      const content = readFileSync(t.linkFrom);
-      if (content.length !== t.file.size || gitBlobId(content) !== t.file.oid) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
-      t.content = content;
+      const content = this.verified(t.file, t.linkFrom);
+      if (content === undefined) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+      if (content === 'large') t.copyFrom = t.linkFrom;
+      else t.content = content;
+    }
+    if (t.copyFrom !== undefined) {
+      // Beside, then renamed over: never written through what is there.
+      const aside = asideName(t.dest);
+      copyFileSync(t.copyFrom, aside, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      chmodSync(aside, t.file.mode);
+      renameSync(aside, t.dest);
+      if (index) index.set(t.file.path, lstatSync(t.dest), t.file.oid);
+      return undefined;
     }
     // A new file is written in place (if kiln dies half-way, its stat matches nothing and it is
     // restored again); exclusively, so that one another process put there meanwhile (or a link

@@ -3,8 +3,10 @@
  * renamed into `entries/` whole, so readers see all of it or nothing, and two processes storing
  * the same hash cannot mix their files (the second rename fails and its copy is dropped).
  */
-import { lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { blobIdOfFile } from '../files/index.js';
 import { gitBlobId, toRepoPath } from '../model/index.js';
 import { CACHE_LAYOUT_VERSION, formatMeta, readMeta, type ManifestFile } from './entry.js';
 import { errorCode } from './errors.js';
@@ -16,6 +18,8 @@ export interface StoreTarget {
   readonly workspaceRoot: string;
   /** The cache folder. */
   readonly dir: string;
+  /** Files above this size are copied and hashed in chunks, never held in memory whole. */
+  readonly largeFile: number;
   remove(hash: string): Promise<void>;
 }
 
@@ -42,12 +46,9 @@ export async function storeEntry(target: StoreTarget, req: StoreRequest, index?:
         continue;
       }
       if (!st.isFile()) continue;
-      const content = await readFile(src);
-      await writeFile(dest, content, { mode: st.mode & 0o777 });
-      const oid = gitBlobId(content);
-      const stored = await stat(dest);
-      files.push({ path: rp, size: content.length, mode: st.mode & 0o777, oid, mtimeMs: stored.mtimeMs, ino: stored.ino, dev: stored.dev });
-      size += content.length;
+      const { oid, stored } = st.size > target.largeFile ? await copyLarge(src, dest) : await copySmall(src, dest, st.mode & 0o777);
+      files.push({ path: rp, size: stored.size, mode: st.mode & 0o777, oid, mtimeMs: stored.mtimeMs, ino: stored.ino, dev: stored.dev });
+      size += stored.size;
       if (index) index.set(rp, st, oid);
     }
     // A short text log rides inside meta.json (one file less to read on every hit).
@@ -72,6 +73,26 @@ export async function storeEntry(target: StoreTarget, req: StoreRequest, index?:
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Copies a file read whole (most outputs are small: one read, one write). */
+async function copySmall(src: string, dest: string, mode: number): Promise<{ oid: string; stored: Stats }> {
+  const content = await readFile(src);
+  await writeFile(dest, content, { mode });
+  return { oid: gitBlobId(content), stored: await stat(dest) };
+}
+
+/**
+ * Copies a large file without holding it in memory (past 2 GiB, it cannot be read whole): the
+ * kernel copies it (a reflink where the file system can), then the stored copy is hashed in chunks.
+ */
+async function copyLarge(src: string, dest: string): Promise<{ oid: string; stored: Stats }> {
+  await copyFile(src, dest, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  const stored = await stat(dest);
+  const oid = await blobIdOfFile(dest, stored.size);
+  // Our own copy in tmp/, which nothing else writes: it only changes size under a failing disk.
+  if (oid === undefined) throw Object.assign(new Error(`the copy of ${src} changed while it was read`), { code: 'EIO', path: dest });
+  return { oid, stored };
 }
 
 /**

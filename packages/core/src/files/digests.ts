@@ -2,6 +2,7 @@ import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitBlobId } from '../model/index.js';
 import { gitOrThrow, splitNul } from '../scm/index.js';
+import { blobIdOfFileSync, LARGE_FILE } from './blob-id.js';
 import { workTreeSnapshot, type WorkTreeSnapshot } from './snapshot.js';
 import type { StatCache } from './stat-cache.js';
 
@@ -88,8 +89,9 @@ function hashFileSync(root: string, file: string, stats: StatCache): string | un
     const st = lstatSync(full);
     const cached = stats.get(file, st);
     if (cached !== undefined) return cached;
-    const content = st.isSymbolicLink() ? Buffer.from(readlinkSync(full)) : readFileSync(full);
-    const oid = gitBlobId(content);
+    // A large file is read in chunks (whole, past 2 GiB it cannot be read at all); one that changed meanwhile is read again, whole.
+    const large = st.isFile() && st.size > LARGE_FILE ? blobIdOfFileSync(full, st.size) : undefined;
+    const oid = large ?? gitBlobId(st.isSymbolicLink() ? Buffer.from(readlinkSync(full)) : readFileSync(full));
     stats.set(file, st, oid);
     return oid;
   } catch (e) {

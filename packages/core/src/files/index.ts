@@ -7,3 +7,4 @@
 export * from './stat-cache.js';
 export * from './digests.js';
 export * from './snapshot.js';
+export * from './blob-id.js';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash as Hasher } from 'node:crypto';
 
 /** JSON with object keys sorted at every level: one text per value, whatever the insertion order. */
 export function canonicalJson(value: unknown): string {
@@ -26,5 +26,10 @@ export function envDigest(value: string | undefined): string | null {
 
 /** Git's blob id of some content: SHA-1 of `blob <length>\0<content>`, so it agrees with `git ls-files -s`. */
 export function gitBlobId(content: Uint8Array): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+  return gitBlobHasher(content.length).update(content).digest('hex');
+}
+
+/** `gitBlobId` of content too big to hold at once: update it with all `size` bytes, in order, then `digest('hex')`. */
+export function gitBlobHasher(size: number): Hasher {
+  return createHash('sha1').update(`blob ${size}\0`);
 }
