@@ -51,8 +51,9 @@ describe('a cache that cannot be written', () => {
   it('whose folder is a file: restores and stores are unavailable, housekeeping does nothing', async () => {
     writeFileSync(join(root, 'cache'), 'a file');
     const cache = new LocalCache(root, join(root, 'cache'));
-    expect(await cache.restore(sha256('a'))).toEqual({ status: 'unavailable', reason: 'the cache directory "cache" is not a folder' });
-    expect(await cache.store(request('a'))).toEqual({ status: 'unavailable', reason: 'the cache directory "cache" is not a folder' });
+    const unusable = { status: 'unavailable', reason: 'the cache directory "cache" is not a folder: nothing is restored from it or stored in it' };
+    expect(await cache.restore(sha256('a'))).toEqual(unusable);
+    expect(await cache.store(request('a'))).toEqual(unusable);
     await cache.setLastRun('a:build', sha256('a'), {});
     await cache.cleanTemp();
     expect(await cache.evict()).toBe(0);

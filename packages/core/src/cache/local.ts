@@ -89,7 +89,7 @@ export class LocalCache implements Cache {
       const path = (e as NodeJS.ErrnoException).path;
       const inCache = path !== undefined && (path === this.dir || path.startsWith(`${this.dir}/`));
       if (!NO_ROOM_OR_RIGHTS.has(code) || (!inCache && path !== undefined)) return `a result could not be stored (${(e as Error).message})`;
-      this.unwritable = `the cache directory "${cacheFolderName(this.workspaceRoot, this.dir)}" cannot be written (${(e as Error).message})`;
+      this.unwritable = `the cache directory "${cacheFolderName(this.workspaceRoot, this.dir)}" cannot be written (${(e as Error).message}): results are not stored`;
       return this.unwritable;
     }
   }

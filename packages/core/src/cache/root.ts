@@ -54,11 +54,11 @@ export function checkCacheFolder(workspaceRoot: string, dir: string): CacheFolde
   try {
     const st = lstatSync(real, { throwIfNoEntry: false });
     if (st === undefined) return { status: 'unmarked' };
-    if (!st.isDirectory()) return { status: 'unusable', reason: `the cache directory "${shown}" is not a folder` };
+    if (!st.isDirectory()) return { status: 'unusable', reason: `the cache directory "${shown}" is not a folder: nothing is restored from it or stored in it` };
     if (isMarker(join(real, CACHE_MARKER))) return { status: 'marked' };
     names = readdirSync(real);
   } catch (e) {
-    return { status: 'unusable', reason: `the cache directory "${shown}" cannot be read (${errorCode(e) ?? String(e)})` };
+    return { status: 'unusable', reason: `the cache directory "${shown}" cannot be read (${errorCode(e) ?? String(e)}): nothing is restored from it or stored in it` };
   }
   if (names.every((n) => LAYOUT_NAMES.has(n))) return { status: 'unmarked' };
   return {
