@@ -2,7 +2,7 @@
  * kiln deletes only what it can prove it made: a cache directory that is the workspace, holds it,
  * or is someone else's folder is refused before anything is written or removed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from './helpers/repo.js';
@@ -20,22 +20,42 @@ function workspace(kiln: Record<string, unknown>): TempRepo {
   });
 }
 
+/** Nothing of the workspace was written or removed. */
+function untouched(repo: TempRepo): void {
+  expect(repo.git('status', '--porcelain')).toBe('');
+  expect(readdirSync(repo.dir).sort()).toEqual(['.git', '.gitignore', '.kiln', 'last', 'nx.json', 'p', 'package.json', 'tmp']);
+  expect(readdirSync(join(repo.dir, 'tmp')).sort()).toEqual(['data.1234.abcdef', 'notes.txt']);
+}
+
 describe('the cache directory', () => {
   let repo: TempRepo | undefined;
   afterEach(() => repo?.cleanup());
 
+  // The setting's value is checked where nx.json is read (workspace/); the cache checks the folder itself again.
   for (const dir of ['.', '', './', '..']) {
     it(`refuses kiln.cacheDirectory ${JSON.stringify(dir)} and touches no file`, () => {
       repo = workspace({ cacheDirectory: dir });
       const r = repo.kiln(['run', '-t', 'build']);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(dir === '..' ? /nx\.json: kiln\.cacheDirectory \(".."\) holds the workspace/ : /nx\.json: kiln\.cacheDirectory \("\."\) is the workspace root/);
-      expect(repo.git('status', '--porcelain')).toBe('');
-      expect(readdirSync(repo.dir).sort()).toEqual(['.git', '.gitignore', '.kiln', 'last', 'nx.json', 'p', 'package.json', 'tmp']);
-      expect(readdirSync(join(repo.dir, 'tmp')).sort()).toEqual(['data.1234.abcdef', 'notes.txt']);
+      expect(r.stderr).toMatch(/nx\.json[:\d]*: .*kiln\.cacheDirectory/);
+      expect(r.stderr).toMatch(dir === '..' ? /holds the workspace/ : /workspace root/);
+      untouched(repo);
       const json = repo.kiln(['run', '-t', 'build', '--json']);
       expect(json.code).toBe(2);
-      expect(json.json().error).toMatchObject({ code: 'invalid-config', file: 'nx.json', message: expect.stringContaining('kiln.cacheDirectory'), hint: expect.stringContaining('.kiln/cache') });
+      expect(json.json().error).toMatchObject({ code: 'invalid-config', file: 'nx.json', message: expect.stringContaining('kiln.cacheDirectory') });
+    });
+  }
+
+  // A link is only seen for what it is on disk: by the cache's own check.
+  for (const [link, to, says] of [['cache-link', '.', 'is the workspace root'], ['up-link', '..', 'holds the workspace']] as const) {
+    it(`refuses a cache directory that is a link to ${to === '.' ? 'the workspace root' : 'a folder holding it'}`, () => {
+      repo = workspace({ cacheDirectory: link });
+      symlinkSync(to, join(repo.dir, link));
+      const r = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.json().error).toMatchObject({ code: 'invalid-config', file: 'nx.json', message: `kiln.cacheDirectory ("${link}") ${says}: kiln would delete the workspace's own files as cache files.` });
+      rmSync(join(repo.dir, link));
+      untouched(repo);
     });
   }
 
