@@ -21,7 +21,7 @@ import type { FileImports, ImportResolver } from '../graph/index.js';
 import { KilnError, type ProjectName } from '../model/index.js';
 import { git, readFilesAtRef, splitNul, trackedFiles, type FileChange } from '../scm/index.js';
 import type { Project, TsconfigPaths, Workspace } from '../workspace/index.js';
-import type { ImportScan, ScannedShare } from './scan-tables.js';
+import type { ImportScan, ScannedShare } from '../scan/index.js';
 
 // The graph builder and the import scanner load only when the saved view cannot answer alone.
 type Graph = typeof import('../graph/index.js');
@@ -145,7 +145,7 @@ export async function affectedGraph(
   // then this thread joins in.
   const tracked = await (options.cold?.tracked ?? trackedFiles(root));
   const files = withUntracked(tracked, worktree);
-  const [g, { scanImportTables, startImportScan }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
+  const [g, { scanImportTables, startImportScan }] = await Promise.all([loadGraph(), import('../scan/index.js')]);
   const scan = options.cold ? await options.cold.scan : startImportScan(root, files.filter(g.isScannedSource));
   const { readWorkspace } = await import('../workspace/index.js');
   const ws = readWorkspace(root, files);
@@ -200,7 +200,7 @@ export function startColdBuild(root: string, listed?: Promise<string>): ColdBuil
   const tracked = trackedFiles(root, listed);
   const scan = (async () => {
     const files = await tracked;
-    const [g, { startImportScan }] = await Promise.all([loadGraph(), import('./scan-tables.js')]);
+    const [g, { startImportScan }] = await Promise.all([loadGraph(), import('../scan/index.js')]);
     return startImportScan(root, files.filter(g.isScannedSource));
   })();
   // Read only if the build happens (not when git fails first): never an unhandled rejection.

@@ -1,7 +1,7 @@
 import { KilnError } from '../model/index.js';
 import { isScannedSource, ProjectGraphBuilder, ProjectLocator, type ProjectGraph } from '../graph/index.js';
 import type { Workspace } from '../workspace/index.js';
-import { scanImportTables } from './scan-tables.js';
+import { scanImportTables } from '../scan/index.js';
 
 /**
  * The project graph of a loaded workspace: reads and scans every JS/TS source file that belongs

@@ -8,7 +8,7 @@ import { isScannedSource, ProjectGraphBuilder, type ProjectGraph } from '../grap
 import { KilnError } from '../model/index.js';
 import { gitOrThrow, splitNul, trackedFiles } from '../scm/index.js';
 import { globWorkspaceFiles, readWorkspace, requireWorkspaceRoot, type Workspace } from '../workspace/index.js';
-import { scanImportTables, startImportScan, type ScannedShare } from './scan-tables.js';
+import { scanImportTables, startImportScan, type ScannedShare } from '../scan/index.js';
 
 export async function loadWorkspaceAndGraph(cwd: string): Promise<{ workspace: Workspace; graph: ProjectGraph }> {
   const root = requireWorkspaceRoot(cwd);

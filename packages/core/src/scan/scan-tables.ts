@@ -3,11 +3,12 @@
  * before the workspace configuration is read. Worker threads and, once it has nothing else to do,
  * the calling thread (`help`) claim chunks of files from one shared counter until none is left,
  * so no core idles while another still has a long share. Each thread's part comes back as an
- * `ImportTable` over the whole file list (`ScannedShare`). Edge.
+ * `ImportTable` over the whole file list (`ScannedShare`). The public face is `index.ts`.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+// The scanner alone, not graph/'s index: each worker thread loads this module at its start.
 import { scanImportBytes, scanImports, type FileImports } from '../graph/scan.js';
 import { cwdRelativePrefix } from '../model/paths.js';
 import { ImportTableWriter, type ImportTable } from './import-table.js';
