@@ -33,7 +33,7 @@ import {
 } from '../scm/index.js';
 import type { NxJsonConfiguration, Project, Workspace } from '../workspace/index.js';
 import type { AffectedOptions, AffectedResult, AffectedTaskResult } from './affected.js';
-import { affectedGraph, loadSavedView, startColdBuild, type AffectedGraphView } from './affected-state.js';
+import { affectedGraph, loadSavedView, startColdBuild, type AffectedGraphView } from '../graph-state/state.js';
 
 const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
 const UNREADABLE_LOCKFILES = new Set(['bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
