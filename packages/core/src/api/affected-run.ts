@@ -33,7 +33,7 @@ import {
 } from '../scm/index.js';
 import type { NxJsonConfiguration, Project, Workspace } from '../workspace/index.js';
 import type { AffectedOptions, AffectedResult, AffectedTaskResult } from './affected.js';
-import { affectedGraph, loadSavedView, startColdBuild, type AffectedGraphView } from '../graph-state/state.js';
+import { affectedGraph, loadSavedView, startColdBuild, viewOfGraph, type AffectedGraphView } from '../graph-state/index.js';
 
 const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
 const UNREADABLE_LOCKFILES = new Set(['bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
@@ -333,21 +333,7 @@ async function viewWithoutGit(cwd: string): Promise<AffectedGraphView> {
   const { loadWorkspace } = await import('./load-workspace.js');
   const { projectGraph } = await import('./project-graph.js');
   const ws = await loadWorkspace(cwd);
-  const graph = await projectGraph(ws);
-  return {
-    root: ws.root,
-    nxJson: ws.nxJson,
-    ...(ws.tsconfigPaths && { tsconfigFile: ws.tsconfigPaths.file }),
-    projects: [...ws.projects.values()].map((p) => ({
-      name: p.name,
-      root: p.root,
-      rootInputs: workspaceRootPatternsOf({ name: p.name, targets: p.targets as never, ...(p.namedInputs && { namedInputs: p.namedInputs as never }) }, ws.nxJson.namedInputs as never),
-    })),
-    dependencies: new Map([...graph.dependencies].map(([name, edges]) => [name as string, [...new Set(edges.map((e) => e.target as string))]])),
-    external: new Map([...graph.external].map(([name, list]) => [name as string, list.map((e) => e.package)])),
-    workspace: ws,
-    source: 'built',
-  };
+  return viewOfGraph(ws, await projectGraph(ws));
 }
 
 /** Base: the option, else KILN_BASE, else nx.json defaultBase, else main; then the merge-base with head. */

@@ -11,7 +11,7 @@ import { gitOrThrow } from '../scm/git.js';
 import { startWorkingTree } from '../scm/working-changes.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import type { NxJsonConfiguration } from '../workspace/index.js';
-import type { AffectedGraphView } from '../graph-state/state.js';
+import type { AffectedGraphView } from '../graph-state/index.js';
 
 export { describeReason, explainChain } from '../affected/closure.js';
 export type { Reason } from '../affected/types.js';

@@ -13,7 +13,7 @@ import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.
 import { createTaskGraph, ignoreKilnDirectory, readLockfile, runtimeOutputs, topologicalOrder, type TaskGraph } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
-import { affectedGraph } from '../graph-state/state.js';
+import { affectedGraph } from '../graph-state/index.js';
 import type { KilnConfig, Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
 import { projectGraph } from './project-graph.js';

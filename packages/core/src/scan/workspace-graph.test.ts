@@ -1,7 +1,8 @@
-/** Edge test: the one-pass load of `kiln graph` against loading the workspace, then its graph. */
+/** Edge test: the one-pass load of `kiln graph` against reading the workspace, then scanning for its graph. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from '../../../../test/helpers/repo.js';
-import { loadWorkspace } from './load-workspace.js';
+import { listFiles } from '../scm/index.js';
+import { readWorkspace } from '../workspace/index.js';
 import { projectGraph } from './project-graph.js';
 import { loadWorkspaceAndGraph } from './workspace-graph.js';
 
@@ -26,7 +27,7 @@ describe('loadWorkspaceAndGraph', () => {
   it('gives the same workspace and graph as loadWorkspace then projectGraph', async () => {
     process.env.KILN_SCAN_THREADS = '1';
     try {
-      const ws = await loadWorkspace(repo.dir);
+      const ws = readWorkspace(repo.dir, await listFiles(repo.dir));
       const expected = await projectGraph(ws);
       const { workspace, graph } = await loadWorkspaceAndGraph(repo.dir);
       expect([...workspace.projects.keys()]).toEqual([...ws.projects.keys()]);
