@@ -7,7 +7,6 @@ import {
   narrowNxJson,
   narrowRootPackageJson,
   narrowRootTsconfig,
-  ProjectIndex,
   touchesFromFiles,
   touchesFromRootPatterns,
   workspaceRootInputTouches,
@@ -32,16 +31,6 @@ const graph: DependencyGraph = {
 };
 
 describe('ownership', () => {
-  it('takes the longest root on whole segments; the root project owns the rest', () => {
-    const index = new ProjectIndex(projects);
-    expect(index.ownerOf('services/connection/src/pool.ts')).toBe('connection');
-    expect(index.ownerOf('services/connection-ext/a.ts')).toBe('conn-ext');
-    expect(index.ownerOf('services/connection/plugins/x/y.ts')).toBe('nested');
-    expect(index.ownerOf('services/connection')).toBe('connection');
-    expect(index.ownerOf('README.md')).toBe('root');
-    expect(new ProjectIndex(projects.slice(1)).ownerOf('README.md')).toBeUndefined();
-  });
-
   it('counts both paths of a rename, and ownership at base too', () => {
     const touches = touchesFromFiles(
       [{ status: 'renamed', from: 'services/payroll/a.ts', path: 'services/invoice/a.ts' }, { status: 'deleted', path: 'old/x/project.json' }],

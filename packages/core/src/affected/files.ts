@@ -1,4 +1,5 @@
-import { ProjectIndex } from './owners.js';
+// The index alone, not graph/'s index.ts: a warm `kiln affected` never loads the graph builder.
+import { ProjectIndex } from '../graph/project-index.js';
 import type { ChangedFile, ProjectRef, Touch } from './types.js';
 
 /**
@@ -18,7 +19,7 @@ export function touchesFromFiles(
   for (const change of changes) {
     for (const file of change.from !== undefined ? [change.from, change.path] : [change.path]) {
       for (const index of indexes) {
-        const owner = index.ownerOf(file);
+        const owner = index.projectOf(file);
         const key = `${owner}\0${file}`;
         if (owner === undefined || seen.has(key)) continue;
         seen.add(key);

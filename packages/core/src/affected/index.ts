@@ -6,7 +6,6 @@
  * never reads a file; resolving task inputs is `inputs/`'s job.
  */
 export * from './types.js';
-export { ProjectIndex, normalizeRoot } from './owners.js';
 export { touchesFromFiles, changedPaths } from './files.js';
 export { affectedClosure, compareReasons, describeReason, explainChain, type AffectedProjects } from './closure.js';
 export {

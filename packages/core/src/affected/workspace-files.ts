@@ -3,7 +3,7 @@
  * nx.json means for projects. Each rule takes both versions as parsed data and says either which
  * projects (or external packages) it touches, or that it cannot narrow the change (a global reason).
  */
-import { ProjectIndex } from './owners.js';
+import { ProjectIndex } from '../graph/project-index.js';
 import { asRecord, changedKeys, jsonEqual } from './json-diff.js';
 import type { ProjectRef, Reason, Touch } from './types.js';
 
@@ -122,7 +122,7 @@ export function narrowRootTsconfig(file: string, before: unknown, after: unknown
     }
     for (const target of [...toList(pa[alias]), ...toList(pb[alias])]) {
       const dir = target.replace(/^\.\//, '').replace(/\*.*$/, '').replace(/\/$/, '');
-      const owner = index.ownerOf(dir);
+      const owner = index.projectOf(dir);
       if (owner !== undefined) out.touches.push({ project: owner, reason: { kind: 'file', file, detail: `paths["${alias}"] changed` } });
     }
   }

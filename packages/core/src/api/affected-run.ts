@@ -11,7 +11,7 @@ import { join } from 'node:path';
 // (`affected/tasks.ts`, which brings the input matcher) loads only with a target.
 import { affectedClosure, explainChain, invertEdges, type AffectedProjects } from '../affected/closure.js';
 import { changedPaths, touchesFromFiles } from '../affected/files.js';
-import { ProjectIndex } from '../affected/owners.js';
+import { ProjectIndex } from '../graph/project-index.js';
 import { rootPatternIndex, touchesFromRootPatternIndex, workspaceRootPatternsOf, type RootPatternIndex } from '../affected/root-inputs.js';
 import type { ChangedFile, ProjectRef, Reason, Touch } from '../affected/types.js';
 import { compareConfigs, narrowNxJson, narrowRootPackageJson, narrowRootTsconfig, type ProjectConfigFingerprint } from '../affected/workspace-files.js';
@@ -493,7 +493,7 @@ function removedProjectTouches(removed: readonly ProjectConfigFingerprint[], bas
       if (externals.some((e) => names.has(e))) touches.push({ project, reason: { kind: 'dependency', on: r.name, ...({ removed: true } as object) } as Reason });
     for (const p of ws.projects.values())
       if (p.implicitDependencies.includes(r.name)) touches.push({ project: p.name, reason: { kind: 'dependency', on: r.name, ...({ removed: true } as object) } as Reason });
-    const heir = index.ownerOf(r.root);
+    const heir = index.projectOf(r.root);
     if (heir !== undefined) touches.push({ project: heir, reason: { kind: 'file', file, detail: `project ${r.name} was removed; its files now belong here` } });
   }
   return touches;

@@ -58,7 +58,7 @@ export async function update(g: Graph, root: string, state: State, anchor: strin
   });
   if (rescanned.every((r) => sameImports(r.before, r.after))) return { state, importsChanged: false };
   const projects = stubProjects(state);
-  const locator = new g.ProjectLocator(projects.values());
+  const locator = new g.ProjectIndex(projects.values());
   const resolver = new g.ImportResolver(projects.values(), locator, state.tsconfigPaths);
   const rootProject = state.projects.find((p) => p.root === '')?.name;
   const importEdges = structuredClone(state.importEdges);
@@ -111,7 +111,7 @@ function apply(
 
 /** Reads and scans every project source file, then derives the state from the workspace and the scans. */
 export function build(g: Graph, ws: Workspace, scans: readonly ScannedShare[], anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
-  const locator = new g.ProjectLocator(ws.projects.values());
+  const locator = new g.ProjectIndex(ws.projects.values());
   const resolver = new g.ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
   const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
   const importEdges: Record<string, Record<string, number>> = {};

@@ -7,7 +7,8 @@ import type { DependencyKind, Project, TsconfigPaths } from '../workspace/index.
 import { findCycles } from './cycles.js';
 import { resolveImplicitDependencies } from './implicit.js';
 import { walkImportTables, type ImportTableData, type ResolvedImport } from './import-table.js';
-import { ImportResolver, ProjectLocator } from './resolve.js';
+import { ProjectIndex } from './project-index.js';
+import { ImportResolver } from './resolve.js';
 import type { FileImports } from './scan.js';
 import type { DependencyType, ExternalDependency, ExternalSource, ProjectEdge, ProjectGraph } from './types.js';
 
@@ -46,7 +47,7 @@ export function buildProjectGraph(input: GraphInput): { ok: true; value: Project
  * (or `addImportTables` with a scan's compact tables), then `build()`.
  */
 export class ProjectGraphBuilder {
-  readonly locator: ProjectLocator;
+  readonly locator: ProjectIndex<ProjectName>;
   readonly resolver: ImportResolver;
   private readonly rootProject: ProjectName | undefined;
   // source → target → bit set of types (1 static, 2 dynamic, 4 implicit)
@@ -57,7 +58,7 @@ export class ProjectGraphBuilder {
     readonly projects: ReadonlyMap<ProjectName, Project>,
     tsconfigPaths?: TsconfigPaths,
   ) {
-    this.locator = new ProjectLocator(projects.values());
+    this.locator = new ProjectIndex(projects.values());
     this.resolver = new ImportResolver(projects.values(), this.locator, tsconfigPaths);
     this.rootProject = [...projects.values()].find((p) => p.root === '')?.name;
     for (const name of projects.keys()) {

@@ -6,7 +6,8 @@
  * resolving (most relative imports). Pure; what an import means is the caller's business.
  */
 import type { ProjectName } from '../model/index.js';
-import type { ImportResolver, ProjectLocator, Resolution } from './resolve.js';
+import type { ProjectIndex } from './project-index.js';
+import type { ImportResolver, Resolution } from './resolve.js';
 
 export interface ImportTableData {
   readonly files: readonly string[];
@@ -27,7 +28,7 @@ export interface ImportTableVisitor {
 /** Walks the tables (the shares of one scan), resolving as the header says. */
 export function walkImportTables(
   tables: Iterable<ImportTableData>,
-  locator: ProjectLocator,
+  locator: ProjectIndex<ProjectName>,
   resolver: ImportResolver,
   roots: Iterable<string>,
   visit: ImportTableVisitor,
@@ -36,7 +37,7 @@ export function walkImportTables(
   for (const table of tables) walkOne(table, nestedBelow, locator, resolver, visit);
 }
 
-function walkOne({ files, specifiers, data }: ImportTableData, nestedBelow: ReadonlySet<string>, locator: ProjectLocator, resolver: ImportResolver, visit: ImportTableVisitor): void {
+function walkOne({ files, specifiers, data }: ImportTableData, nestedBelow: ReadonlySet<string>, locator: ProjectIndex<ProjectName>, resolver: ImportResolver, visit: ImportTableVisitor): void {
   // Bare specifiers resolve the same from any file: once per distinct specifier of this table.
   const bare: (Resolution | null)[] = [];
   for (let i = 0; i < data.length; ) {

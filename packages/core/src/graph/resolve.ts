@@ -10,6 +10,7 @@
 import { isBuiltin } from 'node:module';
 import { toRepoPath, type ProjectName } from '../model/index.js';
 import type { Project, TsconfigPaths } from '../workspace/index.js';
+import type { ProjectIndex } from './project-index.js';
 
 export type Resolution = { readonly project: ProjectName } | { readonly external: string } | undefined;
 
@@ -25,40 +26,6 @@ export function packageNameOf(specifier: string): string {
 }
 
 const npmName = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
-
-/** Finds the project owning a repo path: the one whose root is its longest containing directory. */
-export class ProjectLocator {
-  private readonly byRoot = new Map<string, ProjectName>();
-  /** Directory → owning project (null: none), filled as paths are looked up. */
-  private readonly byDir = new Map<string, ProjectName | null>();
-  constructor(projects: Iterable<Project>) {
-    for (const p of projects) this.byRoot.set(p.root, p.name);
-  }
-  /** The project containing `path` (a file or directory), or undefined. */
-  projectOf(path: string): ProjectName | undefined {
-    const own = this.byRoot.get(path);
-    if (own !== undefined) return own;
-    if (path === '') return undefined;
-    const slash = path.lastIndexOf('/');
-    return this.projectOfDir(slash < 0 ? '' : path.slice(0, slash)) ?? undefined;
-  }
-  /** The project containing a file (a file is never itself a project root, so only its directory is looked up). */
-  projectOfFile(file: string): ProjectName | undefined {
-    const slash = file.lastIndexOf('/');
-    return this.projectOfDir(slash < 0 ? '' : file.slice(0, slash)) ?? undefined;
-  }
-  private projectOfDir(dir: string): ProjectName | null {
-    let hit = this.byDir.get(dir);
-    if (hit !== undefined) return hit;
-    hit = this.byRoot.get(dir) ?? null;
-    if (hit === null && dir !== '') {
-      const slash = dir.lastIndexOf('/');
-      hit = this.projectOfDir(slash < 0 ? '' : dir.slice(0, slash));
-    }
-    this.byDir.set(dir, hit);
-    return hit;
-  }
-}
 
 /** `dir` joined with a relative specifier; the common `./name` form without the general normaliser. */
 function joinRelative(fromFile: string, specifier: string): string | undefined {
@@ -78,7 +45,7 @@ export class ImportResolver {
 
   constructor(
     projects: Iterable<Project>,
-    readonly locator: ProjectLocator,
+    readonly locator: ProjectIndex<ProjectName>,
     private readonly tsconfig?: TsconfigPaths,
   ) {
     for (const p of projects) if (p.packageJson?.name) this.packages.set(p.packageJson.name, p.name);

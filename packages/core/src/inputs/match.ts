@@ -1,28 +1,16 @@
 import micromatch from 'micromatch';
+// The index alone, not graph/'s index.ts: task-level `kiln affected` loads inputs/ without the graph builder.
+import { ProjectIndex } from '../graph/project-index.js';
 import { isWithin } from '../model/index.js';
 import type { ProjectFileset, ResolvedInputs } from './resolve.js';
 
 /** Which project a file belongs to: the one with the deepest root containing it (Nx's project file map). */
 export type FileOwner = (file: string) => string | undefined;
 
+/** `FileOwner` over graph's one file-to-project index, for projects keyed by name. */
 export function createFileOwner(projects: Readonly<Record<string, { readonly root: string }>>): FileOwner {
-  // Longest root first, so a nested project wins over its parent.
-  const roots = Object.entries(projects)
-    .map(([name, p]) => ({ name, root: p.root === '.' ? '' : p.root }))
-    .sort((a, b) => b.root.length - a.root.length || (a.name < b.name ? -1 : 1));
-  const byRoot = new Map<string, string>();
-  for (const r of roots) if (!byRoot.has(r.root)) byRoot.set(r.root, r.name);
-  return (file) => {
-    // Walk up the file's directories: O(depth) map lookups instead of a scan over every project.
-    let dir = file;
-    for (;;) {
-      const slash = dir.lastIndexOf('/');
-      dir = slash < 0 ? '' : dir.slice(0, slash);
-      const owner = byRoot.get(dir);
-      if (owner !== undefined) return owner;
-      if (dir === '') return undefined;
-    }
-  };
+  const index = new ProjectIndex(Object.entries(projects).map(([name, p]) => ({ name, root: p.root })));
+  return (file) => index.projectOfFile(file);
 }
 
 const compiled = new Map<string, (path: string) => boolean>();

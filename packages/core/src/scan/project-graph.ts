@@ -1,4 +1,4 @@
-import { isScannedSource, ProjectGraphBuilder, ProjectLocator, type ProjectGraph } from '../graph/index.js';
+import { isScannedSource, ProjectGraphBuilder, ProjectIndex, type ProjectGraph } from '../graph/index.js';
 import { KilnError } from '../model/index.js';
 import type { Workspace } from '../workspace/index.js';
 import { scanImportTables } from './scan-tables.js';
@@ -17,7 +17,7 @@ export async function projectGraph(ws: Workspace): Promise<ProjectGraph> {
 }
 
 /** The source files of the workspace's projects (skipping node_modules and files outside every project). */
-export function projectSourceFiles(ws: Workspace, locator = new ProjectLocator(ws.projects.values())): string[] {
+export function projectSourceFiles(ws: Workspace, locator = new ProjectIndex(ws.projects.values())): string[] {
   const out: string[] = [];
   for (const f of ws.files) {
     if (isScannedSource(f) && locator.projectOfFile(f) !== undefined) out.push(f);
