@@ -18,4 +18,5 @@ export {
 } from './workspace-files.js';
 export { workspaceRootInputTouches, workspaceRootPatternsOf, touchesFromRootPatterns, type ProjectInputs } from './root-inputs.js';
 export { jsonEqual } from './json-diff.js';
+export { definesProjects, isRootTsconfig, shapesWorkspace, ROOT_CONFIG_FILES, ROOT_TSCONFIGS } from './root-files.js';
 export { affectedTasks, type AffectedTasks, type TaskGraphData, type TaskLevelInput } from './tasks.js';

@@ -32,12 +32,10 @@ import {
   type WorkingTreeScan,
 } from '../scm/index.js';
 import type { NxJsonConfiguration, Project, Workspace } from '../workspace/index.js';
+import { definesProjects as isConfigFile, isLockfile, isOtherLockfile, isRootTsconfig, LOCKFILES, ROOT_CONFIG_FILES } from '../affected/root-files.js';
 import type { AffectedOptions, AffectedResult, AffectedTaskResult } from './affected.js';
 import { affectedGraph, loadSavedView, startColdBuild, viewOfGraph, type AffectedGraphView } from '../graph-state/index.js';
 
-const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
-const UNREADABLE_LOCKFILES = new Set(['bun.lock', 'bun.lockb', 'pnpm-lock.yml']);
-const isConfigFile = (p: string): boolean => /(^|\/)(project|package)\.json$/.test(p) || p === 'nx.json' || p === 'pnpm-workspace.yaml';
 
 /** What the entry point found out before loading this module. */
 export interface AffectedStart {
@@ -142,13 +140,13 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   const consumers = (): Map<string, Consumer> =>
     (consumerMap ??= new Map(projects.map((p) => [p.name, { dir: p.root, names: view.external.get(p.name) ?? [] }])));
   const neededLocks = [...LOCKFILES].filter((f) => changed.has(f) || (changed.has('package.json') && existsSync(join(root, f))));
-  await read.prefetch([...new Set([...neededLocks, ...['package.json', 'nx.json', 'tsconfig.base.json', 'tsconfig.json'].filter((f) => changed.has(f))])]);
+  await read.prefetch([...new Set([...neededLocks, ...ROOT_CONFIG_FILES.filter((f) => changed.has(f))])]);
   const lockfile = neededLocks.length > 0 || changed.has('package.json') ? await import('../lockfile/index.js') : undefined;
   const lockTexts = lockfile ? lockfiles(lockfile, read, neededLocks) : new Map<string, LockPair>();
   const packageNames: string[] = [];
   const tsconfigFile = view.tsconfigFile ?? (existsSync(join(root, 'tsconfig.base.json')) ? 'tsconfig.base.json' : 'tsconfig.json');
   for (const file of paths) {
-    if (LOCKFILES.has(file)) {
+    if (isLockfile(file)) {
       if (!read.base) {
         global.push({ kind: 'global', file, detail: 'no base to compare the lockfile with' });
         continue;
@@ -162,7 +160,7 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
       const hits = lockfile!.lockfileImpact(lockfile!.diffLockfiles(lock.before.value, lock.after.value), consumers());
       for (const [project, list] of hits)
         for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file, via: h.via, before: h.before, after: h.after } });
-    } else if (UNREADABLE_LOCKFILES.has(file)) {
+    } else if (isOtherLockfile(file)) {
       global.push({ kind: 'global', file, detail: 'kiln cannot read this lockfile yet' });
     } else if (file === 'package.json') {
       const n = narrowRootPackageJson(file, json(read.before(file)), json(read.after(file)));
@@ -461,7 +459,7 @@ function lockfiles(lockfile: LockfileModule, read: Readers, files: readonly stri
 /** The workspace as it was at `ref`: its file list from git and its config files in one cat-file. */
 async function workspaceAt(root: string, ref: string): Promise<Workspace | undefined> {
   const files = await listFilesAtRef(root, ref);
-  const configs = files.filter((f) => isConfigFile(f) || f === 'tsconfig.base.json' || f === 'tsconfig.json');
+  const configs = files.filter((f) => isConfigFile(f) || isRootTsconfig(f));
   const texts = await readFilesAtRef(root, ref, configs);
   const { buildWorkspace } = await import('../workspace/index.js');
   const result = buildWorkspace({ root, files, read: (p) => texts.get(p) });

@@ -14,6 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { shapesWorkspace } from '../affected/root-files.js';
 import { trackedFiles, type FileChange } from '../scm/index.js';
 import type { Workspace } from '../workspace/index.js';
 import type { ImportScan } from '../scan/index.js';
@@ -25,21 +26,6 @@ import { viewOf } from './view.js';
 // The graph builder, the import scanner and the state's own edge counting load only when the saved view cannot answer alone.
 const loadGraph = (): Promise<Graph> => import('../graph/index.js');
 const loadEdges = (): Promise<typeof import('./edges.js')> => import('./edges.js');
-
-/** Files whose change reshapes the workspace itself, not just one project's sources. */
-export function shapesWorkspace(path: string): boolean {
-  const base = path.slice(path.lastIndexOf('/') + 1);
-  return (
-    base === 'project.json' ||
-    base === 'package.json' ||
-    base === '.gitignore' ||
-    base === '.nxignore' ||
-    path === 'nx.json' ||
-    path === 'pnpm-workspace.yaml' ||
-    path === 'tsconfig.base.json' ||
-    path === 'tsconfig.json'
-  );
-}
 
 /**
  * The graph of the work tree, described as commit `anchor` plus `worktree` changes (relative to

@@ -16,11 +16,7 @@ export { parseNpmLockfile } from './npm.js';
 export { parsePnpmLockfile } from './pnpm.js';
 export { parseYarnLockfile } from './yarn.js';
 export * from './diff.js';
-
-/** The lockfile names kiln understands, by the repo-relative path at the workspace root. */
-export const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock'] as const;
-/** Lockfiles kiln recognises but cannot read (a change to one is treated as global). */
-export const OTHER_LOCKFILES = ['bun.lock', 'bun.lockb', 'pnpm-lock.yml'] as const;
+export * from './names.js';
 
 /** Parses a lockfile by its file name. */
 export function parseLockfile(file: string, text: string): Result<Lockfile, Diagnostic> {
