@@ -155,7 +155,7 @@ describe('kiln owners check', () => {
   it('rejects an unknown base with exit 2', () => {
     const r = repo.kiln(['owners', 'check', '--base', 'no-such-branch']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('the base "no-such-branch" names no commit');
+    expect(r.stderr).toContain('The base ref "no-such-branch" does not name a commit');
   });
 });
 

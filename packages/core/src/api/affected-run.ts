@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { affectedClosure, explainChain, invertEdges, type AffectedProjects } from '../affected/closure.js';
 import { changedPaths, touchesFromFiles } from '../affected/files.js';
 import { ProjectIndex } from '../graph/project-index.js';
-import { rootPatternIndex, touchesFromRootPatternIndex, workspaceRootPatternsOf, type RootPatternIndex } from '../affected/root-inputs.js';
+import { rootPatternIndex, touchesFromRootPatternIndex, type RootPatternIndex } from '../affected/root-inputs.js';
 import type { ChangedFile, ProjectRef, Reason, Touch } from '../affected/types.js';
 import { compareConfigs, narrowNxJson, narrowRootPackageJson, narrowRootTsconfig, type ProjectConfigFingerprint } from '../affected/workspace-files.js';
 import type { InputSpec } from '../inputs/index.js';
@@ -21,11 +21,10 @@ import { tracer } from '../trace/index.js';
 import { canonicalJson, diagnostic, didYouMean, KilnError, toRepoPath } from '../model/index.js';
 import {
   changedFiles,
-  isShallow,
   listFilesAtRef,
-  mergeBase,
   readFilesAtRef,
   repoRoot,
+  resolveBase,
   resolveCommit,
   workingTreeChanges,
   type FileChange,
@@ -334,7 +333,7 @@ async function viewWithoutGit(cwd: string): Promise<AffectedGraphView> {
   return viewOfGraph(ws, await projectGraph(ws));
 }
 
-/** Base: the option, else KILN_BASE, else nx.json defaultBase, else main; then the merge-base with head. */
+/** Base and head commits, by scm's one rule (`resolveBase`); outside git only --files can answer. */
 async function resolveRefs(
   root: string,
   baseRef: string,
@@ -350,31 +349,9 @@ async function resolveRefs(
       }),
     );
   }
-  const headCommit = resolved?.[0] ?? (await commitOf(root, options.head ?? 'HEAD', options.head === undefined ? 'head' : '--head'));
-  const baseCommit = resolved?.[1] ?? (await commitOf(root, baseRef, 'base'));
-  const mb = baseCommit === headCommit ? baseCommit : await mergeBase(root, baseCommit, headCommit);
-  if (mb === undefined) {
-    if (await isShallow(root))
-      throw new KilnError(
-        diagnostic('shallow-clone', `This is a shallow clone, and the merge-base of ${baseRef} and ${options.head ?? 'HEAD'} is not in its history.`, {
-          hint: `Fetch more history: \`git fetch --deepen=200 origin ${baseRef.replace(/^origin\//, '')}\` (or \`git fetch --unshallow\`); in GitHub Actions set \`fetch-depth: 0\` on actions/checkout.`,
-        }),
-      );
-    throw new KilnError(
-      diagnostic('no-merge-base', `${baseRef} and ${options.head ?? 'HEAD'} have no common history.`, { hint: 'Pass a base that shares history with head (--base REF).' }),
-    );
-  }
-  return { base: mb, head: options.head === undefined ? null : headCommit };
-}
-
-async function commitOf(cwd: string, ref: string, what: string): Promise<string> {
-  const sha = (await resolveCommit(cwd, ref)) ?? (ref.includes('/') ? undefined : await resolveCommit(cwd, `origin/${ref}`));
-  if (sha !== undefined) return sha;
-  const hint =
-    what === 'head' && ref === 'HEAD'
-      ? 'The repository has no commits yet; commit something first.'
-      : `Fetch it (\`git fetch origin ${ref}\`) or pass an existing ref with --${what === 'base' ? 'base' : 'head'}; set KILN_BASE or nx.json "defaultBase" to change the default.`;
-  throw new KilnError(diagnostic(`unknown-${what === 'base' ? 'base' : 'head'}-ref`, `The ${what === 'base' ? 'base' : 'head'} ref "${ref}" does not name a commit in this repository.`, { hint }));
+  const found = await resolveBase(root, { baseRef, ...(options.head !== undefined && { head: options.head }), ...(resolved && { commits: [resolved[0]!, resolved[1]!] as const }) });
+  if (!found.ok) throw new KilnError(found.error);
+  return { base: found.value.base, head: options.head === undefined ? null : found.value.head };
 }
 
 function givenFiles(files: readonly string[]): ChangedFile[] {

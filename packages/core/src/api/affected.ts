@@ -3,14 +3,14 @@
  * waiting for `git status`, so this module starts it before it loads the rest of the operation
  * (`affected-run.ts`: base and head, the graph, the workspace-wide files); the two overlap.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reason } from '../affected/types.js';
 import { trace } from '../trace/index.js';
 import { gitOrThrow } from '../scm/git.js';
+import { baseRefFor } from '../scm/base.js';
 import { startWorkingTree } from '../scm/working-changes.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
-import type { NxJsonConfiguration } from '../workspace/index.js';
 import type { AffectedGraphView } from '../graph-state/index.js';
 
 export { describeReason, explainChain } from '../affected/closure.js';
@@ -18,7 +18,7 @@ export type { Reason } from '../affected/types.js';
 
 export interface AffectedOptions {
   readonly cwd: string;
-  /** Base ref; else `KILN_BASE`, else nx.json `defaultBase`, else `main`. Resolved to the merge-base with head. */
+  /** Base ref; else `KILN_BASE`, else nx.json `defaultBase` (or `affected.defaultBase`), else `main` (scm's `baseRefFor`). Resolved to the merge-base with head. */
   readonly base?: string;
   /** Head ref; without it the working tree counts (uncommitted and untracked files too). */
   readonly head?: string;
@@ -64,8 +64,7 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   trace('affected start');
   const env = options.env ?? process.env;
   const root = requireWorkspaceRoot(options.cwd);
-  const nxJson = await readNxJson(root);
-  const baseRef = options.base ?? (env.KILN_BASE || undefined) ?? nxJson.defaultBase ?? 'main';
+  const baseRef = await baseRefFor(root, options.base, env);
   // Every run inside git needs the work tree's changes (for the graph, if not for the answer).
   const scan = startWorkingTree(root, [options.head ?? 'HEAD', baseRef]);
   // No saved graph state (`affected-state.ts`): the graph will be built from every tracked source file, so list them now too.
@@ -73,23 +72,4 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   listed?.catch(() => undefined);
   const { runAffected } = await import('./affected-run.js');
   return runAffected(options, { root, baseRef, scan, ...(listed && { listed }) });
-}
-
-/** nx.json as far as choosing the base goes (problems in it are reported when the workspace is read). */
-async function readNxJson(root: string): Promise<NxJsonConfiguration> {
-  let text: string;
-  try {
-    text = readFileSync(join(root, 'nx.json'), 'utf8');
-  } catch {
-    return {};
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    // Comments or trailing commas, as Nx allows.
-    const { parse } = await import('jsonc-parser');
-    v = parse(text, [], { allowTrailingComma: true });
-  }
-  return v !== null && typeof v === 'object' ? (v as NxJsonConfiguration) : {};
 }

@@ -4,12 +4,11 @@
  * pure `owners/` approval rules. The other owners operations (who, lint, generate, the owners of
  * projects) have a file each and are re-exported here, so `api/owners` is the one entry for them.
  */
-import { join } from 'node:path';
-import { parse as parseJsonc } from 'jsonc-parser';
 import { diagnostic, KilnError } from '../model/index.js';
 import { checkApprovals, type ApprovalCheck, type OwnersFinding } from '../owners/index.js';
-import { changedFiles, mergeBase, repoRoot, resolveCommit } from '../scm/index.js';
-import { loadOwners, loadOwnersAt, readText, type CodeownersOptions, type LoadedOwners } from './load-owners.js';
+import { baseRefFor, changedFiles, repoRoot, resolveBase } from '../scm/index.js';
+import { findWorkspaceRoot } from '../workspace/index.js';
+import { loadOwners, loadOwnersAt, type CodeownersOptions, type LoadedOwners } from './load-owners.js';
 
 export { loadOwners, loadOwnersAt, ownersRoot, type CodeownersOptions, type LoadedOwners } from './load-owners.js';
 export { ownersWho, type WhoResult } from './owners-who.js';
@@ -38,19 +37,6 @@ export interface OwnersCheckResult extends ApprovalCheck {
   readonly findings: readonly OwnersFinding[];
 }
 
-/** The base ref by precedence: the option, `KILN_BASE`, nx.json `defaultBase`, then `main`. */
-export function defaultBaseRef(root: string, option: string | undefined, env: NodeJS.ProcessEnv): string {
-  if (option) return option;
-  if (env.KILN_BASE) return env.KILN_BASE;
-  const text = readText(join(root, 'nx.json'));
-  if (text !== undefined) {
-    const nx = parseJsonc(text) as { defaultBase?: unknown; affected?: { defaultBase?: unknown } } | undefined;
-    const fromNx = nx?.defaultBase ?? nx?.affected?.defaultBase;
-    if (typeof fromNx === 'string' && fromNx !== '') return fromNx;
-  }
-  return 'main';
-}
-
 /**
  * Who must approve the change from the merge-base of base and head to head (or the working tree).
  * Renamed files count at both paths. Rules come from `--codeowners`, else from CODEOWNERS at the
@@ -60,23 +46,12 @@ export async function ownersCheck(cwd: string, options: OwnersCheckOptions = {})
   const root = await repoRoot(cwd);
   if (root === undefined)
     throw new KilnError(diagnostic('not-a-git-repository', `${cwd} is not inside a git repository.`, { hint: 'kiln owners check reads the change from git.' }));
-  const env = options.env ?? process.env;
-  const baseRef = defaultBaseRef(root, options.base, env);
-  const baseSha = await resolveCommit(root, baseRef);
-  if (baseSha === undefined)
-    throw new KilnError(diagnostic('unknown-base-ref', `the base "${baseRef}" names no commit.`, { hint: 'Pass --base REF (a branch, tag or sha), or set KILN_BASE.' }));
-  let headSha: string | undefined;
-  if (options.head !== undefined) {
-    headSha = await resolveCommit(root, options.head);
-    if (headSha === undefined) throw new KilnError(diagnostic('unknown-head-ref', `the head "${options.head}" names no commit.`, { hint: 'Pass --head REF, or leave it out to use the working tree.' }));
-  }
-  const base = await mergeBase(root, baseSha, headSha ?? 'HEAD');
-  if (base === undefined)
-    throw new KilnError(
-      diagnostic('no-merge-base', `${baseRef} and ${options.head ?? 'HEAD'} have no common ancestor.`, {
-        hint: 'In a shallow clone, fetch more history (git fetch --deepen=100) or pass --base with a reachable commit.',
-      }),
-    );
+  // scm's one rule for the base, as `kiln affected` takes it (nx.json read at the workspace root).
+  const baseRef = await baseRefFor(findWorkspaceRoot(cwd) ?? root, options.base, options.env ?? process.env);
+  const resolved = await resolveBase(root, { baseRef, ...(options.head !== undefined && { head: options.head }) });
+  if (!resolved.ok) throw new KilnError(resolved.error);
+  const base = resolved.value.base;
+  const headSha = options.head === undefined ? undefined : resolved.value.head;
 
   const warnings: string[] = [];
   let loaded: LoadedOwners | undefined;

@@ -3,7 +3,8 @@
  * (committed, staged, unstaged and untracked, with renames), reads the index's object ids
  * and files at a ref. All paths it returns are relative to the directory it was given
  * (the workspace root, which may sit below the repository root), `/`-separated.
- * It decides nothing: what a change means is `affected/`'s business.
+ * It decides one thing, for every command alike: the base a change is measured from (`base.ts`:
+ * the base ref's precedence, then the merge-base with head). What a change means is `affected/`'s business.
  */
 export * from './git.js';
 export * from './changes.js';
@@ -11,3 +12,4 @@ export * from './history.js';
 export * from './at-ref.js';
 export * from './working-changes.js';
 export * from './refs.js';
+export * from './base.js';
