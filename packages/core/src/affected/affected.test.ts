@@ -10,7 +10,10 @@ import {
   touchesFromFiles,
   touchesFromRootPatterns,
   workspaceRootInputTouches,
+  affectedProjects,
+  workspaceFilesToRead,
   type DependencyGraph,
+  type FileVersions,
 } from './index.js';
 
 const projects = [
@@ -139,5 +142,53 @@ describe('{workspaceRoot} inputs', () => {
       const got = touchesFromRootPatterns([{ name: 'p', patterns: [pattern] }], changed).map((t) => (t.reason as { file: string }).file);
       expect(got, pattern).toEqual(micromatch(changed, pattern, { dot: true }));
     }
+  });
+});
+
+describe('project level from data alone', () => {
+  const view = {
+    projects: projects.map((p) => ({ ...p, rootInputs: p.name === 'invoice' ? ['jest.preset.js'] : [] })),
+    dependencies: graph.dependencies,
+    external: new Map([['invoice', ['lodash']], ['payroll', ['express']]]),
+    nxJson: { implicitDependencies: { 'tools/gen.json': ['conn-ext'] } },
+  };
+  const texts = (before: Record<string, string>, after: Record<string, string>): FileVersions => ({ hasBase: true, before: (p) => before[p], after: (p) => after[p] });
+
+  it('reads only the workspace-wide files that changed, and every present lockfile when the root package.json did', () => {
+    expect(workspaceFilesToRead(new Set(['yarn.lock', 'nx.json', 'src/a.ts']), () => true)).toEqual({ lockfiles: ['yarn.lock'], files: ['yarn.lock', 'nx.json'] });
+    expect(workspaceFilesToRead(new Set(['package.json']), (f) => f === 'package-lock.json')).toEqual({ lockfiles: ['package-lock.json'], files: ['package-lock.json', 'package.json'] });
+  });
+
+  it('narrows the root package.json, nx.json implicitDependencies and {workspaceRoot} inputs, then closes over dependents', async () => {
+    const pkg = (lodash: string) => JSON.stringify({ name: 'ws', dependencies: { lodash } });
+    const level = await affectedProjects({
+      graph: view,
+      changes: [
+        { status: 'modified', path: 'package.json' },
+        { status: 'modified', path: 'tools/gen.json' },
+        { status: 'modified', path: 'jest.preset.js' },
+      ],
+      global: [],
+      versions: texts({ 'package.json': pkg('^4.0.0') }, { 'package.json': pkg('^4.1.0') }),
+      lockfiles: [],
+      tsconfigFile: 'tsconfig.base.json',
+    });
+    expect(level.closure.projects).toEqual(['conn-ext', 'invoice', 'root']);
+    expect(level.reasons.invoice).toContainEqual({ kind: 'lockfile', package: 'lodash', file: 'package.json', via: [] });
+    expect(level.reasons['conn-ext']).toEqual([{ kind: 'file', file: 'tools/gen.json', detail: 'nx.json implicitDependencies' }]);
+    expect(level.global).toEqual([]);
+  });
+
+  it('without a base, a changed lockfile makes everything affected, and says why', async () => {
+    const level = await affectedProjects({
+      graph: view,
+      changes: [{ status: 'modified', path: 'package-lock.json' }],
+      global: [],
+      versions: { hasBase: false, before: () => undefined, after: () => '{}' },
+      lockfiles: ['package-lock.json'],
+      tsconfigFile: 'tsconfig.base.json',
+    });
+    expect(level.closure.projects).toHaveLength(projects.length);
+    expect(level.global).toEqual([{ kind: 'global', file: 'package-lock.json', detail: 'no base to compare the lockfile with' }]);
   });
 });

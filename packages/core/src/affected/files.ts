@@ -1,5 +1,6 @@
 // The index alone, not graph/'s index.ts: a warm `kiln affected` never loads the graph builder.
 import { ProjectIndex } from '../graph/project-index.js';
+import { toRepoPath } from '../model/index.js';
 import type { ChangedFile, ProjectRef, Touch } from './types.js';
 
 /**
@@ -38,4 +39,11 @@ export function changedPaths(changes: readonly ChangedFile[]): string[] {
     if (c.from !== undefined) set.add(c.from);
   }
   return [...set].sort();
+}
+
+/** Changed files given as paths (`--files`): repo paths, distinct and sorted, each as modified. */
+export function changesOfPaths(files: readonly string[]): ChangedFile[] {
+  return [...new Set(files.map((f) => toRepoPath(f)).filter((f): f is NonNullable<typeof f> => f !== undefined && f !== ''))]
+    .sort()
+    .map((path) => ({ status: 'modified' as const, path }));
 }

@@ -2,11 +2,13 @@
  * affected: from changed files (given as data) to the projects they touch and, through reverse
  * dependency edges, every project affected, each with the reasons and a chain that explains it.
  * Workspace-wide files (root package.json, root tsconfig, nx.json, lockfiles) are narrowed by
- * rules that take both versions as data. Pure: it never asks git what changed (`api/` does) and
- * never reads a file; resolving task inputs is `inputs/`'s job.
+ * rules that take both versions as data, and a change to project configuration by comparing the
+ * workspace at base and head, given as data. Pure: it never asks git what changed (`api/` does),
+ * never reads a file (`scm/` and `graph-state/` do); resolving task inputs is `inputs/`'s job.
+ * `project-level.ts` and `tasks.ts` are the two entry points; `root-files.ts` names the files.
  */
 export * from './types.js';
-export { touchesFromFiles, changedPaths } from './files.js';
+export { touchesFromFiles, changedPaths, changesOfPaths } from './files.js';
 export { affectedClosure, compareReasons, describeReason, explainChain, type AffectedProjects } from './closure.js';
 export {
   narrowRootPackageJson,
@@ -19,4 +21,7 @@ export {
 export { workspaceRootInputTouches, workspaceRootPatternsOf, touchesFromRootPatterns, type ProjectInputs } from './root-inputs.js';
 export { jsonEqual } from './json-diff.js';
 export { definesProjects, isRootTsconfig, shapesWorkspace, ROOT_CONFIG_FILES, ROOT_TSCONFIGS } from './root-files.js';
-export { affectedTasks, type AffectedTasks, type TaskGraphData, type TaskLevelInput } from './tasks.js';
+export { affectedTasks, targetTasks, unknownTarget, type AffectedTasks, type TargetTasks, type TaskGraphData, type TaskLevelInput } from './tasks.js';
+export { workspaceWideTouches, workspaceFilesToRead, type FileVersions, type WorkspaceWideInput } from './workspace-wide.js';
+export { configChangeTouches, type ConfiguredProject, type ConfiguredWorkspace } from './config-changes.js';
+export { affectedProjects, prepareGraph, type PreparedGraph, type ProjectGraphView, type ProjectLevel, type ProjectLevelInput } from './project-level.js';

@@ -1,6 +1,7 @@
 import { compileInputs, createFileOwner, resolveTaskInputs, type InputsWorkspace, type InputSpec } from '../inputs/index.js';
-import { addReason, invertEdges, sortedReasons, spreadToDependents } from './closure.js';
-import type { ChangedFile, Reason } from './types.js';
+import { diagnostic, didYouMean, type Diagnostic } from '../model/index.js';
+import { addReason, explainChain, invertEdges, sortedReasons, spreadToDependents, type AffectedProjects } from './closure.js';
+import type { ChangedFile, Reason, Touch } from './types.js';
 
 /** The task graph as task-level affected needs it (the shape `tasks/` builds). */
 export interface TaskGraphData {
@@ -99,4 +100,82 @@ function prunedToOwners(ws: InputsWorkspace, fileOwners: readonly (readonly [str
         }
   }
   return { ...ws, dependencies: pruned };
+}
+
+/** A project as task level needs it (the workspace reader's `Project` is one). */
+export interface TaskLevelProject {
+  readonly name: string;
+  readonly root: string;
+  readonly targets: Readonly<Record<string, { readonly inputs?: readonly unknown[] }>>;
+  readonly namedInputs?: Readonly<Record<string, readonly unknown[]>>;
+}
+
+/** An error naming the nearest target when no project has `target`. */
+export function unknownTarget(target: string, projects: readonly TaskLevelProject[]): Diagnostic | undefined {
+  const all = new Set<string>();
+  for (const p of projects) for (const t of Object.keys(p.targets)) all.add(t);
+  if (all.has(target)) return undefined;
+  return diagnostic('unknown-target', `No project has a target named "${target}".${didYouMean(target, all)}`, {
+    hint: `Targets in this workspace: ${[...all].sort().join(', ') || '(none)'}.`,
+  });
+}
+
+export interface TargetTasksInput {
+  readonly target: string;
+  readonly projects: readonly TaskLevelProject[];
+  readonly nxNamedInputs?: Readonly<Record<string, readonly unknown[]>>;
+  /** Project → the projects it depends on. */
+  readonly dependencies: Readonly<Record<string, readonly string[]>>;
+  /** The task graph `kiln run` builds for `target` (so "affected" and "what runs" agree), with the tasks it was asked for. */
+  readonly graph: TaskGraphData & { readonly requested: readonly string[] };
+  readonly changes: readonly ChangedFile[];
+  /** Project level's answer: its projects, the touches behind it and its global reasons. */
+  readonly closure: AffectedProjects;
+  readonly touches: readonly Touch[];
+  readonly global: readonly Reason[];
+}
+
+export interface TargetTasks {
+  readonly target: string;
+  /** Affected `project:target` ids, sorted. */
+  readonly tasks: readonly string[];
+  readonly reasons: Readonly<Record<string, readonly Reason[]>>;
+  readonly chains: Readonly<Record<string, string>>;
+  /** Tasks whose inputs could not be resolved (each then affected by every change to its project). */
+  readonly problems: readonly string[];
+}
+
+/**
+ * The affected tasks of `target`: every task of the graph judged by its resolved inputs, plus the
+ * project-level reasons no input filter narrows (external packages, configuration changes); then
+ * only the tasks of `target`.
+ */
+export function targetTasks(input: TargetTasksInput): TargetTasks {
+  const projectReasons = new Map<string, Reason[]>();
+  for (const t of input.touches) {
+    const r = t.reason;
+    const narrowable = r.kind === 'file' && (r.detail === undefined || r.detail.startsWith('an input'));
+    if (!narrowable) addReason(projectReasons, t.project, r);
+  }
+  const projects: Record<string, { root: string; namedInputs?: Record<string, readonly InputSpec[]> }> = {};
+  const byName = new Map(input.projects.map((p) => [p.name, p]));
+  for (const p of input.projects) projects[p.name] = { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, readonly InputSpec[]> }) };
+  const result = affectedTasks({
+    graph: input.graph,
+    inputs: { ...(input.nxNamedInputs && { namedInputs: input.nxNamedInputs as Record<string, readonly InputSpec[]> }), projects, dependencies: input.dependencies },
+    targetInputs: (p, t) => byName.get(p)?.targets[t]?.inputs as readonly InputSpec[] | undefined,
+    changes: input.changes,
+    candidates: new Set(input.closure.projects),
+    projectReasons,
+    global: input.global,
+  });
+  const target = input.target;
+  const tasks = result.tasks.filter((id) => id.slice(id.lastIndexOf(':') + 1) === target && byName.get(id.slice(0, id.lastIndexOf(':')))?.targets[target] !== undefined);
+  const reasons: Record<string, readonly Reason[]> = {};
+  const chains: Record<string, string> = {};
+  for (const id of tasks) {
+    reasons[id] = result.reasons.get(id)!;
+    chains[id] = explainChain(result, id);
+  }
+  return { target: input.target, tasks, reasons, chains, problems: result.problems };
 }

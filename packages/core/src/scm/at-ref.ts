@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gitOrThrow, splitNul } from './git.js';
 
 /** Every file in the tree of `ref`, relative to `cwd` and limited to it, `/`-separated. */
@@ -39,4 +41,35 @@ export function readFilesAtRef(cwd: string, ref: string, paths: readonly string[
     });
     child.stdin.end(paths.map((p) => `${ref}:./${p}\n`).join(''));
   });
+}
+
+/** Files' texts at both ends of a change (undefined: not there); `hasBase` false when there is no base. */
+export interface FilesAtBothEnds {
+  readonly hasBase: boolean;
+  before(path: string): string | undefined;
+  after(path: string): string | undefined;
+}
+
+/**
+ * `paths` read at `base` and at `head`, or from the work tree when there is no head (relative to
+ * `cwd`). Without a base, nothing is read before. Two `cat-file` processes at most, side by side.
+ */
+export async function readAtBothEnds(cwd: string, base: string | null, head: string | null, paths: readonly string[]): Promise<FilesAtBothEnds> {
+  const [before, after] = await Promise.all([
+    base === null ? new Map<string, string>() : readFilesAtRef(cwd, base, paths),
+    head === null ? readWorkTree(cwd, paths) : readFilesAtRef(cwd, head, paths),
+  ]);
+  return { hasBase: base !== null, before: (p) => before.get(p), after: (p) => after.get(p) };
+}
+
+function readWorkTree(cwd: string, paths: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of paths) {
+    try {
+      out.set(p, readFileSync(join(cwd, p), 'utf8'));
+    } catch {
+      // not in the work tree
+    }
+  }
+  return out;
 }

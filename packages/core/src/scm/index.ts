@@ -13,3 +13,4 @@ export * from './at-ref.js';
 export * from './working-changes.js';
 export * from './refs.js';
 export * from './base.js';
+export * from './change-set.js';
