@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { affectedTasks, explainChain, type TaskLevelInput } from './index.js';
+import { affectedClosure, affectedTasks, explainChain, targetTasks, type TaskLevelInput } from './index.js';
 
 const inputs = {
   namedInputs: { default: ['{projectRoot}/**/*'], production: ['default', '!{projectRoot}/**/*.spec.ts'] },
@@ -67,5 +67,28 @@ describe('task-level affected through several levels of dependencies', () => {
     });
     expect(r.tasks).toEqual(['app:lint']);
     expect(r.reasons.get('app:lint')).toEqual([{ kind: 'file', file: 'lib/src/x.ts', detail: 'changed, an input through lib' }]);
+  });
+});
+
+describe('the tasks of one target', () => {
+  it('are the graph\'s own ids for it, a colon in the target included', () => {
+    const projects = [
+      { name: 'a', root: 'libs/a', targets: { 'build:prod': {}, build: {} } },
+      { name: 'b', root: 'libs/b', targets: { 'build:prod': {} } },
+    ];
+    const changes = [{ status: 'modified' as const, path: 'libs/a/src/x.ts' }];
+    const touches = [{ project: 'a', reason: { kind: 'file' as const, file: 'libs/a/src/x.ts' } }];
+    const r = targetTasks({
+      target: 'build:prod',
+      projects,
+      dependencies: { a: [], b: [] },
+      graph: { tasks: { 'a:build:prod': { project: 'a', target: 'build:prod' }, 'b:build:prod': { project: 'b', target: 'build:prod' } }, dependencies: {}, requested: ['a:build:prod', 'b:build:prod'] },
+      changes,
+      closure: affectedClosure({ projects, dependencies: new Map() }, touches),
+      touches,
+      global: [],
+    });
+    expect(r.tasks).toEqual(['a:build:prod']);
+    expect(r.reasons['a:build:prod']).toEqual([{ kind: 'file', file: 'libs/a/src/x.ts' }]);
   });
 });

@@ -148,7 +148,7 @@ export interface TargetTasks {
 /**
  * The affected tasks of `target`: every task of the graph judged by its resolved inputs, plus the
  * project-level reasons no input filter narrows (external packages, configuration changes); then
- * only the tasks of `target`.
+ * only the tasks of `target` the graph was built for.
  */
 export function targetTasks(input: TargetTasksInput): TargetTasks {
   const projectReasons = new Map<string, Reason[]>();
@@ -169,8 +169,9 @@ export function targetTasks(input: TargetTasksInput): TargetTasks {
     projectReasons,
     global: input.global,
   });
-  const target = input.target;
-  const tasks = result.tasks.filter((id) => id.slice(id.lastIndexOf(':') + 1) === target && byName.get(id.slice(0, id.lastIndexOf(':')))?.targets[target] !== undefined);
+  // The graph's own ids for what was asked, never an id split by hand: a target may hold a colon (`build:prod`).
+  const requested = new Set(input.graph.requested);
+  const tasks = result.tasks.filter((id) => requested.has(id));
   const reasons: Record<string, readonly Reason[]> = {};
   const chains: Record<string, string> = {};
   for (const id of tasks) {
