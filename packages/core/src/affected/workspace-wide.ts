@@ -3,7 +3,7 @@
  * really changed, and which projects reach them), unreadable lockfiles (global), the root
  * package.json, the root tsconfig, nx.json and its old top-level `implicitDependencies`. Both
  * versions of each file come in as text (`FileVersions`); nothing is read here. The lockfile
- * parsers and the tolerant JSON parser load only when a file needs them.
+ * parsers and the JSON reader load only when a file needs them.
  */
 import type { Consumer, Lockfile } from '../lockfile/index.js';
 import { diagnostic, err } from '../model/index.js';
@@ -70,16 +70,16 @@ export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{
     } else if (isOtherLockfile(file)) {
       global.push({ kind: 'global', file, detail: 'kiln cannot read this lockfile yet' });
     } else if (file === 'package.json') {
-      const n = narrowRootPackageJson(file, json(versions.before(file)), json(versions.after(file)));
+      const n = narrowRootPackageJson(file, await json(versions.before(file), file), await json(versions.after(file), file));
       global.push(...n.global);
       touches.push(...n.touches);
       packageNames.push(...n.packages);
     } else if (file === input.tsconfigFile) {
-      const n = narrowRootTsconfig(file, await jsonc(versions.before(file)), await jsonc(versions.after(file)), input.projects);
+      const n = narrowRootTsconfig(file, await json(versions.before(file), file), await json(versions.after(file), file), input.projects);
       global.push(...n.global);
       touches.push(...n.touches);
     } else if (file === 'nx.json') {
-      const n = narrowNxJson(file, json(versions.before(file)), json(versions.after(file)));
+      const n = narrowNxJson(file, await json(versions.before(file), file), await json(versions.after(file), file));
       global.push(...n.global);
       touches.push(...n.touches);
       // With a base, the project configurations at both ends were compared; without one nothing tells what moved.
@@ -132,17 +132,10 @@ function implicitDependencyTouches(nxJson: unknown, paths: readonly string[], gl
   return touches;
 }
 
-function json(text: string | undefined): unknown {
+/** A root file's JSON by the one JSON policy (`workspace/json.ts`: comments and a byte order mark allowed); undefined when absent or broken. */
+async function json(text: string | undefined, file: string): Promise<unknown> {
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-async function jsonc(text: string | undefined): Promise<unknown> {
-  if (text === undefined) return undefined;
-  const { parse } = await import('jsonc-parser');
-  return parse(text, [], { allowTrailingComma: true });
+  const { parseJson } = await import('../workspace/json.js');
+  const parsed = parseJson(text, file);
+  return parsed.ok ? parsed.value.value : undefined;
 }

@@ -49,13 +49,10 @@ async function readNxJson(root: string): Promise<unknown> {
   } catch {
     return undefined;
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Comments or trailing commas, as Nx allows: the tolerant parser loads only then.
-    const { parse } = await import('jsonc-parser');
-    return parse(text, [], { allowTrailingComma: true });
-  }
+  // The one JSON policy (comments, a byte order mark), loaded only when nx.json decides.
+  const { parseJson } = await import('../workspace/json.js');
+  const parsed = parseJson(text, 'nx.json');
+  return parsed.ok ? parsed.value.value : undefined;
 }
 
 export interface BaseRequest {
