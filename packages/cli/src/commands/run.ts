@@ -1,5 +1,6 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
 import { fstatSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { RunEvents, TaskResult } from '@kiln/core/api/run';
 import type { ManifestRequest } from '@kiln/core/api/run-manifest';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext } from '../command.js';
@@ -169,6 +170,8 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
   const write = (s: string): void => queue(json ? process.stderr : process.stdout, s);
   const info = (line: string): void => queue(process.stderr, `${line}\n`);
   const partial = new Map<string, string>();
+  // Per task: output arrives (and is replayed) in chunks that may cut a UTF-8 character in two.
+  const decoders = new Map<string, StringDecoder>();
   const running = new Set<string>();
   let done = 0;
   let failed = 0;
@@ -197,7 +200,8 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
     drawStatus();
   };
   const flush = (id: string): void => {
-    const rest = partial.get(id);
+    const rest = (partial.get(id) ?? '') + (decoders.get(id)?.end() ?? '');
+    decoders.delete(id);
     if (rest) emit(id, rest);
     partial.delete(id);
   };
@@ -208,7 +212,9 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
       drawStatus();
     },
     output(id, chunk) {
-      const text = (partial.get(id) ?? '') + chunk.toString('utf8');
+      let decoder = decoders.get(id);
+      if (!decoder) decoders.set(id, (decoder = new StringDecoder('utf8')));
+      const text = (partial.get(id) ?? '') + decoder.write(chunk);
       const cut = text.lastIndexOf('\n');
       if (cut < 0) {
         partial.set(id, text);

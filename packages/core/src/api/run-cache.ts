@@ -5,15 +5,15 @@
  */
 import type { Stats } from 'node:fs';
 import pLimit from 'p-limit';
-import { entryPath, type EntryMeta } from '../cache/index.js';
+import { entryLogBytes, entryPath, replayLog, type EntryLog, type EntryMeta } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
-import { dropRunManifest, writeRunManifest, type ManifestRequest, type ManifestTaskRecord } from '../run-manifest/index.js';
+import { dropRunManifest, MAX_LOG_BYTES, writeRunManifest, type ManifestRequest, type ManifestTaskRecord } from '../run-manifest/index.js';
 import type { TaskStatus } from '../tasks/index.js';
 import type { TaskPlan } from './task-plan.js';
 
 /** A task restored from the cache before the run walked the graph. */
 export interface CacheHit {
-  readonly log: Buffer;
+  readonly log: EntryLog;
   readonly savedMs: number;
   readonly meta: EntryMeta;
   readonly metaStat: Stats;
@@ -49,6 +49,15 @@ export async function restoreCached(
   return hits;
 }
 
+/** Replays a hit's log through `output` in chunks; a log gone meanwhile (another process evicted the entry) is a warning. */
+export async function replayHit(hit: CacheHit, output: (chunk: Buffer) => void, warning: (message: string) => void): Promise<void> {
+  try {
+    await replayLog(hit.log, output);
+  } catch (e) {
+    warning(`the rest of the cached log could not be replayed (${(e as Error).message})`);
+  }
+}
+
 /** Says once per run that the cache cannot be used (read or written): the tasks run as usual. */
 export function onceUnavailable(warning: (message: string) => void): (reason: string) => void {
   let said = false;
@@ -65,13 +74,13 @@ export interface FinishedRun {
   /** The cache was used, the run was not aborted, and it saw this process's own environment. */
   readonly ordinary: boolean;
   readonly hits: ReadonlyMap<TaskId, CacheHit>;
-  /** Entries this run stored, with the log it stored. */
-  readonly storedLogs: ReadonlyMap<TaskId, Buffer>;
+  /** The tasks whose entries this run stored. */
+  readonly stored: ReadonlySet<TaskId>;
 }
 
 /** Writes the request's run manifest after a fully successful, fully cached run; otherwise removes it. Never throws. */
 export function recordManifest(req: ManifestRequest, run: FinishedRun): void {
-  const { plan, finished, hits, storedLogs } = run;
+  const { plan, finished, hits, stored } = run;
   const { cache, stats, ws } = plan;
   const snapshot = plan.files.snapshot;
   const eligible =
@@ -87,21 +96,22 @@ export function recordManifest(req: ManifestRequest, run: FinishedRun): void {
     if (!eligible) return dropRunManifest(req, ws.root);
     const env: Record<string, string | null> = {};
     const records: ManifestTaskRecord[] = [];
+    let logBytes = 0;
     for (const r of finished) {
       const t = plan.tasks.get(r.id)!;
       Object.assign(env, t.fingerprint.env);
       const hit = hits.get(r.id);
       let meta: EntryMeta;
       let metaStat: Stats;
-      let log: Buffer;
-      if (hit) ({ meta, metaStat, log } = hit);
+      if (hit) ({ meta, metaStat } = hit);
       else {
         const m = cache.readMetaSync(t.hash);
-        const stored = storedLogs.get(r.id);
-        if (m.status !== 'ok' || stored === undefined) return dropRunManifest(req, ws.root);
+        if (m.status !== 'ok' || !stored.has(r.id)) return dropRunManifest(req, ws.root);
         ({ meta, stat: metaStat } = m);
-        log = stored;
       }
+      // The manifest holds the logs it replays: past its limit, the normal path streams them.
+      if ((logBytes += meta.log.size) > MAX_LOG_BYTES) return dropRunManifest(req, ws.root);
+      const log = entryLogBytes(meta.log, entryPath(cache, t.hash));
       records.push({ id: r.id, hash: t.hash, savedMs: meta.durationMs, log, entryDir: entryPath(cache, t.hash), metaStat, files: meta.files });
     }
     const verifiedStat = (path: string, oid: string) => {

@@ -11,7 +11,7 @@ import type { TaskId } from '../model/index.js';
 import { manifestUses } from '../run-manifest/index.js';
 import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
-import { onceUnavailable, recordManifest, restoreCached, type CacheHit } from './run-cache.js';
+import { onceUnavailable, recordManifest, replayHit, restoreCached, type CacheHit } from './run-cache.js';
 import { planTasks, type PlanRequest, type TaskPlan } from './task-plan.js';
 
 export interface TaskResult {
@@ -83,26 +83,27 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
 
   const unavailable = onceUnavailable((m) => events.warning?.(m));
   const hits = options.skipCache ? new Map<TaskId, CacheHit>() : await restoreCached(plan, options.signal, (m) => events.warning?.(m), unavailable);
-  // Entries this run stored (with the log it stored), for the run manifest.
-  const storedLogs = new Map<TaskId, Buffer>();
+  // Tasks whose entries this run stored, for the run manifest.
+  const storedTasks = new Set<TaskId>();
   trace('restored from cache');
   const perform = async (id: TaskId, execute: ExecutePermits) => {
     const t = plan.tasks.get(id)!;
     const hit = hits.get(id);
     if (hit) {
-      if (hit.log.length > 0) events.output?.(id, hit.log);
+      await replayHit(hit, (c) => events.output?.(id, c), (m) => events.warning?.(`${id}: ${m}`));
       await cache.setLastRun(id, t.hash, t.fingerprint);
       results.set(id, { id, hash: t.hash, status: 'success', cache: 'local', durationMs: 0, savedMs: hit.savedMs });
       return { status: 'success' as const, cache: 'local' as const, durationMs: 0 };
     }
     const release = await execute.acquire();
     if (release === undefined) return { status: 'skipped' as const, cache: 'miss' as const, durationMs: 0 };
+    // A cacheable task's log is kept as it arrives (a long one in a file of the cache's tmp/), to be stored with its outputs.
+    const log = t.cacheable ? await cache.captureLog() : undefined;
     try {
       events.start?.(id);
       const started = performance.now();
-      const chunks: Buffer[] = [];
       const onData = (c: Buffer): void => {
-        chunks.push(c);
+        log?.write(c);
         events.output?.(id, c);
       };
       // Outputs restored as hard links share their inode with the cache: give them their own first.
@@ -110,19 +111,19 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
       const code = await runTask(ws.root, t, group, onData);
       const durationMs = Math.round(performance.now() - started);
       const ok = code === 0 && !options.signal?.aborted;
-      if (ok && t.cacheable) {
+      if (ok && log) {
         const outputs = await expandOutputs(ws.root, t);
-        const log = Buffer.concat(chunks);
-        const kept = await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log }, stats);
+        const kept = await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log: log.finish() }, stats);
         if (kept.status === 'stored') {
           await cache.setLastRun(id, t.hash, t.fingerprint);
-          storedLogs.set(id, log);
+          storedTasks.add(id);
           stored++;
         } else unavailable(kept.reason);
       }
       results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs });
       return { status: ok ? ('success' as const) : ('failure' as const), cache: 'miss' as const, durationMs };
     } finally {
+      log?.discard();
       release();
     }
   };
@@ -149,7 +150,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
     if (stored > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
     trace('saved the stat cache');
     const ordinary = !options.skipCache && !options.signal?.aborted && (options.env === undefined || options.env === process.env);
-    recordManifest(options, { plan, finished, ordinary, hits, storedLogs });
+    recordManifest(options, { plan, finished, ordinary, hits, stored: storedTasks });
     trace('manifest');
   }
 }

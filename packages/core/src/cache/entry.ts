@@ -11,7 +11,7 @@ import { errorCode, isNotFound } from './errors.js';
 import { entryDir } from './root.js';
 
 /** Bump when the layout of an entry changes; older entries then read as misses. */
-export const CACHE_LAYOUT_VERSION = 2;
+export const CACHE_LAYOUT_VERSION = 3;
 
 /** One output file in an entry: path, size, mode and git blob id of its content. */
 export interface ManifestFile {
@@ -37,8 +37,12 @@ export interface EntryMeta {
   readonly durationMs: number;
   readonly createdAt: string;
   readonly size: number;
-  /** The terminal log's size and blob id; `text` holds it inline when it is short UTF-8, else it is the `log` file. */
-  readonly log: { readonly size: number; readonly oid: string; readonly text?: string };
+  /**
+   * The terminal log's size and SHA-256 (computed as it arrived: a git blob id needs the size
+   * first); `text` holds it inline when it is short UTF-8, else it is the `log` file. Layout 2
+   * had a blob id here: such entries read as misses.
+   */
+  readonly log: { readonly size: number; readonly sha256: string; readonly text?: string };
   readonly files: readonly ManifestFile[];
   /** The task's fingerprint, kept so `why-miss` can compare against it. */
   readonly fingerprint: unknown;

@@ -10,6 +10,7 @@
 export { CACHE_LAYOUT_VERSION, type EntryMeta, type ManifestFile } from './entry.js';
 export { detachOutputs } from './detach.js';
 export type { LastRun } from './last-run.js';
+export { entryLogBytes, LogCapture, replayLog, type CapturedLog, type EntryLog } from './log.js';
 export { entryPath, LocalCache, openLocalCache } from './local.js';
 export { CACHE_MARKER } from './root.js';
 export type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from './types.js';

@@ -10,14 +10,16 @@
  * failed for want of room or rights, nothing more is tried.
  */
 import type { Stats } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { LARGE_FILE } from '../files/index.js';
 import { readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
 import { cleanTemp, evictEntries, removeEntry } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
+import { LogCapture } from './log.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { errorCode } from './errors.js';
-import { assertEntryHash, cacheFolderName, checkCacheFolder, entryDir, isEntryHash, markCacheFolder, type CacheFolder } from './root.js';
+import { assertEntryHash, cacheFolderName, checkCacheFolder, entryDir, isEntryHash, markCacheFolder, tempName, tmpDir, type CacheFolder } from './root.js';
 import { storeEntry } from './store.js';
 import type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from './types.js';
 
@@ -134,8 +136,18 @@ export class LocalCache implements Cache {
 
   async store(req: StoreRequest, index?: OutputStatIndex): Promise<StoreResult> {
     assertEntryHash(req.hash);
+    if (!(req.log instanceof Uint8Array) && req.log.status === 'lost') return { status: 'unavailable', reason: req.log.reason };
     const why = await this.writing(() => storeEntry(this, req, index));
     return why === undefined ? { status: 'stored' } : { status: 'unavailable', reason: why };
+  }
+
+  /**
+   * A capture for the log of a task about to run (see `LogCapture`): a long log goes to a file in
+   * `tmp/` as it arrives. The run discards it unless it stores it.
+   */
+  async captureLog(): Promise<LogCapture> {
+    const why = await this.writing(() => mkdir(tmpDir(this.dir), { recursive: true }).then(() => undefined));
+    return new LogCapture(why ?? (() => tempName(this.dir, 'log')));
   }
 
   /** Removes least-recently-used entries until the store is under its size limit; see `evictEntries`. */

@@ -73,7 +73,7 @@ describe('restoring', () => {
     rmSync(join(root, 'p/dist'), { recursive: true });
     const r = await cache.restore(sha256('h1'));
     expect(r.status).toBe('hit');
-    if (r.status === 'hit') expect(r.log.toString()).toBe('built\n');
+    if (r.status === 'hit') expect(r.log).toEqual({ size: 6, bytes: Buffer.from('built\n') });
     expect(readFileSync(join(root, 'p/dist/sub/b.bin'), 'utf8')).toBe('\u0000\u0001binary');
     expect(readFileSync(join(root, 'p/dist/a.js'), 'utf8')).toBe('console.log(1)\n');
     expect(readdirSync(join(root, '.kiln/cache/tmp'))).toEqual([]);

@@ -18,8 +18,9 @@
 import { chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { blobIdOfFileSync } from '../files/index.js';
-import { gitBlobId, toRepoPath } from '../model/index.js';
-import { nestedOutput, readMetaSync, type ManifestFile } from './entry.js';
+import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
+import { nestedOutput, readMetaSync, type EntryMeta, type ManifestFile } from './entry.js';
+import { sha256OfFileSync, type EntryLog } from './log.js';
 import { Destinations } from './destinations.js';
 import { errorCode, isNotFound } from './errors.js';
 import { asideName, openNew, placeSymlink, realpathOrUndefined, replaceFile } from './place.js';
@@ -66,8 +67,8 @@ export class Restorer {
     const dir = entryDir(this.dir, hash);
     const outDir = join(dir, 'out') + sep; // stored paths are checked repository paths
     try {
-      const log = meta.log.text !== undefined ? Buffer.from(meta.log.text, 'utf8') : readFileSync(join(dir, 'log'));
-      if (log.length !== meta.log.size || gitBlobId(log) !== meta.log.oid) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
+      const log = verifiedLog(meta.log, join(dir, 'log'));
+      if (log === undefined) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // The folder verdicts below are worked out before any link is made: no output may lie where one of the entry's own links leads.
       const nested = nestedOutput(meta.files);
       if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
@@ -249,4 +250,13 @@ export class Restorer {
       throw e;
     }
   }
+}
+
+/** An entry's log, verified against its size and SHA-256 (a long one read in chunks, never whole), or undefined. */
+function verifiedLog(log: EntryMeta['log'], file: string): EntryLog | undefined {
+  if (log.text !== undefined) {
+    const bytes = Buffer.from(log.text, 'utf8');
+    return bytes.length === log.size && sha256(bytes) === log.sha256 ? { size: log.size, bytes } : undefined;
+  }
+  return sha256OfFileSync(file, log.size) === log.sha256 ? { size: log.size, file } : undefined;
 }

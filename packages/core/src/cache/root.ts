@@ -4,7 +4,7 @@
  *   entries/<hash>/meta.json   checksum line, then the manifest: outputs (path, size, mode, blob id), log, fingerprint
  *   entries/<hash>/log         the task's terminal output, as it was printed
  *   entries/<hash>/out/<path>  the output files
- *   tmp/                       entries being written, and entries being removed
+ *   tmp/                       entries being written, logs of running tasks, entries being removed
  *   last/<task>@<hash>.json    the last cached run of each task (for `why-miss`)
  *   CACHEDIR.TAG               the marker: this folder is a kiln cache
  *
@@ -105,7 +105,7 @@ function realpathOfPath(p: string): string {
 /** An entry's key: the SHA-256 (hex) of the task's fingerprint. Entry folders have no other names. */
 const HASH = '[0-9a-f]{64}';
 const ENTRY_NAME = new RegExp(`^${HASH}$`);
-const TEMP_NAME = new RegExp(`^(?:(?:trash\\.)?${HASH}|last)\\.(\\d+)\\.[0-9a-f]+$`);
+const TEMP_NAME = new RegExp(`^(?:(?:trash\\.)?${HASH}|last|log)\\.(\\d+)\\.[0-9a-f]+$`);
 
 /** Whether `name` can be an entry's key, and so the name of its folder. */
 export function isEntryHash(name: string): boolean {
@@ -135,7 +135,7 @@ export function lastDir(dir: string): string {
 
 /**
  * A fresh name in `tmp/` (`<label>.<pid>.<random>`): `label` is the hash of an entry being written,
- * `trash.<hash>` for one being removed, `last` for a last-run pointer. The pid tells `cleanTemp`
+ * `trash.<hash>` for one being removed, `last` for a last-run pointer, `log` for a task's log being captured. The pid tells `cleanTemp`
  * whether the writer is gone.
  */
 export function tempName(dir: string, label: string): string {

@@ -1,5 +1,5 @@
 /**
- * Storing a successful task's outputs and log as an entry. The entry is written under `tmp/` and
+ * Storing a successful task's outputs and log as an entry (a long log captured in `tmp/` is moved in, not copied). The entry is written under `tmp/` and
  * renamed into `entries/` whole, so readers see all of it or nothing, and two processes storing
  * the same hash cannot mix their files (the second rename fails and its copy is dropped).
  */
@@ -7,9 +7,10 @@ import { constants, type Stats } from 'node:fs';
 import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { blobIdOfFile } from '../files/index.js';
-import { gitBlobId, toRepoPath } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, formatMeta, readMeta, type ManifestFile } from './entry.js';
+import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
+import { CACHE_LAYOUT_VERSION, formatMeta, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
 import { errorCode } from './errors.js';
+import { INLINE_LOG } from './log.js';
 import { entriesDir, entryDir, tempName } from './root.js';
 import type { OutputStatIndex, StoreRequest } from './types.js';
 
@@ -29,7 +30,7 @@ export async function storeEntry(target: StoreTarget, req: StoreRequest, index?:
   await mkdir(join(tmp, 'out'), { recursive: true });
   try {
     const files: ManifestFile[] = [];
-    let size = req.log.length;
+    let size = 0;
     for (const path of [...new Set(req.outputs)].sort()) {
       const rp = toRepoPath(path);
       if (rp === undefined || rp === '') continue;
@@ -51,10 +52,8 @@ export async function storeEntry(target: StoreTarget, req: StoreRequest, index?:
       size += stored.size;
       if (index) index.set(rp, st, oid);
     }
-    // A short text log rides inside meta.json (one file less to read on every hit).
-    const logText = req.log.length <= 64 * 1024 ? Buffer.from(req.log).toString('utf8') : undefined;
-    const inline = logText !== undefined && Buffer.byteLength(logText) === req.log.length && Buffer.from(logText).equals(Buffer.from(req.log));
-    if (!inline) await writeFile(join(tmp, 'log'), req.log);
+    const log = await placeLog(req.log, join(tmp, 'log'));
+    size += log.size;
     const meta = formatMeta({
       layout: CACHE_LAYOUT_VERSION,
       hash: req.hash,
@@ -63,7 +62,7 @@ export async function storeEntry(target: StoreTarget, req: StoreRequest, index?:
       durationMs: Math.round(req.durationMs),
       createdAt: new Date().toISOString(),
       size,
-      log: { size: req.log.length, oid: gitBlobId(req.log), ...(inline && { text: logText }) },
+      log,
       files,
       fingerprint: req.fingerprint,
     });
@@ -73,6 +72,24 @@ export async function storeEntry(target: StoreTarget, req: StoreRequest, index?:
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Puts the log where the entry keeps it (`file`, in the entry being written) and says so for
+ * meta.json: a short UTF-8 text rides inside meta.json (one file less to read on every hit);
+ * a captured file is renamed, never read.
+ */
+async function placeLog(log: StoreRequest['log'], file: string): Promise<EntryMeta['log']> {
+  if (log instanceof Uint8Array) return placeLog({ status: 'memory', bytes: Buffer.from(log), size: log.length, sha256: sha256(log) }, file);
+  if (log.status === 'lost') throw new Error(log.reason);
+  if (log.status === 'file') {
+    await rename(log.path, file);
+    return { size: log.size, sha256: log.sha256 };
+  }
+  const text = log.size <= INLINE_LOG ? log.bytes.toString('utf8') : undefined;
+  if (text !== undefined && Buffer.from(text, 'utf8').equals(log.bytes)) return { size: log.size, sha256: log.sha256, text };
+  await writeFile(file, log.bytes);
+  return { size: log.size, sha256: log.sha256 };
 }
 
 /** Copies a file read whole (most outputs are small: one read, one write). */

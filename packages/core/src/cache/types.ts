@@ -5,6 +5,7 @@
  */
 import type { Stats } from 'node:fs';
 import type { EntryMeta } from './entry.js';
+import type { CapturedLog, EntryLog } from './log.js';
 
 /** What a successful task leaves to keep: its outputs (read from the workspace) and its log. */
 export interface StoreRequest {
@@ -14,7 +15,8 @@ export interface StoreRequest {
   readonly durationMs: number;
   /** Output files, repository-relative (directories already expanded). */
   readonly outputs: readonly string[];
-  readonly log: Uint8Array;
+  /** The terminal log: in memory, or as a `LogCapture` (`log.ts`) gathered it while the task ran. */
+  readonly log: Uint8Array | CapturedLog;
 }
 
 /** Whether a cache holds an entry, asked without restoring it (a HEAD request for a remote). */
@@ -28,7 +30,8 @@ export type RestoreResult =
   | {
       readonly status: 'hit';
       readonly meta: EntryMeta;
-      readonly log: Buffer;
+      /** Verified; a long one is the entry's file, to replay in chunks (`replayLog`). */
+      readonly log: EntryLog;
       readonly restoredFiles: number;
       /** meta.json's stat as it was read (in the local store, where every restore ends). */
       readonly metaStat: Stats;

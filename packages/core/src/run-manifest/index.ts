@@ -38,7 +38,7 @@ import type { ManifestFile } from '../cache/index.js';
 const MANIFEST_VERSION = 4;
 const DIR = join('.kiln', 'run');
 /** Logs are replayed from the manifest itself; past this much text the manifest is not worth it. */
-const MAX_LOG_BYTES = 16 * 1024 * 1024;
+export const MAX_LOG_BYTES = 16 * 1024 * 1024;
 
 export interface ManifestRequest {
   readonly cwd: string;
