@@ -1,6 +1,5 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
 import { fstatSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import type { RunEvents, TaskResult } from '@kiln/core/api/run';
 import type { ManifestRequest } from '@kiln/core/api/run-manifest';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext } from '../command.js';
@@ -138,7 +137,9 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
   const live = out.interactive;
   // Output is gathered and written once per turn of the event loop: a thousand replayed logs
   // become a few writes instead of thousands.
-  const pending: { stream: NodeJS.WriteStream; text: string }[] = [];
+  // Task output stays bytes from the pipe (or the cache) to stdout: never decoded, so a chunk may
+  // cut a UTF-8 character anywhere, and a huge log costs no strings (twice its size in UTF-16).
+  const pending: { stream: NodeJS.WriteStream; text: string | Buffer }[] = [];
   let flushScheduled = false;
   // stdout and stderr are often one file (`2>&1`): then the queue goes out in one write, in order;
   // otherwise in one write per stream (their relative order is nobody's to see).
@@ -147,15 +148,16 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
     flushScheduled = false;
     if (pending.length === 0) return;
     oneFile ??= sameFile(1, 2);
-    if (oneFile) process.stdout.write(pending.map((p) => p.text).join(''));
+    const joined = (list: typeof pending): Buffer => Buffer.concat(list.map((p) => (typeof p.text === 'string' ? Buffer.from(p.text) : p.text)));
+    if (oneFile) process.stdout.write(joined(pending));
     else
       for (const stream of [process.stdout, process.stderr]) {
-        const text = pending.filter((p) => p.stream === stream).map((p) => p.text).join('');
-        if (text) stream.write(text);
+        const bytes = joined(pending.filter((p) => p.stream === stream));
+        if (bytes.length > 0) stream.write(bytes);
       }
     pending.length = 0;
   };
-  const queue = (stream: NodeJS.WriteStream, text: string): void => {
+  const queue = (stream: NodeJS.WriteStream, text: string | Buffer): void => {
     if (live) {
       // A live status line is redrawn around each write: keep writes in order, unbuffered.
       stream.write(text);
@@ -167,11 +169,10 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
       setImmediate(flushNow);
     }
   };
-  const write = (s: string): void => queue(json ? process.stderr : process.stdout, s);
+  const write = (s: Buffer): void => queue(json ? process.stderr : process.stdout, s);
   const info = (line: string): void => queue(process.stderr, `${line}\n`);
-  const partial = new Map<string, string>();
-  // Per task: output arrives (and is replayed) in chunks that may cut a UTF-8 character in two.
-  const decoders = new Map<string, StringDecoder>();
+  // Per task, the chunks of its last line so far (joined once the line ends).
+  const partial = new Map<string, Buffer[]>();
   const running = new Set<string>();
   let done = 0;
   let failed = 0;
@@ -192,17 +193,23 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
     statusShown = true;
   };
   const timer = live ? setInterval(drawStatus, 100) : undefined;
-  const emit = (id: string, text: string): void => {
-    const prefix = out.style('dim', `${id} `);
-    const lines = text.split('\n');
+  /** Writes `text` (whole lines, the last one without its newline) with the task's id before each line. */
+  const emit = (id: string, text: Buffer): void => {
+    const prefix = Buffer.from(out.style('dim', `${id} `));
+    const parts: Buffer[] = [];
+    for (let from = 0; ; ) {
+      const nl = text.indexOf(10, from);
+      parts.push(prefix, text.subarray(from, nl < 0 ? text.length : nl), NEWLINE);
+      if (nl < 0) break;
+      from = nl + 1;
+    }
     clearStatus();
-    write(lines.map((l) => `${prefix}${l}\n`).join(''));
+    write(Buffer.concat(parts));
     drawStatus();
   };
   const flush = (id: string): void => {
-    const rest = (partial.get(id) ?? '') + (decoders.get(id)?.end() ?? '');
-    decoders.delete(id);
-    if (rest) emit(id, rest);
+    const rest = partial.get(id);
+    if (rest && rest.length > 0) emit(id, Buffer.concat(rest));
     partial.delete(id);
   };
   const events: RunEvents = {
@@ -212,16 +219,15 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
       drawStatus();
     },
     output(id, chunk) {
-      let decoder = decoders.get(id);
-      if (!decoder) decoders.set(id, (decoder = new StringDecoder('utf8')));
-      const text = (partial.get(id) ?? '') + decoder.write(chunk);
-      const cut = text.lastIndexOf('\n');
+      const held = partial.get(id) ?? [];
+      const cut = chunk.lastIndexOf(10);
       if (cut < 0) {
-        partial.set(id, text);
+        held.push(chunk);
+        partial.set(id, held);
         return;
       }
-      partial.set(id, text.slice(cut + 1));
-      emit(id, text.slice(0, cut));
+      partial.set(id, cut + 1 < chunk.length ? [chunk.subarray(cut + 1)] : []);
+      emit(id, held.length > 0 ? Buffer.concat([...held, chunk.subarray(0, cut)]) : chunk.subarray(0, cut));
     },
     end(r) {
       flush(r.id);
@@ -287,6 +293,8 @@ function sameFile(a: number, b: number): boolean {
     return false;
   }
 }
+
+const NEWLINE = Buffer.from('\n');
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;

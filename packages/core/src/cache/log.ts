@@ -15,8 +15,10 @@ import type { EntryMeta } from './entry.js';
 /** Logs up to this size stay in memory (and, as UTF-8 text, inline in meta.json); longer ones go to a file as they arrive. */
 export const INLINE_LOG = 64 * 1024;
 
-/** Chunks a long log is hashed and replayed in. */
+/** Chunks a long log is hashed in. */
 const CHUNK = 1024 * 1024;
+/** Chunks a long log is replayed in: each becomes a few strings in the reader (prefixed lines), so smaller than that. */
+const REPLAY_CHUNK = 256 * 1024;
 
 /** A log `LogCapture` gathered: its bytes, or a file of its own in `tmp/`, or why it could not be kept. */
 export type CapturedLog =
@@ -121,7 +123,7 @@ export async function replayLog(log: EntryLog, onChunk: (chunk: Buffer) => void)
   const handle = await open(log.file, 'r');
   try {
     for (let left = log.size; left > 0; ) {
-      const { buffer, bytesRead } = await handle.read(Buffer.allocUnsafe(Math.min(CHUNK, left)), 0, Math.min(CHUNK, left), null);
+      const { buffer, bytesRead } = await handle.read(Buffer.allocUnsafe(Math.min(REPLAY_CHUNK, left)), 0, Math.min(REPLAY_CHUNK, left), null);
       if (bytesRead === 0) throw new Error(`${log.file} is shorter than its ${log.size} bytes`);
       left -= bytesRead;
       onChunk(buffer.subarray(0, bytesRead));
