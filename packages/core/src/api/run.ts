@@ -78,13 +78,12 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   options.signal?.addEventListener('abort', onAbort);
   await cache.cleanTemp().catch(() => undefined);
   const results = new Map<TaskId, TaskResult>();
-  let stored = 0;
   let finished: TaskResult[] | undefined;
 
   const unavailable = onceUnavailable((m) => events.warning?.(m));
   const hits = options.skipCache ? new Map<TaskId, CacheHit>() : await restoreCached(plan, options.signal, (m) => events.warning?.(m), unavailable);
-  // Tasks whose entries this run stored, for the run manifest.
-  const storedTasks = new Set<TaskId>();
+  // Tasks whose entries this run stored (for eviction and the run manifest).
+  const stored = new Set<TaskId>();
   trace('restored from cache');
   const perform = async (id: TaskId, execute: ExecutePermits) => {
     const t = plan.tasks.get(id)!;
@@ -116,8 +115,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
         const kept = await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log: log.finish() }, stats);
         if (kept.status === 'stored') {
           await cache.setLastRun(id, t.hash, t.fingerprint);
-          storedTasks.add(id);
-          stored++;
+          stored.add(id);
         } else unavailable(kept.reason);
       }
       results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs });
@@ -147,10 +145,10 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
     options.signal?.removeEventListener('abort', onAbort);
     await group.killAll(0);
     await stats.save().catch(() => undefined);
-    if (stored > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
+    if (stored.size > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
     trace('saved the stat cache');
     const ordinary = !options.skipCache && !options.signal?.aborted && (options.env === undefined || options.env === process.env);
-    recordManifest(options, { plan, finished, ordinary, hits, stored: storedTasks });
+    recordManifest(options, { plan, finished, ordinary, hits, stored });
     trace('manifest');
   }
 }
