@@ -54,7 +54,7 @@ export class LogCapture {
       chunk = Buffer.concat(this.held);
       this.held = [];
       try {
-        if (typeof this.spillTo === 'string') throw new Error(this.spillTo);
+        if (typeof this.spillTo === 'string') return this.lose(this.spillTo);
         this.path = this.spillTo();
         this.fd = openSync(this.path, 'wx', 0o644);
       } catch (e) {
@@ -72,7 +72,7 @@ export class LogCapture {
   /** The log as gathered; the file (if any) is the caller's to store, or to drop with `discard`. */
   finish(): CapturedLog {
     this.close();
-    if (this.lost !== undefined) return { status: 'lost', reason: `a result could not be stored (its log could not be written: ${this.lost})` };
+    if (this.lost !== undefined) return { status: 'lost', reason: this.lost };
     const sha256 = this.hash.digest('hex');
     if (this.path !== undefined) return { status: 'file', path: this.path, size: this.size, sha256 };
     return { status: 'memory', bytes: Buffer.concat(this.held), size: this.size, sha256 };
@@ -84,8 +84,9 @@ export class LogCapture {
     if (this.path !== undefined) rmSync(this.path, { force: true });
   }
 
-  private lose(e: unknown): void {
-    this.lost = (e as Error).message;
+  /** Gives up keeping the log: `why` is the cache's own reason, or the error writing the file. */
+  private lose(why: unknown): void {
+    this.lost = typeof why === 'string' ? why : `a result could not be stored (its log could not be written: ${(why as Error).message})`;
     this.held = [];
     this.discard();
   }
