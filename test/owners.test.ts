@@ -1,3 +1,5 @@
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from './helpers/repo.js';
 
@@ -59,6 +61,28 @@ describe('kiln owners who', () => {
     expect(r.stdout).toContain('gl/OWNERS:2 [Docs]  *.md');
     expect(r.stderr).toContain('gl/OWNERS:2:12: Invalid owner on line 2');
     expect(r.stderr).not.toContain('line skipped');
+  });
+
+  it('gives a committed symbolic link to a directory, and a submodule, the owners of a file, as GitHub does', () => {
+    const linked = createRepo({ CODEOWNERS: '* @all\n/link/ @dir-owner\n/sub/ @dir-owner\n', 'real/a.txt': '' });
+    const module = createRepo({ 'm.txt': '' });
+    try {
+      symlinkSync('real', join(linked.dir, 'link'));
+      linked.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', module.dir, 'sub');
+      linked.commit('a link and a submodule');
+      expect(linked.git('ls-files', '-s', 'link', 'sub')).toMatch(/^120000 .*\slink\n160000 .*\ssub\n$/);
+      const r = linked.kiln(['owners', 'who', 'link', 'sub', 'real', '--json']);
+      // git stores both as one entry (a blob, a gitlink): `/link/` and `/sub/` match only paths below them
+      expect(r.json()).toEqual({ link: ['@all'], sub: ['@all'], real: ['@all'] });
+      expect(linked.kiln(['owners', 'who', 'link/']).stdout).toMatch(/^link\/\s+@dir-owner$/m); // a trailing `/` still asks for a directory
+      expect(linked.kiln(['owners', 'lint', '--json']).json().findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([
+        ['pattern-matches-nothing', 2],
+        ['pattern-matches-nothing', 3],
+      ]);
+    } finally {
+      linked.cleanup();
+      module.cleanup();
+    }
   });
 
   it('fails with exit 2 and the searched locations when there is no CODEOWNERS', () => {

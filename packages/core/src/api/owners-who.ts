@@ -1,6 +1,6 @@
 /** `kiln owners who PATH...`: the owners of each path, with the lines that decided them. */
-import { statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { diagnostic, KilnError, toRepoPath } from '../model/index.js';
 import type { PathOwners } from '../owners/index.js';
 import { loadOwners, type CodeownersOptions, type LoadedOwners } from './load-owners.js';
@@ -24,16 +24,21 @@ export async function ownersWho(cwd: string, paths: readonly string[], options: 
     const path = toRepoPath(relative(loaded.root, full));
     if (path === undefined)
       throw new KilnError(diagnostic('path-outside-repository', `${given} is outside the repository at ${loaded.root}.`, { hint: 'Give paths inside the repository.' }));
-    const directory = /[\\/]$/.test(given) || path === '' || isDirectory(full);
+    const directory = /[\\/]$/.test(given) || path === '' || isTree(full);
     const owned = directory ? loaded.matcher.ownersOfDirectory(path) : loaded.matcher.ownersOf(path);
     return { path, directory, owners: owned.owners, matches: owned.matches };
   });
   return { loaded, results };
 }
 
-function isDirectory(path: string): boolean {
+/**
+ * Whether git stores the path as a directory (a tree). A symbolic link is a blob (mode 120000) and a
+ * submodule or nested repository a gitlink (160000), whatever they lead to, so GitHub gives each
+ * the owners of a file: lstat, and a folder with a `.git` of its own is not a tree.
+ */
+function isTree(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return lstatSync(path).isDirectory() && lstatSync(join(path, '.git'), { throwIfNoEntry: false }) === undefined;
   } catch {
     return false;
   }
