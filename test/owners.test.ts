@@ -85,6 +85,22 @@ describe('kiln owners who', () => {
     }
   });
 
+  it('--stdin reads 40,000 paths (more than a command line holds) into one JSON document; -z takes NUL-separated names', () => {
+    const paths = Array.from({ length: 40_000 }, (_, i) => `apps/web/feature-${i % 400}/component/file-${i}.${i % 2 ? 'js' : 'ts'}`);
+    const r = repo.kiln(['owners', 'who', '--stdin', '--json'], { input: `${paths.join('\r\n')}\n` });
+    expect(r.code).toBe(0);
+    const doc = r.json();
+    expect(Object.keys(doc)).toEqual(paths);
+    expect([doc[paths[0]!], doc[paths[1]!]]).toEqual([['@octocat'], ['@octocat']]);
+
+    const names = ['docs/a\nb.md', 'src/index.js', 'apps/github/x'];
+    const z = repo.kiln(['owners', 'who', 'README.md', '--stdin', '-z', '--json'], { input: `${names.join('\0')}\0` });
+    expect(z.json()).toEqual({ 'README.md': ['@org/everyone'], 'docs/a\nb.md': ['@doctocat'], 'src/index.js': ['@js-owner'], 'apps/github/x': [] });
+    expect(repo.kiln(['owners', 'who', '--stdin', '--json']).json()).toEqual({});
+    const misuse = repo.kiln(['owners', 'who', 'README.md', '-z']);
+    expect([misuse.code, misuse.stderr]).toEqual([2, expect.stringContaining('-z says how the paths on stdin are separated; it needs --stdin')]);
+  });
+
   it('fails with exit 2 and the searched locations when there is no CODEOWNERS', () => {
     const empty = createRepo({ 'a.txt': '' });
     try {

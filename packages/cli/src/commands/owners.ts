@@ -11,6 +11,7 @@ export const command: Command = {
   summary: 'who owns a path, who must approve a change, lint and generate CODEOWNERS',
   usage: [
     'kiln owners who PATH... [--codeowners FILE] [--dialect github|gitlab] [--explain] [--json]',
+    '       kiln owners who --stdin [-z] [--codeowners FILE] [--dialect github|gitlab] [--explain] [--json]',
     '       kiln owners check [--base REF] [--head REF] [--approved-by @a,@b] [--author @x] [--json] [--format markdown]',
     '       kiln owners lint [--json] [--format markdown]',
     '       kiln owners generate [--check]',
@@ -21,6 +22,8 @@ export const command: Command = {
     codeowners: { type: 'string', value: 'FILE', description: 'use this CODEOWNERS file (default: .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS, first found)' },
     dialect: { type: 'string', value: 'github|gitlab', description: "whose rules to follow (default: gitlab when the file has [Section] headers or is in .gitlab/)" },
     explain: { type: 'boolean', description: 'who: show the line that decided each path' },
+    stdin: { type: 'boolean', description: 'who: read the paths from stdin, one a line (after any given as arguments), for more than a command line holds' },
+    null: { type: 'boolean', short: 'z', description: 'who --stdin: the paths are separated by NUL, as `git ls-files -z` prints them (names may hold newlines)' },
     base: { type: 'string', value: 'REF', description: 'check: compare with the merge-base of REF (default: KILN_BASE, nx.json defaultBase, main)' },
     head: { type: 'string', value: 'REF', description: 'check: the change ends at REF (default: the working tree, untracked files included)' },
     'approved-by': { type: 'string', multiple: true, value: '@a,@b', description: 'check: who has approved' },
@@ -69,6 +72,13 @@ function handle(s: string): string {
   return s.includes('@') ? s : `@${s}`;
 }
 
+/** The path column's width, at most 60. A loop, not Math.max(...): a spread of 200,000 paths overflows the stack. */
+function columnWidth(lengths: readonly number[]): number {
+  let width = 0;
+  for (const n of lengths) if (n > width) width = n;
+  return Math.min(60, width);
+}
+
 const inGitHubActions = (ctx: CommandContext) => ctx.env.GITHUB_ACTIONS === 'true';
 
 /** A GitHub workflow command; on stderr when stdout carries JSON. */
@@ -89,14 +99,35 @@ function annotate(
   else ctx.out.print(line);
 }
 
+/**
+ * The paths given on stdin: one a line (a trailing CR dropped, as from a CRLF file), or with `-z`
+ * NUL-separated and taken byte for byte. Empty entries are skipped, so a final separator is optional.
+ */
+export function stdinPaths(text: string, nulSeparated: boolean): string[] {
+  const entries = nulSeparated ? text.split('\0') : text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  return entries.filter((p) => p !== '');
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function who(args: ParsedArgs, ctx: CommandContext): Promise<number> {
-  const paths = args.positionals.slice(1);
-  if (paths.length === 0) {
-    ctx.out.error('kiln owners who needs at least one PATH.\n  Example: kiln owners who src/index.ts docs/');
+  const fromStdin = boolOpt(args, 'stdin');
+  if (boolOpt(args, 'null') && !fromStdin) {
+    ctx.out.error('-z says how the paths on stdin are separated; it needs --stdin.\n  Example: git ls-files -z | kiln owners who --stdin -z --json');
     return ExitCode.usage;
   }
   const dialect = dialectOpt(args, ctx);
   if (dialect === null) return ExitCode.usage;
+  let paths = args.positionals.slice(1);
+  if (fromStdin) paths = paths.concat(stdinPaths(await readStdin(), boolOpt(args, 'null')));
+  else if (paths.length === 0) {
+    ctx.out.error('kiln owners who needs at least one PATH, or --stdin.\n  Example: kiln owners who src/index.ts docs/\n           git ls-files -z | kiln owners who --stdin -z');
+    return ExitCode.usage;
+  }
   const { ownersWho } = await import('@kiln/core/api');
   const codeowners = stringOpt(args, 'codeowners');
   const { loaded, results } = await ownersWho(ctx.cwd, paths, { ...(codeowners && { codeowners }), ...(dialect && { dialect }) });
@@ -122,7 +153,7 @@ async function who(args: ParsedArgs, ctx: CommandContext): Promise<number> {
     ctx.out.json(doc);
     return ExitCode.ok;
   }
-  const width = Math.min(60, Math.max(...results.map((r) => r.path.length + (r.directory ? 1 : 0))));
+  const width = columnWidth(results.map((r) => r.path.length + (r.directory ? 1 : 0)));
   for (const r of results) {
     const shown = `${r.path || '.'}${r.directory && r.path ? '/' : ''}`;
     const owners = r.owners.length ? r.owners.join(' ') : ctx.out.style('dim', '(unowned)');
@@ -193,7 +224,7 @@ function printCheck(result: CheckResult, ctx: CommandContext): void {
   const files = Object.keys(result.files);
   out.print(`${files.length} changed file${files.length === 1 ? '' : 's'} since ${result.base.slice(0, 12)}${result.head ? ` up to ${result.head.slice(0, 12)}` : ' (working tree)'}; owners from ${result.codeowners.file}${result.codeowners.ref ? ` at ${result.codeowners.ref.slice(0, 12)}` : ''}`);
   if (files.length === 0) return;
-  const width = Math.min(60, Math.max(...files.map((f) => f.length)));
+  const width = columnWidth(files.map((f) => f.length));
   for (const f of files) out.print(`  ${f.padEnd(width)}  ${result.files[f]!.length ? result.files[f]!.join(' ') : out.style('dim', '(unowned)')}`);
   if (result.groups.length === 0) {
     out.print('No code owner approval is required.');
