@@ -1,7 +1,7 @@
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, type TempRepo } from './helpers/repo.js';
+import { createRepo, repoRoot, type TempRepo } from './helpers/repo.js';
 
 describe('kiln owners who', () => {
   let repo: TempRepo;
@@ -99,6 +99,16 @@ describe('kiln owners who', () => {
     expect(repo.kiln(['owners', 'who', '--stdin', '--json']).json()).toEqual({});
     const misuse = repo.kiln(['owners', 'who', 'README.md', '-z']);
     expect([misuse.code, misuse.stderr]).toEqual([2, expect.stringContaining('-z says how the paths on stdin are separated; it needs --stdin')]);
+  });
+
+  it("loads the owners modules only, not the rest of kiln's engine (its start-up cost)", () => {
+    const log = join(repo.dir, '.git', 'modules.log');
+    const r = repo.kiln(['owners', 'who', 'README.md'], { env: { NODE_OPTIONS: `--import=${join(repoRoot, 'test/fixtures/log-modules.mjs')}`, KILN_MODULE_LOG: log } });
+    expect(r.code).toBe(0);
+    const loaded = [...new Set(readFileSync(log, 'utf8').split('\n'))].filter((url) => url.startsWith('file:'));
+    expect(loaded.some((url) => url.endsWith('/core/dist/owners/matcher.js'))).toBe(true); // the log works
+    const engine = loaded.filter((url) => /\/node_modules\/|\/core\/dist\/(workspace\/index|graph|affected|release|cache|tasks|hash|inputs|lockfile|files)\//.test(url));
+    expect(engine).toEqual([]);
   });
 
   it('fails with exit 2 and the searched locations when there is no CODEOWNERS', () => {

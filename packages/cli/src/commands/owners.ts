@@ -128,7 +128,7 @@ async function who(args: ParsedArgs, ctx: CommandContext): Promise<number> {
     ctx.out.error('kiln owners who needs at least one PATH, or --stdin.\n  Example: kiln owners who src/index.ts docs/\n           git ls-files -z | kiln owners who --stdin -z');
     return ExitCode.usage;
   }
-  const { ownersWho } = await import('@kiln/core/api');
+  const { ownersWho } = await import('@kiln/core/api/owners-who');
   const codeowners = stringOpt(args, 'codeowners');
   const { loaded, results } = await ownersWho(ctx.cwd, paths, { ...(codeowners && { codeowners }), ...(dialect && { dialect }) });
   const explain = boolOpt(args, 'explain');
@@ -178,7 +178,7 @@ async function check(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   const dialect = dialectOpt(args, ctx);
   const format = formatOpt(args, ctx);
   if (dialect === null || format === null) return ExitCode.usage;
-  const { ownersCheck } = await import('@kiln/core/api');
+  const { ownersCheck } = await import('@kiln/core/api/owners');
   const codeowners = stringOpt(args, 'codeowners');
   const base = stringOpt(args, 'base');
   const head = stringOpt(args, 'head');
@@ -210,7 +210,7 @@ async function check(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   return result.satisfied ? ExitCode.ok : ExitCode.failed;
 }
 
-type CheckResult = Awaited<ReturnType<typeof import('@kiln/core/api').ownersCheck>>;
+type CheckResult = Awaited<ReturnType<typeof import('@kiln/core/api/owners').ownersCheck>>;
 type Group = CheckResult['groups'][number];
 
 function describeGroup(g: Group): string {
@@ -267,7 +267,7 @@ async function lint(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   const dialect = dialectOpt(args, ctx);
   const format = formatOpt(args, ctx);
   if (dialect === null || format === null) return ExitCode.usage;
-  const { ownersLint } = await import('@kiln/core/api');
+  const { ownersLint } = await import('@kiln/core/api/owners-lint');
   const codeowners = stringOpt(args, 'codeowners');
   const result = await ownersLint(ctx.cwd, { ...(codeowners && { codeowners }), ...(dialect && { dialect }) });
   const json = boolOpt(args, 'json');
@@ -292,7 +292,7 @@ async function lint(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   return result.findings.length === 0 ? ExitCode.ok : ExitCode.failed;
 }
 
-type LintResult = Awaited<ReturnType<typeof import('@kiln/core/api').ownersLint>>;
+type LintResult = Awaited<ReturnType<typeof import('@kiln/core/api/owners-lint').ownersLint>>;
 
 function lintMarkdown(result: LintResult): string {
   const lines = ['### CODEOWNERS lint', ''];
@@ -312,7 +312,7 @@ async function generate(args: ParsedArgs, ctx: CommandContext): Promise<number> 
     ctx.out.error(`kiln owners generate takes no arguments (got "${args.positionals[1]}").\n  The output path is nx.json "owners.outputPath".`);
     return ExitCode.usage;
   }
-  const { ownersGenerate } = await import('@kiln/core/api');
+  const { ownersGenerate } = await import('@kiln/core/api/owners-generate');
   const checkOnly = boolOpt(args, 'check');
   const result = await ownersGenerate(ctx.cwd, { check: checkOnly });
   if (boolOpt(args, 'json')) ctx.out.json({ file: result.file, upToDate: result.upToDate, written: result.written });
