@@ -83,7 +83,7 @@ export async function loadOwnersAt(root: string, ref: string, options: Codeowner
 }
 
 /** Where the workspace sits in the repository (`''` when at its root): CODEOWNERS paths are repository paths. */
-export async function workspacePrefix(ws: Workspace): Promise<{ repo: string; prefix: string }> {
+export async function workspacePrefix(ws: Pick<Workspace, 'root'>): Promise<{ repo: string; prefix: string }> {
   const repo = (await repoRoot(ws.root)) ?? ws.root;
   return { repo, prefix: toRepoPath(relative(repo, ws.root)) ?? '' };
 }

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { diagnostic, joinRepoPath, KilnError, toRepoPath } from '../model/index.js';
-import { codeownersFromSettings, type LocatedOwnersProblem } from '../owners/index.js';
+import { codeownersFromSettings, type LocatedOwnersProblem, type ProjectOwnersSettings } from '../owners/index.js';
 import type { Workspace } from '../workspace/index.js';
 import { readText, workspacePrefix } from './load-owners.js';
 import { loadWorkspace } from './load-workspace.js';
@@ -24,17 +24,40 @@ function configError(problems: readonly LocatedOwnersProblem[]): KilnError {
 }
 
 /**
- * The CODEOWNERS text the workspace's owners settings describe, and where it goes; undefined
- * when nothing declares owners. `prefix` is where the workspace sits in the repository.
+ * What the projects' owners depend on besides a CODEOWNERS file: nx.json's "owners" and each
+ * project's name, root, tags and "owners" setting. Plain, JSON-safe data: a saved graph state can
+ * keep it, so that `kiln affected` answers without reading every project's configuration again.
  */
-export function generatedCodeowners(ws: Workspace, prefix: string): { text: string; outputPath: string } | undefined {
-  const generated = codeownersFromSettings(
-    (ws.nxJson as { owners?: unknown }).owners,
-    [...ws.projects.values()].map((p) => {
+export interface OwnersSource {
+  /** The workspace root. */
+  readonly root: string;
+  /** nx.json's "owners", as written. */
+  readonly nxOwners: unknown;
+  /** Each project's settings; roots relative to the workspace root. */
+  readonly projects: readonly ProjectOwnersSettings[];
+}
+
+/** The owners source of a loaded workspace. */
+export function ownersSourceOf(ws: Workspace): OwnersSource {
+  return {
+    root: ws.root,
+    nxOwners: (ws.nxJson as { owners?: unknown }).owners,
+    projects: [...ws.projects.values()].map((p) => {
       const raw = p.config as { owners?: unknown; metadata?: { owners?: unknown } };
       const file = p.configFiles.find((f) => f.endsWith('project.json')) ?? p.configFiles[0] ?? 'project.json';
-      return { name: p.name, root: joinRepoPath(prefix, p.root), tags: p.tags, owners: raw.owners ?? raw.metadata?.owners, file };
+      return { name: p.name, root: p.root, tags: p.tags, owners: raw.owners ?? raw.metadata?.owners, file };
     }),
+  };
+}
+
+/**
+ * The CODEOWNERS text the owners settings describe, and where it goes; undefined when nothing
+ * declares owners. `prefix` is where the workspace sits in the repository.
+ */
+export function generatedCodeowners(source: OwnersSource, prefix: string): { text: string; outputPath: string } | undefined {
+  const generated = codeownersFromSettings(
+    source.nxOwners,
+    source.projects.map((p) => ({ ...p, root: joinRepoPath(prefix, p.root) })),
   );
   if (!generated.ok) throw configError(generated.error);
   return generated.value;
@@ -55,7 +78,7 @@ export interface OwnersGenerateResult {
 export async function ownersGenerate(cwd: string, options: { check?: boolean } = {}): Promise<OwnersGenerateResult> {
   const ws = await loadWorkspace(cwd);
   const { repo, prefix } = await workspacePrefix(ws);
-  const generated = generatedCodeowners(ws, prefix);
+  const generated = generatedCodeowners(ownersSourceOf(ws), prefix);
   if (!generated)
     throw new KilnError(
       diagnostic('no-owners-config', 'nothing to generate: neither nx.json nor any project declares "owners".', {

@@ -13,8 +13,8 @@ import { loadOwners, loadOwnersAt, type CodeownersOptions, type LoadedOwners } f
 export { loadOwners, loadOwnersAt, ownersRoot, type CodeownersOptions, type LoadedOwners } from './load-owners.js';
 export { ownersWho, type WhoResult } from './owners-who.js';
 export { ownersLint, type OwnersLintResult } from './owners-lint.js';
-export { ownersGenerate, type OwnersGenerateResult } from './owners-generate.js';
-export { ownersOfProjects } from './project-owners.js';
+export { ownersGenerate, ownersSourceOf, type OwnersGenerateResult, type OwnersSource } from './owners-generate.js';
+export { ownersOfProjects, ownersOfProjectsIn } from './project-owners.js';
 
 export interface OwnersCheckOptions extends CodeownersOptions {
   readonly base?: string;
