@@ -18,6 +18,7 @@ import {
   projectRepository,
   pushArtifact,
   pushDestination,
+  pushRepository,
   readArtifactIndex,
   recordArtifact,
   writeArtifactIndex,
@@ -60,9 +61,14 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
   const config = releaseConfig(ctx);
   const selected = requireProjects(ctx, options.projects ?? config.artifacts.projects);
   if (selected.length === 0) return { artifacts: [] };
+  // Everything that can be checked is checked before building or packing anything.
   const destination = pushDestination(options.push, config.registry, selected.length);
   if (!destination.ok) throw new KilnError(destination.error);
   const pushTarget = destination.value;
+  const badRepositories = pushTarget === undefined ? [] : selected.map((p) => pushRepository(projectRepository(pushTarget, p.name))).flatMap((r) => (r.ok ? [] : [r.error]));
+  if (badRepositories.length > 0) throw new KilnError(badRepositories);
+  const outputDir = config.artifacts.outputDir;
+  await readArtifactIndex(ctx, outputDir); // a malformed index fails here; it is read again after the build, which may be long
 
   const revision = await resolveCommit(ctx.root, 'HEAD');
   if (!revision) throw new KilnError(diagnostic('artifact-no-commit', 'kiln artifact needs a commit: the artifact is stamped with its revision and commit time.'));
@@ -72,7 +78,6 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
   if (await hasTrackedChanges(ctx.root)) options.warn?.(`the work tree has uncommitted changes; artifacts are stamped with ${revision.slice(0, 12)}, which does not hold them.`);
 
   const built = await buildAll(config, selected, options.build);
-  const outputDir = config.artifacts.outputDir;
   let index = await readArtifactIndex(ctx, outputDir);
   const summaries: ArtifactSummary[] = [];
   const versions = new Map<string, string>();

@@ -7,6 +7,7 @@
  */
 import { diagnostic, KilnError } from '../model/index.js';
 import {
+  environmentNameProblem,
   parseProjectVersion,
   planPromotion,
   projectRepository,
@@ -32,12 +33,17 @@ export interface PromoteResult {
 export async function promoteIn(ctx: ReleaseContext, spec: string, environment: string, env: NodeJS.ProcessEnv = process.env): Promise<PromoteResult> {
   const parsed = parseProjectVersion(spec);
   if (!parsed) throw new KilnError(diagnostic('promote-bad-argument', `"${spec}" is not PROJECT@VERSION.`, { hint: 'e.g. kiln promote catalog@1.4.0 --to staging' }));
+  const badName = environmentNameProblem(environment); // before its file is read
+  if (badName) throw new KilnError(badName);
   const config = releaseConfig(ctx);
   requireProjects(ctx, [parsed.project]);
   const artifacts: Pick<ArtifactRecord, 'project' | 'version' | 'digest'>[] = await readArtifactIndex(ctx, config.artifacts.outputDir);
   // Built elsewhere (another CI job, another machine)? The registry in nx.json kiln.registry knows.
+  // A registry that cannot answer is an error of its own (taggedDigest throws it), never "not built".
+  let registry: string | undefined;
   if (!artifacts.some((a) => a.project === parsed.project && a.version === parsed.version) && config.registry) {
-    const pushed = await taggedDigest(projectRepository(config.registry, parsed.project), parsed.version, env);
+    registry = projectRepository(config.registry, parsed.project);
+    const pushed = await taggedDigest(registry, parsed.version, env);
     if (pushed) artifacts.push({ ...parsed, digest: pushed });
   }
   const environments: Record<string, EnvironmentFile> = {};
@@ -45,7 +51,7 @@ export async function promoteIn(ctx: ReleaseContext, spec: string, environment: 
     const file = await readEnvironment(ctx.root, name);
     if (file) environments[name] = file;
   }
-  const plan = planPromotion({ ...parsed, environment, artifacts, order: config.environments, environments });
+  const plan = planPromotion({ ...parsed, environment, artifacts, order: config.environments, environments, ...(registry && { registry }) });
   if (!plan.ok) throw new KilnError(plan.error, plan.error.code === 'promote-never-built' || plan.error.code === 'promote-not-in-previous' ? 1 : 2);
   const file = await writeEnvironment(ctx.root, environment, plan.value.file);
   const { project, version, digest } = plan.value;

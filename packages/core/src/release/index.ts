@@ -3,7 +3,7 @@
  * Pure: conventional-commit parsing and bump rules (semver.ts, commits.ts, plan.ts), release
  * tags (tags.ts), changelog text (changelog.ts), deterministic tar (tar.ts), OCI image data
  * (oci.ts), artifact names, output paths and index entries (artifacts.ts), promotion decisions
- * (promote.ts), settings (config.ts) and the release context with its project lookups
+ * (promote.ts), the shapes of the records read back (record-shapes.ts), settings (config.ts) and the release context with its project lookups
  * (context.ts).
  * Edge: current versions from manifests (versions.ts), a release's version and changelog files
  * (apply.ts), packing an artifact (pack.ts), OCI layouts and safe extraction on disk
@@ -28,4 +28,5 @@ export * from './versions.js';
 export * from './apply.js';
 export * from './artifacts.js';
 export * from './records.js';
+export * from './record-shapes.js';
 export * from './pack.js';

@@ -33,6 +33,8 @@ export interface PromotionRequest {
   readonly environment: string;
   /** What was built: the local index, plus what the registry holds. */
   readonly artifacts: readonly Pick<ArtifactRecord, 'project' | 'version' | 'digest'>[];
+  /** The registry repository that was asked for the version as well (nx.json kiln.registry), for the message. */
+  readonly registry?: string;
   /** nx.json `kiln.environments`: each environment after the first requires the digest in the one before. Empty: no order. */
   readonly order: readonly string[];
   /** The current content of each environment file that exists. */
@@ -55,10 +57,16 @@ export function parseProjectVersion(text: string): { project: string; version: s
   return { project: text.slice(0, at), version: text.slice(at + 1) };
 }
 
+/** Why `environment` cannot name an environment file, or undefined when it can. */
+export function environmentNameProblem(environment: string): Diagnostic | undefined {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(environment)) return undefined;
+  return diagnostic('promote-bad-environment', `"${environment}" is not an environment name.`, { hint: 'Use letters, digits, ".", "_" or "-".' });
+}
+
 export function planPromotion(req: PromotionRequest): Result<Promotion, Diagnostic> {
   const { project, version, environment } = req;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(environment))
-    return err(diagnostic('promote-bad-environment', `"${environment}" is not an environment name.`, { hint: 'Use letters, digits, ".", "_" or "-".' }));
+  const badName = environmentNameProblem(environment);
+  if (badName) return err(badName);
   if (req.order.length > 0 && !req.order.includes(environment))
     return err(
       diagnostic('promote-unknown-environment', `environment "${environment}" is not in nx.json kiln.environments (${req.order.join(', ')}).${didYouMean(environment, req.order)}`),
@@ -67,7 +75,7 @@ export function planPromotion(req: PromotionRequest): Result<Promotion, Diagnost
   if (!built) {
     const versions = req.artifacts.filter((a) => a.project === project).map((a) => a.version);
     return err(
-      diagnostic('promote-never-built', `${project}@${version} was never built, so there is nothing to promote.`, {
+      diagnostic('promote-never-built', `${project}@${version} was never built${req.registry ? ` (${req.registry} has no tag ${version} either)` : ''}, so there is nothing to promote.`, {
         hint: versions.length
           ? `Built versions of ${project}: ${versions.join(', ')}. Run \`kiln artifact -p ${project}\` at the release commit to build ${version}.`
           : `No artifact of ${project} is recorded. Run \`kiln artifact -p ${project}\` first.`,

@@ -6,33 +6,38 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { diagnostic, KilnError, type DiagnosticCode } from '../model/index.js';
+import { diagnostic, KilnError, type Diagnostic, type DiagnosticCode, type Result } from '../model/index.js';
+import { parseJson, type ParsedJson } from '../workspace/index.js';
 import { ARTIFACT_INDEX, artifactIndexText } from './artifacts.js';
 import type { ReleaseContext } from './context.js';
 import type { ArtifactRecord, EnvironmentFile } from './promote.js';
+import { artifactIndexFrom, environmentFileFrom } from './record-shapes.js';
 
 export const ENVIRONMENTS_DIR = 'environments';
 
-/** The parsed JSON of a workspace file, or undefined when it cannot be read; not JSON is an error `code` at the file. */
-async function readJson(root: string, file: string, code: DiagnosticCode): Promise<unknown> {
+/**
+ * A record file read and checked by `shape`, or undefined when there is none. Only a missing file
+ * is "none": one that cannot be read, is not JSON or has the wrong shape is an error `code` at the
+ * file (exit 2), so that kiln never writes over what it could not read.
+ */
+async function readRecord<T>(root: string, file: string, code: DiagnosticCode, shape: (json: ParsedJson) => Result<T, Diagnostic[]>): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(join(root, file), 'utf8');
-  } catch {
-    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new KilnError(diagnostic(code, `${file} cannot be read: ${(error as Error).message}`, { location: { file } }));
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new KilnError(diagnostic(code, `${file} is not valid JSON.`, { location: { file } }));
-  }
+  const parsed = parseJson(text, file);
+  if (!parsed.ok) throw new KilnError(parsed.error.map((d) => ({ ...d, code })));
+  const shaped = shape(parsed.value);
+  if (!shaped.ok) throw new KilnError(shaped.error);
+  return shaped.value;
 }
 
 /** The artifacts `kiln artifact` has recorded in `outputDir` (none when there is no index yet). */
 export async function readArtifactIndex(ctx: ReleaseContext, outputDir: string): Promise<ArtifactRecord[]> {
-  const parsed = (await readJson(ctx.root, `${outputDir}/${ARTIFACT_INDEX}`, 'artifact-index-invalid')) as { artifacts?: ArtifactRecord[] } | undefined;
-  if (parsed === undefined) return [];
-  return parsed.artifacts ?? [];
+  return (await readRecord(ctx.root, `${outputDir}/${ARTIFACT_INDEX}`, 'artifact-index-invalid', artifactIndexFrom)) ?? [];
 }
 
 export async function writeArtifactIndex(root: string, outputDir: string, index: readonly ArtifactRecord[]): Promise<void> {
@@ -41,7 +46,7 @@ export async function writeArtifactIndex(root: string, outputDir: string, index:
 
 /** `environments/ENV.json`, or undefined when the environment has none yet. */
 export async function readEnvironment(root: string, environment: string): Promise<EnvironmentFile | undefined> {
-  return (await readJson(root, `${ENVIRONMENTS_DIR}/${environment}.json`, 'environment-invalid')) as EnvironmentFile | undefined;
+  return readRecord(root, `${ENVIRONMENTS_DIR}/${environment}.json`, 'environment-invalid', environmentFileFrom);
 }
 
 /** Writes `environments/ENV.json`; returns its repo-relative path. */

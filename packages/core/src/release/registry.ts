@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { diagnostic, KilnError } from '../model/index.js';
+import { diagnostic, err, KilnError, ok, type Diagnostic, type Result } from '../model/index.js';
 import { readLayoutBlob, type LayoutBlobSource } from './layout.js';
 import { MEDIA, ociDigest, selectManifest, type BaseImage, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
 
@@ -29,6 +29,21 @@ export function parseImageReference(text: string): ImageReference | undefined {
   const m = /^([a-zA-Z0-9.-]+(?::\d+)?|\[[0-9a-fA-F:]+\](?::\d+)?)\/([a-z0-9]+(?:[._-][a-z0-9]+|__)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(text);
   if (!m) return undefined;
   return { registry: m[1]!, repository: m[2]!, ...(m[3] && { tag: m[3] }), ...(m[4] && { digest: m[4] }) };
+}
+
+/**
+ * The repository a version is pushed to or looked up in: `destination` must be `HOST/NAME` (the tag
+ * is the version). Checked before any work: a bad one is a usage or configuration error (exit 2).
+ */
+export function pushRepository(destination: string): Result<ImageReference, Diagnostic> {
+  const ref = parseImageReference(destination);
+  if (!ref || ref.tag || ref.digest)
+    return err(
+      diagnostic('artifact-bad-registry', `"${destination}" is not HOST/NAME (the tag is the version).`, {
+        hint: 'e.g. registry.example.com/shop/{projectName}, given to --push or set as "kiln.registry" in nx.json.',
+      }),
+    );
+  return ok(ref);
 }
 
 export interface Credentials {
@@ -339,9 +354,9 @@ export async function pushArtifact(
   version: string,
   options: { readonly env?: NodeJS.ProcessEnv; readonly progress?: (line: string) => void },
 ): Promise<string> {
-  const ref = parseImageReference(destination);
-  if (!ref || ref.tag || ref.digest)
-    throw new KilnError(diagnostic('artifact-bad-registry', `"${destination}" is not HOST/NAME (the tag is the version).`, { hint: 'e.g. --push registry.example.com/shop/catalog' }));
+  const checked = pushRepository(destination);
+  if (!checked.ok) throw new KilnError(checked.error);
+  const ref = checked.value;
   const client = await registryClient(ref, options.env);
   const existing = await client.manifestDigest(version);
   if (existing !== undefined && existing !== image.manifest.digest)
@@ -372,10 +387,14 @@ export async function pullBaseImage(ref: ImageReference, spec: string, platform:
   return { image: { manifest, config }, blob: (digest) => client.getBlob(digest) };
 }
 
-/** The digest `destination` (`HOST/NAME`) holds under `tag`; undefined when it is not HOST/NAME or the registry has no such tag. */
+/**
+ * The digest `destination` (`HOST/NAME`) holds under `tag`; undefined when the registry has no such
+ * tag. A destination that is not HOST/NAME is an error (exit 2), and so is any answer of the
+ * registry other than the tag or its absence (exit 1): neither means "never pushed".
+ */
 export async function taggedDigest(destination: string, tag: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const ref = parseImageReference(destination);
-  if (!ref) return undefined;
-  const client = await registryClient(ref, env);
+  const checked = pushRepository(destination);
+  if (!checked.ok) throw new KilnError(checked.error);
+  const client = await registryClient(checked.value, env);
   return client.manifestDigest(tag);
 }
