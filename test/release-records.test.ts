@@ -1,7 +1,8 @@
 /**
  * End to end: what `kiln artifact` and `kiln promote` read back (the artifact index, environment
  * files, the registry) is checked before any work, and anything wrong is a clear error naming its
- * file, line and column, never a crash (exit 70) and never a file rewritten over (issue 17).
+ * file, line and column, never a crash (exit 70) and never a file rewritten over (issue 17). And
+ * the manifests release reads versions from are read as every other command reads them.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -116,6 +117,29 @@ describe('kiln artifact and promote read back only well-formed records', () => {
     } finally {
       repo.git('checkout', '--', 'nx.json');
       await Promise.all([unavailable.stop(), absent.stop()]);
+    }
+  });
+});
+
+describe('kiln release reads a manifest as kiln projects does', () => {
+  it('takes a package.json with a byte order mark and a comment, and writes the new version keeping both', () => {
+    const repo = createRepo({
+      'package.json': { name: 'shop', private: true, workspaces: ['services/*'] },
+      'nx.json': nxJson(),
+      'services/catalog/package.json': '\uFEFF{\n  "name": "catalog",\n  // released by kiln\n  "version": "1.0.0"\n}\n',
+    });
+    try {
+      repo.commit('feat: more', { 'services/catalog/src/index.js': 'export {};\n' });
+      expect(repo.kiln(['projects']).code).toBe(0);
+      const r = repo.kiln(['release', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().projects.catalog).toMatchObject({ current: '1.0.0', next: '1.1.0' });
+      expect(readFileSync(join(repo.dir, 'services/catalog/package.json'), 'utf8')).toBe('\uFEFF{\n  "name": "catalog",\n  // released by kiln\n  "version": "1.1.0"\n}\n');
+      repo.write({ 'services/catalog/package.json': '{\n  "name": "catalog",\n  "version": "one"\n}\n' });
+      const bad = repo.kiln(['release', '--dry-run', '--json']);
+      expect([bad.code, bad.json().error]).toEqual([2, expect.objectContaining({ code: 'manifest-bad-version', file: 'services/catalog/package.json', line: 3, column: 3 })]);
+    } finally {
+      repo.cleanup();
     }
   });
 });

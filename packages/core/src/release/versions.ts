@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnostic, KilnError } from '../model/index.js';
-import { jsonValue } from '../workspace/index.js';
+import { parseJson } from '../workspace/index.js';
 import type { KilnReleaseConfig } from './config.js';
 import type { ReleaseContext, ReleaseProjectInfo } from './context.js';
 import { parseSemVer, type SemVer } from './semver.js';
@@ -28,12 +28,11 @@ export async function manifestVersion(ctx: ReleaseContext, project: ReleaseProje
     } catch {
       continue;
     }
-    let version: unknown;
-    try {
-      version = (jsonValue(text, file) as { version?: unknown }).version;
-    } catch {
-      throw new KilnError(diagnostic('manifest-invalid', `${file} is not valid JSON.`, { location: { file } }));
-    }
+    // The workspace's one JSON reader, keeping positions: a problem is reported at its line and column.
+    const parsed = parseJson(text, file);
+    if (!parsed.ok) throw new KilnError(parsed.error.map((d) => ({ ...d, code: 'manifest-invalid' })));
+    const manifest = parsed.value.value;
+    const version = typeof manifest === 'object' && manifest !== null && !Array.isArray(manifest) ? (manifest as { version?: unknown }).version : undefined;
     if (version === undefined && name === 'package.json') {
       // A package.json without a version: a project.json beside it may hold it.
       const other = await readFile(join(ctx.root, project.root, 'project.json'), 'utf8').catch(() => undefined);
@@ -41,7 +40,7 @@ export async function manifestVersion(ctx: ReleaseContext, project: ReleaseProje
       continue;
     }
     if (version !== undefined && (typeof version !== 'string' || !parseSemVer(version)))
-      throw new KilnError(diagnostic('manifest-bad-version', `${file} has version ${JSON.stringify(version)}, which is not a semantic version.`, { location: { file } }));
+      throw new KilnError(diagnostic('manifest-bad-version', `the version ${JSON.stringify(version)} is not a semantic version.`, { location: parsed.value.locate(['version']) }));
     return { version: version === undefined ? undefined : parseSemVer(version as string), file };
   }
   throw new KilnError(diagnostic('manifest-missing', `project "${project.name}" has neither package.json nor project.json in ${project.root || '.'}.`));
