@@ -5,7 +5,7 @@
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, resolve, sep } from 'node:path';
 import { diagnostic, KilnError } from '../model/index.js';
-import { MEDIA, selectManifest, ociDigest, type BaseImage, type Descriptor, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
+import { imageConfigProblem, imageIndexProblem, manifestProblem, MEDIA, ociDigest, ociJson, selectManifest, type BaseImage, type Descriptor, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
 import { readTar, type TarEntry } from './tar.js';
 
 /**
@@ -65,7 +65,10 @@ export async function writeLayout(dir: string, image: Image, baseBlob?: LayoutBl
 /** Reads a blob from a layout, checking its digest. */
 export async function readLayoutBlob(dir: string, digest: string): Promise<Uint8Array> {
   if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new KilnError(diagnostic('oci-bad-digest', `unsupported digest "${digest}" in ${dir}.`));
-  const data = await readFile(join(dir, 'blobs', 'sha256', digest.slice(7)));
+  const data = await readFile(join(dir, 'blobs', 'sha256', digest.slice(7))).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT' && e.code !== 'EISDIR') throw e;
+    throw new KilnError(diagnostic('oci-blob-missing', `${dir} names blob ${digest} but does not hold it.`, { hint: 'The layout is incomplete: copy it again whole.' }));
+  });
   if (ociDigest(data) !== digest) throw new KilnError(diagnostic('oci-blob-corrupt', `${dir}: blob ${digest} does not match its digest.`));
   return data;
 }
@@ -77,22 +80,28 @@ export async function readLayoutBlob(dir: string, digest: string): Promise<Uint8
 export async function readBaseFromLayout(spec: string, platform: Platform): Promise<{ image: BaseImage; blob: LayoutBlobSource }> {
   const colon = spec.lastIndexOf(':');
   const [dir, ref] = colon > 1 && !spec.slice(colon).includes('/') ? [spec.slice(0, colon), spec.slice(colon + 1)] : [spec, undefined];
-  let index: ImageIndex;
+  let text: string;
   try {
-    index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+    text = await readFile(join(dir, 'index.json'), 'utf8');
   } catch (e) {
     throw new KilnError(diagnostic('artifact-base-missing', `base image layout ${dir} has no readable index.json: ${(e as Error).message}`));
   }
+  const read = async <T>(what: string, bytes: Uint8Array | string, problem: (v: unknown) => string | undefined): Promise<T> => {
+    const r = ociJson<T>(bytes, problem);
+    if (!r.ok) throw new KilnError(diagnostic('artifact-base-invalid', `base image layout ${dir}: ${what} ${r.error}.`, { hint: 'A base image layout is an OCI image layout, as skopeo copy oci:DIR writes it.' }));
+    return r.value;
+  };
+  const index = await read<ImageIndex>('index.json', text, imageIndexProblem);
   const named = ref === undefined ? index.manifests : index.manifests.filter((m) => m.annotations?.['org.opencontainers.image.ref.name'] === ref);
   if (named.length === 0) throw new KilnError(diagnostic('artifact-base-missing', `base image layout ${dir} has no image named "${ref}".`));
   let desc: Descriptor | undefined = named.length === 1 ? named[0] : selectManifest({ schemaVersion: 2, manifests: named }, platform);
   if (desc && (desc.mediaType === MEDIA.index || desc.mediaType === MEDIA.dockerList)) {
-    const nested = JSON.parse(new TextDecoder().decode(await readLayoutBlob(dir, desc.digest))) as ImageIndex;
+    const nested = await read<ImageIndex>(`the index ${desc.digest}`, await readLayoutBlob(dir, desc.digest), imageIndexProblem);
     desc = selectManifest(nested, platform);
   }
   if (!desc) throw new KilnError(diagnostic('artifact-base-platform', `base image layout ${dir} has no image for ${platform.os}/${platform.architecture}.`));
-  const manifest = JSON.parse(new TextDecoder().decode(await readLayoutBlob(dir, desc.digest))) as Manifest;
-  const config = JSON.parse(new TextDecoder().decode(await readLayoutBlob(dir, manifest.config.digest))) as Record<string, unknown>;
+  const manifest = await read<Manifest>(`the manifest ${desc.digest}`, await readLayoutBlob(dir, desc.digest), manifestProblem);
+  const config = await read<Record<string, unknown>>(`the config ${manifest.config.digest}`, await readLayoutBlob(dir, manifest.config.digest), imageConfigProblem);
   return { image: { manifest, config }, blob: (digest) => readLayoutBlob(dir, digest) };
 }
 

@@ -5,7 +5,7 @@
  * layout.ts's and registry.ts's job.
  */
 import { gzipSync } from 'fflate';
-import { canonicalJson, sha256 } from '../model/index.js';
+import { canonicalJson, err, ok, sha256, type Result } from '../model/index.js';
 
 export const MEDIA = {
   index: 'application/vnd.oci.image.index.v1+json',
@@ -209,6 +209,59 @@ export function ociLayerType(mediaType: string): string {
     default:
       return mediaType;
   }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((s) => typeof s === 'string');
+
+/** What is wrong with `v` as a descriptor (`at` names it), or undefined; `mediaType` is optional only where `typed` is false. */
+function descriptorProblem(v: unknown, at: string, typed: boolean): string | undefined {
+  if (!isObject(v)) return `${at} is not a descriptor (an object with "mediaType", "digest" and "size")`;
+  if (typeof v.digest !== 'string' || !/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(v.digest)) return `${at}.digest is not a digest`;
+  if (typeof v.size !== 'number' || !Number.isSafeInteger(v.size) || v.size < 0) return `${at}.size is not a size in bytes`;
+  if (typed ? typeof v.mediaType !== 'string' : v.mediaType !== undefined && typeof v.mediaType !== 'string') return `${at}.mediaType is not a media type`;
+  if (v.platform !== undefined && !(isObject(v.platform) && typeof v.platform.os === 'string' && typeof v.platform.architecture === 'string')) return `${at}.platform has no "os" and "architecture"`;
+  return undefined;
+}
+
+/** What is wrong with `v` as an image index (or Docker manifest list), or undefined. */
+export function imageIndexProblem(v: unknown): string | undefined {
+  if (!isObject(v) || !Array.isArray(v.manifests)) return 'is not an image index (an object with a "manifests" list)';
+  return v.manifests.map((d, i) => descriptorProblem(d, `manifests[${i}]`, false)).find((p) => p !== undefined);
+}
+
+/** What is wrong with `v` as an image manifest, or undefined. */
+export function manifestProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return 'is not an image manifest (an object with "config" and "layers")';
+  if (!Array.isArray(v.layers)) return '"layers" is not a list';
+  return descriptorProblem(v.config, 'config', true) ?? v.layers.map((d, i) => descriptorProblem(d, `layers[${i}]`, true)).find((p) => p !== undefined);
+}
+
+/** What is wrong with `v` as an image config, as far as an image stacked on it reads it, or undefined. */
+export function imageConfigProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return 'is not an image config (an object)';
+  if (v.config !== undefined && !isObject(v.config)) return '"config" is not an object';
+  const run = (v.config ?? {}) as Record<string, unknown>;
+  if (run.Env !== undefined && !isStringList(run.Env)) return '"config.Env" is not a list of strings';
+  if (run.Labels !== undefined && !isObject(run.Labels)) return '"config.Labels" is not an object';
+  if (v.rootfs !== undefined && !(isObject(v.rootfs) && (v.rootfs.diff_ids === undefined || isStringList(v.rootfs.diff_ids)))) return '"rootfs.diff_ids" is not a list of digests';
+  if (v.history !== undefined && !Array.isArray(v.history)) return '"history" is not a list';
+  return undefined;
+}
+
+/**
+ * An OCI JSON document (index, manifest or config) from its bytes, checked by `problem`: what kiln
+ * reads from a layout or a registry is a stranger's file, and the wrong shape must be a message, not a crash.
+ */
+export function ociJson<T>(bytes: Uint8Array | string, problem: (v: unknown) => string | undefined): Result<T, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
+  } catch {
+    return err('is not JSON');
+  }
+  const wrong = problem(value);
+  return wrong === undefined ? ok(value as T) : err(wrong);
 }
 
 /** From an image index (or Docker manifest list), the manifest for `platform`, else undefined. */

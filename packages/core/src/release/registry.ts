@@ -13,7 +13,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { diagnostic, err, KilnError, ok, type Diagnostic, type Result } from '../model/index.js';
 import { readLayoutBlob, type LayoutBlobSource } from './layout.js';
-import { MEDIA, ociDigest, selectManifest, type BaseImage, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
+import { imageConfigProblem, imageIndexProblem, manifestProblem, MEDIA, ociDigest, ociJson, selectManifest, type BaseImage, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
 
 export interface ImageReference {
   /** `host[:port]`. */
@@ -332,10 +332,6 @@ export async function pushImage(
   return { digest, uploaded };
 }
 
-/** The manifest (and its parsed form) a registry image reference names, for use as a base image. */
-export function parseManifest(data: Uint8Array): Manifest {
-  return JSON.parse(new TextDecoder().decode(data)) as Manifest;
-}
 
 /** A client for `ref`, with the credentials for its registry; KILN_REGISTRY_INSECURE=1 forces plain HTTP. */
 export async function registryClient(ref: ImageReference, env?: NodeJS.ProcessEnv): Promise<RegistryClient> {
@@ -375,15 +371,20 @@ export async function pushArtifact(
 /** A base image from a registry (`spec` as written in nx.json, for messages), for `platform` when it names an index. */
 export async function pullBaseImage(ref: ImageReference, spec: string, platform: Platform, env?: NodeJS.ProcessEnv): Promise<{ image: BaseImage; blob: LayoutBlobSource }> {
   const client = await registryClient(ref, env);
+  const read = <T>(what: string, bytes: Uint8Array, problem: (v: unknown) => string | undefined): T => {
+    const r = ociJson<T>(bytes, problem);
+    if (!r.ok) throw new KilnError(diagnostic('artifact-base-invalid', `base image ${spec}: the registry's ${what} ${r.error}.`), 1);
+    return r.value;
+  };
   let m = await client.getManifest(ref.digest ?? ref.tag!);
-  const parsed = JSON.parse(new TextDecoder().decode(m.data)) as { mediaType?: string; manifests?: unknown };
+  const parsed = read<{ mediaType?: string; manifests?: unknown }>('manifest', m.data, (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'is not an object'));
   if (parsed.manifests !== undefined || m.mediaType === MEDIA.index || m.mediaType === MEDIA.dockerList) {
-    const chosen = selectManifest(parsed as ImageIndex, platform);
+    const chosen = selectManifest(read<ImageIndex>('image index', m.data, imageIndexProblem), platform);
     if (!chosen) throw new KilnError(diagnostic('artifact-base-platform', `base image ${spec} has no image for ${platform.os}/${platform.architecture}.`));
     m = await client.getManifest(chosen.digest);
   }
-  const manifest = parseManifest(m.data);
-  const config = JSON.parse(new TextDecoder().decode(await client.getBlob(manifest.config.digest))) as Record<string, unknown>;
+  const manifest = read<Manifest>('manifest', m.data, manifestProblem);
+  const config = read<Record<string, unknown>>('image config', await client.getBlob(manifest.config.digest), imageConfigProblem);
   return { image: { manifest, config }, blob: (digest) => client.getBlob(digest) };
 }
 
