@@ -352,14 +352,19 @@ describe('kiln owners generate and project owners', () => {
     }
   });
 
-  it('reports a malformed owners setting at its file, with exit 2', () => {
+  it('reports a malformed owners setting at its file, line and column, with exit 2', () => {
     repo.write({ 'libs/books/project.json': { name: 'books', owners: { '**/*': '@ahmed' } } });
     try {
       const r = repo.kiln(['owners', 'generate']);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('libs/books/project.json: books: owners["**/*"]: must be an array of owners');
+      expect(r.stderr).toContain('libs/books/project.json:4:5: books: owners["**/*"]: must be an array of owners');
+      repo.write({ 'libs/finance-ui/package.json': { name: 'finance-ui', nx: { owners: { 'src/**': ['@ok', 'not an owner'] } } } });
+      const json = repo.kiln(['owners', 'generate', '--check', '--json']).json();
+      expect(json.errors.map((e: { file: string; line: number; column: number }) => `${e.file}:${e.line}:${e.column}`)).toEqual(['libs/books/project.json:4:5', 'libs/finance-ui/package.json:7:9']);
+      repo.write({ 'nx.json': { owners: { patterns: [{ projects: ['*'], owners: '@everyone' }] } } });
+      expect(repo.kiln(['owners', 'generate', '--check', '--json']).json().error).toMatchObject({ file: 'nx.json', line: 8, column: 9 });
     } finally {
-      repo.git('checkout', '--', 'libs/books/project.json');
+      repo.git('checkout', '--', 'libs/books/project.json', 'libs/finance-ui/package.json', 'nx.json');
     }
   });
 });

@@ -4,23 +4,46 @@
  * the file says is `owners/generate.ts`'s.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { diagnostic, joinRepoPath, KilnError, toRepoPath } from '../model/index.js';
 import { codeownersFromSettings, type LocatedOwnersProblem, type ProjectOwnersSettings } from '../owners/index.js';
-import type { Workspace } from '../workspace/index.js';
+import { parseJson, type JsonPath, type ParsedJson, type Workspace } from '../workspace/index.js';
 import { readText, workspacePrefix } from './load-owners.js';
 import { loadWorkspace } from './load-workspace.js';
 
-/** Owners settings problems as located diagnostics: nx.json, or the project's own config file. */
-function configError(problems: readonly LocatedOwnersProblem[]): KilnError {
+/** Owners settings problems as diagnostics at their line and column: in nx.json, or the project's own config file. */
+function configError(root: string, problems: readonly LocatedOwnersProblem[]): KilnError {
+  const files = new Map<string, ParsedJson | undefined>();
+  const parsed = (file: string) => {
+    if (!files.has(file)) {
+      const text = readText(join(root, file));
+      const r = text === undefined ? undefined : parseJson(text, file);
+      files.set(file, r?.ok ? r.value : undefined);
+    }
+    return files.get(file);
+  };
   return new KilnError(
-    problems.map((p) =>
-      diagnostic('invalid-owners-config', `${p.path}: ${p.message}`, {
-        location: { file: p.file },
+    problems.map((p) => {
+      const json = parsed(p.file);
+      return diagnostic('invalid-owners-config', `${p.path}: ${p.message}`, {
+        location: json ? json.locate(settingPath(json.value, p.path)) : { file: p.file },
         hint: 'See docs/owners.md: nx.json "owners" and project.json "owners", as Nx\'s @nx/owners reads them.',
-      }),
-    ),
+      });
+    }),
   );
+}
+
+/**
+ * A problem's path as owners/generate.ts writes it (`owners.patterns[1].owners`, or for a project
+ * `books: owners["src/**"][0]`) → the JSON path in its file. A project's `owners` may sit at the top
+ * of project.json, under `metadata`, or under package.json's `nx`: where the file has it.
+ */
+function settingPath(file: unknown, path: string): JsonPath {
+  const steps: (string | number)[] = [];
+  for (const m of path.replace(/^.*?: (?=owners\b)/, '').matchAll(/([A-Za-z_$][\w$]*)|\[(\d+)\]|\["(.*?)"\]/g)) steps.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]!));
+  const has = (at: readonly string[]) => at.reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), file) !== undefined;
+  const holder = [[], ['metadata'], ['nx'], ['nx', 'metadata']].find((at) => has([...at, 'owners'])) ?? [];
+  return [...holder, ...steps];
 }
 
 /**
@@ -59,7 +82,7 @@ export function generatedCodeowners(source: OwnersSource, prefix: string): { tex
     source.nxOwners,
     source.projects.map((p) => ({ ...p, root: joinRepoPath(prefix, p.root) })),
   );
-  if (!generated.ok) throw configError(generated.error);
+  if (!generated.ok) throw configError(source.root, generated.error);
   return generated.value;
 }
 
