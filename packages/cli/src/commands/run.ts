@@ -22,7 +22,7 @@ export const command: Command = {
     ...jsonOption,
   },
   details: [
-    '--json prints {"tasks":[{"id","hash","status":"success|failure|skipped","cache":"local|remote|miss","durationMs"}]};',
+    '--json prints {"tasks":[{"id","hash","status":"success|failure|skipped","cache":"local|remote|miss","durationMs","exitCode?","signal?"}]};',
     'task output then goes to stderr.',
     'Cache: nx.json "kiln": {"cacheDirectory": ".kiln/cache", "cacheMaxSize": "10GB", "restoreMode": "link"|"copy"};',
     'only targets with "cache": true are cached. See docs/run.md.',
@@ -84,7 +84,7 @@ export const command: Command = {
       process.off('SIGTERM', onSigint);
     }
     view.summary(result.tasks, result.savedMs);
-    if (json) ctx.out.json({ tasks: result.tasks.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
+    if (json) ctx.out.json({ tasks: result.tasks.map(({ id, hash, status, cache, durationMs, exit }) => ({ id, hash, status, cache, durationMs, ...(exit && { exitCode: exit.code }), ...(exit?.signal && { signal: exit.signal }) })) });
     if (result.interrupted) return 130;
     return result.tasks.some((t) => t.status === 'failure') ? ExitCode.failed : ExitCode.ok;
   },
@@ -240,7 +240,7 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
         r.status === 'skipped'
           ? `${out.style('dim', '-')} ${r.id} skipped (a dependency failed or the run stopped)`
           : r.status === 'failure'
-            ? `${out.style('red', '✖')} ${r.id} failed (${seconds(r.durationMs)})`
+            ? `${out.style('red', '✖')} ${r.id} failed${r.exit?.signal ? `: killed by ${r.exit.signal}` : r.exit ? ` with exit code ${r.exit.code}` : ''} (${seconds(r.durationMs)})`
             : r.cache !== 'miss'
               ? `${out.style('green', '✔')} ${r.id} ${out.style('dim', `[${r.cache} cache]`)}`
               : `${out.style('green', '✔')} ${r.id} (${seconds(r.durationMs)})`;

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { detachOutputs } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
 import { manifestUses } from '../run-manifest/index.js';
-import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type CacheStatus, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
+import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type CacheStatus, type ExecResult, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
 import { onceUnavailable, recordManifest, replayHit, restoreCached, type CacheHit } from './run-cache.js';
 import { planTasks, type PlanRequest, type TaskPlan } from './task-plan.js';
@@ -22,6 +22,8 @@ export interface TaskResult {
   readonly durationMs: number;
   /** For a cache hit: how long the task took when it ran. */
   readonly savedMs?: number;
+  /** For a task whose process failed: its exit code, and the signal that ended it, if one did. */
+  readonly exit?: ExecResult;
 }
 
 export interface RunEvents {
@@ -107,18 +109,18 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
       };
       // Outputs restored as hard links share their inode with the cache: give them their own first.
       if (t.cacheable) await detachOutputs(ws.root, await expandOutputs(ws.root, t));
-      const code = await runTask(ws.root, t, group, onData);
+      const exit = await runTask(ws.root, t, group, onData);
       const durationMs = Math.round(performance.now() - started);
-      const ok = code === 0 && !options.signal?.aborted;
+      const ok = exit.code === 0 && !options.signal?.aborted;
       if (ok && log) {
-        const outputs = await expandOutputs(ws.root, t);
+        const outputs = await expandOutputs(ws.root, t, (m) => events.warning?.(m));
         const kept = await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log: log.finish() }, stats);
         if (kept.status === 'stored') {
           await cache.setLastRun(id, t.hash, t.fingerprint);
           stored.add(id);
         } else unavailable(kept.reason);
       }
-      results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs });
+      results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs, ...(exit.code !== 0 && { exit }) });
       return { status: ok ? ('success' as const) : ('failure' as const), cache: 'miss' as const, durationMs };
     } finally {
       log?.discard();

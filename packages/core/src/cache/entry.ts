@@ -5,8 +5,8 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { sha256 } from '../model/index.js';
+import { dirname, join } from 'node:path';
+import { sha256, toRepoPath } from '../model/index.js';
 import { errorCode, isNotFound } from './errors.js';
 import { entryDir } from './root.js';
 
@@ -194,4 +194,9 @@ export function nestedOutput(files: readonly ManifestFile[]): string | undefined
     }
   }
   return undefined;
+}
+
+/** Whether a symbolic link at repository path `path` reading `link` leads out of the workspace (such a link is never an output). */
+export function linkLeadsOut(path: string, link: string): boolean {
+  return link.startsWith('/') || toRepoPath(join(dirname(path), link)) === undefined;
 }

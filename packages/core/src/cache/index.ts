@@ -7,7 +7,7 @@
  * Edge module: it reads and writes files. What goes into a hash is `hash/`'s business, when to
  * store or restore is the runner's (`tasks/`).
  */
-export { CACHE_LAYOUT_VERSION, type EntryMeta, type ManifestFile } from './entry.js';
+export { CACHE_LAYOUT_VERSION, linkLeadsOut, type EntryMeta, type ManifestFile } from './entry.js';
 export { detachOutputs } from './detach.js';
 export type { LastRun } from './last-run.js';
 export { entryLogBytes, LogCapture, replayLog, type CapturedLog, type EntryLog } from './log.js';

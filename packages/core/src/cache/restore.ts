@@ -19,7 +19,7 @@ import { chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, l
 import { dirname, join, relative, sep } from 'node:path';
 import { blobIdOfFileSync } from '../files/index.js';
 import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
-import { nestedOutput, readMetaSync, type EntryMeta, type ManifestFile } from './entry.js';
+import { linkLeadsOut, nestedOutput, readMetaSync, type EntryMeta, type ManifestFile } from './entry.js';
 import { sha256OfFileSync, type EntryLog } from './log.js';
 import { Destinations } from './destinations.js';
 import { errorCode, isNotFound } from './errors.js';
@@ -100,7 +100,7 @@ export class Restorer {
       if (place.kind === 'outside') return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
       if (place.kind === 'blocked') return { status: 'blocked', reason: `a file stands in the way of the output folder "${dirname(file.path)}"` };
       const dest = place.path;
-      if (file.link !== undefined && (file.link.startsWith('/') || toRepoPath(join(dirname(file.path), file.link)) === undefined || this.destinations.linkLeadsOut(file.path, outputs)))
+      if (file.link !== undefined && (linkLeadsOut(file.path, file.link) || this.destinations.linkLeadsOut(file.path, outputs)))
         return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
       // In a missing folder (outputs deleted) nothing needs a look: one stat of the folder was enough.
       const st = place.folderMissing ? undefined : lstatSync(dest, { throwIfNoEntry: false });

@@ -8,7 +8,7 @@ import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile
 import { dirname, join } from 'node:path';
 import { blobIdOfFile } from '../files/index.js';
 import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, formatMeta, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
+import { CACHE_LAYOUT_VERSION, formatMeta, linkLeadsOut, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
 import { errorCode } from './errors.js';
 import { INLINE_LOG } from './log.js';
 import { entriesDir, entryDir, tempName } from './root.js';
@@ -41,8 +41,7 @@ export async function storeEntry(target: StoreTarget, req: StoreRequest, index?:
       await mkdir(dirname(dest), { recursive: true });
       if (st.isSymbolicLink()) {
         const link = await readlink(src);
-        const to = toRepoPath(join(dirname(rp), link));
-        if (link.startsWith('/') || to === undefined) continue; // a link leading out of the workspace is not an output
+        if (linkLeadsOut(rp, link)) continue; // not an output (the runner has said so)
         files.push({ path: rp, size: 0, mode: 0o777, oid: gitBlobId(Buffer.from(link)), link });
         continue;
       }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { formatDiagnostic } from '../model/index.js';
 import { parseJson } from '../workspace/index.js';
@@ -108,8 +109,7 @@ function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 function signalNumber(signal: string): number | undefined {
-  const n: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
-  return n[signal];
+  return (osConstants.signals as Record<string, number | undefined>)[signal];
 }
 
 export interface PackageInfo {
@@ -201,16 +201,17 @@ function shellQuote(s: string): string {
 }
 
 /**
- * Runs a planned task's commands in `group`, streaming their output to `onData`; the exit code.
- * A target kiln cannot run fails with code 1, the reason written to its output.
+ * Runs a planned task's commands in `group`, streaming their output to `onData`; how the first
+ * failing command (or the last) ended. A target kiln cannot run fails with code 1, the reason
+ * written to its output.
  */
-export async function runTask(root: string, t: RunnableTask, group: ProcessGroup, onData: (chunk: Buffer) => void): Promise<number> {
+export async function runTask(root: string, t: RunnableTask, group: ProcessGroup, onData: (chunk: Buffer) => void): Promise<ExecResult> {
   const command = await taskCommand(root, t);
   if ('problem' in command) {
     onData(Buffer.from(`kiln: ${command.problem}${command.hint ? `\n  ${command.hint}` : ''}\n`));
-    return 1;
+    return { code: 1 };
   }
-  return (await group.run(command, onData)).code;
+  return group.run(command, onData);
 }
 
 /** The commands of a planned task (`commandsFor`), reading its package.json for a script target. */

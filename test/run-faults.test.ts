@@ -1,0 +1,102 @@
+/**
+ * Runner faults (issue 17): output paths that are not plain, tasks killed by a signal, outputs kiln
+ * cannot keep, stored copies damaged in place. Each through the real binary in a real repository.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRepo, type TempRepo } from './helpers/repo.js';
+
+type Json = { tasks: { id: string; status: string; cache: string; exitCode?: number; signal?: string }[] };
+const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
+const warnings = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('warning '));
+
+describe('output paths that are not plain', () => {
+  let repo: TempRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  // Folders and files named with glob metacharacters and a newline are paths, not patterns.
+  const folders = ['a(1)', 'b[x]', 'c{y,z}', 'd!', 'e*', 'f\nnl', 'g@(h)', 'i?'];
+  const build = `mkdir -p dist && cat src.txt > 'dist/out [1] (2) {3} !*.txt' && cat src.txt > dist/plain.txt`;
+
+  it('are stored and restored, as folders, as files and as globs', () => {
+    repo = createRepo({
+      'package.json': { name: 'r', private: true, workspaces: ['p/*'] },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'] }, pack: { cache: true, outputs: ['{projectRoot}/dist/out [1] (2) {3} !*.txt', '{projectRoot}/dist/*.txt'] } } },
+      '.gitignore': 'dist\n.kiln\n',
+      ...Object.fromEntries(
+        folders.flatMap((f, i) => [
+          [`p/${f}/package.json`, { name: `p${i}`, scripts: { build, pack: build } }],
+          [`p/${f}/src.txt`, `${f}\n`],
+        ]),
+      ),
+    });
+    for (const target of ['build', 'pack']) {
+      const first = repo.kiln(['run', '-t', target, '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      for (const f of folders) rmSync(join(repo.dir, 'p', f, 'dist'), { recursive: true });
+      const again = repo.kiln(['run', '-t', target, '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(Object.values(byId(again.json())), again.stderr).toEqual(folders.map(() => 'success/local'));
+      for (const f of folders) {
+        expect(readFileSync(join(repo.dir, 'p', f, 'dist/out [1] (2) {3} !*.txt'), 'utf8'), `${target} ${JSON.stringify(f)}`).toBe(`${f}\n`);
+        expect(readFileSync(join(repo.dir, 'p', f, 'dist/plain.txt'), 'utf8'), `${target} ${JSON.stringify(f)}`).toBe(`${f}\n`);
+      }
+    }
+  });
+});
+
+describe('outputs kiln does not keep', () => {
+  let repo: TempRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  it('are named in one warning each: declared outside the workspace, links leading out, FIFOs', () => {
+    repo = createRepo({
+      'package.json': { name: 'r', private: true, workspaces: ['p/*'] },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist', '{workspaceRoot}/../elsewhere', '/tmp/kiln-absolute-output', '{projectRoot}/../../../up'] } } },
+      '.gitignore': 'dist\n.kiln\n',
+      'p/a/package.json': { name: 'a', scripts: { build: 'mkdir -p dist && echo A > dist/out.txt && ln -sf /etc/hostname dist/abs && ln -sf ../../../../x dist/up && ln -sf out.txt dist/in && rm -f dist/fifo && mkfifo dist/fifo' } },
+    });
+    const r = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(warnings(r.stderr)).toEqual([
+      'warning output "{workspaceRoot}/../elsewhere" of a:build is not cached: it is outside the workspace',
+      'warning output "/tmp/kiln-absolute-output" of a:build is not cached: it is outside the workspace',
+      'warning output "{projectRoot}/../../../up" of a:build is not cached: it is outside the workspace',
+      'warning output "p/a/dist/abs" of a:build is not cached: it is a symbolic link leading out of the workspace (to "/etc/hostname")',
+      'warning output "p/a/dist/fifo" of a:build is not cached: it is not a regular file, a folder or a symbolic link (a FIFO, a socket, a device)',
+      'warning output "p/a/dist/up" of a:build is not cached: it is a symbolic link leading out of the workspace (to "../../../../x")',
+    ]);
+    rmSync(join(repo.dir, 'p/a/dist'), { recursive: true });
+    const again = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(byId(again.json())).toEqual({ 'a:build': 'success/local' });
+    expect(warnings(again.stderr)).toEqual([]);
+    expect(readFileSync(join(repo.dir, 'p/a/dist/in'), 'utf8')).toBe('A\n');
+    expect(existsSync(join(repo.dir, 'p/a/dist/fifo'))).toBe(false);
+  });
+});
+
+describe('a task that fails', () => {
+  let repo: TempRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  it('is reported with the signal that killed it, or its exit code', () => {
+    repo = createRepo({
+      'package.json': { name: 'r', private: true, workspaces: ['p/*'] },
+      'p/k/package.json': { name: 'k', scripts: { build: 'kill -KILL $$' } },
+      'p/e/package.json': { name: 'e', scripts: { build: 'exit 3' } },
+      'p/t/package.json': { name: 't', scripts: { build: 'kill -TERM $$' } },
+    });
+    const r = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(r.code).toBe(1);
+    const tasks = Object.fromEntries(r.json<Json>().tasks.map((t) => [t.id, { status: t.status, exitCode: t.exitCode, signal: t.signal }]));
+    expect(tasks).toEqual({
+      'k:build': { status: 'failure', exitCode: 137, signal: 'SIGKILL' },
+      'e:build': { status: 'failure', exitCode: 3, signal: undefined },
+      't:build': { status: 'failure', exitCode: 143, signal: 'SIGTERM' },
+    });
+    expect(r.stderr).toMatch(/✖ k:build failed: killed by SIGKILL \(/);
+    expect(r.stderr).toMatch(/✖ t:build failed: killed by SIGTERM \(/);
+    expect(r.stderr).toMatch(/✖ e:build failed with exit code 3 \(/);
+  });
+});
