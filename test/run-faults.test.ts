@@ -2,7 +2,8 @@
  * Runner faults (issue 17): output paths that are not plain, tasks killed by a signal, outputs kiln
  * cannot keep, stored copies damaged in place. Each through the real binary in a real repository.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from './helpers/repo.js';
@@ -99,4 +100,37 @@ describe('a task that fails', () => {
     expect(r.stderr).toMatch(/✖ t:build failed: killed by SIGTERM \(/);
     expect(r.stderr).toMatch(/✖ e:build failed with exit code 3 \(/);
   });
+});
+
+describe('a stored copy damaged in place', () => {
+  let repo: TempRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  for (const restoreMode of ['link', 'copy']) {
+    it(`with its size and mtime put back is found on restore (${restoreMode} mode)`, () => {
+      repo = createRepo({
+        'package.json': { name: 'r', private: true, workspaces: ['p/*'] },
+        'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'] } }, kiln: { restoreMode } },
+        '.gitignore': 'dist\n.kiln\n',
+        'p/a/package.json': { name: 'a', scripts: { build: 'mkdir -p dist && echo good > dist/out.txt' } },
+      });
+      expect(repo.kiln(['run', '-t', 'build']).code).toBe(0);
+      const entries = join(repo.dir, '.kiln/cache/entries');
+      const [entry] = readdirSync(entries);
+      const stored = join(entries, entry!, 'out/p/a/dist/out.txt');
+      const before = statSync(stored, { bigint: true });
+      rmSync(join(repo.dir, 'p/a/dist'), { recursive: true });
+      // Same size, and the mtime put back to the nanosecond (touch -r copies it whole).
+      execFileSync('cp', ['-p', stored, `${stored}.ref`]);
+      writeFileSync(stored, 'evil\n');
+      execFileSync('touch', ['-r', `${stored}.ref`, stored]);
+      rmSync(`${stored}.ref`);
+      expect(statSync(stored, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
+      const r = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(byId(r.json())).toEqual({ 'a:build': 'success/miss' });
+      expect(warnings(r.stderr)).toEqual([expect.stringMatching(/^warning the cache entry of a:build \(\w+\) was corrupt: output "p\/a\/dist\/out.txt" does not match its digest\. It was removed; running the task\.$/)]);
+      expect(readFileSync(join(repo.dir, 'p/a/dist/out.txt'), 'utf8')).toBe('good\n');
+    });
+  }
 });

@@ -19,7 +19,7 @@ export interface ManifestFile {
   readonly size: number;
   readonly mode: number;
   readonly oid: string;
-  /** The stored copy's modification time when it was stored: unchanged means unchanged (hard-linked restores check this instead of reading). */
+  /** The stored copy's modification time when it was stored (informative: restores verify content, since a rewrite can put the mtime back). */
   readonly mtimeMs?: number;
   /** The stored copy's inode and device: a workspace file with both is that very copy (a hard link). */
   readonly ino?: number;

@@ -121,8 +121,9 @@ export class Restorer {
   }
 
   /**
-   * Verifies every file to be written before any is written. A file to be hard-linked is checked
-   * by its stat (size and the modification time it was stored with); a file to be copied by content.
+   * Verifies every file to be written before any is written, by content, in both modes: a stored
+   * copy rewritten in place with its size and mtime put back looks unchanged to its stat (and a
+   * link made to it changes its ctime), so only its digest tells.
    */
   private verify(todo: readonly Todo[], outDir: string): RestoreResult | undefined {
     for (const t of todo) {
@@ -132,12 +133,6 @@ export class Restorer {
       if (this.restoreMode === 'link') {
         linkStat = statSync(src, { throwIfNoEntry: false });
         if (linkStat === undefined || linkStat.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
-        if (linkStat.mtimeMs === t.file.mtimeMs) {
-          t.linkFrom = src;
-          t.linkStat = linkStat;
-          continue;
-        }
-        // Rewritten since it was stored (through a hard link, by some tool): still good if the bytes are the same.
       }
       const content = this.verified(t.file, src);
       if (content === undefined) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
