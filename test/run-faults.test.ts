@@ -134,3 +134,37 @@ describe('a stored copy damaged in place', () => {
     });
   }
 });
+
+describe('a whole entry whose restore the workspace blocks', () => {
+  let repo: TempRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  it('is kept, not called corrupt, when an output folder became a link leading out of the workspace', () => {
+    repo = createRepo({
+      'package.json': { name: 'r', private: true, workspaces: ['p/*'] },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'] } } },
+      '.gitignore': 'dist\n.kiln\nelsewhere\n',
+      'p/a/package.json': { name: 'a', scripts: { build: 'mkdir -p dist && echo A > dist/out.txt' } },
+    });
+    const first = repo.kiln(['run', '-t', 'build', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const hash = first.json<Json & { tasks: { hash: string }[] }>().tasks[0]!.hash;
+    const outside = createRepo({}, { init: false, commit: false });
+    try {
+      rmSync(join(repo.dir, 'p/a/dist'), { recursive: true });
+      execFileSync('ln', ['-s', outside.dir, join(repo.dir, 'p/a/dist')]);
+      const blocked = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(warnings(blocked.stderr)).toEqual([
+        'warning the outputs of a:build could not be restored: the output folder "p/a/dist" leads out of the workspace (a symbolic link). Running the task.',
+        `warning output "p/a/dist" of a:build is not cached: it is a symbolic link leading out of the workspace (to "${outside.dir}")`,
+      ]);
+      expect(existsSync(join(repo.dir, '.kiln/cache/entries', hash, 'meta.json'))).toBe(true);
+      rmSync(join(repo.dir, 'p/a/dist'));
+      const back = repo.kiln(['run', '-t', 'build', '--json']);
+      expect(byId(back.json())).toEqual({ 'a:build': 'success/local' });
+      expect(readFileSync(join(repo.dir, 'p/a/dist/out.txt'), 'utf8')).toBe('A\n');
+    } finally {
+      outside.cleanup();
+    }
+  });
+});

@@ -10,7 +10,12 @@ import { realpathOrUndefined } from './place.js';
 
 type FolderPlace = 'outside' | 'blocked' | 'present' | 'missing';
 
-export type Destination = { readonly kind: 'outside' } | { readonly kind: 'blocked' } | { readonly kind: 'inside'; readonly path: string; readonly folderMissing: boolean };
+/** `outside`: the path itself leaves the workspace (the entry's doing); `leads-out`: a folder of the workspace on its way is a link leading out (the workspace's doing). */
+export type Destination =
+  | { readonly kind: 'outside' }
+  | { readonly kind: 'leads-out'; readonly folder: string }
+  | { readonly kind: 'blocked'; readonly folder: string }
+  | { readonly kind: 'inside'; readonly path: string; readonly folderMissing: boolean };
 
 export class Destinations {
   private rootReal: string | undefined;
@@ -32,7 +37,8 @@ export class Destinations {
     const parent = dirname(rp);
     let place = this.checkedDirs.get(parent);
     if (place === undefined) this.checkedDirs.set(parent, (place = this.placeOf(parent)));
-    if (place === 'outside' || place === 'blocked') return { kind: place };
+    if (place === 'outside') return { kind: 'leads-out', folder: parent };
+    if (place === 'blocked') return { kind: 'blocked', folder: parent };
     return { kind: 'inside', path: this.workspaceRoot + sep + rp, folderMissing: place === 'missing' };
   }
 

@@ -129,9 +129,11 @@ describe('restoring', () => {
     await cache.store({ hash: sha256('h5'), task: 'q:build', fingerprint: {}, durationMs: 1, outputs: ['q/out.txt'], log: Buffer.from('') });
     rmSync(join(root, 'q'), { recursive: true });
     symlinkSync(outside, join(root, 'q'));
+    // The workspace's doing, not the entry's: blocked, and the entry is kept.
     const r = await cache.restore(sha256('h5'));
-    expect(r.status).toBe('corrupt');
+    expect(r).toEqual({ status: 'blocked', reason: 'the output folder "q" leads out of the workspace (a symbolic link)' });
     expect(readdirSync(outside)).toEqual([]);
+    expect(existsSync(join(root, '.kiln/cache/entries', sha256('h5'), 'meta.json'))).toBe(true);
 
     // A folder restored once, then replaced by such a link: a later restore in the same process looks again.
     rmSync(join(root, 'q'));
@@ -142,7 +144,7 @@ describe('restoring', () => {
     rmSync(join(root, 'q'), { recursive: true });
     symlinkSync(outside, join(root, 'q'));
     mkdirSync(join(outside, 'again'));
-    expect((await cache.restore(sha256('h5a'))).status).toBe('corrupt');
+    expect((await cache.restore(sha256('h5a'))).status).toBe('blocked');
     expect(readdirSync(join(outside, 'again'))).toEqual([]);
     rmSync(join(outside, 'again'), { recursive: true });
 
@@ -152,7 +154,7 @@ describe('restoring', () => {
     await cache.store({ hash: sha256('h5b'), task: 'q:build', fingerprint: {}, durationMs: 1, outputs: ['q/deep/er/out.txt'], log: Buffer.from('') });
     rmSync(join(root, 'q'), { recursive: true });
     symlinkSync(outside, join(root, 'q'));
-    expect((await cache.restore(sha256('h5b'))).status).toBe('corrupt');
+    expect((await cache.restore(sha256('h5b'))).status).toBe('blocked');
     expect(readdirSync(outside)).toEqual([]);
   });
 

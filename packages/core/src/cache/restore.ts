@@ -98,7 +98,8 @@ export class Restorer {
     for (const file of files) {
       const place = this.destinations.of(file.path);
       if (place.kind === 'outside') return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
-      if (place.kind === 'blocked') return { status: 'blocked', reason: `a file stands in the way of the output folder "${dirname(file.path)}"` };
+      if (place.kind === 'blocked') return { status: 'blocked', reason: `a file stands in the way of the output folder "${place.folder}"` };
+      if (place.kind === 'leads-out') return { status: 'blocked', reason: `the output folder "${place.folder}" leads out of the workspace (a symbolic link)` };
       const dest = place.path;
       if (file.link !== undefined && (linkLeadsOut(file.path, file.link) || this.destinations.linkLeadsOut(file.path, outputs)))
         return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };

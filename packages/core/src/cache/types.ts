@@ -39,7 +39,7 @@ export type RestoreResult =
   | { readonly status: 'miss' }
   /** The entry cannot be trusted (checksum, digests, paths leaving the workspace); it was removed. */
   | { readonly status: 'corrupt'; readonly reason: string }
-  /** The entry is whole, but the workspace has a file where one of its output folders must be. */
+  /** The entry is whole, but the workspace has a file, or a link leading out, where one of its output folders must be. */
   | { readonly status: 'blocked'; readonly reason: string }
   /** The cache cannot be read (or reached): nothing was restored, the task runs. */
   | { readonly status: 'unavailable'; readonly reason: string };
