@@ -1,12 +1,82 @@
+/**
+ * Three tiers of tests (`npm test` runs them all; `npm run test:unit`, `test:e2e`, `test:slow` one):
+ * - unit: pure, in-memory tests of the packages, in seconds; no git, no kiln binary, no other tool.
+ * - e2e: real temporary git repositories and the built kiln binary (test/*.test.ts), plus the
+ *   packages' edge tests that run git or another program (they import node:child_process or the
+ *   test kit in test/helpers/, which is what puts them here).
+ * - slow: agreement with nx and turbo, the benchmark's smoke run, and the tests that need the OCI
+ *   tools from apt (docker-registry, skopeo, umoci).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+const slow = [
+  'test/nx-agreement.test.ts',
+  'test/affected-nx.test.ts',
+  'test/run-nx.test.ts',
+  'test/bench-smoke.test.ts',
+  'test/artifact.test.ts',
+  'packages/core/src/release/registry.test.ts',
+];
+
+/** The packages' test files that spawn programs or use the repository kit: edge tests, not unit tests. */
+function packageEdgeTests(): string[] {
+  const found: string[] = [];
+  for (const pkg of readdirSync('packages')) {
+    const src = join('packages', pkg, 'src');
+    let files: string[];
+    try {
+      files = readdirSync(src, { recursive: true, encoding: 'utf8' });
+    } catch {
+      continue;
+    }
+    for (const file of files.filter((f) => f.endsWith('.test.ts')).sort()) {
+      const path = join(src, file).split('\\').join('/');
+      if (/from '(node:child_process|(\.\.\/)+test\/helpers\/[^']+)'/.test(readFileSync(path, 'utf8'))) found.push(path);
+    }
+  }
+  return found.filter((path) => !slow.includes(path));
+}
+
+const edge = packageEdgeTests();
+const exclude = ['**/node_modules/**', '**/dist/**', 'tools/bench/.work/**'];
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'tools/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', 'tools/bench/.work/**'],
-    // End-to-end tests spawn git and the kiln binary; give them room on a 2-core CI machine.
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    exclude,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'tools/**/*.test.ts'],
+          exclude: [...exclude, ...edge, ...slow],
+          testTimeout: 10_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts', ...edge],
+          exclude: [...exclude, ...slow],
+          // Each test spawns git and kiln a few dozen times; on a loaded 2-core machine that is seconds.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'slow',
+          include: slow,
+          // nx starts in seconds per command: the tests that need more room say so themselves.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });
