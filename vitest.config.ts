@@ -46,6 +46,8 @@ export default defineConfig({
   test: {
     exclude,
     pool: 'forks',
+    // The environment every test file starts with: nothing from outside steers kiln, nx or git.
+    setupFiles: ['test/helpers/setup-env.ts'],
     projects: [
       {
         extends: true,

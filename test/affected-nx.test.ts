@@ -12,11 +12,9 @@
  *   project for any nx.json change and for any non-`paths` tsconfig change;
  * - a deleted project config: kiln affects the projects that used it; Nx marks everything.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, removePaths, repoRoot, type FileTree, type TempRepo } from './helpers/repo.js';
+import { linkNodeModules, runNx } from './helpers/nx.js';
+import { createRepo, removePaths, type FileTree, type TempRepo } from './helpers/repo.js';
 
 /** mulberry32: a small seeded generator, so a failing change set can be replayed. */
 function prng(seed: number) {
@@ -90,30 +88,24 @@ function generate(seed: number): Generated {
   return { files, sources };
 }
 
-const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true', CI: '1' };
-
 describe('kiln affected agrees with nx show projects --affected', () => {
   let repo: TempRepo;
   let gen: Generated;
   beforeAll(() => {
     gen = generate(7);
     repo = createRepo(gen.files);
-    mkdirSync(join(repo.dir, 'node_modules'));
-    symlinkSync(join(repoRoot, 'node_modules/nx'), join(repo.dir, 'node_modules/nx'));
-  }, 120_000);
+    linkNodeModules(repo, 'nx');
+  });
   afterAll(() => repo?.cleanup());
 
-  const nx = (base: string, head: string, withTarget?: string): string[] => {
-    const r = spawnSync(process.execPath, [join(repo.dir, 'node_modules/nx/bin/nx.js'), 'show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, ...(withTarget ? ['--withTarget', withTarget] : []), '--json'], {
-      cwd: repo.dir,
-      env: { ...process.env, ...nxEnv },
-      encoding: 'utf8',
-    });
-    expect(r.status, r.stderr).toBe(0);
+  const nx = async (base: string, head: string, withTarget?: string): Promise<string[]> => {
+    const args = ['show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, ...(withTarget ? ['--withTarget', withTarget] : []), '--json'];
+    const r = await runNx(repo, args, { NX_SKIP_NX_CACHE: 'true' });
+    expect(r.code, r.stderr).toBe(0);
     return (JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as string[]).sort();
   };
 
-  it('on random change sets', () => {
+  it('on random change sets', async () => {
     const rnd = prng(42);
     const disagreements: string[] = [];
     let taskSetsCompared = 0;
@@ -139,11 +131,11 @@ describe('kiln affected agrees with nx show projects --affected', () => {
         described.push(`${op} ${file}`);
       }
       repo.commit(`change ${k}`);
-      const expected = nx('main', 'HEAD');
+      const expected = await nx('main', 'HEAD');
       const run = repo.kiln(['affected', '--base', 'main', '--head', 'HEAD', '--json']);
       expect(run.code, run.stderr).toBe(0);
       const actual = run.json<{ projects: string[] }>().projects;
-      if (process.env.KILN_DEBUG) console.log(k, described, actual.length, expected.length);
+      if (process.env.AFFECTED_NX_DEBUG) console.log(k, described, actual.length, expected.length);
       if (JSON.stringify(actual) !== JSON.stringify(expected))
         disagreements.push(`change set ${k} (${described.join(', ')}): kiln ${JSON.stringify(actual)} nx ${JSON.stringify(expected)}`);
       // Task level: when every changed file is a production input, kiln's affected build tasks are
@@ -152,7 +144,7 @@ describe('kiln affected agrees with nx show projects --affected', () => {
       const changedFiles = repo.git('diff', '--name-only', '--no-renames', 'main', 'HEAD').trim().split('\n');
       if (changedFiles.every((f) => /\.ts$/.test(f) && !/\.spec\.ts$/.test(f) && !f.startsWith('tools/'))) {
         const tasks = repo.kiln(['affected', '--base', 'main', '--head', 'HEAD', '-t', 'build', '--json']).json<{ tasks: string[] }>().tasks;
-        const nxTasks = nx('main', 'HEAD', 'build').map((p) => `${p}:build`).sort();
+        const nxTasks = (await nx('main', 'HEAD', 'build')).map((p) => `${p}:build`).sort();
         taskSetsCompared++;
         if (JSON.stringify(tasks) !== JSON.stringify(nxTasks)) disagreements.push(`tasks of change set ${k} (${described.join(', ')}): kiln ${JSON.stringify(tasks)} nx ${JSON.stringify(nxTasks)}`);
       }

@@ -1,12 +1,10 @@
 /**
  * `kiln affected` end to end: real git repositories, the built binary, one rule per test.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRepo, removePaths, runKiln, type FileTree, type TempRepo } from './helpers/repo.js';
+import { createRepo, git, removePaths, runKiln, tempDir, type FileTree, type TempRepo } from './helpers/repo.js';
 
 const lock = (qs = '6.11.0', lodash = '4.17.21') => ({
   name: 'ws',
@@ -254,15 +252,15 @@ describe('kiln affected: when git cannot answer', () => {
     r.commit('two', { 'services/invoice/src/b.ts': '2\n' });
     r.git('checkout', '-q', 'main');
     r.commit('main', { 'README.md': 'moved on\n' });
-    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-shallow-')));
+    const dir = tempDir('kiln-shallow-');
     try {
-      execFileSync('git', ['clone', '-q', '--depth', '1', '--no-single-branch', '-b', 'feature', `file://${r.dir}`, dir]);
+      git(dir, ['clone', '-q', '--depth', '1', '--no-single-branch', '-b', 'feature', `file://${r.dir}`, dir]);
       const run = runKiln(['affected', '--base', 'origin/main'], { cwd: dir });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('shallow clone');
       expect(run.stderr).toContain('fetch-depth: 0');
       // Fetching the history named in the message fixes it.
-      execFileSync('git', ['fetch', '-q', '--unshallow'], { cwd: dir });
+      git(dir, ['fetch', '-q', '--unshallow']);
       const fixed = runKiln(['affected', '--base', 'origin/main', '--json'], { cwd: dir });
       expect(fixed.code, fixed.stderr).toBe(0);
       expect(fixed.json().projects).toEqual(['@svc/invoice']);

@@ -4,11 +4,10 @@
  * skopeo and umoci accept, a push to a real registry and back, base images, promotion.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, runKiln, type TempRepo } from './helpers/repo.js';
+import { createRepo, git, runKiln, tempDir, type TempRepo } from './helpers/repo.js';
 import { findTool, startRegistry, type TestRegistry } from './helpers/registry.js';
 
 const registryBin = findTool('docker-registry') ?? findTool('registry');
@@ -61,12 +60,12 @@ interface Artifact {
 describe('kiln artifact', () => {
   let repo: TempRepo;
   let first: Artifact[];
-  const logDir = mkdtempSync(join(tmpdir(), 'kiln-builds-'));
+  const logDir = tempDir('kiln-builds-');
   const buildLog = join(logDir, 'builds.log');
   const env = { BUILD_LOG: buildLog };
   beforeAll(() => {
     repo = createRepo(files);
-    execFileSync('chmod', ['+x', join(repo.dir, 'services/catalog/src/bin/start')]);
+    chmodSync(join(repo.dir, 'services/catalog/src/bin/start'), 0o755);
     repo.commit('feat: start script is executable');
   });
   afterAll(() => {
@@ -113,9 +112,9 @@ describe('kiln artifact', () => {
   });
 
   it('gives byte-identical artifacts from a clone in another directory with other file times', () => {
-    const other = mkdtempSync(join(tmpdir(), 'kiln-other-place-'));
+    const other = tempDir('kiln-other-place-');
     const clone = join(other, 'deeper', 'shop');
-    execFileSync('git', ['clone', '-q', repo.dir, clone]);
+    git(other, ['clone', '-q', repo.dir, clone]);
     const age = (dir: string): void => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         if (e.name === '.git') continue;
@@ -144,7 +143,7 @@ describe('kiln artifact', () => {
   });
 
   it.skipIf(!umoci)('writes an OCI layout umoci unpacks', () => {
-    const bundle = join(mkdtempSync(join(tmpdir(), 'kiln-bundle-')), 'b');
+    const bundle = join(tempDir('kiln-bundle-'), 'b');
     execFileSync(umoci!, ['unpack', '--rootless', '--image', `${join(repo.dir, first[0]!.path)}:0.4.0`, bundle]);
     expect(readFileSync(join(bundle, 'rootfs/app/index.js'), 'utf8')).toBe(files['services/catalog/src/index.js']);
     rmSync(join(bundle, '..'), { recursive: true, force: true });
@@ -233,7 +232,7 @@ describe('kiln artifact', () => {
       const fromRegistry = layers(`${registry.host}/shop/runtime:1.0.0`);
       expect(fromRegistry.layers).toEqual(fromDisk.layers);
       if (umoci) {
-        const bundle = join(mkdtempSync(join(tmpdir(), 'kiln-bundle-')), 'b');
+        const bundle = join(tempDir('kiln-bundle-'), 'b');
         execFileSync(umoci, ['unpack', '--rootless', '--image', `${fromRegistry.path}:0.4.0`, bundle]);
         // The service's files over the base's: both layers applied.
         expect(existsSync(join(bundle, 'rootfs/app/bin/start'))).toBe(true);
@@ -254,8 +253,8 @@ describe('kiln artifact', () => {
       expect(again.code).toBe(1);
       expect(again.stderr).toContain(`${registry.host}/pub/runtime:1.0.0 already holds ${a!.digest}, not this build`);
       // A fresh clone (no dist/, as in a later CI job) promotes what the registry holds, without building.
-      const other = mkdtempSync(join(tmpdir(), 'kiln-promote-'));
-      execFileSync('git', ['clone', '-q', repo.dir, join(other, 'shop')]);
+      const other = tempDir('kiln-promote-');
+      git(other, ['clone', '-q', repo.dir, join(other, 'shop')]);
       const promoted = runKiln(['promote', 'runtime@1.0.0', '--to', 'staging', '--json'], { cwd: join(other, 'shop'), env });
       expect(promoted.code, promoted.stderr).toBe(0);
       expect(promoted.json()).toEqual({ project: 'runtime', version: '1.0.0', digest: a!.digest, environment: 'staging' });

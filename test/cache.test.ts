@@ -2,26 +2,14 @@
  * The local cache under stress, end to end: corrupt entries, a run interrupted half-way, and two
  * kiln processes sharing one cache at once.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, kilnBin, type TempRepo } from './helpers/repo.js';
+import { createRepo, type TempRepo } from './helpers/repo.js';
 import { sampleWorkspace } from './helpers/sample-workspace.js';
 
 type Json = { tasks: { id: string; hash: string; status: string; cache: string }[] };
 const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
-
-/** Starts kiln without waiting; resolves with its exit code and output. */
-function startKiln(dir: string, args: string[]) {
-  const child = spawn(process.execPath, [kilnBin, ...args], { cwd: dir, env: { ...process.env, CI: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
 
 async function waitFor(path: string): Promise<void> {
   while (!existsSync(path)) await new Promise((r) => setTimeout(r, 20));
@@ -108,7 +96,7 @@ describe('the local cache', () => {
       },
     });
     try {
-      const k = startKiln(slow.dir, ['run', '-t', 'build']);
+      const k = slow.startKiln(['run', '-t', 'build']);
       await waitFor(join(slow.dir, 'marker-pid'));
       const grandchild = Number(readFileSync(join(slow.dir, 'marker-pid'), 'utf8').trim() || '0');
       k.child.kill('SIGINT');
@@ -134,10 +122,10 @@ describe('the local cache', () => {
   it('lets two runs share one cache at the same time', async () => {
     const shared = createRepo(sampleWorkspace());
     try {
-      const [x, y] = await Promise.all([startKiln(shared.dir, ['run', '-t', 'build', '--json']).done, startKiln(shared.dir, ['run', '-t', 'build', '--json']).done]);
+      const [x, y] = await Promise.all([shared.startKiln(['run', '-t', 'build', '--json']).done, shared.startKiln(['run', '-t', 'build', '--json']).done]);
       expect(x.code, x.stderr).toBe(0);
       expect(y.code, y.stderr).toBe(0);
-      for (const r of [x, y]) expect(Object.values(byId(JSON.parse(r.stdout))).every((s) => s.startsWith('success/'))).toBe(true);
+      for (const r of [x, y]) expect(Object.values(byId(r.json())).every((s) => s.startsWith('success/'))).toBe(true);
       const third = shared.kiln(['run', '-t', 'build', '--json']);
       expect(Object.values(byId(third.json()))).toEqual(Array(5).fill('success/local'));
       expect(readdirSync(join(shared.dir, '.kiln/cache/tmp'))).toEqual([]);
@@ -164,10 +152,10 @@ describe('the local cache', () => {
       for (let round = 0; round < 15; round++) {
         for (const n of names) rmSync(join(racy.dir, 'p', n, 'dist'), { recursive: true, force: true });
         rmSync(join(racy.dir, '.kiln/run'), { recursive: true, force: true });
-        const both = await Promise.all([startKiln(racy.dir, ['run', '-t', 'build', '--json']).done, startKiln(racy.dir, ['run', '-t', 'build', '--json']).done]);
+        const both = await Promise.all([racy.startKiln(['run', '-t', 'build', '--json']).done, racy.startKiln(['run', '-t', 'build', '--json']).done]);
         for (const r of both) {
           expect(r.code, `round ${round}: ${r.stderr}`).toBe(0);
-          expect(Object.values(byId(JSON.parse(r.stdout)))).toEqual(Array(names.length).fill('success/local'));
+          expect(Object.values(byId(r.json()))).toEqual(Array(names.length).fill('success/local'));
         }
         for (const n of names) {
           // Every output in place, no temporary name left behind.

@@ -7,26 +7,20 @@
  * repository's (gitignored, so kiln does not list it). Nx analyses source files only when told to
  * (`pluginsConfig["@nx/js"].analyzeSourceFiles`, or @nx/js in the root package.json); kiln always does.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, repoRoot, type FileTree, type TempRepo } from './helpers/repo.js';
+import { linkNodeModules, runNx } from './helpers/nx.js';
+import { createRepo, type FileTree, type TempRepo } from './helpers/repo.js';
 
 interface Graph {
   nodes: Record<string, { name: string; type: string; data: { root: string } }>;
   dependencies: Record<string, { source: string; target: string; type: string }[]>;
 }
 
-const nxBin = join(repoRoot, 'node_modules/nx/bin/nx.js');
-
-function nxGraph(repo: TempRepo): Graph {
-  const r = spawnSync(process.execPath, [nxBin, 'graph', '--file=nx-out.json'], {
-    cwd: repo.dir,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_CACHE_PROJECT_GRAPH: 'false', CI: 'true', NX_TUI: 'false' },
-  });
-  if (r.status !== 0) throw new Error(`nx graph failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+async function nxGraph(repo: TempRepo): Promise<Graph> {
+  const r = await runNx(repo, ['graph', '--file=nx-out.json'], { NX_SKIP_NX_CACHE: 'true', NX_CACHE_PROJECT_GRAPH: 'false' });
+  if (r.code !== 0) throw new Error(`nx graph failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return (JSON.parse(readFileSync(join(repo.dir, 'nx-out.json'), 'utf8')) as { graph: Graph }).graph;
 }
 
@@ -51,7 +45,7 @@ const projects = (g: Graph) =>
 
 function withNodeModules(files: FileTree): TempRepo {
   const repo = createRepo({ ...files, '.gitignore': 'node_modules\n.nx\nnx-out.json\n' });
-  symlinkSync(join(repoRoot, 'node_modules'), join(repo.dir, 'node_modules'));
+  linkNodeModules(repo);
   return repo;
 }
 
@@ -116,8 +110,8 @@ describe('agreement with nx graph', () => {
   });
   afterAll(() => repo.cleanup());
 
-  it('kiln finds the same projects and the same typed edges as nx', () => {
-    const nx = nxGraph(repo);
+  it('kiln finds the same projects and the same typed edges as nx', async () => {
+    const nx = await nxGraph(repo);
     const kiln = kilnGraph(repo);
     expect(projects(kiln)).toEqual(projects(nx));
     expect(projects(kiln)).toHaveLength(36);
@@ -135,7 +129,7 @@ describe('where kiln deliberately differs from nx', () => {
   let repo: TempRepo;
   let nx: Graph;
   let kiln: Graph;
-  beforeAll(() => {
+  beforeAll(async () => {
     repo = withNodeModules({
       // No pluginsConfig: Nx reads only package.json here; kiln reads imports too.
       'package.json': { name: 'differences', private: true, workspaces: ['packages/*'] },
@@ -154,7 +148,7 @@ describe('where kiln deliberately differs from nx', () => {
       // main but no "./*" export: Nx does not resolve the subpath `@diff/linked/sub` without node_modules.
       'packages/linked/package.json': { name: '@diff/linked', version: '1.0.0', main: 'index.js' },
     });
-    nx = nxGraph(repo);
+    nx = await nxGraph(repo);
     kiln = kilnGraph(repo);
   });
   afterAll(() => repo.cleanup());

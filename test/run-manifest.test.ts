@@ -3,12 +3,10 @@
  * manifest with the same JSON the normal path prints, and every kind of change sends the run down
  * the normal path, with the right rebuilds and restores. One repository, one change after another.
  */
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, repoRoot, type KilnRun, type TempRepo } from './helpers/repo.js';
+import { createRepo, repoRoot, tempDir, type KilnRun, type TempRepo } from './helpers/repo.js';
 import { sampleWorkspace } from './helpers/sample-workspace.js';
 
 type Json = { tasks: { id: string; hash: string; status: string; cache: string; durationMs: number }[] };
@@ -267,7 +265,7 @@ describe('kiln run fast path (run manifest)', () => {
     rmSync(join(repo.dir, 'packages/a/dist/editor.swp'));
     // The output folder moved out of the workspace, a link left in its place: every output's lstat
     // (through the link) is unchanged, but the normal path refuses the entry.
-    const outside = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-outside-')));
+    const outside = tempDir('kiln-outside-');
     const dist = join(repo.dir, 'packages/a/dist');
     try {
       renameSync(dist, join(outside, 'dist'));
@@ -351,7 +349,7 @@ describe('kiln run fast path in a root project', () => {
 describe('kiln run fast path after kiln itself changes', () => {
   /** A copy of the built kiln (both packages' dist), using the checkout's dependencies. */
   const copyKiln = (): string => {
-    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-engine-')));
+    const dir = tempDir('kiln-engine-');
     for (const pkg of ['core', 'cli']) {
       const from = join(repoRoot, 'packages', pkg);
       const to = join(dir, 'packages', pkg);
@@ -377,14 +375,9 @@ describe('kiln run fast path after kiln itself changes', () => {
     const repo = createRepo(sampleWorkspace());
     try {
       const run = (): KilnRun => {
-        const r = spawnSync(process.execPath, [join(kiln, 'packages/cli/bin/kiln.js'), 'run', '-t', 'build', '--json'], {
-          cwd: repo.dir,
-          env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', KILN_TRACE: '1' },
-          encoding: 'utf8',
-          input: '',
-        });
-        expect(r.status, r.stderr).toBe(0);
-        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+        const r = repo.kiln(['run', '-t', 'build', '--json'], { bin: join(kiln, 'packages/cli/bin/kiln.js'), env: { KILN_TRACE: '1' } });
+        expect(r.code, r.stderr).toBe(0);
+        return r;
       };
       /** The change voids the manifest: the next run takes the normal path, the one after it the fast path again. */
       const expectVoided = () => {

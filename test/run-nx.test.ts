@@ -5,11 +5,11 @@
  * Each build script appends its project's name to a log named by the tool running it, so the
  * sets compared are the scripts that actually ran.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, kilnBin, repoRoot, type TempRepo } from './helpers/repo.js';
+import { linkNodeModules, runNx } from './helpers/nx.js';
+import { createRepo, type TempRepo } from './helpers/repo.js';
 
 const N = 8;
 /** p(i) depends on p(i-1) and, for even i, p(i-2): a small diamond-rich graph. */
@@ -39,14 +39,11 @@ function workspace(): Record<string, string | object> {
   return files;
 }
 
-const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: '1' };
-
 describe('kiln reruns what nx reruns', () => {
   let repo: TempRepo;
   beforeAll(() => {
     repo = createRepo(workspace());
-    mkdirSync(join(repo.dir, 'node_modules'));
-    symlinkSync(join(repoRoot, 'node_modules/nx'), join(repo.dir, 'node_modules/nx'));
+    linkNodeModules(repo, 'nx');
   });
   afterAll(() => repo?.cleanup());
 
@@ -54,16 +51,9 @@ describe('kiln reruns what nx reruns', () => {
   const ran = async (tool: 'nx' | 'kiln'): Promise<string[]> => {
     const log = join(repo.dir, `ran-${tool}.log`);
     rmSync(log, { force: true });
-    const args = tool === 'nx' ? [join(repo.dir, 'node_modules/nx/bin/nx.js'), 'run-many', '-t', 'build', '--parallel=1'] : [kilnBin, 'run', '-t', 'build', '--parallel', '1'];
-    // Asynchronous, so the test worker keeps answering vitest while nx works.
-    const r = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, args, { cwd: repo.dir, env: { ...process.env, ...nxEnv, NO_COLOR: '1', RAN_LOG: log }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (c) => (output += c));
-      child.stderr.on('data', (c) => (output += c));
-      child.on('close', (code) => resolve({ code, output }));
-    });
-    expect(r.code, r.output).toBe(0);
+    const env = { RAN_LOG: log };
+    const r = await (tool === 'nx' ? runNx(repo, ['run-many', '-t', 'build', '--parallel=1'], env) : repo.startKiln(['run', '-t', 'build', '--parallel', '1'], { env }).done);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     return existsSync(log) ? [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))].sort() : [];
   };
 

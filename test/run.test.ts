@@ -2,12 +2,10 @@
  * `kiln run`, `kiln hash`, `kiln why-miss` end to end: a real git repository, the built binary,
  * real processes running package.json scripts and nx:run-commands targets.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, runKiln, type TempRepo } from './helpers/repo.js';
+import { createRepo, git, runKiln, tempDir, type TempRepo } from './helpers/repo.js';
 import { sampleWorkspace } from './helpers/sample-workspace.js';
 
 type Json = { tasks: { id: string; hash: string; status: string; cache: string; durationMs: number }[] };
@@ -94,9 +92,9 @@ describe('kiln run', () => {
     const h = repo.kiln(['hash', 'b:build', '--json']);
     expect(h.code).toBe(0);
     expect(Object.keys(h.json().inputs.files)).toEqual(['packages/b/package.json', 'packages/b/src/b.txt']);
-    const other = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-clone-')));
+    const other = tempDir('kiln-clone-');
     try {
-      execFileSync('git', ['clone', '-q', repo.dir, join(other, 'w')]);
+      git(other, ['clone', '-q', repo.dir, join(other, 'w')]);
       const cloned = runKiln(['hash', 'b:build', '--json'], { cwd: join(other, 'w') });
       expect(cloned.json().hash).toBe(h.json().hash);
     } finally {

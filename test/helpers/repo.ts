@@ -1,15 +1,15 @@
 /**
- * Test helpers for end-to-end tests: real git repositories in temp dirs built from inline file
- * trees, and the real `kiln` binary run as a child process.
+ * The test kit for end-to-end and edge tests: temporary git repositories built from inline file
+ * trees, git and the real `kiln` binary run with the one test environment (./env.ts), and
+ * temporary directories that go away on their own.
  */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { constants, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gitClock, kilnBin, testEnv } from './env.js';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const kilnBin = join(repoRoot, 'packages/cli/bin/kiln.js');
+export { kilnBin, repoRoot, testEnv } from './env.js';
 
 /** A file tree: path → contents (objects are written as JSON). */
 export type FileTree = Record<string, string | object>;
@@ -26,16 +26,46 @@ export function removePaths(dir: string, paths: string[]): void {
   for (const p of paths) rmSync(join(dir, p), { recursive: true, force: true });
 }
 
+const leftovers = new Set<string>();
+process.once('exit', () => leftovers.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A new empty directory (its real path), removed when the test process exits if the test did not. */
+export function tempDir(prefix = 'kiln-test-'): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  leftovers.add(dir);
+  return dir;
+}
+
+/** Runs git in `cwd` with the test environment; returns its stdout (throws with stderr on failure). */
+export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = testEnv()): string {
+  return execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export interface KilnOptions {
+  /** Added to the test environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Default: the repository. */
+  cwd?: string;
+  input?: string;
+  /** Another build of kiln's bin/kiln.js. */
+  bin?: string;
+}
+
 export interface TempRepo {
   readonly dir: string;
   git(...args: string[]): string;
   write(files: FileTree): void;
   commit(message: string, files?: FileTree): string;
-  kiln(args: string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string }): KilnRun;
+  kiln(args: string[], options?: KilnOptions): KilnRun;
+  /** Starts kiln in the repository without waiting for it. */
+  startKiln(args: string[], options?: Omit<KilnOptions, 'input' | 'bin'>): Started;
+  /** The test environment at the repository's clock, with `extra`: for other programs run in it. */
+  env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   cleanup(): void;
 }
 
-export interface KilnRun {
+/** A finished run of kiln (or of another program). */
+export interface ProcessRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
@@ -43,60 +73,101 @@ export interface KilnRun {
   json<T = any>(): T;
 }
 
-const gitEnv = {
-  GIT_AUTHOR_NAME: 'kiln test',
-  GIT_AUTHOR_EMAIL: 'test@kiln.invalid',
-  GIT_COMMITTER_NAME: 'kiln test',
-  GIT_COMMITTER_EMAIL: 'test@kiln.invalid',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
-
-/** A new git repository (branch `main`) with `files` committed, unless `commit: false`. */
+/**
+ * A new git repository (branch `main`) with `files` committed, unless `commit: false`; with
+ * `init: false`, a plain directory. Each git command runs one second after the previous one.
+ */
 export function createRepo(files: FileTree = {}, options: { commit?: boolean; init?: boolean } = {}): TempRepo {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-test-')));
-  const git = (...args: string[]): string =>
-    execFileSync('git', args, { cwd: dir, env: { ...process.env, ...gitEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (options.init !== false) git('init', '-q', '-b', 'main');
+  const dir = tempDir();
+  const tick = gitClock();
+  let now = tick();
+  const env = (extra: NodeJS.ProcessEnv = {}) => testEnv(extra, now);
+  const runGit = (...args: string[]): string => {
+    now = tick();
+    return git(dir, args, env());
+  };
+  if (options.init !== false) runGit('init', '-q', '-b', 'main');
   const write = (tree: FileTree) => writeTree(dir, tree);
   const commit = (message: string, tree: FileTree = {}): string => {
     write(tree);
-    git('add', '-A');
-    git('commit', '-q', '--allow-empty', '-m', message);
-    return git('rev-parse', 'HEAD').trim();
+    runGit('add', '-A');
+    runGit('commit', '-q', '--allow-empty', '-m', message);
+    return runGit('rev-parse', 'HEAD').trim();
   };
   write(files);
   if (options.init !== false && options.commit !== false) commit('initial');
   return {
     dir,
-    git,
+    git: runGit,
     write,
     commit,
-    kiln: (args, opts = {}) => runKiln(args, { cwd: opts.cwd ?? dir, ...(opts.env && { env: opts.env }), ...(opts.input && { input: opts.input }) }),
+    env,
+    kiln: (args, opts = {}) => runKiln(args, { ...opts, cwd: opts.cwd ?? dir, time: now }),
+    startKiln: (args, opts = {}) => startKiln(args, { ...opts, cwd: opts.cwd ?? dir, time: now }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
-/** Runs the built kiln binary; CI=1 so output is plain and deterministic. */
-export function runKiln(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): KilnRun {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [kilnBin, ...args], {
+function finishedRun(label: string, code: number, stdout: string, stderr: string): ProcessRun {
+  return {
+    code,
+    stdout,
+    stderr,
+    json() {
+      try {
+        return JSON.parse(stdout);
+      } catch {
+        throw new Error(`${label} did not print JSON (exit ${code}).\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+      }
+    },
+  };
+}
+
+/** Where and how to run a program: `env` is added to the test environment, `time` is its git clock. */
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  time?: number;
+}
+
+/** Runs the built kiln binary (or another build of it, `bin`) and waits for it. */
+export function runKiln(args: string[], options: RunOptions & { input?: string; bin?: string }): ProcessRun {
+  const r = spawnSync(process.execPath, [options.bin ?? kilnBin, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, ...gitEnv, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
+    env: testEnv(options.env, options.time),
     encoding: 'utf8',
     input: options.input ?? '',
     maxBuffer: 1 << 28,
   });
-  const run: KilnRun = {
-    code: r.status ?? -1,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    json() {
-      try {
-        return JSON.parse(r.stdout);
-      } catch {
-        throw new Error(`kiln ${args.join(' ')} did not print JSON (exit ${r.status}).\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-      }
-    },
-  };
-  return run;
+  return finishedRun(`kiln ${args.join(' ')}`, r.status ?? -1, r.stdout, r.stderr);
+}
+
+export type KilnRun = ProcessRun;
+
+export interface Started {
+  readonly child: ChildProcess;
+  /** Resolves when the process has exited and its output is complete. */
+  readonly done: Promise<ProcessRun>;
+}
+
+/**
+ * Starts a program without blocking the test worker (a worker blocked for long cannot report to
+ * vitest); `env` is added to the test environment.
+ */
+export function start(command: string, args: string[], options: RunOptions): Started {
+  const child = spawn(command, args, { cwd: options.cwd, env: testEnv(options.env, options.time), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const done = new Promise<ProcessRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve(finishedRun([command, ...args].join(' '), code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr)));
+  });
+  return { child, done };
+}
+
+/** Starts the built kiln binary without waiting for it. */
+export function startKiln(args: string[], options: RunOptions): Started {
+  return start(process.execPath, [kilnBin, ...args], options);
 }

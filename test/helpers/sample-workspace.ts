@@ -1,6 +1,7 @@
-/** A small workspace for run and cache tests. */
-/** a ← b (b depends on a), c alone, d with a project.json nx:run-commands target. */
-export function sampleWorkspace(): Record<string, string | object> {
+/** A small workspace for run and cache tests: a ← b (b depends on a), c alone, d with a project.json nx:run-commands target. */
+import type { FileTree } from './repo.js';
+
+export function sampleWorkspace(): FileTree {
   const build = (extra = '') => `mkdir -p dist && cat src/*.txt ${extra} > dist/out.txt && echo "built $npm_package_name via $npm_lifecycle_event"`;
   return {
     'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
