@@ -1,21 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, type TempRepo } from '../../../../test/helpers/repo.js';
 import { readWorkspaceFiles, StatCache } from './index.js';
 
+let repo: TempRepo;
 let dir: string;
-const git = (...args: string[]) =>
-  execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-const write = (p: string, c: string) => {
-  mkdirSync(join(dir, p, '..'), { recursive: true });
-  writeFileSync(join(dir, p), c);
-};
+const git = (...args: string[]) => repo.git(...args);
+const write = (p: string, c: string) => repo.write({ [p]: c });
 
 beforeAll(() => {
-  dir = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-files-')));
-  git('init', '-q', '-b', 'main');
+  repo = createRepo({}, { commit: false });
+  dir = repo.dir;
   write('.gitignore', 'ignored/\n');
   write('a/clean.txt', 'clean\n');
   write('a/modified.txt', 'before\n');
@@ -27,7 +23,7 @@ beforeAll(() => {
   write('ignored/x.txt', 'ignored\n');
   rmSync(join(dir, 'a/deleted.txt'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => repo.cleanup());
 
 describe('readWorkspaceFiles', () => {
   it('lists tracked and untracked files, not ignored or deleted ones, with git blob ids', async () => {
@@ -35,7 +31,7 @@ describe('readWorkspaceFiles', () => {
     const wf = await readWorkspaceFiles(dir, stats);
     expect(wf.files).toEqual(['.gitignore', 'a/clean.txt', 'a/modified.txt', 'a/untracked.txt']);
     for (const f of ['a/clean.txt', 'a/modified.txt', 'a/untracked.txt']) {
-      const expected = execFileSync('git', ['hash-object', f], { cwd: dir, encoding: 'utf8' }).trim();
+      const expected = git('hash-object', f).trim();
       expect(wf.digestSync(f)).toBe(expected);
     }
     // Clean files come from the index without reading; dirty ones are not "known" before hashing.
@@ -51,6 +47,6 @@ describe('readWorkspaceFiles', () => {
     const stats = await StatCache.load(join(dir, '.kiln/file-digests'));
     write('a/untracked.txt', 'changed, and longer\n');
     const wf = await readWorkspaceFiles(dir, stats);
-    expect(wf.digestSync('a/untracked.txt')).toBe(execFileSync('git', ['hash-object', 'a/untracked.txt'], { cwd: dir, encoding: 'utf8' }).trim());
+    expect(wf.digestSync('a/untracked.txt')).toBe(git('hash-object', 'a/untracked.txt').trim());
   });
 });

@@ -1,22 +1,18 @@
 /** Edge tests: real git repositories in temp dirs. */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, type TempRepo } from '../../../../test/helpers/repo.js';
 import { changedFiles, fileAtRef, indexObjectIds, isShallow, listFiles, mergeBase, parseNameStatus, repoRoot, resolveCommit, revParseCommits } from './index.js';
 
-const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_CONFIG_GLOBAL: '/dev/null' };
+let repo: TempRepo;
 let dir: string;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' }).trim();
-const write = (path: string, content: string) => {
-  mkdirSync(dirname(join(dir, path)), { recursive: true });
-  writeFileSync(join(dir, path), content);
-};
+const git = (...args: string[]) => repo.git(...args).trim();
+const write = (path: string, content: string) => repo.write({ [path]: content });
 
 beforeAll(() => {
-  dir = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-scm-')));
-  git('init', '-q', '-b', 'main');
+  repo = createRepo({}, { commit: false });
+  dir = repo.dir;
   write('.gitignore', 'dist/\n');
   write('ws/a/one.ts', 'export const one = 1;\n'.repeat(20));
   write('ws/b/two.ts', 'two\n');
@@ -32,7 +28,7 @@ beforeAll(() => {
   write('ws/c/new.ts', 'untracked\n');
   write('ws/dist/ignored.js', 'ignored\n');
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => repo.cleanup());
 
 describe('scm', () => {
   it('finds the repository root and resolves refs', async () => {

@@ -3,22 +3,18 @@
  * plus `git status` with the untracked cache) must list exactly the paths the direct way
  * (`changedFiles`: `git diff BASE` against the work tree plus `git ls-files --others`) lists.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepo, git as gitIn, type TempRepo } from '../../../../test/helpers/repo.js';
 import { changedFiles, type FileChange } from './changes.js';
 import { parseStatus, workingTreeChanges } from './working-changes.js';
 
-const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+let repo: TempRepo;
 let dir: string;
 let base: string;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' }).trim();
-const write = (path: string, content: string) => {
-  mkdirSync(dirname(join(dir, path)), { recursive: true });
-  writeFileSync(join(dir, path), content);
-};
+const git = (...args: string[]) => repo.git(...args).trim();
+const write = (path: string, content: string) => repo.write({ [path]: content });
 const remove = (path: string) => rmSync(join(dir, path), { recursive: true, force: true });
 const paths = (changes: readonly FileChange[]) => [...new Set(changes.flatMap((c) => ('from' in c ? [c.from, c.path] : [c.path])))].sort();
 /** Both ways, from the top and from the `ws` subdirectory: they must agree; returns the top's paths. */
@@ -37,8 +33,8 @@ function reset(): void {
 const FILES = ['ws/a/one.ts', 'ws/a/two.ts', 'ws/b/three.ts', 'ws/b/deep/four.ts', 'ws/c/five.ts', 'top.txt', 'other/six.txt'];
 
 beforeAll(() => {
-  dir = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-worktree-')));
-  git('init', '-q', '-b', 'main');
+  repo = createRepo({}, { commit: false });
+  dir = repo.dir;
   write('.gitignore', 'dist/\n*.log\n');
   for (const f of FILES) write(f, `${f}\n`);
   git('add', '-A');
@@ -53,7 +49,7 @@ beforeAll(() => {
   git('add', '-A');
   git('commit', '-qm', 'feature');
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => repo.cleanup());
 
 describe('workingTreeChanges', () => {
   it('lists committed changes alone when the work tree is clean', async () => {
@@ -131,7 +127,7 @@ describe('workingTreeChanges', () => {
           else if (what === 1) remove(file);
           else if (what === 2) write(file, `${file}\n`); // its content at base, where it had one
           else if (what === 3) git('add', '-A', '--', dirname(file));
-          else if (what === 4) execFileSync('git', ['rm', '-q', '--cached', '--ignore-unmatch', '--', file], { cwd: dir, env });
+          else if (what === 4) git('rm', '-q', '--cached', '--ignore-unmatch', '--', file);
           else
             try {
               unlinkSync(at);
@@ -150,7 +146,7 @@ describe('workingTreeChanges', () => {
     reset();
     const sub = join(dir, 'ws/sub');
     mkdirSync(sub, { recursive: true });
-    const inSub = (...args: string[]) => execFileSync('git', args, { cwd: sub, env, encoding: 'utf8' });
+    const inSub = (...args: string[]) => gitIn(sub, args);
     inSub('init', '-q', '-b', 'main');
     writeFileSync(join(sub, 'f.txt'), 'one\n');
     inSub('add', '-A');
