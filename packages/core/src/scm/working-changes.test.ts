@@ -117,7 +117,8 @@ describe('workingTreeChanges', () => {
     ];
     for (const [key, value] of settings) {
       if (value !== undefined) git('config', key, value);
-      for (let round = 0; round < 6; round++) {
+      // Three rounds per setting: each round is a few dozen git commands.
+      for (let round = 0; round < 3; round++) {
         reset();
         for (let op = 0; op < 5; op++) {
           const file = pool[random(pool.length)]!;
