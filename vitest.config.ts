@@ -74,6 +74,8 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: slow,
+          // Ends the run with one line per missing apt tool (docker-registry, skopeo, umoci).
+          globalSetup: ['test/helpers/announce-skips.ts'],
           // nx starts in seconds per command: the tests that need more room say so themselves.
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -8,13 +8,11 @@ import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, w
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, git, runKiln, tempDir, type TempRepo } from './helpers/repo.js';
-import { findTool, startRegistry, type TestRegistry } from './helpers/registry.js';
+import { startRegistry, type TestRegistry } from './helpers/registry.js';
+import { findAptTools } from './helpers/tools.js';
 
-const registryBin = findTool('docker-registry') ?? findTool('registry');
-const skopeo = findTool('skopeo');
-const umoci = findTool('umoci');
-for (const [tool, pkg] of [[registryBin, 'docker-registry'], [skopeo, 'skopeo'], [umoci, 'umoci']] as const)
-  if (!tool) console.warn(`SKIPPED: tests that need ${pkg} (apt-get install ${pkg})`);
+// Without them, the tests that need them skip, and the run ends with a line saying so.
+const { registry: registryBin, skopeo, umoci } = findAptTools();
 
 const build = [
   "import { appendFileSync, cpSync, readFileSync, rmSync } from 'node:fs';",

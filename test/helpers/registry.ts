@@ -1,20 +1,12 @@
 /**
  * A real OCI registry for tests: Debian's `docker-registry` (the CNCF distribution registry)
  * on a free loopback port with a temporary config and storage directory.
- * `findTool` tells whether a binary is installed, so tests can skip with a clear message.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** The absolute path of `name` on PATH (or in /usr/bin, /usr/sbin), or undefined. */
-export function findTool(name: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/bin/${name} /usr/sbin/${name} 2>/dev/null`], { encoding: 'utf8' });
-  const path = r.stdout.trim().split('\n')[0];
-  return path ? path : undefined;
-}
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT`. */

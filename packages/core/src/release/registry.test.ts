@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findTool, startRegistry, type TestRegistry } from '../../../../test/helpers/registry.js';
+import { startRegistry, type TestRegistry } from '../../../../test/helpers/registry.js';
+import { findAptTools } from '../../../../test/helpers/tools.js';
 import { writeLayout } from './layout.js';
 import { buildImage, ociDigest } from './oci.js';
 import { findCredentials, parseImageReference, pushImage, RegistryClient } from './registry.js';
@@ -186,10 +187,8 @@ describe('a registry that fails', () => {
   });
 });
 
-const registryBin = findTool('docker-registry') ?? findTool('registry');
-const skopeo = findTool('skopeo');
-const umoci = findTool('umoci');
-if (!registryBin) console.warn('SKIPPED: registry round trip needs `docker-registry` (apt-get install docker-registry)');
+// Without them, the tests that need them skip, and the run ends with a line saying so.
+const { registry: registryBin, skopeo, umoci } = findAptTools();
 
 describe.skipIf(!registryBin)('a real registry round trip (docker-registry)', () => {
   let registry: TestRegistry;
@@ -261,5 +260,3 @@ describe.skipIf(!registryBin)('a real registry round trip (docker-registry)', ()
     expect(execFileSync('cat', [join(bundle, 'rootfs/app/hello.txt')], { encoding: 'utf8' })).toBe('hello\n');
   });
 });
-if (!skopeo) console.warn('SKIPPED: layout check with skopeo (apt-get install skopeo)');
-if (!umoci) console.warn('SKIPPED: layout check with umoci (apt-get install umoci)');
