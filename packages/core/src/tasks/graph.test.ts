@@ -43,7 +43,7 @@ describe('createTaskGraph', () => {
       'tools:prepare': [],
     });
     expect(r.value.requested).toEqual(['app:test']);
-    const order = topologicalOrder(r.value);
+    const order: readonly string[] = topologicalOrder(r.value);
     expect(order.indexOf('lib:build')).toBeLessThan(order.indexOf('app:build'));
     expect(order.indexOf('tools:prepare')).toBeLessThan(order.indexOf('lib:build'));
   });
