@@ -59,7 +59,10 @@ export async function startRegistry(binary: string, options: { htpasswd?: string
     const host = `127.0.0.1:${port}`;
     // Wait until it answers the API version check (or dies, e.g. the port was taken meanwhile).
     for (let i = 0; i < 400 && !exited; i++) {
-      const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
+      const ok = await fetch(`http://${host}/v2/`).then(
+        (r) => r.status === 200 || r.status === 401,
+        () => false,
+      );
       if (ok)
         return {
           host,

@@ -23,10 +23,14 @@ export function sampleWorkspace(): FileTree {
     'packages/d/project.json': {
       name: 'd',
       targets: {
-        gen: { executor: 'nx:run-commands', cache: true, outputs: ['{projectRoot}/gen'], options: { commands: ['mkdir -p packages/d/gen', 'echo one > packages/d/gen/1.txt'], parallel: false } },
+        gen: {
+          executor: 'nx:run-commands',
+          cache: true,
+          outputs: ['{projectRoot}/gen'],
+          options: { commands: ['mkdir -p packages/d/gen', 'echo one > packages/d/gen/1.txt'], parallel: false },
+        },
         build: { command: 'cat packages/d/gen/1.txt', dependsOn: ['gen'], cache: true },
       },
     },
   };
 }
-
