@@ -59,8 +59,6 @@ export interface TempRepo {
   kiln(args: string[], options?: KilnOptions): KilnRun;
   /** Starts kiln in the repository without waiting for it. */
   startKiln(args: string[], options?: Omit<KilnOptions, 'input' | 'bin'>): Started;
-  /** The test environment at the repository's clock, with `extra`: for other programs run in it. */
-  env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   cleanup(): void;
 }
 
@@ -72,6 +70,7 @@ export interface ProcessRun {
   /** stdout parsed as JSON (throws with the output when it is not JSON). */
   json<T = any>(): T;
 }
+export type KilnRun = ProcessRun;
 
 /**
  * A new git repository (branch `main`) with `files` committed, unless `commit: false`; with
@@ -81,10 +80,9 @@ export function createRepo(files: FileTree = {}, options: { commit?: boolean; in
   const dir = tempDir();
   const tick = gitClock();
   let now = tick();
-  const env = (extra: NodeJS.ProcessEnv = {}) => testEnv(extra, now);
   const runGit = (...args: string[]): string => {
     now = tick();
-    return git(dir, args, env());
+    return git(dir, args, testEnv({}, now));
   };
   if (options.init !== false) runGit('init', '-q', '-b', 'main');
   const write = (tree: FileTree) => writeTree(dir, tree);
@@ -101,7 +99,6 @@ export function createRepo(files: FileTree = {}, options: { commit?: boolean; in
     git: runGit,
     write,
     commit,
-    env,
     kiln: (args, opts = {}) => runKiln(args, { ...opts, cwd: opts.cwd ?? dir, time: now }),
     startKiln: (args, opts = {}) => startKiln(args, { ...opts, cwd: opts.cwd ?? dir, time: now }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
@@ -141,8 +138,6 @@ export function runKiln(args: string[], options: RunOptions & { input?: string; 
   });
   return finishedRun(`kiln ${args.join(' ')}`, r.status ?? -1, r.stdout, r.stderr);
 }
-
-export type KilnRun = ProcessRun;
 
 export interface Started {
   readonly child: ChildProcess;
