@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const slow = [
+  // A test file named *-slow.test.ts is a longer run of an e2e test.
+  'test/**/*-slow.test.ts',
   'test/nx-agreement.test.ts',
   'test/affected-nx.test.ts',
   'test/run-nx.test.ts',

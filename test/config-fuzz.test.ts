@@ -5,11 +5,12 @@
  * 100 inputs here; the slow tier runs 2,000 (config-fuzz-slow.test.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { runnerEnv } from './helpers/env.js';
 import { runFuzzer } from './helpers/fuzz.js';
 
 describe('kiln on mutated configuration', () => {
   it('answers 100 seeded inputs with a documented exit code and a clear message', async () => {
-    const r = await runFuzzer({ count: 100, seed: Number(process.env.KILN_FUZZ_SEED ?? 20261206) });
+    const r = await runFuzzer({ count: 100, seed: Number(runnerEnv.KILN_FUZZ_SEED ?? 20261206) });
     expect(r.failures, r.report).toEqual([]);
     expect(r.tried).toBe(100);
   }, 180_000);

@@ -4,11 +4,10 @@
  * as its sources say) and the cache must hold only whole entries (everything restores, nothing is
  * reported corrupt).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, kilnBin, type TempRepo } from './helpers/repo.js';
+import { createRepo, type TempRepo } from './helpers/repo.js';
 
 const PROJECTS = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
 
@@ -38,16 +37,6 @@ function expected(dir: string, index: number): string {
     .reverse()
     .map((p) => readFileSync(join(dir, 'packages', p, 'src/in.txt'), 'utf8'))
     .join('');
-}
-
-function start(dir: string, args: string[]) {
-  const child = spawn(process.execPath, [kilnBin, ...args], { cwd: dir, env: { ...process.env, CI: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
 }
 
 /** mulberry32, so a failing round is reproduced by its seed. */
@@ -98,7 +87,7 @@ describe('a cached run under faults', () => {
       }
       if (random() < 0.3) for (const p of PROJECTS) rmSync(join(repo.dir, 'packages', p, 'dist'), { recursive: true, force: true });
       const delay = Math.floor(random() * 600);
-      const run = start(repo.dir, ['run', '-t', 'build']);
+      const run = repo.startKiln(['run', '-t', 'build']);
       await new Promise((r) => setTimeout(r, delay));
       run.child.kill('SIGKILL');
       await run.done;
@@ -110,7 +99,7 @@ describe('a cached run under faults', () => {
 
   it('four runs at once on one workspace all succeed, and leave a cache of whole entries', async () => {
     for (const p of PROJECTS) writeFileSync(join(repo.dir, 'packages', p, 'src/in.txt'), `${p} concurrent\n`);
-    const runs = Array.from({ length: 4 }, () => start(repo.dir, ['run', '-t', 'build', '--json']));
+    const runs = Array.from({ length: 4 }, () => repo.startKiln(['run', '-t', 'build', '--json']));
     const results = await Promise.all(runs.map((r) => r.done));
     for (const r of results) {
       expect(r.code, r.stderr).toBe(0);

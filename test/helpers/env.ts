@@ -13,6 +13,12 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const kilnBin = join(repoRoot, 'packages/cli/bin/kiln.js');
 
+/**
+ * The test runner's environment as it was before ./setup-env.ts cleaned the worker's: for a test's
+ * own settings (e.g. KILN_FUZZ_SEED), which no program it starts may see.
+ */
+export const runnerEnv: Readonly<NodeJS.ProcessEnv> = Object.freeze({ ...process.env });
+
 /** Removed from the inherited environment. */
 const steering = /^(KILN|NX|TURBO|GIT|npm)_|^(INIT_CWD|DOCKER_CONFIG)$/i;
 
