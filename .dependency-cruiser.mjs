@@ -5,10 +5,13 @@
  * header comment; the list below is the one the lint enforces.
  */
 
-/** Pure modules and files: data in, data out. */
+/**
+ * Pure modules and files: data in, data out. In release/, every file but the edges named here (and
+ * index.ts, which exports both kinds): a new edge file there must be added to the list.
+ */
 const pure = [
   '^packages/core/src/(model|graph|inputs|affected|hash|lockfile|owners)/',
-  '^packages/core/src/release/(changelog|commits|config|oci|plan|promote|semver|source|tags|tar)[.]ts$',
+  '^packages/core/src/release/(?!(apply|index|layout|pack|records|registry|versions)[.]ts$)[^/]+$',
   '^packages/core/src/tasks/graph[.]ts$',
 ];
 
