@@ -26,14 +26,16 @@ const steering = /^(KILN|NX|TURBO|GIT|npm)_|^(INIT_CWD|DOCKER_CONFIG)$/i;
 export const epoch = 1_700_000_000;
 
 let home: string | undefined;
-/** An empty HOME for this test process, made on first use and removed when it exits. */
+/** An empty HOME for this test file, made on first use. */
 function testHome(): string {
-  if (home === undefined) {
-    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-home-')));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    home = dir;
-  }
+  home ??= realpathSync(mkdtempSync(join(tmpdir(), 'kiln-home-')));
   return home;
+}
+
+/** Removes the test file's HOME (after the file's tests: ./setup-env.ts). */
+export function removeTestHome(): void {
+  if (home !== undefined) rmSync(home, { recursive: true, force: true });
+  home = undefined;
 }
 
 /**

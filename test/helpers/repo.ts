@@ -27,9 +27,20 @@ export function removePaths(dir: string, paths: string[]): void {
 }
 
 const leftovers = new Set<string>();
-process.once('exit', () => leftovers.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const running = new Set<ChildProcess>();
 
-/** A new empty directory (its real path), removed when the test process exits if the test did not. */
+/**
+ * After a test file (./setup-env.ts): stops the programs its tests left running (a test that
+ * timed out) and removes the temporary directories they did not.
+ */
+export function cleanUpAfterFile(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+  for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
+  leftovers.clear();
+}
+
+/** A new empty directory (its real path), removed after the test file if the test did not. */
 export function tempDir(prefix = 'kiln-test-'): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   leftovers.add(dir);
@@ -151,6 +162,8 @@ export interface Started {
  */
 export function start(command: string, args: string[], options: RunOptions): Started {
   const child = spawn(command, args, { cwd: options.cwd, env: testEnv(options.env, options.time), stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
