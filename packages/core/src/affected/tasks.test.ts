@@ -72,7 +72,7 @@ describe('task-level affected through several levels of dependencies', () => {
 
 describe('the tasks of one target', () => {
   it('are the graph\'s own ids for it, a colon in the target included', () => {
-    const projects = [
+    const projects: Parameters<typeof targetTasks>[0]['projects'] = [
       { name: 'a', root: 'libs/a', targets: { 'build:prod': {}, build: {} } },
       { name: 'b', root: 'libs/b', targets: { 'build:prod': {} } },
     ];
