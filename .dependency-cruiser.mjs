@@ -6,12 +6,13 @@
  */
 
 /**
- * Pure modules and files: data in, data out. In release/, every file but the edges named here (and
- * index.ts, which exports both kinds): a new edge file there must be added to the list.
+ * Pure modules and files: data in, data out. In release/ and workspace/, every file but the edges
+ * named here (and index.ts, which exports both kinds): a new edge file there must be added.
  */
 const pure = [
   '^packages/core/src/(model|graph|inputs|affected|hash|lockfile|owners)/',
   '^packages/core/src/release/(?!(apply|index|layout|pack|records|registry|versions)[.]ts$)[^/]+$',
+  '^packages/core/src/workspace/(?!(find-root|index|read)[.]ts$)[^/]+$',
   '^packages/core/src/tasks/graph[.]ts$',
 ];
 
