@@ -1,15 +1,15 @@
 /**
  * `run`'s dealings with the cache around the scheduler: before it, every cached task restored at
- * once; after it, the run manifest (`run-manifest/`) that lets the same request skip planning
+ * once; during it, each successful task stored; after it, the run manifest (`run-manifest/`) that lets the same request skip planning
  * next time, written when every task succeeded and is cached, removed otherwise.
  */
 import type { Stats } from 'node:fs';
 import pLimit from 'p-limit';
-import { entryLogBytes, entryPath, replayLog, type EntryLog, type EntryMeta } from '../cache/index.js';
+import { entryLogBytes, entryPath, replayLog, type EntryLog, type EntryMeta, type LogCapture } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
 import { dropRunManifest, MAX_LOG_BYTES, writeRunManifest, type ManifestRequest, type ManifestTaskRecord } from '../run-manifest/index.js';
-import type { TaskStatus } from '../tasks/index.js';
-import type { TaskPlan } from './task-plan.js';
+import { expandOutputs, type TaskStatus } from '../tasks/index.js';
+import type { PlannedTask, TaskPlan } from './task-plan.js';
 
 /** A task restored from the cache before the run walked the graph. */
 export interface CacheHit {
@@ -17,6 +17,18 @@ export interface CacheHit {
   readonly savedMs: number;
   readonly meta: EntryMeta;
   readonly metaStat: Stats;
+}
+
+/** Stores a successful task's outputs and log and records it as the task's last run; false (said once through `unavailable`) when the cache cannot keep it. */
+export async function storeSucceeded(plan: TaskPlan, t: PlannedTask, durationMs: number, log: LogCapture, warn: (m: string) => void, unavailable: (reason: string) => void): Promise<boolean> {
+  const outputs = await expandOutputs(plan.ws.root, t, warn);
+  const kept = await plan.cache.store({ hash: t.hash, task: t.id, fingerprint: t.fingerprint, durationMs, outputs, log: log.finish() }, plan.stats);
+  if (kept.status !== 'stored') {
+    unavailable(kept.reason);
+    return false;
+  }
+  await plan.cache.setLastRun(t.id, t.hash, t.fingerprint);
+  return true;
 }
 
 /**

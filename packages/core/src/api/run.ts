@@ -11,7 +11,7 @@ import type { TaskId } from '../model/index.js';
 import { manifestUses } from '../run-manifest/index.js';
 import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type CacheStatus, type ExecResult, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
-import { onceUnavailable, recordManifest, replayHit, restoreCached, type CacheHit } from './run-cache.js';
+import { onceUnavailable, recordManifest, replayHit, restoreCached, storeSucceeded, type CacheHit } from './run-cache.js';
 import { planTasks, type PlanRequest, type TaskPlan } from './task-plan.js';
 
 export interface TaskResult {
@@ -112,14 +112,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
       const exit = await runTask(ws.root, t, group, onData);
       const durationMs = Math.round(performance.now() - started);
       const ok = exit.code === 0 && !options.signal?.aborted;
-      if (ok && log) {
-        const outputs = await expandOutputs(ws.root, t, (m) => events.warning?.(m));
-        const kept = await cache.store({ hash: t.hash, task: id, fingerprint: t.fingerprint, durationMs, outputs, log: log.finish() }, stats);
-        if (kept.status === 'stored') {
-          await cache.setLastRun(id, t.hash, t.fingerprint);
-          stored.add(id);
-        } else unavailable(kept.reason);
-      }
+      if (ok && log && (await storeSucceeded(plan, t, durationMs, log, (m) => events.warning?.(m), unavailable))) stored.add(id);
       results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs, ...(exit.code !== 0 && { exit }) });
       return { status: ok ? ('success' as const) : ('failure' as const), cache: 'miss' as const, durationMs };
     } finally {
