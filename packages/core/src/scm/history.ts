@@ -34,6 +34,19 @@ export async function commitTime(cwd: string, ref = 'HEAD'): Promise<number> {
   return Number((await gitOrThrow(cwd, ['show', '-s', '--format=%ct', ref, '--'])).trim());
 }
 
+/**
+ * The committer time (seconds since the epoch) of the latest commit reachable from HEAD that
+ * touches any of `paths` (relative to `cwd`; `''` is all of it), else HEAD's; undefined when
+ * there is no commit.
+ */
+export async function lastCommitTime(cwd: string, paths: readonly string[]): Promise<number | undefined> {
+  const specs = paths.map((p) => (p === '' ? '.' : p));
+  const touching = await git(cwd, ['log', '-1', '--format=%ct', 'HEAD', '--', ...specs]);
+  const text = touching.code === 0 && touching.stdout.trim() !== '' ? touching.stdout : (await git(cwd, ['log', '-1', '--format=%ct', 'HEAD', '--'])).stdout;
+  const seconds = Number(text.trim());
+  return text.trim() !== '' && Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
 /** Whether tracked files differ from HEAD (staged or not); untracked files do not count. */
 export async function hasTrackedChanges(cwd: string, paths: readonly string[] = []): Promise<boolean> {
   const r = await git(cwd, ['diff', '--quiet', 'HEAD', '--', ...paths]);

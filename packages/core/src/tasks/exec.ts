@@ -5,6 +5,7 @@ import { delimiter, join } from 'node:path';
 import { formatDiagnostic } from '../model/index.js';
 import { parseJson } from '../workspace/index.js';
 import { taskOptions, type RunnableTask } from './runnable.js';
+import { wantsReproducible, withReproducibility, type ReproducibleSource } from './reproducible.js';
 
 /** How to run one task: shell commands, where, with what environment. Built by `commandsFor`. */
 export interface TaskCommand {
@@ -17,6 +18,8 @@ export interface TaskCommand {
   readonly env: Readonly<Record<string, string>>;
   /** Directories put in front of PATH (`node_modules/.bin` of the package, then of the root). */
   readonly path: readonly string[];
+  /** Run with SOURCE_DATE_EPOCH from these paths' history, TZ=UTC and umask 022 (reproducible.ts); unset when the target opts out. */
+  readonly reproducible?: ReproducibleSource;
 }
 
 export interface ExecResult {
@@ -38,7 +41,8 @@ export class ProcessGroup {
     return this.running.size;
   }
 
-  async run(cmd: TaskCommand, onData: (chunk: Buffer) => void): Promise<ExecResult> {
+  async run(task: TaskCommand, onData: (chunk: Buffer) => void): Promise<ExecResult> {
+    const cmd = task.reproducible ? await withReproducibility(task, task.reproducible) : task;
     if (cmd.parallel) {
       const results = await Promise.all(cmd.commands.map((c) => this.one(c, cmd, onData)));
       return results.find((r) => r.code !== 0) ?? { code: 0 };
@@ -143,6 +147,7 @@ export function commandsFor(input: {
   const projectDir = join(input.workspaceRoot, input.projectRoot);
   const path = [...new Set([join(projectDir, 'node_modules', '.bin'), join(input.workspaceRoot, 'node_modules', '.bin')])];
   const extra = (input.args ?? []).map(shellQuote).join(' ');
+  const reproducible = wantsReproducible(input.options) ? { reproducible: { workspaceRoot: input.workspaceRoot, paths: [input.projectRoot] } } : {};
   const withArgs = (c: string): string => (extra ? `${c} ${extra}` : c);
   const executor = input.executor ?? 'nx:run-commands';
   if (executor === 'nx:run-script') {
@@ -165,6 +170,7 @@ export function commandsFor(input: {
         npm_command: 'run-script',
         npm_node_execpath: process.execPath,
       },
+      ...reproducible,
     };
   }
   if (executor === 'nx:run-commands') {
@@ -188,6 +194,7 @@ export function commandsFor(input: {
       cwd,
       path,
       env,
+      ...reproducible,
     };
   }
   return {
