@@ -3,10 +3,11 @@
  * last commit, TZ=UTC, umask 022), and a target can opt out.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, kilnBin, type TempRepo } from './helpers/repo.js';
+import { createRepo, kilnBin, repoRoot, runKiln, type TempRepo } from './helpers/repo.js';
 
 const show = (cwd: string, options: Record<string, unknown> = {}) => ({
   command: 'echo "$SOURCE_DATE_EPOCH|$TZ|$(umask)" > dist/env.txt',
@@ -71,5 +72,81 @@ describe('reproducible task environment', () => {
   it('lets a SOURCE_DATE_EPOCH from the environment win', () => {
     runShow(repo, { SOURCE_DATE_EPOCH: '1234' });
     expect(read('a')).toBe('1234|UTC|0022');
+  });
+});
+
+/** This repository's sample system (services/, nx.json, tsconfig.base.json) as files of a new workspace. */
+function sampleSystem(): Record<string, string> {
+  const files: Record<string, string> = {
+    '.gitignore': 'node_modules/\ndist/\n.kiln/\n__pycache__/\n*.tsbuildinfo\n',
+    'package.json': `${JSON.stringify({ name: 'sample', private: true, type: 'module', workspaces: ['services/*'] }, null, 2)}\n`,
+  };
+  const tracked = execFileSync('git', ['ls-files', '-z', 'services', 'nx.json', 'tsconfig.base.json'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const path of tracked) files[path] = readFileSync(join(repoRoot, path), 'utf8');
+  return files;
+}
+
+/** node_modules for the sample: TypeScript from this repository, the workspace packages linked as npm links them. */
+function installSample(dir: string): void {
+  mkdirSync(join(dir, 'node_modules/.bin'), { recursive: true });
+  mkdirSync(join(dir, 'node_modules/@sample'), { recursive: true });
+  symlinkSync(join(repoRoot, 'node_modules/typescript'), join(dir, 'node_modules/typescript'));
+  symlinkSync('../typescript/bin/tsc', join(dir, 'node_modules/.bin/tsc'));
+  for (const name of ['catalog', 'connection', 'invoice', 'payroll']) symlinkSync(`../../services/${name}`, join(dir, 'node_modules/@sample', name));
+}
+
+/** Sets every file's and folder's times below `dir` (but .git and node_modules) to `time(i)` for the i-th path. */
+function setTimes(dir: string, time: (i: number) => number): void {
+  let i = 0;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === '.git' || e.name === 'node_modules') continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      const t = time(i++);
+      utimesSync(p, t, t);
+    }
+  };
+  walk(dir);
+}
+
+interface Packed {
+  project: string;
+  version: string;
+  digest: string;
+}
+
+describe('the sample system', () => {
+  let origin: TempRepo;
+  const places: string[] = [];
+  beforeAll(() => {
+    origin = createRepo(sampleSystem());
+  });
+  afterAll(() => {
+    origin.cleanup();
+    for (const p of places) rmSync(p, { recursive: true, force: true });
+  });
+
+  /** A clone of the sample in a new place, its files dated by `time`. */
+  const cloneAt = (path: string[], time: (i: number) => number): string => {
+    const place = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-sample-')));
+    places.push(place);
+    const dir = join(place, ...path);
+    execFileSync('git', ['clone', '-q', origin.dir, dir]);
+    installSample(dir);
+    setTimes(dir, time);
+    return dir;
+  };
+
+  it('packs every service to the same digest from two clones whose files have other times, in other directories', () => {
+    const first = cloneAt(['a'], () => 1_000_000_000);
+    const second = cloneAt(['deeper', 'elsewhere', 'b'], (i) => 1_900_000_000 + 7919 * i);
+    const digests = [first, second].map((dir) => {
+      const r = runKiln(['artifact', '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      return r.json<{ artifacts: Packed[] }>().artifacts.map((a) => [a.project, a.version, a.digest]);
+    });
+    expect(digests[0]!.map(([p]) => p)).toEqual(['catalog', 'invoice', 'payroll', 'user']);
+    expect(digests[1]).toEqual(digests[0]);
   });
 });
