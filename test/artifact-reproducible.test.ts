@@ -3,7 +3,7 @@
  * last commit, TZ=UTC, umask 022), and a target can opt out.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,7 @@ interface Packed {
 
 describe('the sample system', () => {
   let origin: TempRepo;
+  let sampleDigests: string[] = [];
   const places: string[] = [];
   beforeAll(() => {
     origin = createRepo(sampleSystem());
@@ -148,5 +149,61 @@ describe('the sample system', () => {
     });
     expect(digests[0]!.map(([p]) => p)).toEqual(['catalog', 'invoice', 'payroll', 'user']);
     expect(digests[1]).toEqual(digests[0]);
+    sampleDigests = digests[0]!.map(([, , d]) => d!);
+  });
+
+  it('passes --check-reproducible, with the digests kiln artifact gives', { timeout: 300_000 }, () => {
+    const dir = cloneAt(['check'], () => 1_500_000_000);
+    const r = runKiln(['artifact', '--check-reproducible', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const { results } = r.json<{ results: { project: string; reproducible: boolean; digests: string[]; differences: unknown[] }[] }>();
+    expect(results.map((x) => [x.project, x.reproducible, x.differences])).toEqual(['catalog', 'invoice', 'payroll', 'user'].map((p) => [p, true, []]));
+    expect(results.map((x) => x.digests[0])).toEqual(sampleDigests);
+    // It built elsewhere: nothing of the check is left in the workspace.
+    expect(existsSync(join(dir, 'dist'))).toBe(false);
+  });
+});
+
+describe('--check-reproducible on builds that are not reproducible', () => {
+  let repo: TempRepo;
+  const service = (name: string, build: string) => ({
+    [`services/${name}/project.json`]: { name, projectType: 'application', targets: { build: { command: build, options: { cwd: `services/${name}` }, outputs: ['{projectRoot}/dist'] } } },
+  });
+  beforeAll(() => {
+    repo = createRepo({
+      '.gitignore': 'dist/\n.kiln/\n__pycache__/\n',
+      'package.json': { name: 'ws', private: true },
+      'nx.json': { kiln: { artifacts: { projects: ['steady', 'stamped', 'zipped'] } } },
+      ...service('steady', 'mkdir -p dist && cp src/* dist/'),
+      'services/steady/src/index.js': 'console.log("steady");\n',
+      ...service('stamped', `mkdir -p dist && cp src/* dist/ && node -e "console.log('built ' + new Date().toISOString())" > dist/build-info.txt`),
+      'services/stamped/src/index.js': 'console.log("stamped");\n',
+      // The sample's old Python build: zipapp writes each file's time into the archive.
+      ...service('zipped', "mkdir -p dist && python3 -m zipapp src -o dist/app.pyz -m app.main:main -p '/usr/bin/env python3'"),
+      'services/zipped/src/app/__init__.py': '',
+      'services/zipped/src/app/main.py': 'def main():\n    print("zipped")\n',
+    });
+  });
+  afterAll(() => repo.cleanup());
+
+  it('fails, naming the file that differs with its first differing bytes, and the zip members whose times differ', { timeout: 120_000 }, () => {
+    const r = repo.kiln(['artifact', '--check-reproducible']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('✔ steady is reproducible');
+    expect(r.stdout).toMatch(/✘ stamped is not reproducible: sha256:\w+ ≠ sha256:\w+\n {4}app\/build-info\.txt: first difference at byte \d+: "[^"]+" ≠ "[^"]+"/);
+    expect(r.stdout).toContain('✘ zipped is not reproducible');
+    // The first checkout's files are dated 1,000,000,000 s; zipapp writes them (in UTC, which kiln sets).
+    expect(r.stdout).toMatch(/\n {4}app\/app\.pyz: member app\/__init__\.py: time 2001-09-09 01:46:40 ≠ \d{4}-\d\d-\d\d [\d:]+\n/);
+  });
+
+  it('--json gives the same', { timeout: 120_000 }, () => {
+    const r = repo.kiln(['artifact', '--check-reproducible', '-p', 'stamped,steady', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const { results } = r.json<{ results: { project: string; reproducible: boolean; differences: { path: string; kind: string; offset?: number }[] }[] }>();
+    expect(results.map((x) => [x.project, x.reproducible])).toEqual([
+      ['stamped', false],
+      ['steady', true],
+    ]);
+    expect(results[0]!.differences).toEqual([expect.objectContaining({ path: 'app/build-info.txt', kind: 'content', offset: expect.any(Number) })]);
   });
 });

@@ -1,11 +1,14 @@
 /** `kiln artifact`: build each service once and pack it into a reproducible, versioned tarball and OCI image. */
 import { artifact } from '@kiln/core/api/artifact';
-import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
+import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext, type ParsedArgs } from '../command.js';
 
 export const command: Command = {
   name: 'artifact',
   summary: 'build services once and pack each into a reproducible tarball and OCI image',
-  usage: 'kiln artifact [-p PROJECT,...] [--affected [--base REF] [--head REF]] [--push REGISTRY/NAME | --publish] [--json]',
+  usage: [
+    'kiln artifact [-p PROJECT,...] [--affected [--base REF] [--head REF]] [--push REGISTRY/NAME | --publish] [--json]',
+    '       kiln artifact --check-reproducible [-p PROJECT,...] [--json]',
+  ].join('\n'),
   options: {
     projects: { type: 'string', short: 'p', multiple: true, value: 'PROJECT', description: 'pack these projects (default: nx.json kiln.artifacts.projects, else the release projects that are applications)' },
     affected: { type: 'boolean', description: 'only the artifact projects affected since --base' },
@@ -13,6 +16,7 @@ export const command: Command = {
     head: { type: 'string', value: 'REF', description: 'with --affected: the head (default: the work tree)' },
     push: { type: 'string', value: 'REGISTRY/NAME', description: 'push each image, tagged with its version; NAME may hold {projectName}' },
     publish: { type: 'boolean', description: 'push to the registry set in nx.json kiln.registry' },
+    'check-reproducible': { type: 'boolean', description: 'build each service twice in fresh checkouts, without the cache, and compare the artifacts' },
     ...jsonOption,
   },
   details: [
@@ -23,9 +27,16 @@ export const command: Command = {
     'Registry credentials: KILN_REGISTRY_USERNAME/KILN_REGISTRY_PASSWORD (or KILN_REGISTRY_TOKEN), else the',
     'credential helper or auths of ~/.docker/config.json (DOCKER_CONFIG). Loopback registries use plain HTTP; KILN_REGISTRY_INSECURE=1 forces it.',
     '--json prints {"artifacts":[{"project","version","digest","path","inputHash","pushed"?}]}.',
-    'Exit codes: 0 packed; 1 a build, a push or an output failed; 2 usage or configuration error.',
+    '--check-reproducible builds each selected service twice, each time in a fresh temporary checkout',
+    '(HEAD plus the work tree\'s changes) at another path, with other file times and at another moment,',
+    'never from the cache, and compares the digests; where they differ it names the files inside the',
+    'artifact and the first differing bytes (inside a zip or tar: the members, their order and times).',
+    'Its --json prints {"results":[{"project","reproducible","digests","differences":[{"path","member"?,"kind",...}]}]}.',
+    'Exit codes: 0 packed (or reproducible); 1 a build, a push or an output failed, or an artifact is not',
+    'reproducible; 2 usage or configuration error.',
   ].join('\n'),
   async run(args, ctx) {
+    if (boolOpt(args, 'check-reproducible')) return checkReproducible(args, ctx);
     const push: string | true | undefined = stringOpt(args, 'push') ?? (boolOpt(args, 'publish') ? true : undefined);
     const base = stringOpt(args, 'base');
     const head = stringOpt(args, 'head');
@@ -48,3 +59,34 @@ export const command: Command = {
     return ExitCode.ok;
   },
 };
+
+async function checkReproducible(args: ParsedArgs, ctx: CommandContext): Promise<number> {
+  for (const other of ['push', 'publish', 'affected'] as const)
+    if (args.values[other] !== undefined) throw await usageError('usage', `--check-reproducible does not go with --${other}.`);
+  const { checkReproducible: check } = await import('@kiln/core/api/artifact-check');
+  const { describeDifference } = await import('@kiln/core/release');
+  const { results } = await check({
+    cwd: ctx.cwd,
+    env: ctx.env,
+    ...(listOpt(args, 'projects') && { projects: listOpt(args, 'projects')! }),
+    progress: (line) => ctx.out.info(line),
+    warn: (line) => ctx.out.warn(line),
+    output: (chunk) => void process.stderr.write(chunk),
+  });
+  const failed = results.some((r) => !r.reproducible);
+  if (boolOpt(args, 'json')) {
+    ctx.out.json({ results });
+    return failed ? ExitCode.failed : ExitCode.ok;
+  }
+  for (const r of results) {
+    if (r.reproducible) {
+      ctx.out.print(`${ctx.out.style('green', '✔')} ${ctx.out.style('bold', r.project)} is reproducible  ${r.digests[0]}`);
+      continue;
+    }
+    ctx.out.print(`${ctx.out.style('red', '✘')} ${ctx.out.style('bold', r.project)} is not reproducible: ${r.digests[0]} ≠ ${r.digests[1]}`);
+    const shown = r.differences.slice(0, 20);
+    for (const d of shown) ctx.out.print(`    ${describeDifference(d)}`);
+    if (r.differences.length > shown.length) ctx.out.print(`    … and ${r.differences.length - shown.length} more (--json lists them all)`);
+  }
+  return failed ? ExitCode.failed : ExitCode.ok;
+}

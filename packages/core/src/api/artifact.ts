@@ -37,14 +37,15 @@ export async function artifact(options: ArtifactCommandOptions): Promise<Artifac
 
 /**
  * The task runner as a BuildStep: one run of `target` for the projects (with its dependsOn
- * graph), through the cache; the build task's hash is the artifact's input hash.
+ * graph), through the cache unless `skipCache`; the build task's hash is the artifact's input hash.
  */
-function runnerBuildStep(options: ArtifactCommandOptions): BuildStep {
+export function runnerBuildStep(options: Pick<ArtifactCommandOptions, 'cwd' | 'env' | 'progress' | 'warn' | 'output'>, skipCache = false): BuildStep {
   return async (projects, target) => {
     const result = await run({
       cwd: options.cwd,
       targets: [target],
       projects,
+      skipCache,
       ...(options.env && { env: options.env }),
       events: {
         ...(options.progress && { start: (id) => options.progress!(`building ${id}`) }),

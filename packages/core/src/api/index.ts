@@ -16,6 +16,7 @@ export { toNxProjectGraph, findCycles, topologicalOrder, dependenciesOf, depende
 export * from './owners.js';
 export { release, releaseIn, type ReleaseOptions, type ReleaseResult, type ReleasedProject } from './release.js';
 export { artifact, artifactIn, readArtifactIndex, type ArtifactOptions, type ArtifactResult, type ArtifactSummary, type BuildStep } from './artifact.js';
+export { checkReproducible, type ReproducibilityResult } from './artifact-check.js';
 export { promote, promoteIn, type PromoteResult } from './promote.js';
 export type { ReleaseContext, ReleaseProjectInfo } from '../release/index.js';
 export { affected, type AffectedOptions, type AffectedResult, type AffectedTaskResult } from './affected.js';

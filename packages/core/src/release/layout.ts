@@ -73,6 +73,16 @@ export async function readLayoutBlob(dir: string, digest: string): Promise<Uint8
   return data;
 }
 
+/** The image of a layout `kiln artifact` wrote (the manifest its index names by version): manifest and config bytes. */
+export async function readLayoutImage(dir: string): Promise<{ manifest: Uint8Array; config: Uint8Array }> {
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+  const named = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] !== undefined) ?? index.manifests[0];
+  if (!named) throw new KilnError(diagnostic('oci-layout-empty', `${dir}/index.json names no image.`));
+  const manifest = await readLayoutBlob(dir, named.digest);
+  const config = await readLayoutBlob(dir, (JSON.parse(new TextDecoder().decode(manifest)) as Manifest).config.digest);
+  return { manifest, config };
+}
+
 /**
  * A base image from an OCI layout on disk: `path` or `path:ref` (ref matches the
  * `org.opencontainers.image.ref.name` annotation; without it, the layout must hold one image).
