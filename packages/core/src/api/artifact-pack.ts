@@ -22,6 +22,7 @@ import {
   readArtifactIndex,
   recordArtifact,
   writeArtifactIndex,
+  writeAttestations,
   type ArtifactRecord,
   type KilnReleaseConfig,
   type ReleaseContext,
@@ -92,7 +93,7 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
     const output = artifactOutput(project, settings);
     if (!output.ok) throw new KilnError(output.error);
     const inputHash = built.get(project.name)!.hash;
-    const { image, stem } = await packArtifact({
+    const { image, stem, files } = await packArtifact({
       root: ctx.root,
       project: project.name,
       version,
@@ -109,6 +110,8 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
 
     const packages: Record<string, string> = {};
     for (const n of dependencyClosure(ctx, project.name)) packages[n] = await versionOf(n);
+    const inArtifact = [project, ...ctx.projects.filter((p) => p.name !== project.name && p.name in packages)].map((p) => ({ ...p, version: packages[p.name]! }));
+    const { sbom } = await writeAttestations({ root: ctx.root, stem, project: project.name, version, imageDigest: image.manifest.digest, created, projects: inArtifact, files, ...(options.warn && { warn: options.warn }) });
     const pushed = pushTarget === undefined ? undefined : await pushArtifact(join(ctx.root, stem), image, projectRepository(pushTarget, project.name), version, options);
     const record: ArtifactRecord = {
       project: project.name,
@@ -121,6 +124,7 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
       layerDigest: image.layer.digest,
       packages,
       ...(pushed && { pushed: [pushed] }),
+      sbom: sbom.path,
     };
     const recorded = recordArtifact(index, record);
     if (recorded.replacedDigest !== undefined)

@@ -35,3 +35,5 @@ export * from './pack.js';
 export * from './zip.js';
 export * from './differences.js';
 export * from './checkout.js';
+export * from './sbom.js';
+export * from './attestations.js';

@@ -6,7 +6,7 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { diagnostic, KilnError } from '../model/index.js';
+import { diagnostic, KilnError, sha256 } from '../model/index.js';
 import { artifactFileName } from './artifacts.js';
 import type { ArtifactSettings } from './config.js';
 import { collectEntries, readBaseFromLayout, writeLayout, type LayoutBlobSource } from './layout.js';
@@ -33,8 +33,16 @@ export interface PackInput {
   readonly progress?: (line: string) => void;
 }
 
-/** Packs a built project; returns the image and the artifact's repo-relative path stem (`<outputDir>/NAME-VERSION`). */
-export async function packArtifact(input: PackInput): Promise<{ image: Image; stem: string }> {
+/** A packed artifact: its image, its repo-relative path stem (`<outputDir>/NAME-VERSION`) and the files of its layer. */
+export interface PackedArtifact {
+  readonly image: Image;
+  readonly stem: string;
+  /** Every file in the layer (path in the image → SHA-256 hex), in path order. */
+  readonly files: readonly { readonly path: string; readonly sha256: string }[];
+}
+
+/** Packs a built project. */
+export async function packArtifact(input: PackInput): Promise<PackedArtifact> {
   const { root, project, version, settings, output } = input;
   const st = await stat(join(root, output)).catch(() => undefined);
   if (!st?.isDirectory())
@@ -46,7 +54,9 @@ export async function packArtifact(input: PackInput): Promise<{ image: Image; st
     );
 
   input.progress?.(`packing ${project}@${version} from ${output}`);
-  const tar = writeTar(await collectEntries(join(root, output), settings.prefix), input.created);
+  const entries = await collectEntries(join(root, output), settings.prefix);
+  const tar = writeTar(entries, input.created);
+  const files = entries.flatMap((e) => (e.type === 'file' ? [{ path: e.path, sha256: sha256(e.data) }] : [])).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const base = settings.base ? await loadBaseImage(root, settings.base, settings.platform, input.env) : undefined;
   const image = buildImage({
     layerTar: tar,
@@ -64,7 +74,7 @@ export async function packArtifact(input: PackInput): Promise<{ image: Image; st
   await mkdir(join(root, input.outputDir), { recursive: true });
   await writeLayout(join(root, stem), image, base?.blob);
   await writeFile(join(root, `${stem}.tar.gz`), image.layer.data);
-  return { image, stem };
+  return { image, stem, files };
 }
 
 /** A base image from `oci:DIR[:REF]` (relative to the workspace root) or `[docker://]HOST/NAME:TAG`. */

@@ -22,6 +22,8 @@ export interface ArtifactRecord {
   readonly packages: Readonly<Record<string, string>>;
   /** Where it was pushed, e.g. `registry.example.com/shop/catalog:1.2.0`. */
   readonly pushed?: readonly string[];
+  /** Its SBOM (CycloneDX JSON) beside the tarball, repository-relative. */
+  readonly sbom?: string;
 }
 
 /** `environments/ENV.json`: the desired state, one entry per service. */
