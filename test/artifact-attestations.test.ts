@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, type TempRepo } from './helpers/repo.js';
+import { createRepo, repoRoot, type TempRepo } from './helpers/repo.js';
 
 const integrity = (text: string) => `sha512-${createHash('sha512').update(text).digest('base64')}`;
 const registryPackage = (name: string, version: string, deps: Record<string, string> = {}, extra: Record<string, unknown> = {}) => ({
@@ -146,5 +148,58 @@ describe('SBOM', () => {
   it('for a service that is no Node package: its workspace dependencies and files', () => {
     const b = bom('py');
     expect(b.components.map((c) => `${c.type} ${c.name}${c.version ? `@${c.version}` : ''}`)).toEqual(['library @acme/util@0.2.0', 'library ms@2.1.3', 'file app/main.py']);
+  });
+});
+
+describe('provenance', () => {
+  let repo: TempRepo;
+  let packed: { project: string; path: string; digest: string; inputHash: string }[];
+  const schemas = join(repoRoot, 'test/fixtures/schemas');
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+  addFormats.default(ajv);
+  for (const f of ['in-toto-statement-v1.schema.json', 'slsa-provenance-v1.schema.json']) ajv.addSchema(JSON.parse(readFileSync(join(schemas, f), 'utf8')), f);
+  const statementValid = ajv.getSchema('in-toto-statement-v1.schema.json')!;
+  const predicateValid = ajv.getSchema('slsa-provenance-v1.schema.json')!;
+  const provenance = (project: string) => JSON.parse(readFileSync(join(repo.dir, `${packed.find((a) => a.project === project)!.path}.provenance.json`), 'utf8'));
+
+  beforeAll(() => {
+    repo = createRepo(files);
+    repo.git('remote', 'add', 'origin', 'git@example.com:acme/shop.git');
+    const r = repo.kiln(['artifact', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    packed = r.json().artifacts;
+  });
+  afterAll(() => repo.cleanup());
+
+  it('is an in-toto Statement v1 with a SLSA provenance v1 predicate, for every artifact', () => {
+    for (const a of packed) {
+      const p = provenance(a.project);
+      expect(statementValid(p), JSON.stringify(statementValid.errors)).toBe(true);
+      expect(p.predicateType).toBe('https://slsa.dev/provenance/v1');
+      expect(predicateValid(p.predicate), JSON.stringify(predicateValid.errors)).toBe(true);
+    }
+    // The schemas are not lenient: a subject without a digest, a digest that is not hex, fail.
+    const p = provenance('@acme/api');
+    expect(statementValid({ ...p, subject: [{ name: 'x' }] })).toBe(false);
+    expect(statementValid({ ...p, subject: [{ name: 'x', digest: { sha256: 'XYZ' } }] })).toBe(false);
+    expect(predicateValid({ ...p.predicate, runDetails: {} })).toBe(false);
+  });
+
+  it('records the image as subject, the commit, the input hash, the build command and kiln\'s version', () => {
+    const a = packed.find((x) => x.project === '@acme/api')!;
+    const p = provenance('@acme/api');
+    const head = repo.git('rev-parse', 'HEAD').trim();
+    expect(p.subject).toEqual([{ name: '@acme/api@1.0.0', digest: { sha256: a.digest.slice(7) } }]);
+    const { buildDefinition, runDetails } = p.predicate;
+    expect(buildDefinition.externalParameters).toEqual({ project: '@acme/api', version: '1.0.0', target: 'build', commands: [copyBuild], source: 'https://example.com/acme/shop', revision: head });
+    expect(buildDefinition.internalParameters.inputHash).toBe(a.inputHash);
+    expect(buildDefinition.resolvedDependencies[0]).toEqual({ name: 'source', uri: `git+https://example.com/acme/shop@${head}`, digest: { gitCommit: head } });
+    expect(buildDefinition.resolvedDependencies[1]).toEqual({ name: 'package-lock.json', digest: { sha256: createHash('sha256').update(readFileSync(join(repo.dir, 'package-lock.json'))).digest('hex') } });
+    const version = JSON.parse(readFileSync(join(repoRoot, 'packages/core/package.json'), 'utf8')).version;
+    expect(runDetails.builder).toEqual({ id: `https://kiln.dev/builder/kiln-artifact@v${version}`, version: { kiln: version } });
+    expect(runDetails.byproducts.map((b: { name: string }) => b.name)).toEqual([`${a.path}.tar.gz`, `${a.path}.cdx.json`]);
+    expect(runDetails.byproducts[0].digest.sha256).toBe(createHash('sha256').update(readFileSync(join(repo.dir, `${a.path}.tar.gz`))).digest('hex'));
+    // The nx:run-commands build of the service that is no Node package.
+    expect(provenance('py').predicate.buildDefinition.externalParameters.commands).toEqual(['mkdir -p dist && cp src/* dist/']);
   });
 });

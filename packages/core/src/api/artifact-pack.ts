@@ -111,7 +111,14 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
     const packages: Record<string, string> = {};
     for (const n of dependencyClosure(ctx, project.name)) packages[n] = await versionOf(n);
     const inArtifact = [project, ...ctx.projects.filter((p) => p.name !== project.name && p.name in packages)].map((p) => ({ ...p, version: packages[p.name]! }));
-    const { sbom } = await writeAttestations({ root: ctx.root, stem, project: project.name, version, imageDigest: image.manifest.digest, created, projects: inArtifact, files, ...(options.warn && { warn: options.warn }) });
+    const target = project.targets[settings.target]!;
+    const { sbom, provenance } = await writeAttestations({
+      ...{ root: ctx.root, stem, project: project.name, version, imageDigest: image.manifest.digest, layerDigest: image.layer.digest, created, revision, inputHash, projects: inArtifact, files },
+      build: { projectRoot: project.root, target: settings.target, ...(target.executor && { executor: target.executor }), ...(target.options && { options: target.options }) },
+      ...(source && { source }),
+      ...(settings.base && { base: settings.base }),
+      ...(options.warn && { warn: options.warn }),
+    });
     const pushed = pushTarget === undefined ? undefined : await pushArtifact(join(ctx.root, stem), image, projectRepository(pushTarget, project.name), version, options);
     const record: ArtifactRecord = {
       project: project.name,
@@ -125,6 +132,7 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
       packages,
       ...(pushed && { pushed: [pushed] }),
       sbom: sbom.path,
+      provenance: provenance.path,
     };
     const recorded = recordArtifact(index, record);
     if (recorded.replacedDigest !== undefined)

@@ -1,12 +1,16 @@
 /**
  * Edge: the documents written beside an artifact's tarball: its SBOM (`NAME-VERSION.cdx.json`,
- * CycloneDX) from the projects' package.json files and the workspace's lockfile. What goes in
- * them is sbom.ts's.
+ * CycloneDX) from the projects' package.json files and the workspace's lockfile, and its
+ * provenance (`NAME-VERSION.provenance.json`, an in-toto statement) with the build command as
+ * the task runner would run it. What goes in them is sbom.ts's and provenance.ts's.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCKFILES, parseLockfile, type Lockfile } from '../lockfile/index.js';
-import { blob, canonicalBytes, type Blob } from './oci.js';
+import { sha256 } from '../model/index.js';
+import { commandsFor, type PackageInfo } from '../tasks/index.js';
+import { blob, canonicalBytes, MEDIA, type Blob } from './oci.js';
+import { IN_TOTO_MEDIA_TYPE, provenanceStatement } from './provenance.js';
 import { cycloneDx, CYCLONEDX_MEDIA_TYPE, runtimePackages, type SbomProject } from './sbom.js';
 
 /** A workspace project the artifact holds, with its version (the service first). */
@@ -26,7 +30,15 @@ export interface AttestationInput {
   readonly project: string;
   readonly version: string;
   readonly imageDigest: string;
+  /** The layer's digest: the tarball's SHA-256. */
+  readonly layerDigest: string;
   readonly created: number;
+  readonly revision: string;
+  readonly inputHash: string;
+  readonly source?: string;
+  readonly base?: string;
+  /** The build target, as the workspace configures it. */
+  readonly build: { readonly projectRoot: string; readonly target: string; readonly executor?: string; readonly options?: Readonly<Record<string, unknown>> };
   /** The service, then every workspace project it depends on, directly or not. */
   readonly projects: readonly ArtifactProject[];
   readonly files: readonly { readonly path: string; readonly sha256: string }[];
@@ -40,11 +52,13 @@ export interface Attestation extends Blob {
 
 export interface Attestations {
   readonly sbom: Attestation;
+  readonly provenance: Attestation;
 }
 
-/** Writes the SBOM beside the artifact's tarball. */
+/** Writes the SBOM and the provenance beside the artifact's tarball. */
 export async function writeAttestations(input: AttestationInput): Promise<Attestations> {
-  const lock = await readLockfile(input.root, input.warn);
+  const found = await readLockfile(input.root, input.warn);
+  const lock = found?.lock;
   const projects: SbomProject[] = [];
   for (const p of input.projects) projects.push({ name: p.name, version: p.version, root: p.root, dependsOn: p.dependencies, runtimeNames: await runtimeNames(input.root, p.root) });
   const sbom = {
@@ -66,7 +80,40 @@ export async function writeAttestations(input: AttestationInput): Promise<Attest
     path: `${input.stem}.cdx.json`,
   };
   await writeFile(join(input.root, sbom.path), sbom.data);
-  return { sbom };
+
+  const statement = provenanceStatement({
+    project: input.project,
+    version: input.version,
+    imageDigest: input.imageDigest,
+    target: input.build.target,
+    commands: await buildCommands(input.root, input.build),
+    inputHash: input.inputHash,
+    revision: input.revision,
+    created: input.created,
+    kilnVersion: await kilnVersion(),
+    ...(input.source !== undefined && { source: input.source }),
+    ...(input.base !== undefined && { base: input.base }),
+    ...(found && { lockfile: { name: found.file, sha256: found.sha256 } }),
+    byproducts: [
+      { name: `${input.stem}.tar.gz`, digest: input.layerDigest, mediaType: MEDIA.layerGzip },
+      { name: sbom.path, digest: sbom.digest, mediaType: CYCLONEDX_MEDIA_TYPE },
+    ],
+  });
+  const provenance = { ...blob(IN_TOTO_MEDIA_TYPE, canonicalBytes(statement)), path: `${input.stem}.provenance.json` };
+  await writeFile(join(input.root, provenance.path), provenance.data);
+  return { sbom, provenance };
+}
+
+/** The commands the build target runs, as the task runner builds them (tasks/exec.ts); none when kiln cannot run it. */
+async function buildCommands(root: string, build: AttestationInput['build']): Promise<string[]> {
+  let packageJson: PackageInfo | undefined;
+  if (build.executor === 'nx:run-script') {
+    const file = join(root, build.projectRoot, 'package.json');
+    const pkg = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { scripts?: Record<string, string> };
+    packageJson = { file, scripts: pkg.scripts ?? {} };
+  }
+  const cmd = commandsFor({ workspaceRoot: root, projectRoot: build.projectRoot, target: build.target, executor: build.executor, options: build.options ?? {}, ...(packageJson && { packageJson }) });
+  return 'commands' in cmd ? [...cmd.commands] : [];
 }
 
 /** The names a project's package.json needs at run time; none without one. */
@@ -80,15 +127,14 @@ async function runtimeNames(root: string, projectRoot: string): Promise<string[]
   return [...new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})])].sort();
 }
 
-/** The workspace's lockfile (the first of npm's, pnpm's and yarn's found at the root), or undefined. */
-async function readLockfile(root: string, warn?: (line: string) => void): Promise<Lockfile | undefined> {
+/** The workspace's lockfile (the first of npm's, pnpm's and yarn's found at the root), parsed when kiln can read it. */
+async function readLockfile(root: string, warn?: (line: string) => void): Promise<{ file: string; sha256: string; lock?: Lockfile } | undefined> {
   for (const file of LOCKFILES) {
     const text = await readFile(join(root, file), 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     const parsed = parseLockfile(file, text);
-    if (parsed.ok) return parsed.value;
-    warn?.(`${parsed.error.message} The SBOM lists no external packages.`);
-    return undefined;
+    if (!parsed.ok) warn?.(`${parsed.error.message} The SBOM lists no external packages.`);
+    return { file, sha256: sha256(text), ...(parsed.ok && { lock: parsed.value }) };
   }
   return undefined;
 }

@@ -14,8 +14,8 @@ export interface ReleaseProjectInfo {
   readonly type?: string;
   /** Direct workspace dependencies, sorted. */
   readonly dependencies: readonly string[];
-  /** Targets with their (unexpanded) outputs. */
-  readonly targets: Readonly<Record<string, { readonly outputs?: readonly string[] }>>;
+  /** Targets with their (unexpanded) outputs, and what runs them (for the provenance's build command). */
+  readonly targets: Readonly<Record<string, { readonly outputs?: readonly string[]; readonly executor?: string; readonly options?: Readonly<Record<string, unknown>> }>>;
 }
 
 export interface ReleaseContext {

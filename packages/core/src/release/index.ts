@@ -36,4 +36,5 @@ export * from './zip.js';
 export * from './differences.js';
 export * from './checkout.js';
 export * from './sbom.js';
+export * from './provenance.js';
 export * from './attestations.js';

@@ -24,6 +24,8 @@ export interface ArtifactRecord {
   readonly pushed?: readonly string[];
   /** Its SBOM (CycloneDX JSON) beside the tarball, repository-relative. */
   readonly sbom?: string;
+  /** Its provenance (an in-toto statement) beside the tarball, repository-relative. */
+  readonly provenance?: string;
 }
 
 /** `environments/ENV.json`: the desired state, one entry per service. */
