@@ -8,7 +8,9 @@ export const command: Command = {
   usage: [
     'kiln artifact [-p PROJECT,...] [--affected [--base REF] [--head REF]] [--push REGISTRY/NAME | --publish] [--json]',
     '       kiln artifact --check-reproducible [-p PROJECT,...] [--json]',
+    '       kiln artifact inspect PROJECT@VERSION [--registry REGISTRY/NAME | --remote] [--json]',
   ].join('\n'),
+  subcommands: ['inspect'],
   options: {
     projects: { type: 'string', short: 'p', multiple: true, value: 'PROJECT', description: 'pack these projects (default: nx.json kiln.artifacts.projects, else the release projects that are applications)' },
     affected: { type: 'boolean', description: 'only the artifact projects affected since --base' },
@@ -16,6 +18,8 @@ export const command: Command = {
     head: { type: 'string', value: 'REF', description: 'with --affected: the head (default: the work tree)' },
     push: { type: 'string', value: 'REGISTRY/NAME', description: 'push each image, tagged with its version; NAME may hold {projectName}' },
     publish: { type: 'boolean', description: 'push to the registry set in nx.json kiln.registry' },
+    registry: { type: 'string', value: 'REGISTRY/NAME', description: 'inspect: read this registry (NAME may hold {projectName})' },
+    remote: { type: 'boolean', description: 'inspect: read the registry it was pushed to (else nx.json kiln.registry), not the local layout' },
     'check-reproducible': { type: 'boolean', description: 'build each service twice in fresh checkouts, without the cache, and compare the artifacts' },
     ...jsonOption,
   },
@@ -32,10 +36,15 @@ export const command: Command = {
     'never from the cache, and compares the digests; where they differ it names the files inside the',
     'artifact and the first differing bytes (inside a zip or tar: the members, their order and times).',
     'Its --json prints {"results":[{"project","reproducible","digests","differences":[{"path","member"?,"kind",...}]}]}.',
+    'inspect shows the image digest of PROJECT@VERSION and what is attached to it (the SBOM and the',
+    'provenance, as OCI referrers): from its layout when it was built here, else (or with --remote or',
+    '--registry) from the registry. Its --json prints {"digest","referrers":[{"artifactType","digest",...}]}.',
     'Exit codes: 0 packed (or reproducible); 1 a build, a push or an output failed, or an artifact is not',
     'reproducible; 2 usage or configuration error.',
   ].join('\n'),
   async run(args, ctx) {
+    if (args.positionals[0] === 'inspect') return inspect(args, ctx);
+    if (args.positionals.length > 0) throw await usageError('usage', `kiln artifact takes no arguments but "inspect": ${args.positionals.join(' ')}`);
     if (boolOpt(args, 'check-reproducible')) return checkReproducible(args, ctx);
     const push: string | true | undefined = stringOpt(args, 'push') ?? (boolOpt(args, 'publish') ? true : undefined);
     const base = stringOpt(args, 'base');
@@ -89,4 +98,23 @@ async function checkReproducible(args: ParsedArgs, ctx: CommandContext): Promise
     if (r.differences.length > shown.length) ctx.out.print(`    … and ${r.differences.length - shown.length} more (--json lists them all)`);
   }
   return failed ? ExitCode.failed : ExitCode.ok;
+}
+
+async function inspect(args: ParsedArgs, ctx: CommandContext): Promise<number> {
+  const [, spec, ...extra] = args.positionals;
+  if (spec === undefined || extra.length > 0) throw await usageError('usage', 'usage: kiln artifact inspect PROJECT@VERSION [--registry REGISTRY/NAME | --remote]', 'e.g. kiln artifact inspect catalog@1.4.0');
+  const { inspectArtifact } = await import('@kiln/core/api/artifact-inspect');
+  const registry: string | true | undefined = stringOpt(args, 'registry') ?? (boolOpt(args, 'remote') ? true : undefined);
+  const r = await inspectArtifact({ cwd: ctx.cwd, spec, env: ctx.env, ...(registry !== undefined && { registry }) });
+  if (boolOpt(args, 'json')) {
+    ctx.out.json({ digest: r.digest, referrers: r.referrers, project: r.project, version: r.version, location: r.location });
+    return ExitCode.ok;
+  }
+  ctx.out.print(`${ctx.out.style('bold', `${r.project}@${r.version}`)}  ${r.digest}  (${r.location})`);
+  if (r.referrers.length === 0) ctx.out.print('  nothing attached');
+  for (const ref of r.referrers) {
+    const predicate = ref.annotations?.['in-toto.io/predicate-type'];
+    ctx.out.print(`  ${ref.artifactType.padEnd(32)}  ${ref.digest}${predicate ? `  (${predicate})` : ''}`);
+  }
+  return ExitCode.ok;
 }

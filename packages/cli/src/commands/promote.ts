@@ -17,8 +17,11 @@ export const command: Command = {
     'what the registry holds under the version); a version never built is refused.',
     'With nx.json "kiln": {"environments": ["staging", "production"]}, an environment after the first',
     'accepts only a digest already recorded in the one before it.',
+    'An artifact pushed to a registry (or with nx.json kiln.registry set) is promoted only while the registry',
+    'still serves its recorded digest under its version tag.',
     '--json prints {"project","version","digest","environment"}.',
-    'Exit codes: 0 recorded; 1 refused (never built, or not in the previous environment); 2 usage error.',
+    'Exit codes: 0 recorded; 1 refused (never built, not in the previous environment, or the registry serves',
+    'another digest); 2 usage error.',
   ].join('\n'),
   async run(args, ctx) {
     const to = stringOpt(args, 'to');

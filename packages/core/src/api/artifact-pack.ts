@@ -22,7 +22,7 @@ import {
   readArtifactIndex,
   recordArtifact,
   writeArtifactIndex,
-  writeAttestations,
+  attestArtifact,
   type ArtifactRecord,
   type KilnReleaseConfig,
   type ReleaseContext,
@@ -110,16 +110,9 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
 
     const packages: Record<string, string> = {};
     for (const n of dependencyClosure(ctx, project.name)) packages[n] = await versionOf(n);
-    const inArtifact = [project, ...ctx.projects.filter((p) => p.name !== project.name && p.name in packages)].map((p) => ({ ...p, version: packages[p.name]! }));
-    const target = project.targets[settings.target]!;
-    const { sbom, provenance } = await writeAttestations({
-      ...{ root: ctx.root, stem, project: project.name, version, imageDigest: image.manifest.digest, layerDigest: image.layer.digest, created, revision, inputHash, projects: inArtifact, files },
-      build: { projectRoot: project.root, target: settings.target, ...(target.executor && { executor: target.executor }), ...(target.options && { options: target.options }) },
-      ...(source && { source }),
-      ...(settings.base && { base: settings.base }),
-      ...(options.warn && { warn: options.warn }),
-    });
-    const pushed = pushTarget === undefined ? undefined : await pushArtifact(join(ctx.root, stem), image, projectRepository(pushTarget, project.name), version, options);
+    const { sbom, provenance, referrers } = await attestArtifact(ctx, project, { settings, stem, version, image, files, created, revision, inputHash, versions: packages, ...(source && { source }), ...(options.warn && { warn: options.warn }) });
+    const pushTo = pushTarget === undefined ? undefined : projectRepository(pushTarget, project.name);
+    const pushed = pushTo === undefined ? undefined : await pushArtifact(join(ctx.root, stem), image, pushTo, version, { ...options, referrers });
     const record: ArtifactRecord = {
       project: project.name,
       version,

@@ -1,8 +1,9 @@
 /**
  * `kiln promote PROJECT@VERSION --to ENV`: record an artifact that `kiln artifact` built in
  * `environments/ENV.json` (the desired state a GitOps agent deploys). Never builds; refuses
- * versions that were never built and, with nx.json `kiln.environments`, digests that have not
- * passed through the environment before. The decision is release/promote.ts's; the files are
+ * versions that were never built, artifacts whose recorded digest the registry no longer serves
+ * under their version (release/served.ts) and, with nx.json `kiln.environments`, digests that have
+ * not passed through the environment before. The decision is release/promote.ts's; the files are
  * release/records.ts's.
  */
 import { diagnostic, KilnError } from '../model/index.js';
@@ -13,6 +14,7 @@ import {
   projectRepository,
   readArtifactIndex,
   readEnvironment,
+  servedMismatch,
   taggedDigest,
   writeEnvironment,
   type ArtifactRecord,
@@ -37,7 +39,11 @@ export async function promoteIn(ctx: ReleaseContext, spec: string, environment: 
   if (badName) throw new KilnError(badName);
   const config = releaseConfig(ctx);
   requireProjects(ctx, [parsed.project]);
-  const artifacts: Pick<ArtifactRecord, 'project' | 'version' | 'digest'>[] = await readArtifactIndex(ctx, config.artifacts.outputDir);
+  const recorded = await readArtifactIndex(ctx, config.artifacts.outputDir);
+  const artifacts: Pick<ArtifactRecord, 'project' | 'version' | 'digest'>[] = [...recorded];
+  const built = recorded.find((a) => a.project === parsed.project && a.version === parsed.version);
+  const mismatch = built && (await servedMismatch(built, config.registry, env));
+  if (mismatch) throw new KilnError(mismatch, 1);
   // Built elsewhere (another CI job, another machine)? The registry in nx.json kiln.registry knows.
   // A registry that cannot answer is an error of its own (taggedDigest throws it), never "not built".
   let registry: string | undefined;

@@ -81,6 +81,7 @@ export const DIAGNOSTIC_CODES = {
   'artifact-bad-registry': 'a push destination is not HOST/NAME',
   'artifact-push-ambiguous': 'one push destination for several projects, without {projectName}',
   'artifact-checkout-failed': 'a temporary checkout for --check-reproducible could not be made (the work tree changes did not apply)',
+  'artifact-not-found': 'the artifact to inspect is neither recorded here nor in the registry',
   'oci-bad-digest': 'an OCI layout names a digest kiln does not support',
   'oci-blob-corrupt': 'an OCI layout blob does not match its digest',
   'oci-blob-missing': 'an OCI layout names a blob it does not hold',
@@ -97,6 +98,7 @@ export const DIAGNOSTIC_CODES = {
   'promote-unknown-environment': 'an environment not in nx.json kiln.environments',
   'promote-never-built': 'the version to promote has no recorded artifact',
   'promote-not-in-previous': 'the version is not yet in the environment before this one',
+  'promote-digest-mismatch': 'the registry no longer serves the recorded digest under the version tag',
   'environment-invalid': 'an environments/ENV.json file cannot be read',
   // kiln itself.
   internal: 'a bug in kiln (exit 70); please report it with the command you ran',

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { LOCKFILES, parseLockfile, type Lockfile } from '../lockfile/index.js';
 import { sha256 } from '../model/index.js';
 import { commandsFor, type PackageInfo } from '../tasks/index.js';
-import { blob, canonicalBytes, MEDIA, type Blob } from './oci.js';
+import { addReferrersToLayout, attestationReferrers } from './attach.js';
+import type { ArtifactSettings } from './config.js';
+import type { ReleaseContext, ReleaseProjectInfo } from './context.js';
+import { blob, canonicalBytes, descriptor, MEDIA, type Blob, type Image } from './oci.js';
+import type { Referrer } from './referrers.js';
 import { IN_TOTO_MEDIA_TYPE, provenanceStatement } from './provenance.js';
 import { cycloneDx, CYCLONEDX_MEDIA_TYPE, runtimePackages, type SbomProject } from './sbom.js';
 
@@ -114,6 +118,34 @@ async function buildCommands(root: string, build: AttestationInput['build']): Pr
   }
   const cmd = commandsFor({ workspaceRoot: root, projectRoot: build.projectRoot, target: build.target, executor: build.executor, options: build.options ?? {}, ...(packageJson && { packageJson }) });
   return 'commands' in cmd ? [...cmd.commands] : [];
+}
+
+/**
+ * An artifact's SBOM and provenance, written beside its tarball and attached to the image in its
+ * layout (attach.ts); returns them with the referrers, for a push. `versions` holds the version
+ * of the project and of every workspace project it depends on.
+ */
+export async function attestArtifact(
+  ctx: ReleaseContext,
+  project: ReleaseProjectInfo,
+  a: { settings: ArtifactSettings; stem: string; version: string; image: Image; files: AttestationInput['files']; created: number; revision: string; inputHash: string; versions: Readonly<Record<string, string>>; source?: string; warn?: (line: string) => void },
+): Promise<Attestations & { referrers: Referrer[] }> {
+  const { settings } = a;
+  const target = project.targets[settings.target] ?? {};
+  const inArtifact = [project, ...ctx.projects.filter((p) => p.name !== project.name && p.name in a.versions)].map((p) => ({ ...p, version: a.versions[p.name]! }));
+  const attestations = await writeAttestations({
+    ...{ root: ctx.root, stem: a.stem, project: project.name, version: a.version, created: a.created, revision: a.revision, inputHash: a.inputHash, files: a.files },
+    imageDigest: a.image.manifest.digest,
+    layerDigest: a.image.layer.digest,
+    projects: inArtifact,
+    build: { projectRoot: project.root, target: settings.target, ...(target.executor && { executor: target.executor }), ...(target.options && { options: target.options }) },
+    ...(a.source && { source: a.source }),
+    ...(settings.base && { base: settings.base }),
+    ...(a.warn && { warn: a.warn }),
+  });
+  const referrers = attestationReferrers(descriptor(a.image.manifest), attestations, a.created);
+  await addReferrersToLayout(join(ctx.root, a.stem), referrers);
+  return { ...attestations, referrers };
 }
 
 /** The names a project's package.json needs at run time; none without one. */

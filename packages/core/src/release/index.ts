@@ -38,3 +38,6 @@ export * from './checkout.js';
 export * from './sbom.js';
 export * from './provenance.js';
 export * from './attestations.js';
+export * from './referrers.js';
+export * from './attach.js';
+export * from './served.js';

@@ -15,6 +15,8 @@ export const MEDIA = {
   layerTar: 'application/vnd.oci.image.layer.v1.tar',
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  /** The empty JSON object `{}`: the config of an artifact manifest (image-spec 1.1). */
+  empty: 'application/vnd.oci.empty.v1+json',
 } as const;
 
 export const ANNOTATION = {
@@ -34,6 +36,8 @@ export interface Descriptor {
   readonly size: number;
   readonly annotations?: Readonly<Record<string, string>>;
   readonly platform?: Platform;
+  /** Of an artifact manifest (image-spec 1.1), and of its descriptor in a referrers index. */
+  readonly artifactType?: string;
 }
 
 export interface Platform {
@@ -45,6 +49,9 @@ export interface Platform {
 export interface Manifest {
   readonly schemaVersion: 2;
   readonly mediaType?: string;
+  readonly artifactType?: string;
+  /** The manifest this one refers to (a referrer: an SBOM, a signature, an attestation). */
+  readonly subject?: Descriptor;
   readonly config: Descriptor;
   readonly layers: readonly Descriptor[];
   readonly annotations?: Readonly<Record<string, string>>;
@@ -194,7 +201,7 @@ export function buildImage(input: ImageInput): Image {
 }
 
 export function descriptor(b: Descriptor): Descriptor {
-  return { mediaType: b.mediaType, digest: b.digest, size: b.size, ...(b.annotations && { annotations: b.annotations }) };
+  return { mediaType: b.mediaType, digest: b.digest, size: b.size, ...(b.artifactType && { artifactType: b.artifactType }), ...(b.annotations && { annotations: b.annotations }) };
 }
 
 /** Docker schema 2 layer types name the same bytes as OCI's; the manifest we write is OCI. */

@@ -12,8 +12,10 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { diagnostic, err, KilnError, ok, type Diagnostic, type Result } from '../model/index.js';
+import { pushReferrers } from './attach.js';
 import { readLayoutBlob, type LayoutBlobSource } from './layout.js';
 import { imageConfigProblem, imageIndexProblem, manifestProblem, MEDIA, ociDigest, ociJson, selectManifest, type BaseImage, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
+import { referrersTag, type Referrer } from './referrers.js';
 
 export interface ImageReference {
   /** `host[:port]`. */
@@ -188,9 +190,31 @@ export class RegistryClient {
 
   /** PUTs a manifest under `reference` (a tag or digest); returns the digest the registry reports. */
   async pushManifest(reference: string, data: Uint8Array, mediaType: string = MEDIA.manifest): Promise<string> {
+    return (await this.putManifest(reference, data, mediaType)).digest;
+  }
+
+  /**
+   * PUTs a manifest under `reference`; also returns the `OCI-Subject` header, which a registry
+   * with the referrers API sends back for a manifest that has a `subject`.
+   */
+  async putManifest(reference: string, data: Uint8Array, mediaType: string): Promise<{ digest: string; subject?: string }> {
     const r = await this.request('PUT', `/manifests/${reference}`, { body: data, headers: { 'content-type': mediaType } });
     if (r.status !== 201 && r.status !== 200) throw this.failure(`put manifest ${reference}`, r);
-    return r.headers.get('docker-content-digest') ?? ociDigest(data);
+    const subject = r.headers.get('oci-subject');
+    return { digest: r.headers.get('docker-content-digest') ?? ociDigest(data), ...(subject !== null && { subject }) };
+  }
+
+  /** The referrers API's index for `digest`; undefined when the registry has no such API (it answers 404). */
+  async referrers(digest: string): Promise<ImageIndex | undefined> {
+    const r = await this.request('GET', `/referrers/${digest}`, { headers: { accept: MEDIA.index } });
+    if (r.status === 404 || r.status === 405 || r.status === 400) return undefined;
+    if (r.status !== 200) throw this.failure(`list referrers of ${digest}`, r);
+    try {
+      const index = JSON.parse(new TextDecoder().decode(r.body)) as ImageIndex;
+      return Array.isArray(index.manifests) ? index : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -340,15 +364,15 @@ export async function registryClient(ref: ImageReference, env?: NodeJS.ProcessEn
 
 /**
  * Pushes an artifact's image, tagged with its version, to `destination` (`HOST/NAME`), reading
- * its blobs from the OCI layout `layoutDir`. A version is built once: a tag that already holds
- * another digest is refused. Returns `HOST/NAME:VERSION@DIGEST`.
+ * its blobs from the OCI layout `layoutDir`, then its `referrers` (attach.ts). A version is built
+ * once: a tag that already holds another digest is refused. Returns `HOST/NAME:VERSION@DIGEST`.
  */
 export async function pushArtifact(
   layoutDir: string,
   image: Image,
   destination: string,
   version: string,
-  options: { readonly env?: NodeJS.ProcessEnv; readonly progress?: (line: string) => void },
+  options: { readonly env?: NodeJS.ProcessEnv; readonly progress?: (line: string) => void; readonly referrers?: readonly Referrer[] },
 ): Promise<string> {
   const checked = pushRepository(destination);
   if (!checked.ok) throw new KilnError(checked.error);
@@ -365,6 +389,10 @@ export async function pushArtifact(
   options.progress?.(`pushing ${ref.registry}/${ref.repository}:${version}`);
   const blobs = [...image.baseLayers, image.layer, image.config];
   await pushImage(client, { manifest: image.manifest, blobs }, (d) => readLayoutBlob(layoutDir, d), version);
+  if (options.referrers?.length) {
+    const way = await pushReferrers(client, image.manifest.digest, options.referrers);
+    options.progress?.(`attached ${options.referrers.length} referrers to ${ref.registry}/${ref.repository}@${image.manifest.digest} (${way === 'api' ? 'referrers API' : `tag ${referrersTag(image.manifest.digest)}`})`);
+  }
   return `${ref.registry}/${ref.repository}:${version}@${image.manifest.digest}`;
 }
 
