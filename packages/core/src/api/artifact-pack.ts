@@ -1,8 +1,9 @@
 /**
  * `kiln artifact` on a loaded workspace, with the build injected (`build`: the task runner, see
  * artifact.ts): build the selected services once, then pack each build output into a
- * reproducible tarball and OCI image layout (release/pack.ts), optionally push it
- * (release/registry.ts), and record it in `artifacts.json` (release/records.ts). Names, output
+ * reproducible tarball and OCI image layout (release/pack.ts) with its SBOM and provenance
+ * attached (release/attestations.ts), optionally push it all (release/registry.ts), and record it
+ * in `artifacts.json` (release/records.ts). Names, output
  * paths and the index's rules are release/artifacts.ts's.
  */
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { diagnostic, KilnError } from '../model/index.js';
 import { commitTime, hasTrackedChanges, originUrl, resolveCommit, tagsMergedInto } from '../scm/index.js';
 import {
   artifactOutput,
+  attestArtifact,
   currentVersion,
   dependencyClosure,
   formatSemVer,
@@ -22,7 +24,6 @@ import {
   readArtifactIndex,
   recordArtifact,
   writeArtifactIndex,
-  attestArtifact,
   type ArtifactRecord,
   type KilnReleaseConfig,
   type ReleaseContext,
@@ -73,12 +74,14 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
 
   const revision = await resolveCommit(ctx.root, 'HEAD');
   if (!revision) throw new KilnError(diagnostic('artifact-no-commit', 'kiln artifact needs a commit: the artifact is stamped with its revision and commit time.'));
-  const created = await commitTime(ctx.root, revision);
-  const source = config.artifacts.source === undefined ? normaliseSourceUrl(await originUrl(ctx.root)) : config.artifacts.source || undefined;
-  const tags = await tagsMergedInto(ctx.root);
-  if (await hasTrackedChanges(ctx.root)) options.warn?.(`the work tree has uncommitted changes; artifacts are stamped with ${revision.slice(0, 12)}, which does not hold them.`);
-
+  // What the artifacts are stamped with is asked of git while the build runs.
+  const stamp = Promise.all([commitTime(ctx.root, revision), config.artifacts.source === undefined ? originUrl(ctx.root) : undefined, tagsMergedInto(ctx.root), hasTrackedChanges(ctx.root)]);
+  stamp.catch(() => undefined);
   const built = await buildAll(config, selected, options.build);
+  const [created, origin, tags, dirty] = await stamp;
+  const source = config.artifacts.source === undefined ? normaliseSourceUrl(origin) : config.artifacts.source || undefined;
+  if (dirty) options.warn?.(`the work tree has uncommitted changes; artifacts are stamped with ${revision.slice(0, 12)}, which does not hold them.`);
+
   let index = await readArtifactIndex(ctx, outputDir);
   const summaries: ArtifactSummary[] = [];
   const versions = new Map<string, string>();
