@@ -8,7 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCKFILES, parseLockfile, type Lockfile } from '../lockfile/index.js';
 import { sha256 } from '../model/index.js';
-import { commandsFor, type PackageInfo } from '../tasks/index.js';
+import { taskCommand } from '../tasks/index.js';
+import { parseJson } from '../workspace/index.js';
 import { addReferrersToLayout, attestationReferrers } from './attach.js';
 import type { ArtifactSettings } from './config.js';
 import type { ReleaseContext, ReleaseProjectInfo } from './context.js';
@@ -90,7 +91,7 @@ export async function writeAttestations(input: AttestationInput): Promise<Attest
     version: input.version,
     imageDigest: input.imageDigest,
     target: input.build.target,
-    commands: await buildCommands(input.root, input.build),
+    commands: await buildCommands(input.root, input.project, input.build),
     inputHash: input.inputHash,
     revision: input.revision,
     created: input.created,
@@ -109,14 +110,9 @@ export async function writeAttestations(input: AttestationInput): Promise<Attest
 }
 
 /** The commands the build target runs, as the task runner builds them (tasks/exec.ts); none when kiln cannot run it. */
-async function buildCommands(root: string, build: AttestationInput['build']): Promise<string[]> {
-  let packageJson: PackageInfo | undefined;
-  if (build.executor === 'nx:run-script') {
-    const file = join(root, build.projectRoot, 'package.json');
-    const pkg = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { scripts?: Record<string, string> };
-    packageJson = { file, scripts: pkg.scripts ?? {} };
-  }
-  const cmd = commandsFor({ workspaceRoot: root, projectRoot: build.projectRoot, target: build.target, executor: build.executor, options: build.options ?? {}, ...(packageJson && { packageJson }) });
+async function buildCommands(root: string, project: string, build: AttestationInput['build']): Promise<string[]> {
+  const config = { ...(build.executor && { executor: build.executor }), ...(build.options && { options: build.options }) };
+  const cmd = await taskCommand(root, { project: { name: project, root: build.projectRoot }, target: build.target, config });
   return 'commands' in cmd ? [...cmd.commands] : [];
 }
 
@@ -148,15 +144,14 @@ export async function attestArtifact(
   return { ...attestations, referrers };
 }
 
-/** The names a project's package.json needs at run time; none without one. */
+/** The names a project's package.json needs at run time; none without one (or when it cannot be read). */
 async function runtimeNames(root: string, projectRoot: string): Promise<string[]> {
-  let pkg: { dependencies?: Record<string, unknown>; optionalDependencies?: Record<string, unknown> };
-  try {
-    pkg = JSON.parse(await readFile(join(root, projectRoot, 'package.json'), 'utf8')) as typeof pkg;
-  } catch {
-    return [];
-  }
-  return [...new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})])].sort();
+  const file = join(projectRoot, 'package.json');
+  const text = await readFile(join(root, file), 'utf8').catch(() => undefined);
+  const parsed = text === undefined ? undefined : parseJson(text, file);
+  const pkg = parsed?.ok ? (parsed.value.value as { dependencies?: unknown; optionalDependencies?: unknown } | null) : undefined;
+  const names = (group: unknown) => (group !== null && typeof group === 'object' ? Object.keys(group) : []);
+  return [...new Set([...names(pkg?.dependencies), ...names(pkg?.optionalDependencies)])].sort();
 }
 
 /** The workspace's lockfile (the first of npm's, pnpm's and yarn's found at the root), parsed when kiln can read it. */

@@ -222,7 +222,7 @@ export async function runTask(root: string, t: RunnableTask, group: ProcessGroup
 }
 
 /** The commands of a planned task (`commandsFor`), reading its package.json for a script target. */
-async function taskCommand(root: string, t: RunnableTask): Promise<TaskCommand | CommandProblem> {
+export async function taskCommand(root: string, t: RunnableTask): Promise<TaskCommand | CommandProblem> {
   const executor = t.config.executor;
   let packageJson: PackageInfo | undefined;
   if (executor === 'nx:run-script') {
