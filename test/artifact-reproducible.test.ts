@@ -206,4 +206,21 @@ describe('--check-reproducible on builds that are not reproducible', () => {
     ]);
     expect(results[0]!.differences).toEqual([expect.objectContaining({ path: 'app/build-info.txt', kind: 'content', offset: expect.any(Number) })]);
   });
+
+  it("checks HEAD plus the work tree's changes: an edited file and an untracked one are in both builds", { timeout: 120_000 }, () => {
+    repo.write({ 'services/steady/src/index.js': 'console.log("edited");\n', 'services/steady/src/extra.js': 'export {};\n' });
+    try {
+      const check = repo.kiln(['artifact', '--check-reproducible', '-p', 'steady', '--json']);
+      expect(check.code, check.stderr).toBe(0);
+      const packed = repo.kiln(['artifact', '-p', 'steady', '--json']);
+      expect(packed.code, packed.stderr).toBe(0);
+      const [result] = check.json<{ results: { digests: string[] }[] }>().results;
+      expect(result!.digests).toEqual([packed.json().artifacts[0].digest, packed.json().artifacts[0].digest]);
+      const listing = execFileSync('tar', ['-tzf', join(repo.dir, 'dist/artifacts/steady-0.0.0.tar.gz')], { encoding: 'utf8' });
+      expect(listing).toContain('app/extra.js');
+    } finally {
+      repo.git('checkout', '--', 'services/steady/src/index.js');
+      rmSync(join(repo.dir, 'services/steady/src/extra.js'));
+    }
+  });
 });
