@@ -86,6 +86,7 @@ export const DIAGNOSTIC_CODES = {
   'oci-blob-corrupt': 'an OCI layout blob does not match its digest',
   'oci-blob-missing': 'an OCI layout names a blob it does not hold',
   'oci-layout-empty': 'the index.json of an OCI layout names no image',
+  'oci-layout-invalid': 'the index.json or a manifest of an OCI layout is not JSON of the shape the OCI spec gives',
   'registry-unreachable': 'the registry did not answer (after retries, where retrying is safe)',
   'registry-auth-failed': 'the registry refused the credentials',
   'registry-request-failed': 'the registry answered a request with an error status',

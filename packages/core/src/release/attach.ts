@@ -7,8 +7,8 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Attestations } from './attestations.js';
-import { readLayoutBlob } from './layout.js';
-import { canonicalBytes, isoTime, MEDIA, type Descriptor, type ImageIndex, type Manifest } from './oci.js';
+import { readLayoutBlob, readLayoutJson } from './layout.js';
+import { canonicalBytes, imageIndexProblem, isoTime, manifestProblem, MEDIA, ociJson, type Descriptor, type ImageIndex, type Manifest } from './oci.js';
 import { IN_TOTO_MEDIA_TYPE, SLSA_PROVENANCE_V1 } from './provenance.js';
 import { referrerFor, referrersIndex, referrersTag, type Referrer } from './referrers.js';
 import type { RegistryClient } from './registry.js';
@@ -27,7 +27,7 @@ export function attestationReferrers(image: Descriptor, attestations: Attestatio
 export async function addReferrersToLayout(dir: string, referrers: readonly Referrer[]): Promise<void> {
   for (const r of referrers)
     for (const b of [r.manifest, ...r.blobs]) await writeFile(join(dir, 'blobs', 'sha256', b.digest.slice('sha256:'.length)), b.data);
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+  const index = await readLayoutJson<ImageIndex>(dir, 'index.json', await readFile(join(dir, 'index.json')), imageIndexProblem);
   const added = new Set(referrers.map((r) => r.descriptor.digest));
   const manifests = [...index.manifests.filter((m) => !added.has(m.digest)), ...referrers.map((r) => r.descriptor)];
   // Beside, then renamed: a reader never sees half an index.
@@ -37,11 +37,11 @@ export async function addReferrersToLayout(dir: string, referrers: readonly Refe
 
 /** The referrers of `digest` in the layout in `dir`: the manifests its index.json lists whose subject is that image. */
 export async function layoutReferrers(dir: string, digest: string): Promise<Descriptor[]> {
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+  const index = await readLayoutJson<ImageIndex>(dir, 'index.json', await readFile(join(dir, 'index.json')), imageIndexProblem);
   const found: Descriptor[] = [];
   for (const d of index.manifests) {
     if (d.mediaType !== MEDIA.manifest || d.digest === digest) continue;
-    const manifest = JSON.parse(new TextDecoder().decode(await readLayoutBlob(dir, d.digest))) as Manifest;
+    const manifest = await readLayoutJson<Manifest>(dir, `the manifest ${d.digest}`, await readLayoutBlob(dir, d.digest), manifestProblem);
     if (manifest.subject?.digest === digest) found.push({ ...d, ...(manifest.artifactType && { artifactType: manifest.artifactType }) });
   }
   return found;
@@ -75,7 +75,8 @@ export async function registryReferrers(client: RegistryClient, digest: string):
   return parseIndex((await client.getManifest(tag)).data);
 }
 
+/** The referrers a fallback tag lists; none when it holds something else than an image index. */
 function parseIndex(data: Uint8Array): Descriptor[] {
-  const index = JSON.parse(new TextDecoder().decode(data)) as Partial<ImageIndex>;
-  return Array.isArray(index.manifests) ? [...index.manifests] : [];
+  const index = ociJson<ImageIndex>(data, imageIndexProblem);
+  return index.ok ? [...index.value.manifests] : [];
 }

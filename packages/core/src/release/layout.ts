@@ -75,12 +75,19 @@ export async function readLayoutBlob(dir: string, digest: string): Promise<Uint8
 
 /** The image of a layout `kiln artifact` wrote (the manifest its index names by version): manifest and config bytes. */
 export async function readLayoutImage(dir: string): Promise<{ manifest: Uint8Array; config: Uint8Array }> {
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+  const index = await readLayoutJson<ImageIndex>(dir, 'index.json', await readFile(join(dir, 'index.json')), imageIndexProblem);
   const named = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] !== undefined) ?? index.manifests[0];
   if (!named) throw new KilnError(diagnostic('oci-layout-empty', `${dir}/index.json names no image.`));
   const manifest = await readLayoutBlob(dir, named.digest);
-  const config = await readLayoutBlob(dir, (JSON.parse(new TextDecoder().decode(manifest)) as Manifest).config.digest);
+  const config = await readLayoutBlob(dir, (await readLayoutJson<Manifest>(dir, `the manifest ${named.digest}`, manifest, manifestProblem)).config.digest);
   return { manifest, config };
+}
+
+/** A JSON document of the layout in `dir` (its index.json, a manifest), checked by `problem`. */
+export async function readLayoutJson<T>(dir: string, what: string, bytes: Uint8Array, problem: (v: unknown) => string | undefined): Promise<T> {
+  const r = ociJson<T>(bytes, problem);
+  if (!r.ok) throw new KilnError(diagnostic('oci-layout-invalid', `OCI layout ${dir}: ${what} ${r.error}.`));
+  return r.value;
 }
 
 /**
