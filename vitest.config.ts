@@ -19,6 +19,7 @@ const slow = [
   'test/run-nx.test.ts',
   'test/bench-smoke.test.ts',
   'test/artifact.test.ts',
+  'test/artifact-referrers.test.ts',
   'packages/core/src/release/registry.test.ts',
 ];
 

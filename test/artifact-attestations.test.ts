@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, repoRoot, type TempRepo } from './helpers/repo.js';
+import { createRepo, repoRoot, testEnv, type TempRepo } from './helpers/repo.js';
 
 const integrity = (text: string) => `sha512-${createHash('sha512').update(text).digest('base64')}`;
 const registryPackage = (name: string, version: string, deps: Record<string, string> = {}, extra: Record<string, unknown> = {}) => ({
@@ -23,7 +23,13 @@ const registryPackage = (name: string, version: string, deps: Record<string, str
 });
 const copyBuild = 'mkdir -p dist && cp src/* dist/';
 
-const api = { name: '@acme/api', version: '1.0.0', scripts: { build: copyBuild }, dependencies: { 'left-pad': '^1.3.0', '@acme/log': '^2.0.0', '@acme/util': '*' }, devDependencies: { typescript: '^5.0.0' } };
+const api = {
+  name: '@acme/api',
+  version: '1.0.0',
+  scripts: { build: copyBuild },
+  dependencies: { 'left-pad': '^1.3.0', '@acme/log': '^2.0.0', '@acme/util': '*' },
+  devDependencies: { typescript: '^5.0.0' },
+};
 const other = { name: '@acme/other', version: '1.0.0', scripts: { build: copyBuild }, dependencies: { chalk: '^5.0.0' } };
 const util = { name: '@acme/util', version: '0.2.0', scripts: { build: copyBuild }, dependencies: { ms: '^2.1.3' } };
 const { scripts: _a, ...apiLock } = api;
@@ -88,7 +94,9 @@ interface Bom {
 
 /** The external packages npm itself says `workspace` needs at run time, read from the lockfile alone. */
 function npmResolution(dir: string, workspace: string): string[] {
-  const tree = JSON.parse(execFileSync('npm', ['ls', '--package-lock-only', '--all', '--omit=dev', '--json', '--workspace', workspace], { cwd: dir, encoding: 'utf8' }));
+  const tree = JSON.parse(
+    execFileSync('npm', ['ls', '--package-lock-only', '--all', '--omit=dev', '--json', '--workspace', workspace], { cwd: dir, encoding: 'utf8', env: testEnv() }),
+  );
   const found = new Set<string>();
   const walk = (deps: Record<string, { version: string; resolved?: string; dependencies?: object }> = {}) => {
     for (const [name, d] of Object.entries(deps)) {
@@ -104,7 +112,11 @@ describe('SBOM', () => {
   let repo: TempRepo;
   let packed: { project: string; path: string; digest: string }[];
   const bom = (project: string): Bom => JSON.parse(readFileSync(join(repo.dir, `${packed.find((a) => a.project === project)!.path}.cdx.json`), 'utf8'));
-  const npmPackages = (b: Bom) => b.components.filter((c) => c.purl?.startsWith('pkg:npm/')).map((c) => `${c.name}@${c.version}`).sort();
+  const npmPackages = (b: Bom) =>
+    b.components
+      .filter((c) => c.purl?.startsWith('pkg:npm/'))
+      .map((c) => `${c.name}@${c.version}`)
+      .sort();
 
   beforeAll(() => {
     repo = createRepo(files);
@@ -185,20 +197,38 @@ describe('provenance', () => {
     expect(predicateValid({ ...p.predicate, runDetails: {} })).toBe(false);
   });
 
-  it('records the image as subject, the commit, the input hash, the build command and kiln\'s version', () => {
+  it("records the image as subject, the commit, the input hash, the build command and kiln's version", () => {
     const a = packed.find((x) => x.project === '@acme/api')!;
     const p = provenance('@acme/api');
     const head = repo.git('rev-parse', 'HEAD').trim();
     expect(p.subject).toEqual([{ name: '@acme/api@1.0.0', digest: { sha256: a.digest.slice(7) } }]);
     const { buildDefinition, runDetails } = p.predicate;
-    expect(buildDefinition.externalParameters).toEqual({ project: '@acme/api', version: '1.0.0', target: 'build', commands: [copyBuild], source: 'https://example.com/acme/shop', revision: head });
+    expect(buildDefinition.externalParameters).toEqual({
+      project: '@acme/api',
+      version: '1.0.0',
+      target: 'build',
+      commands: [copyBuild],
+      source: 'https://example.com/acme/shop',
+      revision: head,
+    });
     expect(buildDefinition.internalParameters.inputHash).toBe(a.inputHash);
     expect(buildDefinition.resolvedDependencies[0]).toEqual({ name: 'source', uri: `git+https://example.com/acme/shop@${head}`, digest: { gitCommit: head } });
-    expect(buildDefinition.resolvedDependencies[1]).toEqual({ name: 'package-lock.json', digest: { sha256: createHash('sha256').update(readFileSync(join(repo.dir, 'package-lock.json'))).digest('hex') } });
+    expect(buildDefinition.resolvedDependencies[1]).toEqual({
+      name: 'package-lock.json',
+      digest: {
+        sha256: createHash('sha256')
+          .update(readFileSync(join(repo.dir, 'package-lock.json')))
+          .digest('hex'),
+      },
+    });
     const version = JSON.parse(readFileSync(join(repoRoot, 'packages/core/package.json'), 'utf8')).version;
     expect(runDetails.builder).toEqual({ id: `https://kiln.dev/builder/kiln-artifact@v${version}`, version: { kiln: version } });
     expect(runDetails.byproducts.map((b: { name: string }) => b.name)).toEqual([`${a.path}.tar.gz`, `${a.path}.cdx.json`]);
-    expect(runDetails.byproducts[0].digest.sha256).toBe(createHash('sha256').update(readFileSync(join(repo.dir, `${a.path}.tar.gz`))).digest('hex'));
+    expect(runDetails.byproducts[0].digest.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(repo.dir, `${a.path}.tar.gz`)))
+        .digest('hex'),
+    );
     // The nx:run-commands build of the service that is no Node package.
     expect(provenance('py').predicate.buildDefinition.externalParameters.commands).toEqual(['mkdir -p dist && cp src/* dist/']);
   });

@@ -7,16 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, runKiln, type TempRepo } from './helpers/repo.js';
-import { findTool, startRegistry, type TestRegistry } from './helpers/registry.js';
+import { createRepo, git, runKiln, tempDir, type TempRepo } from './helpers/repo.js';
+import { startRegistry, type TestRegistry } from './helpers/registry.js';
+import { findAptTools } from './helpers/tools.js';
 
-const registryBin = findTool('docker-registry') ?? findTool('registry');
-const skopeo = findTool('skopeo');
-const umoci = findTool('umoci');
+const { registry: registryBin, skopeo, umoci } = findAptTools();
 
 const files = {
   '.gitignore': 'dist/\n.kiln/\n',
@@ -64,12 +62,16 @@ describe.skipIf(!registryBin)('OCI referrers with a real registry', () => {
     expect(l.referrers.map((x) => x.artifactType).sort()).toEqual(['application/vnd.cyclonedx+json', 'application/vnd.in-toto+json']);
     expect(r.referrers.map((x) => [x.artifactType, x.digest]).sort()).toEqual(l.referrers.map((x) => [x.artifactType, x.digest]).sort());
     // The same from an explicit registry, and from a clone that never built it (nx.json's kiln.registry is not set: --registry).
-    const other = mkdtempSync(join(tmpdir(), 'kiln-inspect-'));
-    execFileSync('git', ['clone', '-q', repo.dir, join(other, 'shop')]);
+    const other = tempDir('kiln-inspect-');
+    git(other, ['clone', '-q', repo.dir, join(other, 'shop')]);
     const fresh = runKiln(['artifact', 'inspect', 'api@1.0.0', '--registry', `${registry.host}/shop/{projectName}`, '--json'], { cwd: join(other, 'shop') });
     expect(fresh.code, fresh.stderr).toBe(0);
-    expect(fresh.json<Inspected>().referrers.map((x) => x.digest).sort()).toEqual(l.referrers.map((x) => x.digest).sort());
-    rmSync(other, { recursive: true, force: true });
+    expect(
+      fresh
+        .json<Inspected>()
+        .referrers.map((x) => x.digest)
+        .sort(),
+    ).toEqual(l.referrers.map((x) => x.digest).sort());
   });
 
   it('without a referrers API, lists them under the fallback tag sha256-<hex>, an image index', async () => {
@@ -99,17 +101,18 @@ describe.skipIf(!registryBin)('OCI referrers with a real registry', () => {
   it.skipIf(!skopeo)('skopeo still reads the image and the referrers index', () => {
     const image = JSON.parse(execFileSync(skopeo!, ['inspect', '--tls-verify=false', `docker://${registry.host}/shop/api:1.0.0`], { encoding: 'utf8' }));
     expect(image.Digest).toBe(pushed.digest);
-    const raw = JSON.parse(execFileSync(skopeo!, ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/shop/api:${pushed.digest.replace(':', '-')}`], { encoding: 'utf8' }));
+    const raw = JSON.parse(
+      execFileSync(skopeo!, ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/shop/api:${pushed.digest.replace(':', '-')}`], { encoding: 'utf8' }),
+    );
     expect(raw.manifests).toHaveLength(2);
     const layout = JSON.parse(execFileSync(skopeo!, ['inspect', `oci:${join(repo.dir, pushed.path)}:1.0.0`], { encoding: 'utf8' }));
     expect(layout.Digest).toBe(pushed.digest);
   });
 
   it.skipIf(!umoci)('umoci still unpacks the layout that holds the referrers', () => {
-    const bundle = join(mkdtempSync(join(tmpdir(), 'kiln-bundle-')), 'b');
+    const bundle = join(tempDir('kiln-bundle-'), 'b');
     execFileSync(umoci!, ['unpack', '--rootless', '--image', `${join(repo.dir, pushed.path)}:1.0.0`, bundle]);
     expect(readFileSync(join(bundle, 'rootfs/app/index.js'), 'utf8')).toBe(files['services/api/src/index.js']);
-    rmSync(join(bundle, '..'), { recursive: true, force: true });
   });
 
   it('promote refuses an artifact whose tag the registry no longer serves as recorded', async () => {
@@ -117,7 +120,11 @@ describe.skipIf(!registryBin)('OCI referrers with a real registry', () => {
     // Someone re-tags 1.0.0: here, with the SBOM's artifact manifest, which the repository holds.
     const { referrers } = repo.kiln(['artifact', 'inspect', 'api@1.0.0', '--json']).json<Inspected>();
     const other = Buffer.from(await (await api(`manifests/${referrers[0]!.digest}`)).arrayBuffer());
-    const put = await fetch(`http://${registry.host}/v2/shop/api/manifests/1.0.0`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: other });
+    const put = await fetch(`http://${registry.host}/v2/shop/api/manifests/1.0.0`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body: other,
+    });
     expect(put.status).toBe(201);
     const refused = repo.kiln(['promote', 'api@1.0.0', '--to', 'staging', '--json']);
     expect(refused.code).toBe(1);

@@ -2,12 +2,11 @@
  * End to end: tasks run the way reproducible-builds.org asks (SOURCE_DATE_EPOCH from the project's
  * last commit, TZ=UTC, umask 022), and a target can opt out.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, kilnBin, repoRoot, runKiln, type TempRepo } from './helpers/repo.js';
+import { createRepo, git, kilnBin, repoRoot, start, startKiln, tempDir, testEnv, type TempRepo } from './helpers/repo.js';
 
 const show = (cwd: string, options: Record<string, unknown> = {}) => ({
   command: 'echo "$SOURCE_DATE_EPOCH|$TZ|$(umask)" > dist/env.txt',
@@ -18,20 +17,16 @@ const show = (cwd: string, options: Record<string, unknown> = {}) => ({
 /** Commits everything with a fixed committer time (seconds), the time SOURCE_DATE_EPOCH should carry. */
 function commitAt(repo: TempRepo, seconds: number, message: string): void {
   repo.git('add', '-A');
-  execFileSync('git', ['commit', '-q', '-m', message], {
-    cwd: repo.dir,
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@kiln.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@kiln.invalid', GIT_COMMITTER_DATE: `@${seconds} +0000`, GIT_CONFIG_GLOBAL: '/dev/null' },
-  });
+  git(repo.dir, ['commit', '-q', '-m', message], testEnv({}, seconds));
 }
 
 /** `kiln run -t show` under umask 077 and another time zone, as a careless machine would. */
-function runShow(repo: TempRepo, env: NodeJS.ProcessEnv = {}): void {
-  const r = spawnSync('sh', ['-c', 'umask 077; exec "$0" "$@"', process.execPath, kilnBin, 'run', '-t', 'show', '--skip-cache'], {
+async function runShow(repo: TempRepo, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const r = await start('sh', ['-c', 'umask 077; exec "$0" "$@"', process.execPath, kilnBin, 'run', '-t', 'show', '--skip-cache'], {
     cwd: repo.dir,
-    env: { ...process.env, CI: '1', TZ: 'Asia/Kathmandu', ...env },
-    encoding: 'utf8',
-  });
-  expect(r.status, r.stderr + r.stdout).toBe(0);
+    env: { TZ: 'Asia/Kathmandu', ...env },
+  }).done;
+  expect(r.code, r.stderr + r.stdout).toBe(0);
 }
 
 describe('reproducible task environment', () => {
@@ -58,19 +53,19 @@ describe('reproducible task environment', () => {
   });
   afterAll(() => repo.cleanup());
 
-  it("sets SOURCE_DATE_EPOCH to the time of the project's last commit, TZ=UTC and umask 022", () => {
-    runShow(repo);
+  it("sets SOURCE_DATE_EPOCH to the time of the project's last commit, TZ=UTC and umask 022", async () => {
+    await runShow(repo);
     expect(read('a')).toBe('1000000000|UTC|0022');
     expect(read('b')).toBe('1100000000|UTC|0022');
   });
 
-  it('leaves a target that opts out as it was', () => {
-    runShow(repo);
+  it('leaves a target that opts out as it was', async () => {
+    await runShow(repo);
     expect(read('c')).toBe('|Asia/Kathmandu|0077');
   });
 
-  it('lets a SOURCE_DATE_EPOCH from the environment win', () => {
-    runShow(repo, { SOURCE_DATE_EPOCH: '1234' });
+  it('lets a SOURCE_DATE_EPOCH from the environment win', async () => {
+    await runShow(repo, { SOURCE_DATE_EPOCH: '1234' });
     expect(read('a')).toBe('1234|UTC|0022');
   });
 });
@@ -81,7 +76,7 @@ function sampleSystem(): Record<string, string> {
     '.gitignore': 'node_modules/\ndist/\n.kiln/\n__pycache__/\n*.tsbuildinfo\n',
     'package.json': `${JSON.stringify({ name: 'sample', private: true, type: 'module', workspaces: ['services/*'] }, null, 2)}\n`,
   };
-  const tracked = execFileSync('git', ['ls-files', '-z', 'services', 'nx.json', 'tsconfig.base.json'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const tracked = git(repoRoot, ['ls-files', '-z', 'services', 'nx.json', 'tsconfig.base.json']).split('\0').filter(Boolean);
   for (const path of tracked) files[path] = readFileSync(join(repoRoot, path), 'utf8');
   return files;
 }
@@ -119,42 +114,43 @@ interface Packed {
 describe('the sample system', () => {
   let origin: TempRepo;
   let sampleDigests: string[] = [];
-  const places: string[] = [];
   beforeAll(() => {
     origin = createRepo(sampleSystem());
   });
-  afterAll(() => {
-    origin.cleanup();
-    for (const p of places) rmSync(p, { recursive: true, force: true });
-  });
+  afterAll(() => origin.cleanup());
 
   /** A clone of the sample in a new place, its files dated by `time`. */
   const cloneAt = (path: string[], time: (i: number) => number): string => {
-    const place = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-sample-')));
-    places.push(place);
+    const place = tempDir('kiln-sample-');
     const dir = join(place, ...path);
-    execFileSync('git', ['clone', '-q', origin.dir, dir]);
+    git(place, ['clone', '-q', origin.dir, dir]);
     installSample(dir);
     setTimes(dir, time);
     return dir;
   };
 
-  it('packs every service to the same digest from two clones whose files have other times, in other directories', () => {
+  it('packs every service to the same digest from two clones whose files have other times, in other directories', { timeout: 300_000 }, async () => {
     const first = cloneAt(['a'], () => 1_000_000_000);
     const second = cloneAt(['deeper', 'elsewhere', 'b'], (i) => 1_900_000_000 + 7919 * i);
-    const digests = [first, second].map((dir) => {
-      const r = runKiln(['artifact', '--json'], { cwd: dir });
+    const digests: string[][] = [];
+    for (const dir of [first, second]) {
+      const r = await startKiln(['artifact', '--json'], { cwd: dir }).done;
       expect(r.code, r.stderr).toBe(0);
-      return r.json<{ artifacts: Packed[] }>().artifacts.map((a) => [a.project, a.version, a.digest]);
-    });
-    expect(digests[0]!.map(([p]) => p)).toEqual(['catalog', 'invoice', 'payroll', 'user']);
+      digests.push(
+        r
+          .json<{ artifacts: Packed[] }>()
+          .artifacts.map((a) => [a.project, a.version, a.digest])
+          .flat(),
+      );
+    }
+    expect(digests[0]!.filter((_, i) => i % 3 === 0)).toEqual(['catalog', 'invoice', 'payroll', 'user']);
     expect(digests[1]).toEqual(digests[0]);
-    sampleDigests = digests[0]!.map(([, , d]) => d!);
+    sampleDigests = digests[0]!.filter((_, i) => i % 3 === 2);
   });
 
-  it('passes --check-reproducible, with the digests kiln artifact gives', { timeout: 300_000 }, () => {
+  it('passes --check-reproducible, with the digests kiln artifact gives', { timeout: 300_000 }, async () => {
     const dir = cloneAt(['check'], () => 1_500_000_000);
-    const r = runKiln(['artifact', '--check-reproducible', '--json'], { cwd: dir });
+    const r = await startKiln(['artifact', '--check-reproducible', '--json'], { cwd: dir }).done;
     expect(r.code, r.stderr).toBe(0);
     const { results } = r.json<{ results: { project: string; reproducible: boolean; digests: string[]; differences: unknown[] }[] }>();
     expect(results.map((x) => [x.project, x.reproducible, x.differences])).toEqual(['catalog', 'invoice', 'payroll', 'user'].map((p) => [p, true, []]));
@@ -167,7 +163,11 @@ describe('the sample system', () => {
 describe('--check-reproducible on builds that are not reproducible', () => {
   let repo: TempRepo;
   const service = (name: string, build: string) => ({
-    [`services/${name}/project.json`]: { name, projectType: 'application', targets: { build: { command: build, options: { cwd: `services/${name}` }, outputs: ['{projectRoot}/dist'] } } },
+    [`services/${name}/project.json`]: {
+      name,
+      projectType: 'application',
+      targets: { build: { command: build, options: { cwd: `services/${name}` }, outputs: ['{projectRoot}/dist'] } },
+    },
   });
   beforeAll(() => {
     repo = createRepo({
@@ -186,8 +186,8 @@ describe('--check-reproducible on builds that are not reproducible', () => {
   });
   afterAll(() => repo.cleanup());
 
-  it('fails, naming the file that differs with its first differing bytes, and the zip members whose times differ', { timeout: 120_000 }, () => {
-    const r = repo.kiln(['artifact', '--check-reproducible']);
+  it('fails, naming the file that differs with its first differing bytes, and the zip members whose times differ', { timeout: 120_000 }, async () => {
+    const r = await startKiln(['artifact', '--check-reproducible'], { cwd: repo.dir }).done;
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('✔ steady is reproducible');
     expect(r.stdout).toMatch(/✘ stamped is not reproducible: sha256:\w+ ≠ sha256:\w+\n {4}app\/build-info\.txt: first difference at byte \d+: "[^"]+" ≠ "[^"]+"/);
@@ -196,8 +196,8 @@ describe('--check-reproducible on builds that are not reproducible', () => {
     expect(r.stdout).toMatch(/\n {4}app\/app\.pyz: member app\/__init__\.py: time 2001-09-09 01:46:40 ≠ \d{4}-\d\d-\d\d [\d:]+\n/);
   });
 
-  it('--json gives the same', { timeout: 120_000 }, () => {
-    const r = repo.kiln(['artifact', '--check-reproducible', '-p', 'stamped,steady', '--json']);
+  it('--json gives the same', { timeout: 120_000 }, async () => {
+    const r = await startKiln(['artifact', '--check-reproducible', '-p', 'stamped,steady', '--json'], { cwd: repo.dir }).done;
     expect(r.code, r.stderr).toBe(1);
     const { results } = r.json<{ results: { project: string; reproducible: boolean; differences: { path: string; kind: string; offset?: number }[] }[] }>();
     expect(results.map((x) => [x.project, x.reproducible])).toEqual([
@@ -207,10 +207,10 @@ describe('--check-reproducible on builds that are not reproducible', () => {
     expect(results[0]!.differences).toEqual([expect.objectContaining({ path: 'app/build-info.txt', kind: 'content', offset: expect.any(Number) })]);
   });
 
-  it("checks HEAD plus the work tree's changes: an edited file and an untracked one are in both builds", { timeout: 120_000 }, () => {
+  it("checks HEAD plus the work tree's changes: an edited file and an untracked one are in both builds", { timeout: 120_000 }, async () => {
     repo.write({ 'services/steady/src/index.js': 'console.log("edited");\n', 'services/steady/src/extra.js': 'export {};\n' });
     try {
-      const check = repo.kiln(['artifact', '--check-reproducible', '-p', 'steady', '--json']);
+      const check = await startKiln(['artifact', '--check-reproducible', '-p', 'steady', '--json'], { cwd: repo.dir }).done;
       expect(check.code, check.stderr).toBe(0);
       const packed = repo.kiln(['artifact', '-p', 'steady', '--json']);
       expect(packed.code, packed.stderr).toBe(0);
