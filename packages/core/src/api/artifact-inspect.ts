@@ -64,7 +64,9 @@ export async function inspectArtifact(options: InspectOptions): Promise<InspectR
         : config.registry && projectRepository(config.registry, project);
   if (!destination)
     throw new KilnError(
-      diagnostic('artifact-not-found', `${project}@${version} was not built here, and there is no registry to look in.`, { hint: 'Pass --registry HOST/NAME, or set "kiln.registry" in nx.json.' }),
+      diagnostic('artifact-not-found', `${project}@${version} was not built here, and there is no registry to look in.`, {
+        hint: 'Pass --registry HOST/NAME, or set "kiln.registry" in nx.json.',
+      }),
       1,
     );
   const ref = parseImageReference(destination);

@@ -18,21 +18,19 @@ import {
   normaliseSourceUrl,
   packArtifact,
   projectRepository,
-  pushArtifact,
+  pushWithReferrers,
   pushDestination,
   pushRepository,
   readArtifactIndex,
   recordArtifact,
   writeArtifactIndex,
   type ArtifactRecord,
-  type KilnReleaseConfig,
   type ReleaseContext,
-  type ReleaseProjectInfo,
 } from '../release/index.js';
+import { buildAll, type BuildStep } from './artifact-build.js';
 import { releaseConfig, requireProjects } from './release-load.js';
 
-/** Runs `target` for `projects` through the cache; a project's entry holds the task hash of its build. */
-export type BuildStep = (projects: readonly string[], target: string) => Promise<ReadonlyMap<string, { readonly hash: string; readonly status: string; readonly cache?: string }>>;
+export type { BuildStep } from './artifact-build.js';
 
 export interface ArtifactOptions {
   /** Projects to pack; default: the configured artifact projects. */
@@ -115,7 +113,7 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
     for (const n of dependencyClosure(ctx, project.name)) packages[n] = await versionOf(n);
     const { sbom, provenance, referrers } = await attestArtifact(ctx, project, { settings, stem, version, image, files, created, revision, inputHash, versions: packages, ...(source && { source }), ...(options.warn && { warn: options.warn }) });
     const pushTo = pushTarget === undefined ? undefined : projectRepository(pushTarget, project.name);
-    const pushed = pushTo === undefined ? undefined : await pushArtifact(join(ctx.root, stem), image, pushTo, version, { ...options, referrers });
+    const pushed = pushTo === undefined ? undefined : await pushWithReferrers(join(ctx.root, stem), image, pushTo, version, referrers, options);
     const record: ArtifactRecord = {
       project: project.name,
       version,
@@ -139,25 +137,4 @@ export async function artifactIn(ctx: ReleaseContext, options: ArtifactOptions):
 
   await writeArtifactIndex(ctx.root, outputDir, index);
   return { artifacts: summaries };
-}
-
-/** Builds every selected project first, one run per build target, so the runner can schedule and cache across projects. */
-async function buildAll(config: KilnReleaseConfig, selected: readonly ReleaseProjectInfo[], build: BuildStep): Promise<Map<string, { hash: string; status: string }>> {
-  const targets = new Map(selected.map((p) => [p.name, config.artifacts.settings(p.name).target]));
-  const built = new Map<string, { hash: string; status: string }>();
-  for (const target of [...new Set(targets.values())].sort()) {
-    const group = selected.filter((p) => targets.get(p.name) === target);
-    const missing = group.filter((p) => !(target in p.targets)).map((p) => p.name);
-    if (missing.length > 0)
-      throw new KilnError(missing.map((n) => diagnostic('artifact-no-build-target', `project "${n}" has no "${target}" target to build its artifact with.`, { hint: 'Add the target, or set kiln.artifacts.overrides.<project>.target in nx.json.' })));
-    const names = group.map((p) => p.name);
-    const results = await build(names, target);
-    for (const n of names) {
-      const r = results.get(n);
-      if (!r || r.status === 'failure' || r.status === 'skipped')
-        throw new KilnError(diagnostic('artifact-build-failed', `building ${n}:${target} ${r ? r.status === 'skipped' ? 'was skipped' : 'failed' : 'did not run'}, so there is no artifact to pack.`), 1);
-      built.set(n, r);
-    }
-  }
-  return built;
 }

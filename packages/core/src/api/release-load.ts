@@ -27,7 +27,12 @@ export function toReleaseContext(ws: Workspace, graph: ProjectGraph): ReleaseCon
         ...(p.projectType && { projectType: p.projectType }),
         type: p.type,
         dependencies: [...new Set((graph.dependencies.get(p.name) ?? []).map((e) => e.target as string))].sort(),
-        targets: Object.fromEntries(Object.entries(p.targets).map(([t, c]) => [t, { ...(c.outputs && { outputs: c.outputs }), ...(c.executor && { executor: c.executor }), ...(c.options && { options: c.options }) }])),
+        targets: Object.fromEntries(
+          Object.entries(p.targets).map(([t, c]) => [
+            t,
+            { ...(c.outputs && { outputs: c.outputs }), ...(c.executor && { executor: c.executor }), ...(c.options && { options: c.options }) },
+          ]),
+        ),
       }))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
   };

@@ -22,7 +22,8 @@ function fakeRegistry(referrersApi: boolean): Promise<{ server: Server; port: nu
         blobs.set(url.searchParams.get('digest')!, body);
         return res.writeHead(201).end();
       }
-      if (kind === 'blobs') return blobs.has(ref!) ? res.writeHead(200, { 'docker-content-digest': ref! }).end(req.method === 'HEAD' ? undefined : blobs.get(ref!)) : res.writeHead(404).end();
+      if (kind === 'blobs')
+        return blobs.has(ref!) ? res.writeHead(200, { 'docker-content-digest': ref! }).end(req.method === 'HEAD' ? undefined : blobs.get(ref!)) : res.writeHead(404).end();
       if (kind === 'manifests' && req.method === 'PUT') {
         const digest = ociDigest(body);
         manifests.set(ref!, body);
@@ -50,8 +51,16 @@ function fakeRegistry(referrersApi: boolean): Promise<{ server: Server; port: nu
 
 const image = blob(MEDIA.manifest, canonicalBytes({ schemaVersion: 2, mediaType: MEDIA.manifest, config: {}, layers: [] }));
 const referrers = [
-  referrerFor(descriptor(image), { artifactType: 'application/vnd.cyclonedx+json', document: blob('application/vnd.cyclonedx+json', new TextEncoder().encode('{"bom":1}')) }, '2024-01-01T00:00:00Z'),
-  referrerFor(descriptor(image), { artifactType: 'application/vnd.in-toto+json', document: blob('application/vnd.in-toto+json', new TextEncoder().encode('{"statement":1}')) }, '2024-01-01T00:00:00Z'),
+  referrerFor(
+    descriptor(image),
+    { artifactType: 'application/vnd.cyclonedx+json', document: blob('application/vnd.cyclonedx+json', new TextEncoder().encode('{"bom":1}')) },
+    '2024-01-01T00:00:00Z',
+  ),
+  referrerFor(
+    descriptor(image),
+    { artifactType: 'application/vnd.in-toto+json', document: blob('application/vnd.in-toto+json', new TextEncoder().encode('{"statement":1}')) },
+    '2024-01-01T00:00:00Z',
+  ),
 ];
 
 describe('referrers on a registry', () => {

@@ -6,27 +6,15 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Attestations } from './attestations.js';
 import { readLayoutBlob, readLayoutJson } from './layout.js';
-import { canonicalBytes, imageIndexProblem, isoTime, manifestProblem, MEDIA, ociJson, type Descriptor, type ImageIndex, type Manifest } from './oci.js';
-import { IN_TOTO_MEDIA_TYPE, SLSA_PROVENANCE_V1 } from './provenance.js';
-import { referrerFor, referrersIndex, referrersTag, type Referrer } from './referrers.js';
-import type { RegistryClient } from './registry.js';
-import { CYCLONEDX_MEDIA_TYPE } from './sbom.js';
-
-/** The referrers that attach an artifact's SBOM and provenance to its image (dated with the commit time). */
-export function attestationReferrers(image: Descriptor, attestations: Attestations, created: number): Referrer[] {
-  const at = isoTime(created);
-  return [
-    referrerFor(image, { artifactType: CYCLONEDX_MEDIA_TYPE, document: attestations.sbom }, at),
-    referrerFor(image, { artifactType: IN_TOTO_MEDIA_TYPE, document: attestations.provenance, annotations: { 'in-toto.io/predicate-type': SLSA_PROVENANCE_V1 } }, at),
-  ];
-}
+import { canonicalBytes, imageIndexProblem, manifestProblem, MEDIA, ociJson, type Descriptor, type ImageIndex, type Manifest } from './oci.js';
+import { referrersIndex, referrersTag, type Referrer } from './referrers.js';
+import { pushArtifact, type RegistryClient } from './registry.js';
+import type { Image } from './oci.js';
 
 /** Adds the referrers' blobs to the layout in `dir` and lists their manifests in its index.json, after the image. */
 export async function addReferrersToLayout(dir: string, referrers: readonly Referrer[]): Promise<void> {
-  for (const r of referrers)
-    for (const b of [r.manifest, ...r.blobs]) await writeFile(join(dir, 'blobs', 'sha256', b.digest.slice('sha256:'.length)), b.data);
+  for (const r of referrers) for (const b of [r.manifest, ...r.blobs]) await writeFile(join(dir, 'blobs', 'sha256', b.digest.slice('sha256:'.length)), b.data);
   const index = await readLayoutJson<ImageIndex>(dir, 'index.json', await readFile(join(dir, 'index.json')), imageIndexProblem);
   const added = new Set(referrers.map((r) => r.descriptor.digest));
   const manifests = [...index.manifests.filter((m) => !added.has(m.digest)), ...referrers.map((r) => r.descriptor)];
@@ -47,6 +35,26 @@ export async function layoutReferrers(dir: string, digest: string): Promise<Desc
   return found;
 }
 
+/** Pushes an artifact's image (registry.ts's `pushArtifact`), then its referrers; returns `HOST/NAME:VERSION@DIGEST`. */
+export async function pushWithReferrers(
+  layoutDir: string,
+  image: Image,
+  destination: string,
+  version: string,
+  referrers: readonly Referrer[],
+  options: { readonly env?: NodeJS.ProcessEnv; readonly progress?: (line: string) => void },
+): Promise<string> {
+  const subject = image.manifest.digest;
+  return pushArtifact(layoutDir, image, destination, version, {
+    ...options,
+    attach: async (client) => {
+      if (referrers.length === 0) return;
+      const way = await pushReferrers(client, subject, referrers);
+      options.progress?.(`attached ${referrers.length} referrers to ${destination}@${subject} (${way === 'api' ? 'referrers API' : `tag ${referrersTag(subject)}`})`);
+    },
+  });
+}
+
 /**
  * Pushes the referrers of the image `subject` (already pushed): blobs, then each manifest by its
  * digest. A registry with the referrers API says so (`OCI-Subject`); otherwise the fallback tag
@@ -62,7 +70,14 @@ export async function pushReferrers(client: RegistryClient, subject: string, ref
   if (api) return 'api';
   const tag = referrersTag(subject);
   const existing = (await client.manifestDigest(tag)) === undefined ? [] : parseIndex((await client.getManifest(tag)).data);
-  await client.putManifest(tag, referrersIndex(existing, referrers.map((r) => r.descriptor)), MEDIA.index);
+  await client.putManifest(
+    tag,
+    referrersIndex(
+      existing,
+      referrers.map((r) => r.descriptor),
+    ),
+    MEDIA.index,
+  );
   return 'tag';
 }
 

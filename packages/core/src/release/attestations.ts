@@ -10,12 +10,12 @@ import { LOCKFILES, parseLockfile, type Lockfile } from '../lockfile/index.js';
 import { sha256 } from '../model/index.js';
 import { taskCommand } from '../tasks/index.js';
 import { parseJson } from '../workspace/index.js';
-import { addReferrersToLayout, attestationReferrers } from './attach.js';
+import { addReferrersToLayout } from './attach.js';
 import type { ArtifactSettings } from './config.js';
 import type { ReleaseContext, ReleaseProjectInfo } from './context.js';
-import { blob, canonicalBytes, descriptor, MEDIA, type Blob, type Image } from './oci.js';
-import type { Referrer } from './referrers.js';
-import { IN_TOTO_MEDIA_TYPE, provenanceStatement } from './provenance.js';
+import { blob, canonicalBytes, descriptor, isoTime, MEDIA, type Blob, type Descriptor, type Image } from './oci.js';
+import { referrerFor, type Referrer } from './referrers.js';
+import { IN_TOTO_MEDIA_TYPE, provenanceStatement, SLSA_PROVENANCE_V1 } from './provenance.js';
 import { cycloneDx, CYCLONEDX_MEDIA_TYPE, runtimePackages, type SbomProject } from './sbom.js';
 
 /** A workspace project the artifact holds, with its version (the service first). */
@@ -65,7 +65,8 @@ export async function writeAttestations(input: AttestationInput): Promise<Attest
   const found = await readLockfile(input.root, input.warn);
   const lock = found?.lock;
   const projects: SbomProject[] = [];
-  for (const p of input.projects) projects.push({ name: p.name, version: p.version, root: p.root, dependsOn: p.dependencies, runtimeNames: await runtimeNames(input.root, p.root) });
+  for (const p of input.projects)
+    projects.push({ name: p.name, version: p.version, root: p.root, dependsOn: p.dependencies, runtimeNames: await runtimeNames(input.root, p.root) });
   const sbom = {
     ...blob(
       CYCLONEDX_MEDIA_TYPE,
@@ -124,7 +125,19 @@ async function buildCommands(root: string, project: string, build: AttestationIn
 export async function attestArtifact(
   ctx: ReleaseContext,
   project: ReleaseProjectInfo,
-  a: { settings: ArtifactSettings; stem: string; version: string; image: Image; files: AttestationInput['files']; created: number; revision: string; inputHash: string; versions: Readonly<Record<string, string>>; source?: string; warn?: (line: string) => void },
+  a: {
+    settings: ArtifactSettings;
+    stem: string;
+    version: string;
+    image: Image;
+    files: AttestationInput['files'];
+    created: number;
+    revision: string;
+    inputHash: string;
+    versions: Readonly<Record<string, string>>;
+    source?: string;
+    warn?: (line: string) => void;
+  },
 ): Promise<Attestations & { referrers: Referrer[] }> {
   const { settings } = a;
   const target = project.targets[settings.target] ?? {};
@@ -142,6 +155,15 @@ export async function attestArtifact(
   const referrers = attestationReferrers(descriptor(a.image.manifest), attestations, a.created);
   await addReferrersToLayout(join(ctx.root, a.stem), referrers);
   return { ...attestations, referrers };
+}
+
+/** The referrers that attach an artifact's SBOM and provenance to its image (dated with the commit time). */
+export function attestationReferrers(image: Descriptor, attestations: Attestations, created: number): Referrer[] {
+  const at = isoTime(created);
+  return [
+    referrerFor(image, { artifactType: CYCLONEDX_MEDIA_TYPE, document: attestations.sbom }, at),
+    referrerFor(image, { artifactType: IN_TOTO_MEDIA_TYPE, document: attestations.provenance, annotations: { 'in-toto.io/predicate-type': SLSA_PROVENANCE_V1 } }, at),
+  ];
 }
 
 /** The names a project's package.json needs at run time; none without one (or when it cannot be read). */

@@ -55,7 +55,10 @@ function tarDifferences(a: readonly ReadEntry[], b: readonly ReadEntry[], wrap: 
   const out: Difference[] = [];
   const inB = new Map(b.map((e) => [e.path, e]));
   const inA = new Map(a.map((e) => [e.path, e]));
-  const order = listOrder(a.map((e) => e.path), b.map((e) => e.path));
+  const order = listOrder(
+    a.map((e) => e.path),
+    b.map((e) => e.path),
+  );
   if (order) out.push(wrap({ path: '', kind: 'order', ...order }));
   for (const ea of a) {
     const eb = inB.get(ea.path);
@@ -79,7 +82,10 @@ function zipDifferences(a: readonly ZipEntry[], b: readonly ZipEntry[]): Differe
   const out: Difference[] = [];
   const inB = new Map(b.map((e) => [e.name, e]));
   const inA = new Map(a.map((e) => [e.name, e]));
-  const order = listOrder(a.map((e) => e.name), b.map((e) => e.name));
+  const order = listOrder(
+    a.map((e) => e.name),
+    b.map((e) => e.name),
+  );
   if (order) out.push({ path: '', kind: 'order', ...order });
   for (const ea of a) {
     const eb = inB.get(ea.name);
@@ -91,7 +97,8 @@ function zipDifferences(a: readonly ZipEntry[], b: readonly ZipEntry[]): Differe
     if (ea.mode !== eb.mode) out.push({ path: ea.name, kind: 'mode', first: octal(ea.mode), second: octal(eb.mode) });
     if (ea.data && eb.data) {
       if (!equalBytes(ea.data, eb.data)) out.push(contentDifference(ea.name, ea.data, eb.data));
-    } else if (ea.crc32 !== eb.crc32 || ea.size !== eb.size) out.push({ path: ea.name, kind: 'content', first: `crc32 ${hex32(ea.crc32)}, ${ea.size} bytes`, second: `crc32 ${hex32(eb.crc32)}, ${eb.size} bytes` });
+    } else if (ea.crc32 !== eb.crc32 || ea.size !== eb.size)
+      out.push({ path: ea.name, kind: 'content', first: `crc32 ${hex32(ea.crc32)}, ${ea.size} bytes`, second: `crc32 ${hex32(eb.crc32)}, ${eb.size} bytes` });
   }
   for (const eb of b) if (!inA.has(eb.name)) out.push({ path: eb.name, kind: 'only-in-second' });
   return out;

@@ -12,10 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { diagnostic, err, KilnError, ok, type Diagnostic, type Result } from '../model/index.js';
-import { pushReferrers } from './attach.js';
 import { readLayoutBlob, type LayoutBlobSource } from './layout.js';
 import { imageConfigProblem, imageIndexProblem, manifestProblem, MEDIA, ociDigest, ociJson, selectManifest, type BaseImage, type Image, type ImageIndex, type Manifest, type Platform } from './oci.js';
-import { referrersTag, type Referrer } from './referrers.js';
 
 export interface ImageReference {
   /** `host[:port]`. */
@@ -364,15 +362,16 @@ export async function registryClient(ref: ImageReference, env?: NodeJS.ProcessEn
 
 /**
  * Pushes an artifact's image, tagged with its version, to `destination` (`HOST/NAME`), reading
- * its blobs from the OCI layout `layoutDir`, then its `referrers` (attach.ts). A version is built
- * once: a tag that already holds another digest is refused. Returns `HOST/NAME:VERSION@DIGEST`.
+ * its blobs from the OCI layout `layoutDir`, then whatever `attach` pushes with the same client (its
+ * referrers: attach.ts). A version is built once: a tag that already holds another digest is
+ * refused. Returns `HOST/NAME:VERSION@DIGEST`.
  */
 export async function pushArtifact(
   layoutDir: string,
   image: Image,
   destination: string,
   version: string,
-  options: { readonly env?: NodeJS.ProcessEnv; readonly progress?: (line: string) => void; readonly referrers?: readonly Referrer[] },
+  options: { readonly env?: NodeJS.ProcessEnv; readonly progress?: (line: string) => void; readonly attach?: (client: RegistryClient) => Promise<void> },
 ): Promise<string> {
   const checked = pushRepository(destination);
   if (!checked.ok) throw new KilnError(checked.error);
@@ -389,10 +388,7 @@ export async function pushArtifact(
   options.progress?.(`pushing ${ref.registry}/${ref.repository}:${version}`);
   const blobs = [...image.baseLayers, image.layer, image.config];
   await pushImage(client, { manifest: image.manifest, blobs }, (d) => readLayoutBlob(layoutDir, d), version);
-  if (options.referrers?.length) {
-    const way = await pushReferrers(client, image.manifest.digest, options.referrers);
-    options.progress?.(`attached ${options.referrers.length} referrers to ${ref.registry}/${ref.repository}@${image.manifest.digest} (${way === 'api' ? 'referrers API' : `tag ${referrersTag(image.manifest.digest)}`})`);
-  }
+  await options.attach?.(client);
   return `${ref.registry}/${ref.repository}:${version}@${image.manifest.digest}`;
 }
 

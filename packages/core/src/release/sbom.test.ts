@@ -71,7 +71,7 @@ const berry = `__metadata:
 `;
 
 describe('runtimePackages', () => {
-  it('pnpm: the importers\' runtime packages and what they pull in, not dev dependencies, workspace links left out', () => {
+  it("pnpm: the importers' runtime packages and what they pull in, not dev dependencies, workspace links left out", () => {
     const r = runtimePackages(lock('pnpm-lock.yaml', pnpm9), [project('web', 'services/web', ['express', '@org/lib'], ['lib']), project('lib', 'libs/lib', ['react-dom'])]);
     expect(listed(r)).toEqual([
       'express@4.18.0 sha512-ZXhw → pkg:npm/qs@6.11.0',
@@ -112,9 +112,18 @@ describe('cycloneDx', () => {
   });
 
   it('lists workspace projects, packages with their integrity as hashes, and files; the image is the subject', () => {
-    const doc = cycloneDx(input()) as { metadata: { component: Record<string, unknown> }; components: Record<string, unknown>[]; dependencies: { ref: string; dependsOn: string[] }[] };
+    const doc = cycloneDx(input()) as {
+      metadata: { component: Record<string, unknown> };
+      components: Record<string, unknown>[];
+      dependencies: { ref: string; dependsOn: string[] }[];
+    };
     expect(doc.metadata.component).toMatchObject({ type: 'container', name: '@shop/web', version: '1.2.0', hashes: [{ alg: 'SHA-256', content: 'ab'.repeat(32) }] });
-    expect(doc.components.map((c) => `${c.type} ${c.name}${c.version ? `@${c.version}` : ''}`)).toEqual(['library lib@1.0.0', 'library express@4.18.0', 'library qs@6.11.0', 'file app/index.js']);
+    expect(doc.components.map((c) => `${c.type} ${c.name}${c.version ? `@${c.version}` : ''}`)).toEqual([
+      'library lib@1.0.0',
+      'library express@4.18.0',
+      'library qs@6.11.0',
+      'file app/index.js',
+    ]);
     expect(doc.components[1]).toMatchObject({ purl: 'pkg:npm/express@4.18.0', hashes: [{ alg: 'SHA-512', content: '657870' }] });
     expect(doc.dependencies[0]!.dependsOn).toEqual(['kiln:project/lib', 'pkg:npm/express@4.18.0', 'file:app/index.js']);
   });

@@ -14,7 +14,11 @@ import { parseImageReference, taggedDigest } from './registry.js';
  * `kiln.registry` (`registry`), serves another digest under its version, or when one it was pushed
  * to serves none; undefined when all agree.
  */
-export async function servedMismatch(record: Pick<ArtifactRecord, 'project' | 'version' | 'digest' | 'pushed'>, registry: string | undefined, env: NodeJS.ProcessEnv): Promise<Diagnostic | undefined> {
+export async function servedMismatch(
+  record: Pick<ArtifactRecord, 'project' | 'version' | 'digest' | 'pushed'>,
+  registry: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<Diagnostic | undefined> {
   const places = new Map<string, boolean>();
   for (const p of record.pushed ?? []) {
     const ref = parseImageReference(p);

@@ -6,8 +6,6 @@
  * derived from the same history the inputs come from (see docs/release.md, "Reproducible builds").
  * Which commands run and how is exec.ts's.
  */
-import type { TaskCommand } from './exec.js';
-
 /** Where a task's `SOURCE_DATE_EPOCH` comes from: the commits touching `paths` below `workspaceRoot`. */
 export interface ReproducibleSource {
   /** Absolute workspace root (git runs there). */
@@ -50,8 +48,11 @@ export function sourceDateEpoch(source: ReproducibleSource): Promise<number | un
   return epoch;
 }
 
-/** `cmd` as it runs reproducibly: the variables added (the target's own `env` still wins) and, under `sh`, umask 022 first. */
-export async function withReproducibility(cmd: TaskCommand, source: ReproducibleSource): Promise<TaskCommand> {
+/** A command as it runs reproducibly: the variables added (the target's own `env` still wins) and, under `sh`, umask 022 first. */
+export async function withReproducibility<T extends { readonly commands: readonly string[]; readonly env: Readonly<Record<string, string>> }>(
+  cmd: T,
+  source: ReproducibleSource,
+): Promise<T> {
   const env = { ...reproducibleEnv(await sourceDateEpoch(source), process.env, cmd.env), ...cmd.env };
   const commands = process.platform === 'win32' ? cmd.commands : cmd.commands.map((c) => `umask ${REPRODUCIBLE_UMASK}\n${c}`);
   return { ...cmd, env, commands };
