@@ -11,7 +11,7 @@
  */
 const pure = [
   '^packages/core/src/(model|graph|inputs|affected|hash|lockfile|owners)/',
-  '^packages/core/src/release/(?!(apply|attach|attestations|checkout|index|layout|pack|records|registry|served|versions)[.]ts$)[^/]+$',
+  '^packages/core/src/release/(?!(apply|attach|attestations|checkout|credentials|index|layout|pack|records|registry|served|versions)[.]ts$)[^/]+$',
   '^packages/core/src/workspace/(?!(find-root|index|read)[.]ts$)[^/]+$',
   '^packages/core/src/tasks/graph[.]ts$',
 ];

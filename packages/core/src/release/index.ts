@@ -23,6 +23,7 @@ export * from './oci.js';
 export * from './promote.js';
 export * from './layout.js';
 export * from './registry.js';
+export * from './credentials.js';
 export * from './config.js';
 export * from './source.js';
 export * from './context.js';

@@ -8,7 +8,8 @@ import { startRegistry, type TestRegistry } from '../../../../test/helpers/regis
 import { findAptTools } from '../../../../test/helpers/tools.js';
 import { writeLayout } from './layout.js';
 import { buildImage, ociDigest } from './oci.js';
-import { findCredentials, parseImageReference, pushImage, RegistryClient } from './registry.js';
+import { findCredentials } from './credentials.js';
+import { parseImageReference, pushImage, RegistryClient } from './registry.js';
 import { writeTar } from './tar.js';
 
 describe('image references and credentials', () => {
