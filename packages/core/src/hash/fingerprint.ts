@@ -6,7 +6,9 @@ export { envDigest } from '../model/index.js';
  * Bump to invalidate every cache entry, whenever the meaning of a field or the way the runner
  * executes a task changes.
  */
-export const FINGERPRINT_VERSION = 1;
+// 2: tasks run with SOURCE_DATE_EPOCH, TZ=UTC and umask 022 (reproducible builds), so outputs
+// stored by version 1 were made differently.
+export const FINGERPRINT_VERSION = 2;
 
 /**
  * Everything a task's result depends on. The task hash is the SHA-256 of this structure
