@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from './helpers/repo.js';
+import { prng } from '../tools/bench/generate.mjs';
 
 const PROJECTS = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
 
@@ -39,17 +40,6 @@ function expected(dir: string, index: number): string {
     .join('');
 }
 
-/** mulberry32, so a failing round is reproduced by its seed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = { tasks: { id: string; status: string; cache: string }[] };
 
@@ -78,7 +68,8 @@ describe('a cached run under faults', () => {
   afterAll(() => repo.cleanup());
 
   it('killed with SIGKILL at 20 seeded moments, leaves a workspace the next run gets right and a cache of whole entries', async () => {
-    const random = generator(20261206);
+    // Seeded, so a failing round is reproduced.
+    const random = prng(20261206).next;
     for (let round = 0; round < 20; round++) {
       // Change one or two projects so that the killed run has tasks to run and entries to store, not only restores.
       for (let k = 0; k < 1 + Math.floor(random() * 2); k++) {

@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, mkdirSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from '../bench/generate.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -27,20 +28,11 @@ const count = option('count', 100);
 const seed = option('seed', 1);
 const LIMIT_MS = 10_000;
 
-/** mulberry32: a small seeded generator, so a failure is reproduced by its seed and index. */
-function generator(s) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(seed);
-const int = (n) => Math.floor(random() * n);
-const pick = (list) => list[int(list.length)];
+// Seeded, so a failure is reproduced by its seed and index.
+const rng = prng(seed);
+const random = rng.next;
+const int = (n) => rng.int(0, n - 1);
+const pick = rng.pick;
 
 const BUILD = `node -e "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/out.txt','x')"`;
 const FILES = {
