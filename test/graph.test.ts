@@ -89,6 +89,32 @@ describe('kiln graph', () => {
     expect(bad.stderr).toContain('--file must end in .json or .html');
   });
 
+  it('the page carries the focus, owners, affected projects and the task graph it was asked for', () => {
+    const r = repo.kiln(['graph', 'invoice', '--file', 'page.html', '--affected', '--base', 'HEAD', '-t', 'build']);
+    expect(r.code, r.stderr).toBe(0);
+    const page = readFileSync(join(repo.dir, 'page.html'), 'utf8');
+    const data = JSON.parse(/<script type="application\/json" id="kiln-data">(.*?)<\/script>/s.exec(page)![1]!) as {
+      focus: string;
+      affected: { projects: Record<string, string> };
+      tasks: { target: string; nodes: { id: string; status: string }[] };
+      projects: { name: string; owners: string[] }[];
+    };
+    expect(data.focus).toBe('invoice');
+    expect(data.affected.projects).toEqual({});
+    expect(data.tasks.target).toBe('build');
+    expect(data.tasks.nodes.map((t) => `${t.id} ${t.status}`)).toEqual(['@acme/connection:build never']);
+    expect(data.projects.map((p) => p.name).sort()).toEqual(Object.keys(repo.kiln(['graph', '--json']).json<NxGraph>().nodes).sort());
+  });
+
+  it('--affected and -t need the page; an unknown focus suggests the nearest name', () => {
+    const t = repo.kiln(['graph', '-t', 'build']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('add --file graph.html');
+    const unknown = repo.kiln(['graph', 'invoce', '--file', 'x.html', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.json<{ error: { code: string; message: string } }>().error.message).toContain('Did you mean "invoice"?');
+  });
+
   it('the same graph when the scan is split over worker threads', () => {
     const single = repo.kiln(['graph', '--json'], { env: { KILN_SCAN_THREADS: '1' } });
     const threaded = repo.kiln(['graph', '--json'], { env: { KILN_SCAN_THREADS: '3' } });

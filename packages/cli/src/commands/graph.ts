@@ -4,27 +4,39 @@ import { resolve } from 'node:path';
 import { didYouMean, diagnostic, KilnError, type ProjectName } from '@kiln/core/model';
 // One operation each, not the whole api barrel: start-up stays cheap.
 import { loadWorkspaceAndGraph } from '@kiln/core/api/workspace-graph';
+import { graphPage } from '@kiln/core/api/graph-page';
 import { toNxProjectGraph, type ProjectGraph } from '@kiln/core/graph';
 import { boolOpt, ExitCode, jsonOption, stringOpt, type Command } from '../command.js';
-import { graphHtml } from '../graph-html.js';
+import { graphPageHtml } from '../graph-page/page.js';
 
 export const command: Command = {
   name: 'graph',
   summary: 'show the project graph (dependencies between projects)',
-  usage: 'kiln graph [PROJECT] [--json] [--file out.json|out.html]',
+  usage: 'kiln graph [PROJECT] [--json] [--file out.json|out.html [--affected [--base REF] [--head REF]] [-t TARGET]]',
   allowPositionals: true,
   options: {
     ...jsonOption,
-    file: { type: 'string', value: 'FILE', description: 'write the graph to FILE: .json (Nx ProjectGraph shape) or .html (a page to browse it)' },
+    file: { type: 'string', value: 'FILE', description: 'write the graph to FILE: .json (Nx ProjectGraph shape) or .html (a page that draws it; opens focused on PROJECT)' },
+    affected: { type: 'boolean', description: 'on the page: highlight the projects affected since the merge-base with the base' },
+    base: { type: 'string', value: 'REF', description: 'with --affected: compare against REF' },
+    head: { type: 'string', value: 'REF', description: 'with --affected: up to REF (default: the working tree)' },
+    target: { type: 'string', short: 't', value: 'TARGET', description: "on the page: also the task graph of TARGET, with each task's cache status" },
   },
   details: [
     'Edges are typed as Nx types them: static (package.json dependency or import), dynamic (import()), implicit (implicitDependencies).',
     'With PROJECT, shows what it depends on and what depends on it.',
     '--json prints {"nodes":{name:{"name","type","data":{"root",...}}},"dependencies":{name:[{"source","target","type"}]}}.',
+    'The .html page works offline: focus a project to see its transitive dependencies and dependents; search names, folders, tags and owners. See docs/graph.md.',
     'Exit codes: 0 shown; 2 configuration error or unknown project.',
   ].join('\n'),
   async run(args, ctx) {
-    const { graph } = await loadWorkspaceAndGraph(ctx.cwd);
+    const file = stringOpt(args, 'file');
+    const target = stringOpt(args, 'target');
+    const affected = boolOpt(args, 'affected');
+    if ((affected || target !== undefined) && !file?.endsWith('.html'))
+      throw new KilnError(diagnostic('usage', `${affected ? '--affected' : '-t'} is drawn on the graph page: add --file graph.html.`, { hint: 'For example: kiln graph --file graph.html --affected -t build' }));
+    const loaded = await loadWorkspaceAndGraph(ctx.cwd);
+    const { graph } = loaded;
     const focus = args.positionals[0] as ProjectName | undefined;
     if (args.positionals.length > 1) throw new KilnError(diagnostic('usage', 'kiln graph takes at most one PROJECT.', { hint: 'Run `kiln graph --help`.' }));
     if (focus !== undefined && !graph.projects.has(focus))
@@ -32,10 +44,13 @@ export const command: Command = {
         diagnostic('unknown-project', `no project is named "${focus}".${didYouMean(focus, graph.projects.keys())}`, { hint: 'Run `kiln projects` to see every project.' }),
       );
     const nx = toNxProjectGraph(graph);
-    const file = stringOpt(args, 'file');
     if (file !== undefined) {
       const path = resolve(ctx.cwd, file);
-      if (file.endsWith('.html')) writeFileSync(path, graphHtml(nx, graph.cycles));
+      if (file.endsWith('.html')) {
+        const range = { ...(stringOpt(args, 'base') && { base: stringOpt(args, 'base') }), ...(stringOpt(args, 'head') && { head: stringOpt(args, 'head') }) };
+        const request = { cwd: ctx.cwd, env: ctx.env, ...(focus && { focus }), ...(affected && { affected: range }), ...(target !== undefined && { target }) };
+        writeFileSync(path, graphPageHtml(await graphPage(request, loaded)));
+      }
       else if (file.endsWith('.json')) writeFileSync(path, `${JSON.stringify(nx, null, 2)}\n`);
       else throw new KilnError(diagnostic('usage', `--file must end in .json or .html, not "${file}".`, { hint: 'For example: kiln graph --file graph.html' }));
       ctx.out.info(`wrote ${file}`);
