@@ -1,6 +1,6 @@
 /**
- * The programs from apt that some slow tests need: the OCI registry and the two tools that check
- * kiln's image layouts independently. A test that needs a missing one is skipped, and the run
+ * The programs from apt that some slow tests need: the OCI registry, the two tools that check
+ * kiln's image layouts independently, and a browser for the graph page. A test that needs a missing one is skipped, and the run
  * says so once, in one line per program (./announce-skips.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +18,7 @@ export const aptTools = {
   registry: { names: ['docker-registry', 'registry'], apt: 'docker-registry', skipped: 'pushing to and pulling from a real OCI registry' },
   skopeo: { names: ['skopeo'], apt: 'skopeo', skipped: 'checking image layouts and pushed images with skopeo' },
   umoci: { names: ['umoci'], apt: 'umoci', skipped: 'unpacking image layouts with umoci' },
+  chromium: { names: ['chromium', 'chromium-browser'], apt: 'chromium', skipped: 'opening the graph page in a real browser' },
 } as const satisfies Record<string, AptTool>;
 
 /** The absolute path of `name` on PATH (or in /usr/bin, /usr/sbin), or undefined. */
@@ -30,5 +31,5 @@ function findTool(name: string): string | undefined {
 /** Each apt tool's path, or undefined when it is not installed. */
 export function findAptTools(): Record<keyof typeof aptTools, string | undefined> {
   const find = (tool: AptTool) => tool.names.map(findTool).find((path) => path !== undefined);
-  return { registry: find(aptTools.registry), skopeo: find(aptTools.skopeo), umoci: find(aptTools.umoci) };
+  return { registry: find(aptTools.registry), skopeo: find(aptTools.skopeo), umoci: find(aptTools.umoci), chromium: find(aptTools.chromium) };
 }

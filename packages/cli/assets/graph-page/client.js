@@ -7,6 +7,7 @@
 (() => {
   'use strict';
   const GROUP_ABOVE = 150;
+  const LAYERED_UP_TO = 400;
   const SPLIT_ABOVE = 60;
   const LIST_MAX = 200;
   const data = JSON.parse(document.getElementById('kiln-data').textContent);
@@ -177,8 +178,12 @@
   function draw() {
     const started = performance.now();
     cy.batch(() => { cy.elements().remove(); cy.add(elements()); });
-    // dagre: layers by longest path with few crossings, the picture a dependency graph wants.
-    const layout = cy.layout({ name: 'dagre', rankDir: 'TB', nodeSep: 12, rankSep: 70, animate: false, fit: true, padding: 20 });
+    // dagre: layers by longest path with few crossings, the picture a dependency graph wants. Its
+    // crossing reduction grows fast with long edges, so a large picture is layered breadth first.
+    const options = cy.nodes().length <= LAYERED_UP_TO
+      ? { name: 'dagre', rankDir: 'TB', nodeSep: 12, rankSep: 70 }
+      : { name: 'breadthfirst', directed: true, spacingFactor: 1.2 };
+    const layout = cy.layout({ ...options, animate: false, fit: true, padding: 20 });
     layout.one('layoutstop', () => {
       window.kiln.layoutMs = performance.now() - started;
       if (!window.kiln.ready) { window.kiln.readyMs = performance.now(); window.kiln.ready = true; }
