@@ -1,3 +1,4 @@
+import { expandEnvNames } from '../inputs/env-patterns.js';
 import { envDigest } from '../model/index.js';
 import { FINGERPRINT_VERSION, type Fingerprint } from './fingerprint.js';
 
@@ -26,7 +27,8 @@ export function buildFingerprint(i: FingerprintInputs): Fingerprint {
     if (d !== undefined) files[f] = d;
   }
   const env: Record<string, string | null> = {};
-  for (const name of [...i.envNames].sort()) env[name] = envDigest(i.env[name]);
+  // turbo.json's `MY_API_*` and `!NAME` patterns stand for the variables they match.
+  for (const name of expandEnvNames(i.envNames, i.env)) env[name] = envDigest(i.env[name]);
   return {
     version: FINGERPRINT_VERSION,
     task: i.task,

@@ -17,6 +17,7 @@ import { compileInputs, type FileOwner } from './match.js';
 
 export * from './resolve.js';
 export * from './match.js';
+export { expandEnvNames, hasEnvPatterns } from './env-patterns.js';
 
 /** True when `file` (repository-relative) is one of the task's input files. */
 export function isInputOf(inputs: ResolvedInputs, file: string, owner: FileOwner): boolean {

@@ -26,6 +26,9 @@ export const DIAGNOSTIC_CODES = {
   'unknown-named-input': 'an inputs entry names a named input that does not exist',
   'named-input-cycle': 'named inputs refer to each other in a loop',
   'invalid-depends-on': 'a dependsOn entry is not a form Nx knows',
+  'unknown-config-key': 'a configuration file kiln checks key by key (turbo.json) has a key it does not know (the nearest is suggested)',
+  'persistent-dependency': 'a turbo.json task depends on a persistent task, which never finishes',
+  'turbo-conflict': 'nx.json and turbo.json both define a target, differently (a warning: the Nx definition is used)',
   // Command lines.
   usage: 'a command line kiln cannot read (an unknown option, a missing or extra argument)',
   'invalid-option': 'an option has a value it cannot take',

@@ -6,6 +6,7 @@
  * located diagnostics, all of them at once.
  * kiln's own settings under nx.json `"kiln"` are validated in `kiln-config.ts` and come back typed
  * as `Workspace.kiln`.
+ * turbo.json (no nx.json): `turbo*.ts` translate turbo's tasks onto the targets (docs/turbo.md).
  * Edge: `read.ts` (finds the root, lists and reads files). Pure: everything else.
  * It leaves dependencies between projects to `graph/`.
  */
@@ -16,3 +17,6 @@ export { DEFAULT_CACHE_DIRECTORY, defaultKilnConfig, sizeInBytes, type Artifacts
 export { parseJson, type JsonPath, type ParsedJson } from './json.js';
 export { parseYaml } from './yaml.js';
 export { applyTargetDefaults, isCompatibleTarget, mergeTargets, normalizeTargets, resolveCommandShorthand, targetDefaultsFor } from './targets.js';
+export { readTurboFile, type TurboFile, type TurboTaskDefinition } from './turbo-config.js';
+export { mergeDefinition, translateTurbo, TURBO_FILES, type TurboConfig, type TurboProject, type TurboTranslation } from './turbo.js';
+export { readTurboConfig, workspaceTurbo, type WorkspaceTurbo } from './turbo-workspace.js';

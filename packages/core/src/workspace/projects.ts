@@ -13,6 +13,7 @@ import { Checker, checkLernaJson, checkNxJson, checkPackageJson, checkPnpmWorksp
 import { mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
 import { defaultKilnConfig, readKilnConfig, type KilnConfig } from './kiln-config.js';
 import { unknownOwnTargets } from './depends-on.js';
+import { workspaceTurbo } from './turbo-workspace.js';
 import type { DependencyKind, PackageJsonInfo, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
 
 export interface WorkspaceInput {
@@ -148,13 +149,18 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
       );
     }
   }
+  // turbo.json, translated onto the targets (docs/turbo.md); with nx.json present, Nx's definitions win.
+  const turbo = workspaceTurbo(files, input.read, nxJson !== undefined, entries.map(([root, e]) => ({ root, name: e.config.name, targets: e.config.targets ?? {}, packageDependencies: Object.keys({ ...e.packageJson?.dependencies.dependencies, ...e.packageJson?.dependencies.devDependencies }) })));
+  problems.push(...(turbo?.problems ?? []));
   if (problems.length > 0) return { ok: false, error: problems };
 
   for (const [root, entry] of entries) {
     const c = entry.config;
     const name = projectName(c.name as string);
     const nxRoot = root === '' ? '.' : root;
+    if (turbo?.configures) [c.targets, c.tags] = [turbo.targetsFor(root, c.targets ?? {}), [...new Set([...(c.tags ?? []), ...turbo.tagsFor(root)])]];
     const targets = normalizeTargets(c.targets ?? {}, { root: nxRoot, name }, nxJson?.targetDefaults as Record<string, Partial<TargetConfiguration>> | undefined);
+    turbo?.checkConflicts(name, root, targets);
     for (const { doc, targetsAt } of entry.docs) problems.push(...unknownOwnTargets(name, targets, doc, targetsAt));
     const tags: string[] = c.tags ?? [];
     const implicitDependencies: string[] = c.implicitDependencies ?? [];
@@ -187,7 +193,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
       ...(rootPkg && { rootPackageJson: packageJsonInfo(rootPkg, 'package.json', false) }),
       ...(tsconfigPaths && { tsconfigPaths }),
       packageManager,
-      warnings,
+      warnings: turbo ? [...warnings, ...turbo.warnings] : warnings,
     },
   };
 }
