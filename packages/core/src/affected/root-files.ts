@@ -11,10 +11,10 @@ export const ROOT_TSCONFIGS = ['tsconfig.base.json', 'tsconfig.json'] as const;
 /** The workspace-wide files affected reads at both ends when they change (lockfiles aside). */
 export const ROOT_CONFIG_FILES = ['package.json', 'nx.json', ...ROOT_TSCONFIGS] as const;
 
-/** A file that declares projects or their configuration: any project.json or package.json, nx.json, pnpm-workspace.yaml. */
+/** A file that declares projects or their configuration: any project.json, package.json or turbo.json(c), nx.json, pnpm-workspace.yaml. */
 export function definesProjects(path: string): boolean {
   const base = path.slice(path.lastIndexOf('/') + 1);
-  return base === 'project.json' || base === 'package.json' || path === 'nx.json' || path === 'pnpm-workspace.yaml';
+  return base === 'project.json' || base === 'package.json' || base === 'turbo.json' || base === 'turbo.jsonc' || path === 'nx.json' || path === 'pnpm-workspace.yaml';
 }
 
 export const isRootTsconfig = (path: string): boolean => (ROOT_TSCONFIGS as readonly string[]).includes(path);
