@@ -23,7 +23,8 @@ export function nearest(wanted: string, candidates: Iterable<string>): string | 
   const w = wanted.toLowerCase();
   for (const c of candidates) {
     const l = c.toLowerCase();
-    const score = l === w ? 0 : l.startsWith(w) || w.startsWith(l) ? 0.5 : l.includes(w) ? 1 : editDistance(w, l);
+    // Among prefix matches the closest in length wins: `output` is `outputs`, not `outputLogs`.
+    const score = l === w ? 0 : l.startsWith(w) || w.startsWith(l) ? 0.5 + Math.abs(l.length - w.length) / 1000 : l.includes(w) ? 1 : editDistance(w, l);
     if (score < bestScore || (score === bestScore && best !== undefined && c < best)) {
       best = c;
       bestScore = score;
