@@ -193,7 +193,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
       ...(rootPkg && { rootPackageJson: packageJsonInfo(rootPkg, 'package.json', false) }),
       ...(tsconfigPaths && { tsconfigPaths }),
       packageManager,
-      warnings: turbo ? [...warnings, ...turbo.warnings] : warnings,
+      warnings: turbo ? [...warnings, ...turbo.warnings()] : warnings,
     },
   };
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { cwdRelativePrefix, KilnError, type RepoPath } from '../model/index.js';
+import { cwdRelativePrefix, formatDiagnostic, KilnError, type RepoPath } from '../model/index.js';
 import { parseJson } from './json.js';
 import { buildWorkspace } from './projects.js';
 import type { Workspace } from './types.js';
@@ -58,7 +58,21 @@ export function readWorkspace(root: string, files: readonly string[], cwd: strin
   };
   const result = buildWorkspace({ root, files, read });
   if (!result.ok) throw new KilnError(result.error.map((d) => relocate(d, root, cwd)));
+  sayTurboWarnings(result.value.warnings.map((d) => relocate(d, root, cwd)));
   return result.value;
+}
+
+const said = new Set<string>();
+
+/** turbo.json's warnings (nx.json wins over it) go to stderr, each once per process: they are about configuration no command result carries. */
+function sayTurboWarnings(warnings: readonly { location?: { file: string } }[]): void {
+  for (const w of warnings as Parameters<typeof formatDiagnostic>[0][]) {
+    if (!/(^|\/)turbo\.jsonc?$/.test(w.location?.file ?? '')) continue;
+    const text = `warning ${formatDiagnostic(w)}\n`;
+    if (said.has(text)) continue;
+    said.add(text);
+    process.stderr.write(text);
+  }
 }
 
 /**

@@ -44,39 +44,54 @@ export function readTurboConfig(
  * Where nx.json wins: a warning for each target both define whose `dependsOn`, `outputs` or
  * caching differ (turbo's definition is not used; the warning says so).
  */
-export function turboConflicts(
-  config: TurboConfig,
-  translated: TurboTranslation,
-  project: string,
-  root: string,
-  nxTargets: Readonly<Record<string, TargetConfiguration>>,
-): Diagnostic[] {
-  const out: Diagnostic[] = [];
+export function turboConflicts(translated: TurboTranslation, project: string, root: string, nxTargets: Readonly<Record<string, TargetConfiguration>>): Conflict[] {
+  const out: Conflict[] = [];
   const turboTargets = translated.targets.get(root) ?? {};
   for (const [name, t] of Object.entries(turboTargets)) {
     const nx = nxTargets[name];
-    if (!nx || (t.metadata as { turbo?: { noScript?: boolean } } | undefined)?.turbo === undefined || (t.metadata as { turbo: { noScript?: boolean } }).turbo.noScript) continue;
+    const turbo = (t.metadata as { turbo?: { noScript?: boolean; file?: string } } | undefined)?.turbo;
+    if (!nx || turbo?.file === undefined) continue;
     const differs: string[] = [];
     if (dependsOnKey(t.dependsOn) !== dependsOnKey(nx.dependsOn)) differs.push('dependsOn');
     if (outputsKey(t.outputs) !== outputsKey(nx.outputs)) differs.push('outputs');
     if ((t.cache === true) !== (nx.cache === true)) differs.push('cache');
-    if (differs.length === 0) continue;
-    const file = (t.metadata as { turbo: { file: string } }).turbo.file;
-    const doc = file === config.root.file ? config.root.doc : [...config.packages.values()].find((f) => f.file === file)?.doc;
-    const key = Object.hasOwn(config.root.tasks, `${project}#${name}`) ? `${project}#${name}` : name;
-    out.push(
-      diagnostic(
-        'turbo-conflict',
-        `turbo.json and the Nx configuration define ${project}:${name} differently (${differs.join(', ')}); nx.json is present, so kiln uses the Nx definition.`,
-        {
-          severity: 'warning',
-          ...(doc && { location: doc.locate(['tasks', key]) }),
-          hint: `Make the two agree, or remove nx.json to let turbo.json configure the workspace (see ${TURBO_DOCS} and kiln's docs/turbo.md).`,
-        },
-      ),
-    );
+    if (differs.length > 0) out.push({ project, target: name, file: turbo.file, differs: differs.join(', ') });
   }
   return out;
+}
+
+/** A target turbo.json and the Nx configuration define differently. */
+export interface Conflict {
+  readonly project: string;
+  readonly target: string;
+  /** The turbo.json that defines it. */
+  readonly file: string;
+  readonly differs: string;
+}
+
+/** One warning per turbo.json task and difference, naming the projects (a few, then how many more). */
+export function conflictWarnings(config: TurboConfig, conflicts: readonly Conflict[]): Diagnostic[] {
+  const groups = new Map<string, Conflict[]>();
+  for (const c of conflicts) {
+    const key = `${c.file}\0${c.target}\0${c.differs}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.values()].map((list) => {
+    const { file, target, differs } = list[0]!;
+    const doc = file === config.root.file ? config.root.doc : [...config.packages.values()].find((f) => f.file === file)?.doc;
+    const own = list.length === 1 && Object.hasOwn(config.root.tasks, `${list[0]!.project}#${target}`) ? `${list[0]!.project}#${target}` : target;
+    const names = list.map((c) => c.project).sort();
+    const shown = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+    return diagnostic(
+      'turbo-conflict',
+      `turbo.json and the Nx configuration define "${target}" differently (${differs}) in ${shown}; nx.json is present, so kiln uses the Nx definition.`,
+      {
+        severity: 'warning',
+        ...(doc && { location: doc.locate(['tasks', file === config.root.file ? own : target]) }),
+        hint: `Make the two agree, or remove nx.json to let turbo.json configure the workspace (see ${TURBO_DOCS} and kiln's docs/turbo.md).`,
+      },
+    );
+  });
 }
 
 function dependsOnKey(list: TargetConfiguration['dependsOn']): string {
@@ -104,11 +119,12 @@ export interface WorkspaceTurbo {
   readonly configures: boolean;
   /** Errors when turbo.json configures the workspace; otherwise its problems are warnings. */
   readonly problems: readonly Diagnostic[];
-  readonly warnings: Diagnostic[];
+  /** Problems that do not stop loading: a turbo.json nx.json makes unused, targets defined differently. */
+  warnings(): Diagnostic[];
   /** The project's targets with turbo's definitions written on (when it configures the workspace). */
   targetsFor(root: string, targets: Record<string, TargetConfiguration>): Record<string, TargetConfiguration>;
   tagsFor(root: string): readonly string[];
-  /** nx.json present: warnings for targets turbo.json defines otherwise (pushed to `warnings`). */
+  /** nx.json present: notes the targets turbo.json defines otherwise (for `warnings`). */
   checkConflicts(project: string, root: string, nxTargets: Readonly<Record<string, TargetConfiguration>>): void;
 }
 
@@ -136,21 +152,22 @@ export function workspaceTurbo(
   if (!loaded.ok || loaded.value === undefined) {
     const problems = loaded.ok ? [] : loaded.error;
     if (hasNxJson) warnings.push(...asWarnings(problems));
-    return { configures: !hasNxJson, problems: hasNxJson ? [] : problems, warnings, targetsFor: (_r, t) => t, tagsFor: () => [], checkConflicts: () => undefined };
+    return { configures: !hasNxJson, problems: hasNxJson ? [] : problems, warnings: () => warnings, targetsFor: (_r, t) => t, tagsFor: () => [], checkConflicts: () => undefined };
   }
   const config = loaded.value;
   const names = new Set(projects.map((p) => p.name));
   const turboProjects = projects.map((p) => ({ root: p.root, name: p.name, targets: p.targets, dependsOnPackages: p.packageDependencies.filter((d) => names.has(d)) }));
   const translation = translateTurbo(config, turboProjects);
+  const conflicts: Conflict[] = [];
   if (hasNxJson) warnings.push(...asWarnings(translation.problems));
   return {
     configures: !hasNxJson,
     problems: hasNxJson ? [] : translation.problems,
-    warnings,
+    warnings: () => [...warnings, ...conflictWarnings(config, conflicts)],
     targetsFor: (root, targets) => (hasNxJson ? targets : (translation.targets.get(root) ?? targets)),
     tagsFor: (root) => (hasNxJson ? [] : (translation.tags.get(root) ?? [])),
     checkConflicts: (project, root, nxTargets) => {
-      if (hasNxJson) warnings.push(...turboConflicts(config, translation, project, root, nxTargets));
+      if (hasNxJson) conflicts.push(...turboConflicts(translation, project, root, nxTargets));
     },
   };
 }
