@@ -213,6 +213,8 @@ function shellQuote(s: string): string {
  * written to its output.
  */
 export async function runTask(root: string, t: RunnableTask, group: ProcessGroup, onData: (chunk: Buffer) => void): Promise<ExecResult> {
+  // A target that only depends on others (Nx's nx:noop, turbo's task without a script) runs nothing, and succeeds.
+  if (t.config.executor === 'nx:noop') return { code: 0 };
   const command = await taskCommand(root, t);
   if ('problem' in command) {
     onData(Buffer.from(`kiln: ${command.problem}${command.hint ? `\n  ${command.hint}` : ''}\n`));
