@@ -92,11 +92,12 @@ describe('a turbo.json repository without nx.json', () => {
       return r.json<{ hash: string; inputs: { env: Record<string, string | null> } }>();
     };
     const plain = hash({});
-    expect(Object.keys(plain.inputs.env)).toEqual(['GLOBAL_FLAG']);
+    expect(Object.keys(plain.inputs.env)).toEqual(['API_*', 'GLOBAL_FLAG']);
     expect(hash({ UNRELATED: '1' }).hash).toBe(plain.hash);
     expect(hash({ API_SECRET: 's' }).hash).toBe(plain.hash);
     const withApi = hash({ API_URL: 'x' });
-    expect(Object.keys(withApi.inputs.env)).toEqual(['API_URL', 'GLOBAL_FLAG']);
+    // The wildcard's own entry records the names it matched.
+    expect(Object.keys(withApi.inputs.env)).toEqual(['API_*', 'API_URL', 'GLOBAL_FLAG']);
     expect(withApi.hash).not.toBe(plain.hash);
     expect(hash({ API_URL: 'y' }).hash).not.toBe(withApi.hash);
     expect(hash({ GLOBAL_FLAG: '1' }).hash).not.toBe(plain.hash);

@@ -1,4 +1,4 @@
-import { expandEnvNames } from '../inputs/env-patterns.js';
+import { expandEnvNames, hasEnvPatterns } from '../inputs/env-patterns.js';
 import { envDigest } from '../model/index.js';
 import { FINGERPRINT_VERSION, type Fingerprint } from './fingerprint.js';
 
@@ -28,7 +28,12 @@ export function buildFingerprint(i: FingerprintInputs): Fingerprint {
   }
   const env: Record<string, string | null> = {};
   // turbo.json's `MY_API_*` and `!NAME` patterns stand for the variables they match.
-  for (const name of expandEnvNames(i.envNames, i.env)) env[name] = envDigest(i.env[name]);
+  const names = expandEnvNames(i.envNames, i.env);
+  for (const name of names) env[name] = envDigest(i.env[name]);
+  // A wildcard keeps an entry of its own, the names it matched: no variable is named like it, so
+  // `kiln run`'s fast path (which checks each entry by name) never replays past a new match.
+  const negations = i.envNames.filter((n) => n.startsWith('!'));
+  for (const p of i.envNames) if (!p.startsWith('!') && hasEnvPatterns([p])) env[p] = envDigest(expandEnvNames([p, ...negations], i.env).join('\0'));
   return {
     version: FINGERPRINT_VERSION,
     task: i.task,
@@ -37,7 +42,7 @@ export function buildFingerprint(i: FingerprintInputs): Fingerprint {
     files,
     dependencies: sortKeys(i.dependencies),
     projectFiles: sortKeys(i.projectFiles ?? {}),
-    env,
+    env: sortKeys(env),
     runtime: sortKeys(i.runtime),
     external: sortKeys(i.external),
   };
