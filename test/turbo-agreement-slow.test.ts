@@ -126,7 +126,7 @@ describe.skipIf(turboBin === undefined)('kiln agrees with turbo on a turbo.json 
       s.change();
       try {
         const turboSet = sorted((await turbo(['ls', '--affected', '--output=json'])).json<{ packages: { items: { name: string }[] } }>().packages.items.map((i) => i.name));
-        const kilnSet = sorted(kiln(['affected', '--json']).json<{ projects: string[] }>().projects);
+        const kilnSet = sorted(kiln(['affected', '--base', 'main', '--json']).json<{ projects: string[] }>().projects);
         if (s.rootPropagation) {
           // turbo: every package (RootInternalDepChanged); kiln: the package and its dependents.
           expect(turboSet, s.name).toEqual(sorted(plan.projects.map((p) => p.name)));

@@ -128,10 +128,22 @@ describe('a turbo.json repository without nx.json', () => {
     // A turbo.json change touches the projects whose translated targets changed.
     repo.commit('base');
     repo.write({ 'packages/c/turbo.json': { extends: ['//'], tasks: { build: { outputs: ['out/**'] } } } });
-    const r = repo.kiln(['affected', '--json']).json<{ projects: string[]; reasons: Record<string, { kind: string; file?: string }[]> }>();
+    const r = repo.kiln(['affected', '--json'], { env: { GITHUB_BASE_REF: '' } }).json<{ projects: string[]; reasons: Record<string, { kind: string; file?: string }[]> }>();
     expect(r.projects).toEqual(['c']);
     expect(r.reasons.c).toContainEqual(expect.objectContaining({ kind: 'file', file: 'packages/c/turbo.json' }));
     repo.git('checkout', '--', '.');
+  });
+
+  it('the base is turbo`s: TURBO_SCM_BASE, then GITHUB_BASE_REF, before main; --base and KILN_BASE still first', () => {
+    repo.git('branch', 'turbo-base');
+    repo.commit('change d', { 'packages/d/src/main.txt': 'D2\n' });
+    const base = (env: Record<string, string>, args: string[] = []) =>
+      repo.kiln(['affected', '--json', ...args], { env: { GITHUB_BASE_REF: '', ...env } }).json<{ projects: string[] }>().projects;
+    expect(base({ TURBO_SCM_BASE: 'turbo-base' })).toEqual(['d']);
+    expect(base({ GITHUB_BASE_REF: 'turbo-base' })).toEqual(['d']);
+    expect(base({ TURBO_SCM_BASE: 'HEAD' })).toEqual([]);
+    expect(base({ TURBO_SCM_BASE: 'turbo-base', KILN_BASE: 'HEAD' })).toEqual([]);
+    expect(base({ TURBO_SCM_BASE: 'turbo-base' }, ['--base', 'HEAD'])).toEqual([]);
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * The base a change is measured from: the one rule `affected`, `run --affected` and `owners
  * check` share. The base ref by precedence (`--base`, then `KILN_BASE`, then nx.json's
- * `defaultBase` or, as older Nx wrote it, `affected.defaultBase`, then `main`), and then the
+ * `defaultBase` or, as older Nx wrote it, `affected.defaultBase`, then `main`; a workspace turbo.json
+ * configures takes turbo's `TURBO_SCM_BASE` or `GITHUB_BASE_REF` before `main`), and then the
  * merge-base of that ref and head. Failures are values with the diagnostic a person needs: how to
  * fetch a missing ref, how much history a shallow clone lacks.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnostic, type Diagnostic } from '../model/diagnostic.js'; // not the index: on `kiln affected`'s warm path
 import { err, ok, type Result } from '../model/result.js';
@@ -39,6 +40,9 @@ export function nxDefaultBase(nxJson: unknown): string | undefined {
  */
 export async function baseRefFor(root: string, option: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<string> {
   if (option || env.KILN_BASE) return chooseBaseRef(option, env, undefined);
+  // A workspace turbo.json configures (no nx.json) takes turbo's base: TURBO_SCM_BASE, then a pull request's GITHUB_BASE_REF.
+  const turboBase = env.TURBO_SCM_BASE || env.GITHUB_BASE_REF;
+  if (turboBase && !existsSync(join(root, 'nx.json')) && (existsSync(join(root, 'turbo.json')) || existsSync(join(root, 'turbo.jsonc')))) return turboBase;
   return chooseBaseRef(undefined, env, await readNxJson(root));
 }
 
