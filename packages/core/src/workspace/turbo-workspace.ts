@@ -138,9 +138,9 @@ export function workspaceTurbo(
   hasNxJson: boolean,
   projects: readonly { root: string; name: string; targets: Record<string, TargetConfiguration>; packageDependencies: readonly string[] }[],
 ): WorkspaceTurbo | undefined {
+  if (!TURBO_FILES.some((f) => hasSorted(files, f))) return undefined;
   const present = new Set(TURBO_FILES.flatMap((f) => projects.map((p) => (p.root === '' ? f : `${p.root}/${f}`))).filter((f) => hasSorted(files, f)));
   for (const f of TURBO_FILES) if (hasSorted(files, f)) present.add(f);
-  if (!present.has('turbo.json') && !present.has('turbo.jsonc')) return undefined;
   const warnings: Diagnostic[] = [];
   const loaded = readTurboConfig(
     present,
