@@ -72,45 +72,35 @@ const TASK_KEYS: Record<string, Check> = {
   extends: boolean,
 };
 
+/** Settings that sit at the top level, or under `global` with the `globalConfiguration` future flag. */
+const SETTINGS: Record<string, Check> = {
+  envMode: oneOf('strict', 'loose'),
+  ui: oneOf('tui', 'stream'),
+  noUpdateNotifier: boolean,
+  concurrency: string,
+  dangerouslyDisablePackageManagerCheck: boolean,
+  cacheDir: string,
+  cacheMaxAge: string,
+  cacheMaxSize: string,
+  daemon: boolean,
+  remoteCache: object,
+  experimentalObservability: object,
+};
+
 const GLOBAL_KEYS: Record<string, Check> = {
+  ...SETTINGS,
   globalDependencies: stringArray,
   globalEnv: stringArray,
   globalPassThroughEnv: stringArray,
-  envMode: oneOf('strict', 'loose'),
-  ui: oneOf('tui', 'stream'),
-  noUpdateNotifier: boolean,
   agentGuidance: boolean,
-  concurrency: string,
-  dangerouslyDisablePackageManagerCheck: boolean,
-  cacheDir: string,
-  cacheMaxAge: string,
-  cacheMaxSize: string,
-  daemon: boolean,
   futureFlags: object,
   global: object,
   boundaries: object,
-  remoteCache: object,
-  experimentalObservability: object,
   setup: object,
 };
 
-/** `global` (future flag `globalConfiguration`): the same settings under new names. */
-const GLOBAL_SECTION_KEYS: Record<string, Check> = {
-  inputs: stringArray,
-  env: stringArray,
-  passThroughEnv: stringArray,
-  envMode: oneOf('strict', 'loose'),
-  ui: oneOf('tui', 'stream'),
-  noUpdateNotifier: boolean,
-  concurrency: string,
-  dangerouslyDisablePackageManagerCheck: boolean,
-  cacheDir: string,
-  cacheMaxAge: string,
-  cacheMaxSize: string,
-  daemon: boolean,
-  remoteCache: object,
-  experimentalObservability: object,
-};
+/** `global`: the same settings, and the global inputs under new names. */
+const GLOBAL_SECTION_KEYS: Record<string, Check> = { ...SETTINGS, inputs: stringArray, env: stringArray, passThroughEnv: stringArray };
 
 const COMMON_KEYS: Record<string, Check> = { $schema: string, extends: stringArray, tasks: object, tags: stringArray };
 const ROOT_KEYS = { ...COMMON_KEYS, ...GLOBAL_KEYS };
