@@ -3,8 +3,9 @@
  * telemetry, no update check, no remote cache) on a generated turbo repository: the bench
  * generator's workspace with its nx.json removed, so turbo.json alone configures it.
  *
- * - The task graph of `kiln run -t build` (each task's direct dependencies, as `kiln hash` lists
- *   them) equals `turbo run build --dry=json`'s.
+ * - The task graphs of `kiln run -t build` and of `-t check` (each task's direct dependencies, as
+ *   `kiln hash` lists them) equal `turbo run TASK --dry=json`'s, the steps turbo keeps for packages
+ *   without a `check` script included.
  * - After each of a set of changes, `kiln affected` equals `turbo ls --affected`, apart from the
  *   documented difference: turbo makes every package affected when a workspace package the root
  *   package.json depends on changes (its root propagation); kiln affects that package's dependents.
@@ -56,7 +57,7 @@ function reset(): void {
 describe.skipIf(turboBin === undefined)('kiln agrees with turbo on a turbo.json repository', () => {
   beforeAll(() => {
     dir = join(tempDir('kiln-turbo-'), 'ws');
-    plan = generateWorkspace({ dir, projects: 16, filesPerProject: [3, 5], seed: 19, codeownersLines: 50 });
+    plan = generateWorkspace({ dir, projects: 12, filesPerProject: [3, 5], seed: 19, codeownersLines: 50 });
     // turbo.json alone configures it; the root package.json depends on the first package (turbo's root propagation).
     rmSync(join(dir, 'nx.json'));
     const rootPkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
@@ -64,6 +65,13 @@ describe.skipIf(turboBin === undefined)('kiln agrees with turbo on a turbo.json 
     const turboJson = JSON.parse(readFileSync(join(dir, 'turbo.json'), 'utf8'));
     turboJson.globalEnv = ['BENCH_FLAG'];
     turboJson.tasks.build.env = ['BENCH_API_*'];
+    // A second task only some packages have a script for: turbo keeps the others as steps that run nothing.
+    turboJson.tasks.check = { dependsOn: ['build', '^check'] };
+    for (const p of plan.projects.filter((_, i) => i % 3 === 0)) {
+      const file = join(dir, p.dir, 'package.json');
+      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, `${JSON.stringify({ ...pkg, scripts: { ...pkg.scripts, check: 'node -e ""' } }, null, 2)}\n`);
+    }
     writeFileSync(join(dir, 'turbo.json'), `${JSON.stringify(turboJson, null, 2)}\n`);
     // One package configuration: a package whose build caches one more folder.
     const configured = plan.projects[5]!;
@@ -73,19 +81,24 @@ describe.skipIf(turboBin === undefined)('kiln agrees with turbo on a turbo.json 
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('has the task graph of `turbo run build --dry=json`', async () => {
-    const tasks = await dryRun();
-    const expected = Object.fromEntries(tasks.map((t) => [turboId(t.taskId), sorted(t.dependencies.map(turboId))]));
-    expect(Object.keys(expected)).toHaveLength(plan.projects.length);
+  it('has the task graphs of `turbo run build --dry=json` and `turbo run check --dry=json`', async () => {
+    const expected: Record<string, string[]> = {};
+    for (const task of ['build', 'check']) {
+      const tasks = (await turbo(['run', task, '--dry=json'])).json<{ tasks: DryTask[] }>().tasks;
+      for (const t of tasks) expected[turboId(t.taskId)] = sorted(t.dependencies.map(turboId));
+      // Packages without the script are in turbo's graph too, as steps that run nothing.
+      if (task === 'check') expect(tasks.filter((t) => t.command === '<NONEXISTENT>').length).toBeGreaterThan(0);
+    }
+    expect(Object.keys(expected)).toHaveLength(2 * plan.projects.length);
     const actual: Record<string, string[]> = {};
     // `kiln hash` names each task's direct dependencies (its fingerprint takes in their hashes).
+    const ids = Object.keys(expected);
     await Promise.all(
       [0, 1].map(async (lane) => {
-        for (const [i, id] of Object.keys(expected).entries()) {
-          if (i % 2 !== lane) continue;
-          const r = await start(process.execPath, [join(kilnRepoRoot, 'packages/cli/bin/kiln.js'), 'hash', id, '--json'], { cwd: dir }).done;
+        for (let i = lane; i < ids.length; i += 2) {
+          const r = await start(process.execPath, [join(kilnRepoRoot, 'packages/cli/bin/kiln.js'), 'hash', ids[i]!, '--json'], { cwd: dir }).done;
           expect(r.code, r.stderr).toBe(0);
-          actual[id] = sorted(Object.keys(r.json<{ inputs: { dependencies: Record<string, string> } }>().inputs.dependencies));
+          actual[ids[i]!] = sorted(Object.keys(r.json<{ inputs: { dependencies: Record<string, string> } }>().inputs.dependencies));
         }
       }),
     );
