@@ -1,4 +1,4 @@
-import type { Lockfile } from './types.js';
+import type { LockedPackage, Lockfile } from './types.js';
 import { resolveNpm } from './npm.js';
 import { resolvePnpm } from './pnpm.js';
 
@@ -9,26 +9,37 @@ export function resolveFrom(lock: Lockfile, dir: string, name: string): string |
 
 /**
  * Every instance `name` may resolve to from `dir`: the one resolution when the lockfile pins it
- * (npm, pnpm, yarn Berry's workspaces); for classic yarn.lock, which lists no workspaces, every
- * pinned instance of that name (a safe over-approximation).
+ * (npm, pnpm, bun, yarn Berry's workspaces); for classic yarn.lock, which lists no workspaces,
+ * every pinned instance of that name (a safe over-approximation).
  */
 export function resolveAllFrom(lock: Lockfile, dir: string, name: string): string[] {
   const id = resolveFrom(lock, dir, name);
   if (id !== undefined || lock.kind !== 'yarn' || lock.importerResolutions !== undefined) return id === undefined ? [] : [id];
-  return [...lock.packages.values()].filter((p) => p.name === name).map((p) => p.id).sort();
+  return [...lock.packages.values()]
+    .filter((p) => p.name === name)
+    .map((p) => p.id)
+    .sort();
+}
+
+/** An instance's dependencies: name → the instance it resolves to, in name order. */
+export function dependencyEdges(lock: Lockfile, id: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of lock.packages.get(id)?.dependencies ?? []) {
+    const to = lock.kind === 'npm' ? resolveNpm(lock, id, name) : lock.edges?.get(id)?.get(name);
+    if (to !== undefined) out.set(name, to);
+  }
+  return out;
 }
 
 /** The resolved instance ids an instance depends on, in name order. */
 export function dependencyIds(lock: Lockfile, id: string): string[] {
-  const pkg = lock.packages.get(id);
-  if (pkg === undefined) return [];
-  const out: string[] = [];
-  for (const name of pkg.dependencies) {
-    const to = lock.kind === 'npm' ? resolveNpm(lock, id, name) : lock.edges?.get(id)?.get(name);
-    if (to !== undefined) out.push(to);
-  }
-  return out;
+  return [...dependencyEdges(lock, id).values()];
 }
+
+/** What an instance is: name, version, pnpm peer suffix and integrity. Where it is installed is not part of it. */
+export const identityOf = (p: LockedPackage): string => `${p.name}@${p.version}${p.peers ?? ''}#${p.integrity ?? ''}`;
+/** The same without the peer suffix: the package itself, whichever peers it was resolved with. */
+const bareIdentityOf = (p: LockedPackage): string => `${p.name}@${p.version}#${p.integrity ?? ''}`;
 
 /** An external package whose pinned versions or integrity differ between two lockfiles. */
 export interface PackageChange {
@@ -39,216 +50,110 @@ export interface PackageChange {
   readonly after: readonly string[];
 }
 
+/**
+ * Why an instance counts as changed: no instance on the other side is the same package at the
+ * same version and integrity (`own`), or it is, but one of its dependencies (`name`) now resolves
+ * to another instance that is itself unchanged (a re-resolution; the versions are that dependency's).
+ */
+export type ChangeCause = { readonly kind: 'own' } | { readonly kind: 'dependency'; readonly name: string; readonly before: readonly string[]; readonly after: readonly string[] };
+
 export interface LockfileDiff {
   readonly before: Lockfile;
   readonly after: Lockfile;
   /** Packages with a changed instance, by name. */
   readonly changed: readonly PackageChange[];
-  /** Changed instance ids in `before` (gone or re-resolved), and in `after` (new or re-resolved). */
-  readonly changedBefore: ReadonlySet<string>;
-  readonly changedAfter: ReadonlySet<string>;
+  /** Changed instance ids in `before` (gone or re-resolved), and in `after` (new or re-resolved), with why. */
+  readonly changedBefore: ReadonlyMap<string, ChangeCause>;
+  readonly changedAfter: ReadonlyMap<string, ChangeCause>;
 }
 
 /**
- * Compares two lockfiles instance by instance. An instance is identified by what it is, not
- * where it is installed (name, version, integrity), so hoisting moves are not changes. An
- * instance is changed when no instance in the other lockfile is the same, or when one of its
- * dependencies now resolves to another instance that is itself unchanged (a re-resolution, which
- * no changed instance would otherwise explain).
+ * Compares two lockfiles instance by instance. An instance is identified by what it is (name,
+ * version, integrity, and pnpm's peer suffix), not where it is installed, so hoisting moves are
+ * not changes. An instance is changed when no instance in the other lockfile is the same package
+ * at the same version, or when one of its dependencies now resolves to another instance that is
+ * itself unchanged (a re-resolution, which no changed instance would otherwise explain).
  */
 export function diffLockfiles(before: Lockfile, after: Lockfile): LockfileDiff {
   const b = identities(before);
   const a = identities(after);
-  const changedBefore = changedIn(before, b, a);
-  const changedAfter = changedIn(after, a, b);
+  const changedBefore = changedIn(before, b, a, 'before');
+  const changedAfter = changedIn(after, a, b, 'after');
   const names = new Set<string>();
-  for (const id of changedBefore) names.add(before.packages.get(id)!.name);
-  for (const id of changedAfter) names.add(after.packages.get(id)!.name);
-  const versions = (lock: Lockfile, name: string): string[] =>
-    [...new Set([...lock.packages.values()].filter((p) => p.name === name).map((p) => p.version))].sort();
-  const changed = [...names].sort().map((name) => ({ name, before: versions(before, name), after: versions(after, name) }));
+  for (const [id, cause] of [...changedBefore]
+    .map(([id, c]) => [before.packages.get(id)!, c] as const)
+    .concat([...changedAfter].map(([id, c]) => [after.packages.get(id)!, c] as const)))
+    names.add(cause.kind === 'own' ? id.name : cause.name);
+  const changed = [...names].sort().map((name) => ({ name, before: versionsOf(before, name), after: versionsOf(after, name) }));
   return { before, after, changed, changedBefore, changedAfter };
 }
 
+/** Sorted distinct versions of `name` in a lockfile. */
+export const versionsOf = (lock: Lockfile, name: string): string[] => [...new Set([...lock.packages.values()].filter((p) => p.name === name).map((p) => p.version))].sort();
+
 interface Identities {
-  /** Instance id → `name@version#integrity`. */
-  readonly own: Map<string, string>;
-  /** Instance id → its edges as `depName=identity`. */
-  readonly edges: Map<string, string[]>;
-  /** Identity → the union of edges of every instance with that identity. */
-  readonly edgesByIdentity: Map<string, Set<string>>;
+  /** Instance id → dependency name → the dependency's identity. */
+  readonly edges: Map<string, Map<string, string>>;
+  /** Identity (with peers, and without) → dependency name → the identities it resolves to, over every instance with that identity. */
+  readonly edgesByIdentity: Map<string, Map<string, Set<string>>>;
+  readonly bare: Set<string>;
+  /** Identity → one instance that has it (for its version). */
+  readonly instance: Map<string, LockedPackage>;
 }
 
 function identities(lock: Lockfile): Identities {
-  const own = new Map<string, string>();
-  for (const [id, p] of lock.packages) own.set(id, `${p.name}@${p.version}#${p.integrity ?? ''}`);
-  const edges = new Map<string, string[]>();
-  const edgesByIdentity = new Map<string, Set<string>>();
+  const instance = new Map<string, LockedPackage>();
+  for (const p of lock.packages.values()) instance.set(identityOf(p), p);
+  const edges = new Map<string, Map<string, string>>();
+  const edgesByIdentity = new Map<string, Map<string, Set<string>>>();
+  const bare = new Set<string>();
   for (const [id, pkg] of lock.packages) {
-    const list = pkg.dependencies.map((name) => {
-      const to = lock.kind === 'npm' ? resolveNpm(lock, id, name) : lock.edges?.get(id)?.get(name);
-      return `${name}=${to === undefined ? '?' : own.get(to)!}`;
-    });
-    edges.set(id, list);
-    const key = own.get(id)!;
-    let set = edgesByIdentity.get(key);
-    if (!set) edgesByIdentity.set(key, (set = new Set()));
-    for (const e of list) set.add(e);
+    const mine = new Map<string, string>();
+    for (const [name, to] of dependencyEdges(lock, id)) mine.set(name, identityOf(lock.packages.get(to)!));
+    edges.set(id, mine);
+    bare.add(bareIdentityOf(pkg));
+    for (const key of new Set([identityOf(pkg), bareIdentityOf(pkg)])) {
+      let byName = edgesByIdentity.get(key);
+      if (!byName) edgesByIdentity.set(key, (byName = new Map()));
+      for (const [name, target] of mine) {
+        let set = byName.get(name);
+        if (!set) byName.set(name, (set = new Set()));
+        set.add(target);
+      }
+    }
   }
-  return { own, edges, edgesByIdentity };
+  return { edges, edgesByIdentity, bare, instance };
 }
 
-function changedIn(lock: Lockfile, mine: Identities, other: Identities): Set<string> {
-  const changed = new Set<string>();
-  for (const id of lock.packages.keys()) {
-    const key = mine.own.get(id)!;
-    const counterpart = other.edgesByIdentity.get(key);
-    if (counterpart === undefined) {
-      changed.add(id);
+function changedIn(lock: Lockfile, mine: Identities, other: Identities, side: 'before' | 'after'): Map<string, ChangeCause> {
+  const changed = new Map<string, ChangeCause>();
+  for (const [id, pkg] of lock.packages) {
+    if (!other.bare.has(bareIdentityOf(pkg))) {
+      changed.set(id, { kind: 'own' });
       continue;
     }
-    for (const edge of mine.edges.get(id)!) {
-      const target = edge.slice(edge.indexOf('=') + 1);
-      const targetUnchanged = target === '?' || other.edgesByIdentity.has(target);
-      if (targetUnchanged && !counterpart.has(edge)) {
-        changed.add(id);
-        break;
-      }
+    // The same peer variant on the other side when there is one, else every variant of the package.
+    const counterpart = other.edgesByIdentity.get(identityOf(pkg)) ?? other.edgesByIdentity.get(bareIdentityOf(pkg))!;
+    for (const [name, target] of mine.edges.get(id)!) {
+      const theirs = counterpart.get(name);
+      if (!other.instance.has(target) || theirs?.has(target)) continue;
+      changed.set(id, dependencyCause(name, [mine.instance.get(target)!.version], versionsAt(other, theirs), side));
+      break;
+    }
+    // A peer variant the other side does not have, each of whose dependencies some other variant
+    // had (`x(a@1)(b@2)` beside `x(a@1)(b@1)` and `x(a@2)(b@2)`): the peers named in its suffix changed.
+    if (!changed.has(id) && !other.edgesByIdentity.has(identityOf(pkg))) {
+      const edges = [...mine.edges.get(id)!];
+      const [name, target] = edges.find(([n]) => pkg.peers?.includes(`(${n}@`)) ?? edges[0] ?? [];
+      if (name === undefined || target === undefined) changed.set(id, { kind: 'own' });
+      else changed.set(id, dependencyCause(name, [mine.instance.get(target)!.version], versionsAt(other, counterpart.get(name)), side));
     }
   }
   return changed;
 }
 
-/** Something that uses external packages: a project, by its root directory and the names it uses. */
-export interface Consumer {
-  readonly dir: string;
-  readonly names: readonly string[];
-}
+const versionsAt = (side: Identities, ids: ReadonlySet<string> | undefined): string[] => [...new Set([...(ids ?? [])].map((t) => side.instance.get(t)!.version))].sort();
 
-/** Why a consumer is affected: the changed package and the packages between it and the consumer. */
-export interface LockfileHit {
-  readonly package: string;
-  /** The consumer's direct dependency first, down to (not including) the changed package. */
-  readonly via: readonly string[];
-  readonly before: readonly string[];
-  readonly after: readonly string[];
-}
-
-/**
- * Which consumers reach a changed instance, in the old or the new lockfile, directly or through
- * other external packages; each with one chain per changed package that explains it.
- */
-export function lockfileImpact<K>(diff: LockfileDiff, consumers: ReadonlyMap<K, Consumer>): Map<K, LockfileHit[]> {
-  return impact(diff.before, diff.after, diff.changedBefore, diff.changedAfter, diff.changed, consumers, true);
-}
-
-/**
- * Which consumers use any of `names`, directly or through other external packages, in either
- * lockfile: for a package.json change (a range or an override) that may not show in the lockfile.
- */
-export function consumersOfPackages<K>(
-  before: Lockfile,
-  after: Lockfile,
-  names: ReadonlySet<string>,
-  consumers: ReadonlyMap<K, Consumer>,
-): Map<K, LockfileHit[]> {
-  const named = (lock: Lockfile): Set<string> => new Set([...lock.packages.values()].filter((p) => names.has(p.name)).map((p) => p.id));
-  const out = impact(before, after, named(before), named(after), [], consumers, false);
-  // A consumer naming the package directly counts even when no lockfile pins it.
-  for (const [key, consumer] of consumers)
-    for (const name of consumer.names)
-      if (names.has(name)) {
-        const hits = out.get(key) ?? [];
-        if (!hits.some((h) => h.package === name)) hits.push({ package: name, via: [], before: [], after: [] });
-        out.set(key, hits.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0)));
-      }
-  return out;
-}
-
-function impact<K>(
-  before: Lockfile,
-  after: Lockfile,
-  changedBefore: ReadonlySet<string>,
-  changedAfter: ReadonlySet<string>,
-  changedList: readonly PackageChange[],
-  consumers: ReadonlyMap<K, Consumer>,
-  reResolution: boolean,
-): Map<K, LockfileHit[]> {
-  const nextBefore = towardChange(before, changedBefore);
-  const nextAfter = towardChange(after, changedAfter);
-  const changes = new Map(changedList.map((c) => [c.name, c]));
-  const out = new Map<K, LockfileHit[]>();
-  for (const [key, consumer] of consumers) {
-    const hits = new Map<string, LockfileHit>();
-    const add = (chain: string[]): void => {
-      const pkg = chain[chain.length - 1]!;
-      if (hits.has(pkg)) return;
-      const c = changes.get(pkg);
-      hits.set(pkg, { package: pkg, via: chain.slice(0, -1), before: c?.before ?? [], after: c?.after ?? [] });
-    };
-    for (const name of consumer.names) {
-      const idsB = resolveAllFrom(before, consumer.dir, name);
-      const idsA = resolveAllFrom(after, consumer.dir, name);
-      let found = false;
-      for (const [lock, next, ids] of [
-        [before, nextBefore, idsB],
-        [after, nextAfter, idsA],
-      ] as const)
-        for (const id of ids) {
-          const c = chain(lock, next, id);
-          if (c) {
-            add(c);
-            found = true;
-          }
-        }
-      // The same name now resolves to a different (but unchanged) instance, e.g. a hoisting flip.
-      if (reResolution && !found && idents(before, idsB) !== idents(after, idsA)) add([name]);
-    }
-    if (hits.size > 0) out.set(key, [...hits.values()].sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0)));
-  }
-  return out;
-}
-
-function idents(lock: Lockfile, ids: readonly string[]): string {
-  return ids
-    .map((id) => {
-      const p = lock.packages.get(id);
-      return p === undefined ? '' : `${p.name}@${p.version}#${p.integrity ?? ''}`;
-    })
-    .sort()
-    .join('\n');
-}
-
-/** For each instance that reaches a changed one: the next instance on a shortest path to it (itself when changed). */
-function towardChange(lock: Lockfile, changed: ReadonlySet<string>): Map<string, string> {
-  const reverse = new Map<string, string[]>();
-  for (const id of [...lock.packages.keys()].sort())
-    for (const to of dependencyIds(lock, id)) {
-      let list = reverse.get(to);
-      if (!list) reverse.set(to, (list = []));
-      list.push(id);
-    }
-  const next = new Map<string, string>();
-  const queue = [...changed].sort();
-  for (const id of queue) next.set(id, id);
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i]!;
-    for (const from of reverse.get(id) ?? [])
-      if (!next.has(from)) {
-        next.set(from, id);
-        queue.push(from);
-      }
-  }
-  return next;
-}
-
-function chain(lock: Lockfile, next: Map<string, string>, start: string): string[] | undefined {
-  if (!next.has(start)) return undefined;
-  const names: string[] = [];
-  for (let id = start; ; ) {
-    names.push(lock.packages.get(id)!.name);
-    const to = next.get(id)!;
-    if (to === id) return names;
-    id = to;
-  }
+function dependencyCause(name: string, here: string[], there: string[], side: 'before' | 'after'): ChangeCause {
+  return { kind: 'dependency', name, before: side === 'before' ? here : there, after: side === 'before' ? there : here };
 }

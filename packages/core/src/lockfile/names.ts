@@ -5,9 +5,9 @@
  */
 
 /** The lockfiles kiln reads. */
-export const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock'] as const;
+export const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock'] as const;
 /** Lockfiles kiln recognises but cannot read (a change to one is treated as global). */
-export const OTHER_LOCKFILES = ['bun.lock', 'bun.lockb', 'pnpm-lock.yml'] as const;
+export const OTHER_LOCKFILES = ['bun.lockb', 'pnpm-lock.yml'] as const;
 
 export type LockfileName = (typeof LOCKFILES)[number];
 

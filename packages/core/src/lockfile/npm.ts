@@ -1,4 +1,5 @@
 import { diagnostic, err, ok, type Diagnostic, type Result } from '../model/index.js';
+import { jsonDocument } from './located.js';
 import type { LockedPackage, Lockfile } from './types.js';
 
 interface NpmEntry {
@@ -24,8 +25,11 @@ export function parseNpmLockfile(text: string, file = 'package-lock.json'): Resu
   let doc: { lockfileVersion?: number; packages?: Record<string, NpmEntry> };
   try {
     doc = JSON.parse(text) as typeof doc;
-  } catch (e) {
-    return err(diagnostic('lockfile-invalid', `${file} is not valid JSON: ${(e as Error).message}`, { location: { file } }));
+  } catch {
+    // The one JSON reader says where (it is slower, so only on failure).
+    const located = jsonDocument(text, file);
+    if (!located.ok) return located;
+    doc = located.value as typeof doc;
   }
   if (typeof doc !== 'object' || doc === null || typeof doc.packages !== 'object' || doc.packages === null)
     return err(

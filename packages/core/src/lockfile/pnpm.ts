@@ -1,5 +1,5 @@
-import { parse } from 'yaml';
 import { diagnostic, err, ok, type Diagnostic, type Result } from '../model/index.js';
+import { yamlDocuments } from './located.js';
 import type { LockedPackage, Lockfile } from './types.js';
 
 type DepMap = Record<string, string | { version?: string }>;
@@ -26,16 +26,23 @@ interface PnpmDoc extends PnpmImporter {
  * Parses `pnpm-lock.yaml`, lockfile versions 5.x, 6.x and 9.x. In v9 the resolution lives in
  * `packages` and the dependency edges in `snapshots` (keys with peer suffixes); in v6 both are in
  * `packages` under `/name@version(peers)` keys; in v5 keys are `/name/version_peers`.
+ *
+ * pnpm 11 and later may write two YAML documents: first the env lockfile (config dependencies and
+ * pnpm itself, under `configDependencies` and `packageManagerDependencies`), then the project
+ * lockfile, which is always last. kiln reads the last document, as Nx does: pnpm's own version is
+ * not a dependency of any project.
  */
 export function parsePnpmLockfile(text: string, file = 'pnpm-lock.yaml'): Result<Lockfile, Diagnostic> {
-  let doc: PnpmDoc;
-  try {
-    doc = (parse(text) ?? {}) as PnpmDoc;
-  } catch (e) {
-    return err(diagnostic('lockfile-invalid', `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { location: { file } }));
-  }
+  const docs = yamlDocuments(text, file);
+  if (!docs.ok) return docs;
+  const doc = (docs.value.at(-1) ?? {}) as PnpmDoc;
   if (typeof doc !== 'object' || doc === null || doc.lockfileVersion === undefined)
-    return err(diagnostic('lockfile-unsupported', `${file} has no lockfileVersion; kiln reads pnpm lockfile versions 5, 6 and 9.`, { location: { file } }));
+    return err(
+      diagnostic('lockfile-unsupported', `${file} has no lockfileVersion; kiln reads pnpm lockfile versions 5, 6 and 9.`, {
+        location: { file },
+        hint: 'Until it can be read, kiln affected counts every project as affected by a change to it.',
+      }),
+    );
 
   const resolutions = doc.packages ?? {};
   const snapshots = doc.snapshots ?? doc.packages ?? {};
@@ -65,6 +72,7 @@ export function parsePnpmLockfile(text: string, file = 'pnpm-lock.yaml'): Result
       version: String(snapshot.version ?? resolutions[bare]?.version ?? parsed.version),
       integrity: res?.integrity ?? res?.tarball ?? (res?.commit !== undefined ? `${res.repo ?? ''}#${res.commit}` : undefined),
       dependencies: [...deps.keys()].sort(),
+      ...(bare !== key && { peers: key.slice(bare.length) }),
     });
   }
 

@@ -8,6 +8,11 @@ export interface LockedPackage {
   readonly integrity: string | undefined;
   /** The names this instance depends on (dependencies, optionalDependencies, peerDependencies). */
   readonly dependencies: readonly string[];
+  /**
+   * pnpm's peer suffix (`(react@18.2.0)`): two instances of one package at one version that
+   * resolve their peers differently are distinct instances, told apart by it.
+   */
+  readonly peers?: string;
 }
 
 /**
@@ -16,16 +21,16 @@ export interface LockedPackage {
  * `resolve()`'s business, since npm and pnpm differ.
  */
 export interface Lockfile {
-  readonly kind: 'npm' | 'pnpm' | 'yarn';
+  readonly kind: 'npm' | 'pnpm' | 'yarn' | 'bun';
   readonly packages: ReadonlyMap<string, LockedPackage>;
   /** Importer directory (repo-relative, `''` for the root) → the external names it declares. */
   readonly importers: ReadonlyMap<string, readonly string[]>;
   /**
-   * pnpm and yarn Berry: importer directory → dependency name → package id, since they pin each
+   * pnpm, yarn Berry and bun: importer directory → dependency name → package id, since they pin each
    * importer's resolution explicitly. Workspace links are left out (those are project-graph edges).
    */
   readonly importerResolutions?: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  /** pnpm and yarn: package id → dependency name → package id. */
+  /** pnpm, yarn and bun: package id → dependency name → package id. */
   readonly edges?: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** npm only: install paths that are links to workspace packages (`node_modules/@org/lib` → `libs/lib`). */
   readonly links?: ReadonlySet<string>;

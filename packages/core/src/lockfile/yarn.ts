@@ -1,5 +1,5 @@
-import { parse } from 'yaml';
-import { diagnostic, err, ok, type Diagnostic, type Result } from '../model/index.js';
+import { err, ok, type Diagnostic, type Result } from '../model/index.js';
+import { unreadable, yamlDocuments } from './located.js';
 import type { LockedPackage, Lockfile } from './types.js';
 
 interface Entry {
@@ -17,14 +17,15 @@ interface Entry {
  */
 export function parseYarnLockfile(text: string, file = 'yarn.lock'): Result<Lockfile, Diagnostic> {
   let entries: Entry[];
-  let berry = false;
-  try {
-    if (/^__metadata:/m.test(text)) {
-      berry = true;
-      entries = berryEntries(parse(text) as Record<string, unknown>);
-    } else entries = classicEntries(text);
-  } catch (e) {
-    return err(diagnostic('lockfile-invalid', `${file} could not be read: ${(e as Error).message.split('\n')[0]}`, { location: { file } }));
+  const berry = /^__metadata:/m.test(text);
+  if (berry) {
+    const docs = yamlDocuments(text, file);
+    if (!docs.ok) return docs;
+    entries = berryEntries(docs.value.at(-1) as Record<string, unknown>);
+  } else {
+    const classic = classicEntries(text);
+    if ('line' in classic) return err(unreadable(file, `unexpected line "${classic.text}" (not a yarn.lock entry)`, classic.line, 1));
+    entries = classic;
   }
   const descriptors = new Map<string, string>();
   const packages = new Map<string, LockedPackage>();
@@ -86,21 +87,30 @@ function nameOf(descriptor: string): string {
 
 const unquote = (s: string): string => (s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s);
 
-/** Yarn 1's format: `"a@^1", a@^1.1:` headers, two-space fields, four-space dependency lines. */
-function classicEntries(text: string): Entry[] {
+/** Yarn 1's format: `"a@^1", a@^1.1:` headers, two-space fields, four-space dependency lines; or the first line that is none of these. */
+function classicEntries(text: string): Entry[] | { line: number; text: string } {
   const entries: Entry[] = [];
   let current: Entry | undefined;
   let section: string | undefined;
-  for (const raw of text.split(/\r?\n/)) {
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const raw = lines[n]!;
     if (raw.trim() === '' || raw.trimStart().startsWith('#')) continue;
     const indent = raw.length - raw.trimStart().length;
     const line = raw.trim();
     if (indent === 0) {
-      if (!line.endsWith(':')) throw new Error(`unexpected line: ${line}`);
-      current = { descriptors: line.slice(0, -1).split(',').map((d) => unquote(d.trim())), fields: {}, dependencies: {} };
+      if (!line.endsWith(':')) return { line: n + 1, text: line };
+      current = {
+        descriptors: line
+          .slice(0, -1)
+          .split(',')
+          .map((d) => unquote(d.trim())),
+        fields: {},
+        dependencies: {},
+      };
       entries.push(current);
       section = undefined;
-    } else if (current === undefined) throw new Error(`unexpected line: ${line}`);
+    } else if (current === undefined) return { line: n + 1, text: line };
     else if (indent <= 2) {
       if (line.endsWith(':')) section = line.slice(0, -1);
       else {
