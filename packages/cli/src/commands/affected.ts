@@ -10,7 +10,7 @@ export const command: Command = {
   options: {
     base: { type: 'string', value: 'REF', description: 'compare against the merge-base with REF (default: KILN_BASE, nx.json defaultBase, main)' },
     head: { type: 'string', value: 'REF', description: 'compare up to REF (default: the working tree, uncommitted and untracked files included)' },
-    target: { type: 'string', short: 't', value: 'TARGET', description: 'list affected tasks of TARGET, judged by each task\'s inputs' },
+    target: { type: 'string', short: 't', value: 'TARGET', description: "list affected tasks of TARGET, judged by each task's inputs" },
     files: { type: 'string', multiple: true, value: 'a,b', description: 'take these changed files (workspace-relative) instead of asking git' },
     explain: { type: 'boolean', description: 'print the chain that explains each affected project' },
     'fail-open': { type: 'boolean', description: 'when git cannot answer (unknown base, shallow clone, no repository), treat everything as affected' },
@@ -18,7 +18,8 @@ export const command: Command = {
   },
   details: [
     '--json prints {"base","head","projects":[...],"reasons":{name:[{"kind":"file"|"dependency"|"global"|"lockfile",...}]}};',
-    'with -t it adds "target", "tasks" and "taskReasons"; "owners" maps each affected project to its owners.',
+    'with -t it adds "target", "tasks" and "taskReasons"; "owners" maps each affected project to its owners;',
+    '"diagnostics" lists warnings about files kiln could not read ({code,severity,message,file,line,column,hint}).',
     'Exit codes: 0 listed; 2 usage or configuration error (unknown base ref, shallow clone without the merge-base, not a git repository).',
   ].join('\n'),
   async run(args, ctx) {
@@ -45,17 +46,22 @@ export const command: Command = {
         ...(result.tasks && { target: result.tasks.target, tasks: result.tasks.tasks, taskReasons: result.tasks.reasons }),
         ...(result.owners && { owners: result.owners }),
         ...(explain && { chains: result.chains }),
+        ...(result.diagnostics.length > 0 && { diagnostics: result.diagnostics.map(({ location, ...d }) => ({ ...d, ...location })) }),
       });
       return ExitCode.ok;
     }
     const against = `${result.base ? `base ${result.base.slice(0, 10)}` : 'no base'}, ${result.head ? `head ${result.head.slice(0, 10)}` : 'working tree'}`;
     if (result.tasks) {
       const { tasks, reasons, target: t } = result.tasks;
-      ctx.out.info(`${tasks.length} affected ${t} task${tasks.length === 1 ? '' : 's'} (${against}; ${result.changedFiles.length} changed file${result.changedFiles.length === 1 ? '' : 's'})`);
+      ctx.out.info(
+        `${tasks.length} affected ${t} task${tasks.length === 1 ? '' : 's'} (${against}; ${result.changedFiles.length} changed file${result.changedFiles.length === 1 ? '' : 's'})`,
+      );
       for (const id of tasks) ctx.out.print(explain ? result.tasks.chains[id] : `${id}  ${ctx.out.style('dim', describeReason(reasons[id]![0]! as never))}`);
       return ExitCode.ok;
     }
-    ctx.out.info(`${result.projects.length} affected project${result.projects.length === 1 ? '' : 's'} (${against}; ${result.changedFiles.length} changed file${result.changedFiles.length === 1 ? '' : 's'})`);
+    ctx.out.info(
+      `${result.projects.length} affected project${result.projects.length === 1 ? '' : 's'} (${against}; ${result.changedFiles.length} changed file${result.changedFiles.length === 1 ? '' : 's'})`,
+    );
     const width = Math.max(0, ...result.projects.map((p) => p.length));
     for (const name of result.projects) {
       if (explain) ctx.out.print(result.chains[name]);

@@ -12,6 +12,7 @@ import { definesProjects } from './root-files.js';
 import { rootPatternIndex, touchesFromRootPatternIndex, type RootPatternIndex } from './root-inputs.js';
 import type { ChangedFile, ProjectRef, Reason, Touch } from './types.js';
 import { workspaceWideTouches, type FileVersions } from './workspace-wide.js';
+import type { Diagnostic } from '../model/diagnostic.js';
 
 /** What project level needs of the project graph (graph-state's view is one). */
 export interface ProjectGraphView {
@@ -77,6 +78,8 @@ export interface ProjectLevel {
   readonly reasons: Readonly<Record<string, readonly Reason[]>>;
   /** For each affected project, the chain a person reads. */
   readonly chains: Readonly<Record<string, string>>;
+  /** Warnings about files the rules could not read (a lockfile), beside the safe answer they fell back to. */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 export async function affectedProjects(input: ProjectLevelInput): Promise<ProjectLevel> {
@@ -125,5 +128,5 @@ export async function affectedProjects(input: ProjectLevelInput): Promise<Projec
     reasons[name] = closure.reasons.get(name)!;
     chains[name] = explainChain(closure, name);
   }
-  return { closure, touches, global, reasons, chains };
+  return { closure, touches, global, reasons, chains, diagnostics: wide.diagnostics };
 }

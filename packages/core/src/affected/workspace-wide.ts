@@ -6,7 +6,7 @@
  * parsers and the JSON reader load only when a file needs them.
  */
 import type { Consumer, Lockfile } from '../lockfile/index.js';
-import { diagnostic, err } from '../model/index.js';
+import { diagnostic, err, type Diagnostic } from '../model/index.js';
 import { isLockfile, isOtherLockfile, LOCKFILES, ROOT_CONFIG_FILES } from './root-files.js';
 import type { ProjectRef, Reason, Touch } from './types.js';
 import { narrowNxJson, narrowRootPackageJson, narrowRootTsconfig } from './workspace-files.js';
@@ -44,11 +44,16 @@ export interface WorkspaceWideInput {
   readonly nxJson: unknown;
 }
 
-/** What the workspace-wide files touch, in the order of the changed paths, and what they make global. */
-export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{ touches: Touch[]; global: Reason[] }> {
+/**
+ * What the workspace-wide files touch, in the order of the changed paths, and what they make
+ * global; with a warning for each lockfile that could not be read (the reason alone would show
+ * only in --explain).
+ */
+export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{ touches: Touch[]; global: Reason[]; diagnostics: Diagnostic[] }> {
   const { paths, versions } = input;
   const touches: Touch[] = [];
   const global: Reason[] = [];
+  const diagnostics: Diagnostic[] = [];
   const lockfile = input.lockfiles.length > 0 || paths.includes('package.json') ? await import('../lockfile/index.js') : undefined;
   const locks = lockfile ? lockPairs(lockfile, versions, input.lockfiles) : new Map<string, LockPair>();
   const packageNames: string[] = [];
@@ -60,8 +65,9 @@ export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{
       }
       const lock = locks.get(file);
       if (!lock || !lock.before.ok || !lock.after.ok) {
-        const bad = lock && !lock.before.ok ? lock.before.error.message : lock && !lock.after.ok ? lock.after.error.message : 'not readable';
-        global.push({ kind: 'global', file, detail: `the lockfile could not be compared (${bad})` });
+        const problem = unreadableLockfile(lock);
+        if (problem && problem.code !== 'lockfile-missing') diagnostics.push(problem);
+        global.push({ kind: 'global', file, detail: `the lockfile could not be compared (${problem ? whereAndWhat(problem) : 'not readable'})` });
         continue;
       }
       const hits = lockfile!.lockfileImpact(lockfile!.diffLockfiles(lock.before.value, lock.after.value), input.consumers());
@@ -94,7 +100,7 @@ export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{
       for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file: 'package.json', via: h.via } });
   }
   touches.push(...implicitDependencyTouches(input.nxJson, paths, global));
-  return { touches, global };
+  return { touches, global, diagnostics };
 }
 
 type LockfileModule = typeof import('../lockfile/index.js');
@@ -119,6 +125,18 @@ function lockPairs(lockfile: LockfileModule, versions: FileVersions, files: read
   return out;
 }
 
+/** Why a lockfile could not be compared, as a warning: the version at base when that is the one that failed. */
+function unreadableLockfile(lock: LockPair | undefined): Diagnostic | undefined {
+  if (!lock) return undefined;
+  if (!lock.after.ok) return { ...lock.after.error, severity: 'warning' };
+  if (!lock.before.ok) return { ...lock.before.error, severity: 'warning', message: `${lock.before.error.message.replace(/\.$/, '')} (the version at base).` };
+  return undefined;
+}
+
+/** `line 12, column 5: …` (the file is the reason's own). */
+const whereAndWhat = (d: Diagnostic): string =>
+  `${d.location?.line !== undefined ? `line ${d.location.line}${d.location.column !== undefined ? `, column ${d.location.column}` : ''}: ` : ''}${d.message}`;
+
 /** nx.json's old top-level `implicitDependencies` (file → projects, or "*" for all of them). */
 function implicitDependencyTouches(nxJson: unknown, paths: readonly string[], global: Reason[]): Touch[] {
   const map = nxJson !== null && typeof nxJson === 'object' ? (nxJson as { implicitDependencies?: unknown }).implicitDependencies : undefined;
@@ -127,7 +145,8 @@ function implicitDependencyTouches(nxJson: unknown, paths: readonly string[], gl
   for (const [file, value] of Object.entries(map as Record<string, unknown>)) {
     if (!paths.includes(file)) continue;
     if (value === '*') global.push({ kind: 'global', file, detail: 'nx.json implicitDependencies names it for every project' });
-    else if (Array.isArray(value)) for (const project of value) if (typeof project === 'string') touches.push({ project, reason: { kind: 'file', file, detail: 'nx.json implicitDependencies' } });
+    else if (Array.isArray(value))
+      for (const project of value) if (typeof project === 'string') touches.push({ project, reason: { kind: 'file', file, detail: 'nx.json implicitDependencies' } });
   }
   return touches;
 }

@@ -14,7 +14,7 @@ import { definesProjects } from '../affected/root-files.js';
 import type { ChangedFile, Reason } from '../affected/types.js';
 import { workspaceFilesToRead } from '../affected/workspace-wide.js';
 import { affectedGraph, loadSavedView, savedOwners, startColdBuild, viewOfGraph, workspaceAtRef, type AffectedGraphView } from '../graph-state/index.js';
-import { diagnostic, KilnError } from '../model/index.js';
+import { diagnostic, formatDiagnostic, KilnError } from '../model/index.js';
 import { changesSinceBase, readAtBothEnds, repoRoot, resolveBase } from '../scm/index.js';
 import { tracer } from '../trace/index.js';
 import type { Workspace } from '../workspace/index.js';
@@ -46,7 +46,6 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   const since = top === undefined ? undefined : await changesSinceBase(root, { base, head, scan, ...(place?.head && { headCommit: place.head }), diff: given === undefined });
   const changes: readonly ChangedFile[] = given ?? since?.changes ?? [];
   const tree = since?.workTree;
-
   trace('changes');
   const paths = changedPaths(changes);
   const configChanged = paths.some(definesProjects);
@@ -78,7 +77,9 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
     reasons: level.reasons,
     chains: level.chains,
     changedFiles: paths,
-    warnings,
+    // An unreadable lockfile is a warning at its file and line, besides the safe answer.
+    warnings: [...warnings, ...level.diagnostics.map(formatDiagnostic)],
+    diagnostics: level.diagnostics,
     ...(tasks && { tasks }),
     ...(owners && { owners }),
     graphSource: view.source,

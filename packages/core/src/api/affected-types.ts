@@ -1,5 +1,6 @@
 /** The options and the answer of `affected`, and what its entry point hands the operation (types only: both files use them). */
 import type { Reason } from '../affected/types.js';
+import type { Diagnostic } from '../model/diagnostic.js';
 import type { TargetTasks } from '../affected/tasks.js';
 import type { AffectedGraphView } from '../graph-state/index.js';
 import type { WorkingTreeScan } from '../scm/index.js';
@@ -32,6 +33,8 @@ export interface AffectedResult {
   readonly chains: Readonly<Record<string, string>>;
   readonly changedFiles: readonly string[];
   readonly warnings: readonly string[];
+  /** The warnings that concern a file (an unreadable lockfile), located, for --json. */
+  readonly diagnostics: readonly Diagnostic[];
   /** With `target`: the affected tasks of that target. */
   readonly tasks?: AffectedTaskResult;
   /** With `owners`: each affected project's owners (empty: unowned). */

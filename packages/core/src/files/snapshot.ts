@@ -33,7 +33,19 @@ export interface WorkTreeSnapshot {
 }
 
 /** Root files the runner reads straight from disk (the lockfile resolver, config). */
-const ROOT_FILES = ['nx.json', 'package.json', 'pnpm-workspace.yaml', 'package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'tsconfig.base.json', 'tsconfig.json', '.nxignore'];
+const ROOT_FILES = [
+  'nx.json',
+  'package.json',
+  'pnpm-workspace.yaml',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'pnpm-lock.yaml',
+  'yarn.lock',
+  'bun.lock',
+  'tsconfig.base.json',
+  'tsconfig.json',
+  '.nxignore',
+];
 
 const STATUS_ARGS = ['--porcelain=v2', '--branch', '--no-ahead-behind', '-z', '--no-renames', '--ignore-submodules'];
 
@@ -56,7 +68,9 @@ export async function workTreeSnapshot(root: string, options: { preloadIndex?: b
   const folded: string[] = [];
   for (const line of splitNul(r.stdout)) if (line.startsWith('? ') && line.endsWith('/')) folded.push(stripPrefix(line.slice(2), prefix));
   const expanded =
-    folded.length === 0 ? '' : await gitOrThrow(root, ['--literal-pathspecs', 'ls-files', '--others', '--exclude-standard', '-z', '--', ...(folded.length > MAX_PATHSPECS ? ['.'] : folded)]);
+    folded.length === 0
+      ? ''
+      : await gitOrThrow(root, ['--literal-pathspecs', 'ls-files', '--others', '--exclude-standard', '-z', '--', ...(folded.length > MAX_PATHSPECS ? ['.'] : folded)]);
   return snapshotOf(root, r.stdout, expanded, prefix);
 }
 
@@ -193,7 +207,9 @@ function rawLstat(): RawLstat | undefined {
   raw = null;
   try {
     if (process.env.KILN_NO_RAW_STAT) return undefined;
-    const binding = (process as unknown as { binding(name: string): { lstat?: (path: string, bigint: boolean, req: undefined, throwIfNoEntry: boolean) => Float64Array | undefined } }).binding('fs');
+    const binding = (
+      process as unknown as { binding(name: string): { lstat?: (path: string, bigint: boolean, req: undefined, throwIfNoEntry: boolean) => Float64Array | undefined } }
+    ).binding('fs');
     const lstat = binding.lstat;
     if (typeof lstat !== 'function') return undefined;
     const candidate: RawLstat = (path) => lstat.call(binding, path, false, undefined, false);
