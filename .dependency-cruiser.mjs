@@ -38,9 +38,9 @@ export default {
     },
     {
       name: 'api-outside-the-cli',
-      comment: "api/ wires edges to pure modules for the CLI: only the CLI (and api/ itself) may use it, through @kiln/core's exports.",
+      comment: "api/ wires edges to pure modules for the CLI and the Nx plugin: only they (and api/ itself) may use it, through @kiln/core's exports.",
       severity: 'error',
-      from: { pathNot: '^packages/(cli/|core/src/api/)' },
+      from: { pathNot: '^packages/(cli/|nx-plugin/|core/src/api/)' },
       to: { path: '^packages/core/src/api/' },
     },
     {
