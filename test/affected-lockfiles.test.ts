@@ -3,84 +3,10 @@
  * documents in a real git repository, and an unreadable lockfile's warning.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { pnpm11 } from './fixtures/lockfiles.js';
 import { createRepo, type TempRepo } from './helpers/repo.js';
 
-/** pnpm 11: the env lockfile (pnpm itself), then the project lockfile, always last. */
-const pnpmLock = (qs: string, pnpm = '11.0.3') => `---
-lockfileVersion: '9.0'
-
-importers:
-
-  .:
-    configDependencies: {}
-    packageManagerDependencies:
-      pnpm:
-        specifier: ${pnpm}
-        version: ${pnpm}
-
-packages:
-
-  pnpm@${pnpm}:
-    resolution: {integrity: sha512-pnpm-${pnpm}}
-    hasBin: true
-
-snapshots:
-
-  pnpm@${pnpm}: {}
-
----
-lockfileVersion: '9.0'
-
-settings:
-  autoInstallPeers: true
-  excludeLinksFromLockfile: false
-
-importers:
-
-  .: {}
-
-  apps/admin:
-    dependencies:
-      lodash:
-        specifier: ^4.17.21
-        version: 4.17.21
-
-  apps/web:
-    dependencies:
-      '@acme/ui':
-        specifier: workspace:*
-        version: link:../../libs/ui
-      express:
-        specifier: ^4.18.0
-        version: 4.18.2
-
-  libs/ui:
-    dependencies:
-      lodash:
-        specifier: ^4.17.21
-        version: 4.17.21
-
-packages:
-
-  express@4.18.2:
-    resolution: {integrity: sha512-express}
-
-  lodash@4.17.21:
-    resolution: {integrity: sha512-lodash}
-
-  qs@${qs}:
-    resolution: {integrity: sha512-qs-${qs}}
-
-snapshots:
-
-  express@4.18.2:
-    dependencies:
-      qs: ${qs}
-
-  lodash@4.17.21: {}
-
-  qs@${qs}: {}
-`;
+const pnpmLock = (qs: string, pnpm = '11.0.3', reactDomPeer?: string) => pnpm11({ pnpm, qs, ...(reactDomPeer && { reactDomPeer }) });
 
 const pkg = (name: string, dependencies: Record<string, string>) => ({ name, version: '1.0.0', scripts: { build: 'echo build' }, dependencies });
 
@@ -89,13 +15,13 @@ afterEach(() => repo?.cleanup());
 
 function workspace(): TempRepo {
   repo = createRepo({
-    'package.json': { name: 'monorepo', private: true, packageManager: 'pnpm@11.0.3' },
+    'package.json': { name: 'monorepo', private: true, packageManager: 'pnpm@11.0.3', devDependencies: { typescript: '^5.4.0' } },
     'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - libs/*\n',
     'pnpm-lock.yaml': pnpmLock('6.11.0'),
-    'apps/web/package.json': pkg('web', { '@acme/ui': 'workspace:*', express: '^4.18.0' }),
+    'apps/web/package.json': pkg('web', { '@acme/ui': 'workspace:*', express: '^4.18.0', 'react-dom': '^18.2.0' }),
     'apps/web/src/index.js': "import express from 'express';\nimport { ui } from '@acme/ui';\nexport const app = [express, ui];\n",
-    'apps/admin/package.json': pkg('admin', { lodash: '^4.17.21' }),
-    'apps/admin/src/index.js': "export { default } from 'lodash';\n",
+    'apps/admin/package.json': pkg('admin', { 'react-dom': '^18.2.0' }),
+    'apps/admin/src/index.js': "export { default } from 'react-dom';\n",
     'libs/ui/package.json': pkg('@acme/ui', { lodash: '^4.17.21' }),
     'libs/ui/src/index.js': "export const ui = 'ui';\n",
   });
@@ -116,6 +42,14 @@ describe('kiln affected: a two-document pnpm lockfile', () => {
     expect(run.stderr).not.toMatch(/warning/i);
     const text = r.kiln(['affected', '--base', 'main', '--head', 'HEAD']);
     expect(text.stdout).toContain('qs (external package in pnpm-lock.yaml: 6.11.0 → 6.11.1, via express)');
+  });
+
+  it('moving to another existing peer variant affects that project alone, naming the peer', () => {
+    const r = workspace();
+    r.commit('web on react 18.3.1', { 'pnpm-lock.yaml': pnpmLock('6.11.0', '11.0.3', '18.3.1') });
+    const out = r.kiln(['affected', '--base', 'main', '--head', 'HEAD', '--json']).json<{ projects: string[]; reasons: Record<string, unknown[]> }>();
+    expect(out.projects).toEqual(['web']);
+    expect(out.reasons.web).toEqual([{ kind: 'lockfile', package: 'react', file: 'pnpm-lock.yaml', via: ['react-dom'], before: ['18.2.0'], after: ['18.3.1'] }]);
   });
 
   it('a change confined to the env document (pnpm itself) affects no project', () => {

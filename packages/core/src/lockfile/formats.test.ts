@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pnpm11 } from '../../../../test/fixtures/lockfiles.js';
 import { diffLockfiles, lockfileImpact, parseLockfile, resolveFrom, type Consumer, type Lockfile } from './index.js';
 
 function parse(file: string, text: string): Lockfile {
@@ -6,120 +7,6 @@ function parse(file: string, text: string): Lockfile {
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }
-
-// pnpm 11's two documents: the env lockfile (pnpm itself), then the project lockfile, which is always last.
-const pnpm11 = (opts: { pnpm: string; qs: string; reactDomPeer?: string }) => `---
-lockfileVersion: '9.0'
-
-importers:
-
-  .:
-    configDependencies: {}
-    packageManagerDependencies:
-      pnpm:
-        specifier: ${opts.pnpm}
-        version: ${opts.pnpm}
-
-packages:
-
-  pnpm@${opts.pnpm}:
-    resolution: {integrity: sha512-pnpm-${opts.pnpm}}
-    hasBin: true
-
-snapshots:
-
-  pnpm@${opts.pnpm}: {}
-
----
-lockfileVersion: '9.0'
-
-settings:
-  autoInstallPeers: true
-  excludeLinksFromLockfile: false
-
-importers:
-
-  .:
-    devDependencies:
-      typescript:
-        specifier: ^5.4.0
-        version: 5.4.5
-
-  apps/web:
-    dependencies:
-      '@acme/ui':
-        specifier: workspace:*
-        version: link:../../libs/ui
-      express:
-        specifier: ^4.18.0
-        version: 4.18.2
-      react-dom:
-        specifier: ^18.2.0
-        version: 18.2.0(react@${opts.reactDomPeer ?? '18.2.0'})
-
-  apps/admin:
-    dependencies:
-      react-dom:
-        specifier: ^18.2.0
-        version: 18.2.0(react@18.3.1)
-
-  libs/ui:
-    dependencies:
-      lodash:
-        specifier: ^4.17.21
-        version: 4.17.21
-
-packages:
-
-  express@4.18.2:
-    resolution: {integrity: sha512-express}
-    engines: {node: '>= 0.10.0'}
-
-  lodash@4.17.21:
-    resolution: {integrity: sha512-lodash}
-
-  qs@${opts.qs}:
-    resolution: {integrity: sha512-qs-${opts.qs}}
-
-  react-dom@18.2.0:
-    resolution: {integrity: sha512-react-dom}
-    peerDependencies:
-      react: ^18.2.0
-
-  react@18.2.0:
-    resolution: {integrity: sha512-react-18.2.0}
-
-  react@18.3.1:
-    resolution: {integrity: sha512-react-18.3.1}
-
-  typescript@5.4.5:
-    resolution: {integrity: sha512-ts}
-    hasBin: true
-
-snapshots:
-
-  express@4.18.2:
-    dependencies:
-      qs: ${opts.qs}
-
-  lodash@4.17.21: {}
-
-  qs@${opts.qs}: {}
-
-  react-dom@18.2.0(react@18.2.0):
-    dependencies:
-      react: 18.2.0
-
-  react-dom@18.2.0(react@18.3.1):
-    dependencies:
-      react: 18.3.1
-
-  react@18.2.0: {}
-
-  react@18.3.1: {}
-
-  typescript@5.4.5: {}
-`;
 
 const pnpmConsumers = new Map<string, Consumer>([
   ['root', { dir: '', names: ['typescript'] }],
