@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   affectedClosure,
   compareConfigs,
+  describeReason,
   explainChain,
   narrowNxJson,
   narrowRootPackageJson,
@@ -55,6 +56,13 @@ describe('closure', () => {
     expect(r.reasons.get('payroll')).toEqual([{ kind: 'dependency', on: 'connection' }]);
     expect(explainChain(r, 'invoice')).toBe('invoice <- payroll (dependency) <- connection (dependency) <- services/connection/src/pool.ts (changed)');
     expect(explainChain(r, 'connection')).toBe('connection <- services/connection/src/pool.ts (changed)');
+  });
+
+  it('a lockfile reason reads as the change it is: versions, or what changed at one version', () => {
+    const reason = { kind: 'lockfile', package: 'qs', file: 'pnpm-lock.yaml', via: ['express'], before: ['6.11.0'], after: ['6.11.1'] } as const;
+    expect(describeReason(reason)).toBe('qs (external package in pnpm-lock.yaml: 6.11.0 → 6.11.1, via express)');
+    const integrity = { ...reason, before: ['6.11.0'], after: ['6.11.0'], detail: 'same version, another integrity or source' };
+    expect(describeReason(integrity)).toBe('qs (external package in pnpm-lock.yaml: 6.11.0, same version, another integrity or source, via express)');
   });
 
   it('a global reason marks everything; unknown projects are handed back', () => {

@@ -127,7 +127,7 @@ export function describeReason(r: Reason): string {
     case 'global':
       return `${r.file} (global: ${r.detail})`;
     case 'lockfile': {
-      const versions = r.before && r.after ? `: ${r.before.join(', ') || 'none'} → ${r.after.join(', ') || 'none'}` : '';
+      const versions = r.before && r.after ? (r.detail ? `: ${r.after.join(', ')}, ${r.detail}` : `: ${r.before.join(', ') || 'none'} → ${r.after.join(', ') || 'none'}`) : '';
       const via = r.via && r.via.length > 0 ? `, via ${r.via.join(' <- ')}` : '';
       return `${r.package} (external package in ${r.file}${versions}${via})`;
     }

@@ -33,6 +33,8 @@ export type Reason =
       readonly via?: readonly string[];
       readonly before?: readonly string[];
       readonly after?: readonly string[];
+      /** What changed when the versions do not show it (the same version with another integrity). */
+      readonly detail?: string;
     };
 
 /** A project marked directly (not through a dependency), with why. */

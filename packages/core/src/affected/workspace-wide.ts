@@ -72,7 +72,8 @@ export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{
       }
       const hits = lockfile!.lockfileImpact(lockfile!.diffLockfiles(lock.before.value, lock.after.value), input.consumers());
       for (const [project, list] of hits)
-        for (const h of list) touches.push({ project, reason: { kind: 'lockfile', package: h.package, file, via: h.via, before: h.before, after: h.after } });
+        for (const h of list)
+          touches.push({ project, reason: { kind: 'lockfile', package: h.package, file, via: h.via, before: h.before, after: h.after, ...(h.detail && { detail: h.detail }) } });
     } else if (isOtherLockfile(file)) {
       global.push({ kind: 'global', file, detail: 'kiln cannot read this lockfile yet' });
     } else if (file === 'package.json') {

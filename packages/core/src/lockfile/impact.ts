@@ -19,6 +19,8 @@ export interface LockfileHit {
   /** The package's versions before and after (for a re-resolution: the instances on each side). */
   readonly before: readonly string[];
   readonly after: readonly string[];
+  /** Set when the versions alone do not show the change: the same version now has another integrity (or source). */
+  readonly detail?: string;
 }
 
 /**
@@ -91,7 +93,9 @@ function hitOf(diff: LockfileDiff, lock: Lockfile, ids: readonly string[], cause
   const names = ids.map((id) => lock.packages.get(id)!.name);
   if (cause.kind === 'dependency') return { package: cause.name, via: names, before: cause.before, after: cause.after };
   const pkg = names.at(-1)!;
-  return { package: pkg, via: names.slice(0, -1), before: versionsOf(diff.before, pkg), after: versionsOf(diff.after, pkg) };
+  const [before, after] = [versionsOf(diff.before, pkg), versionsOf(diff.after, pkg)];
+  const same = before.join() === after.join();
+  return { package: pkg, via: names.slice(0, -1), before, after, ...(same && { detail: 'same version, another integrity or source' }) };
 }
 
 function idents(lock: Lockfile, ids: readonly string[]): string {

@@ -55,7 +55,10 @@ describe('npm package-lock.json', () => {
 
   it('an integrity change alone is a change; a hoisting move is not', () => {
     const integrity = npm({ ...baseNpm, 'node_modules/lodash': { version: '4.17.20', integrity: 'sha-other' } });
-    expect([...lockfileImpact(diffLockfiles(npm(baseNpm), integrity), consumers).keys()]).toEqual(['lib']);
+    const hits = lockfileImpact(diffLockfiles(npm(baseNpm), integrity), consumers);
+    expect([...hits.keys()]).toEqual(['lib']);
+    // The versions alone would read "4.17.20 → 4.17.20": the hit says what changed.
+    expect(hits.get('lib')).toEqual([{ package: 'lodash', via: [], before: ['4.17.20'], after: ['4.17.20'], detail: 'same version, another integrity or source' }]);
     const { 'node_modules/chalk': chalk, ...rest } = baseNpm;
     const moved = npm({ ...rest, 'packages/cli/node_modules/chalk': chalk });
     const diff = diffLockfiles(npm(baseNpm), moved);
