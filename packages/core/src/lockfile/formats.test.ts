@@ -205,6 +205,14 @@ describe('bun.lock', () => {
     expect(resolveFrom(lock, 'apps/web', '@acme/ui')).toBeUndefined();
     expect(lock.packages.get('express')).toMatchObject({ name: 'express', version: '4.18.2', integrity: 'sha512-express', dependencies: ['qs'] });
     expect(lock.packages.has('@acme/ui')).toBe(false);
+    // A scoped workspace's own copy, and a copy nested under a package that has one of its own.
+    const nested = parse(
+      'bun.lock',
+      bun('3.22.4').replace('"zod": ["zod@', '"@acme/ui/zod": ["zod@3.21.0", "", {}, "sha512-zod-old"],\n    "express/qs": ["qs@6.0.0", "", {}, "sha512-qs-old"],\n    "zod": ["zod@'),
+    );
+    expect(resolveFrom(nested, 'libs/ui', 'zod')).toBe('@acme/ui/zod');
+    expect(resolveFrom(nested, 'apps/web', 'qs')).toBe('web/qs');
+    expect(nested.edges?.get('express')?.get('qs')).toBe('express/qs');
   });
 
   it('a bump affects exactly its consumers; a workspace-only copy does not reach express', () => {
