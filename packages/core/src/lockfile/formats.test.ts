@@ -208,7 +208,10 @@ describe('bun.lock', () => {
     // A scoped workspace's own copy, and a copy nested under a package that has one of its own.
     const nested = parse(
       'bun.lock',
-      bun('3.22.4').replace('"zod": ["zod@', '"@acme/ui/zod": ["zod@3.21.0", "", {}, "sha512-zod-old"],\n    "express/qs": ["qs@6.0.0", "", {}, "sha512-qs-old"],\n    "zod": ["zod@'),
+      bun('3.22.4').replace(
+        '"zod": ["zod@',
+        '"@acme/ui/zod": ["zod@3.21.0", "", {}, "sha512-zod-old"],\n    "express/qs": ["qs@6.0.0", "", {}, "sha512-qs-old"],\n    "zod": ["zod@',
+      ),
     );
     expect(resolveFrom(nested, 'libs/ui', 'zod')).toBe('@acme/ui/zod');
     expect(resolveFrom(nested, 'apps/web', 'qs')).toBe('web/qs');
