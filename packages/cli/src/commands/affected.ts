@@ -1,7 +1,9 @@
 /** `kiln affected`: the projects (and with -t, the tasks) a change touches, each with why. */
 // The operation's own entry point: loading all of `@kiln/core/api` would cost more than the answer.
-import { affected, describeReason } from '@kiln/core/api/affected';
+import { affected, describeReason, type AffectedResult } from '@kiln/core/api/affected';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
+import { projectOfTask } from '@kiln/core/model';
+import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
 export const command: Command = {
   name: 'affected',
@@ -13,6 +15,7 @@ export const command: Command = {
     target: { type: 'string', short: 't', value: 'TARGET', description: "list affected tasks of TARGET, judged by each task's inputs" },
     files: { type: 'string', multiple: true, value: 'a,b', description: 'take these changed files (workspace-relative) instead of asking git' },
     explain: { type: 'boolean', description: 'print the chain that explains each affected project' },
+    ...selectionOptions('of the affected, only these projects'),
     'fail-open': { type: 'boolean', description: 'when git cannot answer (unknown base, shallow clone, no repository), treat everything as affected' },
     ...jsonOption,
   },
@@ -25,7 +28,8 @@ export const command: Command = {
   async run(args, ctx) {
     const files = listOpt(args, 'files');
     const target = stringOpt(args, 'target');
-    const result = await affected({
+    const selected = await selectedProjects(selectionOf(args), ctx);
+    const all = await affected({
       cwd: ctx.cwd,
       env: ctx.env,
       ...(stringOpt(args, 'base') !== undefined && { base: stringOpt(args, 'base')! }),
@@ -35,6 +39,7 @@ export const command: Command = {
       failOpen: boolOpt(args, 'fail-open'),
       owners: boolOpt(args, 'json'),
     });
+    const result = narrow(all, selected);
     for (const w of result.warnings) ctx.out.warn(w);
     const explain = boolOpt(args, 'explain');
     if (boolOpt(args, 'json')) {
@@ -74,3 +79,22 @@ export const command: Command = {
     return ExitCode.ok;
   },
 };
+
+/** The result with only the selected projects (and their tasks). */
+function narrow(result: AffectedResult, selected: readonly string[] | undefined): AffectedResult {
+  if (selected === undefined) return result;
+  const keep = new Set(selected);
+  const only = <T>(record: Readonly<Record<string, T>>, name: (key: string) => string = (k) => k): Record<string, T> =>
+    Object.fromEntries(Object.entries(record).filter(([k]) => keep.has(name(k))));
+  const tasks = result.tasks && { ...result.tasks, tasks: result.tasks.tasks.filter((id) => keep.has(projectOf(id, result.tasks!.target))) };
+  return {
+    ...result,
+    projects: result.projects.filter((p) => keep.has(p)),
+    reasons: only(result.reasons),
+    chains: only(result.chains),
+    ...(result.owners && { owners: only(result.owners) }),
+    ...(tasks && { tasks: { ...tasks, reasons: only(tasks.reasons, (id) => projectOf(id, tasks.target)), chains: only(tasks.chains, (id) => projectOf(id, tasks.target)) } }),
+  };
+}
+
+const projectOf = (id: string, target: string): string => projectOfTask(id, target) ?? id;

@@ -1,6 +1,7 @@
 /** `kiln artifact`: build each service once and pack it into a reproducible, versioned tarball and OCI image. */
 import { artifact } from '@kiln/core/api/artifact';
-import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext, type ParsedArgs } from '../command.js';
+import { boolOpt, ExitCode, jsonOption, stringOpt, usageError, type Command, type CommandContext, type ParsedArgs } from '../command.js';
+import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
 export const command: Command = {
   name: 'artifact',
@@ -12,7 +13,7 @@ export const command: Command = {
   ].join('\n'),
   subcommands: ['inspect'],
   options: {
-    projects: { type: 'string', short: 'p', multiple: true, value: 'PROJECT', description: 'pack these projects (default: nx.json kiln.artifacts.projects, else the release projects that are applications)' },
+    ...selectionOptions('pack these projects (default: nx.json kiln.artifacts.projects, else the release projects that are applications)'),
     affected: { type: 'boolean', description: 'only the artifact projects affected since --base' },
     base: { type: 'string', value: 'REF', description: 'with --affected: the base (default: merge-base with main)' },
     head: { type: 'string', value: 'REF', description: 'with --affected: the head (default: the work tree)' },
@@ -49,10 +50,11 @@ export const command: Command = {
     const push: string | true | undefined = stringOpt(args, 'push') ?? (boolOpt(args, 'publish') ? true : undefined);
     const base = stringOpt(args, 'base');
     const head = stringOpt(args, 'head');
+    const projects = await selectedProjects(selectionOf(args), ctx, 'artifact');
     const result = await artifact({
       cwd: ctx.cwd,
       env: ctx.env,
-      ...(listOpt(args, 'projects') && { projects: listOpt(args, 'projects')! }),
+      ...(projects && { projects }),
       ...(boolOpt(args, 'affected') && { affected: { ...(base && { base }), ...(head && { head }) } }),
       ...(push !== undefined && { push }),
       progress: (line) => ctx.out.info(line),
@@ -74,10 +76,11 @@ async function checkReproducible(args: ParsedArgs, ctx: CommandContext): Promise
     if (args.values[other] !== undefined) throw await usageError('usage', `--check-reproducible does not go with --${other}.`);
   const { checkReproducible: check } = await import('@kiln/core/api/artifact-check');
   const { describeDifference } = await import('@kiln/core/release');
+  const projects = await selectedProjects(selectionOf(args), ctx, 'artifact');
   const { results } = await check({
     cwd: ctx.cwd,
     env: ctx.env,
-    ...(listOpt(args, 'projects') && { projects: listOpt(args, 'projects')! }),
+    ...(projects && { projects }),
     progress: (line) => ctx.out.info(line),
     warn: (line) => ctx.out.warn(line),
     output: (chunk) => void process.stderr.write(chunk),

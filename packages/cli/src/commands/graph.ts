@@ -8,14 +8,16 @@ import { graphPage } from '@kiln/core/api/graph-page';
 import { toNxProjectGraph, type ProjectGraph } from '@kiln/core/graph';
 import { boolOpt, ExitCode, jsonOption, stringOpt, type Command } from '../command.js';
 import { graphPageHtml } from '../graph-page/page.js';
+import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
 export const command: Command = {
   name: 'graph',
   summary: 'show the project graph (dependencies between projects)',
-  usage: 'kiln graph [PROJECT] [--json] [--file out.json|out.html [--affected [--base REF] [--head REF]] [-t TARGET]]',
+  usage: 'kiln graph [PROJECT] [-p PATTERN] [--exclude PATTERN] [--filter FILTER] [--json] [--file out.json|out.html [--affected [--base REF] [--head REF]] [-t TARGET]]',
   allowPositionals: true,
   options: {
     ...jsonOption,
+    ...selectionOptions('only these projects and the edges between them (--json and the text)'),
     file: { type: 'string', value: 'FILE', description: 'write the graph to FILE: .json (Nx ProjectGraph shape) or .html (a page that draws it; opens focused on PROJECT)' },
     affected: { type: 'boolean', description: 'on the page: highlight the projects affected since the merge-base with the base' },
     base: { type: 'string', value: 'REF', description: 'with --affected: compare against REF' },
@@ -43,7 +45,8 @@ export const command: Command = {
       throw new KilnError(
         diagnostic('unknown-project', `no project is named "${focus}".${didYouMean(focus, graph.projects.keys())}`, { hint: 'Run `kiln projects` to see every project.' }),
       );
-    const nx = toNxProjectGraph(graph);
+    const selected = await selectedProjects(selectionOf(args), ctx);
+    const nx = selected === undefined ? toNxProjectGraph(graph) : onlyProjects(toNxProjectGraph(graph), selected);
     if (file !== undefined) {
       const path = resolve(ctx.cwd, file);
       if (file.endsWith('.html')) {
@@ -59,18 +62,37 @@ export const command: Command = {
       ctx.out.json(nx);
       return ExitCode.ok;
     }
-    if (file === undefined) printHuman(graph, focus, ctx.out);
+    if (file === undefined) printHuman(graph, focus, ctx.out, selected);
     return ExitCode.ok;
   },
 };
 
-function printHuman(graph: ProjectGraph, focus: ProjectName | undefined, out: { print(l?: string): void; style(s: 'bold' | 'dim' | 'yellow', t: string): string }): void {
+/** The Nx-shaped graph with only `names` and the edges between them. */
+function onlyProjects(nx: ReturnType<typeof toNxProjectGraph>, names: readonly string[]): ReturnType<typeof toNxProjectGraph> {
+  const keep = new Set(names);
+  return {
+    ...nx,
+    nodes: Object.fromEntries(Object.entries(nx.nodes).filter(([n]) => keep.has(n))),
+    dependencies: Object.fromEntries(
+      Object.entries(nx.dependencies)
+        .filter(([n]) => keep.has(n))
+        .map(([n, edges]) => [n, edges.filter((e) => keep.has(e.target))]),
+    ),
+  };
+}
+
+function printHuman(
+  graph: ProjectGraph,
+  focus: ProjectName | undefined,
+  out: { print(l?: string): void; style(s: 'bold' | 'dim' | 'yellow', t: string): string },
+  selected?: readonly string[],
+): void {
   const describe = (edges: readonly { target?: string; source?: string; type: string }[], key: 'target' | 'source'): string =>
     edges.map((e) => (e.type === 'static' ? e[key]! : `${e[key]} (${e.type})`)).join(', ');
-  const names = focus ? [focus] : [...graph.projects.keys()];
+  const names = focus ? [focus] : [...graph.projects.keys()].filter((n) => !selected || selected.includes(n));
   let edgeCount = 0;
   for (const name of names) {
-    const deps = graph.dependencies.get(name) ?? [];
+    const deps = (graph.dependencies.get(name) ?? []).filter((e) => focus || !selected || selected.includes(e.target));
     edgeCount += deps.length;
     if (focus) {
       out.print(out.style('bold', name));
@@ -84,5 +106,5 @@ function printHuman(graph: ProjectGraph, focus: ProjectName | undefined, out: { 
   }
   const cycles = graph.cycles.filter((c) => !focus || c.includes(focus));
   for (const c of cycles) out.print(out.style('yellow', `cycle: ${[...c, c[0]].join(' → ')}`));
-  if (!focus) out.print(out.style('dim', `${graph.projects.size} projects, ${edgeCount} edges${cycles.length > 0 ? `, ${cycles.length} cycle${cycles.length === 1 ? '' : 's'}` : ''}`));
+  if (!focus) out.print(out.style('dim', `${names.length} projects, ${edgeCount} edges${cycles.length > 0 ? `, ${cycles.length} cycle${cycles.length === 1 ? '' : 's'}` : ''}`));
 }

@@ -1,35 +1,34 @@
 /** `kiln projects [NAME...] [--json]`: the workspace's projects, sorted by name. */
-import { didYouMean, KilnError, diagnostic } from '@kiln/core/model';
 // One operation each, not the whole api barrel: start-up stays cheap.
 import { loadWorkspace } from '@kiln/core/api/load-workspace';
 import { listProjects } from '@kiln/core/api/projects';
 import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
+import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
 export const command: Command = {
   name: 'projects',
   summary: 'list the projects of the workspace',
-  usage: 'kiln projects [NAME...] [--json]',
+  usage: 'kiln projects [PATTERN...] [-p PATTERN] [--exclude PATTERN] [--filter FILTER] [--json]',
   allowPositionals: true,
-  options: { ...jsonOption },
+  options: { ...selectionOptions('only the projects these patterns match'), ...jsonOption },
   details: [
-    'With NAME, shows only those projects (an unknown name is an error that suggests the nearest).',
+    'With PATTERN (or -p), shows only the projects it selects: names, globs, tag:T, directories, !exclusions,',
+    "as Nx reads them; --filter takes turbo's filters (docs/selection.md). An unknown name is an error that",
+    'suggests the nearest; a pattern that matches nothing is a warning.',
     '--json prints [{"name","root","type","tags","owners"}] sorted by name.',
     'Exit codes: 0 listed; 2 configuration error (the message says file:line:column).',
   ].join('\n'),
   async run(args, ctx) {
     const ws = await loadWorkspace(ctx.cwd);
     let projects = await listProjects(ws);
-    if (args.positionals.length > 0) {
-      const names = projects.map((p) => p.name);
-      const unknown = args.positionals.filter((n) => !names.includes(n));
-      if (unknown.length > 0)
-        throw new KilnError(
-          unknown.map((n) => diagnostic('unknown-project', `no project is named "${n}".${didYouMean(n, names)}`, { hint: 'Run `kiln projects` to see every project.' })),
-        );
-      projects = projects.filter((p) => args.positionals.includes(p.name));
-    }
+    const selected = await selectedProjects(selectionOf(args, args.positionals), ctx);
+    if (selected !== undefined) projects = projects.filter((p) => selected.includes(p.name));
     if (boolOpt(args, 'json')) {
       ctx.out.json(projects);
+      return ExitCode.ok;
+    }
+    if (projects.length === 0 && selected !== undefined) {
+      ctx.out.info('no project matches the selection.');
       return ExitCode.ok;
     }
     if (projects.length === 0) {

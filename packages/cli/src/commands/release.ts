@@ -1,6 +1,7 @@
 /** `kiln release`: next version per changed project from conventional commits; versions, changelogs, commit and tags. */
 import { release } from '@kiln/core/api/release';
-import { boolOpt, ExitCode, jsonOption, listOpt, type Command } from '../command.js';
+import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
+import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
 export const command: Command = {
   name: 'release',
@@ -8,7 +9,7 @@ export const command: Command = {
   usage: 'kiln release [--dry-run] [-p PROJECT,...] [--skip-versions] [--skip-changelog] [--skip-commit] [--skip-tags] [--json]',
   options: {
     'dry-run': { type: 'boolean', description: 'show the plan; write nothing' },
-    projects: { type: 'string', short: 'p', multiple: true, value: 'PROJECT', description: 'only these release projects (comma-separated or repeated)' },
+    ...selectionOptions('only these release projects'),
     'skip-versions': { type: 'boolean', description: 'do not write new versions into package.json/project.json' },
     'skip-changelog': { type: 'boolean', description: 'do not write CHANGELOG.md files' },
     'skip-commit': { type: 'boolean', description: 'do not make the release commit' },
@@ -26,9 +27,10 @@ export const command: Command = {
     'Exit codes: 0 done (or nothing to release); 2 usage or configuration error.',
   ].join('\n'),
   async run(args, ctx) {
+    const projects = await selectedProjects(selectionOf(args), ctx, 'release');
     const result = await release({
       cwd: ctx.cwd,
-      ...(listOpt(args, 'projects') && { projects: listOpt(args, 'projects')! }),
+      ...(projects && { projects }),
       dryRun: boolOpt(args, 'dry-run'),
       // Absent flags leave the decision to nx.json release.changelog/git.
       ...(boolOpt(args, 'skip-versions') && { skipVersions: true }),

@@ -4,6 +4,7 @@ import type { RunEvents, TaskResult } from '@kiln/core/api/run';
 import type { ManifestRequest } from '@kiln/core/api/run-manifest';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext } from '../command.js';
 import type { Output } from '../output.js';
+import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
 export const command: Command = {
   name: 'run',
@@ -11,7 +12,7 @@ export const command: Command = {
   usage: 'kiln run -t TARGET [-p a,b] [--affected] [--parallel N] [--skip-cache] [--bail] [--json]',
   options: {
     target: { type: 'string', short: 't', multiple: true, value: 'TARGET', description: 'target(s) to run (comma-separated or repeated)' },
-    projects: { type: 'string', short: 'p', multiple: true, value: 'a,b', description: 'only these projects (default: every project that has the target)' },
+    ...selectionOptions('only these projects (default: every project that has the target)'),
     affected: { type: 'boolean', description: 'only projects affected by changes since the merge-base with main' },
     base: { type: 'string', value: 'REF', description: 'with --affected: compare against REF' },
     head: { type: 'string', value: 'REF', description: 'with --affected: up to REF (default: the working tree)' },
@@ -37,11 +38,14 @@ export const command: Command = {
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1))
       throw await usageError('invalid-option', `--parallel expects a positive whole number, got "${parallelText}".`);
     const json = boolOpt(args, 'json');
-    let projects = listOpt(args, 'projects');
+    const selection = selectionOf(args);
+    // Plain names (and none) go straight to the fast path; patterns are read against the workspace first.
+    const plain = !boolOpt(args, 'affected') && (Object.keys(selection).length === 0 || (await import('@kiln/core/select')).isPlainNames(selection));
+    let projects = plain ? selection.projects?.slice() : (await selectedProjects(selection, ctx))?.slice();
     if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
 
     const configuration = stringOpt(args, 'configuration');
-    const request = { cwd: ctx.cwd, targets, ...(projects && { projects }), ...(configuration && { configuration }) };
+    let request = { cwd: ctx.cwd, targets, ...(projects && { projects }), ...(configuration && { configuration }) };
     // The fast path: when the last identical run's answer still holds (run manifest), replay it
     // without loading the engine. Anything in doubt takes the normal path below.
     const started = performance.now();
@@ -51,6 +55,8 @@ export const command: Command = {
       if (check.ok) return ExitCode.ok;
       snapshot = check.snapshot;
     }
+    // Nx reads a name that names no project as a word within names (`utils` is `@org/utils`): settled now that the fast path missed.
+    if (plain && projects) request = { ...request, projects: (projects = (await selectedProjects(selection, ctx))!.slice()) };
     const { run } = await import('@kiln/core/api/run');
     const view = createView(ctx.out, json, started);
     const controller = new AbortController();
@@ -84,7 +90,18 @@ export const command: Command = {
       process.off('SIGTERM', onSigint);
     }
     view.summary(result.tasks, result.savedMs);
-    if (json) ctx.out.json({ tasks: result.tasks.map(({ id, hash, status, cache, durationMs, exit }) => ({ id, hash, status, cache, durationMs, ...(exit && { exitCode: exit.code }), ...(exit?.signal && { signal: exit.signal }) })) });
+    if (json)
+      ctx.out.json({
+        tasks: result.tasks.map(({ id, hash, status, cache, durationMs, exit }) => ({
+          id,
+          hash,
+          status,
+          cache,
+          durationMs,
+          ...(exit && { exitCode: exit.code }),
+          ...(exit?.signal && { signal: exit.signal }),
+        })),
+      });
     if (result.interrupted) return 130;
     return result.tasks.some((t) => t.status === 'failure') ? ExitCode.failed : ExitCode.ok;
   },
@@ -108,7 +125,10 @@ async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, 
     tasks.push(r);
   }
   view.stop();
-  view.summary(tasks, tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0));
+  view.summary(
+    tasks,
+    tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0),
+  );
   if (json) ctx.out.json({ tasks: tasks.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
   return check;
 }
@@ -197,7 +217,7 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
   const emit = (id: string, text: Buffer): void => {
     const prefix = Buffer.from(out.style('dim', `${id} `));
     const parts: Buffer[] = [];
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const nl = text.indexOf(10, from);
       parts.push(prefix, text.subarray(from, nl < 0 ? text.length : nl), NEWLINE);
       if (nl < 0) break;

@@ -128,7 +128,7 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise
  * (`.kiln/affected-state.json`), so a run does not rescan every source file for imports; a
  * repository without commits reads everything.
  */
-async function workspaceAndGraph(root: string, cwd: string): Promise<Pick<WorkspaceRead, 'ws' | 'dependencies' | 'external'>> {
+export async function workspaceAndGraph(root: string, cwd: string): Promise<Pick<WorkspaceRead, 'ws' | 'dependencies' | 'external'>> {
   const head = await resolveCommit(root, 'HEAD');
   if (head !== undefined) {
     const view = await affectedGraph(root, head, await workingTreeChanges(root, head), { full: true });
