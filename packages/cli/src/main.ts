@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode, commonOptions, type Command, type CommandContext, type ParsedArgs } from './command.js';
 import { commands } from './commands/index.js';
+import { foreignFlagHint, foreignFlagNames, renameForeignFlags } from './flag-aliases.js';
 import { createOutput, type Output } from './output.js';
 import type { Diagnostic } from '@kiln/core/model';
 
@@ -48,7 +49,7 @@ export async function runCommand(command: Command, argv: string[], out: Output, 
   let parsed: ParsedArgs;
   try {
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: renameForeignFlags(argv, options),
       options: Object.fromEntries(
         Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.short && { short: o.short }), ...(o.multiple && { multiple: true }) }]),
       ),
@@ -120,8 +121,12 @@ async function usageProblem(error: unknown, options: Record<string, unknown>): P
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const flag = /'([^']+)'/.exec(message)?.[1] ?? '';
     const bare = flag.replace(/^-+/, '').split('=')[0] ?? '';
-    const hint = (await help()).suggest(bare, Object.keys(options));
-    return `unknown option "${flag}".${hint.replace(/"([^"]+)"/, '"--$1"')}`;
+    const { nearest } = await import('@kiln/core/model');
+    // A typo of an Nx or turbo name (`--concurency`) is answered as that name.
+    const near = nearest(bare, [...Object.keys(options), ...foreignFlagNames.filter((n) => !(n in options))]);
+    const typo = near === undefined ? '' : ` Did you mean "--${near}"?`;
+    const hint = foreignFlagHint(bare, options) ?? (near !== undefined && near in options ? typo : `${typo}${(near && foreignFlagHint(near, options)) ?? ''}`);
+    return `unknown option "${flag}".${hint}`;
   }
   if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument: ${message.replace(/^Unexpected argument '([^']+)'.*$/s, '$1')}`;
   return message.replace(/\. To specify an option argument starting with a dash.*$/s, '.');
