@@ -18,22 +18,7 @@ import { assertEntryHash, entriesDir, entryDir, isEntryHash, tempName, tempOwner
  * (hash → time in ms): runs answered by a run manifest restore nothing and read no meta.json.
  */
 export async function evictEntries(dir: string, maxSize: number, recent?: ReadonlyMap<string, number>): Promise<number> {
-  const listed = await readdir(entriesDir(dir), { withFileTypes: true }).catch(() => []);
-  const hashes = listed.filter((d) => d.isDirectory() && isEntryHash(d.name)).map((d) => d.name);
-  const rows: { hash: string; size: number; used: number }[] = [];
-  await pLimit(32).map(hashes, async (hash) => {
-    try {
-      const p = join(entryDir(dir, hash), 'meta.json');
-      // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most
-      // daily); so does reading it here, hence the stat first.
-      const st = await lstat(p);
-      const size = st.isFile() ? await entrySize(p, hash) : undefined;
-      if (size === undefined) return; // not an entry kiln wrote: never removed
-      rows.push({ hash, size, used: Math.max(st.atimeMs, st.mtimeMs, recent?.get(hash) ?? 0) });
-    } catch {
-      // being written or removed by another process
-    }
-  });
+  const rows = (await listEntries(dir)).map((r) => ({ ...r, used: Math.max(r.usedMs, recent?.get(r.hash) ?? 0) }));
   let total = rows.reduce((s, r) => s + r.size, 0);
   if (total <= maxSize) return 0;
   rows.sort((a, b) => a.used - b.used || (a.hash < b.hash ? -1 : 1));
@@ -45,6 +30,37 @@ export async function evictEntries(dir: string, maxSize: number, recent?: Readon
     removed++;
   }
   return removed;
+}
+
+/** An entry kiln wrote, with its size and times (ms). */
+export interface EntryRow {
+  readonly hash: string;
+  readonly size: number;
+  /** When it was stored (meta.json's modification time). */
+  readonly storedMs: number;
+  /** When it was last used, as far as the file system knows (see above). */
+  readonly usedMs: number;
+}
+
+/** The well-formed entries of the cache folder `dir`; anything else there is not listed (and so never removed). */
+export async function listEntries(dir: string): Promise<EntryRow[]> {
+  const listed = await readdir(entriesDir(dir), { withFileTypes: true }).catch(() => []);
+  const hashes = listed.filter((d) => d.isDirectory() && isEntryHash(d.name)).map((d) => d.name);
+  const rows: EntryRow[] = [];
+  await pLimit(32).map(hashes, async (hash) => {
+    try {
+      const p = join(entryDir(dir, hash), 'meta.json');
+      // Reading an entry's meta.json on a hit updates its access time (Linux relatime: at most
+      // daily); so does reading it here, hence the stat first.
+      const st = await lstat(p);
+      const size = st.isFile() ? await entrySize(p, hash) : undefined;
+      if (size === undefined) return; // not an entry kiln wrote: never removed
+      rows.push({ hash, size, storedMs: st.mtimeMs, usedMs: Math.max(st.atimeMs, st.mtimeMs) });
+    } catch {
+      // being written or removed by another process
+    }
+  });
+  return rows.sort((a, b) => (a.hash < b.hash ? -1 : 1));
 }
 
 /** Removes an entry: renamed aside first, so no reader ever sees it half gone. */

@@ -9,6 +9,7 @@
  */
 export { CACHE_LAYOUT_VERSION, linkLeadsOut, type EntryMeta, type ManifestFile } from './entry.js';
 export { detachOutputs } from './detach.js';
+export type { EntryRow } from './evict.js';
 export type { LastRun } from './last-run.js';
 export { entryLogBytes, LogCapture, replayLog, type CapturedLog, type EntryLog } from './log.js';
 export { entryPath, LocalCache, openLocalCache } from './local.js';

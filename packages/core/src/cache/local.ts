@@ -13,13 +13,13 @@ import type { Stats } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { LARGE_FILE } from '../files/index.js';
 import { readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
-import { cleanTemp, evictEntries, removeEntry } from './evict.js';
+import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
 import { LogCapture } from './log.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { errorCode } from './errors.js';
-import { assertEntryHash, cacheFolderName, checkCacheFolder, entryDir, isEntryHash, markCacheFolder, tempName, tmpDir, type CacheFolder } from './root.js';
+import { assertEntryHash, CACHE_MARKER, cacheFolderName, checkCacheFolder, entryDir, isEntryHash, markCacheFolder, tempName, tmpDir, type CacheFolder } from './root.js';
 import { storeEntry } from './store.js';
 import type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from './types.js';
 
@@ -159,6 +159,37 @@ export class LocalCache implements Cache {
 
   async remove(hash: string): Promise<void> {
     await this.writing(() => removeEntry(this.dir, hash));
+  }
+
+  /** The entries kiln wrote, with their sizes and times (none when the folder does not exist yet). */
+  async entries(): Promise<EntryRow[]> {
+    return this.checkFolder().status === 'unusable' ? [] : listEntries(this.dir);
+  }
+
+  /** The size limit eviction keeps the folder under (bytes). */
+  get sizeLimit(): number {
+    return this.maxSize;
+  }
+
+  /**
+   * `kiln cache clean`: removes every entry kiln wrote, and what killed processes left in `tmp/`;
+   * `last/` (what `why-miss` compares against) stays. Only in a folder that carries kiln's marker:
+   * any other existing folder is refused, even one laid out like kiln's.
+   */
+  async clean(): Promise<{ readonly removed: number; readonly bytes: number }> {
+    const folder = this.checkFolder();
+    if (folder.status === 'unusable') throw new KilnError(diagnostic('invalid-config', folder.reason));
+    const rows = await listEntries(this.dir);
+    if (folder.status === 'unmarked' && rows.length === 0) return { removed: 0, bytes: 0 };
+    if (folder.status === 'unmarked')
+      throw new KilnError(
+        diagnostic('invalid-config', `the cache directory "${cacheFolderName(this.workspaceRoot, this.dir)}" has no kiln ${CACHE_MARKER}: kiln cleans only a folder it marked as its own.`, {
+          hint: 'Run any cached task once (kiln marks the folder then), or remove the folder yourself.',
+        }),
+      );
+    for (const r of rows) await removeEntry(this.dir, r.hash);
+    await cleanTemp(this.dir);
+    return { removed: rows.length, bytes: rows.reduce((sum, r) => sum + r.size, 0) };
   }
 
   /** Removes what killed processes left in `tmp/`. */
