@@ -21,5 +21,6 @@ export const commands: Record<string, Entry> = {
   run: { summary: 'run a target with its dependsOn graph, cached', load: async () => (await import('./run.js')).command },
   hash: { summary: "print a task's hash and its inputs", load: async () => (await import('./hash.js')).command },
   cache: { summary: 'local cache housekeeping: stats (entries, size, age) and clean', load: async () => (await import('./cache.js')).command },
+  completion: { summary: 'print a shell completion script: bash, zsh or fish', load: async () => (await import('./completion.js')).command },
   'why-miss': { summary: 'explain what changed since the last cached run of a task', load: async () => (await import('./why-miss.js')).command },
 };
