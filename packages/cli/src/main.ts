@@ -26,8 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     out.print((await help()).formatMainHelp(version()));
     return first === undefined ? ExitCode.usage : ExitCode.ok;
   }
-  // The hidden command the completion scripts call (see commands/completion.ts).
-  if (first === '__complete') return (await import('./commands/completion.js')).complete(rest, out, process.cwd());
+  // The hidden command the completion scripts call (see complete.ts).
+  if (first === '__complete') return (await import('./complete.js')).complete(rest, out, process.cwd());
   let name = first;
   let task: string | undefined;
   // `kiln PROJECT:TARGET` is shorthand for `kiln run -t TARGET -p PROJECT`; the task id is read

@@ -10,7 +10,7 @@ export const command: Command = {
   details: [
     'The cache is the folder nx.json "kiln": {"cacheDirectory"} names (default .kiln/cache), kept under "cacheMaxSize".',
     'stats --json prints {"dir","entries","bytes","maxBytes","oldest","newest","lastUsed"} (times ISO 8601, null when empty).',
-    'clean removes every entry kiln stored, and what killed runs left behind; only in a folder carrying kiln\'s',
+    "clean removes every entry kiln stored, and what killed runs left behind; only in a folder carrying kiln's",
     'CACHEDIR.TAG marker (any other folder is refused). The last-run records why-miss reads stay.',
     'clean --json prints {"dir","removed","bytes"}.',
     'Exit codes: 0 done; 2 usage or configuration error (a cache folder kiln did not make).',

@@ -33,16 +33,24 @@ async function openCache(cwd: string): Promise<{ cache: LocalCache; dir: string 
 export async function cacheStats(options: { readonly cwd: string }): Promise<CacheStats> {
   const { cache, dir } = await openCache(options.cwd);
   const rows = await cache.entries();
-  const time = (pick: (ms: number[]) => number, of: (r: (typeof rows)[number]) => number): string | null =>
-    rows.length === 0 ? null : new Date(pick(rows.map(of))).toISOString();
+  const time = (pick: (ms: number[]) => number, of: (r: (typeof rows)[number]) => number): string | null => (rows.length === 0 ? null : new Date(pick(rows.map(of))).toISOString());
   return {
     dir,
     entries: rows.length,
     bytes: rows.reduce((sum, r) => sum + r.size, 0),
     maxBytes: cache.sizeLimit,
-    oldest: time((ms) => Math.min(...ms), (r) => r.storedMs),
-    newest: time((ms) => Math.max(...ms), (r) => r.storedMs),
-    lastUsed: time((ms) => Math.max(...ms), (r) => r.usedMs),
+    oldest: time(
+      (ms) => Math.min(...ms),
+      (r) => r.storedMs,
+    ),
+    newest: time(
+      (ms) => Math.max(...ms),
+      (r) => r.storedMs,
+    ),
+    lastUsed: time(
+      (ms) => Math.max(...ms),
+      (r) => r.usedMs,
+    ),
   };
 }
 
@@ -50,4 +58,3 @@ export async function cleanCache(options: { readonly cwd: string }): Promise<Cac
   const { cache, dir } = await openCache(options.cwd);
   return { dir, ...(await cache.clean()) };
 }
-
