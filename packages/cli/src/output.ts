@@ -26,8 +26,8 @@ export function createOutput(stdout: NodeJS.WriteStream = process.stdout, stderr
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
   const interactive = Boolean(stderr.isTTY) && !ci;
   const color = env.FORCE_COLOR ? env.FORCE_COLOR !== '0' : interactive && !env.NO_COLOR && env.TERM !== 'dumb';
-  const style = (s: Style | readonly Style[], text: string): string =>
-    color ? styleText(s as Parameters<typeof styleText>[0], text) : text;
+  // One style per call: Node 20.12 (the minimum) takes a single format, not a list.
+  const style = (s: Style | readonly Style[], text: string): string => (color ? (typeof s === 'string' ? [s] : s).reduceRight((t, one) => styleText(one, t), text) : text);
   return {
     interactive,
     color,
