@@ -85,8 +85,9 @@ describe("turbo's filters", () => {
     expect(sel({ filter: ['...ui'] }).projects).toEqual(['app-admin', 'app-web', 'app-web-e2e', 'ui']);
     expect(sel({ filter: ['...^api'] }).projects).toEqual(['worker']);
   });
-  it('tries an unscoped name in every scope, and takes * globs', () => {
-    expect(sel({ filter: ['utils'] }).projects).toEqual(['@org/utils']);
+  it('takes * globs, and no unscoped name for a scoped one (as turbo 2)', () => {
+    expect(sel({ filter: ['utils'] }).errors[0]?.kind).toBe('unknown-project');
+    expect(sel({ filter: ['@org/utils'] }).projects).toEqual(['@org/utils']);
     expect(sel({ filter: ['app-*'] }).projects).toEqual(['app-admin', 'app-web', 'app-web-e2e']);
   });
   it('selects by directory, exactly or by glob', () => {

@@ -93,16 +93,10 @@ export function filterEntries(
   return { names: candidates.map((p) => p.name), ...(unknownName !== undefined && { unknownName }) };
 }
 
-/** turbo's name match: `*` is the only wildcard; an exact name that names no package is tried in every npm scope. */
+/** turbo's name match: `*` is the only wildcard, and an unscoped name is not looked for in scopes (turbo 2 does not). */
 function matchPackageNames(pattern: string, projects: readonly SelectableProject[]): string[] {
-  const glob = (p: string): RegExp => new RegExp(`^${p.split('*').map(escapeRegExp).join('.*')}$`);
-  const exact = glob(pattern);
-  const found = projects.filter((p) => exact.test(p.name)).map((p) => p.name);
-  if (found.length > 0 || pattern.includes('*') || pattern.startsWith('@')) return found;
-  const scoped = glob(`@*/${pattern}`);
-  const inScopes = projects.filter((p) => scoped.test(p.name)).map((p) => p.name);
-  // An unscoped name that fits several scopes names none of them.
-  return inScopes.length === 1 ? inScopes : [];
+  const glob = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
+  return projects.filter((p) => glob.test(p.name)).map((p) => p.name);
 }
 
 function escapeRegExp(s: string): string {
