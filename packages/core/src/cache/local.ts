@@ -10,7 +10,7 @@
  * failed for want of room or rights, nothing more is tried.
  */
 import type { Stats } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { LARGE_FILE } from '../files/index.js';
 import { readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
@@ -179,14 +179,15 @@ export class LocalCache implements Cache {
   async clean(): Promise<{ readonly removed: number; readonly bytes: number }> {
     const folder = this.checkFolder();
     if (folder.status === 'unusable') throw new KilnError(diagnostic('invalid-config', folder.reason));
-    const rows = await listEntries(this.dir);
-    if (folder.status === 'unmarked' && rows.length === 0) return { removed: 0, bytes: 0 };
+    // Missing or empty: nothing to clean. Anything else unmarked is not kiln's to clean.
+    if (folder.status === 'unmarked' && (await readdir(this.dir).catch(() => [])).length === 0) return { removed: 0, bytes: 0 };
     if (folder.status === 'unmarked')
       throw new KilnError(
         diagnostic('invalid-config', `the cache directory "${cacheFolderName(this.workspaceRoot, this.dir)}" has no kiln ${CACHE_MARKER}: kiln cleans only a folder it marked as its own.`, {
           hint: 'Run any cached task once (kiln marks the folder then), or remove the folder yourself.',
         }),
       );
+    const rows = await listEntries(this.dir);
     for (const r of rows) await removeEntry(this.dir, r.hash);
     await cleanTemp(this.dir);
     return { removed: rows.length, bytes: rows.reduce((sum, r) => sum + r.size, 0) };
