@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findMatchingProjects, parseFilter, selectProjects, type SelectableProject, type SelectionInput } from './index.js';
+import { findMatchingProjects, isPlainNames, parseFilter, selectProjects, type SelectableProject, type SelectionInput } from './index.js';
 
 // A workspace with nested folders, scoped and hyphenated names, tags with colons.
 const projects: SelectableProject[] = [
@@ -128,6 +128,14 @@ describe('one selection', () => {
     expect(r.projects).toEqual(['ui']);
     expect(sel({ filter: ['./nowhere/*'] }).warnings).toHaveLength(1);
   });
+  it('takes scoped names as plain names, and paths as patterns', () => {
+    expect(isPlainNames({ projects: ['ui', '@org/utils'] })).toBe(true);
+    expect(isPlainNames({ projects: ['libs/ui'] })).toBe(false);
+    expect(isPlainNames({ projects: ['tag:type:lib'] })).toBe(false);
+    expect(isPlainNames({ projects: ['ui'], exclude: ['api'] })).toBe(false);
+    expect(sel({ projects: ['@org/utilz'] }).errors[0]?.message).toContain('Did you mean "@org/utils"?');
+  });
+
   it('reports a filter it cannot read', () => {
     expect(sel({ filter: ['...'] }).errors[0]?.kind).toBe('invalid-filter');
   });

@@ -20,7 +20,8 @@ export function isPlainNames(req: SelectionRequest): boolean {
 
 function isPlainName(pattern: string): boolean {
   const p = pattern.startsWith('!') ? pattern.slice(1) : pattern;
-  return p !== '' && !isGlobPattern(p) && !/^(tag|directory|name|unlabeled):/.test(p) && !p.includes('/');
+  // A `/` makes it a directory, unless it is an npm scope's (`@org/utils`).
+  return p !== '' && !isGlobPattern(p) && !/^(tag|directory|name|unlabeled):/.test(p) && (!p.includes('/') || /^@[^/]+\/[^/]+$/.test(p));
 }
 
 export interface SelectionPlan {
