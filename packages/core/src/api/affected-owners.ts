@@ -2,7 +2,8 @@
  * The owners of affected projects, by the owners operation's rule (`ownersOfProjects` in
  * project-owners.ts), through the owners graph-state keeps beside the graph. With a CODEOWNERS
  * file only names and roots matter, which the saved view has; ownership generated from project
- * configuration needs the whole workspace, read only then.
+ * configuration needs the whole workspace, read once per configuration: every project's owners are
+ * then saved under the state's digest of that configuration, so warm runs read none of it again.
  */
 import { savedOwners, type AffectedGraphView } from '../graph-state/index.js';
 import type { Workspace } from '../workspace/index.js';
@@ -12,7 +13,10 @@ export async function affectedOwners(view: AffectedGraphView, top: string, names
   const missing = names.filter((n) => saved.owners[n] === undefined);
   if (missing.length > 0) {
     const { ownersOfProjects } = await import('./project-owners.js');
-    for (const [name, owners] of await ownersOfProjects(await workspaceOf(view, saved.file !== undefined), missing)) saved.owners[name] = [...owners];
+    const generated = saved.file === undefined;
+    // Generated ownership costs the workspace whatever is asked: answer for every project at once.
+    const ask = generated ? undefined : missing;
+    for (const [name, owners] of await ownersOfProjects(await workspaceOf(view, !generated), ask)) saved.owners[name] = [...owners];
     saved.save();
   }
   return Object.fromEntries(names.map((n) => [n, saved.owners[n] ?? []]));

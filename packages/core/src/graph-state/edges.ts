@@ -8,7 +8,7 @@ import { KilnError, type ProjectName } from '../model/index.js';
 import type { ScannedShare } from '../scan/index.js';
 import { git, readFilesAtRef, splitNul } from '../scm/index.js';
 import type { Project, Workspace } from '../workspace/index.js';
-import { readText, STATE_VERSION } from './store.js';
+import { contentDigest, readText, STATE_VERSION } from './store.js';
 import type { ProjectState, State } from './types.js';
 import { rootInputsOf } from './view.js';
 
@@ -182,7 +182,14 @@ export function build(g: Graph, ws: Workspace, scans: readonly ScannedShare[], a
     projects,
     importEdges,
     importExternal,
+    configDigest: configDigestOf(ws),
   };
+}
+
+/** What the projects' settings are made of (owners, tags, every target): any change to it comes with a file that rebuilds the state. */
+function configDigestOf(ws: Workspace): string {
+  const projects = [...ws.projects.values()].map((p) => [p.name, p.root, p.tags, p.configFiles, p.config]);
+  return contentDigest(JSON.stringify([ws.nxJson, projects]));
 }
 
 /** Just enough of each project for the import resolver: name, root, package name. */

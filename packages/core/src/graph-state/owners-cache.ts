@@ -2,7 +2,9 @@
  * The owners of each project, kept in `.kiln/affected-owners.json` beside the graph: with a
  * CODEOWNERS file, a project's owners depend only on that file and the project roots, so they are
  * saved under a digest of both (filled as projects are asked about) and a warm `kiln affected`
- * neither loads nor compiles CODEOWNERS. Who owns what is `owners/`'s rule; this only keeps it.
+ * neither loads nor compiles CODEOWNERS. Without one, they are generated from the project
+ * configuration, so they are saved under the state's digest of it (`configDigest`) and a warm run
+ * does not read every project's configuration again. Who owns what is `owners/`'s rule; this only keeps it.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +16,9 @@ const OWNERS_FILE = '.kiln/affected-owners.json';
 export interface SavedOwners {
   /** The CODEOWNERS file (relative to the repository's top), or undefined: ownership is generated from project configuration. */
   readonly file: string | undefined;
-  /** Project → owners, as saved and as filled since (empty without a CODEOWNERS file). */
+  /** Project → owners, as saved and as filled since. */
   readonly owners: Record<string, string[]>;
-  /** Writes `owners` back (atomically; only with a CODEOWNERS file, and a failure only costs the next run its speed). */
+  /** Writes `owners` back (atomically; a failure only costs the next run its speed). */
   save(): void;
 }
 
@@ -33,7 +35,12 @@ async function readSavedOwners(view: AffectedGraphView, top: string): Promise<Sa
   const { codeownersLocations } = await import('../owners/locate.js');
   const file = codeownersLocations().find((f) => existsSync(join(top, f)));
   const path = join(view.root, OWNERS_FILE);
-  const key = file === undefined ? undefined : contentDigest(readFileSync(join(top, file)), `\0${file}\0${view.projects.map((p) => `${p.name}\0${p.root}`).join('\0')}`);
+  const key =
+    file !== undefined
+      ? contentDigest(readFileSync(join(top, file)), `\0${file}\0${view.projects.map((p) => `${p.name}\0${p.root}`).join('\0')}`)
+      : view.configDigest !== undefined
+        ? contentDigest(`generated\0${top}\0${view.root}\0${view.configDigest}`)
+        : undefined;
   let owners: Record<string, string[]> = {};
   if (key !== undefined) {
     try {

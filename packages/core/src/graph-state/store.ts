@@ -12,7 +12,7 @@ import type { AffectedGraphView, SavedView, State } from './types.js';
 import { compactView, expandView, VIEW_VERSION } from './view.js';
 
 /** Bump to drop every saved state (its shape or the meaning of its counts changed). */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 export const STATE_FILE = '.kiln/affected-state.json';
 export const VIEW_FILE = '.kiln/affected-view.json';
 

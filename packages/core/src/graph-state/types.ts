@@ -38,6 +38,8 @@ export interface State {
   readonly importEdges: Record<string, Record<string, number>>;
   /** Project → external package it imports → number of its files that do. */
   readonly importExternal: Record<string, Record<string, number>>;
+  /** A digest of the project configuration the state was built from (nx.json, each project's settings); kept while no file that shapes the workspace changes. */
+  readonly configDigest: string;
 }
 
 /** The graph view `affected` works on; `workspace` is there when it was read in full. */
@@ -57,6 +59,8 @@ export interface AffectedGraphView {
   readonly rootPatterns?: RootPatternIndex;
   /** Whether the saved state was used (`reused`), updated from it (`updated`) or rebuilt (`built`). */
   readonly source: 'reused' | 'updated' | 'built';
+  /** The saved state's `configDigest`: what is derived from the project configuration alone (owners) can be saved under it. */
+  readonly configDigest?: string;
 }
 
 
@@ -79,4 +83,5 @@ export interface SavedView {
   readonly rootInputs: Readonly<Record<string, readonly number[]>>;
   /** The reverse of `deps`. */
   readonly dependents: readonly (readonly number[])[];
+  readonly configDigest: string;
 }

@@ -8,7 +8,7 @@ import type { Project, Workspace } from '../workspace/index.js';
 import type { AffectedGraphView, SavedView, State } from './types.js';
 
 /** Bump to drop every saved view (it can change shape without the state changing). */
-export const VIEW_VERSION = 3;
+export const VIEW_VERSION = 4;
 
 /** The `{workspaceRoot}/...` patterns a project's targets name (affected touches it when one changes). */
 export function rootInputsOf(p: Project, ws: Workspace): string[] {
@@ -48,6 +48,7 @@ export function viewOf(state: State, source: AffectedGraphView['source']): Affec
     dependencies,
     external,
     source,
+    configDigest: state.configDigest,
   };
 }
 
@@ -80,6 +81,7 @@ export function compactView(state: State): SavedView {
     external: view.projects.map((p) => (view.external.get(p.name) ?? []).map((e) => pkgIndex.get(e)!)),
     rootInputs,
     dependents,
+    configDigest: state.configDigest,
   };
 }
 
@@ -116,5 +118,6 @@ export function expandView(v: SavedView): (source: AffectedGraphView['source']) 
     dependents,
     rootPatterns,
     source,
+    configDigest: v.configDigest,
   });
 }
