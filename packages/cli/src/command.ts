@@ -52,6 +52,7 @@ export const ExitCode = {
 export const commonOptions: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'show help for this command' },
   cwd: { type: 'string', value: 'DIR', description: 'run as if started in DIR' },
+  verbose: { type: 'boolean', description: 'say more about how the answer was found (e.g. by the daemon, or why not)' },
 };
 
 export const jsonOption: Record<string, OptionSpec> = {

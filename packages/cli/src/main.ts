@@ -2,13 +2,13 @@
  * The entry point: picks the command, parses its options, runs it, and maps errors to exit codes.
  * Loads a command's module (and so the engine) only when that command runs.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode, commonOptions, type Command, type CommandContext, type ParsedArgs } from './command.js';
 import { commands } from './commands/index.js';
 import { foreignFlagHint, foreignFlagNames, renameForeignFlags } from './flag-aliases.js';
 import { createOutput, type Output } from './output.js';
+import { version } from './version.js';
 import type { Diagnostic } from '@kiln/core/model';
 
 /** Help and suggestions, loaded only when printed (they pull in the command table's details and the core model). */
@@ -134,8 +134,4 @@ async function usageProblem(error: unknown, options: Record<string, unknown>): P
   return message.replace(/\. To specify an option argument starting with a dash.*$/s, '.');
 }
 
-let cachedVersion: string | undefined;
-export function version(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return cachedVersion;
-}
+export { version } from './version.js';

@@ -3,6 +3,7 @@
 import { affected, describeReason, type AffectedResult } from '@kiln/core/api/affected';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, type Command } from '../command.js';
 import { projectOfTask } from '@kiln/core/model';
+import { answered } from '../daemon-route.js';
 import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
 export const command: Command = {
@@ -29,16 +30,15 @@ export const command: Command = {
     const files = listOpt(args, 'files');
     const target = stringOpt(args, 'target');
     const selected = await selectedProjects(selectionOf(args), ctx);
-    const all = await affected({
-      cwd: ctx.cwd,
-      env: ctx.env,
+    const request = {
       ...(stringOpt(args, 'base') !== undefined && { base: stringOpt(args, 'base')! }),
       ...(stringOpt(args, 'head') !== undefined && { head: stringOpt(args, 'head')! }),
       ...(files !== undefined && { files }),
       ...(target !== undefined && { target }),
       failOpen: boolOpt(args, 'fail-open'),
       owners: boolOpt(args, 'json'),
-    });
+    };
+    const all = await answered(ctx, args, 'affected', request, () => affected({ ...request, cwd: ctx.cwd, env: ctx.env }));
     const result = narrow(all, selected);
     for (const w of result.warnings) ctx.out.warn(w);
     const explain = boolOpt(args, 'explain');

@@ -3,10 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { didYouMean, diagnostic, KilnError, type ProjectName } from '@kiln/core/model';
 // One operation each, not the whole api barrel: start-up stays cheap.
-import { loadWorkspaceAndGraph } from '@kiln/core/api/workspace-graph';
 import { graphPage } from '@kiln/core/api/graph-page';
 import { toNxProjectGraph, type ProjectGraph } from '@kiln/core/graph';
 import { boolOpt, ExitCode, jsonOption, stringOpt, type Command } from '../command.js';
+import { answered } from '../daemon-route.js';
 import { graphPageHtml } from '../graph-page/page.js';
 import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
@@ -37,8 +37,10 @@ export const command: Command = {
     const affected = boolOpt(args, 'affected');
     if ((affected || target !== undefined) && !file?.endsWith('.html'))
       throw new KilnError(diagnostic('usage', `${affected ? '--affected' : '-t'} is drawn on the graph page: add --file graph.html.`, { hint: 'For example: kiln graph --file graph.html --affected -t build' }));
-    const loaded = await loadWorkspaceAndGraph(ctx.cwd);
-    const { graph } = loaded;
+    const loadDirect = async () => (await import('@kiln/core/api/workspace-graph')).loadWorkspaceAndGraph(ctx.cwd);
+    // The page is drawn from the workspace too, read here; the graph alone can come from the daemon.
+    const loaded = file?.endsWith('.html') ? await loadDirect() : undefined;
+    const graph = loaded?.graph ?? (await answered<ProjectGraph>(ctx, args, 'graph', null, async () => (await loadDirect()).graph));
     const focus = args.positionals[0] as ProjectName | undefined;
     if (args.positionals.length > 1) throw new KilnError(diagnostic('usage', 'kiln graph takes at most one PROJECT.', { hint: 'Run `kiln graph --help`.' }));
     if (focus !== undefined && !graph.projects.has(focus))
@@ -52,7 +54,7 @@ export const command: Command = {
       if (file.endsWith('.html')) {
         const range = { ...(stringOpt(args, 'base') && { base: stringOpt(args, 'base') }), ...(stringOpt(args, 'head') && { head: stringOpt(args, 'head') }) };
         const request = { cwd: ctx.cwd, env: ctx.env, ...(focus && { focus }), ...(affected && { affected: range }), ...(target !== undefined && { target }) };
-        writeFileSync(path, graphPageHtml(await graphPage(request, loaded)));
+        writeFileSync(path, graphPageHtml(await graphPage(request, loaded!)));
       }
       else if (file.endsWith('.json')) writeFileSync(path, `${JSON.stringify(nx, null, 2)}\n`);
       else throw new KilnError(diagnostic('usage', `--file must end in .json or .html, not "${file}".`, { hint: 'For example: kiln graph --file graph.html' }));

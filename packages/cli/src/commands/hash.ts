@@ -1,6 +1,7 @@
 /** `kiln hash PROJECT:TARGET [--json]`: a task's hash and the inputs it covers. */
-import { taskHash } from '@kiln/core/api/hash';
+import type { TaskHash } from '@kiln/core/api/hash';
 import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
+import { answered } from '../daemon-route.js';
 import { requireTaskArg } from './why-miss.js';
 
 export const command: Command = {
@@ -12,7 +13,7 @@ export const command: Command = {
   details: '--json prints {"hash","inputs":{version,task,root,target,files,dependencies,projectFiles,env,runtime,external}}.\nExit codes: 0 printed; 2 unknown task or configuration error.',
   async run(args, ctx) {
     const spec = await requireTaskArg(args.positionals, 'hash');
-    const r = await taskHash(ctx.cwd, spec);
+    const r = await answered<TaskHash>(ctx, args, 'hash', { spec }, async () => (await import('@kiln/core/api/hash')).taskHash(ctx.cwd, spec));
     if (boolOpt(args, 'json')) {
       ctx.out.json(r);
       return ExitCode.ok;

@@ -1,8 +1,8 @@
 /** `kiln projects [NAME...] [--json]`: the workspace's projects, sorted by name. */
 // One operation each, not the whole api barrel: start-up stays cheap.
-import { loadWorkspace } from '@kiln/core/api/load-workspace';
-import { listProjects } from '@kiln/core/api/projects';
+import type { ProjectSummary } from '@kiln/core/api/projects';
 import { boolOpt, ExitCode, jsonOption, type Command } from '../command.js';
+import { answered } from '../daemon-route.js';
 import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 
 export const command: Command = {
@@ -19,8 +19,10 @@ export const command: Command = {
     'Exit codes: 0 listed; 2 configuration error (the message says file:line:column).',
   ].join('\n'),
   async run(args, ctx) {
-    const ws = await loadWorkspace(ctx.cwd);
-    let projects = await listProjects(ws);
+    let projects = await answered<ProjectSummary[]>(ctx, args, 'projects', null, async () => {
+      const [{ loadWorkspace }, { listProjects }] = await Promise.all([import('@kiln/core/api/load-workspace'), import('@kiln/core/api/projects')]);
+      return listProjects(await loadWorkspace(ctx.cwd));
+    });
     const selected = await selectedProjects(selectionOf(args, args.positionals), ctx);
     if (selected !== undefined) projects = projects.filter((p) => selected.includes(p.name));
     if (boolOpt(args, 'json')) {

@@ -1,8 +1,9 @@
 /** `kiln why-miss PROJECT:TARGET [--json]`: what changed since the last cached run of a task. */
 import { taskIdReadings } from '@kiln/core/api/task-id';
-import { whyMiss, type FingerprintChange } from '@kiln/core/api/why-miss';
+import type { FingerprintChange, WhyMiss } from '@kiln/core/api/why-miss';
 import { unreachable } from '@kiln/core/model';
 import { boolOpt, ExitCode, jsonOption, usageError, type Command } from '../command.js';
+import { answered } from '../daemon-route.js';
 
 export const command: Command = {
   name: 'why-miss',
@@ -19,7 +20,7 @@ export const command: Command = {
   ].join('\n'),
   async run(args, ctx) {
     const spec = await requireTaskArg(args.positionals, 'why-miss');
-    const r = await whyMiss(ctx.cwd, spec);
+    const r = await answered<WhyMiss>(ctx, args, 'why-miss', { spec }, async () => (await import('@kiln/core/api/why-miss')).whyMiss(ctx.cwd, spec));
     if (boolOpt(args, 'json')) {
       ctx.out.json(r);
       return ExitCode.ok;

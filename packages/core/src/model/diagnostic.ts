@@ -104,6 +104,8 @@ export const DIAGNOSTIC_CODES = {
   'promote-not-in-previous': 'the version is not yet in the environment before this one',
   'promote-digest-mismatch': 'the registry no longer serves the recorded digest under the version tag',
   'environment-invalid': 'an environments/ENV.json file cannot be read',
+  // The daemon.
+  'daemon-failed': 'kiln daemon start: the daemon did not come up (see .kiln/daemon.log)',
   // kiln itself.
   internal: 'a bug in kiln (exit 70); please report it with the command you ran',
 } as const satisfies Record<string, string>;

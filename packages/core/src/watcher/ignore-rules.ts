@@ -18,12 +18,14 @@ export interface IgnoreOptions {
   readonly outputs?: readonly string[];
   /** Paths git tracks although an ignore file matches them. */
   readonly tracked?: ReadonlySet<string>;
+  /** Only what git ignores (the root .gitignore) and kiln's and git's own folders: for answers that must match git's. */
+  readonly gitOnly?: boolean;
 }
 
 /** `isIgnored(relativePath, isDirectory)` for a workspace. */
 export function workspaceIgnore(root: string, options: IgnoreOptions = {}): (rel: string, isDirectory: boolean) => boolean {
   const rules = ignore();
-  for (const file of ['.gitignore', '.nxignore']) {
+  for (const file of options.gitOnly ? ['.gitignore'] : ['.gitignore', '.nxignore']) {
     try {
       rules.add(readFileSync(join(root, file), 'utf8'));
     } catch {
@@ -32,12 +34,12 @@ export function workspaceIgnore(root: string, options: IgnoreOptions = {}): (rel
   }
   const outputs = (options.outputs ?? []).map(literalPrefix).filter((p) => p !== '');
   return (rel, isDirectory) => {
-    if (rel === '') return false;
+    if (rel === '' || rel === '..' || rel.startsWith('../')) return false;
     if (rel === '.git' || rel.startsWith('.git/')) return !GIT_KEPT.test(rel);
     if (rel === '.kiln') return false;
     if (rel.startsWith('.kiln/')) return !(rel === BARRIER_DIR || rel.startsWith(`${BARRIER_DIR}/`));
-    if (rel === 'node_modules' || rel.startsWith('node_modules/') || rel.includes('/node_modules/') || rel.endsWith('/node_modules')) return true;
     if (options.tracked?.has(rel)) return false;
+    if (!options.gitOnly && (rel === 'node_modules' || rel.startsWith('node_modules/') || rel.includes('/node_modules/') || rel.endsWith('/node_modules'))) return true;
     if (outputs.some((o) => rel === o || rel.startsWith(`${o}/`))) return true;
     return rules.ignores(isDirectory ? `${rel}/` : rel);
   };

@@ -50,6 +50,8 @@ export interface Watcher {
   trouble(): WatcherTrouble | undefined;
   /** Folders watched (each holds its files). */
   watchedFolders(): number;
+  /** Files in the watched folders that are not ignored (counted when asked). */
+  watchedFiles(): number;
   lastEventAt(): number | undefined;
   close(): Promise<void>;
 }
@@ -213,7 +215,19 @@ export function startWatcher(root: string, options: WatcherOptions): Watcher {
     },
     flush,
     trouble: () => trouble,
-    watchedFolders: () => Object.keys(watcher.getWatched()).length,
+    watchedFolders: () => Object.keys(watcher.getWatched()).filter((d) => !rel(d).startsWith('..')).length,
+    watchedFiles() {
+      let files = 0;
+      for (const dir of Object.keys(watcher.getWatched())) {
+        if (rel(dir).startsWith('..')) continue;
+        try {
+          for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isFile() && !options.isIgnored(rel(join(dir, entry.name)), false)) files++;
+        } catch {
+          // gone
+        }
+      }
+      return files;
+    },
     lastEventAt: () => lastEventAt,
     async close() {
       flush();

@@ -7,7 +7,7 @@
  * which projects, how overrides layer over the defaults).
  */
 import { isAbsolute, relative, resolve } from 'node:path';
-import { describeValue, either, formatPath, isObject, object, oneOf, string, stringArray, Checker, type Check } from './validate.js';
+import { boolean, describeValue, either, formatPath, isObject, object, oneOf, string, stringArray, Checker, type Check } from './validate.js';
 import type { JsonPath } from './json.js';
 
 /** An OCI platform as written `os/architecture[/variant]`, e.g. `linux/arm64/v8`. */
@@ -56,6 +56,14 @@ export interface KilnConfig {
   readonly registry?: string;
   /** `kiln.environments`: promotion order (empty: any environment, no order). */
   readonly environments: readonly string[];
+  /** `kiln.daemon`: true starts the daemon when a command would use it, false never uses one; absent: used when running. */
+  readonly daemon?: boolean;
+}
+
+/** `kiln.daemon` from nx.json's parsed value, without validating the rest (the daemon's client reads only this; a wrong type counts as absent here and is an error when the workspace is read). */
+export function daemonSettingOf(nxJson: unknown): boolean | undefined {
+  const kiln = isObject(nxJson) ? nxJson.kiln : undefined;
+  return isObject(kiln) && typeof kiln.daemon === 'boolean' ? kiln.daemon : undefined;
 }
 
 export const DEFAULT_CACHE_DIRECTORY = '.kiln/cache';
@@ -89,6 +97,7 @@ function kilnConfig(c: Checker, root: string): KilnConfig {
   const environments = valid<string[]>(c, [...at, 'environments'], kiln.environments, describedAs(stringArray, 'a list of environment names, in promotion order'));
   const owners = valid<Record<string, unknown>>(c, [...at, 'owners'], kiln.owners, object);
   const known = owners && valid<string[]>(c, [...at, 'owners', 'known'], owners.known, stringArray);
+  const daemon = valid<boolean>(c, [...at, 'daemon'], kiln.daemon, boolean);
   return {
     cacheDirectory: cacheDirectory(c, [...at, 'cacheDirectory'], kiln.cacheDirectory, root) ?? defaults.cacheDirectory,
     cacheMaxSize: typeof size === 'number' ? size : defaults.cacheMaxSize,
@@ -97,6 +106,7 @@ function kilnConfig(c: Checker, root: string): KilnConfig {
     artifacts: artifactsConfig(c, [...at, 'artifacts'], kiln.artifacts),
     ...(registry !== undefined && { registry }),
     environments: environments ?? defaults.environments,
+    ...(daemon !== undefined && { daemon }),
   };
 }
 

@@ -1,0 +1,67 @@
+/**
+ * Whether a command asks the workspace's daemon, and the asking: the one rule, for every routed
+ * command. Off with KILN_DAEMON=0, off in CI unless KILN_DAEMON=1, off with `"kiln": {"daemon":
+ * false}`; otherwise used when one runs, and started for next time when nx.json says `true`.
+ * Light on purpose (no engine): every routed command loads it first.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { askDaemon, type Asked } from '../daemon/client.js';
+import { readDaemonRecord } from '../daemon/paths.js';
+import { daemonSettingOf } from '../workspace/kiln-config.js';
+import { findWorkspaceRoot } from '../workspace/find-root.js';
+import { parseJson } from '../workspace/json.js';
+
+export type { Asked } from '../daemon/client.js';
+export { requireWorkspaceRoot } from '../workspace/find-root.js';
+
+export interface DaemonQuestion {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly op: string;
+  readonly args: unknown;
+  readonly version: string;
+  /** The kiln binary, to start the daemon with when nx.json asks for one. */
+  readonly bin: string;
+}
+
+/** The daemon's answer, or why the command answers directly. */
+export async function askWorkspaceDaemon(q: DaemonQuestion): Promise<Asked | { kind: 'direct'; reason: string }> {
+  const flag = q.env.KILN_DAEMON;
+  if (flag === '0' || flag === 'false') return { kind: 'direct', reason: 'KILN_DAEMON=0' };
+  if (q.env.CI !== undefined && q.env.CI !== '' && q.env.CI !== 'false' && flag !== '1' && flag !== 'true') return { kind: 'direct', reason: 'off in CI (KILN_DAEMON=1 turns it on)' };
+  const root = findWorkspaceRoot(q.cwd);
+  if (root === undefined) return { kind: 'direct', reason: 'no workspace' };
+  const running = readDaemonRecord(root) !== undefined;
+  const setting = running || flag !== '1' ? daemonSetting(root) : undefined;
+  if (setting === false) return { kind: 'direct', reason: 'nx.json says "kiln": {"daemon": false}' };
+  if (!running) {
+    if (setting === true || flag === '1' || flag === 'true') startDaemon(root, q.bin, q.env);
+    return { kind: 'direct', reason: 'no daemon runs for this workspace' };
+  }
+  return askDaemon({ root, op: q.op, args: q.args, cwd: q.cwd, env: q.env, version: q.version, timeoutMs: 120_000 });
+}
+
+function daemonSetting(root: string): boolean | undefined {
+  try {
+    const parsed = parseJson(readFileSync(join(root, 'nx.json'), 'utf8'), 'nx.json');
+    return parsed.ok ? daemonSettingOf(parsed.value.value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the workspace's daemon in the background (`kiln daemon serve`), logging to `.kiln/daemon.log`; returns its pid. */
+export function startDaemon(root: string, bin: string, env: NodeJS.ProcessEnv): number | undefined {
+  mkdirSync(join(root, '.kiln'), { recursive: true });
+  const log = openSync(join(root, '.kiln', 'daemon.log'), 'a');
+  try {
+    const child = spawn(process.execPath, [bin, 'daemon', 'serve'], { cwd: root, env, detached: true, stdio: ['ignore', log, log] });
+    child.on('error', () => undefined);
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * `kiln daemon` (the server side): the operations the daemon answers, each the same call the CLI
+ * makes in its own process, and the paths it watches (git's ignore rules only: whatever git
+ * reports can change an answer, so nothing it reports is ignored, tracked files included).
+ */
+import { serveDaemon, type DaemonOperation } from '../daemon/server.js';
+import { gitOrThrow } from '../scm/git.js';
+import { workspaceIgnore } from '../watcher/index.js';
+import type { AffectedOptions } from './affected-types.js';
+
+const operations: Record<string, DaemonOperation> = {
+  affected: {
+    memo: true,
+    run: async (args, cwd, env) => (await import('./affected.js')).affected({ ...(args as Omit<AffectedOptions, 'cwd' | 'env'>), cwd, env }),
+  },
+  projects: {
+    memo: true,
+    run: async (_args, cwd) => {
+      const [{ loadWorkspace }, { listProjects }] = await Promise.all([import('./load-workspace.js'), import('./projects.js')]);
+      return listProjects(await loadWorkspace(cwd));
+    },
+  },
+  graph: {
+    memo: true,
+    run: async (_args, cwd) => (await (await import('./workspace-graph.js')).loadWorkspaceAndGraph(cwd)).graph,
+  },
+  // A fingerprint can hold a `{runtime}` command's output, which no file event announces: computed every time.
+  hash: { memo: false, run: async (args, cwd) => (await import('./hash.js')).taskHash(cwd, (args as { spec: string }).spec) },
+  // What the cache holds is not watched (kiln's own folder): computed every time.
+  'why-miss': { memo: false, run: async (args, cwd) => (await import('./why-miss.js')).whyMiss(cwd, (args as { spec: string }).spec) },
+};
+
+/** Serves the workspace at `root` until stopped; `log` gets one line per event worth knowing. */
+export async function serveWorkspaceDaemon(root: string, version: string, log: (line: string) => void, idleMs: number): Promise<void> {
+  // Tracked files (and their folders) that an ignore rule matches still get git's attention.
+  const tracked = new Set<string>();
+  const listed = await gitOrThrow(root, ['ls-files', '-z', '--cached', '--ignored', '--exclude-standard']).catch(() => '');
+  for (const path of listed.split('\0').filter(Boolean)) for (let p = path; p !== '.' && p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') tracked.add(p);
+  await serveDaemon({ root, version, operations, isIgnored: workspaceIgnore(root, { gitOnly: true, tracked }), idleMs, log });
+}

@@ -1,0 +1,250 @@
+/**
+ * The daemon's server: a Unix socket, the workspace watcher, and the operations' answers kept in
+ * memory. Requests are answered one at a time (an operation sees the asking CLI's environment
+ * and working directory, as it would in its own process).
+ *
+ * Nothing stale: before every answer the watcher's barrier proves that every change made before
+ * the request was seen. An answer kept in memory is given again only while no event has arrived
+ * since it was computed (the watcher's `seq`) and git's HEAD, index and packed refs have the
+ * stats they had (their events move `seq` too; the stats also cover a write the watcher missed).
+ * Otherwise the operation runs again, here, warm: it asks git as the CLI would, so its answer is
+ * the direct answer. When the barrier does not come back, the watcher reports a limit or an
+ * error, or the CLI is another version, the answer is "unprovable" and the CLI answers directly.
+ * After each batch of changes the most recent questions are answered again ahead of being asked.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { KilnError } from '../model/diagnostic.js';
+import { startWatcher, type Watcher } from '../watcher/index.js';
+import { readDaemonRecord, RECORD_FILE, socketPathFor, type DaemonRecord } from './paths.js';
+import { decode, encode, PROTOCOL_VERSION, type DaemonRequest, type DaemonResponse, type DaemonStatus } from './protocol.js';
+
+export interface DaemonOperation {
+  run(args: unknown, cwd: string, env: NodeJS.ProcessEnv): Promise<unknown>;
+  /** Whether its answer depends only on the work tree, git and the request (so memory may give it again). */
+  readonly memo: boolean;
+}
+
+export interface ServeOptions {
+  readonly root: string;
+  readonly version: string;
+  readonly operations: Readonly<Record<string, DaemonOperation>>;
+  readonly isIgnored: (rel: string, isDirectory: boolean) => boolean;
+  /** Stop after this long without a request. */
+  readonly idleMs: number;
+  readonly log?: (line: string) => void;
+}
+
+interface Kept {
+  readonly seq: number;
+  readonly git: string;
+  readonly value: unknown;
+}
+
+/** Questions answered again after each batch of changes, most recent first. */
+const REFRESHED = 3;
+
+/** Serves until stopped (a `stop` request, the idle timeout, the workspace gone); resolves then. */
+export async function serveDaemon(options: ServeOptions): Promise<void> {
+  const { root, version } = options;
+  const log = options.log ?? (() => undefined);
+  const socketPath = socketPathFor(root);
+  mkdirSync(join(root, '.kiln'), { recursive: true });
+  if (await answers(socketPath)) {
+    log(`a daemon already serves ${root}`);
+    return;
+  }
+  rmSync(socketPath, { force: true });
+  const started = Date.now();
+  const kept = new Map<string, Kept>();
+  const recent: { key: string; request: DaemonRequest }[] = [];
+  const counts = { memory: 0, computed: 0, unprovable: 0 };
+  let queue: Promise<unknown> = Promise.resolve();
+  let stopping = false;
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    const next = queue.then(job, job);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const watcher: Watcher = startWatcher(root, {
+    isIgnored: options.isIgnored,
+    onBatch: () => void refreshRecent(),
+    onTrouble: (t) => {
+      log(`watcher: ${t.message}`);
+      kept.clear();
+    },
+  });
+  await watcher.ready;
+  const gitDir = join(root, '.git');
+  const gitIsHere = isFolder(gitDir);
+
+  /** HEAD, the index and packed refs as stats; empty when git's folder is not the workspace's own (memory is then never used). */
+  const gitSignature = (): string =>
+    gitIsHere
+      ? ['HEAD', 'index', 'packed-refs']
+          .map((f) => {
+            try {
+              const s = statSync(join(gitDir, f), { bigint: true });
+              return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+            } catch {
+              return '-';
+            }
+          })
+          .join('|')
+      : '';
+
+  async function answer(request: DaemonRequest, refreshing = false): Promise<DaemonResponse> {
+    if (request.protocol !== PROTOCOL_VERSION || request.version !== version) return { kind: 'unprovable', reason: `the daemon is kiln ${version}, this is ${request.version}` };
+    const operation = options.operations[request.op];
+    if (operation === undefined) return { kind: 'unprovable', reason: `the daemon does not answer "${request.op}"` };
+    const trouble = watcher.trouble();
+    if (trouble !== undefined) return { kind: 'unprovable', reason: trouble.message };
+    if (!(await watcher.barrier())) return { kind: 'unprovable', reason: 'the watcher did not confirm the latest changes in time' };
+    const key = encode([request.op, request.args, request.cwd, Object.entries(request.env).sort()]);
+    const git = gitSignature();
+    const seq = watcher.seq();
+    const memory = kept.get(key);
+    if (memory !== undefined && gitIsHere && memory.seq === seq && memory.git === git) return { kind: 'answer', value: memory.value, source: 'memory' };
+    if (refreshing && memory === undefined) return { kind: 'unprovable', reason: 'not asked' };
+    try {
+      const value = await withEnv(request.env, () => operation.run(request.args, request.cwd, request.env));
+      if (operation.memo && watcher.trouble() === undefined) {
+        kept.set(key, { seq, git, value });
+        remember(key, request);
+      }
+      return { kind: 'answer', value, source: 'computed' };
+    } catch (error) {
+      kept.delete(key);
+      if (error instanceof KilnError) return { kind: 'error', diagnostics: error.diagnostics, exitCode: error.exitCode };
+      return { kind: 'unprovable', reason: `the daemon failed: ${(error as Error).message ?? String(error)}` };
+    }
+  }
+
+  function remember(key: string, request: DaemonRequest): void {
+    const at = recent.findIndex((r) => r.key === key);
+    if (at !== -1) recent.splice(at, 1);
+    recent.unshift({ key, request });
+    for (const dropped of recent.splice(REFRESHED)) kept.delete(dropped.key);
+  }
+
+  /** After a batch of changes: the recent questions, answered again (in the queue, behind any asked meanwhile). */
+  function refreshRecent(): Promise<unknown> {
+    return serial(async () => {
+      for (const { request } of [...recent]) if (!stopping) await answer(request, true);
+    });
+  }
+
+  const status = (): DaemonStatus => ({
+    pid: process.pid,
+    root,
+    version,
+    socket: socketPath,
+    uptimeMs: Date.now() - started,
+    rssBytes: process.memoryUsage.rss(),
+    watchedFolders: watcher.watchedFolders(),
+    watchedFiles: watcher.watchedFiles(),
+    lastEventAt: watcher.lastEventAt() === undefined ? null : new Date(watcher.lastEventAt()!).toISOString(),
+    answers: { ...counts },
+    trouble: watcher.trouble()?.message ?? null,
+  });
+
+  let idle: NodeJS.Timeout | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = async (why: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      log(`stopping: ${why}`);
+      clearTimeout(idle);
+      clearInterval(gone);
+      server.close();
+      await watcher.close();
+      rmSync(socketPath, { force: true });
+      if (readDaemonRecord(root)?.pid === process.pid) rmSync(join(root, RECORD_FILE), { force: true });
+      resolve();
+    };
+    const resetIdle = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => void stop(`idle for ${options.idleMs} ms`), options.idleMs);
+    };
+    // The workspace removed: nothing to serve (a stat every few seconds; nothing else runs while idle).
+    const gone = setInterval(() => existsSync(root) || void stop('the workspace is gone'), 3000);
+    // Half-open: the client ends its side after the request and waits for the answer on the other.
+    const server: Server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', () => undefined);
+      socket.on('end', () => {
+        resetIdle();
+        let request: DaemonRequest;
+        try {
+          request = decode(Buffer.concat(chunks).toString('utf8')) as DaemonRequest;
+        } catch {
+          socket.end(encode({ kind: 'unprovable', reason: 'a broken request' }));
+          return;
+        }
+        if (request.op === 'ping') return void socket.end(encode({ kind: 'answer', value: { pid: process.pid }, source: 'computed' }));
+        if (request.op === 'status') return void socket.end(encode({ kind: 'answer', value: status(), source: 'computed' }));
+        if (request.op === 'stop') {
+          socket.end(encode({ kind: 'answer', value: { pid: process.pid }, source: 'computed' }));
+          return void stop('asked to');
+        }
+        void serial(() => answer(request)).then((response) => {
+          if (response.kind === 'answer') counts[response.source]++;
+          else if (response.kind === 'unprovable') counts.unprovable++;
+          socket.end(encode(response));
+        });
+      });
+    });
+    server.on('error', (e) => {
+      log(`socket: ${e.message}`);
+      void stop('the socket failed');
+    });
+    server.listen(socketPath, () => {
+      const record: DaemonRecord = { pid: process.pid, version, socket: socketPath, root, startedAt: new Date(started).toISOString() };
+      const tmp = join(root, `${RECORD_FILE}.${process.pid}.tmp`);
+      writeFileSync(tmp, JSON.stringify(record));
+      renameSync(tmp, join(root, RECORD_FILE));
+      log(`serving ${root} on ${socketPath}`);
+      resetIdle();
+    });
+  });
+  return stopped;
+}
+
+/** Whether a daemon answers on `socketPath` already. */
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(socketPath);
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `job` with process.env set to `env` (requests run one at a time), then puts it back. */
+async function withEnv<T>(env: Record<string, string>, job: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  const set = (to: NodeJS.ProcessEnv): void => {
+    for (const k of Object.keys(process.env)) if (!(k in to)) delete process.env[k];
+    Object.assign(process.env, to);
+  };
+  set(env);
+  try {
+    return await job();
+  } finally {
+    set(saved);
+  }
+}
+
