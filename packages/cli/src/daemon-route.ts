@@ -15,6 +15,7 @@ export async function answered<T>(ctx: CommandContext, args: ParsedArgs, op: str
       if (verbose) ctx.out.info(`daemon: answered ${asked.source === 'memory' ? 'from memory (nothing changed since it was computed)' : 'by the daemon, computed now'}`);
       return asked.value as T;
     case 'error': {
+      if (verbose) ctx.out.info('daemon: answered by the daemon, with an error');
       const { KilnError } = await import('@kiln/core/model');
       throw new KilnError(asked.diagnostics, asked.exitCode);
     }

@@ -109,7 +109,8 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
     if (memory !== undefined && gitIsHere && memory.seq === seq && memory.git === git) return { kind: 'answer', value: memory.value, source: 'memory' };
     if (refreshing && memory === undefined) return { kind: 'unprovable', reason: 'not asked' };
     try {
-      const value = await withEnv(request.env, () => operation.run(request.args, request.cwd, request.env));
+      // GIT_OPTIONAL_LOCKS=0: git status does not take the index lock to refresh it, so a git command the user runs meanwhile never finds it taken.
+      const value = await withEnv({ ...request.env, GIT_OPTIONAL_LOCKS: '0' }, () => operation.run(request.args, request.cwd, request.env));
       if (operation.memo && watcher.trouble() === undefined) {
         kept.set(key, { seq, git, value });
         remember(key, request);
