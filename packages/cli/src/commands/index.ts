@@ -22,6 +22,7 @@ export const commands: Record<string, Entry> = {
   hash: { summary: "print a task's hash and its inputs", load: async () => (await import('./hash.js')).command },
   cache: { summary: 'local cache housekeeping: stats (entries, size, age) and clean', load: async () => (await import('./cache.js')).command },
   completion: { summary: 'print a shell completion script: bash, zsh or fish', load: async () => (await import('./completion.js')).command },
+  watch: { summary: "run a target's affected tasks again whenever files change, through the cache", load: async () => (await import('./watch.js')).command },
   daemon: { summary: 'start, stop or ask about the workspace daemon that answers queries from memory', load: async () => (await import('./daemon.js')).command },
   'why-miss': { summary: 'explain what changed since the last cached run of a task', load: async () => (await import('./why-miss.js')).command },
 };

@@ -36,5 +36,5 @@ export async function serveWorkspaceDaemon(root: string, version: string, log: (
   const tracked = new Set<string>();
   const listed = await gitOrThrow(root, ['ls-files', '-z', '--cached', '--ignored', '--exclude-standard']).catch(() => '');
   for (const path of listed.split('\0').filter(Boolean)) for (let p = path; p !== '.' && p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') tracked.add(p);
-  await serveDaemon({ root, version, operations, isIgnored: workspaceIgnore(root, { gitOnly: true, tracked }), idleMs, log });
+  await serveDaemon({ root, version, operations, isIgnored: workspaceIgnore(root, { gitOnly: true, gitState: true, tracked }), idleMs, log });
 }

@@ -20,6 +20,8 @@ export interface IgnoreOptions {
   readonly tracked?: ReadonlySet<string>;
   /** Only what git ignores (the root .gitignore) and kiln's and git's own folders: for answers that must match git's. */
   readonly gitOnly?: boolean;
+  /** Keep the files that say where HEAD, the index and the refs are (the daemon's proof needs them; `kiln watch` does not). */
+  readonly gitState?: boolean;
 }
 
 /** `isIgnored(relativePath, isDirectory)` for a workspace. */
@@ -35,7 +37,7 @@ export function workspaceIgnore(root: string, options: IgnoreOptions = {}): (rel
   const outputs = (options.outputs ?? []).map(literalPrefix).filter((p) => p !== '');
   return (rel, isDirectory) => {
     if (rel === '' || rel === '..' || rel.startsWith('../')) return false;
-    if (rel === '.git' || rel.startsWith('.git/')) return !GIT_KEPT.test(rel);
+    if (rel === '.git' || rel.startsWith('.git/')) return !options.gitState || !GIT_KEPT.test(rel);
     if (rel === '.kiln') return false;
     if (rel.startsWith('.kiln/')) return !(rel === BARRIER_DIR || rel.startsWith(`${BARRIER_DIR}/`));
     if (options.tracked?.has(rel)) return false;

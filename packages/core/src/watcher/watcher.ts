@@ -1,8 +1,9 @@
 /**
  * The workspace watcher: chokidar keeps one watch per directory (files are filtered out, so a
  * 160,000-file workspace costs a watch per folder, not per file) and its raw events name the
- * files that changed. Events are batched: a batch closes after `debounceMs` of quiet (or at
- * `maxWaitMs`), so a branch switch that rewrites 5,000 files is one batch.
+ * files that changed. Events are batched: a batch closes after `debounceMs` of quiet (a
+ * longer quiet once it is a burst of many paths; at the latest at `maxWaitMs`), so a branch switch
+ * that rewrites 5,000 files is one batch and a single save still closes one at once.
  *
  * What makes answers provable: every raw event bumps `seq()`, and `barrier()` writes a sentinel
  * file and waits for its own event; the OS queues events in order on one inotify descriptor, so
@@ -34,6 +35,8 @@ export interface WatcherOptions {
   readonly isIgnored: (rel: string, isDirectory: boolean) => boolean;
   readonly debounceMs?: number;
   readonly maxWaitMs?: number;
+  /** The quiet that closes a batch once it holds more than a few dozen paths. */
+  readonly burstQuietMs?: number;
   readonly onBatch?: (batch: WatchBatch) => void;
   readonly onTrouble?: (trouble: WatcherTrouble) => void;
 }
@@ -73,9 +76,13 @@ function queueLimit(): number {
   }
 }
 
+/** Paths in a batch beyond which it counts as a burst. */
+const BURST = 64;
+
 export function startWatcher(root: string, options: WatcherOptions): Watcher {
   const debounceMs = options.debounceMs ?? 50;
   const maxWaitMs = options.maxWaitMs ?? 1000;
+  const burstQuietMs = Math.max(debounceMs, options.burstQuietMs ?? 250);
   const overflowAt = queueLimit();
   const rel = (abs: string): string => relative(root, abs).split(sep).join('/');
   const ignored = (abs: string, stats?: { isFile(): boolean; isDirectory(): boolean }): boolean => {
@@ -113,7 +120,8 @@ export function startWatcher(root: string, options: WatcherOptions): Watcher {
     pending.add(path);
     rawInBatch++;
     clearTimeout(quiet);
-    quiet = setTimeout(flush, debounceMs);
+    // A burst under way (a checkout, a generator) waits for a longer quiet, so a writer's pause does not split it.
+    quiet = setTimeout(flush, pending.size > BURST ? burstQuietMs : debounceMs);
     deadline ??= setTimeout(flush, maxWaitMs);
   };
 
@@ -157,8 +165,10 @@ export function startWatcher(root: string, options: WatcherOptions): Watcher {
       for (const queue = [abs]; queue.length > 0; ) {
         const dir = queue.shift()!;
         for (let waited = 0; !closers.has(dir); waited += 2) {
-          if (waited >= 2000) {
-            if (folderAt(dir)) report({ kind: 'watch-error', message: `${rel(dir)} was not watched in time` });
+          // Gone again (a checkout, a stash): its removal's event counts.
+          if (!folderAt(dir)) break;
+          if (waited >= 5000) {
+            report({ kind: 'watch-error', message: `${rel(dir)} was not watched in time` });
             break;
           }
           await new Promise((r) => setTimeout(r, 2));
@@ -190,7 +200,7 @@ export function startWatcher(root: string, options: WatcherOptions): Watcher {
   return {
     ready: readyPromise,
     seq: () => seq,
-    async barrier(timeoutMs = 2000) {
+    async barrier(timeoutMs = 5000) {
       await readyPromise;
       const name = `${BARRIER_DIR}/${process.pid}-${++barrierCount}`;
       const seen = new Promise<boolean>((resolve) => {

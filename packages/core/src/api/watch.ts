@@ -1,0 +1,151 @@
+/**
+ * `kiln watch -t TARGET [-p …]`: the workspace watcher's batches → the affected tasks, judged
+ * by `affected` with the batch's files as the change (the rule of `kiln affected -t`) → `run`,
+ * through the cache. A batch that touches what runs aborts the run (its process trees end, nothing
+ * half-written is kept) and starts it again with the new work added. Configuration is read again
+ * by each `affected` and `run`; a configuration edit also renews which task outputs are ignored.
+ */
+import { startWatcher, workspaceIgnore, type WatchBatch } from '../watcher/index.js';
+import { requireWorkspaceRoot } from '../workspace/find-root.js';
+import { definesProjects } from '../affected/root-files.js';
+import type { RunEvents, RunResult } from './run.js';
+
+export interface WatchEvents extends RunEvents {
+  ready?(folders: number): void;
+  /** A batch of changed files; `reload`: it changed the configuration. */
+  changed?(paths: readonly string[], reload: boolean): void;
+  /** Tasks about to run (their target's tasks in these projects, with what they depend on). */
+  running?(projects: readonly string[], restart: boolean): void;
+  finished?(result: RunResult, ms: number): void;
+  idle?(): void;
+  trouble?(message: string): void;
+}
+
+export interface WatchOptions {
+  readonly cwd: string;
+  readonly target: string;
+  /** Only these projects (default: every project with the target). */
+  readonly projects?: readonly string[];
+  readonly parallel?: number;
+  readonly events: WatchEvents;
+  /** Ctrl-C: resolves once the run is stopped and the watcher closed. */
+  readonly signal: AbortSignal;
+  /** Run once at the start (default true). */
+  readonly initialRun?: boolean;
+}
+
+const isConfig = (p: string): boolean => definesProjects(p) || /(^|\/)(nx\.json|tsconfig[^/]*\.json)$/.test(p);
+
+export async function watchAndRun(options: WatchOptions): Promise<void> {
+  const root = requireWorkspaceRoot(options.cwd);
+  const { events, target } = options;
+  let outputs = await outputsOf(root);
+  const ignoreOutputs = { current: workspaceIgnore(root, { outputs }) };
+  const batches: WatchBatch[] = [];
+  let wake: (() => void) | undefined;
+  const watcher = startWatcher(root, {
+    isIgnored: (rel, dir) => ignoreOutputs.current(rel, dir),
+    debounceMs: 30,
+    // A burst (a branch switch, a generator) is one batch while it lasts; a steady stream still runs every few seconds.
+    maxWaitMs: 3000,
+    onBatch: (b) => {
+      batches.push(b);
+      wake?.();
+    },
+    onTrouble: (t) => events.trouble?.(`${t.message}: changes may be missed; restart kiln watch`),
+  });
+  await watcher.ready;
+  events.ready?.(watcher.watchedFolders());
+  const stopped = new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
+  let pending: Set<string> | 'all' | undefined = options.initialRun === false ? undefined : 'all';
+  try {
+    while (!options.signal.aborted) {
+      if (pending === undefined) {
+        events.idle?.();
+        await Promise.race([new Promise<void>((r) => (wake = r)), stopped]);
+        wake = undefined;
+      }
+      for (const batch of batches.splice(0)) pending = await affectedBy(batch, pending);
+      if (pending === undefined || options.signal.aborted) continue;
+      const projects = pending === 'all' ? options.projects : [...pending].sort();
+      pending = undefined;
+      if (projects !== undefined && projects.length === 0) continue;
+      const restart = await runOnce(projects);
+      if (restart !== undefined) pending = merge(restart, pending);
+    }
+  } finally {
+    await watcher.close();
+  }
+
+  /** The batch's changes → the projects whose `target` tasks they affect, added to `pending`. */
+  async function affectedBy(batch: WatchBatch, pending: Set<string> | 'all' | undefined): Promise<Set<string> | 'all' | undefined> {
+    const reload = batch.paths.some(isConfig);
+    events.changed?.(batch.paths, reload);
+    if (reload) {
+      outputs = await outputsOf(root);
+      ignoreOutputs.current = workspaceIgnore(root, { outputs });
+    }
+    if (batch.overflow) return 'all';
+    const { affected } = await import('./affected.js');
+    try {
+      const r = await affected({ cwd: root, files: [...batch.paths], target });
+      const wanted = options.projects === undefined ? undefined : new Set(options.projects);
+      const projects = (r.tasks?.tasks ?? []).map((id) => id.slice(0, id.lastIndexOf(':'))).filter((p) => wanted === undefined || wanted.has(p));
+      return projects.length === 0 ? pending : merge(new Set(projects), pending);
+    } catch (error) {
+      events.trouble?.((error as Error).message);
+      return pending;
+    }
+  }
+
+  /** One run; when a batch affecting anything arrives meanwhile, aborts it and returns what must run again. */
+  async function runOnce(projects: readonly string[] | undefined): Promise<Set<string> | 'all' | undefined> {
+    const { run } = await import('./run.js');
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    options.signal.addEventListener('abort', stop, { once: true });
+    let again: Set<string> | 'all' | undefined;
+    // While it runs, batches are judged as they come; one that affects a task restarts the run.
+    const judging = (async () => {
+      while (!controller.signal.aborted) {
+        await Promise.race([new Promise<void>((r) => (wake = r)), new Promise<void>((r) => controller.signal.addEventListener('abort', () => r(), { once: true }))]);
+        for (const batch of batches.splice(0)) again = await affectedBy(batch, again);
+        if (again !== undefined && !controller.signal.aborted) controller.abort();
+      }
+    })();
+    events.running?.(projects ?? [], false);
+    const started = performance.now();
+    try {
+      const result = await run({ cwd: root, targets: [target], ...(projects && { projects }), ...(options.parallel && { parallel: options.parallel }), signal: controller.signal, events });
+      if (!result.interrupted) events.finished?.(result, performance.now() - started);
+    } catch (error) {
+      if (!controller.signal.aborted) events.trouble?.((error as Error).message);
+    } finally {
+      options.signal.removeEventListener('abort', stop);
+      controller.abort();
+      wake?.();
+      await judging;
+    }
+    if (options.signal.aborted || again === undefined) return undefined;
+    events.running?.(again === 'all' ? [] : [...again], true);
+    return projects === undefined ? 'all' : merge(new Set(projects), again);
+  }
+}
+
+function merge(a: Set<string> | 'all', b: Set<string> | 'all' | undefined): Set<string> | 'all' {
+  if (a === 'all' || b === 'all') return 'all';
+  return b === undefined ? a : new Set([...a, ...b]);
+}
+
+/** Every target's declared outputs, workspace-relative (what a build writes never triggers a run). */
+async function outputsOf(root: string): Promise<string[]> {
+  try {
+    const { loadWorkspace } = await import('./load-workspace.js');
+    const ws = await loadWorkspace(root);
+    return [...ws.projects.values()].flatMap((p) =>
+      Object.values(p.targets ?? {}).flatMap((t) => ((t as { outputs?: string[] }).outputs ?? []).map((o) => o.replace('{projectRoot}', p.root).replace(/^\{workspaceRoot\}\//, ''))),
+    );
+  } catch {
+    return [];
+  }
+}
