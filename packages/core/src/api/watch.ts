@@ -46,8 +46,7 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
   const watcher = startWatcher(root, {
     isIgnored: (rel, dir) => ignoreOutputs.current(rel, dir),
     debounceMs: 30,
-    // A burst (a branch switch, a generator) is one batch while it lasts; a steady stream still runs every few seconds.
-    maxWaitMs: 3000,
+    maxWaitMs: 3000, // a burst is one batch while it lasts; a steady stream still runs every few seconds
     onBatch: (b) => {
       batches.push(b);
       wake?.();
