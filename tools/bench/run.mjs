@@ -154,7 +154,7 @@ export function isNotImplemented(r) {
 // ---------------------------------------------------------------------------------------------
 // The tools
 
-function toolPaths() {
+export function toolPaths() {
   const nm = join(kilnRepoRoot, 'node_modules');
   const turboNative = ['linux-64', 'linux-arm64', 'darwin-64', 'darwin-arm64'].map((p) => join(nm, '@turbo', p, 'bin', 'turbo')).find((p) => existsSync(p));
   return {

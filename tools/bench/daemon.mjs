@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * The daemon and `kiln watch` side by side with turbo and Nx's daemon, each tool in its own copy
+ * of one generated workspace, in one run:
+ *
+ *   D1  affected after a one-file change: kiln with its daemon, kiln without, `turbo ls --affected`,
+ *       `nx show projects --affected` with Nx's daemon (NX_DAEMON=true)
+ *   D2  fully cached `kiln run -t build` (daemon running) against `turbo run build`
+ *   D3  kiln watch: from a file's write to the first affected task's start, median of 20 saves
+ *   D4  the daemon's resident memory and watched files, and its CPU over 10 idle seconds
+ *   floors: `node -e 0` (node's start-up) and a bare Unix-socket round trip from a new node process
+ *
+ *   node tools/bench/daemon.mjs [--size N] [--runs K] [--saves S] [--out FILE] [--dir DIR] [--skip nx]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateWorkspace } from './generate.mjs';
+import { machine, measure, stats, toolEnv, toolPaths } from './run.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const o = { size: 1000, runs: 7, saves: 20, out: undefined, dir: undefined, skip: [] };
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  const v = () => process.argv[++i];
+  if (a === '--size') o.size = Number(v());
+  else if (a === '--runs') o.runs = Number(v());
+  else if (a === '--saves') o.saves = Number(v());
+  else if (a === '--out') o.out = v();
+  else if (a === '--dir') o.dir = v();
+  else if (a === '--skip') o.skip = v().split(',');
+  else throw new Error(`unknown option ${a}`);
+}
+const log = (s) => process.stderr.write(`${s}\n`);
+const bin = toolPaths();
+const env = toolEnv();
+const ws = o.dir ?? join(here, '.work', `daemon-ws-${o.size}`);
+rmSync(ws, { recursive: true, force: true });
+log(`daemon bench: generating ${o.size} projects in ${ws}`);
+const plan = generateWorkspace({ dir: ws, projects: o.size, seed: 1 });
+const copy = (tool) => {
+  const dir = `${ws}.${tool}`;
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync('cp', ['-a', ws, dir]);
+  return dir;
+};
+const dirs = { kiln: copy('kiln'), turbo: copy('turbo'), ...(o.skip.includes('nx') ? {} : { nx: copy('nx') }) };
+const kiln = (args, extra = {}) => measure([...bin.kiln, ...args], { cwd: dirs.kiln, env: { ...env, ...extra } });
+const withDaemon = { KILN_DAEMON: '1' };
+const fmt = (ms) => (ms >= 100 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+const rows = [];
+const median = (list) => stats(list).median;
+
+// Floors.
+const floor = async (argv, n = o.runs) => {
+  const t = [];
+  for (let i = 0; i < n; i++) t.push((await measure(argv, { cwd: ws, env })).ms);
+  return median(t);
+};
+const sock = join(os.tmpdir(), `kiln-bench-${process.pid}.sock`);
+const server = createServer((s) => s.on('data', () => s.end('ok'))).listen(sock);
+const nodeFloor = await floor([process.execPath, '-e', '0']);
+const socketFloor = await floor([process.execPath, '-e', `require('net').connect(${JSON.stringify(sock)}).on('connect',function(){this.write('x')}).on('data',function(){this.destroy()})`]);
+server.close();
+rows.push(['floor: `node -e 0`', fmt(nodeFloor)], ['floor: new node process + Unix-socket round trip', fmt(socketFloor)]);
+
+// D1: affected after a one-file change.
+for (const dir of Object.values(dirs)) writeFileSync(join(dir, plan.changeTarget.file), `${readFileSync(join(dir, plan.changeTarget.file), 'utf8')}// changed\n`);
+execFileSync(bin.kiln[0], [...bin.kiln.slice(1), 'daemon', 'start'], { cwd: dirs.kiln, env: { ...env, ...withDaemon }, stdio: 'ignore' });
+const affectedCmds = {
+  'kiln (daemon)': () => kiln(['affected', '--json'], withDaemon),
+  'kiln (direct)': () => kiln(['affected', '--json'], { KILN_DAEMON: '0' }),
+  'turbo ls --affected': () => measure([...bin.turbo, 'ls', '--affected', '--output=json'], { cwd: dirs.turbo, env }),
+  ...(dirs.nx && { 'nx show projects --affected (nx daemon)': () => measure([...bin.nx, 'show', 'projects', '--affected', '--json'], { cwd: dirs.nx, env: { ...env, NX_DAEMON: 'true', CI: '' } }) }),
+};
+const times = Object.fromEntries(Object.keys(affectedCmds).map((k) => [k, []]));
+const answers = {};
+for (let i = 0; i <= o.runs; i++) {
+  for (const [name, run] of Object.entries(affectedCmds)) {
+    const r = await run();
+    if (r.code !== 0) log(`  ${name} exited ${r.code}: ${r.stderr.slice(-400)}`);
+    if (i > 0) times[name].push(r.ms);
+    else {
+      const j = JSON.parse(r.stdout || 'null');
+      answers[name] = j ? (Array.isArray(j) ? j.length : j.projects ? j.projects.length : j.packages?.items?.length) : '?';
+    }
+  }
+}
+const d1 = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
+for (const [k, m] of Object.entries(d1)) rows.push([`D1 affected, one-file change: ${k} (${answers[k]} projects)`, fmt(m)]);
+const kd = d1['kiln (daemon)'];
+rows.push([`D1 ratio kiln (daemon) ÷ turbo (floor ≤ 0.2 at 5,000; ≤ 1 at 1,000)`, (kd / d1['turbo ls --affected']).toFixed(2)]);
+if (dirs.nx) rows.push([`D1 ratio kiln (daemon) ÷ nx with its daemon (floor ≤ 0.5)`, (kd / d1['nx show projects --affected (nx daemon)']).toFixed(2)]);
+
+// D2: fully cached build.
+for (const [tool, argv] of [['kiln', [...bin.kiln, 'run', '-t', 'build', '--parallel', '2']], ['turbo', [...bin.turbo, 'run', 'build', '--concurrency=2']]]) {
+  const first = await measure(argv, { cwd: dirs[tool], env: { ...env, ...withDaemon } });
+  if (first.code !== 0) log(`  ${tool} build exited ${first.code}: ${first.stderr.slice(-400)}`);
+  const t = [];
+  for (let i = 0; i < o.runs; i++) t.push((await measure(argv, { cwd: dirs[tool], env: { ...env, ...withDaemon } })).ms);
+  rows.push([`D2 fully cached build: ${tool}`, fmt(median(t))]);
+  (rows.d2 ??= {})[tool] = median(t);
+}
+rows.push(['D2 ratio kiln ÷ turbo (floor ≤ 0.25)', (rows.d2.kiln / rows.d2.turbo).toFixed(2)]);
+
+// D4: the daemon's memory and idle CPU.
+const status = JSON.parse(execFileSync(bin.kiln[0], [...bin.kiln.slice(1), 'daemon', 'status', '--json'], { cwd: dirs.kiln, env: { ...env, ...withDaemon }, encoding: 'utf8' }));
+const cpu = () => readFileSync(`/proc/${status.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((s, x) => s + Number(x), 0);
+const before = cpu();
+await new Promise((r) => setTimeout(r, 10_000));
+const idleTicks = cpu() - before;
+rows.push([`D4 daemon resident memory (${status.watchedFiles} files in ${status.watchedFolders} folders; floor ≤ 250 MB)`, `${(status.rssBytes / 2 ** 20).toFixed(0)} MB`]);
+rows.push(['D4 daemon CPU over 10 idle seconds', `${idleTicks} ticks (${(idleTicks * 10).toFixed(0)} ms)`]);
+execFileSync(bin.kiln[0], [...bin.kiln.slice(1), 'daemon', 'stop'], { cwd: dirs.kiln, env, stdio: 'ignore' });
+
+// D3: kiln watch, write → first task start.
+const watch = spawn(bin.kiln[0], [...bin.kiln.slice(1), 'watch', '-t', 'build', '--parallel', '2'], { cwd: dirs.kiln, env, stdio: ['ignore', 'ignore', 'pipe'] });
+let err = '';
+watch.stderr.on('data', (b) => (err += b));
+const until = async (ok, ms = 600_000) => {
+  for (let waited = 0; !ok(); waited += 5) {
+    if (waited > ms) throw new Error(`watch: timed out\n${err.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+await until(() => err.includes('idle: watching'));
+const file = join(dirs.kiln, plan.editTarget.file);
+const original = readFileSync(file, 'utf8');
+const latencies = [];
+for (let i = 0; i < o.saves; i++) {
+  const mark = err.length;
+  const t0 = performance.now();
+  writeFileSync(file, `${original}// save ${i}\n`);
+  await until(() => /\nstart /.test(err.slice(mark)));
+  latencies.push(performance.now() - t0);
+  await until(() => err.slice(mark).includes('idle: watching'));
+}
+watch.kill('SIGINT');
+writeFileSync(file, original);
+rows.push([`D3 kiln watch: write → first task start, median of ${o.saves} saves (floor ≤ 100 ms)`, fmt(median(latencies))]);
+
+const m = machine();
+const text = [
+  `## Daemon and watch, ${o.size.toLocaleString('en')} projects (${plan.fileCount.toLocaleString('en')} files)`,
+  '',
+  `${new Date().toISOString()}; ${m.cpu}, ${m.cores} cores, load average ${os.loadavg()[0].toFixed(1)}; median of ${o.runs} runs after one warm-up.`,
+  '',
+  '| measure | value |',
+  '|---|---:|',
+  ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+  '',
+].join('\n');
+process.stdout.write(text);
+if (o.out) writeFileSync(o.out, existsSync(o.out) ? `${readFileSync(o.out, 'utf8')}\n${text}` : text);
+for (const dir of [ws, ...Object.values(dirs)]) rmSync(dir, { recursive: true, force: true });
