@@ -70,7 +70,9 @@ describe('startWatcher', () => {
     batches.length = 0;
     for (let i = 0; i < 5000; i++) writeFileSync(join(root, `a/src/f${i}.ts`), String(i));
     expect(await watcher.barrier()).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
+    // The batch closes after the burst's quiet (250 ms); then nothing more comes.
+    for (let waited = 0; batches.length === 0 && waited < 5000; waited += 25) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 400));
     expect(batches).toHaveLength(1);
     expect(batches[0]!.paths).toHaveLength(5000);
     expect(watcher.trouble()).toBeUndefined();
