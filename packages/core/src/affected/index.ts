@@ -24,4 +24,5 @@ export { definesProjects, isRootTsconfig, shapesWorkspace, ROOT_CONFIG_FILES, RO
 export { affectedTasks, targetTasks, unknownTarget, type AffectedTasks, type TargetTasks, type TaskGraphData, type TaskLevelInput } from './tasks.js';
 export { workspaceWideTouches, workspaceFilesToRead, type FileVersions, type WorkspaceWideInput } from './workspace-wide.js';
 export { configChangeTouches, type ConfiguredProject, type ConfiguredWorkspace } from './config-changes.js';
+export { inferenceGapReasons, type InferenceGapRef } from './inference-gaps.js';
 export { affectedProjects, prepareGraph, type PreparedGraph, type ProjectGraphView, type ProjectLevel, type ProjectLevelInput } from './project-level.js';

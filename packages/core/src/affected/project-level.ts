@@ -57,8 +57,10 @@ export function prepareGraph(view: ProjectGraphView): PreparedGraph {
 export interface ProjectLevelInput {
   readonly graph: ProjectGraphView;
   readonly changes: readonly ChangedFile[];
-  /** Reasons known before looking at the files (failing open). */
+  /** Reasons known before looking at the files (failing open, plugins that did not run). */
   readonly global: readonly Reason[];
+  /** Touches known before looking at the files (projects whose plugin-inferred configuration is unknown). */
+  readonly touches?: readonly Touch[];
   /**
    * The project configuration at both ends, when a file that defines projects changed and there
    * is a base (`unreadable`: the base's could not be read).
@@ -86,7 +88,7 @@ export async function affectedProjects(input: ProjectLevelInput): Promise<Projec
   const { graph, changes } = input;
   const ready = prepareGraph(graph);
   const paths = changedPaths(changes);
-  const touches: Touch[] = [];
+  const touches: Touch[] = [...(input.touches ?? [])];
   const global: Reason[] = [...input.global];
   // Ownership as it was too, so a moved or removed project's files still touch it.
   let baseProjects: ProjectRef[] | undefined;

@@ -13,13 +13,16 @@ import { affectedProjects, prepareGraph, type ProjectLevel } from '../affected/p
 import { definesProjects } from '../affected/root-files.js';
 import type { ChangedFile, Reason } from '../affected/types.js';
 import { workspaceFilesToRead } from '../affected/workspace-wide.js';
-import { affectedGraph, loadSavedView, savedOwners, startColdBuild, viewOfGraph, workspaceAtRef, type AffectedGraphView } from '../graph-state/index.js';
+import { affectedGraph, loadSavedView, savedOwners, startColdBuild, type AffectedGraphView } from '../graph-state/index.js';
 import { diagnostic, formatDiagnostic, KilnError } from '../model/index.js';
 import { changesSinceBase, readAtBothEnds, repoRoot, resolveBase } from '../scm/index.js';
 import { tracer } from '../trace/index.js';
 import type { Workspace } from '../workspace/index.js';
 import { affectedOwners } from './affected-owners.js';
 import type { AffectedOptions, AffectedResult, AffectedStart, AffectedTaskResult } from './affected-types.js';
+
+// The plugins' failures reach the answer as gaps (`inferenceGapEffects`), each with its diagnostic.
+const ignoreWarning = (): void => undefined;
 
 /** `affected(options)`, once the entry point has started git. */
 export async function runAffected(options: AffectedOptions, start: AffectedStart): Promise<AffectedResult> {
@@ -44,24 +47,31 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   const { base, head, warnings, global } = await baseAndHead(root, start.baseRef, options, top !== undefined, place?.commits);
   const given = options.files === undefined ? undefined : changesOfPaths(options.files);
   const since = top === undefined ? undefined : await changesSinceBase(root, { base, head, scan, ...(place?.head && { headCommit: place.head }), diff: given === undefined });
-  const changes: readonly ChangedFile[] = given ?? since?.changes ?? [];
+  const config = await import('./affected-config.js');
+  const changes: readonly ChangedFile[] = await config.visibleChanges(root, given ?? since?.changes ?? []);
   const tree = since?.workTree;
   trace('changes');
   const paths = changedPaths(changes);
-  const configChanged = paths.some(definesProjects);
-  const view = tree
-    ? await affectedGraph(root, tree.anchor, tree.changes, { full: configChanged || options.target !== undefined, saved, ...(cold && { cold }) })
-    : await viewWithoutGit(options.cwd);
+  // A file that defines projects, or one nx.json's plugins infer from, may change project configuration.
+  const pluginConfig = await config.pluginConfigTest(savedView?.pluginConfigs);
+  const configChanged = paths.some((p) => definesProjects(p) || pluginConfig(p));
+  const graphOf = (full: boolean) => (tree ? affectedGraph(root, tree.anchor, tree.changes, { full, saved, ...(cold && { cold }), warn: ignoreWarning }) : config.viewWithoutGit(options.cwd));
+  let view = await graphOf(configChanged || options.target !== undefined);
+  // Without a saved view, the plugins' config files are known only once the graph is read.
+  const lateConfig = !configChanged && paths.some(await config.pluginConfigTest(view.pluginConfigs));
+  if (lateConfig && !view.workspace) view = await graphOf(true);
   trace(`graph (${view.source})`);
   const ws = view.workspace;
   const toRead = workspaceFilesToRead(new Set(paths), (f) => existsSync(join(root, f)));
-  // Project configuration at base, when a file that defines projects changed: ownership as it was, moved and removed projects.
-  const baseWs = configChanged && base !== null && ws ? ((await workspaceAtRef(root, base)) ?? 'unreadable') : undefined;
+  // Project configuration at base and head when it may have changed: ownership as it was, moved and removed projects.
+  const configs = configChanged || lateConfig ? await config.configurationAtEnds(root, base, head, ws) : undefined;
+  const gaps = config.inferenceGapEffects(view.inferenceGaps, view.projects, paths.length > 0);
   const level = await affectedProjects({
     graph: view,
     changes,
-    global,
-    ...(baseWs !== undefined && { configs: baseWs === 'unreadable' ? baseWs : { base: configured(baseWs), head: configured(ws!) } }),
+    global: [...global, ...gaps.global],
+    touches: gaps.touches,
+    ...(configs !== undefined && { configs }),
     versions: await readAtBothEnds(root, base, head, toRead.files),
     lockfiles: toRead.lockfiles,
     tsconfigFile: view.tsconfigFile ?? (existsSync(join(root, 'tsconfig.base.json')) ? 'tsconfig.base.json' : 'tsconfig.json'),
@@ -78,8 +88,8 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
     chains: level.chains,
     changedFiles: paths,
     // An unreadable lockfile is a warning at its file and line, besides the safe answer.
-    warnings: [...warnings, ...level.diagnostics.map(formatDiagnostic)],
-    diagnostics: level.diagnostics,
+    warnings: [...warnings, ...gaps.diagnostics.map(formatDiagnostic), ...level.diagnostics.map(formatDiagnostic)],
+    diagnostics: [...gaps.diagnostics, ...level.diagnostics],
     ...(tasks && { tasks }),
     ...(owners && { owners }),
     graphSource: view.source,
@@ -112,15 +122,6 @@ async function baseAndHead(root: string, baseRef: string, options: AffectedOptio
     return { base: null, head: null, warnings, global };
   }
 }
-
-/** Outside git (only with --files): the workspace and graph read the ordinary way. */
-async function viewWithoutGit(cwd: string): Promise<AffectedGraphView> {
-  const [{ loadWorkspace }, { projectGraph }] = await Promise.all([import('./load-workspace.js'), import('./project-graph.js')]);
-  const ws = await loadWorkspace(cwd);
-  return viewOfGraph(ws, await projectGraph(ws));
-}
-
-const configured = (ws: Workspace) => ({ projects: [...ws.projects.values()], ...(ws.nxJson.namedInputs && { namedInputs: ws.nxJson.namedInputs }) });
 
 /** Task level: the task graph as `kiln run` builds it, so "affected" and "what runs" agree, judged by `affected/`. */
 async function taskLevel(ws: Workspace, view: AffectedGraphView, target: string, changes: readonly ChangedFile[], level: ProjectLevel, warnings: string[]): Promise<AffectedTaskResult> {

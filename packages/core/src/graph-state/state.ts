@@ -16,10 +16,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { shapesWorkspace } from '../affected/root-files.js';
 import { trackedFiles, type FileChange } from '../scm/index.js';
+import type { Diagnostic } from '../model/index.js';
 import type { Workspace } from '../workspace/index.js';
 import type { ImportScan } from '../scan/index.js';
 import type { Graph } from './edges.js';
-import { digestsOf, loadSavedView, loadState, sameDigests, saveState, saveView, STATE_FILE, type SavedGraphView } from './store.js';
+import { digestsOf, loadSavedView, loadState, readText, sameDigests, saveState, saveView, STATE_FILE, type SavedGraphView } from './store.js';
 import type { AffectedGraphView, State } from './types.js';
 import { viewOf } from './view.js';
 
@@ -36,8 +37,9 @@ export async function affectedGraph(
   root: string,
   anchor: string,
   worktree: readonly FileChange[],
-  options: { full: boolean; saved?: SavedGraphView; cold?: ColdBuild },
+  options: { full: boolean; saved?: SavedGraphView; cold?: ColdBuild; warn?: (d: Diagnostic) => void },
 ): Promise<AffectedGraphView> {
+  const readWorkspaceAt = (root: string, worktree: readonly FileChange[]): Promise<Workspace> => readWholeWorkspace(root, worktree, options.warn);
   const digests = digestsOf(root, worktree);
   // Nothing changed since the last run: the compact view alone answers (a few hundred KB to parse, not the whole state).
   const saved = options.saved ?? loadSavedView(root);
@@ -49,7 +51,8 @@ export async function affectedGraph(
   const { build, changedSinceState, dirtyImportsOf, update } = await loadEdges();
   if (state !== undefined) {
     const since = await changedSinceState(root, state, anchor, digests);
-    if (since !== undefined && !since.some(shapesWorkspace)) {
+    const configOfPlugins = await pluginConfigTest(state.pluginConfigs);
+    if (since !== undefined && !since.some((f) => shapesWorkspace(f) || configOfPlugins(f))) {
       const g = await loadGraph();
       const { state: updated, importsChanged } = since.length === 0 ? { state, importsChanged: false } : await update(g, root, state, anchor, since);
       // No rescanned file imports anything else than before (most edits): the graph is the saved
@@ -73,21 +76,37 @@ export async function affectedGraph(
   const tracked = await (options.cold?.tracked ?? trackedFiles(root));
   const files = withUntracked(tracked, worktree);
   const [g, { scanImportTables, startImportScan }] = await Promise.all([loadGraph(), import('../scan/index.js')]);
-  const scan = options.cold ? await options.cold.scan : startImportScan(root, files.filter(g.isScannedSource));
-  const { readWorkspace } = await import('../workspace/index.js');
-  const ws = readWorkspace(root, files);
+  const { readWorkspaceWithPlugins } = await import('../workspace/plugins/index.js');
+  const scan = options.cold ? await options.cold.scan : startImportScan(root, (await visible(root, files)).filter(g.isScannedSource));
+  const read = readWorkspaceWithPlugins(root, files, root, options.warn);
+  await scan.helpUntil(read);
+  const ws = await read;
   scan.help();
-  const untracked = options.cold ? scanImportTables(root, files.slice(tracked.length).filter(g.isScannedSource)) : Promise.resolve([]);
+  const untracked = options.cold ? scanImportTables(root, (await visible(root, files.slice(tracked.length))).filter(g.isScannedSource)) : Promise.resolve([]);
   const scans = [...(await scan.done), ...(await untracked)];
   const built = build(g, ws, scans, anchor, digests, dirtyImportsOf(g, root, digests));
   saveState(root, built);
   return { ...viewOf(built, 'built'), workspace: ws };
 }
 
-/** The whole workspace (loaded lazily: the parsers are only needed on this path). */
-async function readWorkspaceAt(root: string, worktree: readonly FileChange[]): Promise<Workspace> {
-  const { readWorkspace } = await import('../workspace/index.js');
-  return readWorkspace(root, await workspaceFiles(root, worktree));
+/** The whole workspace, with nx.json's plugins (loaded lazily: the parsers are only needed on this path). */
+async function readWholeWorkspace(root: string, worktree: readonly FileChange[], warn?: (d: Diagnostic) => void): Promise<Workspace> {
+  const { readWorkspaceWithPlugins } = await import('../workspace/plugins/index.js');
+  return readWorkspaceWithPlugins(root, await workspaceFiles(root, worktree), root, warn);
+}
+
+/** The files Nx sees (.nxignore applied): the scan reads no file the workspace hides. */
+async function visible(root: string, files: readonly string[]): Promise<string[]> {
+  if (!files.includes('.nxignore')) return [...files];
+  const { visibleFiles } = await import('../workspace/projects.js');
+  return [...visibleFiles(files, (p) => readText(root, p))];
+}
+
+/** Whether a changed path is a config file of nx.json's plugins as the state recorded them (they infer targets from it). */
+async function pluginConfigTest(configs: State['pluginConfigs']): Promise<(path: string) => boolean> {
+  if (!configs || configs.length === 0) return () => false;
+  const { pluginConfigMatcher } = await import('../workspace/plugins/config.js');
+  return pluginConfigMatcher(configs);
 }
 
 /** Tracked files (from the index) plus the untracked ones among the changes. */
@@ -128,11 +147,10 @@ export function startColdBuild(root: string, listed?: Promise<string>): ColdBuil
   const scan = (async () => {
     const files = await tracked;
     const [g, { startImportScan }] = await Promise.all([loadGraph(), import('../scan/index.js')]);
-    return startImportScan(root, files.filter(g.isScannedSource));
+    return startImportScan(root, (await visible(root, files)).filter(g.isScannedSource));
   })();
   // Read only if the build happens (not when git fails first): never an unhandled rejection.
   tracked.catch(() => undefined);
   scan.catch(() => undefined);
   return { tracked, scan };
 }
-

@@ -5,7 +5,7 @@
 import type { NxJsonConfiguration } from '@nx/devkit';
 import type { RootPatternIndex } from '../affected/root-inputs.js';
 import type { FileImports } from '../graph/index.js';
-import type { TsconfigPaths, Workspace } from '../workspace/index.js';
+import type { InferenceGap, PluginConfigMatch, TsconfigPaths, Workspace } from '../workspace/index.js';
 
 export interface ProjectState {
   readonly name: string;
@@ -40,6 +40,10 @@ export interface State {
   readonly importExternal: Record<string, Record<string, number>>;
   /** A digest of the project configuration the state was built from (nx.json, each project's settings); kept while no file that shapes the workspace changes. */
   readonly configDigest: string;
+  /** nx.json's plugins' config-file selections: a change to such a file rebuilds the state. */
+  readonly pluginConfigs?: readonly PluginConfigMatch[];
+  /** Config files the plugins could not infer from when the state was built. */
+  readonly inferenceGaps?: readonly InferenceGap[];
 }
 
 /** The graph view `affected` works on; `workspace` is there when it was read in full. */
@@ -61,8 +65,9 @@ export interface AffectedGraphView {
   readonly source: 'reused' | 'updated' | 'built';
   /** The saved state's `configDigest`: what is derived from the project configuration alone (owners) can be saved under it. */
   readonly configDigest?: string;
+  readonly pluginConfigs?: readonly PluginConfigMatch[];
+  readonly inferenceGaps?: readonly InferenceGap[];
 }
-
 
 /** The view as saved next to the state: projects by index, so it parses quickly. */
 export interface SavedView {
@@ -84,4 +89,6 @@ export interface SavedView {
   /** The reverse of `deps`. */
   readonly dependents: readonly (readonly number[])[];
   readonly configDigest: string;
+  readonly pluginConfigs?: readonly PluginConfigMatch[];
+  readonly inferenceGaps?: readonly InferenceGap[];
 }

@@ -26,6 +26,8 @@ export function viewOfGraph(ws: Workspace, graph: ProjectGraph): AffectedGraphVi
     external: new Map([...graph.external].map(([name, list]) => [name as string, list.map((e) => e.package)])),
     workspace: ws,
     source: 'built',
+    ...(ws.pluginConfigs && { pluginConfigs: ws.pluginConfigs }),
+    ...(ws.inferenceGaps && { inferenceGaps: ws.inferenceGaps }),
   };
 }
 
@@ -49,10 +51,10 @@ export function viewOf(state: State, source: AffectedGraphView['source']): Affec
     external,
     source,
     configDigest: state.configDigest,
+    ...(state.pluginConfigs && { pluginConfigs: state.pluginConfigs }),
+    ...(state.inferenceGaps && { inferenceGaps: state.inferenceGaps }),
   };
 }
-
-
 
 export function compactView(state: State): SavedView {
   const view = viewOf(state, 'reused');
@@ -82,6 +84,8 @@ export function compactView(state: State): SavedView {
     rootInputs,
     dependents,
     configDigest: state.configDigest,
+    ...(state.pluginConfigs && { pluginConfigs: state.pluginConfigs }),
+    ...(state.inferenceGaps && { inferenceGaps: state.inferenceGaps }),
   };
 }
 
@@ -100,7 +104,14 @@ export function expandView(v: SavedView): (source: AffectedGraphView['source']) 
     rootPatterns.push([pattern, list.map((i) => names[i]!)]);
   }
   const dependents = new Map<string, string[]>();
-  v.dependents.forEach((list, i) => list.length > 0 && dependents.set(names[i]!, list.map((d) => names[d]!)));
+  v.dependents.forEach(
+    (list, i) =>
+      list.length > 0 &&
+      dependents.set(
+        names[i]!,
+        list.map((d) => names[d]!),
+      ),
+  );
   let dependencies: Map<string, string[]> | undefined;
   let external: Map<string, string[]> | undefined;
   const projects = names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! }));
@@ -119,5 +130,7 @@ export function expandView(v: SavedView): (source: AffectedGraphView['source']) 
     rootPatterns,
     source,
     configDigest: v.configDigest,
+    ...(v.pluginConfigs && { pluginConfigs: v.pluginConfigs }),
+    ...(v.inferenceGaps && { inferenceGaps: v.inferenceGaps }),
   });
 }

@@ -19,6 +19,7 @@ export const DIAGNOSTIC_CODES = {
   'duplicate-key': 'a JSON object names the same key twice',
   'invalid-config': 'a setting has the wrong type or value (nx.json, project.json, package.json, the "kiln" key)',
   'missing-project-name': 'a project has no name and none can be derived (the workspace root)',
+  'nx-plugin-failed': 'an Nx plugin listed in nx.json is missing or failed: its targets are left out and affected takes the safe side',
   'duplicate-project-name': 'two projects have the same name',
   'unknown-implicit-dependency': 'implicitDependencies names a project that does not exist',
   'invalid-owners-config': 'an "owners" setting (nx.json or a project) is malformed',

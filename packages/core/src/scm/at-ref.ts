@@ -73,3 +73,14 @@ function readWorkTree(cwd: string, paths: readonly string[]): Map<string, string
   }
   return out;
 }
+
+/** Every file at `ref` with its git blob id (paths relative to `cwd`). */
+export async function blobIdsAtRef(cwd: string, ref: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const line of splitNul(await gitOrThrow(cwd, ['ls-tree', '-r', '-z', ref, '--', '.']))) {
+    const tab = line.indexOf('\t');
+    const [, type, id] = line.slice(0, tab).split(' ');
+    if (type === 'blob' && id) out.set(line.slice(tab + 1), id);
+  }
+  return out;
+}

@@ -11,7 +11,7 @@
  * It leaves dependencies between projects to `graph/`.
  */
 export * from './types.js';
-export { buildWorkspace, workspacePatterns, workspacesMatcher, type WorkspaceInput } from './projects.js';
+export { buildWorkspace, visibleFiles, workspacePatterns, workspacesMatcher, type WorkspaceInput } from './projects.js';
 export { findWorkspaceRoot, globWorkspaceFiles, jsonValue, readJsonFile, readWorkspace, requireWorkspaceRoot } from './read.js';
 export { DEFAULT_CACHE_DIRECTORY, defaultKilnConfig, sizeInBytes, type ArtifactsConfig, type ArtifactSettingsConfig, type KilnConfig, type PlatformSetting } from './kiln-config.js';
 export { parseJson, type JsonPath, type ParsedJson } from './json.js';

@@ -14,7 +14,7 @@ import { mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
 import { defaultKilnConfig, readKilnConfig, type KilnConfig } from './kiln-config.js';
 import { unknownOwnTargets } from './depends-on.js';
 import { workspaceTurbo } from './turbo-workspace.js';
-import type { DependencyKind, PackageJsonInfo, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
+import type { DependencyKind, InferenceGap, InferredNodes, PackageJsonInfo, PluginConfigMatch, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
 
 export interface WorkspaceInput {
   /** Absolute path of the workspace root (kept on the result, never read here). */
@@ -23,16 +23,19 @@ export interface WorkspaceInput {
   readonly files: readonly string[];
   /** Reads a file (repo-relative); undefined when it cannot be read. Called only for config files. */
   readonly read: (path: string) => string | undefined;
+  /** What nx.json's plugins inferred, in nx.json's order (`plugins/`); merged under package.json and project.json, as Nx orders them. */
+  readonly inferred?: readonly InferredNodes[];
+  /** Config files the plugins could not infer from, and the warnings that say so. */
+  readonly inferenceGaps?: readonly InferenceGap[];
+  readonly inferenceProblems?: readonly Diagnostic[];
+  readonly pluginConfigs?: readonly PluginConfigMatch[];
 }
 
 /** Builds the workspace, or returns every problem found (syntax, types, duplicate or missing names). */
 export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Workspace } | { ok: false; error: Diagnostic[] } {
   const problems: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
-  const listed = (isSorted(input.files) ? input.files : [...input.files].sort()) as readonly RepoPath[];
-  // .nxignore hides files from Nx (projects and the file map) with .gitignore rules.
-  const nxignore = listed.includes('.nxignore' as RepoPath) ? input.read('.nxignore') : undefined;
-  const files = nxignore === undefined ? listed : ignoreFilter(nxignore, listed);
+  const warnings: Diagnostic[] = [...(input.inferenceProblems ?? [])];
+  const files = visibleFiles(input.files, input.read);
   // One pass over the (possibly 100,000) files for everything derivation needs to know of them.
   const fileSet = new Set<string>();
   const projectJsons: string[] = [];
@@ -41,7 +44,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     const slash = f.lastIndexOf('/');
     if (slash < 0) fileSet.add(f);
     const base = slash < 0 ? f : f.slice(slash + 1);
-    if (base.length < 12 || base.charCodeAt(0) !== 112 /* p */ && base.charCodeAt(0) !== 116 /* t */) continue;
+    if (base.length < 12 || (base.charCodeAt(0) !== 112 /* p */ && base.charCodeAt(0) !== 116) /* t */) continue;
     if (f.includes('node_modules/')) continue;
     if (base === 'project.json') projectJsons.push(f);
     else if (base === 'package.json') packageJsons.push(f);
@@ -76,15 +79,39 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   const patterns = workspacePatterns(rootPkg, pnpm, lerna);
   const inWorkspaces = workspacesMatcher(patterns);
   const packageManager = detectPackageManager(fileSet);
-  const runCommand = (script: string) =>
-    packageManager === 'yarn' ? `yarn ${script}` : `${packageManager} run ${script}`;
+  const runCommand = (script: string) => (packageManager === 'yarn' ? `yarn ${script}` : `${packageManager} run ${script}`);
 
   const projectJsonRoots = new Set(projectJsons.map(dirOf));
 
   // Per root: the configuration from package.json first, then project.json merged over it (Nx's plugin order).
   // `docs`: each config file with where its own targets are, for the dependsOn check.
-  type Entry = { config: Record<string, any>; configFiles: RepoPath[]; docs: { doc: ParsedJson; targetsAt: string[] }[]; packageJson?: PackageJsonInfo; nameFromProjectJson?: boolean };
+  type Entry = {
+    config: Record<string, any>;
+    configFiles: RepoPath[];
+    docs: { doc: ParsedJson; targetsAt: string[] }[];
+    packageJson?: PackageJsonInfo;
+    nameFromProjectJson?: boolean;
+    inferredBy?: string[];
+  };
   const byRoot = new Map<string, Entry>();
+
+  // Nx's order: the plugins nx.json lists, then its own package.json and project.json plugins over them.
+  const inferredOnly = new Set<string>();
+  for (const { plugin, files: perFile } of input.inferred ?? [])
+    for (const { file, projects: nodes } of perFile)
+      for (const [nodeRoot, node] of Object.entries(nodes)) {
+        if (!node || typeof node !== 'object') continue;
+        const root = nodeRoot === '.' ? '' : (toRepoPath(nodeRoot) ?? nodeRoot);
+        const existing = byRoot.get(root);
+        if (!existing) inferredOnly.add(root);
+        const { root: _root, ...rest } = node as Record<string, any>;
+        byRoot.set(root, {
+          config: mergeProjectConfig(existing?.config ?? { root }, rest),
+          configFiles: [...(existing?.configFiles ?? []), file as RepoPath],
+          docs: existing?.docs ?? [],
+          inferredBy: [...(existing?.inferredBy ?? []), plugin],
+        });
+      }
 
   for (const file of packageJsons) {
     const root = dirOf(file);
@@ -93,7 +120,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     const doc = file === 'package.json' ? rootPkgDoc : load(file, checkPackageJson);
     const pkg = doc?.value as Record<string, any> | undefined;
     if (!doc || !pkg) continue;
-    const siblingProjectJson = projectJsonRoots.has(root) ? (parseQuiet(input.read(joinPath(root, 'project.json')))) : undefined;
+    const siblingProjectJson = projectJsonRoots.has(root) ? parseQuiet(input.read(joinPath(root, 'project.json'))) : undefined;
     const config = projectFromPackageJson(pkg, root, siblingProjectJson, nxJson, runCommand);
     if (config.name === undefined && root === '') {
       problems.push(
@@ -104,7 +131,14 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
       );
       continue;
     }
-    byRoot.set(root, { config, configFiles: [file as RepoPath], docs: [{ doc, targetsAt: ['nx', 'targets'] }], packageJson: packageJsonInfo(pkg, file, inWs) });
+    const inferred = byRoot.get(root);
+    inferredOnly.delete(root);
+    byRoot.set(root, {
+      config: inferred ? mergeProjectConfig(inferred.config, config) : config,
+      configFiles: [...(inferred?.configFiles ?? []), file as RepoPath].sort(),
+      docs: [{ doc, targetsAt: ['nx', 'targets'] }],
+      packageJson: packageJsonInfo(pkg, file, inWs),
+    });
   }
 
   for (const file of projectJsons) {
@@ -114,6 +148,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     const { name, root: declaredRoot, ...rest } = json;
     const root = declaredRoot !== undefined ? (toRepoPath(declaredRoot) ?? dirOf(file)) : dirOf(file);
     const existing = byRoot.get(root);
+    inferredOnly.delete(root);
     const merged = mergeProjectConfig(existing?.config ?? { root }, { ...(name !== undefined && { name }), ...rest });
     byRoot.set(root, {
       config: merged,
@@ -127,11 +162,27 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   // Names: project.json's, else package.json's, else the directory's (lowercased, as Nx does).
   const projects = new Map<ProjectName, Project>();
   const rootsByName = new Map<string, string[]>();
+  for (const root of inferredOnly) {
+    const entry = byRoot.get(root)!;
+    if (entry.config.name !== undefined) continue;
+    // Nx refuses a project no file names; kiln leaves it out, and says so.
+    const shown = root === '' ? '.' : root;
+    warnings.push(
+      diagnostic('nx-plugin-failed', `${entry.inferredBy!.join(', ')} inferred a project at ${shown} without a name; kiln leaves it out.`, {
+        severity: 'warning',
+        location: { file: entry.configFiles[0]! },
+        hint: 'Give it a package.json or project.json with a "name".',
+      }),
+    );
+    byRoot.delete(root);
+  }
   const entries = [...byRoot.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [root, entry] of entries) {
     entry.config.name ??= root === '' ? undefined : root.slice(root.lastIndexOf('/') + 1).toLowerCase();
     if (entry.config.name === undefined) {
-      problems.push(diagnostic('missing-project-name', 'the project at the workspace root has no name.', { location: { file: entry.configFiles[0]! }, hint: 'Add a "name" to it.' }));
+      problems.push(
+        diagnostic('missing-project-name', 'the project at the workspace root has no name.', { location: { file: entry.configFiles[0]! }, hint: 'Add a "name" to it.' }),
+      );
       continue;
     }
     const list = rootsByName.get(entry.config.name) ?? [];
@@ -194,6 +245,8 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
       ...(tsconfigPaths && { tsconfigPaths }),
       packageManager,
       warnings: turbo ? [...warnings, ...turbo.warnings()] : warnings,
+      ...(input.inferenceGaps && input.inferenceGaps.length > 0 && { inferenceGaps: input.inferenceGaps }),
+      ...(input.pluginConfigs && input.pluginConfigs.length > 0 && { pluginConfigs: input.pluginConfigs }),
     },
   };
 }
@@ -202,11 +255,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
  * The package.json globs of npm/yarn `workspaces` (array or `{packages}`), pnpm-workspace.yaml and
  * lerna.json (`packages`, by default `packages/*`), as `dir/package.json`.
  */
-export function workspacePatterns(
-  rootPkg: Record<string, any> | undefined,
-  pnpm: { packages?: string[] } | undefined,
-  lerna?: { packages?: string[] },
-): string[] {
+export function workspacePatterns(rootPkg: Record<string, any> | undefined, pnpm: { packages?: string[] } | undefined, lerna?: { packages?: string[] }): string[] {
   const raw: string[] = [
     ...(Array.isArray(rootPkg?.workspaces) ? rootPkg.workspaces : (rootPkg?.workspaces?.packages ?? [])),
     ...(pnpm?.packages ?? []),
@@ -357,6 +406,13 @@ function parseQuiet(text: string | undefined): Record<string, any> | undefined {
   if (text === undefined) return undefined;
   const r = parseJson(text, '');
   return r.ok && isObject(r.value.value) ? (r.value.value as Record<string, any>) : undefined;
+}
+
+/** The files Nx sees: sorted, without what `.nxignore` hides (with .gitignore rules, from projects and the file map alike). */
+export function visibleFiles(listedFiles: readonly string[], read: (path: string) => string | undefined): readonly RepoPath[] {
+  const listed = (isSorted(listedFiles) ? listedFiles : [...listedFiles].sort()) as readonly RepoPath[];
+  const nxignore = listed.includes('.nxignore' as RepoPath) ? read('.nxignore') : undefined;
+  return nxignore === undefined ? listed : ignoreFilter(nxignore, listed);
 }
 
 function ignoreFilter(rules: string, files: readonly RepoPath[]): RepoPath[] {

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { cwdRelativePrefix, formatDiagnostic, KilnError, type RepoPath } from '../model/index.js';
 import { parseJson } from './json.js';
-import { buildWorkspace } from './projects.js';
+import { buildWorkspace, type WorkspaceInput } from './projects.js';
 import type { Workspace } from './types.js';
 
 // Finding the root lives in its own light module, so commands that only need the root load no parser.
@@ -47,7 +47,7 @@ export async function globWorkspaceFiles(root: string): Promise<RepoPath[]> {
  * Reads the workspace at `root` from its listed `files`; configuration problems throw a KilnError
  * listing all of them (exit 2), with paths relative to `cwd`.
  */
-export function readWorkspace(root: string, files: readonly string[], cwd: string = root): Workspace {
+export function readWorkspace(root: string, files: readonly string[], cwd: string = root, inference?: Pick<WorkspaceInput, 'inferred' | 'inferenceGaps' | 'inferenceProblems' | 'pluginConfigs'>): Workspace {
   const at = cwdRelativePrefix(root);
   const read = (path: string): string | undefined => {
     try {
@@ -56,7 +56,7 @@ export function readWorkspace(root: string, files: readonly string[], cwd: strin
       return undefined;
     }
   };
-  const result = buildWorkspace({ root, files, read });
+  const result = buildWorkspace({ root, files, read, ...inference });
   if (!result.ok) throw new KilnError(result.error.map((d) => relocate(d, root, cwd)));
   sayTurboWarnings(result.value.warnings.map((d) => relocate(d, root, cwd)));
   return result.value;

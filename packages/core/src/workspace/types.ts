@@ -75,4 +75,29 @@ export interface Workspace {
   readonly packageManager: PackageManager;
   /** Problems that did not stop loading. */
   readonly warnings: readonly Diagnostic[];
+  /** Config files whose nodes nx.json's plugins could not infer (missing or failing plugins), when any. */
+  readonly inferenceGaps?: readonly InferenceGap[];
+  /** Which files nx.json's plugins infer from (their globs, include, exclude), when any. */
+  readonly pluginConfigs?: readonly PluginConfigMatch[];
+}
+
+/** A plugin's config-file selection: its `createNodes` glob and nx.json's include/exclude. */
+export interface PluginConfigMatch {
+  readonly plugin: string;
+  readonly glob: string;
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+}
+
+/** What one Nx plugin inferred: per matched config file, Nx's `projects` (root → configuration). */
+export interface InferredNodes {
+  readonly plugin: string;
+  readonly files: readonly { readonly file: string; readonly projects: Readonly<Record<string, Readonly<Record<string, unknown>>>> }[];
+}
+
+/** Config files a plugin could not infer from (`*`: it did not load, so which files is unknown). */
+export interface InferenceGap {
+  readonly plugin: string;
+  readonly files: readonly string[] | '*';
+  readonly message: string;
 }
