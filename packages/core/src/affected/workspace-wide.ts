@@ -57,6 +57,7 @@ export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{
   const lockfile = input.lockfiles.length > 0 || paths.includes('package.json') ? await import('../lockfile/index.js') : undefined;
   const locks = lockfile ? lockPairs(lockfile, versions, input.lockfiles) : new Map<string, LockPair>();
   const packageNames: string[] = [];
+  const globals = globalPackages(input.nxJson);
   for (const file of paths) {
     if (isLockfile(file)) {
       if (!versions.hasBase) {
@@ -70,7 +71,15 @@ export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{
         global.push({ kind: 'global', file, detail: `the lockfile could not be compared (${problem ? whereAndWhat(problem) : 'not readable'})` });
         continue;
       }
-      const hits = lockfile!.lockfileImpact(lockfile!.diffLockfiles(lock.before.value, lock.after.value), input.consumers());
+      const diff = lockfile!.diffLockfiles(lock.before.value, lock.after.value);
+      for (const c of diff.changed)
+        if (globals.has(c.name) && c.before.join() !== c.after.join())
+          global.push({
+            kind: 'global',
+            file,
+            detail: `${c.name} changed version (${c.before.join(', ') || 'none'} → ${c.after.join(', ') || 'none'}); like Nx, kiln treats nx and nx.json's plugins as global`,
+          });
+      const hits = lockfile!.lockfileImpact(diff, input.consumers());
       for (const [project, list] of hits)
         for (const h of list)
           touches.push({ project, reason: { kind: 'lockfile', package: h.package, file, via: h.via, before: h.before, after: h.after, ...(h.detail && { detail: h.detail }) } });
@@ -81,6 +90,8 @@ export async function workspaceWideTouches(input: WorkspaceWideInput): Promise<{
       global.push(...n.global);
       touches.push(...n.touches);
       packageNames.push(...n.packages);
+      for (const name of n.packages.filter((p) => globals.has(p)))
+        global.push({ kind: 'global', file, detail: `${name} changed; like Nx, kiln treats nx and nx.json's plugins as global` });
     } else if (file === input.tsconfigFile) {
       const n = narrowRootTsconfig(file, await json(versions.before(file), file), await json(versions.after(file), file), input.projects);
       global.push(...n.global);
@@ -137,6 +148,20 @@ function unreadableLockfile(lock: LockPair | undefined): Diagnostic | undefined 
 /** `line 12, column 5: …` (the file is the reason's own). */
 const whereAndWhat = (d: Diagnostic): string =>
   `${d.location?.line !== undefined ? `line ${d.location.line}${d.location.column !== undefined ? `, column ${d.location.column}` : ''}: ` : ''}${d.message}`;
+
+/** Nx's global packages: `nx` and the package of every plugin nx.json lists (`@nx/vite/plugin` → `@nx/vite`). */
+export function globalPackages(nxJson: unknown): Set<string> {
+  const plugins = nxJson !== null && typeof nxJson === 'object' ? (nxJson as { plugins?: unknown }).plugins : undefined;
+  const out = new Set(['nx']);
+  for (const p of Array.isArray(plugins) ? plugins : []) {
+    const spec =
+      typeof p === 'string' ? p : p !== null && typeof p === 'object' && typeof (p as { plugin?: unknown }).plugin === 'string' ? (p as { plugin: string }).plugin : undefined;
+    if (spec === undefined || /^[./]/.test(spec)) continue;
+    const parts = spec.split('/');
+    out.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+  }
+  return out;
+}
 
 /** nx.json's old top-level `implicitDependencies` (file → projects, or "*" for all of them). */
 function implicitDependencyTouches(nxJson: unknown, paths: readonly string[], global: Reason[]): Touch[] {

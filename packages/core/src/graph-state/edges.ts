@@ -8,6 +8,7 @@ import { KilnError, type ProjectName } from '../model/index.js';
 import type { ScannedShare } from '../scan/index.js';
 import { git, readFilesAtRef, splitNul } from '../scm/index.js';
 import type { Project, Workspace } from '../workspace/index.js';
+import { executorPackages } from '../workspace/executors.js';
 import { contentDigest, readText, STATE_VERSION } from './store.js';
 import type { ProjectState, State } from './types.js';
 import { rootInputsOf } from './view.js';
@@ -166,6 +167,8 @@ export function build(
         if (target === undefined) packageExternal.add(pkg);
         else if (target !== p.name) packageEdges.add(target);
       }
+    // The packages of the executors its targets use: their version change touches it (nx's own are global).
+    for (const pkg of executorPackages(p.targets)) if (resolver.projectOfPackage(pkg) === undefined) packageExternal.add(pkg);
     const resolved = p.implicitDependencies.length > 0 ? g.resolveImplicitDependencies(p, ws.projects) : { value: { add: [], remove: [] }, problems: [] };
     if (resolved.problems.length > 0) throw new KilnError(resolved.problems);
     const implicit = resolved.value;

@@ -4,6 +4,7 @@
  */
 import { workspaceRootPatternsOf } from '../affected/root-inputs.js';
 import type { ProjectGraph } from '../graph/index.js';
+import { executorPackages } from '../workspace/executors.js';
 import type { Project, Workspace } from '../workspace/index.js';
 import type { AffectedGraphView, SavedView, State } from './types.js';
 
@@ -23,7 +24,9 @@ export function viewOfGraph(ws: Workspace, graph: ProjectGraph): AffectedGraphVi
     ...(ws.tsconfigPaths && { tsconfigFile: ws.tsconfigPaths.file }),
     projects: [...ws.projects.values()].map((p) => ({ name: p.name, root: p.root, rootInputs: rootInputsOf(p, ws) })),
     dependencies: new Map([...graph.dependencies].map(([name, edges]) => [name as string, [...new Set(edges.map((e) => e.target as string))]])),
-    external: new Map([...graph.external].map(([name, list]) => [name as string, list.map((e) => e.package)])),
+    external: new Map(
+      [...graph.external].map(([name, list]) => [name as string, [...new Set([...list.map((e) => e.package), ...executorPackages(ws.projects.get(name)?.targets ?? {})])]]),
+    ),
     workspace: ws,
     source: 'built',
     ...(ws.pluginConfigs && { pluginConfigs: ws.pluginConfigs }),

@@ -13,9 +13,18 @@
 export * from './types.js';
 export { buildWorkspace, visibleFiles, workspacePatterns, workspacesMatcher, type WorkspaceInput } from './projects.js';
 export { findWorkspaceRoot, globWorkspaceFiles, jsonValue, readJsonFile, readWorkspace, requireWorkspaceRoot } from './read.js';
-export { DEFAULT_CACHE_DIRECTORY, defaultKilnConfig, sizeInBytes, type ArtifactsConfig, type ArtifactSettingsConfig, type KilnConfig, type PlatformSetting } from './kiln-config.js';
+export {
+  DEFAULT_CACHE_DIRECTORY,
+  defaultKilnConfig,
+  sizeInBytes,
+  type ArtifactsConfig,
+  type ArtifactSettingsConfig,
+  type KilnConfig,
+  type PlatformSetting,
+} from './kiln-config.js';
 export { parseJson, type JsonPath, type ParsedJson } from './json.js';
 export { parseYaml } from './yaml.js';
+export { executorPackages } from './executors.js';
 export { applyTargetDefaults, isCompatibleTarget, mergeTargets, normalizeTargets, resolveCommandShorthand, targetDefaultsFor } from './targets.js';
 export { readTurboFile, type TurboFile, type TurboTaskDefinition } from './turbo-config.js';
 export { mergeDefinition, translateTurbo, TURBO_FILES, type TurboConfig, type TurboProject, type TurboTranslation } from './turbo.js';

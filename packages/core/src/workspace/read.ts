@@ -21,7 +21,12 @@ export { findWorkspaceRoot, requireWorkspaceRoot } from './find-root.js';
  */
 export async function globWorkspaceFiles(root: string): Promise<RepoPath[]> {
   const { default: fg } = await import('fast-glob');
-  const files = (await fg('**/*', { cwd: root, dot: true, ignore: ['**/node_modules/**', '**/.git/**', '**/.nx/**', '**/.kiln/**', '**/dist/**'], followSymbolicLinks: false })) as RepoPath[];
+  const files = (await fg('**/*', {
+    cwd: root,
+    dot: true,
+    ignore: ['**/node_modules/**', '**/.git/**', '**/.nx/**', '**/.kiln/**', '**/dist/**'],
+    followSymbolicLinks: false,
+  })) as RepoPath[];
   const ignoreFiles = files.filter((f) => f === '.gitignore' || f.endsWith('/.gitignore'));
   if (ignoreFiles.length === 0) return files;
   const ignore = createRequire(import.meta.url)('ignore') as typeof import('ignore');
@@ -47,7 +52,12 @@ export async function globWorkspaceFiles(root: string): Promise<RepoPath[]> {
  * Reads the workspace at `root` from its listed `files`; configuration problems throw a KilnError
  * listing all of them (exit 2), with paths relative to `cwd`.
  */
-export function readWorkspace(root: string, files: readonly string[], cwd: string = root, inference?: Pick<WorkspaceInput, 'inferred' | 'inferenceGaps' | 'inferenceProblems' | 'pluginConfigs'>): Workspace {
+export function readWorkspace(
+  root: string,
+  files: readonly string[],
+  cwd: string = root,
+  inference?: Pick<WorkspaceInput, 'inferred' | 'inferenceGaps' | 'inferenceProblems' | 'pluginConfigs'>,
+): Workspace {
   const at = cwdRelativePrefix(root);
   const read = (path: string): string | undefined => {
     try {

@@ -44,8 +44,7 @@ export function mergeTargets(target: TargetConfiguration, base: TargetConfigurat
   if (target.configurations || (compatible && baseConfigurations)) {
     const merged: Record<string, Record<string, unknown>> = {};
     const from = compatible ? (baseConfigurations ?? {}) : {};
-    for (const name of new Set([...Object.keys(from), ...Object.keys(target.configurations ?? {})]))
-      merged[name] = { ...from[name], ...target.configurations?.[name] };
+    for (const name of new Set([...Object.keys(from), ...Object.keys(target.configurations ?? {})])) merged[name] = { ...from[name], ...target.configurations?.[name] };
     result.configurations = merged;
   }
   if (target.metadata || base.metadata) result.metadata = { ...base.metadata, ...target.metadata };
@@ -62,8 +61,7 @@ export function targetDefaultsFor(
   if (executor && targetDefaults[executor]) return targetDefaults[executor];
   if (targetDefaults[targetName]) return targetDefaults[targetName];
   let best: string | undefined;
-  for (const key of Object.keys(targetDefaults))
-    if (/[*?[\]{}!]/.test(key) && micromatch.isMatch(targetName, key) && (best === undefined || key.length > best.length)) best = key;
+  for (const key of Object.keys(targetDefaults)) if (/[*?[\]{}!]/.test(key) && micromatch.isMatch(targetName, key) && (best === undefined || key.length > best.length)) best = key;
   return best === undefined ? undefined : targetDefaults[best];
 }
 
