@@ -19,7 +19,7 @@ export async function workspaceAtRef(root: string, ref: string): Promise<Workspa
     files.filter((f) => definesProjects(f) || isRootTsconfig(f) || f === '.nxignore'),
   );
   const read = (p: string): string | undefined => texts.get(p);
-  const [{ buildWorkspace, visibleFiles }, plugins] = await Promise.all([import('../workspace/index.js'), import('../workspace/plugins/index.js')]);
+  const [{ buildWorkspace, nxJsInstalled, visibleFiles }, plugins] = await Promise.all([import('../workspace/index.js'), import('../workspace/plugins/index.js')]);
   const nxJson = plugins.peekNxJson(read);
   let inference: ReturnType<typeof plugins.asInput> | undefined;
   if (plugins.pluginEntries(nxJson).length > 0) {
@@ -27,6 +27,6 @@ export async function workspaceAtRef(root: string, ref: string): Promise<Workspa
     const blobIds = async (paths: readonly string[]) => new Map(paths.flatMap((p) => (ids.has(p) ? [[p, ids.get(p)!] as const] : [])));
     inference = plugins.asInput(await plugins.inferNodes({ root, files: visibleFiles(files, read), nxJson, blobIds, mayRun: false }));
   }
-  const result = buildWorkspace({ root, files, read, ...inference });
+  const result = buildWorkspace({ root, files, read, nxJsInstalled: nxJsInstalled(root), ...inference });
   return result.ok ? result.value : undefined;
 }

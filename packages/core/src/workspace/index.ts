@@ -12,7 +12,7 @@
  */
 export * from './types.js';
 export { buildWorkspace, visibleFiles, workspacePatterns, workspacesMatcher, type WorkspaceInput } from './projects.js';
-export { findWorkspaceRoot, globWorkspaceFiles, jsonValue, readJsonFile, readWorkspace, requireWorkspaceRoot } from './read.js';
+export { findWorkspaceRoot, globWorkspaceFiles, jsonValue, nxJsInstalled, readJsonFile, readWorkspace, requireWorkspaceRoot } from './read.js';
 export {
   DEFAULT_CACHE_DIRECTORY,
   defaultKilnConfig,

@@ -29,6 +29,8 @@ export interface WorkspaceInput {
   readonly inferenceGaps?: readonly InferenceGap[];
   readonly inferenceProblems?: readonly Diagnostic[];
   readonly pluginConfigs?: readonly PluginConfigMatch[];
+  /** Whether @nx/js is installed: Nx then gives every public package an `nx-release-publish` target. */
+  readonly nxJsInstalled?: boolean;
 }
 
 /** Builds the workspace, or returns every problem found (syntax, types, duplicate or missing names). */
@@ -121,7 +123,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     const pkg = doc?.value as Record<string, any> | undefined;
     if (!doc || !pkg) continue;
     const siblingProjectJson = projectJsonRoots.has(root) ? parseQuiet(input.read(joinPath(root, 'project.json'))) : undefined;
-    const config = projectFromPackageJson(pkg, root, siblingProjectJson, nxJson, runCommand);
+    const config = projectFromPackageJson(pkg, root, siblingProjectJson, nxJson, runCommand, input.nxJsInstalled === true);
     if (config.name === undefined && root === '') {
       problems.push(
         diagnostic('missing-project-name', 'the root package.json is a project but has no "name".', {
@@ -287,6 +289,7 @@ function projectFromPackageJson(
   siblingProjectJson: Record<string, any> | undefined,
   nxJson: NxJsonConfiguration | undefined,
   runCommand: (script: string) => string,
+  nxJsInstalled: boolean,
 ): Record<string, any> {
   const scripts: Record<string, string> = { ...pkg.scripts };
   // A project.json target of the same name that runs something else replaces the script.
@@ -298,6 +301,7 @@ function projectFromPackageJson(
   const targets: Record<string, TargetConfiguration> = {};
   for (const script of included) if (scripts[script] !== undefined) targets[script] = scriptTarget(script, scripts, runCommand(script));
   for (const [name, t] of Object.entries((nx.targets ?? {}) as Record<string, TargetConfiguration>)) targets[name] = mergeTargets(t, targets[name]);
+  if (nxJsInstalled && !pkg.private && !targets['nx-release-publish']) targets['nx-release-publish'] = releasePublishTarget(nxJson);
   const tags = [pkg.private ? 'npm:private' : 'npm:public', ...((pkg.keywords ?? []) as string[]).map((k) => `npm:${k}`), ...((nx.tags ?? []) as string[])];
   const { includedScripts: _included, targets: _targets, tags: _tags, ...nxRest } = nx;
   const config: Record<string, any> = {
@@ -316,6 +320,12 @@ function projectFromPackageJson(
   if (layout?.appsDir && layout.appsDir !== layout.libsDir && root.startsWith(layout.appsDir)) config.projectType = 'application';
   else if (layout?.libsDir !== undefined && root.startsWith(layout.libsDir)) config.projectType = 'library';
   return config;
+}
+
+/** Nx's implicit publish target of a public package (with @nx/js installed), its targetDefaults merged in. */
+function releasePublishTarget(nxJson: NxJsonConfiguration | undefined): TargetConfiguration {
+  const defaults = (nxJson?.targetDefaults?.['nx-release-publish'] ?? {}) as Partial<TargetConfiguration>;
+  return { executor: '@nx/js:release-publish', ...defaults, dependsOn: ['^nx-release-publish', ...(defaults.dependsOn ?? [])], options: { ...defaults.options } };
 }
 
 /** project.json over package.json: tags union, implicitDependencies concatenated, targets merged, the rest overwritten. */

@@ -2,7 +2,7 @@
  * The workspace reader's edge: finds the workspace root, lists its files (git when it is a git
  * repository, fast-glob otherwise) and reads config files for the pure `buildWorkspace`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
@@ -66,7 +66,7 @@ export function readWorkspace(
       return undefined;
     }
   };
-  const result = buildWorkspace({ root, files, read, ...inference });
+  const result = buildWorkspace({ root, files, read, nxJsInstalled: nxJsInstalled(root), ...inference });
   if (!result.ok) throw new KilnError(result.error.map((d) => relocate(d, root, cwd)));
   sayTurboWarnings(result.value.warnings.map((d) => relocate(d, root, cwd)));
   return result.value;
@@ -83,6 +83,11 @@ function sayTurboWarnings(warnings: readonly { location?: { file: string } }[]):
     said.add(text);
     process.stderr.write(text);
   }
+}
+
+/** Whether @nx/js is installed at the workspace root (Nx then adds `nx-release-publish` targets). */
+export function nxJsInstalled(root: string): boolean {
+  return existsSync(join(root, 'node_modules', '@nx', 'js', 'package.json'));
 }
 
 /**
