@@ -37,10 +37,7 @@ const graph: DependencyGraph = {
 describe('ownership', () => {
   it('counts both paths of a rename, and ownership at base too', () => {
     const touches = touchesFromFiles(
-      [
-        { status: 'renamed', from: 'services/payroll/a.ts', path: 'services/invoice/a.ts' },
-        { status: 'deleted', path: 'old/x/project.json' },
-      ],
+      [{ status: 'renamed', from: 'services/payroll/a.ts', path: 'services/invoice/a.ts' }, { status: 'deleted', path: 'old/x/project.json' }],
       projects.slice(1),
       [...projects.slice(1), { name: 'old', root: 'old/x' }],
     );
@@ -76,16 +73,7 @@ describe('closure', () => {
   });
 
   it('survives cycles', () => {
-    const cyclic: DependencyGraph = {
-      projects: [
-        { name: 'a', root: 'a' },
-        { name: 'b', root: 'b' },
-      ],
-      dependencies: new Map([
-        ['a', ['b']],
-        ['b', ['a']],
-      ]),
-    };
+    const cyclic: DependencyGraph = { projects: [{ name: 'a', root: 'a' }, { name: 'b', root: 'b' }], dependencies: new Map([['a', ['b']], ['b', ['a']]]) };
     const r = affectedClosure(cyclic, [{ project: 'a', reason: { kind: 'file', file: 'a/x' } }]);
     expect(r.projects).toEqual(['a', 'b']);
     expect(explainChain(r, 'b')).toBe('b <- a (dependency) <- a/x (changed)');
@@ -112,20 +100,14 @@ describe('root package.json', () => {
 
 describe('root tsconfig', () => {
   const base = { compilerOptions: { strict: true, paths: { '@org/a': ['libs/a/src/index.ts'], '@org/b/*': ['libs/b/src/*'] } } };
-  const ps = [
-    { name: 'a', root: 'libs/a' },
-    { name: 'b', root: 'libs/b' },
-    { name: 'c', root: 'libs/c' },
-  ];
+  const ps = [{ name: 'a', root: 'libs/a' }, { name: 'b', root: 'libs/b' }, { name: 'c', root: 'libs/c' }];
   it('a paths change touches the old and new targets only', () => {
     const n = narrowRootTsconfig('tsconfig.base.json', base, { compilerOptions: { strict: true, paths: { '@org/a': ['libs/c/src/index.ts'], '@org/b/*': ['libs/b/src/*'] } } }, ps);
     expect(n.global).toEqual([]);
     expect(n.touches.map((t) => t.project)).toEqual(['a', 'c']);
   });
   it('another option, or a removed alias, is global', () => {
-    expect(narrowRootTsconfig('tsconfig.base.json', base, { compilerOptions: { ...base.compilerOptions, strict: false } }, ps).global[0]!).toMatchObject({
-      detail: 'compilerOptions.strict changed',
-    });
+    expect(narrowRootTsconfig('tsconfig.base.json', base, { compilerOptions: { ...base.compilerOptions, strict: false } }, ps).global[0]!).toMatchObject({ detail: 'compilerOptions.strict changed' });
     expect(narrowRootTsconfig('tsconfig.base.json', base, { compilerOptions: { strict: true, paths: {} } }, ps).global).toHaveLength(2);
   });
 });
@@ -138,22 +120,11 @@ describe('nx.json and project configuration', () => {
   });
   it('compares effective configs; reports moves and removals', () => {
     const r = compareConfigs(
-      [
-        { name: 'a', root: 'a', fingerprint: '1' },
-        { name: 'b', root: 'b', fingerprint: '1' },
-        { name: 'c', root: 'c', fingerprint: '1' },
-      ],
-      [
-        { name: 'a', root: 'a', fingerprint: '1' },
-        { name: 'b', root: 'b2', fingerprint: '2' },
-        { name: 'd', root: 'd', fingerprint: '1' },
-      ],
+      [{ name: 'a', root: 'a', fingerprint: '1' }, { name: 'b', root: 'b', fingerprint: '1' }, { name: 'c', root: 'c', fingerprint: '1' }],
+      [{ name: 'a', root: 'a', fingerprint: '1' }, { name: 'b', root: 'b2', fingerprint: '2' }, { name: 'd', root: 'd', fingerprint: '1' }],
       'nx.json',
     );
-    expect(r.touches.map((t) => [t.project, (t.reason as { detail: string }).detail])).toEqual([
-      ['b', 'moved from b'],
-      ['d', 'project added'],
-    ]);
+    expect(r.touches.map((t) => [t.project, (t.reason as { detail: string }).detail])).toEqual([['b', 'moved from b'], ['d', 'project added']]);
     expect(r.removed.map((p) => p.name)).toEqual(['c']);
   });
 });
@@ -186,20 +157,14 @@ describe('project level from data alone', () => {
   const view = {
     projects: projects.map((p) => ({ ...p, rootInputs: p.name === 'invoice' ? ['jest.preset.js'] : [] })),
     dependencies: graph.dependencies,
-    external: new Map([
-      ['invoice', ['lodash']],
-      ['payroll', ['express']],
-    ]),
+    external: new Map([['invoice', ['lodash']], ['payroll', ['express']]]),
     nxJson: { implicitDependencies: { 'tools/gen.json': ['conn-ext'] } },
   };
   const texts = (before: Record<string, string>, after: Record<string, string>): FileVersions => ({ hasBase: true, before: (p) => before[p], after: (p) => after[p] });
 
   it('reads only the workspace-wide files that changed, and every present lockfile when the root package.json did', () => {
     expect(workspaceFilesToRead(new Set(['yarn.lock', 'nx.json', 'src/a.ts']), () => true)).toEqual({ lockfiles: ['yarn.lock'], files: ['yarn.lock', 'nx.json'] });
-    expect(workspaceFilesToRead(new Set(['package.json']), (f) => f === 'package-lock.json')).toEqual({
-      lockfiles: ['package-lock.json'],
-      files: ['package-lock.json', 'package.json'],
-    });
+    expect(workspaceFilesToRead(new Set(['package.json']), (f) => f === 'package-lock.json')).toEqual({ lockfiles: ['package-lock.json'], files: ['package-lock.json', 'package.json'] });
   });
 
   it('narrows the root package.json, nx.json implicitDependencies and {workspaceRoot} inputs, then closes over dependents', async () => {

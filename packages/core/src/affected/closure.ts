@@ -21,7 +21,7 @@ export function affectedClosure(graph: DependencyGraph, touches: readonly Touch[
   const names = new Set(graph.projects.map((p) => p.name));
   const reasons = new Map<string, Reason[]>();
   const unknown: Touch[] = [];
-  for (const t of touches) names.has(t.project) ? addReason(reasons, t.project, t.reason) : unknown.push(t);
+  for (const t of touches) (names.has(t.project) ? addReason(reasons, t.project, t.reason) : unknown.push(t));
   let via = new Map<string, string>();
   if (global.length > 0) {
     for (const name of names) for (const g of global) addReason(reasons, name, g);

@@ -50,12 +50,7 @@ function fingerprints(ws: ConfiguredWorkspace): ProjectConfigFingerprint[] {
  * unresolved external name in their package.json or imports) are affected, as is whoever owns
  * its old root now (its files changed hands).
  */
-function removedProjectTouches(
-  removed: readonly ProjectConfigFingerprint[],
-  base: ConfiguredWorkspace,
-  head: ConfiguredWorkspace,
-  external: ReadonlyMap<string, readonly string[]>,
-): Touch[] {
+function removedProjectTouches(removed: readonly ProjectConfigFingerprint[], base: ConfiguredWorkspace, head: ConfiguredWorkspace, external: ReadonlyMap<string, readonly string[]>): Touch[] {
   const touches: Touch[] = [];
   const index = new ProjectIndex(head.projects);
   const atBase = new Map(base.projects.map((p) => [p.name, p]));

@@ -9,7 +9,11 @@ import type { ChangedFile, ProjectRef, Touch } from './types.js';
  * already) and, when given, as they were at the base (so a deleted or moved project config still
  * touches what it used to define).
  */
-export function touchesFromFiles(changes: readonly ChangedFile[], projects: readonly ProjectRef[] | ProjectIndex, baseProjects?: readonly ProjectRef[]): Touch[] {
+export function touchesFromFiles(
+  changes: readonly ChangedFile[],
+  projects: readonly ProjectRef[] | ProjectIndex,
+  baseProjects?: readonly ProjectRef[],
+): Touch[] {
   const indexes = [projects instanceof ProjectIndex ? projects : new ProjectIndex(projects), ...(baseProjects ? [new ProjectIndex(baseProjects)] : [])];
   const out: Touch[] = [];
   const seen = new Set<string>();

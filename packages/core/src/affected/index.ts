@@ -10,7 +10,14 @@
 export * from './types.js';
 export { touchesFromFiles, changedPaths, changesOfPaths } from './files.js';
 export { affectedClosure, compareReasons, describeReason, explainChain, type AffectedProjects } from './closure.js';
-export { narrowRootPackageJson, narrowRootTsconfig, narrowNxJson, compareConfigs, type Narrowed, type ProjectConfigFingerprint } from './workspace-files.js';
+export {
+  narrowRootPackageJson,
+  narrowRootTsconfig,
+  narrowNxJson,
+  compareConfigs,
+  type Narrowed,
+  type ProjectConfigFingerprint,
+} from './workspace-files.js';
 export { workspaceRootInputTouches, workspaceRootPatternsOf, touchesFromRootPatterns, type ProjectInputs } from './root-inputs.js';
 export { jsonEqual } from './json-diff.js';
 export { definesProjects, isRootTsconfig, shapesWorkspace, ROOT_CONFIG_FILES, ROOT_TSCONFIGS } from './root-files.js';

@@ -71,7 +71,7 @@ describe('task-level affected through several levels of dependencies', () => {
 });
 
 describe('the tasks of one target', () => {
-  it("are the graph's own ids for it, a colon in the target included", () => {
+  it('are the graph\'s own ids for it, a colon in the target included', () => {
     const projects: Parameters<typeof targetTasks>[0]['projects'] = [
       { name: 'a', root: 'libs/a', targets: { 'build:prod': {}, build: {} } },
       { name: 'b', root: 'libs/b', targets: { 'build:prod': {} } },
@@ -82,11 +82,7 @@ describe('the tasks of one target', () => {
       target: 'build:prod',
       projects,
       dependencies: { a: [], b: [] },
-      graph: {
-        tasks: { 'a:build:prod': { project: 'a', target: 'build:prod' }, 'b:build:prod': { project: 'b', target: 'build:prod' } },
-        dependencies: {},
-        requested: ['a:build:prod', 'b:build:prod'],
-      },
+      graph: { tasks: { 'a:build:prod': { project: 'a', target: 'build:prod' }, 'b:build:prod': { project: 'b', target: 'build:prod' } }, dependencies: {}, requested: ['a:build:prod', 'b:build:prod'] },
       changes,
       closure: affectedClosure({ projects, dependencies: new Map() }, touches),
       touches,

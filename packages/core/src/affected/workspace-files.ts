@@ -22,39 +22,9 @@ const none = (): Narrowed => ({ touches: [], packages: [], global: [], projectsM
 const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
 /** Root package.json fields that concern only the root package itself (owned by a root project, if any). */
 const ROOT_ONLY_FIELDS = new Set([
-  'name',
-  'version',
-  'description',
-  'private',
-  'license',
-  'author',
-  'contributors',
-  'maintainers',
-  'repository',
-  'homepage',
-  'bugs',
-  'keywords',
-  'funding',
-  'scripts',
-  'nx',
-  'files',
-  'publishConfig',
-  'main',
-  'module',
-  'exports',
-  'types',
-  'typings',
-  'bin',
-  'man',
-  'directories',
-  'engines',
-  'devEngines',
-  'os',
-  'cpu',
-  'config',
-  '$schema',
-  'sideEffects',
-  'kiln',
+  'name', 'version', 'description', 'private', 'license', 'author', 'contributors', 'maintainers', 'repository', 'homepage',
+  'bugs', 'keywords', 'funding', 'scripts', 'nx', 'files', 'publishConfig', 'main', 'module', 'exports', 'types', 'typings',
+  'bin', 'man', 'directories', 'engines', 'devEngines', 'os', 'cpu', 'config', '$schema', 'sideEffects', 'kiln',
 ]);
 
 /** A config file that was added, deleted or is not an object on one side cannot be narrowed: global. */
@@ -137,11 +107,7 @@ export function narrowRootTsconfig(file: string, before: unknown, after: unknown
   const other = changedKeys(a, b).filter((k) => k !== 'compilerOptions');
   const ca = asRecord(a.compilerOptions) ?? {};
   const cb = asRecord(b.compilerOptions) ?? {};
-  other.push(
-    ...changedKeys(ca, cb)
-      .filter((k) => k !== 'paths')
-      .map((k) => `compilerOptions.${k}`),
-  );
+  other.push(...changedKeys(ca, cb).filter((k) => k !== 'paths').map((k) => `compilerOptions.${k}`));
   if (other.length > 0) {
     out.global.push({ kind: 'global', file, detail: `${other.join(', ')} changed` });
     return out;
@@ -167,34 +133,9 @@ const toList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is 
 
 /** nx.json keys that change no project's graph, inputs or configuration. */
 const NX_JSON_INERT = new Set([
-  '$schema',
-  'analytics',
-  'defaultBase',
-  'affected',
-  'cli',
-  'generators',
-  'release',
-  'owners',
-  'kiln',
-  'tasksRunnerOptions',
-  'nxCloudAccessToken',
-  'nxCloudId',
-  'nxCloudUrl',
-  'nxCloudEncryptionKey',
-  'neverConnectToCloud',
-  'parallel',
-  'cacheDirectory',
-  'tui',
-  'useDaemonProcess',
-  'defaultProject',
-  'installation',
-  'useInferencePlugins',
-  'sync',
-  'conformance',
-  'maxCacheSize',
-  'extends',
-  'npmScope',
-  'useLegacyCache',
+  '$schema', 'analytics', 'defaultBase', 'affected', 'cli', 'generators', 'release', 'owners', 'kiln', 'tasksRunnerOptions', 'nxCloudAccessToken',
+  'nxCloudId', 'nxCloudUrl', 'nxCloudEncryptionKey', 'neverConnectToCloud', 'parallel', 'cacheDirectory', 'tui', 'useDaemonProcess',
+  'defaultProject', 'installation', 'useInferencePlugins', 'sync', 'conformance', 'maxCacheSize', 'extends', 'npmScope', 'useLegacyCache',
 ]);
 /** nx.json keys whose effect shows in each project's effective configuration (compared separately). */
 const NX_JSON_PER_PROJECT = new Set(['targetDefaults', 'namedInputs', 'workspaceLayout', 'implicitDependencies']);

@@ -171,8 +171,7 @@ function implicitDependencyTouches(nxJson: unknown, paths: readonly string[], gl
   for (const [file, value] of Object.entries(map as Record<string, unknown>)) {
     if (!paths.includes(file)) continue;
     if (value === '*') global.push({ kind: 'global', file, detail: 'nx.json implicitDependencies names it for every project' });
-    else if (Array.isArray(value))
-      for (const project of value) if (typeof project === 'string') touches.push({ project, reason: { kind: 'file', file, detail: 'nx.json implicitDependencies' } });
+    else if (Array.isArray(value)) for (const project of value) if (typeof project === 'string') touches.push({ project, reason: { kind: 'file', file, detail: 'nx.json implicitDependencies' } });
   }
   return touches;
 }

@@ -16,7 +16,7 @@ import type { InferenceGap, PluginConfigMatch, Workspace } from '../workspace/in
 /** The changes without the files .nxignore hides (Nx leaves them out of its file map: they touch nothing). */
 export async function visibleChanges(root: string, changes: readonly ChangedFile[]): Promise<readonly ChangedFile[]> {
   if (changes.length === 0 || !existsSync(join(root, '.nxignore'))) return changes;
-  const { visibleFiles } = await import('../workspace/projects.js');
+  const { visibleFiles } = await import('../workspace/visible-files.js');
   const text = readFileSync(join(root, '.nxignore'), 'utf8');
   const shown = new Set(visibleFiles([...new Set(changes.flatMap((c) => ('from' in c && c.from ? [c.from, c.path] : [c.path])).concat('.nxignore'))], () => text));
   return changes.filter((c) => shown.has(c.path as never) || ('from' in c && c.from !== undefined && shown.has(c.from as never)));

@@ -15,6 +15,7 @@ import { rootInputsOf } from './view.js';
 
 export type Graph = typeof import('../graph/index.js');
 
+
 export function dirtyImportsOf(g: Graph, root: string, digests: Record<string, string | null>): Record<string, FileImports> {
   const out: Record<string, FileImports> = {};
   for (const [p, d] of Object.entries(digests)) {
@@ -49,11 +50,7 @@ export async function update(g: Graph, root: string, state: State, anchor: strin
   void anchor;
   const sources = paths.filter(g.isSourceFile);
   if (sources.length === 0) return { state, importsChanged: false };
-  const atAnchor = await readFilesAtRef(
-    root,
-    state.anchor,
-    sources.filter((p) => !(p in state.dirty)),
-  );
+  const atAnchor = await readFilesAtRef(root, state.anchor, sources.filter((p) => !(p in state.dirty)));
   const rescanned = sources.map((file) => {
     const oldText = file in state.dirty ? undefined : atAnchor.get(file);
     const before = file in state.dirty ? state.dirtyImports[file] : oldText === undefined ? undefined : g.scanImports(oldText);
@@ -114,14 +111,7 @@ function apply(
 }
 
 /** Reads and scans every project source file, then derives the state from the workspace and the scans. */
-export function build(
-  g: Graph,
-  ws: Workspace,
-  scans: readonly ScannedShare[],
-  anchor: string,
-  dirty: Record<string, string | null>,
-  dirtyImports: Record<string, FileImports>,
-): State {
+export function build(g: Graph, ws: Workspace, scans: readonly ScannedShare[], anchor: string, dirty: Record<string, string | null>, dirtyImports: Record<string, FileImports>): State {
   const locator = new g.ProjectIndex(ws.projects.values());
   const resolver = new g.ImportResolver(ws.projects.values(), locator, ws.tsconfigPaths);
   const rootProject = [...ws.projects.values()].find((p) => p.root === '')?.name;
@@ -211,13 +201,10 @@ function configDigestOf(ws: Workspace): string {
 function stubProjects(state: State): Map<ProjectName, Project> {
   const out = new Map<ProjectName, Project>();
   for (const p of state.projects)
-    out.set(
-      p.name as ProjectName,
-      {
-        name: p.name,
-        root: p.root,
-        ...(p.packageName !== undefined && { packageJson: { name: p.packageName } }),
-      } as unknown as Project,
-    );
+    out.set(p.name as ProjectName, {
+      name: p.name,
+      root: p.root,
+      ...(p.packageName !== undefined && { packageJson: { name: p.packageName } }),
+    } as unknown as Project);
   return out;
 }

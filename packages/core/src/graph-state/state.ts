@@ -98,7 +98,7 @@ async function readWholeWorkspace(root: string, worktree: readonly FileChange[],
 /** The files Nx sees (.nxignore applied): the scan reads no file the workspace hides. */
 async function visible(root: string, files: readonly string[]): Promise<string[]> {
   if (!files.includes('.nxignore')) return [...files];
-  const { visibleFiles } = await import('../workspace/projects.js');
+  const { visibleFiles } = await import('../workspace/visible-files.js');
   return [...visibleFiles(files, (p) => readText(root, p))];
 }
 
@@ -154,3 +154,4 @@ export function startColdBuild(root: string, listed?: Promise<string>): ColdBuil
   scan.catch(() => undefined);
   return { tracked, scan };
 }
+

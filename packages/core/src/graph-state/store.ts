@@ -104,11 +104,7 @@ export function saveState(root: string, unstamped: State): void {
 
 function sortedCounts(counts: Record<string, Record<string, number>>): Record<string, Record<string, number>> {
   const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
-  return Object.fromEntries(
-    Object.entries(counts)
-      .sort(byName)
-      .map(([k, v]) => [k, Object.fromEntries(Object.entries(v).sort(byName))]),
-  );
+  return Object.fromEntries(Object.entries(counts).sort(byName).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).sort(byName))]));
 }
 
 /** The view alone, for a work tree whose graph is still the one the saved state (same stamp) describes. */
@@ -151,3 +147,4 @@ export function readText(root: string, path: string): string | undefined {
     return undefined;
   }
 }
+

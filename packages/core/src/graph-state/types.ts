@@ -69,6 +69,7 @@ export interface AffectedGraphView {
   readonly inferenceGaps?: readonly InferenceGap[];
 }
 
+
 /** The view as saved next to the state: projects by index, so it parses quickly. */
 export interface SavedView {
   readonly version: number;

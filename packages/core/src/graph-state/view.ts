@@ -59,6 +59,8 @@ export function viewOf(state: State, source: AffectedGraphView['source']): Affec
   };
 }
 
+
+
 export function compactView(state: State): SavedView {
   const view = viewOf(state, 'reused');
   const index = new Map(view.projects.map((p, i) => [p.name, i]));
@@ -107,14 +109,7 @@ export function expandView(v: SavedView): (source: AffectedGraphView['source']) 
     rootPatterns.push([pattern, list.map((i) => names[i]!)]);
   }
   const dependents = new Map<string, string[]>();
-  v.dependents.forEach(
-    (list, i) =>
-      list.length > 0 &&
-      dependents.set(
-        names[i]!,
-        list.map((d) => names[d]!),
-      ),
-  );
+  v.dependents.forEach((list, i) => list.length > 0 && dependents.set(names[i]!, list.map((d) => names[d]!)));
   let dependencies: Map<string, string[]> | undefined;
   let external: Map<string, string[]> | undefined;
   const projects = names.map((name, i) => ({ name, root: v.roots[i]!, rootInputs: inputs[i]! }));

@@ -13,8 +13,7 @@ describe('dependsOn naming a target the project does not have', () => {
     expect(
       problems({
         ...base,
-        'p/a/project.json':
-          '{\n  "name": "a",\n  "targets": {\n    "generate": { "command": "true" },\n    "build": { "command": "true", "dependsOn": ["^build", "genrate", { "target": "lint" }] }\n  }\n}',
+        'p/a/project.json': '{\n  "name": "a",\n  "targets": {\n    "generate": { "command": "true" },\n    "build": { "command": "true", "dependsOn": ["^build", "genrate", { "target": "lint" }] }\n  }\n}',
         'p/b/package.json': '{ "name": "b", "scripts": { "build": "true" }, "nx": { "targets": { "build": { "dependsOn": ["prebuild"] } } } }',
       }),
     ).toEqual([

@@ -83,7 +83,7 @@ export function parseJson(text: string, file: string): { ok: true; value: Parsed
  */
 function mayRepeatKeys(body: string, value: unknown): boolean {
   let written = 0;
-  for (const colon = /"\s*:/g; colon.exec(body) !== null;) written++;
+  for (const colon = /"\s*:/g; colon.exec(body) !== null; ) written++;
   return written > keyCount(value);
 }
 
@@ -111,14 +111,10 @@ function repeatedKeys(tree: Node, text: string, offsetBase: number, file: string
           const { line, column } = at(key);
           const earlier = at(first);
           found.push(
-            diagnostic(
-              'duplicate-key',
-              `"${key.value as string}" is written twice in one object (also at line ${earlier.line}, column ${earlier.column}); only one of them can count.`,
-              {
-                location: { file, line, column },
-                hint: `Remove or rename one of the two in ${file}.`,
-              },
-            ),
+            diagnostic('duplicate-key', `"${key.value as string}" is written twice in one object (also at line ${earlier.line}, column ${earlier.column}); only one of them can count.`, {
+              location: { file, line, column },
+              hint: `Remove or rename one of the two in ${file}.`,
+            }),
           );
         }
       }

@@ -20,14 +20,7 @@ describe('kiln config (nx.json "kiln")', () => {
   it('without a "kiln" key, the defaults', () => {
     const r = build('{}');
     if (!r.ok) throw new Error(r.error[0]!.message);
-    expect(r.value.kiln).toEqual({
-      cacheDirectory: '/ws/.kiln/cache',
-      cacheMaxSize: DEFAULT_CACHE_MAX_SIZE,
-      restoreMode: 'link',
-      owners: {},
-      artifacts: { overrides: {} },
-      environments: [],
-    });
+    expect(r.value.kiln).toEqual({ cacheDirectory: '/ws/.kiln/cache', cacheMaxSize: DEFAULT_CACHE_MAX_SIZE, restoreMode: 'link', owners: {}, artifacts: { overrides: {} }, environments: [] });
   });
 
   it('every setting, typed', () => {
@@ -40,14 +33,7 @@ describe('kiln config (nx.json "kiln")', () => {
           owners: { known: ['@org/*'] },
           registry: 'r.example.com/{projectName}',
           environments: ['staging', 'production'],
-          artifacts: {
-            projects: ['tag:svc'],
-            outputDir: 'out',
-            source: false,
-            platform: 'linux/arm64/v8',
-            cmd: ['node'],
-            overrides: { a: { user: 'app', platform: 'linux/amd64' } },
-          },
+          artifacts: { projects: ['tag:svc'], outputDir: 'out', source: false, platform: 'linux/arm64/v8', cmd: ['node'], overrides: { a: { user: 'app', platform: 'linux/amd64' } } },
         },
       }),
     );
@@ -111,7 +97,7 @@ describe('kiln config (nx.json "kiln")', () => {
     expect(problems('{"kiln": {"cacheDirectory": "../ws-cache"}}')).toEqual([]);
   });
 
-  it("the hint points at kiln's settings, not at Nx's reference", () => {
+  it('the hint points at kiln\'s settings, not at Nx\'s reference', () => {
     const r = build('{"kiln": 3}');
     expect(r.ok).toBe(false);
     if (r.ok) return;

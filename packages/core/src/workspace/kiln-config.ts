@@ -71,14 +71,7 @@ export const DEFAULT_CACHE_MAX_SIZE = 10 * 1024 ** 3;
 
 /** The settings of a workspace whose nx.json has no `"kiln"` key (or no nx.json). */
 export function defaultKilnConfig(root: string): KilnConfig {
-  return {
-    cacheDirectory: resolve(root, DEFAULT_CACHE_DIRECTORY),
-    cacheMaxSize: DEFAULT_CACHE_MAX_SIZE,
-    restoreMode: 'link',
-    owners: {},
-    artifacts: { overrides: {} },
-    environments: [],
-  };
+  return { cacheDirectory: resolve(root, DEFAULT_CACHE_DIRECTORY), cacheMaxSize: DEFAULT_CACHE_MAX_SIZE, restoreMode: 'link', owners: {}, artifacts: { overrides: {} }, environments: [] };
 }
 
 /**
@@ -86,7 +79,7 @@ export function defaultKilnConfig(root: string): KilnConfig {
  * the typed settings (a wrong value gives way to its default; the caller fails on the problems).
  */
 export function readKilnConfig(nxJson: Checker, root: string): KilnConfig {
-  const c = new Checker(nxJson.doc, "the Configuration section of kiln's README");
+  const c = new Checker(nxJson.doc, 'the Configuration section of kiln\'s README');
   const config = kilnConfig(c, root);
   nxJson.problems.push(...c.problems);
   return config;
@@ -134,10 +127,7 @@ function cacheDirectory(c: Checker, path: JsonPath, value: unknown, root: string
   const up = relative(abs, root);
   // The cache evicts what it finds in its folder: never let that folder hold the workspace.
   if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
-    c.report(
-      path,
-      `"kiln.cacheDirectory" is ${JSON.stringify(dir)}, which ${up === '' ? 'is the workspace root' : 'holds the workspace'}: the cache would evict the workspace's own files. Use a folder of its own, e.g. "${DEFAULT_CACHE_DIRECTORY}".`,
-    );
+    c.report(path, `"kiln.cacheDirectory" is ${JSON.stringify(dir)}, which ${up === '' ? 'is the workspace root' : 'holds the workspace'}: the cache would evict the workspace's own files. Use a folder of its own, e.g. "${DEFAULT_CACHE_DIRECTORY}".`);
     return undefined;
   }
   return abs;
@@ -172,12 +162,7 @@ function artifactsConfig(c: Checker, path: JsonPath, value: unknown): ArtifactsC
   }
   const projects = valid<string[]>(c, [...path, 'projects'], artifacts.projects, stringArray);
   const outputDir = valid<string>(c, [...path, 'outputDir'], artifacts.outputDir, string);
-  const source = valid<string | false>(
-    c,
-    [...path, 'source'],
-    artifacts.source,
-    either(string, (v) => (v === false ? undefined : 'not false'), 'a URL or false'),
-  );
+  const source = valid<string | false>(c, [...path, 'source'], artifacts.source, either(string, (v) => (v === false ? undefined : 'not false'), 'a URL or false'));
   return {
     ...artifactSettings(c, path, artifacts),
     ...(projects && { projects }),

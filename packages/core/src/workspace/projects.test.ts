@@ -169,20 +169,11 @@ describe('targets', () => {
   it('package.json scripts become nx:run-script targets; includedScripts limits them; nx.targets merge over them', () => {
     const ws = ok({
       'package.json': { name: 'root', workspaces: ['p/*'] },
-      'p/a/package.json': {
-        name: 'a',
-        scripts: { build: 'tsc', test: 'vitest', lint: 'eslint' },
-        nx: { includedScripts: ['build', 'test'], targets: { build: { outputs: ['{projectRoot}/dist'] } } },
-      },
+      'p/a/package.json': { name: 'a', scripts: { build: 'tsc', test: 'vitest', lint: 'eslint' }, nx: { includedScripts: ['build', 'test'], targets: { build: { outputs: ['{projectRoot}/dist'] } } } },
     });
     const t = ws.projects.get('a' as never)!.targets;
     expect(Object.keys(t).sort()).toEqual(['build', 'test']);
-    expect(t.build).toMatchObject({
-      executor: 'nx:run-script',
-      options: { script: 'build' },
-      outputs: ['{projectRoot}/dist'],
-      metadata: { scriptContent: 'tsc', runCommand: 'npm run build' },
-    });
+    expect(t.build).toMatchObject({ executor: 'nx:run-script', options: { script: 'build' }, outputs: ['{projectRoot}/dist'], metadata: { scriptContent: 'tsc', runCommand: 'npm run build' } });
   });
 
   it('`command` shorthand becomes nx:run-commands', () => {
@@ -203,12 +194,7 @@ describe('targets', () => {
       'p/a/package.json': { name: 'a', scripts: { build: 'tsc' } },
       'p/b/project.json': { name: 'b', targets: { build: { command: 'make', options: { mode: 'dev' } }, 'e2e-ci': { command: 'run' } } },
     });
-    expect(ws.projects.get('a' as never)!.targets.build).toMatchObject({
-      executor: 'nx:run-script',
-      dependsOn: ['^build'],
-      cache: true,
-      options: { script: 'build', mode: 'prod', extra: 1 },
-    });
+    expect(ws.projects.get('a' as never)!.targets.build).toMatchObject({ executor: 'nx:run-script', dependsOn: ['^build'], cache: true, options: { script: 'build', mode: 'prod', extra: 1 } });
     const b = ws.projects.get('b' as never)!.targets;
     expect(b.build).toMatchObject({ executor: 'nx:run-commands', cache: false, inputs: ['default'], options: { command: 'make', mode: 'dev' } });
     expect(b.build!.dependsOn).toBeUndefined();

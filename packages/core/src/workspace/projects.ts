@@ -3,17 +3,17 @@
  * plugins, merged by root): which package.json files are projects, their names, roots, tags,
  * types and targets. Pure: the caller passes the file list and a reader.
  */
-import { createRequire } from 'node:module';
 import micromatch from 'micromatch';
 import type { NxJsonConfiguration, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { diagnostic, projectName, toRepoPath, type Diagnostic, type ProjectName, type RepoPath } from '../model/index.js';
 import { parseJson, type ParsedJson } from './json.js';
 import { parseYaml } from './yaml.js';
 import { Checker, checkLernaJson, checkNxJson, checkPackageJson, checkPnpmWorkspace, checkProjectJson, dependencyKinds, isObject } from './validate.js';
-import { mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
+import { mergeProjectConfig, mergeTargets, normalizeTargets, scriptTarget } from './targets.js';
 import { defaultKilnConfig, readKilnConfig, type KilnConfig } from './kiln-config.js';
 import { unknownOwnTargets } from './depends-on.js';
 import { workspaceTurbo } from './turbo-workspace.js';
+import { visibleFiles } from './visible-files.js';
 import type { DependencyKind, InferenceGap, InferredNodes, PackageJsonInfo, PluginConfigMatch, PackageManager, Project, ProjectType, TsconfigPaths, Workspace } from './types.js';
 
 export interface WorkspaceInput {
@@ -46,7 +46,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     const slash = f.lastIndexOf('/');
     if (slash < 0) fileSet.add(f);
     const base = slash < 0 ? f : f.slice(slash + 1);
-    if (base.length < 12 || (base.charCodeAt(0) !== 112 /* p */ && base.charCodeAt(0) !== 116) /* t */) continue;
+    if (base.length < 12 || base.charCodeAt(0) !== 112 /* p */ && base.charCodeAt(0) !== 116 /* t */) continue;
     if (f.includes('node_modules/')) continue;
     if (base === 'project.json') projectJsons.push(f);
     else if (base === 'package.json') packageJsons.push(f);
@@ -81,23 +81,16 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   const patterns = workspacePatterns(rootPkg, pnpm, lerna);
   const inWorkspaces = workspacesMatcher(patterns);
   const packageManager = detectPackageManager(fileSet);
-  const runCommand = (script: string) => (packageManager === 'yarn' ? `yarn ${script}` : `${packageManager} run ${script}`);
+  const runCommand = (script: string) =>
+    packageManager === 'yarn' ? `yarn ${script}` : `${packageManager} run ${script}`;
 
   const projectJsonRoots = new Set(projectJsons.map(dirOf));
 
-  // Per root: the configuration from package.json first, then project.json merged over it (Nx's plugin order).
+  // Per root: what nx.json's plugins infer, then package.json merged over it, then project.json (Nx's plugin order).
   // `docs`: each config file with where its own targets are, for the dependsOn check.
-  type Entry = {
-    config: Record<string, any>;
-    configFiles: RepoPath[];
-    docs: { doc: ParsedJson; targetsAt: string[] }[];
-    packageJson?: PackageJsonInfo;
-    nameFromProjectJson?: boolean;
-    inferredBy?: string[];
-  };
+  type Entry = { config: Record<string, any>; configFiles: RepoPath[]; docs: { doc: ParsedJson; targetsAt: string[] }[]; packageJson?: PackageJsonInfo; nameFromProjectJson?: boolean; inferredBy?: string[] };
   const byRoot = new Map<string, Entry>();
 
-  // Nx's order: the plugins nx.json lists, then its own package.json and project.json plugins over them.
   const inferredOnly = new Set<string>();
   for (const { plugin, files: perFile } of input.inferred ?? [])
     for (const { file, projects: nodes } of perFile)
@@ -107,12 +100,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
         const existing = byRoot.get(root);
         if (!existing) inferredOnly.add(root);
         const { root: _root, ...rest } = node as Record<string, any>;
-        byRoot.set(root, {
-          config: mergeProjectConfig(existing?.config ?? { root }, rest),
-          configFiles: [...(existing?.configFiles ?? []), file as RepoPath],
-          docs: existing?.docs ?? [],
-          inferredBy: [...(existing?.inferredBy ?? []), plugin],
-        });
+        byRoot.set(root, { config: mergeProjectConfig(existing?.config ?? { root }, rest), configFiles: [...(existing?.configFiles ?? []), file as RepoPath], docs: existing?.docs ?? [], inferredBy: [...(existing?.inferredBy ?? []), plugin] });
       }
 
   for (const file of packageJsons) {
@@ -122,7 +110,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
     const doc = file === 'package.json' ? rootPkgDoc : load(file, checkPackageJson);
     const pkg = doc?.value as Record<string, any> | undefined;
     if (!doc || !pkg) continue;
-    const siblingProjectJson = projectJsonRoots.has(root) ? parseQuiet(input.read(joinPath(root, 'project.json'))) : undefined;
+    const siblingProjectJson = projectJsonRoots.has(root) ? (parseQuiet(input.read(joinPath(root, 'project.json')))) : undefined;
     const config = projectFromPackageJson(pkg, root, siblingProjectJson, nxJson, runCommand, input.nxJsInstalled === true);
     if (config.name === undefined && root === '') {
       problems.push(
@@ -182,9 +170,7 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
   for (const [root, entry] of entries) {
     entry.config.name ??= root === '' ? undefined : root.slice(root.lastIndexOf('/') + 1).toLowerCase();
     if (entry.config.name === undefined) {
-      problems.push(
-        diagnostic('missing-project-name', 'the project at the workspace root has no name.', { location: { file: entry.configFiles[0]! }, hint: 'Add a "name" to it.' }),
-      );
+      problems.push(diagnostic('missing-project-name', 'the project at the workspace root has no name.', { location: { file: entry.configFiles[0]! }, hint: 'Add a "name" to it.' }));
       continue;
     }
     const list = rootsByName.get(entry.config.name) ?? [];
@@ -257,7 +243,11 @@ export function buildWorkspace(input: WorkspaceInput): { ok: true; value: Worksp
  * The package.json globs of npm/yarn `workspaces` (array or `{packages}`), pnpm-workspace.yaml and
  * lerna.json (`packages`, by default `packages/*`), as `dir/package.json`.
  */
-export function workspacePatterns(rootPkg: Record<string, any> | undefined, pnpm: { packages?: string[] } | undefined, lerna?: { packages?: string[] }): string[] {
+export function workspacePatterns(
+  rootPkg: Record<string, any> | undefined,
+  pnpm: { packages?: string[] } | undefined,
+  lerna?: { packages?: string[] },
+): string[] {
   const raw: string[] = [
     ...(Array.isArray(rootPkg?.workspaces) ? rootPkg.workspaces : (rootPkg?.workspaces?.packages ?? [])),
     ...(pnpm?.packages ?? []),
@@ -328,35 +318,6 @@ function releasePublishTarget(nxJson: NxJsonConfiguration | undefined): TargetCo
   return { executor: '@nx/js:release-publish', ...defaults, dependsOn: ['^nx-release-publish', ...(defaults.dependsOn ?? [])], options: { ...defaults.options } };
 }
 
-/** project.json over package.json: tags union, implicitDependencies concatenated, targets merged, the rest overwritten. */
-function mergeProjectConfig(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
-  const out: Record<string, any> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
-    switch (k) {
-      case 'tags':
-        out.tags = [...new Set([...(base.tags ?? []), ...v])];
-        break;
-      case 'implicitDependencies':
-        out.implicitDependencies = [...(base.implicitDependencies ?? []), ...v];
-        break;
-      case 'namedInputs':
-      case 'metadata':
-        out[k] = { ...base[k], ...v };
-        break;
-      case 'targets': {
-        const targets: Record<string, TargetConfiguration> = { ...base.targets };
-        for (const [name, t] of Object.entries(v as Record<string, TargetConfiguration>)) targets[name] = mergeTargets(t, targets[name]);
-        out.targets = targets;
-        break;
-      }
-      default:
-        out[k] = v;
-    }
-  }
-  return out;
-}
-
 function packageJsonInfo(pkg: Record<string, any>, file: string, inWs: boolean): PackageJsonInfo {
   const dependencies = {} as Record<DependencyKind, Record<string, string>>;
   for (const kind of dependencyKinds) dependencies[kind] = { ...pkg[kind] };
@@ -416,25 +377,6 @@ function parseQuiet(text: string | undefined): Record<string, any> | undefined {
   if (text === undefined) return undefined;
   const r = parseJson(text, '');
   return r.ok && isObject(r.value.value) ? (r.value.value as Record<string, any>) : undefined;
-}
-
-/** The files Nx sees: sorted, without what `.nxignore` hides (with .gitignore rules, from projects and the file map alike). */
-export function visibleFiles(listedFiles: readonly string[], read: (path: string) => string | undefined): readonly RepoPath[] {
-  const listed = (isSorted(listedFiles) ? listedFiles : [...listedFiles].sort()) as readonly RepoPath[];
-  const nxignore = listed.includes('.nxignore' as RepoPath) ? read('.nxignore') : undefined;
-  return nxignore === undefined ? listed : ignoreFilter(nxignore, listed);
-}
-
-function ignoreFilter(rules: string, files: readonly RepoPath[]): RepoPath[] {
-  // Loaded only for a workspace with a .nxignore.
-  const ignore = createRequire(import.meta.url)('ignore') as typeof import('ignore');
-  const ig = ignore().add(rules);
-  return files.filter((f) => !ig.ignores(f));
-}
-
-function isSorted(list: readonly string[]): boolean {
-  for (let i = 1; i < list.length; i++) if (list[i - 1]! > list[i]!) return false;
-  return true;
 }
 
 export function dirOf(file: string): string {

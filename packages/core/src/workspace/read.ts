@@ -21,12 +21,7 @@ export { findWorkspaceRoot, requireWorkspaceRoot } from './find-root.js';
  */
 export async function globWorkspaceFiles(root: string): Promise<RepoPath[]> {
   const { default: fg } = await import('fast-glob');
-  const files = (await fg('**/*', {
-    cwd: root,
-    dot: true,
-    ignore: ['**/node_modules/**', '**/.git/**', '**/.nx/**', '**/.kiln/**', '**/dist/**'],
-    followSymbolicLinks: false,
-  })) as RepoPath[];
+  const files = (await fg('**/*', { cwd: root, dot: true, ignore: ['**/node_modules/**', '**/.git/**', '**/.nx/**', '**/.kiln/**', '**/dist/**'], followSymbolicLinks: false })) as RepoPath[];
   const ignoreFiles = files.filter((f) => f === '.gitignore' || f.endsWith('/.gitignore'));
   if (ignoreFiles.length === 0) return files;
   const ignore = createRequire(import.meta.url)('ignore') as typeof import('ignore');

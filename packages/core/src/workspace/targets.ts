@@ -1,7 +1,8 @@
 /**
  * Targets the way Nx normalises them: `command` shorthand → `nx:run-commands`, package.json scripts
  * → `nx:run-script`, `{projectRoot}`/`{projectName}` tokens in options, and nx.json `targetDefaults`
- * merged in (looked up by executor, then by target name, then by the longest matching glob). Pure.
+ * merged in (looked up by executor, then by target name, then by the longest matching glob), and one
+ * project configuration merged over another. Pure.
  */
 import micromatch from 'micromatch';
 import type { TargetConfiguration } from '@nx/devkit';
@@ -44,7 +45,8 @@ export function mergeTargets(target: TargetConfiguration, base: TargetConfigurat
   if (target.configurations || (compatible && baseConfigurations)) {
     const merged: Record<string, Record<string, unknown>> = {};
     const from = compatible ? (baseConfigurations ?? {}) : {};
-    for (const name of new Set([...Object.keys(from), ...Object.keys(target.configurations ?? {})])) merged[name] = { ...from[name], ...target.configurations?.[name] };
+    for (const name of new Set([...Object.keys(from), ...Object.keys(target.configurations ?? {})]))
+      merged[name] = { ...from[name], ...target.configurations?.[name] };
     result.configurations = merged;
   }
   if (target.metadata || base.metadata) result.metadata = { ...base.metadata, ...target.metadata };
@@ -61,7 +63,8 @@ export function targetDefaultsFor(
   if (executor && targetDefaults[executor]) return targetDefaults[executor];
   if (targetDefaults[targetName]) return targetDefaults[targetName];
   let best: string | undefined;
-  for (const key of Object.keys(targetDefaults)) if (/[*?[\]{}!]/.test(key) && micromatch.isMatch(targetName, key) && (best === undefined || key.length > best.length)) best = key;
+  for (const key of Object.keys(targetDefaults))
+    if (/[*?[\]{}!]/.test(key) && micromatch.isMatch(targetName, key) && (best === undefined || key.length > best.length)) best = key;
   return best === undefined ? undefined : targetDefaults[best];
 }
 
@@ -132,4 +135,36 @@ function normalizeOne(target: Target, project: { root: string; name: string }): 
   if (t.options) result.options = resolveTokens(t.options, project);
   if (t.configurations) result.configurations = resolveTokens(t.configurations, project);
   return result;
+}
+
+/**
+ * One project configuration over another, as Nx merges plugin results by root (project.json over
+ * package.json over inferred): tags union, implicitDependencies concatenated, targets merged, the rest overwritten.
+ */
+export function mergeProjectConfig(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    switch (k) {
+      case 'tags':
+        out.tags = [...new Set([...(base.tags ?? []), ...v])];
+        break;
+      case 'implicitDependencies':
+        out.implicitDependencies = [...(base.implicitDependencies ?? []), ...v];
+        break;
+      case 'namedInputs':
+      case 'metadata':
+        out[k] = { ...base[k], ...v };
+        break;
+      case 'targets': {
+        const targets: Record<string, TargetConfiguration> = { ...base.targets };
+        for (const [name, t] of Object.entries(v as Record<string, TargetConfiguration>)) targets[name] = mergeTargets(t, targets[name]);
+        out.targets = targets;
+        break;
+      }
+      default:
+        out[k] = v;
+    }
+  }
+  return out;
 }

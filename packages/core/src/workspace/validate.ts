@@ -10,17 +10,14 @@ export type Check = (value: unknown) => string | undefined;
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const describeValue = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+export const describeValue = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
 
 export const string: Check = (v) => (typeof v === 'string' ? undefined : `must be a string, not ${describeValue(v)}`);
 export const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : `must be true or false, not ${describeValue(v)}`);
 export const object: Check = (v) => (isObject(v) ? undefined : `must be an object, not ${describeValue(v)}`);
 export const array: Check = (v) => (Array.isArray(v) ? undefined : `must be an array, not ${describeValue(v)}`);
 export const stringArray: Check = (v) =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string')
-    ? undefined
-    : `must be an array of strings, not ${Array.isArray(v) ? 'an array holding ' + describeValue(v.find((x) => typeof x !== 'string')) : describeValue(v)}`;
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : `must be an array of strings, not ${Array.isArray(v) ? 'an array holding ' + describeValue(v.find((x) => typeof x !== 'string')) : describeValue(v)}`;
 export const stringRecord: Check = (v) => {
   if (!isObject(v)) return `must be an object of strings, not ${describeValue(v)}`;
   const bad = Object.entries(v).find(([, x]) => typeof x !== 'string');
@@ -69,12 +66,7 @@ export class Checker {
 }
 
 export function formatPath(path: JsonPath): string {
-  return path.length === 0
-    ? '(top level)'
-    : path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
-        .join('.')
-        .replace(/\.\[/g, '[');
+  return path.length === 0 ? '(top level)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
 }
 
 /** A target in project.json, package.json `nx.targets` or nx.json `targetDefaults`. */
@@ -135,19 +127,7 @@ export function checkProjectFields(c: Checker, path: JsonPath, p: unknown): void
 
 export function checkNxJson(c: Checker): void {
   const v = c.doc.value;
-  if (
-    !c.fields([], v, {
-      namedInputs: object,
-      targetDefaults: object,
-      plugins: array,
-      pluginsConfig: object,
-      workspaceLayout: object,
-      defaultBase: string,
-      release: object,
-      owners: either(boolean, object, 'true or an object like {"format": "github", "patterns": [...]}'),
-      implicitDependencies: object,
-    })
-  )
+  if (!c.fields([], v, { namedInputs: object, targetDefaults: object, plugins: array, pluginsConfig: object, workspaceLayout: object, defaultBase: string, release: object, owners: either(boolean, object, 'true or an object like {"format": "github", "patterns": [...]}'), implicitDependencies: object }))
     return;
   const nx = v as Record<string, unknown>;
   checkNamedInputs(c, ['namedInputs'], nx.namedInputs);
@@ -159,19 +139,7 @@ export const dependencyKinds = ['dependencies', 'devDependencies', 'peerDependen
 
 export function checkPackageJson(c: Checker): void {
   const v = c.doc.value;
-  if (
-    !c.fields([], v, {
-      name: string,
-      version: string,
-      scripts: stringRecord,
-      keywords: stringArray,
-      main: string,
-      dependencies: stringRecord,
-      devDependencies: stringRecord,
-      peerDependencies: stringRecord,
-      optionalDependencies: stringRecord,
-    })
-  )
+  if (!c.fields([], v, { name: string, version: string, scripts: stringRecord, keywords: stringArray, main: string, dependencies: stringRecord, devDependencies: stringRecord, peerDependencies: stringRecord, optionalDependencies: stringRecord }))
     return;
   const pkg = v as Record<string, unknown>;
   if (pkg.workspaces !== undefined) {

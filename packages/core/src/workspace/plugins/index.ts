@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { NxJsonConfiguration } from '@nx/devkit';
 import { gitBlobId, type Diagnostic } from '../../model/index.js';
 import { parseJson } from '../json.js';
-import { visibleFiles } from '../projects.js';
+import { visibleFiles } from '../visible-files.js';
 import { readWorkspace } from '../read.js';
 import type { Workspace } from '../types.js';
 import { pluginEntries } from './config.js';
