@@ -13,6 +13,7 @@ import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.
 import { createTaskGraph, ignoreKilnDirectory, readLockfile, runtimeOutputs, topologicalOrder, type TaskGraph } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
+import { nxVisibleFiles } from '../workspace/read.js';
 import { affectedGraph } from '../graph-state/index.js';
 import type { KilnConfig, Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
@@ -94,7 +95,7 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise
     const args = requested.has(id) ? req.args : undefined;
     return { id, project, target, dependsOn: tg.value.dependencies[id] ?? [], ...(configuration && { configuration }), ...(args && { args }) };
   });
-  const data = { files: files.files, digestOf: (f: string) => files.digestSync(f), versionOf: lockfileVersions(await readLockfile(ws.root)) };
+  const data = { files: nxVisibleFiles(ws.root, files.files), digestOf: (f: string) => files.digestSync(f), versionOf: lockfileVersions(await readLockfile(ws.root)) };
   const resolved = resolveTaskHashInputs({ projects: ws.projects, namedInputs: ws.nxJson.namedInputs ?? {}, dependencies, external }, data, order);
   if (!resolved.ok) throw new KilnError(resolved.error);
   const env = req.env ?? process.env;

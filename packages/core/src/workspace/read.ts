@@ -9,6 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { cwdRelativePrefix, formatDiagnostic, KilnError, type RepoPath } from '../model/index.js';
 import { parseJson } from './json.js';
 import { buildWorkspace, type WorkspaceInput } from './projects.js';
+import { visibleFiles } from './visible-files.js';
 import type { Workspace } from './types.js';
 
 // Finding the root lives in its own light module, so commands that only need the root load no parser.
@@ -78,6 +79,19 @@ function sayTurboWarnings(warnings: readonly { location?: { file: string } }[]):
     said.add(text);
     process.stderr.write(text);
   }
+}
+
+/** `files` as Nx sees them: without what the workspace's `.nxignore` hides (the same list `readWorkspace` keeps). */
+export function nxVisibleFiles(root: string, files: readonly string[]): readonly string[] {
+  if (!files.includes('.nxignore')) return files;
+  const read = (p: string): string | undefined => {
+    try {
+      return readFileSync(join(root, p), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return visibleFiles(files, read);
 }
 
 /** Whether @nx/js is installed at the workspace root (Nx then adds `nx-release-publish` targets). */
