@@ -20,7 +20,8 @@ exports.name = 'config-plugin';
 exports.createNodesV2 = ['**/build.config.json', async (files, options, context) => {
   log('run ' + files.join(','));
   if (!context.nxJsonConfiguration || context.workspaceRoot !== process.cwd()) throw new Error('bad context');
-  return files.map((file) => {
+  // Like many plugins, it passes over some matched files without a word (the cache must remember that too).
+  return files.filter((file) => !file.startsWith('tools/')).map((file) => {
     const config = JSON.parse(readFileSync(join(context.workspaceRoot, file), 'utf8'));
     const root = dirname(file);
     return [file, { projects: { [root]: { tags: ['inferred'], targets: {
@@ -39,6 +40,7 @@ function workspace(extra: FileTree = {}): FileTree {
     'nx.json': { plugins: [{ plugin: './tools/config-plugin', options: { targetName: 'build' }, exclude: ['packages/skipped/**'] }] },
     'tools/config-plugin/package.json': { name: 'config-plugin', version: '1.0.0', main: 'index.js' },
     'tools/config-plugin/index.js': pluginSource,
+    'tools/build.config.json': { command: 'not a project' },
     'packages/a/package.json': { name: 'a', version: '1.0.0', nx: { targets: { build: { dependsOn: ['^build'] } } } },
     'packages/a/build.config.json': { command: 'node -e "require(`fs`).mkdirSync(`out`,{recursive:true})"' },
     'packages/a/src/index.ts': 'export const a = 1;\n',
@@ -73,7 +75,7 @@ describe('nx.json plugins', () => {
     expect(nodes.b.data.targets.build.inputs).toEqual(['{projectRoot}/src/**/*']);
     // nx.json's exclude keeps the plugin away from packages/skipped.
     expect(nodes.skipped.data.targets.build).toBeUndefined();
-    expect(loads()).toEqual(['load', 'run packages/a/build.config.json,packages/b/build.config.json']);
+    expect(loads()).toEqual(['load', 'run packages/a/build.config.json,packages/b/build.config.json,tools/build.config.json']);
   });
 
   it('answers a warm read from the cache without starting the plugin, and reruns it only for a changed config file', () => {

@@ -108,7 +108,9 @@ async function inferOne(input: InferenceInput, entry: PluginEntry): Promise<One>
           );
         }
         if (failedFiles.size > 0) gaps.push({ plugin: name, files: [...failedFiles].sort(), message: 'failed' });
-        for (const [file, result] of out.results) if (keys.has(file) && !failedFiles.has(file)) cache.set(keys.get(file)!, file, result?.projects ?? {});
+        const given = new Map(out.results.map(([file, result]) => [file, result?.projects ?? {}]));
+        // A file the plugin passed over without an error infers nothing: that is an answer too, kept like the others.
+        for (const file of misses) if (!failedFiles.has(file)) cache.set(keys.get(file)!, file, given.get(file) ?? {});
       }
     }
     const perFile = matched.flatMap((file) => {
