@@ -45,7 +45,8 @@ function workspace(extra: FileTree = {}): FileTree {
     'packages/a/build.config.json': { command: 'node -e "require(`fs`).mkdirSync(`out`,{recursive:true})"' },
     'packages/a/src/index.ts': 'export const a = 1;\n',
     'packages/b/package.json': { name: 'b', version: '1.0.0', dependencies: { a: '*' } },
-    'packages/b/build.config.json': { command: 'echo b', inputs: ['{projectRoot}/src/**/*'] },
+    'packages/b/build.config.json': { command: 'echo b', inputs: ['{projectRoot}/src/**/*', '{workspaceRoot}/shared/setting.txt'] },
+    'shared/setting.txt': 'one\n',
     'packages/b/src/index.ts': "import { a } from 'a';\nexport const b = a;\n",
     'packages/skipped/package.json': { name: 'skipped', version: '1.0.0' },
     'packages/skipped/build.config.json': { command: 'echo skipped' },
@@ -72,7 +73,7 @@ describe('nx.json plugins', () => {
     expect(nodes.a.data.targets.build).toMatchObject({ executor: 'nx:run-commands', dependsOn: ['^build'], outputs: ['{projectRoot}/out'], cache: true });
     expect(nodes.a.data.tags).toContain('inferred');
     expect(nodes.b.data.targets.build.options.command).toBe('echo b');
-    expect(nodes.b.data.targets.build.inputs).toEqual(['{projectRoot}/src/**/*']);
+    expect(nodes.b.data.targets.build.inputs).toEqual(['{projectRoot}/src/**/*', '{workspaceRoot}/shared/setting.txt']);
     // nx.json's exclude keeps the plugin away from packages/skipped.
     expect(nodes.skipped.data.targets.build).toBeUndefined();
     expect(loads()).toEqual(['load', 'run packages/a/build.config.json,packages/b/build.config.json,tools/build.config.json']);
@@ -88,15 +89,18 @@ describe('nx.json plugins', () => {
     repo.git('checkout', '--', '.');
   });
 
-  it('runs an inferred target, and kiln affected sees a config-file change through the targets it changes', () => {
+  it('runs an inferred target, and kiln affected follows the inputs a plugin infers', () => {
     const run = repo.kiln(['run', '-t', 'build', '-p', 'b'], { env: env() });
     expect(run.code, run.stderr + run.stdout).toBe(0);
     expect(run.stdout + run.stderr).toMatch(/^b:build b$/m);
     repo.kiln(['affected', '--json'], { env: env() });
-    repo.write({ 'packages/a/build.config.json': { command: 'echo changed' } });
-    const affected = repo.kiln(['affected', '--json'], { env: env() });
-    expect(affected.code, affected.stderr).toBe(0);
-    expect(affected.json().projects).toEqual(['a', 'b']);
+    // A root file only b's inferred inputs name: b alone, warm (the saved graph state) as cold.
+    repo.write({ 'shared/setting.txt': 'two\n' });
+    for (const run of [1, 2]) {
+      const affected = repo.kiln(['affected', '--json'], { env: env() });
+      expect(affected.code, affected.stderr).toBe(0);
+      expect(affected.json().projects, `run ${run}`).toEqual(['b']);
+    }
     repo.git('checkout', '--', '.');
   });
 
