@@ -107,8 +107,9 @@ describe('nx.json plugins', () => {
   it('warns, naming it, when a plugin is missing or crashes, and still answers', () => {
     const broken = createRepo(
       workspace({
-        'nx.json': { plugins: ['@acme/not-installed', './tools/crash', './tools/config-plugin'] },
+        'nx.json': { plugins: ['@acme/not-installed', './tools/crash', './tools/ts-plugin/index.ts', './tools/config-plugin'] },
         'tools/crash/index.js': crashingPlugin,
+        'tools/ts-plugin/index.ts': "export const createNodesV2 = ['**/x.json', async () => [] as unknown[]];\n",
       }),
     );
     try {
@@ -116,6 +117,8 @@ describe('nx.json plugins', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/warning the Nx plugin @acme\/not-installed is not installed/);
       expect(r.stderr).toMatch(/warning the Nx plugin \.\/tools\/crash (could not run|failed).*exited \(code 3\)/s);
+      // A TypeScript plugin needs the workspace's own transpiler, as in Nx; this workspace has none.
+      expect(r.stderr).toMatch(/the Nx plugin \.\/tools\/ts-plugin\/index\.ts could not run: .*is TypeScript, and the workspace has neither @swc-node\/register nor ts-node/);
       // The plugin that works still gives its targets.
       expect(r.json().nodes.a.data.targets.build.executor).toBe('nx:run-commands');
       // Affected takes the safe side: with a plugin unknown, every project.
