@@ -16,7 +16,7 @@ import { diagnostic, gitBlobId, sha256, type Diagnostic } from '../../model/inde
 import type { InferenceGap, InferredNodes, PluginConfigMatch } from '../types.js';
 import { openPluginCache } from './cache.js';
 import { configFileKey, isLocalPlugin, keyFolders, matchingConfigFiles, pluginEntries, pluginRunKey, type PluginEntry } from './config.js';
-import { startPlugin, type PluginProcess } from './run.js';
+import { startPlugin, type PluginOutput, type PluginProcess } from './run.js';
 
 export interface InferenceInput {
   readonly root: string;
@@ -94,8 +94,14 @@ async function inferOne(input: InferenceInput, entry: PluginEntry): Promise<One>
         gaps.push({ plugin: name, files: misses, message: 'not cached at this commit' });
       } else {
         proc ??= startPlugin(root, entry.plugin);
-        if (!loaded) await proc.load();
-        const out = await proc.run(misses, entry.options, input.nxJson, !createNodesIsV2(root));
+        let out: PluginOutput;
+        try {
+          if (!loaded) await proc.load();
+          out = await proc.run(misses, entry.options, input.nxJson, !createNodesIsV2(root));
+        } catch (error) {
+          // What it inferred before (cached) still stands; only the files it was to read now are unknown.
+          out = { results: [], errors: [[null, `could not run: ${(error as Error).message}`]] };
+        }
         const failedFiles = new Set<string>();
         for (const [file, message] of out.errors) {
           for (const f of file === null ? misses : [file]) failedFiles.add(f);
