@@ -14,7 +14,7 @@ export * from './types.js';
 export { buildWorkspace, workspacePatterns, workspacesMatcher, type WorkspaceInput } from './projects.js';
 export { visibleFiles } from './visible-files.js';
 export { findWorkspaceRoot, globWorkspaceFiles, jsonValue, nxJsInstalled, nxVisibleFiles, readJsonFile, readWorkspace, requireWorkspaceRoot } from './read.js';
-export { DEFAULT_CACHE_DIRECTORY, defaultKilnConfig, sizeInBytes, type ArtifactsConfig, type ArtifactSettingsConfig, type KilnConfig, type PlatformSetting } from './kiln-config.js';
+export { DEFAULT_CACHE_DIRECTORY, defaultKilnConfig, sizeInBytes, type ArtifactsConfig, type ArtifactSettingsConfig, type KilnConfig, type PlatformSetting, type RemoteCacheConfig } from './kiln-config.js';
 export { parseJson, type JsonPath, type ParsedJson } from './json.js';
 export { parseYaml } from './yaml.js';
 export { executorPackages } from './executors.js';

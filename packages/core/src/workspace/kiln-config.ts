@@ -3,8 +3,9 @@
  * Every problem is located at its key in nx.json (line and column) and collected with the rest
  * of nx.json's problems; what comes back is typed, with the defaults filled in. Pure.
  * What the settings mean is left to their users: the cache (cacheDirectory, cacheMaxSize,
- * restoreMode), owners lint (owners.known), and release/ (artifacts, registry, environments:
- * which projects, how overrides layer over the defaults).
+ * restoreMode), the remote cache (remoteCache: `remote-cache/` lays the environment over it),
+ * owners lint (owners.known), and release/ (artifacts, registry, environments: which projects,
+ * how overrides layer over the defaults).
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { boolean, describeValue, either, formatPath, isObject, object, oneOf, string, stringArray, Checker, type Check } from './validate.js';
@@ -42,6 +43,21 @@ export interface ArtifactsConfig extends ArtifactSettingsConfig {
   readonly overrides: Readonly<Record<string, ArtifactSettingsConfig>>;
 }
 
+/** `kiln.remoteCache`, as written. The token is never read from nx.json: only from the environment. */
+export interface RemoteCacheConfig {
+  readonly url?: string;
+  readonly protocol?: 'turbo' | 'bazel';
+  /** Turborepo's team: its slug (`TURBO_TEAM`), or `teamId` (`TURBO_TEAMID`). */
+  readonly team?: string;
+  readonly teamId?: string;
+  /** Milliseconds kiln waits for the server to answer or send the next chunk. */
+  readonly timeout?: number;
+  /** Never write (builds that must not be trusted: pull requests from forks). */
+  readonly readOnly?: boolean;
+  /** Uploads at once. */
+  readonly uploadConcurrency?: number;
+}
+
 export interface KilnConfig {
   /** Absolute: `kiln.cacheDirectory` against the workspace root (default `.kiln/cache`); never the root or a folder holding it. */
   readonly cacheDirectory: string;
@@ -58,6 +74,8 @@ export interface KilnConfig {
   readonly environments: readonly string[];
   /** `kiln.daemon`: true starts the daemon when a command would use it, false never uses one; absent: used when running. */
   readonly daemon?: boolean;
+  /** `kiln.remoteCache`: absent when nx.json has none (the environment may still set one up). */
+  readonly remoteCache?: RemoteCacheConfig;
 }
 
 /** `kiln.daemon` from nx.json's parsed value, without validating the rest (the daemon's client reads only this; a wrong type counts as absent here and is an error when the workspace is read). */
@@ -98,6 +116,7 @@ function kilnConfig(c: Checker, root: string): KilnConfig {
   const owners = valid<Record<string, unknown>>(c, [...at, 'owners'], kiln.owners, object);
   const known = owners && valid<string[]>(c, [...at, 'owners', 'known'], owners.known, stringArray);
   const daemon = valid<boolean>(c, [...at, 'daemon'], kiln.daemon, boolean);
+  const remoteCache = remoteCacheConfig(c, [...at, 'remoteCache'], kiln.remoteCache);
   return {
     cacheDirectory: cacheDirectory(c, [...at, 'cacheDirectory'], kiln.cacheDirectory, root) ?? defaults.cacheDirectory,
     cacheMaxSize: typeof size === 'number' ? size : defaults.cacheMaxSize,
@@ -107,6 +126,34 @@ function kilnConfig(c: Checker, root: string): KilnConfig {
     ...(registry !== undefined && { registry }),
     environments: environments ?? defaults.environments,
     ...(daemon !== undefined && { daemon }),
+    ...(remoteCache && { remoteCache }),
+  };
+}
+
+const positiveInteger = (what: string): Check => (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? undefined : `must be ${what}, not ${describeValue(v)}`);
+
+/** `kiln.remoteCache`; a `token` there is an error: a secret in a committed file is one everybody reads. */
+function remoteCacheConfig(c: Checker, path: JsonPath, value: unknown): RemoteCacheConfig | undefined {
+  const o = valid<Record<string, unknown>>(c, path, value, object);
+  if (!o) return undefined;
+  if (o.token !== undefined)
+    c.report([...path, 'token'], `"kiln.remoteCache.token" is not read from nx.json: a token in a committed file is readable by everyone with the repository. Remove it and set KILN_REMOTE_CACHE_TOKEN (or TURBO_TOKEN) in the environment.`);
+  const url = valid<string>(c, [...path, 'url'], o.url, describedAs(string, 'an http(s) URL like "https://cache.example.com"'));
+  if (url !== undefined && !/^https?:\/\/[^/\s]+/i.test(url)) c.report([...path, 'url'], `"kiln.remoteCache.url" must be an http(s) URL like "https://cache.example.com", not ${JSON.stringify(url)}`);
+  const protocol = valid<'turbo' | 'bazel'>(c, [...path, 'protocol'], o.protocol, oneOf('turbo', 'bazel'));
+  const team = valid<string>(c, [...path, 'team'], o.team, string);
+  const teamId = valid<string>(c, [...path, 'teamId'], o.teamId, string);
+  const timeout = valid<number>(c, [...path, 'timeout'], o.timeout, positiveInteger('a number of milliseconds above 0'));
+  const readOnly = valid<boolean>(c, [...path, 'readOnly'], o.readOnly, boolean);
+  const uploadConcurrency = valid<number>(c, [...path, 'uploadConcurrency'], o.uploadConcurrency, positiveInteger('a whole number above 0'));
+  return {
+    ...(url !== undefined && /^https?:\/\/[^/\s]+/i.test(url) && { url }),
+    ...(protocol && { protocol }),
+    ...(team !== undefined && { team }),
+    ...(teamId !== undefined && { teamId }),
+    ...(timeout !== undefined && { timeout }),
+    ...(readOnly !== undefined && { readOnly }),
+    ...(uploadConcurrency !== undefined && { uploadConcurrency }),
   };
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Bazel's HTTP remote cache: `/ac/<sha256>` holds action results, `/cas/<sha256>` blobs named
+ * by the SHA-256 of their content. A kiln entry is one CAS blob; the action result under the
+ * task's hash names it (`bazel-proto.ts`), so bazel-remote with its AC validation, nginx WebDAV
+ * and the cloud backends behind them all keep it. Both ends verify: the server the blob's digest
+ * on upload, kiln the digest and size of what it downloads, as it streams. Uploads put the blob
+ * first, so an action result never names a blob that is not there.
+ */
+import { createHash } from 'node:crypto';
+import { decodeActionResult, encodeActionResult } from './bazel-proto.js';
+import type { ArtifactBody, RemoteClient, RemoteHas, RemoteRead, RemoteWrite } from './client.js';
+import { readSmall, request, statusProblem, type HttpOptions } from './http.js';
+import type { RemoteCacheSettings } from './settings.js';
+
+/** Action results are a few hundred bytes; anything past this is no kiln entry's. */
+const MAX_ACTION_RESULT = 64 * 1024;
+
+export class BazelClient implements RemoteClient {
+  readonly server: string;
+  readonly readOnly: boolean;
+  private readonly http: HttpOptions;
+
+  constructor(private readonly settings: RemoteCacheSettings) {
+    this.server = settings.url;
+    this.readOnly = settings.readOnly;
+    const authorization = settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
+    this.http = { server: this.server, timeoutMs: settings.timeoutMs, ...(authorization !== undefined && { authorization }) };
+  }
+
+  private failedStatus(res: Response, what: string): { status: 'failed'; problem: ReturnType<typeof statusProblem> } {
+    return { status: 'failed', problem: statusProblem(res, what, this.settings.token !== undefined || this.settings.basicAuth !== undefined) };
+  }
+
+  async has(key: string): Promise<RemoteHas> {
+    const a = await request(this.http, 'HEAD', `${this.server}/ac/${key}`);
+    if (!a.ok) return { status: 'failed', problem: a.problem };
+    a.done();
+    if (a.res.status === 404) return { status: 'miss' };
+    return a.res.ok ? { status: 'hit' } : this.failedStatus(a.res, `HEAD ac/${key.slice(0, 12)}`);
+  }
+
+  async get(key: string): Promise<RemoteRead> {
+    const ac = await request(this.http, 'GET', `${this.server}/ac/${key}`);
+    if (!ac.ok) return { status: 'failed', problem: ac.problem };
+    if (ac.res.status === 404) {
+      ac.done();
+      return { status: 'miss' };
+    }
+    if (ac.res.status !== 200) {
+      ac.done();
+      return this.failedStatus(ac.res, `GET ac/${key.slice(0, 12)}`);
+    }
+    let digest: ReturnType<typeof decodeActionResult>;
+    try {
+      digest = decodeActionResult(await readSmall(ac.body, MAX_ACTION_RESULT));
+    } catch (e) {
+      return { status: 'failed', problem: { reason: `GET ac/${key.slice(0, 12)}: ${(e as Error).message}`, fatal: false } };
+    }
+    // An action result kiln cannot use is a refused entry: found, and failing its verdict.
+    if (typeof digest === 'string') return { status: 'found', body: (async function* () {})(), verdict: () => `its action result is unusable: ${digest as string}` };
+    const blob = await request(this.http, 'GET', `${this.server}/cas/${digest.hash}`);
+    if (!blob.ok) return { status: 'failed', problem: blob.problem };
+    if (blob.res.status === 404) {
+      blob.done();
+      return { status: 'miss' };
+    }
+    if (blob.res.status !== 200) {
+      blob.done();
+      return this.failedStatus(blob.res, `GET cas/${digest.hash.slice(0, 12)}`);
+    }
+    const sha = createHash('sha256');
+    let received = 0;
+    const want = digest;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of blob.ok ? blob.body : []) {
+        received += chunk.length;
+        if (received > want.size) return; // the verdict refuses it; no need to read more
+        sha.update(chunk);
+        yield chunk;
+      }
+    }
+    return {
+      status: 'found',
+      size: want.size,
+      body: body(),
+      verdict: () => {
+        if (received !== want.size) return `the blob has ${received > want.size ? 'more than ' : ''}${received} bytes where its digest says ${want.size}`;
+        const got = sha.digest('hex');
+        return got === want.hash ? undefined : `the blob's SHA-256 is ${got.slice(0, 12)}..., not the ${want.hash.slice(0, 12)}... its digest names (changed on the server?)`;
+      },
+    };
+  }
+
+  async put(key: string, body: ArtifactBody): Promise<RemoteWrite> {
+    if (this.readOnly) return { status: 'skipped', reason: 'read-only' };
+    const sha = createHash('sha256');
+    for await (const chunk of body.open()) sha.update(chunk);
+    const hash = sha.digest('hex');
+    const cas = await request(this.http, 'PUT', `${this.server}/cas/${hash}`, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.size) }, body: body.open() });
+    if (!cas.ok) return { status: 'failed', problem: cas.problem };
+    cas.done();
+    if (!cas.res.ok) return this.failedStatus(cas.res, `PUT cas/${hash.slice(0, 12)}`);
+    const result = encodeActionResult({ hash, size: body.size });
+    const ac = await request(this.http, 'PUT', `${this.server}/ac/${key}`, { headers: { 'content-type': 'application/octet-stream' }, body: result });
+    if (!ac.ok) return { status: 'failed', problem: ac.problem };
+    ac.done();
+    return ac.res.ok ? { status: 'stored' } : this.failedStatus(ac.res, `PUT ac/${key.slice(0, 12)}`);
+  }
+}

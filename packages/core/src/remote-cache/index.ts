@@ -1,0 +1,15 @@
+/**
+ * remote-cache: kiln's cache shared through servers teams already run, never one of kiln's own:
+ * Turborepo's Remote Cache API v8 (`turbo.ts`) and Bazel's HTTP cache (`bazel.ts`), behind one
+ * `RemoteClient` interface (`client.ts`) and a circuit breaker (`breaker.ts`). Settings come from
+ * nx.json `kiln.remoteCache` with the environment over it (`settings.ts`); the token only from
+ * the environment, and it is never printed.
+ *
+ * Edge module: it talks to the network. Nothing a server sends is trusted: entries are
+ * downloaded into the local store's verification path (see `cache/types.ts` `Cache`).
+ */
+export { isRemoteKey, RemoteBodyError, type ArtifactBody, type RemoteClient, type RemoteHas, type RemoteProblem, type RemoteRead, type RemoteWrite } from './client.js';
+export { CircuitBreaker, guarded } from './breaker.js';
+export { openRemoteClient } from './open.js';
+export { DEFAULT_REMOTE_TIMEOUT_MS, remoteCacheSettings, type RemoteCacheSettings, type RemoteSettingsResult } from './settings.js';
+export { ArtifactSigner, tagMatches } from './sign.js';

@@ -1,0 +1,94 @@
+/**
+ * Turborepo's Remote Cache API v8: `HEAD/GET/PUT /v8/artifacts/:hash?teamId=|slug=`, a Bearer
+ * token, `x-artifact-duration`, and `x-artifact-tag` when a signature key is set: uploads are
+ * signed (a first pass over the body, since the tag is a header), and every read must carry a
+ * tag that verifies over the body as it streams. Works with Vercel's service and self-hosted
+ * servers (ducktors/turborepo-remote-cache and the like).
+ */
+import type { ArtifactBody, RemoteClient, RemoteHas, RemoteRead, RemoteWrite } from './client.js';
+import { request, statusProblem, type HttpOptions } from './http.js';
+import type { RemoteCacheSettings } from './settings.js';
+import { ArtifactSigner, tagMatches } from './sign.js';
+
+export class TurboClient implements RemoteClient {
+  readonly server: string;
+  readonly readOnly: boolean;
+  private readonly http: HttpOptions;
+
+  constructor(private readonly settings: RemoteCacheSettings) {
+    this.server = settings.url;
+    this.readOnly = settings.readOnly;
+    const authorization = settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
+    this.http = { server: this.server, timeoutMs: settings.timeoutMs, ...(authorization !== undefined && { authorization }) };
+  }
+
+  private url(key: string): string {
+    const q = this.settings.teamId !== undefined ? `?teamId=${encodeURIComponent(this.settings.teamId)}` : this.settings.team !== undefined ? `?slug=${encodeURIComponent(this.settings.team)}` : '';
+    return `${this.settings.url}/v8/artifacts/${key}${q}`;
+  }
+
+  /** What the signature covers besides the hash: the team id as turbo sends it. */
+  private signer(key: string): ArtifactSigner | undefined {
+    const k = this.settings.signatureKey;
+    return k === undefined ? undefined : new ArtifactSigner(k, key, this.settings.teamId ?? this.settings.team ?? '');
+  }
+
+  async has(key: string): Promise<RemoteHas> {
+    const a = await request(this.http, 'HEAD', this.url(key));
+    if (!a.ok) return { status: 'failed', problem: a.problem };
+    a.done();
+    if (a.res.status === 404) return { status: 'miss' };
+    return a.res.ok ? { status: 'hit' } : { status: 'failed', problem: statusProblem(a.res, `HEAD ${key.slice(0, 12)}`, this.settings.token !== undefined) };
+  }
+
+  async get(key: string): Promise<RemoteRead> {
+    const a = await request(this.http, 'GET', this.url(key));
+    if (!a.ok) return { status: 'failed', problem: a.problem };
+    const { res } = a;
+    if (res.status === 404) {
+      a.done();
+      return { status: 'miss' };
+    }
+    if (res.status !== 200) {
+      a.done();
+      return { status: 'failed', problem: statusProblem(res, `GET ${key.slice(0, 12)}`, this.settings.token !== undefined) };
+    }
+    const signer = this.signer(key);
+    const tag = res.headers.get('x-artifact-tag');
+    const length = Number(res.headers.get('content-length') ?? NaN);
+    let received = 0;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of a.ok ? a.body : []) {
+        received += chunk.length;
+        signer?.update(chunk);
+        yield chunk;
+      }
+    }
+    return {
+      status: 'found',
+      body: body(),
+      ...(Number.isFinite(length) && { size: length }),
+      verdict: () => {
+        if (Number.isFinite(length) && received !== length) return `the body has ${received} bytes where the server announced ${length}`;
+        if (!signer) return undefined;
+        if (tag === null) return 'it carries no signature (x-artifact-tag), and a signature key is set';
+        return tagMatches(signer, tag) ? undefined : 'its signature (x-artifact-tag) does not match: another key signed it, or it was changed';
+      },
+    };
+  }
+
+  async put(key: string, body: ArtifactBody, durationMs?: number): Promise<RemoteWrite> {
+    if (this.readOnly) return { status: 'skipped', reason: 'read-only' };
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-length': String(body.size) };
+    if (durationMs !== undefined) headers['x-artifact-duration'] = String(Math.round(durationMs));
+    const signer = this.signer(key);
+    if (signer) {
+      for await (const chunk of body.open()) signer.update(chunk);
+      headers['x-artifact-tag'] = signer.tag();
+    }
+    const a = await request(this.http, 'PUT', this.url(key), { headers, body: body.open() });
+    if (!a.ok) return { status: 'failed', problem: a.problem };
+    a.done();
+    return a.res.ok ? { status: 'stored' } : { status: 'failed', problem: statusProblem(a.res, `PUT ${key.slice(0, 12)}`, this.settings.token !== undefined) };
+  }
+}
