@@ -292,7 +292,8 @@ function createView(out: Output, json: boolean, started = performance.now()): Vi
       const failures = tasks.filter((t) => t.status === 'failure');
       const skipped = tasks.filter((t) => t.status === 'skipped').length;
       const total = seconds(performance.now() - started);
-      const parts = [`${ran} run`, `${restored} restored from cache`, `${failures.length} failed`];
+      const remote = tasks.filter((t) => t.cache === 'remote').length;
+      const parts = [`${ran} run`, `${restored} restored from cache${remote ? ` (${remote} from the remote cache)` : ''}`, `${failures.length} failed`];
       if (skipped) parts.push(`${skipped} skipped`);
       out.info(
         `\n${out.style('bold', `kiln: ${tasks.length} task${tasks.length === 1 ? '' : 's'}`)}: ${parts.join(', ')} in ${total}` +

@@ -7,6 +7,7 @@ import type { Stats } from 'node:fs';
 import pLimit from 'p-limit';
 import { entryLogBytes, entryPath, replayLog, type EntryLog, type EntryMeta, type LogCapture } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
+import type { RemoteCache } from '../remote-cache/index.js';
 import { dropRunManifest, MAX_LOG_BYTES, writeRunManifest, type ManifestRequest, type ManifestTaskRecord } from '../run-manifest/index.js';
 import { expandOutputs, type TaskStatus } from '../tasks/index.js';
 import type { PlannedTask, TaskPlan } from './task-plan.js';
@@ -17,16 +18,19 @@ export interface CacheHit {
   readonly savedMs: number;
   readonly meta: EntryMeta;
   readonly metaStat: Stats;
+  /** Where it came from: the local store, or a remote cache (through the local store). */
+  readonly source: 'local' | 'remote';
 }
 
-/** Stores a successful task's outputs and log and records it as the task's last run; false (said once through `unavailable`) when the cache cannot keep it. */
-export async function storeSucceeded(plan: TaskPlan, t: PlannedTask, durationMs: number, log: LogCapture, warn: (m: string) => void, unavailable: (reason: string) => void): Promise<boolean> {
+/** Stores a successful task's outputs and log (and queues its upload to the remote cache) and records it as the task's last run; false (said once through `unavailable`) when the cache cannot keep it. */
+export async function storeSucceeded(plan: TaskPlan, t: PlannedTask, durationMs: number, log: LogCapture, warn: (m: string) => void, unavailable: (reason: string) => void, remote?: RemoteCache): Promise<boolean> {
   const outputs = await expandOutputs(plan.ws.root, t, warn);
   const kept = await plan.cache.store({ hash: t.hash, task: t.id, fingerprint: t.fingerprint, durationMs, outputs, log: log.finish() }, plan.stats);
   if (kept.status !== 'stored') {
     unavailable(kept.reason);
     return false;
   }
+  remote?.upload(t.hash);
   await plan.cache.setLastRun(t.id, t.hash, t.fingerprint);
   return true;
 }
@@ -34,13 +38,15 @@ export async function storeSucceeded(plan: TaskPlan, t: PlannedTask, durationMs:
 /**
  * Restores every cacheable task whose entry is there, many at a time and regardless of
  * dependency order: hashes are known up front, so a hit never waits for its dependencies. Logs
- * are replayed later, in dependency order, as the scheduler reaches each task.
+ * are replayed later, in dependency order, as the scheduler reaches each task. A local miss is
+ * asked of the remote cache, if there is one (its failures warn through its circuit breaker).
  */
 export async function restoreCached(
   plan: TaskPlan,
   signal: AbortSignal | undefined,
   warning: (message: string) => void,
   unavailable: (reason: string) => void,
+  remote?: RemoteCache,
 ): Promise<Map<TaskId, CacheHit>> {
   const { cache, stats } = plan;
   const hits = new Map<TaskId, CacheHit>();
@@ -50,11 +56,14 @@ export async function restoreCached(
     cacheable.map((t) =>
       limit(async () => {
         if (signal?.aborted) return;
-        const r = await cache.restore(t.hash, stats);
-        if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat });
+        let r = await cache.restore(t.hash, stats);
+        const source = remote && r.status === 'miss' ? 'remote' : 'local';
+        if (remote && source === 'remote') r = await remote.restore(t.hash, stats);
+        if (r.status === 'hit') hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat, source });
+        else if (r.status === 'corrupt' && source === 'remote') warning(`remote cache ${remote!.server}: the entry of ${t.id} (${t.hash.slice(0, 12)}) was refused: ${r.reason}. Running the task.`);
         else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
         else if (r.status === 'blocked') warning(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
-        else if (r.status === 'unavailable') unavailable(r.reason);
+        else if (r.status === 'unavailable' && source === 'local') unavailable(r.reason);
       }),
     ),
   );

@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { detachOutputs } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
+import { openRemoteCache } from '../remote-cache/index.js';
 import { manifestUses } from '../run-manifest/index.js';
 import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type CacheStatus, type ExecResult, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
@@ -81,9 +82,10 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   await cache.cleanTemp().catch(() => undefined);
   const results = new Map<TaskId, TaskResult>();
   let finished: TaskResult[] | undefined;
-
-  const unavailable = onceUnavailable((m) => events.warning?.(m));
-  const hits = options.skipCache ? new Map<TaskId, CacheHit>() : await restoreCached(plan, options.signal, (m) => events.warning?.(m), unavailable);
+  const warn = (m: string): void => events.warning?.(m);
+  const unavailable = onceUnavailable(warn);
+  const remote = openRemoteCache(cache, ws.kiln.remoteCache, options.env ?? process.env, warn);
+  const hits = options.skipCache ? new Map<TaskId, CacheHit>() : await restoreCached(plan, options.signal, warn, unavailable, remote);
   // Tasks whose entries this run stored (for eviction and the run manifest).
   const stored = new Set<TaskId>();
   trace('restored from cache');
@@ -93,8 +95,8 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
     if (hit) {
       await replayHit(hit, (c) => events.output?.(id, c), (m) => events.warning?.(`${id}: ${m}`));
       await cache.setLastRun(id, t.hash, t.fingerprint);
-      results.set(id, { id, hash: t.hash, status: 'success', cache: 'local', durationMs: 0, savedMs: hit.savedMs });
-      return { status: 'success' as const, cache: 'local' as const, durationMs: 0 };
+      results.set(id, { id, hash: t.hash, status: 'success', cache: hit.source, durationMs: 0, savedMs: hit.savedMs });
+      return { status: 'success' as const, cache: hit.source, durationMs: 0 };
     }
     const release = await execute.acquire();
     if (release === undefined) return { status: 'skipped' as const, cache: 'miss' as const, durationMs: 0 };
@@ -112,7 +114,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
       const exit = await runTask(ws.root, t, group, onData);
       const durationMs = Math.round(performance.now() - started);
       const ok = exit.code === 0 && !options.signal?.aborted;
-      if (ok && log && (await storeSucceeded(plan, t, durationMs, log, (m) => events.warning?.(m), unavailable))) stored.add(id);
+      if (ok && log && (await storeSucceeded(plan, t, durationMs, log, warn, unavailable, remote))) stored.add(id);
       results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs, ...(exit.code !== 0 && { exit }) });
       return { status: ok ? ('success' as const) : ('failure' as const), cache: 'miss' as const, durationMs };
     } finally {
@@ -120,7 +122,6 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
       release();
     }
   };
-
   try {
     const outcomes = await schedule(
       plan.taskGraph,
@@ -139,7 +140,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await group.killAll(0);
-    await stats.save().catch(() => undefined);
+    await Promise.all([stats.save().catch(() => undefined), remote?.flush()]);
     if (stored.size > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
     trace('saved the stat cache');
     const ordinary = !options.skipCache && !options.signal?.aborted && (options.env === undefined || options.env === process.env);

@@ -14,4 +14,5 @@ export type { LastRun } from './last-run.js';
 export { entryLogBytes, LogCapture, replayLog, type CapturedLog, type EntryLog } from './log.js';
 export { entryPath, LocalCache, openLocalCache } from './local.js';
 export { CACHE_MARKER } from './root.js';
+export type { EntryStream, ReceiveResult } from './transfer.js';
 export type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from './types.js';

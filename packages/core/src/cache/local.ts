@@ -21,6 +21,7 @@ import { diagnostic, KilnError } from '../model/index.js';
 import { errorCode } from './errors.js';
 import { assertEntryHash, CACHE_MARKER, cacheFolderName, checkCacheFolder, entryDir, isEntryHash, markCacheFolder, tempName, tmpDir, type CacheFolder } from './root.js';
 import { storeEntry } from './store.js';
+import { entryStream, receiveEntry, type EntryStream, type ReceiveResult } from './transfer.js';
 import type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from './types.js';
 
 export interface CacheOptions {
@@ -148,6 +149,24 @@ export class LocalCache implements Cache {
   async captureLog(): Promise<LogCapture> {
     const why = await this.writing(() => mkdir(tmpDir(this.dir), { recursive: true }).then(() => undefined));
     return new LogCapture(why ?? (() => tempName(this.dir, 'log')));
+  }
+
+  /** The entry of `hash` as one stream (`transfer.ts`), for a remote cache to upload; undefined when there is none that verifies. */
+  async entryStream(hash: string): Promise<EntryStream | undefined> {
+    if (this.checkFolder().status === 'unusable' || !isEntryHash(hash)) return undefined;
+    return entryStream(this.dir, hash);
+  }
+
+  /**
+   * Takes in the entry of `hash` from a remote's stream: verified as it is read, kept only when
+   * all of it verified and `accept` (the transport's verdict) agrees (`transfer.ts`). Restore it
+   * with `restore` afterwards, like any local entry.
+   */
+  async receive(hash: string, body: AsyncIterable<Uint8Array>, accept: () => string | undefined): Promise<ReceiveResult | { status: 'unavailable'; reason: string }> {
+    assertEntryHash(hash);
+    let result: ReceiveResult = { status: 'stale' };
+    const why = await this.writing(async () => void (result = await receiveEntry(this, hash, body, accept)));
+    return why === undefined ? result : { status: 'unavailable', reason: why };
   }
 
   /** Removes least-recently-used entries until the store is under its size limit; see `evictEntries`. */

@@ -116,7 +116,7 @@ async function copyLarge(src: string, dest: string): Promise<{ oid: string; stor
  * (another process stored the same hash first: as good as ours) and replaced when not (no
  * meta.json, an older layout: it reads as a miss, and would forever).
  */
-async function placeEntry(target: StoreTarget, tmp: string, hash: string): Promise<void> {
+export async function placeEntry(target: StoreTarget, tmp: string, hash: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await rename(tmp, entryDir(target.dir, hash));

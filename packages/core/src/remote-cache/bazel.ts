@@ -23,7 +23,8 @@ export class BazelClient implements RemoteClient {
   constructor(private readonly settings: RemoteCacheSettings) {
     this.server = settings.url;
     this.readOnly = settings.readOnly;
-    const authorization = settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
+    const authorization =
+      settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
     this.http = { server: this.server, timeoutMs: settings.timeoutMs, ...(authorization !== undefined && { authorization }) };
   }
 
@@ -96,7 +97,10 @@ export class BazelClient implements RemoteClient {
     const sha = createHash('sha256');
     for await (const chunk of body.open()) sha.update(chunk);
     const hash = sha.digest('hex');
-    const cas = await request(this.http, 'PUT', `${this.server}/cas/${hash}`, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.size) }, body: body.open() });
+    const cas = await request(this.http, 'PUT', `${this.server}/cas/${hash}`, {
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.size) },
+      body: body.open(),
+    });
     if (!cas.ok) return { status: 'failed', problem: cas.problem };
     cas.done();
     if (!cas.res.ok) return this.failedStatus(cas.res, `PUT cas/${hash.slice(0, 12)}`);

@@ -1,7 +1,7 @@
 /**
  * The circuit breaker in front of a remote client: after `threshold` failures in a row (or one
  * fatal one: refused credentials, a host that does not resolve), the remote is not used for the
- * rest of the run. It warns at most twice: the first problem, and when it stops using the server.
+ * rest of the run. It warns once, at the first problem, in one line that says what follows.
  * A remote that fails never fails a build: callers get a `failed` answer and go on locally.
  */
 import type { ArtifactBody, RemoteClient, RemoteHas, RemoteProblem, RemoteRead, RemoteWrite } from './client.js';
@@ -31,8 +31,8 @@ export class CircuitBreaker {
     this.failures++;
     const stop = problem.fatal || this.failures >= this.threshold;
     if (stop) this.openReason = problem.reason;
-    if (!this.warned) this.warn(`remote cache ${this.server}: ${problem.reason}${stop ? '; not used for the rest of this run' : ''}. Tasks run as usual.`);
-    else if (stop) this.warn(`remote cache ${this.server}: ${this.failures} failures in a row (last: ${problem.reason}); not used for the rest of this run.`);
+    if (!this.warned)
+      this.warn(`remote cache ${this.server}: ${problem.reason}; ${stop ? 'not used for the rest of this run' : `not used for the rest of this run after ${this.threshold} failures in a row`}. Tasks run as usual.`);
     this.warned = true;
   }
 }
@@ -51,5 +51,6 @@ export function guarded(client: RemoteClient, breaker: CircuitBreaker): RemoteCl
     has: async (key) => (breaker.open ? closed() : track(await client.has(key))),
     get: async (key) => (breaker.open ? closed() : track(await client.get(key))),
     put: async (key: string, body: ArtifactBody, durationMs?: number) => (breaker.open ? closed() : track(await client.put(key, body, durationMs))),
+    failed: (problem) => breaker.failure(problem),
   };
 }

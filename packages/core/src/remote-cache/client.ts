@@ -49,6 +49,8 @@ export interface RemoteClient {
   get(key: string): Promise<RemoteRead>;
   /** `durationMs`: how long the work took that made the body (turbo's `x-artifact-duration`). */
   put(key: string, body: ArtifactBody, durationMs?: number): Promise<RemoteWrite>;
+  /** Tells the client a `found` body failed midway (so its circuit breaker counts it). */
+  failed?(problem: RemoteProblem): void;
 }
 
 /** A body that ended early or stalled: the read fails, nothing of it is kept. */

@@ -13,17 +13,32 @@ export interface HttpOptions {
   readonly authorization?: string;
 }
 
-export type HttpAnswer = { readonly ok: true; readonly res: Response; readonly body: AsyncIterable<Uint8Array>; done(): void } | { readonly ok: false; readonly problem: RemoteProblem };
+export type HttpAnswer =
+  { readonly ok: true; readonly res: Response; readonly body: AsyncIterable<Uint8Array>; done(): void } | { readonly ok: false; readonly problem: RemoteProblem };
 
 /** Network errors that will not go away within one run. */
-const FATAL_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const FATAL_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ERR_INVALID_URL',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /**
  * Sends one request. `ok` holds the response once its headers came; its body must be read
  * through `body` (which keeps the idle timeout running and throws `RemoteBodyError`) or
  * dropped with `done()`.
  */
-export async function request(o: HttpOptions, method: string, url: string, init: { headers?: Record<string, string>; body?: AsyncIterable<Uint8Array> | Uint8Array } = {}): Promise<HttpAnswer> {
+export async function request(
+  o: HttpOptions,
+  method: string,
+  url: string,
+  init: { headers?: Record<string, string>; body?: AsyncIterable<Uint8Array> | Uint8Array } = {},
+): Promise<HttpAnswer> {
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
@@ -31,7 +46,7 @@ export async function request(o: HttpOptions, method: string, url: string, init:
     timer = setTimeout(() => abort.abort(new RemoteBodyError(`no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
   };
   const headers: Record<string, string> = { ...init.headers, ...(o.authorization !== undefined && { authorization: o.authorization }) };
-  const what = `${method} ${new URL(url).pathname.replace(/^.*\/(v8\/artifacts|ac|cas)\//, '$1/')}`;
+  const what = `${method} ${new URL(url).pathname.replace(/^.*\/((?:v8\/artifacts|ac|cas)\/[0-9a-f]{12})[0-9a-f]{52}$/, '$1')}`;
   arm();
   let res: Response;
   try {
@@ -79,7 +94,8 @@ function problemText(e: unknown, signal: AbortSignal): string {
 function networkProblem(e: unknown, signal: AbortSignal, what: string): RemoteProblem {
   const code = (e as { cause?: { code?: string } }).cause?.code;
   if (signal.aborted) return { reason: `${what}: ${problemText(e, signal)}`, fatal: false };
-  if (code === 'ECONNREFUSED') return { reason: `${what}: connection refused (is the server running?)`, fatal: false };
+  // Refused: nothing listens (a server stopped mid-run); trying each task again would only slow the run.
+  if (code === 'ECONNREFUSED') return { reason: `${what}: connection refused (is the server running?)`, fatal: true };
   return { reason: `${what}: unreachable (${problemText(e, signal)})`, fatal: code !== undefined && FATAL_CODES.has(code) };
 }
 
@@ -87,7 +103,10 @@ function networkProblem(e: unknown, signal: AbortSignal, what: string): RemotePr
 export function statusProblem(res: Response, what: string, hasToken: boolean): RemoteProblem {
   const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
   if (res.status === 401 || res.status === 403)
-    return { reason: `${what} was refused (${status}): ${hasToken ? 'the token is not accepted, or lacks this right' : 'the server wants a token: set KILN_REMOTE_CACHE_TOKEN (or TURBO_TOKEN)'}`, fatal: true };
+    return {
+      reason: `${what} was refused (${status}): ${hasToken ? 'the token is not accepted, or lacks this right' : 'the server wants a token: set KILN_REMOTE_CACHE_TOKEN (or TURBO_TOKEN)'}`,
+      fatal: true,
+    };
   if (res.status >= 500) return { reason: `${what} failed on the server (${status})`, fatal: false };
   return { reason: `${what} got an unexpected answer (${status})`, fatal: false };
 }

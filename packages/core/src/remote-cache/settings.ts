@@ -35,7 +35,8 @@ export interface RemoteCacheSettings {
 export const DEFAULT_REMOTE_TIMEOUT_MS = 10_000;
 export const DEFAULT_UPLOAD_CONCURRENCY = 8;
 
-export type RemoteSettingsResult = { readonly status: 'off' } | { readonly status: 'on'; readonly settings: RemoteCacheSettings } | { readonly status: 'invalid'; readonly diagnostic: Diagnostic };
+export type RemoteSettingsResult =
+  { readonly status: 'off' } | { readonly status: 'on'; readonly settings: RemoteCacheSettings } | { readonly status: 'invalid'; readonly diagnostic: Diagnostic };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -62,7 +63,10 @@ export function remoteCacheSettings(config: RemoteCacheConfig | undefined, env: 
   }
   const from = urlVar ? urlVar.name : 'nx.json "kiln.remoteCache.url"';
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
-    return invalid(`${from} must be an http(s) URL like "https://cache.example.com", not ${JSON.stringify(parsed ? `${parsed.protocol}//${parsed.host}` : '(unparsable)')}`, `Fix ${from}, or set KILN_REMOTE_CACHE=off to run without a remote cache.`);
+    return invalid(
+      `${from} must be an http(s) URL like "https://cache.example.com", not ${JSON.stringify(parsed ? `${parsed.protocol}//${parsed.host}` : '(unparsable)')}`,
+      `Fix ${from}, or set KILN_REMOTE_CACHE=off to run without a remote cache.`,
+    );
   const basicAuth = parsed.username !== '' ? `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` : undefined;
   parsed.username = '';
   parsed.password = '';
@@ -72,13 +76,21 @@ export function remoteCacheSettings(config: RemoteCacheConfig | undefined, env: 
 
   const protocolVar = get('KILN_REMOTE_CACHE_PROTOCOL');
   const protocol = protocolVar?.value ?? config?.protocol ?? 'turbo';
-  if (protocol !== 'turbo' && protocol !== 'bazel') return invalid(`KILN_REMOTE_CACHE_PROTOCOL must be "turbo" or "bazel", not ${JSON.stringify(protocol)}`, 'Set it to "turbo" (Turborepo Remote Cache API v8) or "bazel" (Bazel HTTP cache).');
+  if (protocol !== 'turbo' && protocol !== 'bazel')
+    return invalid(
+      `KILN_REMOTE_CACHE_PROTOCOL must be "turbo" or "bazel", not ${JSON.stringify(protocol)}`,
+      'Set it to "turbo" (Turborepo Remote Cache API v8) or "bazel" (Bazel HTTP cache).',
+    );
 
   let timeoutMs = config?.timeout ?? DEFAULT_REMOTE_TIMEOUT_MS;
   const timeoutVar = get('KILN_REMOTE_CACHE_TIMEOUT', 'TURBO_REMOTE_CACHE_TIMEOUT');
   if (timeoutVar) {
     const n = Number(timeoutVar.value);
-    if (!Number.isFinite(n) || n <= 0) return invalid(`${timeoutVar.name} must be a number above 0, not ${JSON.stringify(timeoutVar.value)}`, 'KILN_REMOTE_CACHE_TIMEOUT is in milliseconds, TURBO_REMOTE_CACHE_TIMEOUT in seconds.');
+    if (!Number.isFinite(n) || n <= 0)
+      return invalid(
+        `${timeoutVar.name} must be a number above 0, not ${JSON.stringify(timeoutVar.value)}`,
+        'KILN_REMOTE_CACHE_TIMEOUT is in milliseconds, TURBO_REMOTE_CACHE_TIMEOUT in seconds.',
+      );
     timeoutMs = Math.round(timeoutVar.name === 'TURBO_REMOTE_CACHE_TIMEOUT' ? n * 1000 : n);
   }
 
@@ -87,7 +99,11 @@ export function remoteCacheSettings(config: RemoteCacheConfig | undefined, env: 
   if (readOnlyVar) {
     if (/^(1|true|yes|on)$/i.test(readOnlyVar.value)) readOnly = true;
     else if (/^(0|false|no|off)$/i.test(readOnlyVar.value)) readOnly = false;
-    else return invalid(`${readOnlyVar.name} must be true or false (1 or 0), not ${JSON.stringify(readOnlyVar.value)}`, 'Set it to 1 for builds that must not write to the shared cache.');
+    else
+      return invalid(
+        `${readOnlyVar.name} must be true or false (1 or 0), not ${JSON.stringify(readOnlyVar.value)}`,
+        'Set it to 1 for builds that must not write to the shared cache.',
+      );
   }
 
   const token = get('KILN_REMOTE_CACHE_TOKEN', 'TURBO_TOKEN')?.value;

@@ -18,12 +18,18 @@ export class TurboClient implements RemoteClient {
   constructor(private readonly settings: RemoteCacheSettings) {
     this.server = settings.url;
     this.readOnly = settings.readOnly;
-    const authorization = settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
+    const authorization =
+      settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
     this.http = { server: this.server, timeoutMs: settings.timeoutMs, ...(authorization !== undefined && { authorization }) };
   }
 
   private url(key: string): string {
-    const q = this.settings.teamId !== undefined ? `?teamId=${encodeURIComponent(this.settings.teamId)}` : this.settings.team !== undefined ? `?slug=${encodeURIComponent(this.settings.team)}` : '';
+    const q =
+      this.settings.teamId !== undefined
+        ? `?teamId=${encodeURIComponent(this.settings.teamId)}`
+        : this.settings.team !== undefined
+          ? `?slug=${encodeURIComponent(this.settings.team)}`
+          : '';
     return `${this.settings.url}/v8/artifacts/${key}${q}`;
   }
 

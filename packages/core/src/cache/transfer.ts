@@ -1,0 +1,209 @@
+/**
+ * An entry as one byte stream, for remote caches: what an upload sends and a download is
+ * checked against before it becomes a local entry. The format (version 1):
+ *
+ *   kiln-entry 1\n
+ *   <length of meta.json in bytes, decimal>\n
+ *   <meta.json: checksum line, then the manifest (entry.ts)>
+ *   <the bytes of each regular output file, in manifest order>
+ *   <the log's bytes, unless meta.json holds it inline>
+ *
+ * Everything after meta.json is sized by the manifest, whose checksum covers it, so a reader
+ * needs no other framing and verifies as it goes: every file's size and git blob id, the log's
+ * SHA-256, paths that stay inside the entry (and the workspace: the same rules as a local
+ * restore), nothing left over at the end. The stat fields of the manifest (mtime, inode, device)
+ * describe one machine's copies: they are left out of what is sent and set anew on receipt.
+ * A download is written into `tmp/` and renamed into `entries/` only when all of it verified,
+ * then restored like any local entry (`restore.ts`), which checks it all again.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { toRepoPath } from '../model/index.js';
+import { formatMeta, linkLeadsOut, nestedOutput, parseMeta, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
+import { entriesDir, entryDir, tempName } from './root.js';
+import { placeEntry, type StoreTarget } from './store.js';
+
+const MAGIC = 'kiln-entry 1\n';
+/** meta.json is held in memory (it is the manifest): past this, the entry is refused. */
+const MAX_META = 64 * 1024 * 1024;
+
+/** An entry as a stream: its exact size, and a way to read it from the start (as often as needed). */
+export interface EntryStream {
+  readonly size: number;
+  readonly durationMs: number;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+/** The manifest as sent: without the sender's stat fields. */
+function portable(meta: EntryMeta, files: readonly ManifestFile[]): string {
+  return formatMeta({ ...meta, files: files.map(({ mtimeMs: _m, ino: _i, dev: _d, ...f }) => f) });
+}
+
+/** The local entry of `hash` as a stream, or undefined when there is none that verifies. */
+export async function entryStream(dir: string, hash: string): Promise<EntryStream | undefined> {
+  const m = await readMeta(dir, hash);
+  if (m.status !== 'ok') return undefined;
+  const meta = m.meta;
+  const head = Buffer.from(portable(meta, meta.files));
+  const prefix = Buffer.concat([Buffer.from(`${MAGIC}${head.length}\n`), head]);
+  const files = meta.files.filter((f) => f.link === undefined);
+  const logFile = meta.log.text === undefined ? meta.log.size : 0;
+  const size = prefix.length + files.reduce((s, f) => s + f.size, 0) + logFile;
+  const root = entryDir(dir, hash);
+  async function* body(): AsyncGenerator<Uint8Array> {
+    yield prefix;
+    for (const f of files) if (f.size > 0) yield* createReadStream(join(root, 'out', f.path));
+    if (logFile > 0) yield* createReadStream(join(root, 'log'));
+  }
+  return { size, durationMs: meta.durationMs, open: body };
+}
+
+/** How a received stream ended. */
+export type ReceiveResult = { readonly status: 'received' } | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
+
+/** Reads exactly what is asked of an async byte stream. */
+class ByteReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly it: AsyncIterator<Uint8Array>;
+  constructor(body: AsyncIterable<Uint8Array>) {
+    this.it = body[Symbol.asyncIterator]();
+  }
+  private async more(): Promise<boolean> {
+    const n = await this.it.next();
+    if (n.done) return false;
+    this.buf = this.buf.length === 0 ? Buffer.from(n.value) : Buffer.concat([this.buf, n.value]);
+    return true;
+  }
+  /** Up to `max` bytes ending with a newline (without it), or undefined. */
+  async line(max: number): Promise<string | undefined> {
+    for (;;) {
+      const nl = this.buf.indexOf(10);
+      if (nl >= 0 && nl < max) {
+        const s = this.buf.toString('utf8', 0, nl);
+        this.buf = this.buf.subarray(nl + 1);
+        return s;
+      }
+      if (this.buf.length >= max || !(await this.more())) return undefined;
+    }
+  }
+  /** Exactly `n` bytes, handed to `sink` as they come; false when the stream ends first. */
+  async take(n: number, sink: (chunk: Buffer) => Promise<void> | void): Promise<boolean> {
+    while (n > 0) {
+      if (this.buf.length === 0 && !(await this.more())) return false;
+      const part = this.buf.subarray(0, Math.min(n, this.buf.length));
+      this.buf = this.buf.subarray(part.length);
+      n -= part.length;
+      await sink(part);
+    }
+    return true;
+  }
+  async atEnd(): Promise<boolean> {
+    return this.buf.length === 0 && !(await this.more()) && this.buf.length === 0;
+  }
+  /** Stops reading: the rest of the stream (and its connection) is dropped. */
+  async close(): Promise<void> {
+    await this.it.return?.().catch(() => undefined);
+  }
+}
+
+/** Why a manifest that came from elsewhere cannot be an entry of this workspace, if it cannot. */
+function unsafeManifest(files: readonly ManifestFile[]): string | undefined {
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (typeof f.path !== 'string' || toRepoPath(f.path) !== f.path || f.path === '') return `output path ${JSON.stringify(f.path)} is not a plain path inside the workspace`;
+    if (seen.has(f.path)) return `output "${f.path}" appears twice`;
+    seen.add(f.path);
+    if (!Number.isSafeInteger(f.size) || f.size < 0 || !Number.isInteger(f.mode) || typeof f.oid !== 'string') return `output "${f.path}" has no valid size, mode or digest`;
+    if (f.link !== undefined && (typeof f.link !== 'string' || linkLeadsOut(f.path, f.link))) return `output link "${f.path}" points outside the workspace`;
+  }
+  const nested = nestedOutput(files);
+  return nested === undefined ? undefined : `output "${nested}" lies below another output of the entry`;
+}
+
+/**
+ * Reads an entry stream for `hash` into a new folder of `tmp/`, verifying as it goes, and, when
+ * all of it verified and `accept()` (the transport's own verdict: signature, digest) has no
+ * objection, renames it into `entries/`. `stale`: an entry of another layout (a miss).
+ * Errors of the stream itself (a broken connection) are thrown, and nothing is kept.
+ */
+export async function receiveEntry(target: StoreTarget, hash: string, body: AsyncIterable<Uint8Array>, accept: () => string | undefined): Promise<ReceiveResult> {
+  const r = new ByteReader(body);
+  try {
+    return await receive(target, hash, r, accept);
+  } finally {
+    await r.close();
+  }
+}
+
+async function receive(target: StoreTarget, hash: string, r: ByteReader, accept: () => string | undefined): Promise<ReceiveResult> {
+  if ((await r.line(MAGIC.length)) !== MAGIC.slice(0, -1)) return { status: 'refused', reason: 'it is not a kiln entry (wrong format or version)' };
+  const lenText = await r.line(12);
+  const len = lenText !== undefined && /^\d+$/.test(lenText) ? Number(lenText) : NaN;
+  if (!(len > 0 && len <= MAX_META)) return { status: 'refused', reason: 'its manifest length is missing or unreasonable' };
+  const metaParts: Buffer[] = [];
+  if (!(await r.take(len, (c) => void metaParts.push(Buffer.from(c))))) return { status: 'refused', reason: 'it ends inside its manifest (truncated)' };
+  const parsed = parseMeta(hash, Buffer.concat(metaParts).toString('utf8'));
+  if (parsed.status === 'miss') return { status: 'stale' };
+  if (parsed.status === 'corrupt') return { status: 'refused', reason: parsed.reason };
+  const meta = parsed.meta;
+  if (!Array.isArray(meta.files) || typeof meta.log?.size !== 'number' || typeof meta.log.sha256 !== 'string')
+    return { status: 'refused', reason: 'its manifest lacks files or log' };
+  const unsafe = unsafeManifest(meta.files);
+  if (unsafe !== undefined) return { status: 'refused', reason: unsafe };
+
+  const tmp = tempName(target.dir, hash);
+  try {
+    await mkdir(join(tmp, 'out'), { recursive: true });
+    const files: ManifestFile[] = [];
+    for (const f of meta.files) {
+      if (f.link !== undefined) {
+        files.push({ path: f.path, size: 0, mode: 0o777, oid: f.oid, link: f.link });
+        continue;
+      }
+      const dest = join(tmp, 'out', f.path);
+      await mkdir(dirname(dest), { recursive: true });
+      const mode = f.mode & 0o777;
+      const handle = await open(dest, 'wx', mode);
+      const blob = createHash('sha1').update(`blob ${f.size}\0`);
+      let whole: boolean;
+      try {
+        whole = await r.take(f.size, async (c) => {
+          blob.update(c);
+          await handle.write(c);
+        });
+      } finally {
+        await handle.close();
+      }
+      if (!whole) return { status: 'refused', reason: `it ends inside output "${f.path}" (truncated)` };
+      if (blob.digest('hex') !== f.oid) return { status: 'refused', reason: `output "${f.path}" does not match its digest` };
+      const st = await stat(dest);
+      files.push({ path: f.path, size: f.size, mode, oid: f.oid, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev });
+    }
+    if (meta.log.text === undefined) {
+      const handle = await open(join(tmp, 'log'), 'wx');
+      const sha = createHash('sha256');
+      let whole: boolean;
+      try {
+        whole = await r.take(meta.log.size, async (c) => {
+          sha.update(c);
+          await handle.write(c);
+        });
+      } finally {
+        await handle.close();
+      }
+      if (!whole) return { status: 'refused', reason: 'it ends inside the log (truncated)' };
+      if (sha.digest('hex') !== meta.log.sha256) return { status: 'refused', reason: 'the terminal log does not match its digest' };
+    }
+    if (!(await r.atEnd())) return { status: 'refused', reason: 'it has bytes past its end' };
+    const verdict = accept();
+    if (verdict !== undefined) return { status: 'refused', reason: verdict };
+    await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, files }));
+    await mkdir(entriesDir(target.dir), { recursive: true });
+    await placeEntry(target, tmp, hash);
+    return { status: 'received' };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A remote server as a `Cache` of task entries. Nothing it sends is trusted: `restore` streams
+ * the entry into the local store's verification path (`LocalCache.receive`: every blob's digest,
+ * the manifest's checksum, paths that stay inside the workspace, the transport's signature or
+ * digest), then restores it from there like any local entry, so one piece of code writes into
+ * the workspace. `store` queues an upload of the entry the local store just wrote: uploads run
+ * in the background, a few at a time, and `flush` waits for them before kiln exits.
+ */
+import pLimit from 'p-limit';
+import type { Cache, LocalCache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from '../cache/index.js';
+import { RemoteBodyError, type RemoteClient } from './client.js';
+
+export class RemoteCache implements Cache {
+  readonly kind = 'remote';
+  private readonly pending = new Set<Promise<void>>();
+  private readonly limit: ReturnType<typeof pLimit>;
+
+  constructor(
+    private readonly local: LocalCache,
+    readonly client: RemoteClient,
+    uploadConcurrency: number,
+  ) {
+    this.limit = pLimit(uploadConcurrency);
+  }
+
+  get server(): string {
+    return this.client.server;
+  }
+
+  async lookup(hash: string): Promise<LookupResult> {
+    const r = await this.client.has(hash);
+    return r.status === 'failed' ? { status: 'unavailable', reason: r.problem.reason } : r;
+  }
+
+  /** Downloads, verifies and restores the entry of `hash`. A refused entry is `corrupt` (nothing of it kept); a failing server `unavailable` (its breaker has said so). */
+  async restore(hash: string, index?: OutputStatIndex): Promise<RestoreResult> {
+    const r = await this.client.get(hash);
+    if (r.status === 'miss') return r;
+    if (r.status === 'failed') return { status: 'unavailable', reason: r.problem.reason };
+    let got: Awaited<ReturnType<LocalCache['receive']>>;
+    try {
+      got = await this.local.receive(hash, r.body, r.verdict);
+    } catch (e) {
+      if (!(e instanceof RemoteBodyError)) throw e;
+      this.client.failed?.({ reason: e.message, fatal: false });
+      return { status: 'unavailable', reason: e.message };
+    }
+    if (got.status === 'stale') return { status: 'miss' };
+    if (got.status === 'refused') return { status: 'corrupt', reason: got.reason };
+    if (got.status === 'unavailable') return got;
+    return this.local.restore(hash, index);
+  }
+
+  /** Queues the upload of the local entry `req` was just stored as; it answers at once (`flush` waits). */
+  async store(req: StoreRequest): Promise<StoreResult> {
+    this.upload(req.hash);
+    return { status: 'stored' };
+  }
+
+  /** Uploads the local entry of `hash` in the background (nothing in read-only mode). */
+  upload(hash: string): void {
+    if (this.client.readOnly) return;
+    const p: Promise<void> = this.limit(async () => {
+      const body = await this.local.entryStream(hash);
+      if (body) await this.client.put(hash, body, body.durationMs);
+    })
+      .catch(() => undefined)
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Waits for every queued upload (they never throw). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+}
