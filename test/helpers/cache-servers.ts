@@ -68,6 +68,9 @@ export async function startTurboServer(options: { token: string; signatureKey?: 
     STORAGE_PATH: storage,
     STORAGE_PATH_USE_TMP_FOLDER: 'false',
     LOG_LEVEL: 'info',
+    // A file, not a pipe: a test blocked in spawnSync cannot read a pipe, so what it read would lag.
+    LOG_MODE: 'file',
+    LOG_FILE: join(dir, 'server.log'),
     ...(options.signatureKey !== undefined && { TURBO_REMOTE_CACHE_SIGNATURE_KEY: options.signatureKey }),
   };
   const child = spawn(process.execPath, [join(repoRoot, 'node_modules/turborepo-remote-cache/dist/cli.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -76,7 +79,14 @@ export async function startTurboServer(options: { token: string; signatureKey?: 
   child.stderr!.on('data', (d) => (log += String(d)));
   const url = `http://127.0.0.1:${port}`;
   await started(child, async () => (await fetch(`${url}/v8/artifacts/status`, { headers: { authorization: `Bearer ${options.token}` } })).status === 200, 'turborepo-remote-cache', () => log);
-  return { url, storage, pid: child.pid!, requests: () => log, stop: stopper(child, dir) };
+  const requests = (): string => {
+    try {
+      return readFileSync(join(dir, 'server.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return { url, storage, pid: child.pid!, requests, stop: stopper(child, dir) };
 }
 
 /** nginx serving a folder with WebDAV PUT (the Bazel HTTP cache as nginx does it); every request goes to its access log. */

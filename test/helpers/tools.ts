@@ -19,6 +19,7 @@ export const aptTools = {
   skopeo: { names: ['skopeo'], apt: 'skopeo', skipped: 'checking image layouts and pushed images with skopeo' },
   umoci: { names: ['umoci'], apt: 'umoci', skipped: 'unpacking image layouts with umoci' },
   chromium: { names: ['chromium', 'chromium-browser'], apt: 'chromium', skipped: 'opening the graph page in a real browser' },
+  nginx: { names: ['nginx'], apt: 'nginx-light', skipped: "the remote cache over Bazel's HTTP protocol (nginx WebDAV)" },
 } as const satisfies Record<string, AptTool>;
 
 /** The absolute path of `name` on PATH (or in /usr/bin, /usr/sbin), or undefined. */
@@ -31,5 +32,5 @@ function findTool(name: string): string | undefined {
 /** Each apt tool's path, or undefined when it is not installed. */
 export function findAptTools(): Record<keyof typeof aptTools, string | undefined> {
   const find = (tool: AptTool) => tool.names.map(findTool).find((path) => path !== undefined);
-  return { registry: find(aptTools.registry), skopeo: find(aptTools.skopeo), umoci: find(aptTools.umoci), chromium: find(aptTools.chromium) };
+  return { registry: find(aptTools.registry), skopeo: find(aptTools.skopeo), umoci: find(aptTools.umoci), chromium: find(aptTools.chromium), nginx: find(aptTools.nginx) };
 }
