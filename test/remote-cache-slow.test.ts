@@ -86,7 +86,11 @@ const protocols: Protocol[] = [
     // Turborepo's own variables: a team moves over with its existing secrets.
     configure: (_repo, s) => ({ TURBO_API: s.url, TURBO_TOKEN: TOKEN, TURBO_TEAM: 'kiln-team', TURBO_REMOTE_CACHE_SIGNATURE_KEY: KEY }),
     objectOf: (s, hash) => join(s.storage, 'kiln-team', hash),
-    writes: (s) => s.requests().split('\n').filter((l) => /"method":"(PUT|POST|DELETE)"/.test(l)),
+    writes: (s) =>
+      s
+        .requests()
+        .split('\n')
+        .filter((l) => /"method":"(PUT|POST|DELETE)"/.test(l)),
   },
   {
     name: 'bazel',
@@ -103,7 +107,11 @@ const protocols: Protocol[] = [
       const digest = /[0-9a-f]{64}/.exec(ac.toString('latin1'))![0];
       return join(s.storage, 'cas', digest);
     },
-    writes: (s) => s.requests().split('\n').filter((l) => /"(PUT|POST|DELETE|MKCOL|MOVE|COPY) /.test(l)),
+    writes: (s) =>
+      s
+        .requests()
+        .split('\n')
+        .filter((l) => /"(PUT|POST|DELETE|MKCOL|MOVE|COPY) /.test(l)),
   },
 ];
 
@@ -199,7 +207,11 @@ describe.each(protocols)('the remote cache over $name', (protocol) => {
       'nx.json': { targetDefaults: { build: { dependsOn: ['^build'], cache: true, outputs: ['{projectRoot}/dist'] } } },
       '.gitignore': 'dist\n.kiln\n',
       // k stops the server (its pid comes in the environment); m, after it, still builds.
-      'packages/k/package.json': { name: 'k', version: '1.0.0', scripts: { build: 'node -e "process.kill(Number(process.env.SERVER_PID))" && mkdir -p dist && echo k > dist/k.txt' } },
+      'packages/k/package.json': {
+        name: 'k',
+        version: '1.0.0',
+        scripts: { build: 'node -e "process.kill(Number(process.env.SERVER_PID))" && mkdir -p dist && echo k > dist/k.txt' },
+      },
       'packages/m/package.json': { name: 'm', version: '1.0.0', dependencies: { k: '*' }, scripts: { build: 'mkdir -p dist && echo m > dist/m.txt' } },
     });
     try {

@@ -78,7 +78,12 @@ export async function startTurboServer(options: { token: string; signatureKey?: 
   child.stdout!.on('data', (d) => (log += String(d)));
   child.stderr!.on('data', (d) => (log += String(d)));
   const url = `http://127.0.0.1:${port}`;
-  await started(child, async () => (await fetch(`${url}/v8/artifacts/status`, { headers: { authorization: `Bearer ${options.token}` } })).status === 200, 'turborepo-remote-cache', () => log);
+  await started(
+    child,
+    async () => (await fetch(`${url}/v8/artifacts/status`, { headers: { authorization: `Bearer ${options.token}` } })).status === 200,
+    'turborepo-remote-cache',
+    () => log,
+  );
   const requests = (): string => {
     try {
       return readFileSync(join(dir, 'server.log'), 'utf8');
@@ -137,6 +142,11 @@ export async function startNginx(binary: string): Promise<CacheServer> {
       return '';
     }
   };
-  await started(child, async () => (await fetch(`${url}/ac/none`)).status === 404, 'nginx', () => log + read('error.log'));
+  await started(
+    child,
+    async () => (await fetch(`${url}/ac/none`)).status === 404,
+    'nginx',
+    () => log + read('error.log'),
+  );
   return { url, storage, pid: child.pid!, requests: () => read('access.log'), stop: stopper(child, dir) };
 }

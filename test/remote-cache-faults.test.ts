@@ -1,0 +1,153 @@
+/**
+ * A remote cache server that misbehaves never changes a build's result: unreachable, refusing
+ * the token, failing, answering garbage or a truncated body, too slow. Each gets one clear
+ * warning line naming the server and never the token; a plain 404 is a quiet miss. The servers
+ * are small node http servers in the test (Turborepo's API shape).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/cache-servers.js';
+import { createRepo, git, runKiln, startKiln, tempDir, type TempRepo } from './helpers/repo.js';
+
+const TOKEN = 'tok-Very-Secret-0042';
+
+type Json = { tasks: { id: string; status: string; cache: string }[] };
+
+let repo: TempRepo;
+beforeAll(() => {
+  repo = createRepo({
+    'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
+    'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'] } } },
+    '.gitignore': 'dist\n.kiln\n',
+    'packages/a/package.json': { name: 'a', version: '1.0.0', scripts: { build: 'mkdir -p dist && echo A > dist/a.txt && echo built a' } },
+    'packages/b/package.json': { name: 'b', version: '1.0.0', scripts: { build: 'mkdir -p dist && echo B > dist/b.txt && echo built b' } },
+  });
+});
+afterAll(() => repo.cleanup());
+
+/** A server answering every request with `handle`. */
+async function serve(handle: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** A fresh clone runs `build` against `url` (without blocking: the servers live in this process): every task must still succeed; each warning line is returned. */
+async function buildAgainst(url: string, extra: NodeJS.ProcessEnv = {}): Promise<{ warnings: string[]; stderr: string }> {
+  const dir = tempDir('kiln-clone-');
+  git(dir, ['clone', '-q', repo.dir, '.']);
+  const run = await startKiln(['run', '-t', 'build', '--json'], {
+    cwd: dir,
+    env: { KILN_REMOTE_CACHE_URL: url, KILN_REMOTE_CACHE_TOKEN: TOKEN, KILN_REMOTE_CACHE_TEAM: 'team', ...extra },
+  }).done;
+  expect(run.code, run.stderr).toBe(0);
+  expect(
+    run
+      .json<Json>()
+      .tasks.map((t) => `${t.id} ${t.status}`)
+      .sort(),
+  ).toEqual(['a:build success', 'b:build success']);
+  expect(run.stderr + run.stdout).not.toContain(TOKEN);
+  return { warnings: run.stderr.split('\n').filter((l) => l.startsWith('warning')), stderr: run.stderr };
+}
+
+describe('a misbehaving remote cache server', () => {
+  const servers: Server[] = [];
+  const start = async (handle: Parameters<typeof serve>[0]): Promise<string> => {
+    const s = await serve(handle);
+    servers.push(s.server);
+    return s.url;
+  };
+  afterAll(() => servers.forEach((s) => s.close()));
+
+  it('unreachable: one line, the tasks run', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const { warnings } = await buildAgainst(url);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`remote cache ${url}:`);
+    expect(warnings[0]).toContain('connection refused');
+  });
+
+  it.each([401, 403])('%i: one line saying the token is refused, never the token', async (status) => {
+    const url = await start((_req, res) => res.writeHead(status).end('{"error":"no"}'));
+    const { warnings } = await buildAgainst(url);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`remote cache ${url}:`);
+    expect(warnings[0]).toContain(`refused (${status}`);
+    expect(warnings[0]).toContain('the token is not accepted');
+  });
+
+  it('404 is a quiet miss; a 5xx is a warning', async () => {
+    const puts: string[] = [];
+    const quiet = await start((req, res) => {
+      if (req.method === 'PUT') puts.push(req.url!);
+      res.writeHead(req.method === 'PUT' ? 200 : 404).end();
+    });
+    expect((await buildAgainst(quiet)).warnings).toEqual([]);
+    expect(puts).toHaveLength(2);
+    expect(puts[0]).toMatch(/^\/v8\/artifacts\/[0-9a-f]{64}\?slug=team$/);
+
+    const failing = await start((_req, res) => res.writeHead(503, 'Service Unavailable').end());
+    const { warnings } = await buildAgainst(failing);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`remote cache ${failing}:`);
+    expect(warnings[0]).toContain('failed on the server (503 Service Unavailable)');
+  });
+
+  it('garbage is refused: one line per entry, the task rebuilt', async () => {
+    const url = await start((req, res) => res.writeHead(200).end(req.method === 'PUT' ? '{}' : 'this is no kiln entry'));
+    const { warnings } = await buildAgainst(url);
+    expect(warnings).toHaveLength(2);
+    for (const w of warnings) expect(w).toMatch(new RegExp(`remote cache ${url}: the entry of [ab]:build \\([0-9a-f]{12}\\) was refused: it is not a kiln entry`));
+  });
+
+  it('a truncated body: refused when the length says so, a broken-off body when the connection drops', async () => {
+    const kept = new Map<string, Buffer>();
+    const mode = { drop: false };
+    const url = await start((req, res, body) => {
+      if (req.method === 'PUT') {
+        kept.set(req.url!, body);
+        return res.writeHead(200).end('{}');
+      }
+      const whole = kept.get(req.url!);
+      if (!whole) return res.writeHead(404).end();
+      const half = whole.subarray(0, whole.length >> 1);
+      if (!mode.drop) return res.writeHead(200, { 'content-length': half.length }).end(half);
+      // Announces the whole body, sends half, then drops the connection.
+      res.writeHead(200, { 'content-length': whole.length });
+      res.write(half, () => res.destroy());
+    });
+    expect((await buildAgainst(url)).warnings).toEqual([]); // fills the server
+    expect(kept.size).toBe(2);
+    const short = (await buildAgainst(url, { KILN_REMOTE_CACHE_READ_ONLY: '1' })).warnings;
+    expect(short).toHaveLength(2);
+    for (const w of short) expect(w).toMatch(/was refused: it ends inside (its manifest|output|the log)|it has bytes past its end|ends inside/);
+    mode.drop = true;
+    const dropped = (await buildAgainst(url, { KILN_REMOTE_CACHE_READ_ONLY: '1' })).warnings;
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]).toContain(`remote cache ${url}:`);
+    expect(dropped[0]).toContain('the body broke off');
+  });
+
+  it('slower than the timeout: one line, the tasks run', async () => {
+    const url = await start((_req, res) => setTimeout(() => res.writeHead(404).end(), 3000).unref());
+    const started = Date.now();
+    const { warnings } = await buildAgainst(url, { KILN_REMOTE_CACHE_TIMEOUT: '300' });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`remote cache ${url}:`);
+    expect(warnings[0]).toContain('no answer within 300 ms');
+    expect(Date.now() - started).toBeLessThan(2900);
+  });
+
+  it('a bad setting is a configuration error (exit 2) that never shows the token', () => {
+    const run = runKiln(['run', '-t', 'build'], { cwd: repo.dir, env: { KILN_REMOTE_CACHE_URL: 'ftp://cache.example.com', KILN_REMOTE_CACHE_TOKEN: TOKEN } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('KILN_REMOTE_CACHE_URL must be an http(s) URL');
+    expect(run.stderr).not.toContain(TOKEN);
+  });
+});
