@@ -159,7 +159,7 @@ describe.each(protocols)('the remote cache over $name', (protocol) => {
     const hash = first.tasks.find((t) => t.id === 'a:build')!.hash;
     const object = protocol.objectOf(server, hash);
     const bytes = readFileSync(object);
-    bytes[bytes.length - 2] ^= 1; // the last byte of the output ("A\n" → "@\n"), the manifest left as it was
+    bytes[bytes.length - 2]! ^= 1; // the last byte of the output ("A\n" → "@\n"), the manifest left as it was
     writeFileSync(object, bytes);
 
     const c = freshClone(a);

@@ -104,4 +104,29 @@ describe('kiln config (nx.json "kiln")', () => {
     expect(r.error[0]!.message).toBe('"kiln" must be an object, not number 3');
     expect(r.error[0]!.hint).toContain("kiln's README");
   });
+
+  it('kiln.remoteCache: typed, each wrong value located, and a token in nx.json refused', () => {
+    const ok = build('{"kiln": {"remoteCache": {"url": "https://cache.example.com", "protocol": "bazel", "team": "t", "timeout": 2000, "readOnly": true, "uploadConcurrency": 4}}}');
+    expect(ok.ok && ok.value.kiln.remoteCache).toEqual({ url: 'https://cache.example.com', protocol: 'bazel', team: 't', timeout: 2000, readOnly: true, uploadConcurrency: 4 });
+    const nx = `{
+  "kiln": {
+    "remoteCache": {
+      "url": "cache.example.com",
+      "protocol": "grpc",
+      "timeout": -5,
+      "readOnly": "yes",
+      "token": "s3cret"
+    }
+  }
+}`;
+    const found = problems(nx);
+    expect(found).toEqual([
+      expect.stringMatching(/^8:7 "kiln.remoteCache.token" is not read from nx.json: .* set KILN_REMOTE_CACHE_TOKEN/),
+      '4:7 "kiln.remoteCache.url" must be an http(s) URL like "https://cache.example.com", not "cache.example.com"',
+      '5:7 "kiln.remoteCache.protocol" must be one of "turbo", "bazel", not string "grpc"',
+      '6:7 "kiln.remoteCache.timeout" must be a number of milliseconds above 0, not number -5',
+      '7:7 "kiln.remoteCache.readOnly" must be true or false, not string "yes"',
+    ]);
+    expect(found.join('\n')).not.toContain('s3cret');
+  });
 });
