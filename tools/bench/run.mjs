@@ -19,6 +19,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateWorkspace, gitEnv, installedNpmVersion, kilnRepoRoot, planWorkspace } from './generate.mjs';
+import { remoteCacheRow } from './remote-cache.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TIME = '/usr/bin/time';
@@ -70,7 +71,7 @@ const HELP = `usage: npm run bench -- [options]   (or node tools/bench/run.mjs [
   --size N          projects in the generated workspace (default 1000; smoke: 20)
   --runs K          timed runs per tool and scenario after the warm-up (default 5; smoke: 1)
   --warmup W        untimed warm-up runs (default 1; smoke: 0)
-  --scenarios LIST  which scenarios, e.g. 1,2,3 (default all: 1..7)
+  --scenarios LIST  which scenarios, e.g. 1,2,3 (default 1..7; 8, the remote cache, only when named)
   --budget SECONDS  stop a tool's timed runs of one scenario once they took this long in all
                     (at least one run; the table shows how many); for cold builds at 1,000+
   --seed S          generator seed (default 1)
@@ -285,6 +286,7 @@ function scenarios(ctx) {
       check: (tool) => outputsPresent(dir(tool)),
     },
     ownersRow(),
+    remoteCacheRow({ ctx, dir, buildCmd, rmState, rmOutputs, outputsPresent, measure, kilnRepoRoot }),
   ];
 
   function affectedRows() {
@@ -394,7 +396,7 @@ async function runRow(row, ctx) {
         if (cell.runs.length >= 1 && cell.runs.reduce((s, r) => s + r.ms, 0) > ctx.opts.budget * 1000) continue;
         if (row.prepare) row.prepare(tool);
         const cwd = row.ownCopy ? ctx.copyFor(tool) : ctx.ws;
-        const r = await measure([...ctx.bin[tool], ...row.cmd[tool]], { cwd, env: ctx.env, input: row.input?.[tool] });
+        const r = await measure([...ctx.bin[tool], ...row.cmd[tool]], { cwd, env: row.env?.() ?? ctx.env, input: row.input?.[tool] });
         if (tool === 'kiln' && isNotImplemented(r)) {
           cell.status = 'na';
           cell.reason = 'n/a (not implemented)';

@@ -17,8 +17,8 @@
  * then restored like any local entry (`restore.ts`), which checks it all again.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { toRepoPath } from '../model/index.js';
 import { formatMeta, linkLeadsOut, nestedOutput, parseMeta, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
@@ -156,6 +156,7 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
   const tmp = tempName(target.dir, hash);
   try {
     await mkdir(join(tmp, 'out'), { recursive: true });
+    const made = new Set<string>();
     const files: ManifestFile[] = [];
     for (const f of meta.files) {
       if (f.link !== undefined) {
@@ -163,22 +164,25 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
         continue;
       }
       const dest = join(tmp, 'out', f.path);
-      await mkdir(dirname(dest), { recursive: true });
+      const parent = dirname(dest);
+      if (!made.has(parent)) await mkdir(parent, { recursive: true });
+      made.add(parent);
       const mode = f.mode & 0o777;
       const handle = await open(dest, 'wx', mode);
       const blob = createHash('sha1').update(`blob ${f.size}\0`);
       let whole: boolean;
+      let st: Stats;
       try {
         whole = await r.take(f.size, async (c) => {
           blob.update(c);
           await handle.write(c);
         });
+        st = await handle.stat();
       } finally {
         await handle.close();
       }
       if (!whole) return { status: 'refused', reason: `it ends inside output "${f.path}" (truncated)` };
       if (blob.digest('hex') !== f.oid) return { status: 'refused', reason: `output "${f.path}" does not match its digest` };
-      const st = await stat(dest);
       files.push({ path: f.path, size: f.size, mode, oid: f.oid, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev });
     }
     if (meta.log.text === undefined) {
