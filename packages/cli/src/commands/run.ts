@@ -27,6 +27,7 @@ export const command: Command = {
     'task output then goes to stderr.',
     'Cache: nx.json "kiln": {"cacheDirectory": ".kiln/cache", "cacheMaxSize": "10GB", "restoreMode": "link"|"copy"};',
     'only targets with "cache": true are cached. See docs/run.md.',
+    'Remote cache (Turborepo API or Bazel HTTP): nx.json "kiln.remoteCache" or KILN_REMOTE_CACHE_URL/TOKEN (or TURBO_API/TOKEN/TEAM); see docs/remote-cache.md.',
     'Exit codes: 0 every task succeeded; 1 a task failed; 2 usage or configuration error; 130 interrupted.',
   ].join('\n'),
   async run(args, ctx) {
