@@ -5,10 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './env.js';
+import { freePort } from './registry.js';
+
+export { freePort };
 
 export interface CacheServer {
   readonly url: string;
@@ -18,17 +20,6 @@ export interface CacheServer {
   /** What the server logged about requests (turbo: its JSON log; nginx: the access log). */
   requests(): string;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function started(child: ChildProcess, probe: () => Promise<boolean>, what: string, log: () => string): Promise<void> {

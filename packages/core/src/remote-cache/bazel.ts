@@ -9,25 +9,12 @@
 import { createHash } from 'node:crypto';
 import { decodeActionResult, encodeActionResult } from './bazel-proto.js';
 import type { ArtifactBody, RemoteClient, RemoteHas, RemoteRead, RemoteWrite } from './client.js';
-import { readSmall, request, statusProblem, type HttpOptions } from './http.js';
-import type { RemoteCacheSettings } from './settings.js';
+import { readSmall, request, statusProblem, HttpRemote } from './http.js';
 
 /** Action results are a few hundred bytes; anything past this is no kiln entry's. */
 const MAX_ACTION_RESULT = 64 * 1024;
 
-export class BazelClient implements RemoteClient {
-  readonly server: string;
-  readonly readOnly: boolean;
-  private readonly http: HttpOptions;
-
-  constructor(private readonly settings: RemoteCacheSettings) {
-    this.server = settings.url;
-    this.readOnly = settings.readOnly;
-    const authorization =
-      settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
-    this.http = { server: this.server, timeoutMs: settings.timeoutMs, ...(authorization !== undefined && { authorization }) };
-  }
-
+export class BazelClient extends HttpRemote implements RemoteClient {
   private failedStatus(res: Response, what: string): { status: 'failed'; problem: ReturnType<typeof statusProblem> } {
     return { status: 'failed', problem: statusProblem(res, what, this.settings.token !== undefined || this.settings.basicAuth !== undefined) };
   }

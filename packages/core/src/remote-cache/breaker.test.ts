@@ -29,7 +29,9 @@ describe('the circuit breaker', () => {
     expect((await c.get('k')).status).toBe('failed');
     expect((await c.put('k', { size: 0, open: async function* () {} })).status).toBe('failed');
     expect(inner.calls).toBe(3);
-    expect(warnings).toEqual(['remote cache http://cache.test: GET x failed on the server (503); not used for the rest of this run after 3 failures in a row. Tasks run as usual.']);
+    expect(warnings).toEqual([
+      'remote cache http://cache.test: GET x failed on the server (503); not used for the rest of this run after 3 failures in a row. Tasks run as usual.',
+    ]);
   });
 
   it('a success in between starts the count again', async () => {

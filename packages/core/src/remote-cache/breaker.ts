@@ -32,7 +32,9 @@ export class CircuitBreaker {
     const stop = problem.fatal || this.failures >= this.threshold;
     if (stop) this.openReason = problem.reason;
     if (!this.warned)
-      this.warn(`remote cache ${this.server}: ${problem.reason}; ${stop ? 'not used for the rest of this run' : `not used for the rest of this run after ${this.threshold} failures in a row`}. Tasks run as usual.`);
+      this.warn(
+        `remote cache ${this.server}: ${problem.reason}; ${stop ? 'not used for the rest of this run' : `not used for the rest of this run after ${this.threshold} failures in a row`}. Tasks run as usual.`,
+      );
     this.warned = true;
   }
 }

@@ -5,12 +5,33 @@
  * request, never the token (it travels only in the Authorization header).
  */
 import { RemoteBodyError, type RemoteProblem } from './client.js';
+import type { RemoteCacheSettings } from './settings.js';
 
 export interface HttpOptions {
   readonly server: string;
   readonly timeoutMs: number;
   /** The Authorization header's value, if any. */
   readonly authorization?: string;
+}
+
+/** The request options of a client for `settings`: a Bearer token, else Basic auth from the URL's credentials. */
+export function httpOptions(settings: RemoteCacheSettings): HttpOptions {
+  const authorization =
+    settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
+  return { server: settings.url, timeoutMs: settings.timeoutMs, ...(authorization !== undefined && { authorization }) };
+}
+
+/** What both protocols' clients hold: the server as messages name it, read-only mode, the request options. */
+export abstract class HttpRemote {
+  readonly server: string;
+  readonly readOnly: boolean;
+  protected readonly http: HttpOptions;
+
+  constructor(protected readonly settings: RemoteCacheSettings) {
+    this.server = settings.url;
+    this.readOnly = settings.readOnly;
+    this.http = httpOptions(settings);
+  }
 }
 
 export type HttpAnswer =

@@ -23,9 +23,44 @@ describe('remote cache settings', () => {
   });
 
   it("accept turbo's own variables, and kiln's over them, over nx.json", () => {
-    const turbo = on(remoteCacheSettings({ url: 'https://nx-json.example' }, { TURBO_API: 'https://turbo.example', TURBO_TOKEN: 't1', TURBO_TEAM: 'team', TURBO_TEAMID: 'team_1', TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'k', TURBO_REMOTE_CACHE_READ_ONLY: 'true', TURBO_REMOTE_CACHE_TIMEOUT: '3' }));
-    expect(turbo).toMatchObject({ url: 'https://turbo.example', protocol: 'turbo', token: 't1', team: 'team', teamId: 'team_1', signatureKey: 'k', readOnly: true, timeoutMs: 3000 });
-    const kiln = on(remoteCacheSettings({}, { TURBO_API: 'https://turbo.example', KILN_REMOTE_CACHE_URL: 'http://kiln.example', TURBO_TOKEN: 't1', KILN_REMOTE_CACHE_TOKEN: 't2', KILN_REMOTE_CACHE_TIMEOUT: '150', KILN_REMOTE_CACHE_READ_ONLY: '0', TURBO_REMOTE_CACHE_READ_ONLY: '1' }));
+    const turbo = on(
+      remoteCacheSettings(
+        { url: 'https://nx-json.example' },
+        {
+          TURBO_API: 'https://turbo.example',
+          TURBO_TOKEN: 't1',
+          TURBO_TEAM: 'team',
+          TURBO_TEAMID: 'team_1',
+          TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'k',
+          TURBO_REMOTE_CACHE_READ_ONLY: 'true',
+          TURBO_REMOTE_CACHE_TIMEOUT: '3',
+        },
+      ),
+    );
+    expect(turbo).toMatchObject({
+      url: 'https://turbo.example',
+      protocol: 'turbo',
+      token: 't1',
+      team: 'team',
+      teamId: 'team_1',
+      signatureKey: 'k',
+      readOnly: true,
+      timeoutMs: 3000,
+    });
+    const kiln = on(
+      remoteCacheSettings(
+        {},
+        {
+          TURBO_API: 'https://turbo.example',
+          KILN_REMOTE_CACHE_URL: 'http://kiln.example',
+          TURBO_TOKEN: 't1',
+          KILN_REMOTE_CACHE_TOKEN: 't2',
+          KILN_REMOTE_CACHE_TIMEOUT: '150',
+          KILN_REMOTE_CACHE_READ_ONLY: '0',
+          TURBO_REMOTE_CACHE_READ_ONLY: '1',
+        },
+      ),
+    );
     expect(kiln).toMatchObject({ url: 'http://kiln.example', token: 't2', timeoutMs: 150, readOnly: false });
   });
 
@@ -33,7 +68,7 @@ describe('remote cache settings', () => {
     expect(remoteCacheSettings({ url: 'https://x.example' }, { KILN_REMOTE_CACHE: 'off', TURBO_API: 'https://y.example' })).toEqual({ status: 'off' });
   });
 
-  it("takes credentials out of the URL (Basic auth), so no message shows them", () => {
+  it('takes credentials out of the URL (Basic auth), so no message shows them', () => {
     const s = on(remoteCacheSettings(undefined, { KILN_REMOTE_CACHE_URL: 'https://user:p%40ss@cache.example/x?q=1', KILN_REMOTE_CACHE_PROTOCOL: 'bazel' }));
     expect(s.url).toBe('https://cache.example/x');
     expect(s.basicAuth).toBe('user:p@ss');

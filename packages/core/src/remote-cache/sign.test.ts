@@ -11,7 +11,9 @@ const sign = (key: string, hash: string, team: string, chunks: string[]): string
 describe("turbo's artifact signature", () => {
   it('is base64 HMAC-SHA256 over the hash, the team id, then the body, as turbo computes it', () => {
     // Turborepo's signature_authentication.rs: mac(key); update(hash); update(team_id); update(body); BASE64_STANDARD.
-    const expected = createHmac('sha256', 'x3vq8mFz0J').update(Buffer.concat([Buffer.from('d5b7e4688f'), Buffer.from('tH7sL1Rn9K'), Buffer.from([5, 72, 219, 39, 156])])).digest('base64');
+    const expected = createHmac('sha256', 'x3vq8mFz0J')
+      .update(Buffer.concat([Buffer.from('d5b7e4688f'), Buffer.from('tH7sL1Rn9K'), Buffer.from([5, 72, 219, 39, 156])]))
+      .digest('base64');
     const s = new ArtifactSigner('x3vq8mFz0J', 'd5b7e4688f', 'tH7sL1Rn9K');
     s.update(Buffer.from([5, 72]));
     s.update(Buffer.from([219, 39, 156]));

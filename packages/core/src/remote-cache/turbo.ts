@@ -6,23 +6,10 @@
  * servers (ducktors/turborepo-remote-cache and the like).
  */
 import type { ArtifactBody, RemoteClient, RemoteHas, RemoteRead, RemoteWrite } from './client.js';
-import { request, statusProblem, type HttpOptions } from './http.js';
-import type { RemoteCacheSettings } from './settings.js';
+import { request, statusProblem, HttpRemote } from './http.js';
 import { ArtifactSigner, tagMatches } from './sign.js';
 
-export class TurboClient implements RemoteClient {
-  readonly server: string;
-  readonly readOnly: boolean;
-  private readonly http: HttpOptions;
-
-  constructor(private readonly settings: RemoteCacheSettings) {
-    this.server = settings.url;
-    this.readOnly = settings.readOnly;
-    const authorization =
-      settings.token !== undefined ? `Bearer ${settings.token}` : settings.basicAuth !== undefined ? `Basic ${Buffer.from(settings.basicAuth).toString('base64')}` : undefined;
-    this.http = { server: this.server, timeoutMs: settings.timeoutMs, ...(authorization !== undefined && { authorization }) };
-  }
-
+export class TurboClient extends HttpRemote implements RemoteClient {
   private url(key: string): string {
     const q =
       this.settings.teamId !== undefined
