@@ -9,7 +9,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import os from 'node:os';
 import { join } from 'node:path';
 
 const TOKEN = 'bench-token';
@@ -27,8 +26,9 @@ function freePort() {
 }
 
 /** Starts turborepo-remote-cache with its storage in a temporary folder. */
-export async function startTurboCacheServer(kilnRepoRoot) {
-  const dir = mkdtempSync(join(os.tmpdir(), 'kiln-bench-cache-'));
+export async function startTurboCacheServer(kilnRepoRoot, work) {
+  // In the bench's own work folder: a run takes long, and shared temporary folders get cleaned meanwhile.
+  const dir = mkdtempSync(join(work, 'remote-cache-'));
   const port = await freePort();
   const env = {
     PATH: process.env.PATH,
@@ -87,7 +87,7 @@ export function remoteCacheRow(h) {
     ownCopy: true,
     env: () => ({ ...ctx.env, ...server?.env }),
     setup: async () => {
-      server = await startTurboCacheServer(h.kilnRepoRoot);
+      server = await startTurboCacheServer(h.kilnRepoRoot, ctx.work);
       ctx.log(`  (remote cache server ${server.url}; filling it with one cold build per tool)`);
       for (const tool of tools()) {
         fresh(tool);
