@@ -10,7 +10,7 @@
  * named here (and index.ts, which exports both kinds): a new edge file there must be added.
  */
 const pure = [
-  '^packages/core/src/(model|graph|inputs|affected|hash|lockfile|owners)/',
+  '^packages/core/src/(model|graph|inputs|affected|hash|lockfile|owners|shard)/',
   '^packages/core/src/release/(?!(apply|attach|attestations|checkout|credentials|index|layout|pack|records|registry|served|versions)[.]ts$)[^/]+$',
   '^packages/core/src/workspace/(?!(find-root|index|read)[.]ts$)[^/]+$',
   '^packages/core/src/tasks/graph[.]ts$',
