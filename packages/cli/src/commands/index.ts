@@ -24,5 +24,6 @@ export const commands: Record<string, Entry> = {
   completion: { summary: 'print a shell completion script: bash, zsh or fish', load: async () => (await import('./completion.js')).command },
   watch: { summary: "run a target's affected tasks again whenever files change, through the cache", load: async () => (await import('./watch.js')).command },
   daemon: { summary: 'start, stop or ask about the workspace daemon that answers queries from memory', load: async () => (await import('./daemon.js')).command },
+  ci: { summary: "split a target's tasks into weighted shards for CI runners (a GitHub Actions matrix)", load: async () => (await import('./ci.js')).command },
   'why-miss': { summary: 'explain what changed since the last cached run of a task', load: async () => (await import('./why-miss.js')).command },
 };

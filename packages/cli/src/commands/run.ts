@@ -9,7 +9,7 @@ import { selectedProjects, selectionOf, selectionOptions } from '../selection.js
 export const command: Command = {
   name: 'run',
   summary: 'run a target across projects with its dependsOn graph, restoring cached results',
-  usage: 'kiln run -t TARGET [-p a,b] [--affected] [--parallel N] [--skip-cache] [--bail] [--json]',
+  usage: 'kiln run -t TARGET [-p a,b] [--affected] [--shard i/N [--plan FILE]] [--parallel N] [--skip-cache] [--bail] [--json]',
   options: {
     target: { type: 'string', short: 't', multiple: true, value: 'TARGET', description: 'target(s) to run (comma-separated or repeated)' },
     ...selectionOptions('only these projects (default: every project that has the target)'),
@@ -20,6 +20,8 @@ export const command: Command = {
     'skip-cache': { type: 'boolean', description: 'run every task even when its result is cached (results are still stored)' },
     bail: { type: 'boolean', description: 'stop starting tasks after the first failure' },
     configuration: { type: 'string', short: 'c', value: 'NAME', description: 'the target configuration to use' },
+    shard: { type: 'string', value: 'i/N', description: 'run only the i-th of N CI shards (see kiln ci plan, docs/ci.md)' },
+    plan: { type: 'string', value: 'FILE', description: 'with --shard: take the shard from this kiln ci plan --json output' },
     ...jsonOption,
   },
   details: [
@@ -43,7 +45,9 @@ export const command: Command = {
     // Plain names (and none) go straight to the fast path; patterns are read against the workspace first.
     const plain = !boolOpt(args, 'affected') && (Object.keys(selection).length === 0 || (await import('@kiln/core/select')).isPlainNames(selection));
     let projects = plain ? selection.projects?.slice() : (await selectedProjects(selection, ctx))?.slice();
-    if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
+    if (stringOpt(args, 'shard') !== undefined || stringOpt(args, 'plan') !== undefined)
+      projects = await (await import('./run-shard.js')).shardProjects(args, ctx.cwd, targets, projects, ctx.out);
+    else if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
 
     const configuration = stringOpt(args, 'configuration');
     let request = { cwd: ctx.cwd, targets, ...(projects && { projects }), ...(configuration && { configuration }) };

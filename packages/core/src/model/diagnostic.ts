@@ -40,6 +40,7 @@ export const DIAGNOSTIC_CODES = {
   'unknown-target': 'a target a project does not have was named (the nearest is suggested)',
   'unknown-task': 'a task that is not in the task graph was named',
   'task-cycle': 'dependsOn links make tasks wait for each other in a loop',
+  'invalid-shard-plan': 'a --plan file is not a plan kiln ci plan --json wrote, or does not hold the shard asked for',
   // git.
   'git-not-found': 'git is not installed or not on PATH',
   'git-failed': 'a git command failed (its own message is quoted)',

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../../../tools/bench/generate.mjs';
-import { parseShardSpec, planShards, weighTasks, type ShardTask } from './index.js';
+import { parseShardSpec, planShards, requestedTasks, weighTasks, type ShardTask } from './index.js';
 
 function randomGraph(seed: number): { tasks: ShardTask[]; count: number } {
   const rnd = prng(seed);
@@ -45,7 +45,10 @@ describe('planShards on random graphs', () => {
       const { tasks, count } = randomGraph(seed);
       const plan = planShards(tasks, count);
       const where = `seed ${seed} (replay: KILN_SHARD_SEED=${seed}), ${tasks.length} tasks, ${count} shards`;
-      expect(plan.shards.map((s) => s.index), where).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+      expect(
+        plan.shards.map((s) => s.index),
+        where,
+      ).toEqual(Array.from({ length: count }, (_, i) => i + 1));
       const owned = plan.shards.flatMap((s) => s.tasks);
       expect(owned.length, where).toBe(tasks.length);
       expect(new Set(owned), where).toEqual(new Set(tasks.map((t) => t.id)));
@@ -77,7 +80,10 @@ describe('planShards on random graphs', () => {
   });
 
   it('splits a large group and takes the shared dependency along', () => {
-    const tasks: ShardTask[] = [{ id: 'lib:build', dependsOn: [], weight: 100 }, ...['a', 'b', 'c', 'd'].map((p) => ({ id: `${p}:build`, dependsOn: ['lib:build'], weight: 1000 }))];
+    const tasks: ShardTask[] = [
+      { id: 'lib:build', dependsOn: [], weight: 100 },
+      ...['a', 'b', 'c', 'd'].map((p) => ({ id: `${p}:build`, dependsOn: ['lib:build'], weight: 1000 })),
+    ];
     const plan = planShards(tasks, 2);
     expect(plan.shards.map((s) => s.tasks.length).sort()).toEqual([2, 3]);
     const without = plan.shards.find((s) => !s.tasks.includes('lib:build'))!;
@@ -95,7 +101,14 @@ describe('planShards on random graphs', () => {
 describe('weighTasks', () => {
   it('uses recorded durations and the median of them for tasks never timed', () => {
     const tasks = ['a', 'b', 'c', 'd'].map((p) => ({ id: `${p}:build`, dependsOn: [] }));
-    const r = weighTasks(tasks, new Map([['a:build', 100], ['b:build', 300], ['c:build', 0]]));
+    const r = weighTasks(
+      tasks,
+      new Map([
+        ['a:build', 100],
+        ['b:build', 300],
+        ['c:build', 0],
+      ]),
+    );
     expect(r.fallbackMs).toBe(100);
     expect(r.unknown).toBe(1);
     expect(r.tasks.map((t) => t.weight)).toEqual([100, 300, 1, 100]);
@@ -107,5 +120,15 @@ describe('parseShardSpec', () => {
   it('takes i/N with 1 <= i <= N', () => {
     expect(parseShardSpec('2/4')).toEqual({ index: 2, count: 4 });
     for (const bad of ['0/4', '5/4', '1', 'a/b', '1/0', '-1/2']) expect(parseShardSpec(bad), bad).toBeUndefined();
+  });
+});
+
+describe('requestedTasks', () => {
+  it('links requested tasks through the ones that were not requested', () => {
+    const graph = { requested: ['app:build', 'lib:build'], dependencies: { 'app:build': ['app:codegen'], 'app:codegen': ['lib:build'], 'lib:build': [] } };
+    expect(requestedTasks(graph)).toEqual([
+      { id: 'app:build', dependsOn: ['lib:build'] },
+      { id: 'lib:build', dependsOn: [] },
+    ]);
   });
 });

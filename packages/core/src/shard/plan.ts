@@ -60,7 +60,19 @@ export function planShards(tasks: readonly ShardTask[], count: number): ShardPla
     if (weight <= fair * WHOLE_GROUP_SHARE || group.length === 1) units.push({ ids: group, weight });
     else for (const id of group) units.push({ ids: [id], weight: byId.get(id)!.weight });
   }
-  units.sort((a, b) => b.weight - a.weight || compare(a.ids[0]!, b.ids[0]!));
+  // Equal weights go dependencies first, so a task finds its dependencies placed and can join them.
+  const depth = new Map<string, number>();
+  const depthOf = (id: string): number => {
+    let d = depth.get(id);
+    if (d === undefined) {
+      depth.set(id, 0); // a cycle (the task graph has none) cannot recurse forever
+      d = 1 + Math.max(0, ...deps(id).map(depthOf));
+      depth.set(id, d);
+    }
+    return d;
+  };
+  const firstDepth = (u: { ids: string[] }): number => Math.min(...u.ids.map(depthOf));
+  units.sort((a, b) => b.weight - a.weight || firstDepth(a) - firstDepth(b) || compare(a.ids[0]!, b.ids[0]!));
 
   const load = new Array<number>(count).fill(0);
   const owner = new Map<string, number>();
@@ -82,7 +94,10 @@ export function planShards(tasks: readonly ShardTask[], count: number): ShardPla
 
   const shards: Shard[] = [];
   for (let s = 0; s < count; s++) {
-    const own = [...owner].filter(([, o]) => o === s).map(([id]) => id).sort(compare);
+    const own = [...owner]
+      .filter(([, o]) => o === s)
+      .map(([id]) => id)
+      .sort(compare);
     const along = new Set<string>();
     const stack = [...own];
     while (stack.length > 0)
@@ -161,7 +176,10 @@ export function weighTasks(
   durations: ReadonlyMap<string, number>,
   fallbackMs?: number,
 ): { tasks: ShardTask[]; unknown: number; fallbackMs: number } {
-  const known = tasks.map((t) => durations.get(t.id)).filter((d): d is number => d !== undefined && Number.isFinite(d)).sort((a, b) => a - b);
+  const known = tasks
+    .map((t) => durations.get(t.id))
+    .filter((d): d is number => d !== undefined && Number.isFinite(d))
+    .sort((a, b) => a - b);
   const fallback = fallbackMs ?? (known.length > 0 ? Math.max(1, known[Math.floor(known.length / 2)]!) : 1000);
   let unknown = 0;
   const weighed = tasks.map((t) => {
@@ -170,4 +188,29 @@ export function weighTasks(
     return { id: t.id, dependsOn: t.dependsOn, weight: d === undefined || !Number.isFinite(d) ? fallback : Math.max(1, d) };
   });
   return { tasks: weighed, unknown, fallbackMs: fallback };
+}
+
+/**
+ * The requested tasks of a task graph and, for each, the requested tasks it needs first (reached
+ * through tasks that were not requested: a `build` that needs its own `codegen` that needs a
+ * dependency's `build`). The shards own requested tasks; the others run with them.
+ */
+export function requestedTasks(graph: {
+  readonly dependencies: Readonly<Record<string, readonly string[]>>;
+  readonly requested: readonly string[];
+}): { id: string; dependsOn: string[] }[] {
+  const requested = new Set(graph.requested);
+  return [...requested].sort(compare).map((id) => {
+    const found = new Set<string>();
+    const seen = new Set<string>([id]);
+    const stack = [...(graph.dependencies[id] ?? [])];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (seen.has(d)) continue;
+      seen.add(d);
+      if (requested.has(d)) found.add(d);
+      else stack.push(...(graph.dependencies[d] ?? []));
+    }
+    return { id, dependsOn: [...found].sort(compare) };
+  });
 }
