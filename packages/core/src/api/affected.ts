@@ -23,8 +23,12 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   // Every run inside git needs the work tree's changes (for the graph, if not for the answer).
   const scan = startWorkingTree(root, [options.head ?? 'HEAD', baseRef]);
   // No saved graph state (graph-state/): the graph will be built from every tracked source file, so list them now too.
-  const listed = existsSync(join(root, '.kiln/affected-state.json')) ? undefined : gitOrThrow(root, ['ls-files', '-z', '--cached']);
+  // A fresh clone first looks for a state shared by commit (shared-state.ts), which spares it the full scan.
+  const shared: string[] = [];
+  const hasState = existsSync(join(root, '.kiln/affected-state.json')) || (await (await import('./shared-state.js')).restoreForAffected(root, baseRef, options.head, (w) => shared.push(w)));
+  const listed = hasState ? undefined : gitOrThrow(root, ['ls-files', '-z', '--cached']);
   listed?.catch(() => undefined);
   const { runAffected } = await import('./affected-run.js');
-  return runAffected(options, { root, baseRef, scan, ...(listed && { listed }) });
+  const result = await runAffected(options, { root, baseRef, scan, ...(listed && { listed }) });
+  return shared.length > 0 ? { ...result, warnings: [...shared, ...result.warnings] } : result;
 }

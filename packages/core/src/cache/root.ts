@@ -6,6 +6,7 @@
  *   entries/<hash>/out/<path>  the output files
  *   tmp/                       entries being written, logs of running tasks, entries being removed
  *   last/<task>@<hash>.json    the last cached run of each task (for `why-miss`)
+ *   states/<key>.json.gz       shared graph states, one per commit (graph-state/shared.ts)
  *   CACHEDIR.TAG               the marker: this folder is a kiln cache
  *
  * kiln deletes only what it can prove it made. The marker (a Cache Directory Tag, which backup
@@ -29,7 +30,7 @@ const MARKER_TEXT =
   '# For information about cache directory tags, see https://bford.info/cachedir/\n';
 
 /** Names a kiln cache folder holds, besides the marker: a folder with nothing else is one an older kiln made. */
-const LAYOUT_NAMES: ReadonlySet<string> = new Set(['entries', 'tmp', 'last', CACHE_MARKER]);
+const LAYOUT_NAMES: ReadonlySet<string> = new Set(['entries', 'tmp', 'last', 'states', CACHE_MARKER]);
 
 /** Whether kiln may use a folder as its cache, and how. */
 export type CacheFolder =

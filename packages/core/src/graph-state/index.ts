@@ -3,8 +3,8 @@
  * (`affected-state.json`, and the compact `affected-view.json` beside it) so a run after a
  * one-file change reads one small file and rescans only the changed sources. With no usable
  * state it reads the workspace and scans every source file (`scan/`), saving the result. Also
- * the workspace as it was at a commit (`workspaceAtRef`), and the owners of each project kept
- * beside the graph (`savedOwners`). Edge: it reads and writes `.kiln`, reads the work tree and
+ * the workspace as it was at a commit (`workspaceAtRef`), the owners of each project kept
+ * beside the graph (`savedOwners`), and states shared between machines by commit (`shared.ts`). Edge: it reads and writes `.kiln`, reads the work tree and
  * asks git.
  *
  * It leaves to others: what changed (`scm/`), what a change affects (`affected/`), the graph's
@@ -16,3 +16,4 @@ export { viewOfGraph } from './view.js';
 export { workspaceAtRef } from './at-ref.js';
 export { savedOwners, type SavedOwners } from './owners-cache.js';
 export type { AffectedGraphView } from './types.js';
+export { exportState, folderStateStore, readSharedState, restoreSharedState, sharedStateKey, type StateRead, type StateStore, type StateWrite } from './shared.js';

@@ -1,0 +1,113 @@
+/**
+ * The affected state shared by commit (graph-state/shared.ts), wired: the stores a workspace has
+ * (its cache folder's `states/`, then the remote cache when one is configured), the commits a
+ * fresh clone asks for (head, then the merge-base with the base ref), and `kiln ci state
+ * save|load` for saving after a build on the main branch or moving a state by file.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkCacheFolder, markCacheFolder } from '../cache/index.js';
+import { affectedGraph, exportState, folderStateStore, readSharedState, restoreSharedState, sharedStateKey, type StateStore } from '../graph-state/index.js';
+import { saveState } from '../graph-state/store.js';
+import { diagnostic, KilnError } from '../model/index.js';
+import { resolveBase, resolveCommit, workingTreeChanges } from '../scm/index.js';
+import { trace } from '../trace/index.js';
+import { requireWorkspaceRoot } from '../workspace/find-root.js';
+import { parseJson } from '../workspace/json.js';
+import { defaultKilnConfig, readKilnConfig } from '../workspace/kiln-config.js';
+import { Checker } from '../workspace/validate.js';
+
+export const STATE_FILE = '.kiln/affected-state.json';
+
+/** The stores of the workspace at `root`, nearest first. */
+export function stateStores(root: string): StateStore[] {
+  const dir = cacheDirectory(root);
+  const folder = checkCacheFolder(root, dir);
+  if (folder.status === 'refused' || folder.status === 'unusable') return [];
+  return [folderStateStore(join(dir, 'states'), `the cache folder's states/`, () => markCacheFolder(dir))];
+}
+
+/**
+ * With no saved state at `root`, loads the shared state of head or, failing that, of the merge-base
+ * of `baseRef` and head. Never throws: a store that fails costs only the speed (a warning says so).
+ */
+export async function restoreForAffected(root: string, baseRef: string, head: string | undefined, warn: (line: string) => void): Promise<boolean> {
+  if (existsSync(join(root, STATE_FILE))) return true;
+  try {
+    const stores = stateStores(root);
+    if (stores.length === 0) return false;
+    const resolved = await resolveBase(root, { baseRef, ...(head && { head }) });
+    if (!resolved.ok) return false;
+    const r = await restoreSharedState(root, [resolved.value.head, resolved.value.base], stores);
+    for (const w of r.warnings) warn(w);
+    if (r.used) trace(`shared graph state of ${r.used.commit.slice(0, 12)} from ${r.used.store}`);
+    return r.used !== undefined;
+  } catch (e) {
+    warn(`the shared graph state could not be loaded: ${(e as Error).message}`);
+    return false;
+  }
+}
+
+/** `kiln ci state save [--file F]`: brings the saved state up to HEAD (a clean work tree) and shares it. */
+export async function saveSharedState(options: { cwd: string; file?: string }): Promise<{ commit: string; key: string; bytes: number; stored: string[]; warnings: string[] }> {
+  const root = requireWorkspaceRoot(options.cwd);
+  const head = await resolveCommit(root, 'HEAD');
+  if (head === undefined) throw new KilnError(diagnostic('not-a-git-repository', 'kiln ci state save needs a git repository with a commit.'));
+  const changes = await workingTreeChanges(root, head);
+  if (changes.length > 0)
+    throw new KilnError(
+      diagnostic('usage', `the work tree has ${changes.length} changed file(s): a shared state must describe a commit as it is.`, {
+        hint: 'Commit or stash the changes first (in CI, save before anything writes into the checkout).',
+      }),
+    );
+  await affectedGraph(root, head, [], { full: false });
+  const exported = exportState(root, head);
+  if ('problem' in exported) throw new KilnError(diagnostic('usage', `no graph state to share: ${exported.problem}.`));
+  const key = sharedStateKey(head);
+  if (options.file !== undefined) {
+    writeFileSync(options.file, exported.body);
+    return { commit: head, key, bytes: exported.body.length, stored: [options.file], warnings: [] };
+  }
+  const stored: string[] = [];
+  const warnings: string[] = [];
+  for (const store of stateStores(root)) {
+    const w = await store.put(key, exported.body);
+    if (w.status === 'stored') stored.push(store.name);
+    else warnings.push(w.reason);
+  }
+  return { commit: head, key, bytes: exported.body.length, stored, warnings };
+}
+
+/** `kiln ci state load --file F`: makes a state saved to a file the workspace's saved state (it must describe a commit of this repository). */
+export async function loadSharedState(options: { cwd: string; file: string }): Promise<{ commit: string }> {
+  const root = requireWorkspaceRoot(options.cwd);
+  let body: Buffer;
+  try {
+    body = readFileSync(options.file);
+  } catch (e) {
+    throw new KilnError(diagnostic('usage', `cannot read ${options.file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
+  }
+  // The commit is the state's own; it must name a commit of this repository.
+  const shared = readSharedState(body, root);
+  if ('problem' in shared) throw new KilnError(diagnostic('usage', `${options.file} cannot be used: ${shared.problem}.`));
+  const commit = shared.state.anchor;
+  if ((await resolveCommit(root, `${commit}^{commit}`)) !== commit)
+    throw new KilnError(
+      diagnostic('usage', `${options.file} is the graph state of ${commit.slice(0, 12)}, which is not a commit of this repository.`, {
+        hint: 'Fetch it, or save a state on a checkout of this repository: kiln ci state save --file F.',
+      }),
+    );
+  saveState(root, shared.state);
+  return { commit };
+}
+
+/** The cache folder (nx.json `kiln.cacheDirectory`), read without loading the workspace; a broken nx.json leaves the default (the workspace reader reports it). */
+function cacheDirectory(root: string): string {
+  try {
+    const parsed = parseJson(readFileSync(join(root, 'nx.json'), 'utf8'), 'nx.json');
+    if (parsed.ok) return readKilnConfig(new Checker(parsed.value), root).cacheDirectory;
+  } catch {
+    // no nx.json
+  }
+  return defaultKilnConfig(root).cacheDirectory;
+}

@@ -1,0 +1,129 @@
+/**
+ * The saved graph state shared between machines: the state of a clean commit (no work-tree
+ * changes), gzipped, kept under a key derived from the commit in a `StateStore` (the cache
+ * folder's `states/`, or a remote cache). A fresh clone whose base commit has one loads it as its
+ * own saved state, and the ordinary update then rescans only the files whose blob differs between
+ * that commit and its own (`git diff-tree`), instead of every source file.
+ *
+ * A state decides what `affected` answers, so one is used only when it reads back whole (gzip's
+ * check), has this kiln's state version and names the very commit it was asked for.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256 } from '../model/index.js';
+import { loadState, saveState, STATE_VERSION } from './store.js';
+import type { State } from './types.js';
+
+/** What a store answers: the body, none, or why it could not be asked (one line naming the store). */
+export type StateRead = { readonly status: 'found'; readonly body: Uint8Array } | { readonly status: 'miss' } | { readonly status: 'failed'; readonly reason: string };
+export type StateWrite = { readonly status: 'stored' } | { readonly status: 'skipped'; readonly reason: string } | { readonly status: 'failed'; readonly reason: string };
+
+/** Where shared states are kept: a small seam that the local cache folder and a remote cache each fill. */
+export interface StateStore {
+  /** How messages name it (a folder, a server's URL without credentials). */
+  readonly name: string;
+  get(key: string): Promise<StateRead>;
+  put(key: string, body: Uint8Array): Promise<StateWrite>;
+}
+
+/** The store key of `commit`'s state: never a task hash (a different prefix), and a new one when the state's shape changes. */
+export function sharedStateKey(commit: string): string {
+  return sha256(`kiln-affected-state:${STATE_VERSION}:${commit}`);
+}
+
+/** The body to share for the saved state at `root`, or why there is none: the state must describe `commit` exactly, with no work-tree changes. */
+export function exportState(root: string, commit: string): { body: Uint8Array } | { problem: string } {
+  const state = loadState(root);
+  if (state === undefined) return { problem: 'there is no saved graph state yet (run kiln affected first)' };
+  if (state.anchor !== commit) return { problem: `the saved graph state describes ${state.anchor.slice(0, 12)}, not ${commit.slice(0, 12)}` };
+  if (Object.keys(state.dirty).length > 0) return { problem: 'the work tree has changes: a shared state must describe a commit as it is' };
+  const { root: _root, stamp: _stamp, dirty: _dirty, dirtyImports: _imports, ...shared } = state;
+  return { body: gzipSync(JSON.stringify(shared)) };
+}
+
+/** Reads a shared body back as the state of `commit` (by default, whichever it names) at `root`, or says why it cannot be used. */
+export function readSharedState(body: Uint8Array, root: string, commit?: string): { state: State } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(gunzipSync(body).toString('utf8'));
+  } catch (e) {
+    return { problem: `it does not read back whole (${(e as Error).message})` };
+  }
+  const s = value as Partial<State> | null;
+  if (typeof s !== 'object' || s === null) return { problem: 'it is not a graph state' };
+  if (s.version !== STATE_VERSION) return { problem: `it has state version ${String(s.version)}, this kiln reads ${STATE_VERSION}` };
+  if (typeof s.anchor !== 'string' || !/^[0-9a-f]{40,64}$/.test(s.anchor)) return { problem: 'it names no commit' };
+  if (commit !== undefined && s.anchor !== commit) return { problem: `it describes ${s.anchor.slice(0, 12)}, not ${commit.slice(0, 12)}` };
+  const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!Array.isArray(s.projects) || !isRecord(s.importEdges) || !isRecord(s.importExternal) || !isRecord(s.nxJson)) return { problem: 'it is not a graph state (fields missing)' };
+  return { state: { ...(s as State), root, stamp: '', dirty: {}, dirtyImports: {} } };
+}
+
+/**
+ * Makes the first state found for `commits` (in order) the saved state at `root`, asking each
+ * store in turn; a state found further down the list of stores is copied into the earlier ones
+ * (the local folder), best effort. Returns what was used, and a line per store that failed or
+ * held a state that could not be used.
+ */
+export async function restoreSharedState(
+  root: string,
+  commits: readonly string[],
+  stores: readonly StateStore[],
+): Promise<{ used?: { commit: string; store: string }; warnings: string[] }> {
+  const warnings: string[] = [];
+  const failed = new Set<StateStore>();
+  for (const commit of [...new Set(commits)]) {
+    const key = sharedStateKey(commit);
+    for (const [i, store] of stores.entries()) {
+      if (failed.has(store)) continue;
+      const read = await store.get(key);
+      if (read.status === 'failed') {
+        failed.add(store);
+        warnings.push(read.reason);
+        continue;
+      }
+      if (read.status === 'miss') continue;
+      const shared = readSharedState(read.body, root, commit);
+      if ('problem' in shared) {
+        warnings.push(`the shared graph state of ${commit.slice(0, 12)} in ${store.name} is not used: ${shared.problem}`);
+        continue;
+      }
+      saveState(root, shared.state);
+      for (const earlier of stores.slice(0, i)) await earlier.put(key, read.body).catch(() => undefined);
+      return { used: { commit, store: store.name }, warnings };
+    }
+  }
+  return { warnings };
+}
+
+/** Shared states in a folder (the cache folder's `states/`): one gzipped file per key, written atomically. */
+export function folderStateStore(dir: string, name = dir, prepare: () => Promise<void> = async () => undefined): StateStore {
+  const fileOf = (key: string): string => {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new TypeError(`a state key is 64 hex digits, not ${JSON.stringify(key)}`);
+    return join(dir, `${key}.json.gz`);
+  };
+  return {
+    name,
+    async get(key) {
+      try {
+        return { status: 'found', body: await readFile(fileOf(key)) };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        return code === 'ENOENT' || code === 'ENOTDIR' ? { status: 'miss' } : { status: 'failed', reason: `${name} cannot be read (${code ?? String(e)})` };
+      }
+    },
+    async put(key, body) {
+      try {
+        await prepare();
+        await mkdir(dir, { recursive: true });
+        const tmp = `${fileOf(key)}.${process.pid}.tmp`;
+        await writeFile(tmp, body);
+        await rename(tmp, fileOf(key));
+        return { status: 'stored' };
+      } catch (e) {
+        return { status: 'failed', reason: `${name} cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+      }
+    },
+  };
+}
