@@ -14,7 +14,7 @@
  * tool); nx is started with node, turbo as its native binary, kiln with node.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ const TOOLS = ['kiln', ...PEERS];
 // Options
 
 export function parseOptions(argv) {
-  const o = { size: 1000, runs: 5, warmup: 1, scenarios: [1, 2, 3, 4, 5, 6, 7], smoke: false, out: join(here, 'RESULTS.md'), seed: 1, dir: undefined, keep: false, budget: Infinity, skip: [] };
+  const o = { size: 1000, runs: 5, warmup: 1, scenarios: [1, 2, 3, 4, 5, 6, 7, 9], smoke: false, out: join(here, 'RESULTS.md'), seed: 1, dir: undefined, keep: false, budget: Infinity, skip: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -71,7 +71,7 @@ const HELP = `usage: npm run bench -- [options]   (or node tools/bench/run.mjs [
   --size N          projects in the generated workspace (default 1000; smoke: 20)
   --runs K          timed runs per tool and scenario after the warm-up (default 5; smoke: 1)
   --warmup W        untimed warm-up runs (default 1; smoke: 0)
-  --scenarios LIST  which scenarios, e.g. 1,2,3 (default 1..7; 8, the remote cache, only when named)
+  --scenarios LIST  which scenarios, e.g. 1,2,3 (default 1..7 and 9; 8, the remote cache, only when named)
   --budget SECONDS  stop a tool's timed runs of one scenario once they took this long in all
                     (at least one run; the table shows how many); for cold builds at 1,000+
   --seed S          generator seed (default 1)
@@ -287,6 +287,7 @@ function scenarios(ctx) {
     },
     ownersRow(),
     remoteCacheRow({ ctx, dir, buildCmd, rmState, rmOutputs, outputsPresent, measure, kilnRepoRoot }),
+    sharedStateRow(),
   ];
 
   function affectedRows() {
@@ -301,6 +302,34 @@ function scenarios(ctx) {
       { id: '3a', scenario: 3, title: `affected after a one-file change, warm (\`${plan.changeTarget.project}\`)`, cmd, collect, compare: 'affected projects', setup, teardown },
       { id: '3b', scenario: 3, title: 'affected after a one-file change, cold (tool state removed)', cmd, collect, compare: 'affected projects', setup, teardown, prepare: rmState },
     ];
+  }
+
+  /**
+   * A fresh clone in CI: no tool state, but kiln finds the graph state of the base commit that
+   * `kiln ci state save` shared (here put back into the cache folder's states/, as a CI cache step or
+   * the remote cache would); nx and turbo start from nothing as in 3b.
+   */
+  function sharedStateRow() {
+    const row = affectedRows()[1];
+    const saved = join(ctx.work, 'shared-states');
+    const states = join(ws, '.kiln/cache/states');
+    return {
+      ...row,
+      id: '9',
+      scenario: 9,
+      title: "affected after a one-file change, fresh clone with the base commit's shared state (kiln `ci state save`)",
+      setup: () => {
+        rmSync(join(ws, '.kiln'), { recursive: true, force: true });
+        execFileSync(bin.kiln[0], [...bin.kiln.slice(1), 'ci', 'state', 'save'], { cwd: ws, env: ctx.env, stdio: ['ignore', 'ignore', 'inherit'] });
+        rmSync(saved, { recursive: true, force: true });
+        cpSync(states, saved, { recursive: true });
+        row.setup();
+      },
+      prepare: (tool) => {
+        rmState(tool);
+        if (tool === 'kiln') cpSync(saved, states, { recursive: true });
+      },
+    };
   }
 
   function ownersRow() {
