@@ -25,7 +25,7 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   // No saved graph state (graph-state/): the graph will be built from every tracked source file, so list them now too.
   // A fresh clone first looks for a state shared by commit (shared-state.ts), which spares it the full scan.
   const shared: string[] = [];
-  const hasState = existsSync(join(root, '.kiln/affected-state.json')) || (await (await import('./shared-state.js')).restoreForAffected(root, baseRef, options.head, (w) => shared.push(w)));
+  const hasState = existsSync(join(root, '.kiln/affected-state.json')) || (await (await import('./shared-state.js')).restoreForAffected(root, baseRef, options.head, options.env ?? process.env, (w) => shared.push(w)));
   const listed = hasState ? undefined : gitOrThrow(root, ['ls-files', '-z', '--cached']);
   listed?.catch(() => undefined);
   const { runAffected } = await import('./affected-run.js');

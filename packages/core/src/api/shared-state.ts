@@ -7,34 +7,46 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCacheFolder, markCacheFolder } from '../cache/index.js';
-import { affectedGraph, exportState, folderStateStore, readSharedState, restoreSharedState, sharedStateKey, type StateStore } from '../graph-state/index.js';
+import { affectedGraph, exportState, folderStateStore, readSharedState, remoteStateStore, restoreSharedState, sharedStateKey, type StateStore } from '../graph-state/index.js';
 import { saveState } from '../graph-state/store.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { resolveBase, resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { trace } from '../trace/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { parseJson } from '../workspace/json.js';
-import { defaultKilnConfig, readKilnConfig } from '../workspace/kiln-config.js';
+import { defaultKilnConfig, readKilnConfig, type KilnConfig } from '../workspace/kiln-config.js';
+import { openRemoteClient, remoteCacheSettings } from '../remote-cache/index.js';
 import { Checker } from '../workspace/validate.js';
 
 export const STATE_FILE = '.kiln/affected-state.json';
 
-/** The stores of the workspace at `root`, nearest first. */
-export function stateStores(root: string): StateStore[] {
-  const dir = cacheDirectory(root);
-  const folder = checkCacheFolder(root, dir);
-  if (folder.status === 'refused' || folder.status === 'unusable') return [];
-  return [folderStateStore(join(dir, 'states'), `the cache folder's states/`, () => markCacheFolder(dir))];
+/** The stores of the workspace at `root`, nearest first: the cache folder's states/, then the remote cache when one is set up. */
+export function stateStores(root: string, env: Readonly<Record<string, string | undefined>>, warn: (line: string) => void): StateStore[] {
+  const config = kilnConfig(root);
+  const stores: StateStore[] = [];
+  const folder = checkCacheFolder(root, config.cacheDirectory);
+  if (folder.status !== 'refused' && folder.status !== 'unusable')
+    stores.push(folderStateStore(join(config.cacheDirectory, 'states'), `the cache folder's states/`, () => markCacheFolder(config.cacheDirectory)));
+  const remote = remoteCacheSettings(config.remoteCache, env);
+  if (remote.status === 'invalid') throw new KilnError(remote.diagnostic);
+  if (remote.status === 'on') stores.push(remoteStateStore(openRemoteClient(remote.settings, warn)));
+  return stores;
 }
 
 /**
  * With no saved state at `root`, loads the shared state of head or, failing that, of the merge-base
  * of `baseRef` and head. Never throws: a store that fails costs only the speed (a warning says so).
  */
-export async function restoreForAffected(root: string, baseRef: string, head: string | undefined, warn: (line: string) => void): Promise<boolean> {
+export async function restoreForAffected(
+  root: string,
+  baseRef: string,
+  head: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (line: string) => void,
+): Promise<boolean> {
   if (existsSync(join(root, STATE_FILE))) return true;
   try {
-    const stores = stateStores(root);
+    const stores = stateStores(root, env, warn);
     if (stores.length === 0) return false;
     const resolved = await resolveBase(root, { baseRef, ...(head && { head }) });
     if (!resolved.ok) return false;
@@ -49,7 +61,11 @@ export async function restoreForAffected(root: string, baseRef: string, head: st
 }
 
 /** `kiln ci state save [--file F]`: brings the saved state up to HEAD (a clean work tree) and shares it. */
-export async function saveSharedState(options: { cwd: string; file?: string }): Promise<{ commit: string; key: string; bytes: number; stored: string[]; warnings: string[] }> {
+export async function saveSharedState(options: {
+  cwd: string;
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ commit: string; key: string; bytes: number; stored: string[]; warnings: string[] }> {
   const root = requireWorkspaceRoot(options.cwd);
   const head = await resolveCommit(root, 'HEAD');
   if (head === undefined) throw new KilnError(diagnostic('not-a-git-repository', 'kiln ci state save needs a git repository with a commit.'));
@@ -70,7 +86,7 @@ export async function saveSharedState(options: { cwd: string; file?: string }): 
   }
   const stored: string[] = [];
   const warnings: string[] = [];
-  for (const store of stateStores(root)) {
+  for (const store of stateStores(root, options.env ?? process.env, (w) => warnings.push(w))) {
     const w = await store.put(key, exported.body);
     if (w.status === 'stored') stored.push(store.name);
     else warnings.push(w.reason);
@@ -101,13 +117,13 @@ export async function loadSharedState(options: { cwd: string; file: string }): P
   return { commit };
 }
 
-/** The cache folder (nx.json `kiln.cacheDirectory`), read without loading the workspace; a broken nx.json leaves the default (the workspace reader reports it). */
-function cacheDirectory(root: string): string {
+/** nx.json's `"kiln"` settings, read without loading the workspace; a broken nx.json leaves the defaults (the workspace reader reports it). */
+function kilnConfig(root: string): KilnConfig {
   try {
     const parsed = parseJson(readFileSync(join(root, 'nx.json'), 'utf8'), 'nx.json');
-    if (parsed.ok) return readKilnConfig(new Checker(parsed.value), root).cacheDirectory;
+    if (parsed.ok) return readKilnConfig(new Checker(parsed.value), root);
   } catch {
     // no nx.json
   }
-  return defaultKilnConfig(root).cacheDirectory;
+  return defaultKilnConfig(root);
 }

@@ -12,6 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256 } from '../model/index.js';
+import type { RemoteClient } from '../remote-cache/index.js';
 import { loadState, saveState, STATE_VERSION } from './store.js';
 import type { State } from './types.js';
 
@@ -124,6 +125,48 @@ export function folderStateStore(dir: string, name = dir, prepare: () => Promise
       } catch (e) {
         return { status: 'failed', reason: `${name} cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
       }
+    },
+  };
+}
+
+/** A state read over the network is refused above this size (a state of 150,000 files is a few MB gzipped). */
+const MAX_REMOTE_STATE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Shared states on a remote cache (`remote-cache/`'s client, behind its circuit breaker): a body is
+ * kept only when it arrived whole and the client's verdict (signature, digest) accepts it.
+ */
+export function remoteStateStore(client: RemoteClient): StateStore {
+  const name = `remote cache ${client.server}`;
+  return {
+    name,
+    async get(key) {
+      const read = await client.get(key);
+      if (read.status === 'miss') return read;
+      if (read.status === 'failed') return { status: 'failed', reason: `${name}: ${read.problem.reason}` };
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      try {
+        for await (const chunk of read.body) {
+          size += chunk.length;
+          if (size > MAX_REMOTE_STATE_BYTES) return { status: 'failed', reason: `${name}: the shared graph state is larger than ${MAX_REMOTE_STATE_BYTES} bytes` };
+          chunks.push(chunk);
+        }
+      } catch (e) {
+        return { status: 'failed', reason: `${name}: the shared graph state did not arrive whole (${(e as Error).message})` };
+      }
+      const verdict = read.verdict();
+      if (verdict !== undefined) return { status: 'failed', reason: `${name}: the shared graph state is refused (${verdict})` };
+      return { status: 'found', body: Buffer.concat(chunks) };
+    },
+    async put(key, body) {
+      const w = await client.put(key, {
+        size: body.length,
+        open: async function* () {
+          yield body;
+        },
+      });
+      return w.status === 'failed' ? { status: 'failed', reason: `${name}: ${w.problem.reason}` } : w;
     },
   };
 }
