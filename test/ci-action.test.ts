@@ -96,4 +96,25 @@ describe('the kiln composite action', () => {
     }
     expect(Object.keys(step.env).length).toBe(Object.keys(yml.inputs).length);
   });
+
+  it("docs/ci.md's workflow parses, fetches the whole history, plans a matrix and uses only the action's inputs", () => {
+    const text = readFileSync(join(repoRoot, 'docs/ci.md'), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(text)![1]!;
+    type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+    const wf = parse(block) as { env: Record<string, string>; jobs: Record<string, { steps: Step[]; strategy?: { matrix: string }; needs?: string }> };
+    const inputs = Object.keys((parse(readFileSync(join(ACTION, 'action.yml'), 'utf8')) as { inputs: object }).inputs);
+    const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+    for (const s of steps.filter((s) => s.uses?.startsWith('actions/checkout'))) expect(s.with?.['fetch-depth']).toBe(0);
+    expect(wf.env.KILN_BASE).toContain('github.base_ref');
+    expect(Object.keys(wf.env)).toEqual(expect.arrayContaining(['KILN_REMOTE_CACHE_TOKEN', 'KILN_REMOTE_CACHE_READ_ONLY']));
+    expect(wf.jobs.build!.needs).toBe('plan');
+    expect(wf.jobs.build!.strategy!.matrix).toBe('${{ fromJSON(needs.plan.outputs.matrix) }}');
+    const runs = steps.map((s) => s.run ?? '').join('\n');
+    expect(runs).toContain('kiln ci plan -t build --affected');
+    expect(runs).toContain('kiln owners check');
+    expect(runs).toContain('kiln ci state save');
+    const uses = steps.filter((s) => s.uses === './.github/actions/kiln');
+    expect(uses.length).toBeGreaterThan(0);
+    for (const s of uses) for (const k of Object.keys(s.with ?? {})) expect(inputs, k).toContain(k);
+  });
 });

@@ -78,7 +78,7 @@ const seconds = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toF
 async function main() {
   const target = input('target', 'build');
   const pullRequest = Boolean(env.GITHUB_BASE_REF);
-  const base = input('base', pullRequest ? `origin/${env.GITHUB_BASE_REF}` : 'HEAD~1');
+  const base = input('base', env.KILN_BASE || (pullRequest ? `origin/${env.GITHUB_BASE_REF}` : 'HEAD~1'));
   let exit = 0;
   summary.push(`## kiln: ${target}${input('shard') ? ` (shard ${input('shard')})` : ''}`, '');
 
