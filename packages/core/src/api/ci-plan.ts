@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { diagnostic, KilnError, projectOfTask } from '../model/index.js';
-import { planShards, readShardPlan, requestedTasks, weighTasks, type Shard } from '../shard/index.js';
+import { planShards, readShardPlan, requestedTasks, weighTasks, type PlannedShard, type Shard } from '../shard/index.js';
 import { planTasks, type TaskPlan } from './task-plan.js';
 
 export interface CiPlanOptions {
@@ -21,13 +21,7 @@ export interface CiPlanOptions {
 }
 
 /** One matrix entry: `shard` is `i/N`, ready for `kiln run --shard`. */
-export interface CiShard {
-  readonly shard: string;
-  readonly target: string;
-  readonly tasks: readonly string[];
-  readonly estimatedMs: number;
-  readonly takeAlong: readonly string[];
-}
+export type CiShard = PlannedShard;
 
 export interface CiPlan {
   readonly include: readonly CiShard[];
