@@ -42,10 +42,11 @@ export const command: Command = {
       throw await usageError('invalid-option', `--parallel expects a positive whole number, got "${parallelText}".`);
     const json = boolOpt(args, 'json');
     const selection = selectionOf(args);
+    const sharded = stringOpt(args, 'shard') !== undefined || stringOpt(args, 'plan') !== undefined;
     // Plain names (and none) go straight to the fast path; patterns are read against the workspace first.
-    const plain = !boolOpt(args, 'affected') && (Object.keys(selection).length === 0 || (await import('@kiln/core/select')).isPlainNames(selection));
+    const plain = !boolOpt(args, 'affected') && !sharded && (Object.keys(selection).length === 0 || (await import('@kiln/core/select')).isPlainNames(selection));
     let projects = plain ? selection.projects?.slice() : (await selectedProjects(selection, ctx))?.slice();
-    if (stringOpt(args, 'shard') !== undefined || stringOpt(args, 'plan') !== undefined)
+    if (sharded)
       projects = await (await import('./run-shard.js')).shardProjects(args, ctx.cwd, targets, projects, ctx.out);
     else if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
 
