@@ -28,7 +28,7 @@ export async function buildAll(config: KilnReleaseConfig, selected: readonly Rel
     const results = await build(names, target);
     for (const n of names) {
       const r = results.get(n);
-      if (!r || r.status === 'failure' || r.status === 'skipped')
+      if (!r || r.status !== 'success')
         throw new KilnError(
           diagnostic(
             'artifact-build-failed',

@@ -10,31 +10,13 @@ import { detachOutputs } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
 import { openRemoteCache } from '../remote-cache/index.js';
 import { manifestUses } from '../run-manifest/index.js';
-import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type CacheStatus, type ExecResult, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
+import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
 import { onceUnavailable, recordManifest, replayHit, restoreCached, storeSucceeded, type CacheHit } from './run-cache.js';
 import { planTasks, type PlanRequest, type TaskPlan } from './task-plan.js';
+import { missReason, planInfo, type RunEvents, type TaskResult } from './run-events.js';
 
-export interface TaskResult {
-  readonly id: TaskId;
-  readonly hash: string;
-  readonly status: TaskStatus;
-  readonly cache: CacheStatus;
-  readonly durationMs: number;
-  /** For a cache hit: how long the task took when it ran. */
-  readonly savedMs?: number;
-  /** For a task whose process failed: its exit code, and the signal that ended it, if one did. */
-  readonly exit?: ExecResult;
-}
-
-export interface RunEvents {
-  /** A task starts executing (a cache miss). */
-  start?(id: TaskId): void;
-  /** Terminal output of a task: live while it runs, or replayed from the cache. */
-  output?(id: TaskId, chunk: Buffer): void;
-  end?(result: TaskResult): void;
-  warning?(message: string): void;
-}
+export type { MissReason, PlanInfo, PlannedTaskInfo, RunEvents, TaskResult } from './run-events.js';
 
 export interface RunOptions extends PlanRequest {
   /** Tasks executing at once; default the number of cores. */
@@ -66,6 +48,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const trace = tracer();
   const plan = await planTasks(options);
   const events = options.events ?? {};
+  events.planned?.(planInfo(plan));
   const lock = await lockWorkspace(plan.ws.root, { ...(options.signal && { signal: options.signal }), warn: (m) => events.warning?.(m) });
   try {
     return await runPlanned(plan, options, events, trace);
@@ -93,7 +76,11 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
     const t = plan.tasks.get(id)!;
     const hit = hits.get(id);
     if (hit) {
-      await replayHit(hit, (c) => events.output?.(id, c), (m) => events.warning?.(`${id}: ${m}`));
+      await replayHit(
+        hit,
+        (c) => events.output?.(id, c),
+        (m) => events.warning?.(`${id}: ${m}`),
+      );
       await cache.setLastRun(id, t.hash, t.fingerprint);
       results.set(id, { id, hash: t.hash, status: 'success', cache: hit.source, durationMs: 0, savedMs: hit.savedMs });
       return { status: 'success' as const, cache: hit.source, durationMs: 0 };
@@ -103,6 +90,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
     // A cacheable task's log is kept as it arrives (a long one in a file of the cache's tmp/), to be stored with its outputs.
     const log = t.cacheable ? await cache.captureLog() : undefined;
     try {
+      if (events.miss) events.miss(id, await missReason(plan, t, options.skipCache));
       events.start?.(id);
       const started = performance.now();
       const onData = (c: Buffer): void => {
@@ -115,8 +103,10 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
       const durationMs = Math.round(performance.now() - started);
       const ok = exit.code === 0 && !options.signal?.aborted;
       if (ok && log && (await storeSucceeded(plan, t, durationMs, log, warn, unavailable, remote))) stored.add(id);
-      results.set(id, { id, hash: t.hash, status: ok ? 'success' : 'failure', cache: 'miss', durationMs, ...(exit.code !== 0 && { exit }) });
-      return { status: ok ? ('success' as const) : ('failure' as const), cache: 'miss' as const, durationMs };
+      // Ended by Ctrl-C (or finished while the run was being stopped): interrupted, not failed, and never stored.
+      const status: TaskStatus = ok ? 'success' : options.signal?.aborted ? 'interrupted' : 'failure';
+      results.set(id, { id, hash: t.hash, status, cache: 'miss', durationMs, ...(exit.code !== 0 && { exit }) });
+      return { status, cache: 'miss' as const, durationMs };
     } finally {
       log?.discard();
       release();

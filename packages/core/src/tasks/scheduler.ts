@@ -1,7 +1,8 @@
 import type { TaskId } from '../model/index.js';
 import { topologicalOrder, type TaskGraph } from './graph.js';
 
-export type TaskStatus = 'success' | 'failure' | 'skipped';
+/** `interrupted`: the task was running when the run was aborted (Ctrl-C); it is not a failure and is never cached. */
+export type TaskStatus = 'success' | 'failure' | 'skipped' | 'interrupted';
 export type CacheStatus = 'local' | 'remote' | 'miss';
 
 export interface TaskOutcome {
