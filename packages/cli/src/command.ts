@@ -23,6 +23,8 @@ export interface CommandContext {
 export interface ParsedArgs {
   readonly values: Record<string, string | boolean | string[] | undefined>;
   readonly positionals: string[];
+  /** What followed `--`, for a command that forwards it (`forwardsArgs`). */
+  readonly forwarded?: readonly string[];
 }
 
 export interface Command {
@@ -36,6 +38,10 @@ export interface Command {
   /** Subcommands, for `kiln owners who`. */
   readonly subcommands?: readonly string[];
   readonly allowPositionals?: boolean;
+  /** Arguments after `--` are not parsed but handed on (`kiln run … -- --watch` forwards them to the tasks). */
+  readonly forwardsArgs?: boolean;
+  /** Rewrites the command's arguments before parsing (aliases parseArgs cannot express, e.g. turbo's `--dry[=json]`). */
+  readonly normalizeArgs?: (argv: readonly string[]) => string[];
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }
 

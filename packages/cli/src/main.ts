@@ -47,18 +47,20 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs `command` with `argv`; `task` is the `kiln PROJECT:TARGET` shorthand's task, run as `-p PROJECT -t TARGET` ahead of `argv`'s. */
 export async function runCommand(command: Command, argv: string[], out: Output, task?: string): Promise<number> {
+  if (command.normalizeArgs) argv = command.normalizeArgs(argv);
   const options = { ...commonOptions, ...command.options };
   let parsed: ParsedArgs;
+  const cut = command.forwardsArgs ? argv.indexOf('--') : -1;
   try {
     const { values, positionals } = parseArgs({
-      args: renameForeignFlags(argv, options),
+      args: renameForeignFlags(cut < 0 ? argv : argv.slice(0, cut), options),
       options: Object.fromEntries(
         Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.short && { short: o.short }), ...(o.multiple && { multiple: true }) }]),
       ),
       allowPositionals: Boolean(command.allowPositionals || command.subcommands),
       strict: true,
     });
-    parsed = { values: values as ParsedArgs['values'], positionals };
+    parsed = { values: values as ParsedArgs['values'], positionals, ...(cut >= 0 && { forwarded: argv.slice(cut + 1) }) };
   } catch (error) {
     const message = await usageProblem(error, options);
     out.error(`${message}\n  Run \`kiln ${command.name} --help\` for its options.`);

@@ -1,15 +1,17 @@
-/** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json]`: run targets with their dependsOn graph, cached. */
-import { fstatSync } from 'node:fs';
-import type { RunEvents, TaskResult } from '@kiln/core/api/run';
+/** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json] [-- ARGS]`: run targets with their dependsOn graph, cached. */
+import type { TaskResult } from '@kiln/core/api/run';
 import type { ManifestRequest } from '@kiln/core/api/run-manifest';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext } from '../command.js';
-import type { Output } from '../output.js';
+import { chooseOutputStyle, createView, type OutputStyle } from '../report/index.js';
 import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
+import { dryRunArgs, runExtras, type RunExtras } from './run-extras.js';
 
 export const command: Command = {
   name: 'run',
   summary: 'run a target across projects with its dependsOn graph, restoring cached results',
-  usage: 'kiln run -t TARGET [-p a,b] [--affected] [--shard i/N [--plan FILE]] [--parallel N] [--skip-cache] [--bail] [--json]',
+  usage: 'kiln run -t TARGET [-p a,b] [--affected] [--shard i/N [--plan FILE]] [--parallel N] [--skip-cache] [--bail] [--output-style S] [--dry-run] [--summarize] [--verbose] [--json] [-- ARGS]',
+  forwardsArgs: true,
+  normalizeArgs: dryRunArgs,
   options: {
     target: { type: 'string', short: 't', multiple: true, value: 'TARGET', description: 'target(s) to run (comma-separated or repeated)' },
     ...selectionOptions('only these projects (default: every project that has the target)'),
@@ -22,14 +24,20 @@ export const command: Command = {
     configuration: { type: 'string', short: 'c', value: 'NAME', description: 'the target configuration to use' },
     shard: { type: 'string', value: 'i/N', description: 'run only the i-th of N CI shards (see kiln ci plan, docs/ci.md)' },
     plan: { type: 'string', value: 'FILE', description: 'with --shard: take the shard from this kiln ci plan --json output' },
+    'output-style': { type: 'string', value: 'STYLE', description: "stream|grouped|summary (default: grouped on a terminal, stream elsewhere; Nx's names too)" },
+    'output-logs': { type: 'string', value: 'MODE', description: "turbo's spelling: full (stream), new-only (grouped), errors-only|none (summary)" },
+    'dry-run': { type: 'boolean', description: 'list the tasks in order with their hashes and whether each would be restored or run; run nothing (alias --dry, --dry=json)' },
+    summarize: { type: 'boolean', description: 'write a JSON run summary to .kiln/runs/<time>-<id>.json' },
+    verbose: { type: 'boolean', description: 'on stderr: phase timings, and why each task ran or was restored' },
     ...jsonOption,
   },
   details: [
-    '--json prints {"tasks":[{"id","hash","status":"success|failure|skipped","cache":"local|remote|miss","durationMs","exitCode?","signal?"}]};',
+    '--json prints {"tasks":[{"id","hash","status":"success|failure|skipped|interrupted","cache":"local|remote|miss","durationMs","exitCode?","signal?"}]};',
     'task output then goes to stderr.',
     'Cache: nx.json "kiln": {"cacheDirectory": ".kiln/cache", "cacheMaxSize": "10GB", "restoreMode": "link"|"copy"};',
     'only targets with "cache": true are cached. See docs/run.md.',
     'Remote cache (Turborepo API or Bazel HTTP): nx.json "kiln.remoteCache" or KILN_REMOTE_CACHE_URL/TOKEN (or TURBO_API/TOKEN/TEAM); see docs/remote-cache.md.',
+    "Arguments after -- go to the requested tasks' commands (and into their hashes): kiln app:test -- --watch.",
     'Exit codes: 0 every task succeeded; 1 a task failed; 2 usage or configuration error; 130 interrupted.',
   ].join('\n'),
   async run(args, ctx) {
@@ -51,20 +59,31 @@ export const command: Command = {
     else if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
 
     const configuration = stringOpt(args, 'configuration');
-    let request = { cwd: ctx.cwd, targets, ...(projects && { projects }), ...(configuration && { configuration }) };
+    const forwarded = args.forwarded && args.forwarded.length > 0 ? [...args.forwarded] : undefined;
+    let request = { cwd: ctx.cwd, targets, ...(projects && { projects }), ...(configuration && { configuration }), ...(forwarded && { args: forwarded }) };
+    const choice = chooseOutputStyle({
+      style: stringOpt(args, 'output-style'),
+      logs: stringOpt(args, 'output-logs'),
+      verbose: boolOpt(args, 'verbose'),
+      interactive: ctx.out.interactive,
+    });
+    if (!choice.ok) throw await usageError('invalid-option', choice.message, choice.hint);
+    const extras = await runExtras(args, ctx, json);
+    if (boolOpt(args, 'dry-run')) return extras.dryRun({ ...request, skipCache: boolOpt(args, 'skip-cache') });
     // The fast path: when the last identical run's answer still holds (run manifest), replay it
     // without loading the engine. Anything in doubt takes the normal path below.
     const started = performance.now();
     let snapshot;
-    if (!boolOpt(args, 'skip-cache') && !(projects && projects.length === 0)) {
-      const check = await replayIfUnchanged(request, ctx, json, started);
+    if (!boolOpt(args, 'skip-cache') && !boolOpt(args, 'summarize') && !(projects && projects.length === 0)) {
+      const check = await replayIfUnchanged(request, ctx, json, started, choice.style, extras);
       if (check.ok) return ExitCode.ok;
       snapshot = check.snapshot;
     }
     // Nx reads a name that names no project as a word within names (`utils` is `@org/utils`): settled now that the fast path missed.
     if (plain && projects) request = { ...request, projects: (projects = (await selectedProjects(selection, ctx))!.slice()) };
     const { run } = await import('@kiln/core/api/run');
-    const view = createView(ctx.out, json, started);
+    const view = createView({ out: ctx.out, json, style: choice.style, started, ...(extras.verbose && { verbose: extras.verbose }) });
+    extras.sayThrough(view.note);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = (): void => {
@@ -95,7 +114,9 @@ export const command: Command = {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
     }
-    view.summary(result.tasks, result.savedMs);
+    view.summary(result.tasks, result.savedMs, result.interrupted);
+    const code = result.interrupted ? 130 : result.tasks.some((t) => t.status === 'failure') ? ExitCode.failed : ExitCode.ok;
+    const summaryFile = extras.summarize ? await extras.summarize(request, view.plan, result.tasks, code) : undefined;
     if (json)
       ctx.out.json({
         tasks: result.tasks.map(({ id, hash, status, cache, durationMs, exit }) => ({
@@ -107,9 +128,9 @@ export const command: Command = {
           ...(exit && { exitCode: exit.code }),
           ...(exit?.signal && { signal: exit.signal }),
         })),
+        ...(summaryFile && { summaryFile }),
       });
-    if (result.interrupted) return 130;
-    return result.tasks.some((t) => t.status === 'failure') ? ExitCode.failed : ExitCode.ok;
+    return code;
   },
 };
 
@@ -118,11 +139,13 @@ export const command: Command = {
  * a line per task, the summary, the JSON) and says so. Otherwise passes on the work-tree snapshot
  * the check started, for the normal path.
  */
-async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number) {
+async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number, style: OutputStyle, extras: RunExtras) {
   const { checkFastPath } = await import('@kiln/core/api/run-manifest');
   const check = await checkFastPath(request);
+  extras.fastPath?.(check);
   if (!check.ok) return check;
-  const view = createView(ctx.out, json, started);
+  const view = createView({ out: ctx.out, json, style, started, ...(extras.verbose && { verbose: extras.verbose }) });
+  view.events.planned?.({ root: ctx.cwd, tasks: check.tasks.map((t) => ({ id: t.id as TaskResult['id'], hash: t.hash, cacheable: true, dependsOn: [], inputs: {} })) });
   const tasks: TaskResult[] = [];
   for (const t of check.tasks) {
     if (t.log.length > 0) view.events.output?.(t.id as TaskResult['id'], t.log);
@@ -134,6 +157,7 @@ async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, 
   view.summary(
     tasks,
     tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0),
+    false,
   );
   if (json) ctx.out.json({ tasks: tasks.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
   return check;
@@ -146,183 +170,4 @@ async function affectedProjects(cwd: string, targets: string[], projects: string
   const r = await affected({ cwd, ...(base && { base }), ...(head && { head }), ...(targets.length === 1 && { target: targets[0]! }) });
   const names = r.tasks ? r.tasks.tasks.map((t) => projectOfTask(t, r.tasks!.target)!) : [...r.projects];
   return names.filter((p) => projects === undefined || projects.includes(p));
-}
-
-interface View {
-  readonly events: RunEvents;
-  note(line: string): void;
-  stop(): void;
-  summary(tasks: readonly TaskResult[], savedMs: number): void;
-}
-
-/**
- * What a person sees: task output prefixed with the task's id (on stdout, or stderr with --json),
- * a line per finished task, and on a terminal a live status line (running tasks, counts, elapsed).
- */
-function createView(out: Output, json: boolean, started = performance.now()): View {
-  const live = out.interactive;
-  // Output is gathered and written once per turn of the event loop: a thousand replayed logs
-  // become a few writes instead of thousands.
-  // Task output stays bytes from the pipe (or the cache) to stdout: never decoded, so a chunk may
-  // cut a UTF-8 character anywhere, and a huge log costs no strings (twice its size in UTF-16).
-  const pending: { stream: NodeJS.WriteStream; text: string | Buffer }[] = [];
-  let flushScheduled = false;
-  // stdout and stderr are often one file (`2>&1`): then the queue goes out in one write, in order;
-  // otherwise in one write per stream (their relative order is nobody's to see).
-  let oneFile: boolean | undefined;
-  const flushNow = (): void => {
-    flushScheduled = false;
-    if (pending.length === 0) return;
-    oneFile ??= sameFile(1, 2);
-    const joined = (list: typeof pending): Buffer => Buffer.concat(list.map((p) => (typeof p.text === 'string' ? Buffer.from(p.text) : p.text)));
-    if (oneFile) process.stdout.write(joined(pending));
-    else
-      for (const stream of [process.stdout, process.stderr]) {
-        const bytes = joined(pending.filter((p) => p.stream === stream));
-        if (bytes.length > 0) stream.write(bytes);
-      }
-    pending.length = 0;
-  };
-  const queue = (stream: NodeJS.WriteStream, text: string | Buffer): void => {
-    if (live) {
-      // A live status line is redrawn around each write: keep writes in order, unbuffered.
-      stream.write(text);
-      return;
-    }
-    pending.push({ stream, text });
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushNow);
-    }
-  };
-  const write = (s: Buffer): void => queue(json ? process.stderr : process.stdout, s);
-  const info = (line: string): void => queue(process.stderr, `${line}\n`);
-  // Per task, the chunks of its last line so far (joined once the line ends).
-  const partial = new Map<string, Buffer[]>();
-  const running = new Set<string>();
-  let done = 0;
-  let failed = 0;
-  let cached = 0;
-  let statusShown = false;
-  const clearStatus = (): void => {
-    if (statusShown) process.stderr.write('\r\x1b[K');
-    statusShown = false;
-  };
-  const drawStatus = (): void => {
-    if (!live) return;
-    const secs = ((performance.now() - started) / 1000).toFixed(1);
-    const names = [...running].slice(0, 3).join(', ') + (running.size > 3 ? `, +${running.size - 3}` : '');
-    const text = `${done} done (${cached} cached${failed ? `, ${failed} failed` : ''}) · ${running.size} running · ${secs}s${names ? `  ${names}` : ''}`;
-    // Cut to the terminal's width before styling, so no escape sequence is cut in half.
-    const width = (process.stderr.columns || 120) - 3;
-    process.stderr.write(`\r\x1b[K${out.style(failed ? 'red' : 'cyan', '●')} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
-    statusShown = true;
-  };
-  const timer = live ? setInterval(drawStatus, 100) : undefined;
-  /** Writes `text` (whole lines, the last one without its newline) with the task's id before each line. */
-  const emit = (id: string, text: Buffer): void => {
-    const prefix = Buffer.from(out.style('dim', `${id} `));
-    const parts: Buffer[] = [];
-    for (let from = 0; ;) {
-      const nl = text.indexOf(10, from);
-      parts.push(prefix, text.subarray(from, nl < 0 ? text.length : nl), NEWLINE);
-      if (nl < 0) break;
-      from = nl + 1;
-    }
-    clearStatus();
-    write(Buffer.concat(parts));
-    drawStatus();
-  };
-  const flush = (id: string): void => {
-    const rest = partial.get(id);
-    if (rest && rest.length > 0) emit(id, Buffer.concat(rest));
-    partial.delete(id);
-  };
-  const events: RunEvents = {
-    start(id) {
-      running.add(id);
-      if (!live) info(`> ${id}`);
-      drawStatus();
-    },
-    output(id, chunk) {
-      const held = partial.get(id) ?? [];
-      const cut = chunk.lastIndexOf(10);
-      if (cut < 0) {
-        held.push(chunk);
-        partial.set(id, held);
-        return;
-      }
-      partial.set(id, cut + 1 < chunk.length ? [chunk.subarray(cut + 1)] : []);
-      emit(id, held.length > 0 ? Buffer.concat([...held, chunk.subarray(0, cut)]) : chunk.subarray(0, cut));
-    },
-    end(r) {
-      flush(r.id);
-      running.delete(r.id);
-      done++;
-      if (r.status === 'failure') failed++;
-      if (r.cache !== 'miss') cached++;
-      clearStatus();
-      const line =
-        r.status === 'skipped'
-          ? `${out.style('dim', '-')} ${r.id} skipped (a dependency failed or the run stopped)`
-          : r.status === 'failure'
-            ? `${out.style('red', '✖')} ${r.id} failed${r.exit?.signal ? `: killed by ${r.exit.signal}` : r.exit ? ` with exit code ${r.exit.code}` : ''} (${seconds(r.durationMs)})`
-            : r.cache !== 'miss'
-              ? `${out.style('green', '✔')} ${r.id} ${out.style('dim', `[${r.cache} cache]`)}`
-              : `${out.style('green', '✔')} ${r.id} (${seconds(r.durationMs)})`;
-      info(line);
-      drawStatus();
-    },
-    warning(message) {
-      clearStatus();
-      flushNow();
-      out.warn(message);
-      drawStatus();
-    },
-  };
-  return {
-    events,
-    note(line) {
-      clearStatus();
-      out.info(line);
-    },
-    stop() {
-      if (timer) clearInterval(timer);
-      for (const id of [...partial.keys()]) flush(id);
-      clearStatus();
-      flushNow();
-    },
-    summary(tasks, savedMs) {
-      const ran = tasks.filter((t) => t.cache === 'miss' && t.status !== 'skipped').length;
-      const restored = tasks.filter((t) => t.cache !== 'miss').length;
-      const failures = tasks.filter((t) => t.status === 'failure');
-      const skipped = tasks.filter((t) => t.status === 'skipped').length;
-      const total = seconds(performance.now() - started);
-      const remote = tasks.filter((t) => t.cache === 'remote').length;
-      const parts = [`${ran} run`, `${restored} restored from cache${remote ? ` (${remote} from the remote cache)` : ''}`, `${failures.length} failed`];
-      if (skipped) parts.push(`${skipped} skipped`);
-      out.info(
-        `\n${out.style('bold', `kiln: ${tasks.length} task${tasks.length === 1 ? '' : 's'}`)}: ${parts.join(', ')} in ${total}` +
-          (savedMs > 0 ? ` (time saved: ${seconds(savedMs)})` : ''),
-      );
-      if (failures.length) out.info(`${out.style('red', 'failed:')} ${failures.map((f) => f.id).join(', ')}`);
-    },
-  };
-}
-
-/** Whether two file descriptors lead to the same file (a pipe, a file, /dev/null). */
-function sameFile(a: number, b: number): boolean {
-  try {
-    const x = fstatSync(a);
-    const y = fstatSync(b);
-    return x.dev === y.dev && x.ino === y.ino && x.rdev === y.rdev;
-  } catch {
-    return false;
-  }
-}
-
-const NEWLINE = Buffer.from('\n');
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }

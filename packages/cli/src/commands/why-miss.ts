@@ -1,9 +1,9 @@
 /** `kiln why-miss PROJECT:TARGET [--json]`: what changed since the last cached run of a task. */
 import { taskIdReadings } from '@kiln/core/api/task-id';
-import type { FingerprintChange, WhyMiss } from '@kiln/core/api/why-miss';
-import { unreachable } from '@kiln/core/model';
+import type { WhyMiss } from '@kiln/core/api/why-miss';
 import { boolOpt, ExitCode, jsonOption, usageError, type Command } from '../command.js';
 import { answered } from '../daemon-route.js';
+import { describeChange as describe } from '../report/changes.js';
 
 export const command: Command = {
   name: 'why-miss',
@@ -31,7 +31,9 @@ export const command: Command = {
       return ExitCode.ok;
     }
     if (r.changed.length === 0) {
-      o.print(`${spec}: nothing changed since its last cached run (${r.hash.slice(0, 12)})${r.cached ? '; the next run restores it from the cache' : ', but the entry is no longer in the cache'}.`);
+      o.print(
+        `${spec}: nothing changed since its last cached run (${r.hash.slice(0, 12)})${r.cached ? '; the next run restores it from the cache' : ', but the entry is no longer in the cache'}.`,
+      );
       return ExitCode.ok;
     }
     o.print(`${o.style('bold', spec)}: ${r.previous.slice(0, 12)} → ${r.hash.slice(0, 12)}, ${r.changed.length} change${r.changed.length === 1 ? '' : 's'}:`);
@@ -45,32 +47,6 @@ export const command: Command = {
     return ExitCode.ok;
   },
 };
-
-function describe(c: FingerprintChange): string {
-  switch (c.kind) {
-    case 'file':
-      return `file ${c.change}: ${c.path}`;
-    case 'dependency':
-      return `dependency ${c.change}: ${c.task}${c.previous && c.current ? ` (${c.previous.slice(0, 12)} → ${c.current.slice(0, 12)}), because:` : ''}`;
-    case 'env':
-      return `env ${c.change}: ${c.name}`;
-    case 'runtime':
-      return `runtime output ${c.change}: ${c.command}`;
-    case 'external':
-      return `package ${c.change}: ${c.package}${c.previous ? ` ${c.previous}` : ''}${c.current ? ` → ${c.current}` : ''}`;
-    case 'project-files':
-      // One digest stands for the dependency and everything below it (a Merkle chain), so this names the dependency, not the file.
-      return `^ inputs of dependency ${c.project} ${c.change} (its files or external packages, or those of a project it depends on)`;
-    case 'target':
-      return `target option ${c.field}: ${JSON.stringify(c.previous ?? null)} → ${JSON.stringify(c.current ?? null)}`;
-    case 'root':
-      return `project root: ${c.previous} → ${c.current}`;
-    case 'version':
-      return `fingerprint version ${c.previous} → ${c.current}`;
-    default:
-      return unreachable(c);
-  }
-}
 
 export async function requireTaskArg(positionals: string[], name: string): Promise<string> {
   const spec = positionals[0];
