@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, git, runKiln, startKiln, tempDir, type ProcessRun, type TempRepo } from './helpers/repo.js';
 
 type RunJson = { tasks: { id: string; status: string; cache: string }[] };
-type PlanJson = { include: { shard: string; target: string; tasks: string[]; estimatedMs: number; takeAlong: string[] }[] };
+type PlanJson = { include: { shard: number; shards: number; target: string; tasks: string[]; estimatedMs: number; takeAlong: string[] }[] };
 
 const build = 'mkdir -p dist && echo "$npm_package_name" > dist/out.txt';
 const pkg = (name: string, deps: string[] = []) => ({ name, version: '1.0.0', dependencies: Object.fromEntries(deps.map((d) => [d, '*'])), scripts: { build } });
@@ -55,9 +55,9 @@ describe('kiln ci plan and run --shard', () => {
     expect(r.code, r.stderr).toBe(0);
     const plan = r.json<PlanJson>();
     expect(Object.keys(plan)).toEqual(['include']);
-    expect(plan.include.map((s) => [s.shard, s.target])).toEqual([
-      ['1/2', 'build'],
-      ['2/2', 'build'],
+    expect(plan.include.map((s) => [s.shard, s.shards, s.target])).toEqual([
+      [1, 2, 'build'],
+      [2, 2, 'build'],
     ]);
     expect(plan.include.flatMap((s) => s.tasks).sort()).toEqual(ALL);
     // No durations recorded yet: each task counts as the fallback, and the split is even.

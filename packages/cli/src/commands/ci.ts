@@ -60,7 +60,7 @@ export const command: Command = {
     for (const s of plan.include) {
       const along = s.takeAlong.length > 0 ? `, takes along ${s.takeAlong.length}` : '';
       ctx.out.print(
-        `  ${s.shard}: ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ~${seconds(s.estimatedMs)}${along}${s.tasks.length > 0 ? `  ${s.tasks.slice(0, 4).join(' ')}${s.tasks.length > 4 ? ' …' : ''}` : ''}`,
+        `  ${s.shard}/${s.shards}: ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ~${seconds(s.estimatedMs)}${along}${s.tasks.length > 0 ? `  ${s.tasks.slice(0, 4).join(' ')}${s.tasks.length > 4 ? ' …' : ''}` : ''}`,
       );
     }
     return ExitCode.ok;

@@ -25,7 +25,7 @@ export async function shardProjects(args: ParsedArgs, cwd: string, targets: read
     ...(head && { head }),
   });
   out.info(
-    `shard ${shard.shard}: ${shard.tasks.length} task${shard.tasks.length === 1 ? '' : 's'}${shard.takeAlong.length > 0 ? ` (and ${shard.takeAlong.length} taken along from other shards)` : ''}${planFile ? ` from ${planFile}` : ''}`,
+    `shard ${shard.shard}/${shard.shards}: ${shard.tasks.length} task${shard.tasks.length === 1 ? '' : 's'}${shard.takeAlong.length > 0 ? ` (and ${shard.takeAlong.length} taken along from other shards)` : ''}${planFile ? ` from ${planFile}` : ''}`,
   );
   return mine.filter((p) => projects === undefined || projects.includes(p));
 }

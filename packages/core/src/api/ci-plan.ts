@@ -47,7 +47,8 @@ export async function ciPlan(options: CiPlanOptions): Promise<CiPlan> {
   const { shards, totalWeight } = planShards(weighed.tasks, options.shards);
   return {
     include: shards.map((s: Shard) => ({
-      shard: `${s.index}/${options.shards}`,
+      shard: s.index,
+      shards: options.shards,
       target: options.target,
       tasks: s.tasks,
       estimatedMs: Math.round(s.weight),

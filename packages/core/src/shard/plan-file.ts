@@ -1,13 +1,15 @@
 /**
  * Reads one shard out of a plan `kiln ci plan --json` wrote (a GitHub Actions matrix:
- * `{"include":[{"shard":"i/N","target","tasks":[…],…}]}`), checking its shape so that a wrong or
+ * `{"include":[{"shard":i,"shards":N,"target","tasks":[…],…}]}`, DESIGN.md's contract), checking its shape so that a wrong or
  * hand-edited file is a located error, never a shard that silently runs nothing.
  */
 import { diagnostic, KilnError } from '../model/index.js';
 import { parseJson } from '../workspace/json.js';
 
 export interface PlannedShard {
-  readonly shard: string;
+  /** 1-based, as GitHub's matrix shows it; `--shard` takes `shard/shards`. */
+  readonly shard: number;
+  readonly shards: number;
   readonly target: string;
   readonly tasks: readonly string[];
   readonly estimatedMs: number;
@@ -25,9 +27,9 @@ export function readShardPlan(text: string, file: string, name: string, target: 
   };
   const root = parsed.value.value as { include?: unknown };
   if (typeof root !== 'object' || root === null || !Array.isArray(root.include)) return fail(`${file} is not a kiln ci plan: it has no "include" list`);
-  const count = Number(name.split('/')[1]);
+  const [index, count] = name.split('/').map(Number) as [number, number];
   if (root.include.length !== count) return fail(`${file} plans ${root.include.length} shards, not ${count} (--shard ${name})`, ['include']);
-  const at = root.include.findIndex((e) => typeof e === 'object' && e !== null && (e as { shard?: unknown }).shard === name);
+  const at = root.include.findIndex((e) => typeof e === 'object' && e !== null && (e as { shard?: unknown }).shard === index);
   if (at < 0) return fail(`${file} has no shard "${name}"`, ['include']);
   const entry = root.include[at] as Record<string, unknown>;
   if (entry.target !== target) return fail(`shard ${name} of ${file} is planned for target "${String(entry.target)}", not "${target}"`, ['include', at, 'target']);
@@ -37,5 +39,5 @@ export function readShardPlan(text: string, file: string, name: string, target: 
     return v as string[];
   };
   for (const [i, t] of strings('tasks').entries()) if (!t.endsWith(`:${target}`)) fail(`task "${t}" of shard ${name} is not a ${target} task`, ['include', at, 'tasks', i]);
-  return { shard: name, target, tasks: strings('tasks'), estimatedMs: typeof entry.estimatedMs === 'number' ? entry.estimatedMs : 0, takeAlong: strings('takeAlong') };
+  return { shard: index, shards: count, target, tasks: strings('tasks'), estimatedMs: typeof entry.estimatedMs === 'number' ? entry.estimatedMs : 0, takeAlong: strings('takeAlong') };
 }
