@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, type TempRepo } from './helpers/repo.js';
+import { createRepo, processExists, type TempRepo } from './helpers/repo.js';
 import { sampleWorkspace } from './helpers/sample-workspace.js';
 
 type Json = { tasks: { id: string; hash: string; status: string; cache: string }[] };
@@ -15,14 +15,6 @@ async function waitFor(path: string): Promise<void> {
   while (!existsSync(path)) await new Promise((r) => setTimeout(r, 20));
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the local cache', () => {
   let repo: TempRepo;
@@ -107,8 +99,8 @@ describe('the local cache', () => {
       expect(existsSync(join(slow.dir, '.kiln/cache/tmp')) ? readdirSync(join(slow.dir, '.kiln/cache/tmp')) : []).toEqual([]);
       // The whole process tree is gone, not just the shell kiln spawned.
       if (grandchild > 0) {
-        for (let i = 0; i < 100 && isAlive(grandchild); i++) await new Promise((res) => setTimeout(res, 20));
-        expect(isAlive(grandchild)).toBe(false);
+        for (let i = 0; i < 100 && processExists(grandchild); i++) await new Promise((res) => setTimeout(res, 20));
+        expect(processExists(grandchild)).toBe(false);
       }
       // And the next run builds it from scratch (no half entry is replayed).
       writeFileSync(join(slow.dir, 'p/s/never'), '');

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRepo, runKiln, type FileTree, type TempRepo } from './helpers/repo.js';
+import { createRepo, processExists, runKiln, type FileTree, type TempRepo } from './helpers/repo.js';
 
 const workspace: FileTree = {
   'package.json': { name: 'w', private: true, workspaces: ['p/*'] },
@@ -34,14 +34,6 @@ function repo(files: FileTree = workspace): TempRepo {
   return r;
 }
 const recordOf = (r: TempRepo) => JSON.parse(readFileSync(join(r.dir, '.kiln/daemon.json'), 'utf8')) as { pid: number; socket: string };
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 async function until(ok: () => boolean, ms = 20_000): Promise<void> {
   for (let waited = 0; !ok(); waited += 50) {
     if (waited > ms) throw new Error('timed out');
@@ -77,7 +69,7 @@ describe('kiln daemon', () => {
     expect(status.watchedFiles).toBeGreaterThanOrEqual(6);
     expect(status.lastEventAt).not.toBeNull();
     expect(r.kiln(['daemon', 'stop'], { env: on }).code).toBe(0);
-    expect(alive(pid)).toBe(false);
+    expect(processExists(pid)).toBe(false);
     expect(existsSync(join(r.dir, '.kiln/daemon.json'))).toBe(false);
   }, 60_000);
 
@@ -110,12 +102,12 @@ describe('kiln daemon', () => {
     expect(socket.startsWith(join(deep, '.kiln'))).toBe(false);
     expect(Buffer.byteLength(socket)).toBeLessThan(100);
     expect(runKiln(['projects', '--verbose'], { cwd: deep, env: on }).stderr).toMatch(/daemon: answered/);
-    await until(() => !alive(pid));
+    await until(() => !processExists(pid));
     expect(existsSync(socket)).toBe(false);
     // Started again, then its workspace is removed.
     expect(runKiln(['daemon', 'start'], { cwd: deep, env: on }).code).toBe(0);
     const second = (JSON.parse(readFileSync(join(deep, '.kiln/daemon.json'), 'utf8')) as { pid: number }).pid;
     rmSync(deep, { recursive: true, force: true });
-    await until(() => !alive(second));
+    await until(() => !processExists(second));
   }, 60_000);
 });

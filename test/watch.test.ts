@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRepo, type TempRepo } from './helpers/repo.js';
+import { createRepo, processExists, type TempRepo } from './helpers/repo.js';
 
 const build = (name: string) => `mkdir -p dist && cp src/*.ts dist/ 2>/dev/null; echo built ${name}`;
 const workspace = {
@@ -104,10 +104,10 @@ describe('kiln watch', () => {
     await until(() => pids().length === 2);
     expect(w.output()).toMatch(/^restarting build/m);
     // The first task's process tree is gone (reaped a moment later).
-    await until(() => !alive(pids()[0]!));
+    await until(() => !processExists(pids()[0]!));
     const r = await w.stop();
     expect(r.code).toBe(130);
-    await until(() => !alive(pids()[1]!));
+    await until(() => !processExists(pids()[1]!));
     const tmp = join(repo.dir, '.kiln/cache/tmp');
     expect(existsSync(tmp) ? readdirSync(tmp) : []).toEqual([]);
     const entries = join(repo.dir, '.kiln/cache/entries');
@@ -116,11 +116,3 @@ describe('kiln watch', () => {
   }, 60_000);
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

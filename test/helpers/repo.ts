@@ -47,6 +47,16 @@ export function tempDir(prefix = 'kiln-test-'): string {
   return dir;
 }
 
+/** Whether a process with this pid exists (a zombie not yet reaped counts: it has not been waited for). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs git in `cwd` with the test environment; returns its stdout (throws with stderr on failure). */
 export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = testEnv()): string {
   return execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
