@@ -125,6 +125,11 @@ describe("Nx's and turbo's flag names", () => {
     expect(repo.kiln(['run', '-t', 'build', '--concurency', '2']).stderr).toContain(
       'Did you mean "--concurrency"? --concurrency is Nx\'s or turbo\'s name: kiln\'s is "--parallel".',
     );
+    // A typo is answered only with a name this command takes: no Nx or turbo name it has no equivalent for.
+    const bogus = repo.kiln(['cache', 'stats', '--bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('unknown option "--bogus".');
+    expect(bogus.stderr).not.toContain('--focus');
     expect(repo.kiln(['projects', '--exlude', 'ui']).stderr).toContain('Did you mean "--exclude"?');
     expect(repo.kiln(['affected', '--all']).stderr).toContain('kiln selects every project unless given -p or --filter');
   });

@@ -50,5 +50,12 @@ export function foreignFlagHint(name: string, options: Readonly<Record<string, u
   return ` --${name} is Nx's or turbo's name: kiln's is "--${foreign.to}"${foreign.note ? ` (${foreign.note})` : ''}.`;
 }
 
-/** The Nx and turbo names, for "did you mean" to look among as well. */
-export const foreignFlagNames: readonly string[] = Object.keys(FOREIGN_FLAGS);
+/**
+ * The Nx and turbo names "did you mean" looks among as well, for a command with `options`: those
+ * naming one of its options. A typo is never answered with a name kiln does not take there.
+ */
+export function foreignFlagNamesFor(options: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(FOREIGN_FLAGS)
+    .filter(([name, f]) => !(name in options) && f.to !== undefined && f.to in options)
+    .map(([name]) => name);
+}

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode, commonOptions, type Command, type CommandContext, type ParsedArgs } from './command.js';
 import { commands } from './commands/index.js';
-import { foreignFlagHint, foreignFlagNames, renameForeignFlags } from './flag-aliases.js';
+import { foreignFlagHint, foreignFlagNamesFor, renameForeignFlags } from './flag-aliases.js';
 import { createOutput, type Output } from './output.js';
 import { version } from './version.js';
 import type { Diagnostic } from '@kiln/core/model';
@@ -127,7 +127,7 @@ async function usageProblem(error: unknown, options: Record<string, unknown>): P
     const bare = flag.replace(/^-+/, '').split('=')[0] ?? '';
     const { nearest } = await import('@kiln/core/model');
     // A typo of an Nx or turbo name (`--concurency`) is answered as that name.
-    const near = nearest(bare, [...Object.keys(options), ...foreignFlagNames.filter((n) => !(n in options))]);
+    const near = nearest(bare, [...Object.keys(options), ...foreignFlagNamesFor(options)]);
     const typo = near === undefined ? '' : ` Did you mean "--${near}"?`;
     const hint = foreignFlagHint(bare, options) ?? (near !== undefined && near in options ? typo : `${typo}${(near && foreignFlagHint(near, options)) ?? ''}`);
     return `unknown option "${flag}".${hint}`;
