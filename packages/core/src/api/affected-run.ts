@@ -124,7 +124,7 @@ async function baseAndHead(root: string, baseRef: string, options: AffectedOptio
 }
 
 /** Task level: the task graph as `kiln run` builds it, so "affected" and "what runs" agree, judged by `affected/`. */
-async function taskLevel(ws: Workspace, view: AffectedGraphView, target: string, changes: readonly ChangedFile[], level: ProjectLevel, warnings: string[]): Promise<AffectedTaskResult> {
+export async function taskLevel(ws: Workspace, view: AffectedGraphView, target: string, changes: readonly ChangedFile[], level: ProjectLevel, warnings: string[]): Promise<AffectedTaskResult> {
   const [{ targetTasks, unknownTarget }, { createTaskGraph }] = await Promise.all([import('../affected/tasks.js'), import('../tasks/graph.js')]);
   const projects = [...ws.projects.values()];
   const unknown = unknownTarget(target, projects);

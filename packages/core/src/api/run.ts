@@ -13,7 +13,7 @@ import { manifestUses } from '../run-manifest/index.js';
 import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
 import { onceUnavailable, recordManifest, replayHit, restoreCached, storeSucceeded, type CacheHit } from './run-cache.js';
-import { planTasks, type PlanRequest, type TaskPlan } from './task-plan.js';
+import { planTasks, type PlanRequest, type TaskPlan, type WorkspaceRead } from './task-plan.js';
 import { missReason, planInfo, type RunEvents, type TaskResult } from './run-events.js';
 
 export type { MissReason, PlanInfo, PlannedTaskInfo, RunEvents, TaskResult } from './run-events.js';
@@ -28,6 +28,8 @@ export interface RunOptions extends PlanRequest {
   /** Abort (Ctrl-C): running process trees are ended, nothing half-written is left. */
   readonly signal?: AbortSignal;
   readonly events?: RunEvents;
+  /** The workspace, graph and file digests already held (kiln watch's memory): planned from, not read again. */
+  readonly read?: WorkspaceRead;
 }
 
 export interface RunResult {
@@ -46,7 +48,7 @@ export interface RunResult {
  */
 export async function run(options: RunOptions): Promise<RunResult> {
   const trace = tracer();
-  const plan = await planTasks(options);
+  const plan = await planTasks(options, options.read);
   const events = options.events ?? {};
   events.planned?.(planInfo(plan));
   const lock = await lockWorkspace(plan.ws.root, { ...(options.signal && { signal: options.signal }), warn: (m) => events.warning?.(m) });

@@ -1,14 +1,16 @@
 /**
  * `kiln watch -t TARGET [-p …]`: the workspace watcher's batches → the affected tasks, judged
- * by `affected` with the batch's files as the change (the rule of `kiln affected -t`) → `run`,
- * through the cache. A batch that touches what runs aborts the run (its process trees end, nothing
- * half-written is kept) and starts it again with the new work added. Configuration is read again
- * by each `affected` and `run`; a configuration edit also renews which task outputs are ignored.
+ * from the workspace held in memory with the batch's files as the change (the rule of `kiln
+ * affected -t`, see `watch-affected.ts`) → `run`, planned from that memory, through the cache. A
+ * batch that touches what runs aborts the run (its process trees end, nothing half-written is
+ * kept) and starts it again with the new work added. A configuration edit reloads memory and
+ * renews which task outputs are ignored.
  */
 import { startWatcher, workspaceIgnore, type WatchBatch } from '../watcher/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { definesProjects } from '../affected/root-files.js';
 import type { RunEvents, RunResult } from './run.js';
+import { outputsOf, startJudge, type Judge } from './watch-affected.js';
 
 export interface WatchEvents extends RunEvents {
   ready?(folders: number): void;
@@ -19,6 +21,8 @@ export interface WatchEvents extends RunEvents {
   finished?(result: RunResult, ms: number): void;
   idle?(): void;
   trouble?(message: string): void;
+  /** How batches are judged and runs planned: from memory, or read again each time (and why). */
+  mode?(message: string): void;
 }
 
 export interface WatchOptions {
@@ -45,7 +49,7 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
   let wake: (() => void) | undefined;
   const watcher = startWatcher(root, {
     isIgnored: (rel, dir) => ignoreOutputs.current(rel, dir),
-    debounceMs: 30,
+    debounceMs: 10,
     maxWaitMs: 3000, // a burst is one batch while it lasts; a steady stream still runs every few seconds
     onBatch: (b) => {
       batches.push(b);
@@ -54,6 +58,9 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
     onTrouble: (t) => events.trouble?.(`${t.message}: changes may be missed; restart kiln watch`),
   });
   await watcher.ready;
+  // Loaded after the watch is ready: a change made while it loads comes as a batch and is applied on top.
+  const judge: Judge = await startJudge(root, target, options.projects, () => outputs, (m) => events.mode?.(m));
+  events.mode?.(judge.inMemory ? 'judging changes from the workspace held in memory' : 'memory cannot follow this workspace: each change reads it again');
   events.ready?.(watcher.watchedFolders());
   const stopped = new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
   let pending: Set<string> | 'all' | undefined = options.initialRun === false ? undefined : 'all';
@@ -84,13 +91,9 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
       outputs = await outputsOf(root);
       ignoreOutputs.current = workspaceIgnore(root, { outputs });
     }
-    if (batch.overflow) return 'all';
-    const { affected } = await import('./affected.js');
     try {
-      const r = await affected({ cwd: root, files: [...batch.paths], target });
-      const wanted = options.projects === undefined ? undefined : new Set(options.projects);
-      const projects = (r.tasks?.tasks ?? []).map((id) => id.slice(0, id.lastIndexOf(':'))).filter((p) => wanted === undefined || wanted.has(p));
-      return projects.length === 0 ? pending : merge(new Set(projects), pending);
+      const projects = await judge.judge(batch.paths, batch.overflow);
+      return projects === 'all' ? 'all' : projects.length === 0 ? pending : merge(new Set(projects), pending);
     } catch (error) {
       events.trouble?.((error as Error).message);
       return pending;
@@ -115,7 +118,9 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
     events.running?.(projects ?? [], false);
     const started = performance.now();
     try {
-      const result = await run({ cwd: root, targets: [target], ...(projects && { projects }), ...(options.parallel && { parallel: options.parallel }), signal: controller.signal, events });
+      const read = judge.read();
+      const result = await run({ cwd: root, targets: [target], ...(projects && { projects }), ...(options.parallel && { parallel: options.parallel }), ...(read && { read }), signal: controller.signal, events });
+      await judge.afterRun();
       if (!result.interrupted) events.finished?.(result, performance.now() - started);
     } catch (error) {
       if (!controller.signal.aborted) events.trouble?.((error as Error).message);
@@ -134,17 +139,4 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
 function merge(a: Set<string> | 'all', b: Set<string> | 'all' | undefined): Set<string> | 'all' {
   if (a === 'all' || b === 'all') return 'all';
   return b === undefined ? a : new Set([...a, ...b]);
-}
-
-/** Every target's declared outputs, workspace-relative (what a build writes never triggers a run). */
-async function outputsOf(root: string): Promise<string[]> {
-  try {
-    const { loadWorkspace } = await import('./load-workspace.js');
-    const ws = await loadWorkspace(root);
-    return [...ws.projects.values()].flatMap((p) =>
-      Object.values(p.targets ?? {}).flatMap((t) => ((t as { outputs?: string[] }).outputs ?? []).map((o) => o.replace('{projectRoot}', p.root).replace(/^\{workspaceRoot\}\//, ''))),
-    );
-  } catch {
-    return [];
-  }
 }

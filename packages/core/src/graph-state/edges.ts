@@ -45,11 +45,11 @@ export async function changedSinceState(root: string, state: State, anchor: stri
   return [...out].sort();
 }
 
-/** Rescans the sources among `paths`: subtracts what they imported in the state, adds what they import now. */
-export async function update(g: Graph, root: string, state: State, anchor: string, paths: readonly string[]): Promise<{ state: State; importsChanged: boolean }> {
+/** Rescans the sources among `paths`: subtracts what they imported in the state, adds what they import now (`scanned`: what each imports now, undefined when gone). */
+export async function update(g: Graph, root: string, state: State, anchor: string, paths: readonly string[]): Promise<{ state: State; importsChanged: boolean; scanned: ReadonlyMap<string, FileImports | undefined> }> {
   void anchor;
   const sources = paths.filter(g.isSourceFile);
-  if (sources.length === 0) return { state, importsChanged: false };
+  if (sources.length === 0) return { state, importsChanged: false, scanned: new Map() };
   const atAnchor = await readFilesAtRef(root, state.anchor, sources.filter((p) => !(p in state.dirty)));
   const rescanned = sources.map((file) => {
     const oldText = file in state.dirty ? undefined : atAnchor.get(file);
@@ -57,7 +57,8 @@ export async function update(g: Graph, root: string, state: State, anchor: strin
     const nowText = readText(root, file);
     return { file, before, after: nowText === undefined ? undefined : g.scanImports(nowText) };
   });
-  if (rescanned.every((r) => sameImports(r.before, r.after))) return { state, importsChanged: false };
+  const scanned = new Map(rescanned.map((r) => [r.file, r.after]));
+  if (rescanned.every((r) => sameImports(r.before, r.after))) return { state, importsChanged: false, scanned };
   const projects = stubProjects(state);
   const locator = new g.ProjectIndex(projects.values());
   const resolver = new g.ImportResolver(projects.values(), locator, state.tsconfigPaths);
@@ -70,7 +71,7 @@ export async function update(g: Graph, root: string, state: State, anchor: strin
     apply(importEdges, importExternal, owner, file, before, resolver, rootProject, -1);
     apply(importEdges, importExternal, owner, file, after, resolver, rootProject, +1);
   }
-  return { state: { ...state, importEdges, importExternal }, importsChanged: true };
+  return { state: { ...state, importEdges, importExternal }, importsChanged: true, scanned };
 }
 
 /** The same specifiers in the same order (a file that is gone equals only a file that is gone). */

@@ -1,0 +1,119 @@
+/**
+ * `kiln watch`'s judge: a batch of changed files → the projects whose target tasks it affects,
+ * answered from the workspace held in memory (`live/`) with `affected/`'s own rules, the batch's
+ * files being the change (as `kiln affected -t T --files …` takes them). A batch that memory
+ * cannot judge alone (a file that shapes the workspace, a lockfile: they are compared with the
+ * base commit) is answered by `affected` itself, and memory is reloaded. Also hands `run` the
+ * workspace, graph and file digests from memory, so a run reads and hashes only what changed.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { changedPaths, changesOfPaths } from '../affected/files.js';
+import { affectedProjects } from '../affected/project-level.js';
+import { loadLiveWorkspace, type LiveWorkspace } from '../live/index.js';
+import type { AffectedTaskResult } from './affected-types.js';
+import type { WorkspaceRead } from './task-plan.js';
+
+export interface Judge {
+  /** The batch's affected tasks' projects (restricted to `projects` when given); 'all' when memory is lost. */
+  judge(paths: readonly string[], overflow: boolean): Promise<readonly string[] | 'all'>;
+  /** What `run` plans from: memory, or undefined (it reads the workspace itself). */
+  read(): WorkspaceRead | undefined;
+  /** After a run: the tasks' outputs are not watched, but git lists those no ignore file hides, so its list is read again. */
+  afterRun(): Promise<void>;
+  /** Whether memory answers (false: each batch goes through `affected`). */
+  readonly inMemory: boolean;
+}
+
+export async function startJudge(root: string, target: string, projects: readonly string[] | undefined, outputs: () => readonly string[], lost?: (message: string) => void): Promise<Judge> {
+  let live = await loadLiveWorkspace(root).catch(() => undefined);
+  let listedOutputs: { of: readonly string[]; listed: boolean } | undefined;
+  const wanted = projects === undefined ? undefined : new Set(projects);
+  const owners = (tasks: AffectedTaskResult | undefined): string[] =>
+    (tasks?.tasks ?? []).map((id) => id.slice(0, id.lastIndexOf(':'))).filter((p) => wanted === undefined || wanted.has(p));
+  const direct = async (paths: readonly string[]): Promise<string[]> => {
+    const { affected } = await import('./affected.js');
+    return owners((await affected({ cwd: root, files: [...paths], target })).tasks);
+  };
+  return {
+    get inMemory() {
+      return live !== undefined;
+    },
+    async judge(paths, overflow) {
+      if (overflow) {
+        // Events were lost: what memory holds cannot be proven, so it is read again, and everything runs.
+        live = await loadLiveWorkspace(root).catch(() => undefined);
+        return 'all';
+      }
+      if (live === undefined) return direct(paths);
+      try {
+        const kind = await live.apply(paths);
+        if (!kind.direct) return owners(await fromMemory(live, paths, target));
+      } catch (error) {
+        // Memory that missed a change cannot be trusted again: from now on every batch is read the direct way.
+        live = undefined;
+        lost?.(`memory lost track (${(error as Error).message}): each change now reads the workspace again`);
+      }
+      return direct(paths);
+    },
+    read() {
+      if (live === undefined) return undefined;
+      const view = live.view();
+      const dependencies: Record<string, string[]> = {};
+      for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
+      const files = live.files();
+      return { ws: view.workspace, dependencies, external: view.external, config: view.workspace.kiln, stats: files.stats, files };
+    },
+    async afterRun() {
+      if (live === undefined) return;
+      const now = outputs();
+      if (listedOutputs?.of !== now) listedOutputs = { of: now, listed: await outputsListed(root, now) };
+      if (listedOutputs.listed) await live.relist();
+    },
+  };
+}
+
+/** `runAffected`'s steps for a batch with no workspace-wide file: the graph and workspace from memory, no git. */
+async function fromMemory(live: LiveWorkspace, paths: readonly string[], target: string): Promise<AffectedTaskResult> {
+  const [config, { taskLevel }] = await Promise.all([import('./affected-config.js'), import('./affected-run.js')]);
+  const view = live.view();
+  const changes = await config.visibleChanges(live.root, changesOfPaths(paths));
+  const gaps = config.inferenceGapEffects(view.inferenceGaps, view.projects, changedPaths(changes).length > 0);
+  const level = await affectedProjects({
+    graph: view,
+    changes,
+    global: gaps.global,
+    touches: gaps.touches,
+    // No root config file nor lockfile is among the changes (those are answered directly): nothing to compare at both ends.
+    versions: { hasBase: true, before: () => undefined, after: () => undefined },
+    lockfiles: [],
+    tsconfigFile: view.tsconfigFile ?? (existsSync(join(live.root, 'tsconfig.base.json')) ? 'tsconfig.base.json' : 'tsconfig.json'),
+  });
+  return taskLevel(view.workspace, view, target, changes, level, []);
+}
+
+/** Whether some declared output is a path git would list (no ignore file hides it): then a run changes git's list of files. */
+async function outputsListed(root: string, outputs: readonly string[]): Promise<boolean> {
+  const probes = [...new Set(outputs.map((o) => o.replace(/[*?[{!].*$/, '').replace(/\/+$/, '')).filter((o) => o !== ''))].map((o) => `${o}/x`);
+  if (probes.length === 0) return false;
+  const { git } = await import('../scm/index.js');
+  // -v -n: one record per path (source, line, pattern, path), the source empty when no rule ignores it.
+  const r = await git(root, ['check-ignore', '--no-index', '-v', '-n', '-z', '--', ...probes]);
+  if (r.code !== 0 && r.code !== 1) return true;
+  const fields = r.stdout.split('\0');
+  for (let i = 0; i + 3 < fields.length; i += 4) if (fields[i] === '' || fields[i + 2]!.startsWith('!')) return true;
+  return false;
+}
+
+/** Every target's declared outputs, workspace-relative (what a build writes never triggers a run). */
+export async function outputsOf(root: string): Promise<string[]> {
+  try {
+    const { loadWorkspace } = await import('./load-workspace.js');
+    const ws = await loadWorkspace(root);
+    return [...ws.projects.values()].flatMap((p) =>
+      Object.values(p.targets ?? {}).flatMap((t) => ((t as { outputs?: string[] }).outputs ?? []).map((o) => o.replace('{projectRoot}', p.root).replace(/^\{workspaceRoot\}\//, ''))),
+    );
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The workspace's files and their digests, kept current by the watcher's batches: git lists them
+ * once (`readWorkspaceFiles`: the index's ids for clean files), then each changed path is hashed
+ * from its content, through the stat cache (size, mtime, ctime, inode), so a file that did not
+ * change is never read again. A path new to the list is asked of git's ignore rules first (nested
+ * .gitignore files and .git/info/exclude are git's, not the watcher's), so the list stays git's.
+ * Edge: it reads files and asks git.
+ */
+import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { lstatSync } from 'node:fs';
+
+export interface LiveFiles extends WorkspaceFiles {
+  /** Takes a batch's paths in: deleted ones leave the list, new ones join it (unless git ignores them), every one is hashed again when asked. */
+  apply(paths: readonly string[]): Promise<void>;
+  readonly stats: StatCache;
+}
+
+export async function loadLiveFiles(root: string): Promise<LiveFiles> {
+  const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
+  const listed = await readWorkspaceFiles(root, stats);
+  const present = new Set(listed.files);
+  let sorted: readonly string[] = listed.files;
+  // Paths changed since git listed them: their digests come from their content, never the index.
+  const touched = new Set<string>();
+  let content = workspaceFilesWithoutGit(root, [], stats);
+  return {
+    stats,
+    get files() {
+      return sorted;
+    },
+    known: (file) => (touched.has(file) ? undefined : listed.known(file)),
+    digestSync: (file) => (touched.has(file) ? content.digestSync(file) : listed.digestSync(file)),
+    async apply(paths) {
+      const added: string[] = [];
+      let removed = false;
+      for (const path of paths) {
+        touched.add(path);
+        const isFile = fileAt(join(root, path));
+        if (!isFile && present.delete(path)) removed = true;
+        else if (isFile && !present.has(path)) added.push(path);
+        else if (!isFile) {
+          // A folder that went: the files under it went too (their own events may be folded into its).
+          for (const f of present) if (f.startsWith(`${path}/`)) removed = present.delete(f) || removed;
+        }
+      }
+      for (const path of await notIgnored(root, added)) present.add(path);
+      if (removed || added.length > 0) sorted = [...present].sort();
+      // Digests computed before this batch may be of older content: forget them (the stat cache keeps the unchanged).
+      content = workspaceFilesWithoutGit(root, [], stats);
+    },
+  };
+}
+
+/** A regular file or a symbolic link (what git lists), not a folder. */
+function fileAt(abs: string): boolean {
+  try {
+    return !lstatSync(abs).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The paths git does not ignore (it reads every ignore file: nested ones, info/exclude, the global one; a tracked file is never ignored). */
+function notIgnored(root: string, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return Promise.resolve([]);
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['check-ignore', '-z', '--stdin'], { cwd: root, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      // 0: some are ignored (listed), 1: none is; anything else is doubt, and git's list cannot be kept without an answer.
+      if (code !== 0 && code !== 1) return reject(new Error(`git check-ignore failed: ${Buffer.concat(err).toString().trim()}`));
+      const ignored = new Set(Buffer.concat(out).toString('utf8').split('\0'));
+      resolve(paths.filter((p) => !ignored.has(p)));
+    });
+    child.stdin.end(`${paths.join('\0')}\0`);
+  });
+}

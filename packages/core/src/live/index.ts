@@ -1,0 +1,62 @@
+/**
+ * live: the workspace held in memory for `kiln watch`: its configuration, project graph and
+ * file-to-project index (graph-state's view), and every file's digest (git's list once, then
+ * content through the stat cache), kept current by the watcher's batches. A batch of sources
+ * rescans only those files' imports and re-hashes only those files; an edit that shapes the
+ * workspace reloads the workspace and graph, an ignore file git's list of files. What a change
+ * affects and what a task's hash is stay `affected/`'s and `hash/`'s: this only hands them data.
+ * Edge: it reads files and asks git (at load and reload, for a new file's ignore verdict).
+ */
+import { loadLiveFiles, type LiveFiles } from './files.js';
+import { loadLiveGraph, type LiveGraph, type LiveView } from './graph.js';
+import { batchKind, type BatchKind } from './reload.js';
+
+export type { LiveFiles } from './files.js';
+export type { LiveView } from './graph.js';
+export { batchKind, type BatchKind } from './reload.js';
+
+export interface LiveWorkspace {
+  readonly root: string;
+  view(): LiveView;
+  files(): LiveFiles;
+  /** Takes a batch in (before anything is asked about it); says what memory could not keep. */
+  apply(paths: readonly string[]): Promise<BatchKind>;
+  /** Asks git for its list of files again (what the watcher does not see may have changed it: the tasks' outputs). */
+  relist(): Promise<void>;
+}
+
+/** Undefined when memory cannot follow this workspace (not a git checkout with a commit): the caller answers directly. */
+export async function loadLiveWorkspace(root: string): Promise<LiveWorkspace | undefined> {
+  const [graph, files] = await Promise.all([loadLiveGraph(root), loadLiveFiles(root).catch(() => undefined)]);
+  if (graph === undefined || files === undefined) return undefined;
+  let current: { graph: LiveGraph; files: LiveFiles } = { graph, files };
+  return {
+    root,
+    view: () => current.graph.view(),
+    files: () => current.files,
+    async apply(paths) {
+      const kind = batchKind(paths, await pluginConfigTest(current.graph.view()));
+      const files = kind.relist ? await loadLiveFiles(root) : current.files;
+      if (!kind.relist) await files.apply(paths);
+      if (kind.reload) {
+        const graph = await loadLiveGraph(root);
+        if (graph === undefined) throw new Error('the workspace can no longer be kept in memory');
+        current = { graph, files };
+      } else {
+        await current.graph.apply(paths);
+        current = { graph: current.graph, files };
+      }
+      return kind;
+    },
+    async relist() {
+      current = { graph: current.graph, files: await loadLiveFiles(root) };
+    },
+  };
+}
+
+/** Whether a path is a config file of nx.json's plugins (they infer projects from it). */
+async function pluginConfigTest(view: LiveView): Promise<(path: string) => boolean> {
+  if (!view.pluginConfigs || view.pluginConfigs.length === 0) return () => false;
+  const { pluginConfigMatcher } = await import('../workspace/plugins/config.js');
+  return pluginConfigMatcher(view.pluginConfigs);
+}
