@@ -71,7 +71,11 @@ export const command: Command = {
             } else line(text);
           },
           trouble: (m) => o.warn(m),
-          ...(boolOpt(args, 'verbose') && { mode: (m: string) => line(o.style('dim', m)) }),
+          ...(boolOpt(args, 'verbose') && {
+            mode: (m: string) => line(o.style('dim', m)),
+            // One JSON line per batch: what it affects, and whether memory answered (the agreement test reads these).
+            judged: (paths: readonly string[], projects: readonly string[] | 'all', from: string) => line(o.style('dim', `judged ${JSON.stringify({ from, paths, projects })}`)),
+          }),
         },
       });
     } finally {

@@ -15,8 +15,8 @@ import type { AffectedTaskResult } from './affected-types.js';
 import type { WorkspaceRead } from './task-plan.js';
 
 export interface Judge {
-  /** The batch's affected tasks' projects (restricted to `projects` when given); 'all' when memory is lost. */
-  judge(paths: readonly string[], overflow: boolean): Promise<readonly string[] | 'all'>;
+  /** The batch's affected tasks' projects (restricted to `projects` when given), and whether memory answered; 'all' when events were lost. */
+  judge(paths: readonly string[], overflow: boolean): Promise<{ readonly projects: readonly string[] | 'all'; readonly from: 'memory' | 'direct' }>;
   /** What `run` plans from: memory, or undefined (it reads the workspace itself). */
   read(): WorkspaceRead | undefined;
   /** After a run: the tasks' outputs are not watched, but git lists those no ignore file hides, so its list is read again. */
@@ -43,18 +43,20 @@ export async function startJudge(root: string, target: string, projects: readonl
       if (overflow) {
         // Events were lost: what memory holds cannot be proven, so it is read again, and everything runs.
         live = await loadLiveWorkspace(root).catch(() => undefined);
-        return 'all';
+        return { projects: 'all', from: 'direct' };
       }
-      if (live === undefined) return direct(paths);
+      if (live === undefined) return { projects: await direct(paths), from: 'direct' };
+      let kind;
       try {
-        const kind = await live.apply(paths);
-        if (!kind.direct) return owners(await fromMemory(live, paths, target));
+        kind = await live.apply(paths);
       } catch (error) {
         // Memory that missed a change cannot be trusted again: from now on every batch is read the direct way.
         live = undefined;
         lost?.(`memory lost track (${(error as Error).message}): each change now reads the workspace again`);
+        return { projects: await direct(paths), from: 'direct' };
       }
-      return direct(paths);
+      // A configuration error (a cycle, an unknown target) is thrown as `affected` would throw it.
+      return kind.direct ? { projects: await direct(paths), from: 'direct' } : { projects: owners(await fromMemory(live, paths, target)), from: 'memory' };
     },
     read() {
       if (live === undefined) return undefined;

@@ -23,6 +23,8 @@ export interface WatchEvents extends RunEvents {
   trouble?(message: string): void;
   /** How batches are judged and runs planned: from memory, or read again each time (and why). */
   mode?(message: string): void;
+  /** A batch judged: the projects whose target it affects, and whether memory answered. */
+  judged?(paths: readonly string[], projects: readonly string[] | 'all', from: 'memory' | 'direct'): void;
 }
 
 export interface WatchOptions {
@@ -92,7 +94,8 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
       ignoreOutputs.current = workspaceIgnore(root, { outputs });
     }
     try {
-      const projects = await judge.judge(batch.paths, batch.overflow);
+      const { projects, from } = await judge.judge(batch.paths, batch.overflow);
+      events.judged?.(batch.paths, projects, from);
       return projects === 'all' ? 'all' : projects.length === 0 ? pending : merge(new Set(projects), pending);
     } catch (error) {
       events.trouble?.((error as Error).message);

@@ -1,9 +1,10 @@
 /**
  * The workspace watcher: chokidar keeps one watch per directory (files are filtered out, so a
  * 160,000-file workspace costs a watch per folder, not per file) and its raw events name the
- * files that changed. Events are batched: a batch closes after `debounceMs` of quiet (a
- * longer quiet once it is a burst of many paths; at the latest at `maxWaitMs`), so a branch switch
- * that rewrites 5,000 files is one batch and a single save still closes one at once.
+ * files that changed. Events are batched: a batch closes after `debounceMs` of quiet for one path
+ * (a quiet that grows with the batch, and a long one once it is a burst of many paths; at the
+ * latest at `maxWaitMs`), so a branch switch that rewrites 5,000 files is one batch and a single
+ * save still closes one at once.
  *
  * What makes answers provable: every raw event bumps `seq()`, and `barrier()` writes a sentinel
  * file and waits for its own event; the OS queues events in order on one inotify descriptor, so
@@ -84,6 +85,10 @@ export function startWatcher(root: string, options: WatcherOptions): Watcher {
   const maxWaitMs = options.maxWaitMs ?? 1000;
   const burstQuietMs = Math.max(debounceMs, options.burstQuietMs ?? 250);
   const overflowAt = queueLimit();
+  // One saved file closes its batch after `debounceMs`; the quiet grows with the batch (a few more
+  // ms per doubling, `burstQuietMs` past BURST paths), so a writer's pause in a checkout or a
+  // generator's burst does not split it, and `maxWaitMs` still bounds the wait.
+  const quietAfter = (paths: number): number => (paths > BURST ? burstQuietMs : Math.min(burstQuietMs, Math.round(debounceMs * (1 + Math.log2(paths)))));
   const rel = (abs: string): string => relative(root, abs).split(sep).join('/');
   const ignored = (abs: string, stats?: { isFile(): boolean; isDirectory(): boolean }): boolean => {
     if (stats?.isFile()) return true; // folders only: their watches report their files
@@ -120,8 +125,7 @@ export function startWatcher(root: string, options: WatcherOptions): Watcher {
     pending.add(path);
     rawInBatch++;
     clearTimeout(quiet);
-    // A burst under way (a checkout, a generator) waits for a longer quiet, so a writer's pause does not split it.
-    quiet = setTimeout(flush, pending.size > BURST ? burstQuietMs : debounceMs);
+    quiet = setTimeout(flush, quietAfter(pending.size));
     deadline ??= setTimeout(flush, maxWaitMs);
   };
 

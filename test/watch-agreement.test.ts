@@ -1,0 +1,148 @@
+/**
+ * `kiln watch` judges each batch of changes from the workspace it holds in memory; that judgement
+ * must be `kiln affected -t build --files <the batch>`'s, always. A real workspace, a real watch
+ * (`--verbose` prints each judgement as a JSON line), random operations: edits, edits that add an
+ * import of another project (the graph's edges move; always of a project below, so no cycle),
+ * creates, deletes, renames within and across projects, editors' atomic saves, package.json and
+ * project.json edits. After each, the watch's
+ * last judgement is compared with the direct answer for the same files. The seed is fixed and
+ * printed on failure (KILN_WATCH_SEED sets another).
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateWorkspace, prng } from '../tools/bench/generate.mjs';
+import { runKiln, startKiln, tempDir } from './helpers/repo.js';
+
+const SEED = Number(process.env.KILN_WATCH_SEED ?? 2020);
+const STEPS = 24;
+const dir = tempDir('kiln-watch-agree-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Judged {
+  readonly from: 'memory' | 'direct';
+  readonly paths: string[];
+  readonly projects: string[] | 'all';
+}
+
+describe('kiln watch against kiln affected --files', () => {
+  it(`judges every batch as kiln affected does, through ${STEPS} random operations (seed ${SEED})`, async () => {
+    const plan = generateWorkspace({ dir, projects: 8, filesPerProject: [3, 5], seed: SEED, linkTools: false });
+    const random = prng(SEED);
+    const names: string[] = plan.projects.map((p: { name: string }) => p.name);
+    const dirs: string[] = plan.projects.map((p: { dir: string }) => p.dir);
+    // A project below the one at `path` (the generator's dependencies point downwards): importing it makes no cycle.
+    const below = (path: string): string | undefined => {
+      const at = dirs.findIndex((d) => path.startsWith(`${d}/`));
+      return at > 0 ? names[random.int(0, at - 1)] : undefined;
+    };
+    const env = { KILN_DAEMON: '0' };
+    const watch = startKiln(['watch', '-t', 'build', '--verbose', '--parallel', '1'], { cwd: dir, env });
+    let err = '';
+    watch.child.stderr!.on('data', (s: Buffer | string) => (err += s.toString()));
+    const judgedSince = (mark: number): Judged[] => [...err.slice(mark).matchAll(/^judged (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as Judged);
+    const until = async (ok: () => boolean, what: string): Promise<void> => {
+      for (let waited = 0; !ok(); waited += 20) {
+        if (waited > 30_000) throw new Error(`seed ${SEED}: timed out waiting for ${what}\n${err.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const log: string[] = [];
+    try {
+      await until(() => err.includes('idle: watching'), 'the first run');
+      expect(err).toContain('judging changes from the workspace held in memory');
+      const sources = (): string[] => dirs.flatMap((d) => (existsSync(join(dir, d, 'src')) ? readdirSync(join(dir, d, 'src')).filter((f) => f.endsWith('.ts')).map((f) => `${d}/src/${f}`) : []));
+      const append = (f: string, text: string): void => writeFileSync(join(dir, f), `${readFileSync(join(dir, f), 'utf8')}${text}`);
+      const editJson = (file: string, change: (j: Record<string, any>) => void): void => {
+        const j = existsSync(join(dir, file)) ? JSON.parse(readFileSync(join(dir, file), 'utf8')) : {};
+        change(j);
+        writeFileSync(join(dir, file), `${JSON.stringify(j, null, 2)}\n`);
+      };
+      // Each returns the paths it changed (the last one is awaited in a judgement).
+      const operations: Record<string, () => string[]> = {
+        edit: () => {
+          const f = random.pick(sources());
+          append(f, `export const e${random.int(0, 1e6)} = 1;\n`);
+          return [f];
+        },
+        'add an import': () => {
+          const f = random.pick(sources());
+          const on = below(f);
+          append(f, on === undefined ? 'export const none = 1;\n' : `import { x${random.int(0, 1e6)} } from '${on}';\n`);
+          return [f];
+        },
+        create: () => {
+          const f = `${random.pick(dirs)}/src/n${random.int(0, 1e6)}.ts`;
+          const on = below(f);
+          writeFileSync(join(dir, f), on !== undefined && random.next() < 0.6 ? `import { x } from '${on}';\nexport const y = x;\n` : 'export const z = 1;\n');
+          return [f];
+        },
+        delete: () => {
+          const f = random.pick(sources().filter((s) => !s.endsWith('/index.ts')));
+          if (f === undefined) return [];
+          rmSync(join(dir, f));
+          return [f];
+        },
+        rename: () => {
+          const f = random.pick(sources().filter((s) => !s.endsWith('/index.ts')));
+          if (f === undefined) return [];
+          // Within its project or to one above it: the imports it carries still point downwards.
+          const to = `${random.pick(dirs.slice(dirs.findIndex((d) => f.startsWith(`${d}/`))))}/src/r${random.int(0, 1e6)}.ts`;
+          renameSync(join(dir, f), join(dir, to));
+          return [f, to];
+        },
+        'atomic save': () => {
+          const f = random.pick(sources());
+          writeFileSync(join(dir, `${f}.tmp~`), `${readFileSync(join(dir, f), 'utf8')}// saved ${random.int(0, 1e6)}\n`);
+          renameSync(join(dir, `${f}.tmp~`), join(dir, f));
+          return [f];
+        },
+        'package.json': () => {
+          const i = random.int(1, dirs.length - 1);
+          const on = names[random.int(0, i - 1)]!;
+          editJson(`${dirs[i]}/package.json`, (j) => {
+            j.dependencies ??= {};
+            if (j.dependencies[on]) delete j.dependencies[on];
+            else j.dependencies[on] = '*';
+          });
+          return [`${dirs[i]}/package.json`];
+        },
+        'project.json': () => {
+          const d = random.pick(dirs);
+          editJson(`${d}/project.json`, (j) => {
+            j.tags = [`t${random.int(0, 3)}`];
+          });
+          return [`${d}/project.json`];
+        },
+      };
+      const kinds = Object.keys(operations);
+      let fromMemory = 0;
+      for (let step = 1; step <= STEPS; step++) {
+        const kind = random.pick(kinds);
+        const mark = err.length;
+        const paths = operations[kind]!();
+        log.push(`${step} ${kind}: ${paths.join(' -> ') || '-'}`);
+        if (paths.length === 0) continue;
+        const context = (): string => `seed ${SEED}, step ${step}\n${log.slice(-8).join('\n')}\n--- watch:\n${err.slice(mark).slice(-2000)}`;
+        await until(() => judgedSince(mark).some((j) => j.paths.includes(paths.at(-1)!)), `a judgement of ${paths.at(-1)}\n${context()}`);
+        // Quiet: no other batch is on its way (an atomic save's two events may be two batches).
+        for (let seen = -1; seen !== judgedSince(mark).length; ) {
+          seen = judgedSince(mark).length;
+          await new Promise((r) => setTimeout(r, 150));
+        }
+        const last = judgedSince(mark).at(-1)!;
+        if (last.from === 'memory') fromMemory++;
+        const direct = runKiln(['affected', '-t', 'build', '--files', last.paths.join(','), '--json'], { cwd: dir, env });
+        expect(direct.code, `${context()}\n${direct.stderr}`).toBe(0);
+        const expected = [...new Set<string>(direct.json<{ tasks: string[] }>().tasks.map((id) => id.slice(0, id.lastIndexOf(':'))))].sort();
+        expect(last.projects === 'all' ? 'all' : [...last.projects].sort(), `${context()}\nkiln affected --files ${last.paths.join(',')}`).toEqual(expected);
+      }
+      // Most batches were answered from memory (the configuration edits are answered directly).
+      expect(fromMemory, log.join('\n')).toBeGreaterThan(STEPS / 3);
+    } finally {
+      watch.child.kill('SIGINT');
+      const r = await watch.done;
+      expect(r.code, `seed ${SEED}\n${err.slice(-2000)}`).toBe(130);
+    }
+  }, 120_000);
+});
