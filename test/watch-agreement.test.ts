@@ -6,7 +6,7 @@
  * creates, deletes, renames within and across projects, editors' atomic saves, package.json and
  * project.json edits. After each, the watch's
  * last judgement is compared with the direct answer for the same files. The seed is fixed and
- * printed on failure (KILN_WATCH_SEED sets another).
+ * printed on failure (WATCH_AGREEMENT_SEED sets another).
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateWorkspace, prng } from '../tools/bench/generate.mjs';
 import { runKiln, startKiln, tempDir } from './helpers/repo.js';
 
-const SEED = Number(process.env.KILN_WATCH_SEED ?? 2020);
+const SEED = Number(process.env.WATCH_AGREEMENT_SEED ?? 2020);
 const STEPS = 24;
 const dir = tempDir('kiln-watch-agree-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,6 +139,11 @@ describe('kiln watch against kiln affected --files', () => {
       }
       // Most batches were answered from memory (the configuration edits are answered directly).
       expect(fromMemory, log.join('\n')).toBeGreaterThan(STEPS / 3);
+      // The watch hashed from memory too: once it is idle, every task it built is in the cache under the hash `kiln run` computes.
+      await until(() => /idle: watching[^\n]*\n?$/.test(err), 'the last run');
+      const again = runKiln(['run', '-t', 'build', '--json'], { cwd: dir, env });
+      const missed = again.json<{ tasks: { id: string; cache: string }[] }>().tasks.filter((t) => t.cache === 'miss');
+      expect(missed, `seed ${SEED}\n${log.join('\n')}`).toEqual([]);
     } finally {
       watch.child.kill('SIGINT');
       const r = await watch.done;
