@@ -25,7 +25,7 @@ export const command: Command = {
     const parallel = parallelText === undefined ? undefined : Number(parallelText);
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) throw await usageError('invalid-option', `--parallel expects a positive whole number, got "${parallelText}".`);
     const projects = listOpt(args, 'projects');
-    const { watchAndRun } = await import('@kiln/core/api/watch');
+    const [{ watchAndRun }, { buildIdentity }] = await Promise.all([import('@kiln/core/api/watch'), import('../version.js')]);
     const o = ctx.out;
     const controller = new AbortController();
     let status = '';
@@ -43,11 +43,13 @@ export const command: Command = {
       await watchAndRun({
         cwd: ctx.cwd,
         target,
+        version: buildIdentity(),
+        env: ctx.env,
         ...(projects && { projects }),
         ...(parallel !== undefined && { parallel }),
         signal: controller.signal,
         events: {
-          ready: (folders) => line(`watching ${folders} folders for ${target}`),
+          ready: (folders) => line(folders === 'daemon' ? `watching through the daemon for ${target}` : `watching ${folders} folders for ${target}`),
           changed: (paths, reload) => line(`${o.style('cyan', 'changed')} ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}${reload ? ' (configuration: reloading)' : ''}`),
           running: (names, restart) => {
             results.length = 0;

@@ -6,14 +6,16 @@
  * kept) and starts it again with the new work added. A configuration edit reloads memory and
  * renews which task outputs are ignored.
  */
-import { startWatcher, workspaceIgnore, type WatchBatch } from '../watcher/index.js';
+import { workspaceIgnore, type WatchBatch } from '../watcher/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { definesProjects } from '../affected/root-files.js';
 import type { RunEvents, RunResult } from './run.js';
 import { outputsOf, startJudge, type Judge } from './watch-affected.js';
+import { startBatchSource } from './watch-source.js';
 
 export interface WatchEvents extends RunEvents {
-  ready?(folders: number): void;
+  /** Watching: this many folders with its own watcher, or through the daemon's. */
+  ready?(folders: number | 'daemon'): void;
   /** A batch of changed files; `reload`: it changed the configuration. */
   changed?(paths: readonly string[], reload: boolean): void;
   /** Tasks about to run (their target's tasks in these projects, with what they depend on). */
@@ -38,6 +40,9 @@ export interface WatchOptions {
   readonly signal: AbortSignal;
   /** Run once at the start (default true). */
   readonly initialRun?: boolean;
+  /** The CLI's kiln build, so a running daemon of the same build shares its watcher (see watch-source.ts). */
+  readonly version?: string;
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const isConfig = (p: string): boolean => definesProjects(p) || /(^|\/)(nx\.json|tsconfig[^/]*\.json)$/.test(p);
@@ -49,21 +54,21 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
   const ignoreOutputs = { current: workspaceIgnore(root, { outputs }) };
   const batches: WatchBatch[] = [];
   let wake: (() => void) | undefined;
-  const watcher = startWatcher(root, {
+  const watcher = await startBatchSource(root, {
     isIgnored: (rel, dir) => ignoreOutputs.current(rel, dir),
-    debounceMs: 10,
-    maxWaitMs: 3000, // a burst is one batch while it lasts; a steady stream still runs every few seconds
     onBatch: (b) => {
       batches.push(b);
       wake?.();
     },
     onTrouble: (t) => events.trouble?.(`${t.message}: changes may be missed; restart kiln watch`),
+    note: (m) => events.mode?.(m),
+    ...(options.version !== undefined && { version: options.version }),
+    env: options.env ?? process.env,
   });
-  await watcher.ready;
-  // Loaded after the watch is ready: a change made while it loads comes as a batch and is applied on top.
+  // Loaded once batches flow: a change made while it loads comes as a batch and is applied on top.
   const judge: Judge = await startJudge(root, target, options.projects, () => outputs, (m) => events.mode?.(m));
   events.mode?.(judge.inMemory ? 'judging changes from the workspace held in memory' : 'memory cannot follow this workspace: each change reads it again');
-  events.ready?.(watcher.watchedFolders());
+  events.ready?.(watcher.watchedFolders() ?? 'daemon');
   const stopped = new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
   let pending: Set<string> | 'all' | undefined = options.initialRun === false ? undefined : 'all';
   try {

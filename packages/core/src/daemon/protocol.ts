@@ -12,7 +12,7 @@ export interface DaemonRequest {
   readonly protocol: number;
   /** The kiln version of the asking CLI: a daemon of another version does not answer. */
   readonly version: string;
-  /** An operation's name (`affected`, `hash`…), or `status`, `stop`, `ping`. */
+  /** An operation's name (`affected`, `hash`…), or `status`, `stop`, `ping`, or `subscribe` (a stream of change batches: subscribe.ts). */
   readonly op: string;
   readonly args: unknown;
   readonly cwd: string;

@@ -19,6 +19,7 @@ import { KilnError } from '../model/diagnostic.js';
 import { startWatcher, type Watcher } from '../watcher/index.js';
 import { readDaemonRecord, RECORD_FILE, socketPathFor, type DaemonRecord } from './paths.js';
 import { decode, encode, PROTOCOL_VERSION, type DaemonRequest, type DaemonResponse, type DaemonStatus } from './protocol.js';
+import { subscriptionHub } from './subscribe.js';
 
 export interface DaemonOperation {
   run(args: unknown, cwd: string, env: NodeJS.ProcessEnv): Promise<unknown>;
@@ -68,12 +69,17 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
     return next;
   };
 
+  const hub = subscriptionHub(); // `kiln watch` sessions streaming the batches (subscribe.ts)
   const watcher: Watcher = startWatcher(root, {
     isIgnored: options.isIgnored,
-    onBatch: () => void refreshRecent(),
+    onBatch: (batch) => {
+      hub.publish(batch);
+      void refreshRecent();
+    },
     onTrouble: (t) => {
       log(`watcher: ${t.message}`);
       kept.clear();
+      hub.trouble(t);
     },
   });
   await watcher.ready;
@@ -160,6 +166,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
       clearTimeout(idle);
       clearInterval(gone);
       server.close();
+      hub.close();
       await watcher.close();
       rmSync(socketPath, { force: true });
       if (readDaemonRecord(root)?.pid === process.pid) rmSync(join(root, RECORD_FILE), { force: true });
@@ -186,6 +193,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
           return;
         }
         if (request.op === 'ping') return void socket.end(encode({ kind: 'answer', value: { pid: process.pid }, source: 'computed' }));
+        if (request.op === 'subscribe') return hub.attach(socket, request, version, resetIdle);
         if (request.op === 'status') return void socket.end(encode({ kind: 'answer', value: status(), source: 'computed' }));
         if (request.op === 'stop') {
           socket.end(encode({ kind: 'answer', value: { pid: process.pid }, source: 'computed' }));

@@ -81,7 +81,7 @@ function queueLimit(): number {
 const BURST = 64;
 
 export function startWatcher(root: string, options: WatcherOptions): Watcher {
-  const debounceMs = options.debounceMs ?? 50;
+  const debounceMs = options.debounceMs ?? 10;
   const maxWaitMs = options.maxWaitMs ?? 1000;
   const burstQuietMs = Math.max(debounceMs, options.burstQuietMs ?? 250);
   const overflowAt = queueLimit();
