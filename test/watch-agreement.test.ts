@@ -51,7 +51,14 @@ describe('kiln watch against kiln affected --files', () => {
     try {
       await until(() => err.includes('idle: watching'), 'the first run');
       expect(err).toContain('judging changes from the workspace held in memory');
-      const sources = (): string[] => dirs.flatMap((d) => (existsSync(join(dir, d, 'src')) ? readdirSync(join(dir, d, 'src')).filter((f) => f.endsWith('.ts')).map((f) => `${d}/src/${f}`) : []));
+      const sources = (): string[] =>
+        dirs.flatMap((d) =>
+          existsSync(join(dir, d, 'src'))
+            ? readdirSync(join(dir, d, 'src'))
+                .filter((f) => f.endsWith('.ts'))
+                .map((f) => `${d}/src/${f}`)
+            : [],
+        );
       const append = (f: string, text: string): void => writeFileSync(join(dir, f), `${readFileSync(join(dir, f), 'utf8')}${text}`);
       const editJson = (file: string, change: (j: Record<string, any>) => void): void => {
         const j = existsSync(join(dir, file)) ? JSON.parse(readFileSync(join(dir, file), 'utf8')) : {};
@@ -126,7 +133,7 @@ describe('kiln watch against kiln affected --files', () => {
         const context = (): string => `seed ${SEED}, step ${step}\n${log.slice(-8).join('\n')}\n--- watch:\n${err.slice(mark).slice(-2000)}`;
         await until(() => judgedSince(mark).some((j) => j.paths.includes(paths.at(-1)!)), `a judgement of ${paths.at(-1)}\n${context()}`);
         // Quiet: no other batch is on its way (an atomic save's two events may be two batches).
-        for (let seen = -1; seen !== judgedSince(mark).length; ) {
+        for (let seen = -1; seen !== judgedSince(mark).length;) {
           seen = judgedSince(mark).length;
           await new Promise((r) => setTimeout(r, 150));
         }

@@ -15,7 +15,7 @@ export const command: Command = {
     'Runs TARGET once, then after each batch of changes (debounced: a branch switch is one batch) the tasks the',
     'changed files affect, judged as kiln affected -t judges them, through the cache. A change to the inputs of a',
     'running task stops it (its whole process tree) and starts it again. nx.json, project.json, package.json and',
-    'tsconfig edits are read at once. Ignores .gitignore, .nxignore, node_modules, .kiln and the tasks\' outputs.',
+    "tsconfig edits are read at once. Ignores .gitignore, .nxignore, node_modules, .kiln and the tasks' outputs.",
     'Exit codes: 130 stopped with Ctrl-C (nothing left running); 2 usage or configuration error.',
   ].join('\n'),
   async run(args, ctx) {
@@ -23,7 +23,8 @@ export const command: Command = {
     if (target === undefined) throw await usageError('missing-target', 'kiln watch needs a target: -t TARGET.', 'e.g. kiln watch -t build');
     const parallelText = stringOpt(args, 'parallel');
     const parallel = parallelText === undefined ? undefined : Number(parallelText);
-    if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) throw await usageError('invalid-option', `--parallel expects a positive whole number, got "${parallelText}".`);
+    if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1))
+      throw await usageError('invalid-option', `--parallel expects a positive whole number, got "${parallelText}".`);
     const projects = listOpt(args, 'projects');
     const [{ watchAndRun }, { buildIdentity }] = await Promise.all([import('@kiln/core/api/watch'), import('../version.js')]);
     const o = ctx.out;
@@ -50,10 +51,15 @@ export const command: Command = {
         signal: controller.signal,
         events: {
           ready: (folders) => line(folders === 'daemon' ? `watching through the daemon for ${target}` : `watching ${folders} folders for ${target}`),
-          changed: (paths, reload) => line(`${o.style('cyan', 'changed')} ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}${reload ? ' (configuration: reloading)' : ''}`),
+          changed: (paths, reload) =>
+            line(
+              `${o.style('cyan', 'changed')} ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}${reload ? ' (configuration: reloading)' : ''}`,
+            ),
           running: (names, restart) => {
             results.length = 0;
-            line(`${o.style('bold', restart ? 'restarting' : 'running')} ${target}${names.length > 0 ? ` for ${names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ')}` : ' for every project'}`);
+            line(
+              `${o.style('bold', restart ? 'restarting' : 'running')} ${target}${names.length > 0 ? ` for ${names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ')}` : ' for every project'}`,
+            );
           },
           start: (id) => line(`${o.style('dim', 'start')} ${id}`),
           output: (_id, chunk) => void process.stderr.write(chunk),

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { changedPaths, changesOfPaths } from '../affected/files.js';
 import { affectedProjects } from '../affected/project-level.js';
+import { definesProjects } from '../affected/root-files.js';
 import { loadLiveWorkspace, type LiveWorkspace } from '../live/index.js';
 import type { AffectedTaskResult } from './affected-types.js';
 import type { WorkspaceRead } from './task-plan.js';
@@ -25,9 +26,21 @@ export interface Judge {
   readonly inMemory: boolean;
 }
 
-export async function startJudge(root: string, target: string, projects: readonly string[] | undefined, outputs: () => readonly string[], lost?: (message: string) => void): Promise<Judge> {
+export interface JudgeOptions {
+  readonly root: string;
+  readonly target: string;
+  /** Only these projects' tasks (`-p`). */
+  readonly projects: readonly string[] | undefined;
+  /** The tasks' declared outputs, as the watch currently ignores them. */
+  readonly outputs: () => readonly string[];
+  /** How batches are judged, and when that changes (for --verbose). */
+  readonly note: (message: string) => void;
+}
+
+export async function startJudge({ root, target, projects, outputs, note }: JudgeOptions): Promise<Judge> {
   let live = await loadLiveWorkspace(root).catch(() => undefined);
   let listedOutputs: { of: readonly string[]; listed: boolean } | undefined;
+  note(live !== undefined ? 'judging changes from the workspace held in memory' : 'memory cannot follow this workspace: each change reads it again');
   const wanted = projects === undefined ? undefined : new Set(projects);
   const owners = (tasks: AffectedTaskResult | undefined): string[] =>
     (tasks?.tasks ?? []).map((id) => id.slice(0, id.lastIndexOf(':'))).filter((p) => wanted === undefined || wanted.has(p));
@@ -52,7 +65,7 @@ export async function startJudge(root: string, target: string, projects: readonl
       } catch (error) {
         // Memory that missed a change cannot be trusted again: from now on every batch is read the direct way.
         live = undefined;
-        lost?.(`memory lost track (${(error as Error).message}): each change now reads the workspace again`);
+        note(`memory lost track (${(error as Error).message}): each change now reads the workspace again`);
         return { projects: await direct(paths), from: 'direct' };
       }
       // A configuration error (a cycle, an unknown target) is thrown as `affected` would throw it.
@@ -113,9 +126,20 @@ export async function outputsOf(root: string): Promise<string[]> {
     const { loadWorkspace } = await import('./load-workspace.js');
     const ws = await loadWorkspace(root);
     return [...ws.projects.values()].flatMap((p) =>
-      Object.values(p.targets ?? {}).flatMap((t) => ((t as { outputs?: string[] }).outputs ?? []).map((o) => o.replace('{projectRoot}', p.root).replace(/^\{workspaceRoot\}\//, ''))),
+      Object.values(p.targets ?? {}).flatMap((t) =>
+        ((t as { outputs?: string[] }).outputs ?? []).map((o) => o.replace('{projectRoot}', p.root).replace(/^\{workspaceRoot\}\//, '')),
+      ),
     );
   } catch {
     return [];
   }
+}
+
+/** A file whose edit changes the configuration (the ignored outputs are read again). */
+export const isConfig = (p: string): boolean => definesProjects(p) || /(^|\/)(nx\.json|tsconfig[^/]*\.json)$/.test(p);
+
+/** Projects to run, merged ('all' wins). */
+export function merge(a: Set<string> | 'all', b: Set<string> | 'all' | undefined): Set<string> | 'all' {
+  if (a === 'all' || b === 'all') return 'all';
+  return b === undefined ? a : new Set([...a, ...b]);
 }

@@ -21,7 +21,7 @@ export interface BatchSourceOptions {
   /** How the source was chosen or changed (for --verbose). */
   readonly note: (message: string) => void;
   /** The CLI's kiln build: a daemon of another build is not subscribed to. Without it, no daemon is asked. */
-  readonly version?: string;
+  readonly version: string | undefined;
   readonly env: NodeJS.ProcessEnv;
 }
 

@@ -8,9 +8,8 @@
  */
 import { workspaceIgnore, type WatchBatch } from '../watcher/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
-import { definesProjects } from '../affected/root-files.js';
 import type { RunEvents, RunResult } from './run.js';
-import { outputsOf, startJudge, type Judge } from './watch-affected.js';
+import { isConfig, merge, outputsOf, startJudge, type Judge } from './watch-affected.js';
 import { startBatchSource } from './watch-source.js';
 
 export interface WatchEvents extends RunEvents {
@@ -45,8 +44,6 @@ export interface WatchOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const isConfig = (p: string): boolean => definesProjects(p) || /(^|\/)(nx\.json|tsconfig[^/]*\.json)$/.test(p);
-
 export async function watchAndRun(options: WatchOptions): Promise<void> {
   const root = requireWorkspaceRoot(options.cwd);
   const { events, target } = options;
@@ -54,20 +51,19 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
   const ignoreOutputs = { current: workspaceIgnore(root, { outputs }) };
   const batches: WatchBatch[] = [];
   let wake: (() => void) | undefined;
+  const note = (m: string): void => events.mode?.(m);
+  const onBatch = (b: WatchBatch): void => void (batches.push(b), wake?.());
+  const onTrouble = (t: { message: string }): void => events.trouble?.(`${t.message}: changes may be missed; restart kiln watch`);
   const watcher = await startBatchSource(root, {
     isIgnored: (rel, dir) => ignoreOutputs.current(rel, dir),
-    onBatch: (b) => {
-      batches.push(b);
-      wake?.();
-    },
-    onTrouble: (t) => events.trouble?.(`${t.message}: changes may be missed; restart kiln watch`),
-    note: (m) => events.mode?.(m),
-    ...(options.version !== undefined && { version: options.version }),
+    onBatch,
+    onTrouble,
+    note,
+    version: options.version,
     env: options.env ?? process.env,
   });
   // Loaded once batches flow: a change made while it loads comes as a batch and is applied on top.
-  const judge: Judge = await startJudge(root, target, options.projects, () => outputs, (m) => events.mode?.(m));
-  events.mode?.(judge.inMemory ? 'judging changes from the workspace held in memory' : 'memory cannot follow this workspace: each change reads it again');
+  const judge: Judge = await startJudge({ root, target, projects: options.projects, outputs: () => outputs, note });
   events.ready?.(watcher.watchedFolders() ?? 'daemon');
   const stopped = new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
   let pending: Set<string> | 'all' | undefined = options.initialRun === false ? undefined : 'all';
@@ -127,7 +123,15 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
     const started = performance.now();
     try {
       const read = judge.read();
-      const result = await run({ cwd: root, targets: [target], ...(projects && { projects }), ...(options.parallel && { parallel: options.parallel }), ...(read && { read }), signal: controller.signal, events });
+      const result = await run({
+        cwd: root,
+        targets: [target],
+        ...(projects && { projects }),
+        ...(options.parallel && { parallel: options.parallel }),
+        ...(read && { read }),
+        signal: controller.signal,
+        events,
+      });
       await judge.afterRun();
       if (!result.interrupted) events.finished?.(result, performance.now() - started);
     } catch (error) {
@@ -142,9 +146,4 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
     events.running?.(again === 'all' ? [] : [...again], true);
     return projects === undefined ? 'all' : merge(new Set(projects), again);
   }
-}
-
-function merge(a: Set<string> | 'all', b: Set<string> | 'all' | undefined): Set<string> | 'all' {
-  if (a === 'all' || b === 'all') return 'all';
-  return b === undefined ? a : new Set([...a, ...b]);
 }

@@ -166,7 +166,7 @@ export function startWatcher(root: string, options: WatcherOptions): Watcher {
     try {
       const closers = (watcher as unknown as { _closers?: Map<string, unknown> })._closers;
       if (closers === undefined) return report({ kind: 'watch-error', message: 'cannot tell when a new folder is watched' });
-      for (const queue = [abs]; queue.length > 0; ) {
+      for (const queue = [abs]; queue.length > 0;) {
         const dir = queue.shift()!;
         for (let waited = 0; !closers.has(dir); waited += 2) {
           // Gone again (a checkout, a stash): its removal's event counts.
@@ -223,7 +223,8 @@ export function startWatcher(root: string, options: WatcherOptions): Watcher {
       }
       let ok = await seen;
       barriers.delete(name);
-      if (ok && settling > 0) ok = await Promise.race([new Promise<boolean>((r) => settled.push(() => r(true))), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
+      if (ok && settling > 0)
+        ok = await Promise.race([new Promise<boolean>((r) => settled.push(() => r(true))), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
       rmSync(join(root, name), { force: true });
       return ok;
     },
