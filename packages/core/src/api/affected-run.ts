@@ -123,15 +123,34 @@ async function baseAndHead(root: string, baseRef: string, options: AffectedOptio
   }
 }
 
+type TaskGraphs = typeof import('../tasks/graph.js');
+interface BuiltTaskGraph {
+  readonly ws: Workspace;
+  readonly target: string;
+  readonly dependencies: Record<string, string[]>;
+  readonly built: ReturnType<TaskGraphs['createTaskGraph']>;
+}
+// Keyed by the view's edges: a view asked again (kiln watch's memory) keeps its task graph.
+const taskGraphs = new WeakMap<object, BuiltTaskGraph>();
+
+function taskGraphOf(g: TaskGraphs, ws: Workspace, view: AffectedGraphView, target: string): BuiltTaskGraph {
+  const known = taskGraphs.get(view.dependencies);
+  if (known?.ws === ws && known.target === target) return known;
+  const dependencies: Record<string, string[]> = {};
+  for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
+  const projects = Object.fromEntries([...ws.projects.values()].map((p) => [p.name, { root: p.root, targets: p.targets }]));
+  const made = { ws, target, dependencies, built: g.createTaskGraph({ projects, dependencies }, { targets: [target] }) };
+  taskGraphs.set(view.dependencies, made);
+  return made;
+}
+
 /** Task level: the task graph as `kiln run` builds it, so "affected" and "what runs" agree, judged by `affected/`. */
 export async function taskLevel(ws: Workspace, view: AffectedGraphView, target: string, changes: readonly ChangedFile[], level: ProjectLevel, warnings: string[]): Promise<AffectedTaskResult> {
-  const [{ targetTasks, unknownTarget }, { createTaskGraph }] = await Promise.all([import('../affected/tasks.js'), import('../tasks/graph.js')]);
+  const [{ targetTasks, unknownTarget }, graphs] = await Promise.all([import('../affected/tasks.js'), import('../tasks/graph.js')]);
   const projects = [...ws.projects.values()];
   const unknown = unknownTarget(target, projects);
   if (unknown) throw new KilnError(unknown);
-  const dependencies: Record<string, string[]> = {};
-  for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
-  const built = createTaskGraph({ projects: Object.fromEntries(projects.map((p) => [p.name, { root: p.root, targets: p.targets }])), dependencies }, { targets: [target] });
+  const { dependencies, built } = taskGraphOf(graphs, ws, view, target);
   if (!built.ok) throw new KilnError(built.error);
   const { problems, ...tasks } = targetTasks({
     target,

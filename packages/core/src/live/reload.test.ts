@@ -8,7 +8,8 @@ describe('batchKind', () => {
     expect(batchKind(['p/a/src/index.ts', 'p/a/tsconfig.lib.json', 'README.md'], none)).toEqual({ reload: false, relist: false, direct: false });
   });
   it('reloads and answers directly for files that shape the workspace or plugin configs', () => {
-    for (const path of ['p/a/project.json', 'p/a/package.json', 'nx.json', 'package.json', 'tsconfig.base.json', 'pnpm-workspace.yaml']) expect(batchKind([path], none), path).toMatchObject({ reload: true, direct: true });
+    for (const path of ['p/a/project.json', 'p/a/package.json', 'nx.json', 'package.json', 'tsconfig.base.json', 'pnpm-workspace.yaml'])
+      expect(batchKind([path], none), path).toMatchObject({ reload: true, direct: true });
     expect(batchKind(['p/a/vite.config.ts'], (p) => p.endsWith('vite.config.ts'))).toMatchObject({ reload: true, direct: true });
   });
   it('answers a lockfile change directly without reloading the graph', () => {
