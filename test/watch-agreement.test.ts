@@ -105,14 +105,11 @@ describe('kiln watch against kiln affected --files', () => {
           return [f];
         },
         'package.json': () => {
-          const i = random.int(1, dirs.length - 1);
-          const on = names[random.int(0, i - 1)]!;
-          editJson(`${dirs[i]}/package.json`, (j) => {
-            j.dependencies ??= {};
-            if (j.dependencies[on]) delete j.dependencies[on];
-            else j.dependencies[on] = '*';
-          });
-          return [`${dirs[i]}/package.json`];
+          const file = `${random.pick(dirs.slice(1))}/package.json`;
+          const on = below(file)!;
+          // A dependency on a project below, added or dropped (JSON leaves an undefined value out).
+          editJson(file, (j) => (j.dependencies = { ...j.dependencies, [on]: j.dependencies?.[on] ? undefined : '*' }));
+          return [file];
         },
         'project.json': () => {
           const d = random.pick(dirs);

@@ -201,7 +201,8 @@ if (o.only.includes('d3')) {
     mark = err.length;
     startedAt = undefined;
     const t0 = performance.now();
-    writeFileSync(file, `${original}// save ${i}\n`);
+    // Content never built before (a kept workspace keeps its cache): each save is a miss, so its task starts.
+    writeFileSync(file, `${original}// save ${Date.now()} ${i}\n`);
     await until(() => startedAt !== undefined, 60_000);
     latencies.push(startedAt - t0);
     await until(() => err.slice(mark).includes('idle: watching'));
