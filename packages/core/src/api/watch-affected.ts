@@ -41,6 +41,8 @@ export async function startJudge({ root, target, projects, outputs, note }: Judg
   let live = await loadLiveWorkspace(root).catch(() => undefined);
   let listedOutputs: { of: readonly string[]; listed: boolean } | undefined;
   note(live !== undefined ? 'judging changes from the workspace held in memory' : 'memory cannot follow this workspace: each change reads it again');
+  // The first save should not pay for the target's task graph: judge an empty change now (an error is the first batch's to report).
+  if (live !== undefined) await fromMemory(live, [], target).catch(() => undefined);
   const wanted = projects === undefined ? undefined : new Set(projects);
   const owners = (tasks: AffectedTaskResult | undefined): string[] =>
     (tasks?.tasks ?? []).map((id) => id.slice(0, id.lastIndexOf(':'))).filter((p) => wanted === undefined || wanted.has(p));
