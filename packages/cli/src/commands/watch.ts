@@ -16,6 +16,8 @@ export const command: Command = {
     'changed files affect, judged as kiln affected -t judges them, through the cache. A change to the inputs of a',
     'running task stops it (its whole process tree) and starts it again. nx.json, project.json, package.json and',
     "tsconfig edits are read at once. Ignores .gitignore, .nxignore, node_modules, .kiln and the tasks' outputs.",
+    'The workspace is held in memory and each change updates it; a running daemon shares its watcher (--verbose says',
+    'how each batch was judged, and why the daemon is not used when it is not).',
     'Exit codes: 130 stopped with Ctrl-C (nothing left running); 2 usage or configuration error.',
   ].join('\n'),
   async run(args, ctx) {
