@@ -3,21 +3,24 @@
  * must be `kiln affected -t build --files <the batch>`'s, always. A real workspace, a real watch
  * (`--verbose` prints each judgement as a JSON line), random operations: edits, edits that add an
  * import of another project (the graph's edges move; always of a project below, so no cycle),
- * creates, deletes, renames within and across projects, editors' atomic saves, package.json and
- * project.json edits. After each, the watch's
+ * creates, deletes, renames within and across projects, editors' atomic saves, new folders,
+ * folders removed or moved out whole, package.json and project.json edits. After each, the watch's
  * last judgement is compared with the direct answer for the same files. The seed is fixed and
  * printed on failure (WATCH_AGREEMENT_SEED sets another).
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateWorkspace, prng } from '../tools/bench/generate.mjs';
 import { runKiln, startKiln, tempDir } from './helpers/repo.js';
 
 const SEED = Number(process.env.WATCH_AGREEMENT_SEED ?? 2020);
-const STEPS = 24;
+const STEPS = 30;
 const dir = tempDir('kiln-watch-agree-');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const outside = tempDir('kiln-watch-moved-');
+afterAll(() => {
+  for (const d of [dir, outside]) rmSync(d, { recursive: true, force: true });
+});
 
 interface Judged {
   readonly from: 'memory' | 'direct';
@@ -104,6 +107,28 @@ describe('kiln watch against kiln affected --files', () => {
           renameSync(join(dir, `${f}.tmp~`), join(dir, f));
           return [f];
         },
+        'new folder': () => {
+          const folder = `${random.pick(dirs)}/src/sub${random.int(0, 1e6)}`;
+          const on = below(folder);
+          mkdirSync(join(dir, folder));
+          writeFileSync(join(dir, folder, 'deep.ts'), on === undefined ? 'export const deep = 1;\n' : `import { x } from '${on}';\nexport const deep = x;\n`);
+          return [folder, `${folder}/deep.ts`];
+        },
+        // A folder removed whole, or moved out of the workspace (then only the folder itself is reported): its files' imports go.
+        'folder gone': () => {
+          const folders = dirs.flatMap((d) =>
+            existsSync(join(dir, d, 'src'))
+              ? readdirSync(join(dir, d, 'src'))
+                  .filter((f) => f.startsWith('sub'))
+                  .map((f) => `${d}/src/${f}`)
+              : [],
+          );
+          const folder = random.pick(folders);
+          if (folder === undefined) return [];
+          if (random.next() < 0.5) rmSync(join(dir, folder), { recursive: true });
+          else renameSync(join(dir, folder), join(outside, `${folder.replaceAll('/', '-')}`));
+          return [folder];
+        },
         'package.json': () => {
           const file = `${random.pick(dirs.slice(1))}/package.json`;
           const on = below(file)!;
@@ -121,12 +146,12 @@ describe('kiln watch against kiln affected --files', () => {
       };
       const kinds = Object.keys(operations);
       let fromMemory = 0;
-      for (let step = 1; step <= STEPS; step++) {
-        const kind = random.pick(kinds);
+      /** Makes a change, waits for the watch's judgement of it, and compares the last one with the direct answer. */
+      const check = async (step: string, change: () => string[]): Promise<string[] | undefined> => {
         const mark = err.length;
-        const paths = operations[kind]!();
-        log.push(`${step} ${kind}: ${paths.join(' -> ') || '-'}`);
-        if (paths.length === 0) continue;
+        const paths = change();
+        log.push(`${step}: ${paths.join(' -> ') || '-'}`);
+        if (paths.length === 0) return undefined;
         const context = (): string => `seed ${SEED}, step ${step}\n${log.slice(-8).join('\n')}\n--- watch:\n${err.slice(mark).slice(-2000)}`;
         await until(() => judgedSince(mark).some((j) => j.paths.includes(paths.at(-1)!)), `a judgement of ${paths.at(-1)}\n${context()}`);
         // Quiet: no other batch is on its way (an atomic save's two events may be two batches).
@@ -140,6 +165,27 @@ describe('kiln watch against kiln affected --files', () => {
         expect(direct.code, `${context()}\n${direct.stderr}`).toBe(0);
         const expected = [...new Set<string>(direct.json<{ tasks: string[] }>().tasks.map((id) => id.slice(0, id.lastIndexOf(':'))))].sort();
         expect(last.projects === 'all' ? 'all' : [...last.projects].sort(), `${context()}\nkiln affected --files ${last.paths.join(',')}`).toEqual(expected);
+        return expected;
+      };
+      // First, on purpose: a project that does not depend on the bottom one imports it from a new folder, the folder is moved
+      // out whole (only the folder itself is reported), and the bottom one changes: the importer is no longer its dependent.
+      const edit = (f: string) => () => (append(f, `export const e${random.int(0, 1e6)} = 1;\n`), [f]);
+      const bottomFile = `${dirs[0]}/src/index.ts`;
+      const before = (await check('prelude: edit the bottom project', edit(bottomFile))) ?? [];
+      const free = names.findIndex((n, i) => i > 0 && !before.includes(n));
+      expect(free, 'a project that does not depend on the bottom one').toBeGreaterThan(0);
+      const linked = `${dirs[free]}/src/linked`;
+      await check('prelude: import it from a new folder', () => {
+        mkdirSync(join(dir, linked));
+        writeFileSync(join(dir, linked, 'deep.ts'), `import { x } from '${names[0]}';\nexport const deep = x;\n`);
+        return [linked, `${linked}/deep.ts`];
+      });
+      expect(await check('prelude: edit the bottom project again', edit(bottomFile))).toContain(names[free]);
+      await check('prelude: move the folder out', () => (renameSync(join(dir, linked), join(outside, 'linked')), [linked]));
+      expect(await check('prelude: edit the bottom project once more', edit(bottomFile))).not.toContain(names[free]);
+      for (let step = 1; step <= STEPS; step++) {
+        const kind = random.pick(kinds);
+        await check(`${step} ${kind}`, operations[kind]!);
       }
       // Most batches were answered from memory (the configuration edits are answered directly).
       expect(fromMemory, log.join('\n')).toBeGreaterThan(STEPS / 3);

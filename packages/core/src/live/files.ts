@@ -9,9 +9,11 @@
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 
 export interface LiveFiles extends WorkspaceFiles {
+  /** The listed files under those of `paths` that are gone (a folder moved or removed whole may report only itself). */
+  underGone(paths: readonly string[]): string[];
   /** Takes a batch's paths in: deleted ones leave the list, new ones join it (unless git ignores them), every one is hashed again when asked. */
   apply(paths: readonly string[]): Promise<void>;
   readonly stats: StatCache;
@@ -25,6 +27,10 @@ export async function loadLiveFiles(root: string): Promise<LiveFiles> {
   // Paths changed since git listed them: their digests come from their content, never the index.
   const touched = new Set<string>();
   let content = workspaceFilesWithoutGit(root, [], stats);
+  const underGone = (paths: readonly string[]): string[] => {
+    const gone = paths.filter((p) => !present.has(p) && !existsSync(join(root, p))).map((p) => `${p}/`);
+    return gone.length === 0 ? [] : [...present].filter((f) => gone.some((g) => f.startsWith(g)));
+  };
   return {
     stats,
     get files() {
@@ -32,18 +38,15 @@ export async function loadLiveFiles(root: string): Promise<LiveFiles> {
     },
     known: (file) => (touched.has(file) ? undefined : listed.known(file)),
     digestSync: (file) => (touched.has(file) ? content.digestSync(file) : listed.digestSync(file)),
+    underGone,
     async apply(paths) {
       const added: string[] = [];
       let removed = false;
-      for (const path of paths) {
+      for (const path of [...paths, ...underGone(paths)]) {
         touched.add(path);
         const isFile = fileAt(join(root, path));
         if (!isFile && present.delete(path)) removed = true;
         else if (isFile && !present.has(path)) added.push(path);
-        else if (!isFile) {
-          // A folder that went: the files under it went too (their own events may be folded into its).
-          for (const f of present) if (f.startsWith(`${path}/`)) removed = present.delete(f) || removed;
-        }
       }
       for (const path of await notIgnored(root, added)) present.add(path);
       if (removed || added.length > 0) sorted = [...present].sort();

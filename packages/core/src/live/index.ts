@@ -36,6 +36,8 @@ export async function loadLiveWorkspace(root: string): Promise<LiveWorkspace | u
     files: () => current.files,
     async apply(paths) {
       const kind = batchKind(paths, await pluginConfigTest(current.graph.view()));
+      // The sources of a folder that went whole (moved out, removed) are rescanned too: their imports leave the graph.
+      const gone = current.files.underGone(paths);
       const files = kind.relist ? await loadLiveFiles(root) : current.files;
       if (!kind.relist) await files.apply(paths);
       if (kind.reload) {
@@ -43,7 +45,7 @@ export async function loadLiveWorkspace(root: string): Promise<LiveWorkspace | u
         if (graph === undefined) throw new Error('the workspace can no longer be kept in memory');
         current = { graph, files };
       } else {
-        await current.graph.apply(paths);
+        await current.graph.apply(gone.length === 0 ? paths : [...paths, ...gone]);
         current = { graph: current.graph, files };
       }
       return kind;
