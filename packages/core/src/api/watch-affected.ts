@@ -18,10 +18,11 @@ import type { WorkspaceRead } from './task-plan.js';
 export interface Judge {
   /** The batch's affected tasks' projects (restricted to `projects` when given), and whether memory answered; 'all' when events were lost. */
   judge(paths: readonly string[], overflow: boolean): Promise<{ readonly projects: readonly string[] | 'all'; readonly from: 'memory' | 'direct' }>;
-  /** What `run` plans from: memory, or undefined (it reads the workspace itself). */
-  read(): WorkspaceRead | undefined;
-  /** After a run: the tasks' outputs are not watched, but git lists those no ignore file hides, so its list is read again. */
-  afterRun(): Promise<void>;
+  /**
+   * What `run` plans from: memory, or undefined (it reads the workspace itself). The tasks' outputs
+   * are not watched, but git lists those no ignore file hides: then git's list is read again first.
+   */
+  read(): Promise<WorkspaceRead | undefined>;
   /** Whether memory answers (false: each batch goes through `affected`). */
   readonly inMemory: boolean;
 }
@@ -73,19 +74,16 @@ export async function startJudge({ root, target, projects, outputs, note }: Judg
       // A configuration error (a cycle, an unknown target) is thrown as `affected` would throw it.
       return kind.direct ? { projects: await direct(paths), from: 'direct' } : { projects: owners(await fromMemory(live, paths, target)), from: 'memory' };
     },
-    read() {
+    async read() {
       if (live === undefined) return undefined;
+      const now = outputs();
+      if (listedOutputs?.of !== now) listedOutputs = { of: now, listed: await outputsListed(root, now) };
+      if (listedOutputs.listed) await live.relist();
       const view = live.view();
       const dependencies: Record<string, string[]> = {};
       for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
       const files = live.files();
       return { ws: view.workspace, dependencies, external: view.external, config: view.workspace.kiln, stats: files.stats, files };
-    },
-    async afterRun() {
-      if (live === undefined) return;
-      const now = outputs();
-      if (listedOutputs?.of !== now) listedOutputs = { of: now, listed: await outputsListed(root, now) };
-      if (listedOutputs.listed) await live.relist();
     },
   };
 }

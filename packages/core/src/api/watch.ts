@@ -122,7 +122,7 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
     events.running?.(projects ?? [], false);
     const started = performance.now();
     try {
-      const read = judge.read();
+      const read = await judge.read();
       const result = await run({
         cwd: root,
         targets: [target],
@@ -132,7 +132,6 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
         signal: controller.signal,
         events,
       });
-      await judge.afterRun();
       if (!result.interrupted) events.finished?.(result, performance.now() - started);
     } catch (error) {
       if (!controller.signal.aborted) events.trouble?.((error as Error).message);

@@ -30,29 +30,38 @@ export async function loadLiveWorkspace(root: string): Promise<LiveWorkspace | u
   const [graph, files] = await Promise.all([loadLiveGraph(root), loadLiveFiles(root).catch(() => undefined)]);
   if (graph === undefined || files === undefined) return undefined;
   let current: { graph: LiveGraph; files: LiveFiles } = { graph, files };
+  // One change to memory at a time: a batch applied while git's list is read again would be lost with the old list.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    const next = queue.then(job, job);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   return {
     root,
     view: () => current.graph.view(),
     files: () => current.files,
-    async apply(paths) {
-      const kind = batchKind(paths, await pluginConfigTest(current.graph.view()));
-      // The sources of a folder that went whole (moved out, removed) are rescanned too: their imports leave the graph.
-      const gone = current.files.underGone(paths);
-      const files = kind.relist ? await loadLiveFiles(root) : current.files;
-      if (!kind.relist) await files.apply(paths);
-      if (kind.reload) {
-        const graph = await loadLiveGraph(root);
-        if (graph === undefined) throw new Error('the workspace can no longer be kept in memory');
-        current = { graph, files };
-      } else {
-        await current.graph.apply(gone.length === 0 ? paths : [...paths, ...gone]);
-        current = { graph: current.graph, files };
-      }
-      return kind;
-    },
-    async relist() {
-      current = { graph: current.graph, files: await loadLiveFiles(root) };
-    },
+    apply: (paths) =>
+      serial(async () => {
+        const kind = batchKind(paths, await pluginConfigTest(current.graph.view()));
+        // The sources of a folder that went whole (moved out, removed) are rescanned too: their imports leave the graph.
+        const gone = current.files.underGone(paths);
+        const files = kind.relist ? await loadLiveFiles(root) : current.files;
+        if (!kind.relist) await files.apply(paths);
+        if (kind.reload) {
+          const graph = await loadLiveGraph(root);
+          if (graph === undefined) throw new Error('the workspace can no longer be kept in memory');
+          current = { graph, files };
+        } else {
+          await current.graph.apply(gone.length === 0 ? paths : [...paths, ...gone]);
+          current = { graph: current.graph, files };
+        }
+        return kind;
+      }),
+    relist: () =>
+      serial(async () => {
+        current = { graph: current.graph, files: await loadLiveFiles(root) };
+      }),
   };
 }
 
