@@ -112,11 +112,13 @@ async function outputsListed(root: string, outputs: readonly string[]): Promise<
   const probes = [...new Set(outputs.map((o) => o.replace(/[*?[{!].*$/, '').replace(/\/+$/, '')).filter((o) => o !== ''))].map((o) => `${o}/x`);
   if (probes.length === 0) return false;
   const { git } = await import('../scm/index.js');
-  // -v -n: one record per path (source, line, pattern, path), the source empty when no rule ignores it.
-  const r = await git(root, ['check-ignore', '--no-index', '-v', '-n', '-z', '--', ...probes]);
+  // -v -n: one line per path, `source:line:pattern<TAB>path`, with `::` when no rule ignores it (a `!` pattern re-includes it).
+  const r = await git(root, ['check-ignore', '--no-index', '-v', '-n', '--', ...probes]);
   if (r.code !== 0 && r.code !== 1) return true;
-  const fields = r.stdout.split('\0');
-  for (let i = 0; i + 3 < fields.length; i += 4) if (fields[i] === '' || fields[i + 2]!.startsWith('!')) return true;
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const rule = line.slice(0, line.indexOf('\t'));
+    if (rule === '::' || rule.slice(rule.indexOf(':', rule.indexOf(':') + 1) + 1).startsWith('!')) return true;
+  }
   return false;
 }
 
