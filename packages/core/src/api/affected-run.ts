@@ -9,17 +9,17 @@ import { join } from 'node:path';
 // The parts of `affected/` a project-level run needs, from their own modules: task level
 // (`affected/tasks.ts`, which brings the input matcher) loads only with a target.
 import { changesOfPaths, changedPaths } from '../affected/files.js';
-import { affectedProjects, prepareGraph, type ProjectLevel } from '../affected/project-level.js';
+import { affectedProjects, prepareGraph } from '../affected/project-level.js';
 import { definesProjects } from '../affected/root-files.js';
 import type { ChangedFile, Reason } from '../affected/types.js';
 import { workspaceFilesToRead } from '../affected/workspace-wide.js';
-import { affectedGraph, loadSavedView, savedOwners, startColdBuild, type AffectedGraphView } from '../graph-state/index.js';
+import { affectedGraph, loadSavedView, savedOwners, startColdBuild } from '../graph-state/index.js';
 import { diagnostic, formatDiagnostic, KilnError } from '../model/index.js';
 import { changesSinceBase, readAtBothEnds, repoRoot, resolveBase } from '../scm/index.js';
 import { tracer } from '../trace/index.js';
-import type { Workspace } from '../workspace/index.js';
 import { affectedOwners } from './affected-owners.js';
-import type { AffectedOptions, AffectedResult, AffectedStart, AffectedTaskResult } from './affected-types.js';
+import { taskLevel } from './affected-tasks.js';
+import type { AffectedOptions, AffectedResult, AffectedStart } from './affected-types.js';
 
 // The plugins' failures reach the answer as gaps (`inferenceGapEffects`), each with its diagnostic.
 const ignoreWarning = (): void => undefined;
@@ -121,48 +121,4 @@ async function baseAndHead(root: string, baseRef: string, options: AffectedOptio
     }
     return { base: null, head: null, warnings, global };
   }
-}
-
-type TaskGraphs = typeof import('../tasks/graph.js');
-interface BuiltTaskGraph {
-  readonly ws: Workspace;
-  readonly target: string;
-  readonly dependencies: Record<string, string[]>;
-  readonly built: ReturnType<TaskGraphs['createTaskGraph']>;
-}
-// Keyed by the view's edges: a view asked again (kiln watch's memory) keeps its task graph.
-const taskGraphs = new WeakMap<object, BuiltTaskGraph>();
-
-function taskGraphOf(g: TaskGraphs, ws: Workspace, view: AffectedGraphView, target: string): BuiltTaskGraph {
-  const known = taskGraphs.get(view.dependencies);
-  if (known?.ws === ws && known.target === target) return known;
-  const dependencies: Record<string, string[]> = {};
-  for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
-  const projects = Object.fromEntries([...ws.projects.values()].map((p) => [p.name, { root: p.root, targets: p.targets }]));
-  const made = { ws, target, dependencies, built: g.createTaskGraph({ projects, dependencies }, { targets: [target] }) };
-  taskGraphs.set(view.dependencies, made);
-  return made;
-}
-
-/** Task level: the task graph as `kiln run` builds it, so "affected" and "what runs" agree, judged by `affected/`. */
-export async function taskLevel(ws: Workspace, view: AffectedGraphView, target: string, changes: readonly ChangedFile[], level: ProjectLevel, warnings: string[]): Promise<AffectedTaskResult> {
-  const [{ targetTasks, unknownTarget }, graphs] = await Promise.all([import('../affected/tasks.js'), import('../tasks/graph.js')]);
-  const projects = [...ws.projects.values()];
-  const unknown = unknownTarget(target, projects);
-  if (unknown) throw new KilnError(unknown);
-  const { dependencies, built } = taskGraphOf(graphs, ws, view, target);
-  if (!built.ok) throw new KilnError(built.error);
-  const { problems, ...tasks } = targetTasks({
-    target,
-    projects,
-    ...(ws.nxJson.namedInputs && { nxNamedInputs: ws.nxJson.namedInputs }),
-    dependencies,
-    graph: built.value,
-    changes,
-    closure: level.closure,
-    touches: level.touches,
-    global: level.global,
-  });
-  for (const problem of problems) warnings.push(`inputs of ${problem}`);
-  return tasks;
 }

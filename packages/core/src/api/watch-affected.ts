@@ -90,7 +90,7 @@ export async function startJudge({ root, target, projects, outputs, note }: Judg
 
 /** `runAffected`'s steps for a batch with no workspace-wide file: the graph and workspace from memory, no git. */
 async function fromMemory(live: LiveWorkspace, paths: readonly string[], target: string): Promise<AffectedTaskResult> {
-  const [config, { taskLevel }] = await Promise.all([import('./affected-config.js'), import('./affected-run.js')]);
+  const [config, { taskLevel }] = await Promise.all([import('./affected-config.js'), import('./affected-tasks.js')]);
   const view = live.view();
   const changes = await config.visibleChanges(live.root, changesOfPaths(paths));
   const gaps = config.inferenceGapEffects(view.inferenceGaps, view.projects, changedPaths(changes).length > 0);
