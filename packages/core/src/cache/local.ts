@@ -119,14 +119,17 @@ export class LocalCache implements Cache {
     return isEntryHash(hash) ? readMetaSync(this.dir, hash) : { status: 'miss' };
   }
 
-  /** Restores an entry's outputs into the workspace and returns its log; a corrupt entry is removed. */
-  async restore(hash: string, index?: OutputStatIndex): Promise<RestoreResult> {
+  /**
+   * Restores an entry's outputs into the workspace and returns its log; a corrupt entry is removed.
+   * `justReceived`: `receive` has just placed this entry, verified byte by byte (see `Restorer.restore`).
+   */
+  async restore(hash: string, index?: OutputStatIndex, justReceived = false): Promise<RestoreResult> {
     const folder = this.checkFolder();
     if (folder.status === 'unusable') return { status: 'unavailable', reason: folder.reason };
     if (!isEntryHash(hash)) return { status: 'miss' };
     let r: RestoreResult;
     try {
-      r = this.restorer.restore(hash, index);
+      r = this.restorer.restore(hash, index, justReceived);
     } catch (e) {
       if (errorCode(e) === undefined) throw e;
       return { status: 'unavailable', reason: `the cache entry ${hash.slice(0, 12)} could not be restored (${(e as Error).message})` };

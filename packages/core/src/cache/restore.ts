@@ -57,8 +57,13 @@ export class Restorer {
     this.destinations = new Destinations(workspaceRoot);
   }
 
-  /** Restores the entry of `hash`. `index` (optional) tells which destinations already hold the right content, so they are not rewritten. */
-  restore(hash: string, index?: OutputStatIndex): RestoreResult {
+  /**
+   * Restores the entry of `hash`. `index` (optional) tells which destinations already hold the
+   * right content, so they are not rewritten. `justReceived`: this process has just written the
+   * entry from a download and verified every byte as it came (`transfer.ts`), so in link mode its
+   * copies are not read and hashed a second time; sizes, paths and destinations are checked as always.
+   */
+  restore(hash: string, index?: OutputStatIndex, justReceived = false): RestoreResult {
     this.madeDirs.clear(); // only trusted within one restore: tasks may remove directories between runs
     this.destinations.reset();
     const m = readMetaSync(this.dir, hash);
@@ -74,7 +79,7 @@ export class Restorer {
       if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
       const planned = this.plan(meta.files, index);
       if ('status' in planned) return planned;
-      const verified = this.verify(planned, outDir);
+      const verified = this.verify(planned, outDir, justReceived);
       if (verified !== undefined) return verified;
       // Files first, links last: no file is ever written through a link this restore made.
       const ordered = [...planned.filter((t) => t.file.link === undefined), ...planned.filter((t) => t.file.link !== undefined)];
@@ -126,7 +131,7 @@ export class Restorer {
    * copy rewritten in place with its size and mtime put back looks unchanged to its stat (and a
    * link made to it changes its ctime), so only its digest tells.
    */
-  private verify(todo: readonly Todo[], outDir: string): RestoreResult | undefined {
+  private verify(todo: readonly Todo[], outDir: string, justReceived: boolean): RestoreResult | undefined {
     for (const t of todo) {
       if (t.file.link !== undefined) continue;
       const src = outDir + t.file.path;
@@ -134,6 +139,11 @@ export class Restorer {
       if (this.restoreMode === 'link') {
         linkStat = statSync(src, { throwIfNoEntry: false });
         if (linkStat === undefined || linkStat.size !== t.file.size) return { status: 'corrupt', reason: `output "${t.file.path}" is missing or truncated in the cache` };
+        if (justReceived) {
+          t.linkFrom = src;
+          t.linkStat = linkStat;
+          continue;
+        }
       }
       const content = this.verified(t.file, src);
       if (content === undefined) return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };

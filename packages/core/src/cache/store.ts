@@ -114,17 +114,18 @@ async function copyLarge(src: string, dest: string): Promise<{ oid: string; stor
 /**
  * Renames an entry written in `tmp` into place. An entry already there is kept when whole
  * (another process stored the same hash first: as good as ours) and replaced when not (no
- * meta.json, an older layout: it reads as a miss, and would forever).
+ * meta.json, an older layout: it reads as a miss, and would forever). True when the entry now
+ * in place is `tmp`.
  */
-export async function placeEntry(target: StoreTarget, tmp: string, hash: string): Promise<void> {
+export async function placeEntry(target: StoreTarget, tmp: string, hash: string): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     try {
       await rename(tmp, entryDir(target.dir, hash));
-      return;
+      return true;
     } catch (e) {
       const code = errorCode(e);
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'ENOTDIR') throw e;
-      if (attempt > 0 || (await isWhole(target.dir, hash))) return;
+      if (attempt > 0 || (await isWhole(target.dir, hash))) return false;
       await target.remove(hash);
     }
   }

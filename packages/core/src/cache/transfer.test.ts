@@ -52,7 +52,7 @@ const leftovers = () => (existsSync(join(base, 'b/.kiln/cache/tmp')) ? readdirSy
 
 describe('an entry as one stream', () => {
   it('goes from one store to another and restores byte for byte, with modes and the log', async () => {
-    expect(await receive(await bytesOf(sender))).toEqual({ status: 'received' });
+    expect(await receive(await bytesOf(sender))).toEqual({ status: 'received', placed: true });
     const r = await receiver.restore(hash);
     expect(r.status).toBe('hit');
     expect(readFileSync(join(base, 'b/p/dist/x.txt'), 'utf8')).toBe('hello\n');
@@ -61,11 +61,21 @@ describe('an entry as one stream', () => {
       expect(r.meta.durationMs).toBe(42);
       expect(r.log.size).toBe(100000);
     }
-    // The receiver's manifest describes its own copies (mtime, inode), not the sender's.
+    // The sender's stat fields (mtime, inode) describe its own copies: neither sent nor kept.
     const meta = parseMeta(hash, readFileSync(join(entryPath(receiver, hash), 'meta.json'), 'utf8'));
     const sent = await bytesOf(sender);
     expect(sent.toString('latin1')).not.toContain('"ino"');
-    if (meta.status === 'ok') expect(meta.meta.files.every((f) => f.link !== undefined || typeof f.ino === 'number')).toBe(true);
+    expect(meta.status === 'ok' && meta.meta.files.every((f) => f.ino === undefined)).toBe(true);
+    // A second download of the same entry keeps the one in place: not this process's copy, so a restore verifies it whole.
+    expect(await receive(sent)).toEqual({ status: 'received', placed: false });
+  });
+
+  it('a restore after another process placed the entry reads its copies again, and refuses a changed one', async () => {
+    await receive(await bytesOf(sender));
+    // What another process left (or someone edited) between the download and the restore.
+    writeFileSync(join(entryPath(receiver, hash), 'out/p/dist/x.txt'), 'HELLO\n');
+    expect((await receiver.restore(hash, undefined, false)).status).toBe('corrupt');
+    expect(existsSync(join(base, 'b/p/dist/x.txt'))).toBe(false);
   });
 
   const refusals: [string, (b: Buffer) => Buffer, RegExp][] = [

@@ -12,12 +12,14 @@
  * needs no other framing and verifies as it goes: every file's size and git blob id, the log's
  * SHA-256, paths that stay inside the entry (and the workspace: the same rules as a local
  * restore), nothing left over at the end. The stat fields of the manifest (mtime, inode, device)
- * describe one machine's copies: they are left out of what is sent and set anew on receipt.
- * A download is written into `tmp/` and renamed into `entries/` only when all of it verified,
- * then restored like any local entry (`restore.ts`), which checks it all again.
+ * describe one machine's copies: they are left out of what is sent, and out of the received
+ * manifest (they are informative). A download is written into `tmp/` (each file verified before
+ * it is written, several written at once) and renamed into `entries/` only when all of it
+ * verified, then restored like any local entry (`restore.ts`), which checks paths and
+ * destinations again; the copies this process just verified are not read a second time.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { toRepoPath } from '../model/index.js';
@@ -28,6 +30,10 @@ import { placeEntry, type StoreTarget } from './store.js';
 const MAGIC = 'kiln-entry 1\n';
 /** meta.json is held in memory (it is the manifest): past this, the entry is refused. */
 const MAX_META = 64 * 1024 * 1024;
+/** A received file up to this size is verified in memory, then written in one call; a larger one streams through a handle. */
+const BUFFERED_FILE = 1024 * 1024;
+/** Buffered files being written at once, per entry: creating files is the slow part, and the thread pool does several at a time. */
+const WRITES_IN_FLIGHT = 16;
 
 /** An entry as a stream: its exact size, and a way to read it from the start (as often as needed). */
 export interface EntryStream {
@@ -60,8 +66,12 @@ export async function entryStream(dir: string, hash: string): Promise<EntryStrea
   return { size, durationMs: meta.durationMs, open: body };
 }
 
-/** How a received stream ended. */
-export type ReceiveResult = { readonly status: 'received' } | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
+/**
+ * How a received stream ended. `placed`: the entry in `entries/` is the one this process just
+ * wrote and verified byte by byte (not one another process placed first), so the restore that
+ * follows need not read its copies again.
+ */
+export type ReceiveResult = { readonly status: 'received'; readonly placed: boolean } | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
 
 /** Reads exactly what is asked of an async byte stream. */
 class ByteReader {
@@ -73,7 +83,9 @@ class ByteReader {
   private async more(): Promise<boolean> {
     const n = await this.it.next();
     if (n.done) return false;
-    this.buf = this.buf.length === 0 ? Buffer.from(n.value) : Buffer.concat([this.buf, n.value]);
+    // A view, not a copy: chunks are never reused by their producer.
+    const chunk = Buffer.from(n.value.buffer, n.value.byteOffset, n.value.byteLength);
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     return true;
   }
   /** Up to `max` bytes ending with a newline (without it), or undefined. */
@@ -95,7 +107,8 @@ class ByteReader {
       const part = this.buf.subarray(0, Math.min(n, this.buf.length));
       this.buf = this.buf.subarray(part.length);
       n -= part.length;
-      await sink(part);
+      const wrote = sink(part);
+      if (wrote) await wrote;
     }
     return true;
   }
@@ -154,6 +167,7 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
   if (unsafe !== undefined) return { status: 'refused', reason: unsafe };
 
   const tmp = tempName(target.dir, hash);
+  const writes = new Writes();
   try {
     await mkdir(join(tmp, 'out'), { recursive: true });
     const made = new Set<string>();
@@ -168,23 +182,33 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
       if (!made.has(parent)) await mkdir(parent, { recursive: true });
       made.add(parent);
       const mode = f.mode & 0o777;
-      const handle = await open(dest, 'wx', mode);
       const blob = createHash('sha1').update(`blob ${f.size}\0`);
       let whole: boolean;
-      let st: Stats;
-      try {
-        whole = await r.take(f.size, async (c) => {
+      if (f.size <= BUFFERED_FILE) {
+        // Verified before it is written; written while the next files arrive.
+        const parts: Buffer[] = [];
+        whole = await r.take(f.size, (c) => {
           blob.update(c);
-          await handle.write(c);
+          parts.push(c);
         });
-        st = await handle.stat();
-      } finally {
-        await handle.close();
+        if (whole && blob.copy().digest('hex') === f.oid) await writes.add(writeFile(dest, parts.length === 1 ? parts[0]! : Buffer.concat(parts), { flag: 'wx', mode }));
+      } else {
+        const handle = await open(dest, 'wx', mode);
+        try {
+          whole = await r.take(f.size, async (c) => {
+            blob.update(c);
+            await handle.write(c);
+          });
+        } finally {
+          await handle.close();
+        }
       }
       if (!whole) return { status: 'refused', reason: `it ends inside output "${f.path}" (truncated)` };
       if (blob.digest('hex') !== f.oid) return { status: 'refused', reason: `output "${f.path}" does not match its digest` };
-      files.push({ path: f.path, size: f.size, mode, oid: f.oid, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev });
+      // No stat fields: the stored copy's identity is looked at when it is restored.
+      files.push({ path: f.path, size: f.size, mode, oid: f.oid });
     }
+    await writes.settle();
     if (meta.log.text === undefined) {
       const handle = await open(join(tmp, 'log'), 'wx');
       const sha = createHash('sha256');
@@ -205,9 +229,31 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
     if (verdict !== undefined) return { status: 'refused', reason: verdict };
     await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, files }));
     await mkdir(entriesDir(target.dir), { recursive: true });
-    await placeEntry(target, tmp, hash);
-    return { status: 'received' };
+    return { status: 'received', placed: await placeEntry(target, tmp, hash) };
   } finally {
+    await writes.settle().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Writes in flight, at most `WRITES_IN_FLIGHT`; `settle` waits for all and throws the first failure. */
+class Writes {
+  private readonly inFlight = new Set<Promise<void>>();
+  private error: { readonly cause: unknown } | undefined;
+  async add(write: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = write.then(
+      () => void this.inFlight.delete(tracked),
+      (e: unknown) => {
+        this.inFlight.delete(tracked);
+        this.error ??= { cause: e };
+      },
+    );
+    this.inFlight.add(tracked);
+    if (this.inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(this.inFlight);
+    if (this.error) throw this.error.cause;
+  }
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.error) throw this.error.cause;
   }
 }
