@@ -6,7 +6,7 @@
  * nothing; a server killed in the middle of a run costs a warning, never the result. Turbo's
  * signatures: a wrong key is refused.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNginx, startTurboServer, type CacheServer } from './helpers/cache-servers.js';
@@ -18,7 +18,7 @@ const { nginx } = findAptTools();
 const TOKEN = 'tok-Secret-4711';
 const KEY = 'signing-key-1';
 
-type Json = { tasks: { id: string; hash: string; status: string; cache: string }[] };
+type Json = { tasks: { id: string; hash: string; status: string; cache: string; durationMs: number }[] };
 const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
 
 /** A build with a binary output past the inline sizes and a log longer than meta.json keeps inline. */
@@ -153,6 +153,21 @@ describe.each(protocols)('the remote cache over $name', (protocol) => {
     const json = kiln(freshClone(a), ['run', '-t', 'build', '--json']).json<Json>();
     expect(json.tasks.map((t) => t.cache)).toEqual(first.tasks.map(() => 'remote'));
     expect(json.tasks.map((t) => t.hash)).toEqual(first.tasks.map((t) => t.hash));
+  });
+
+  it.skipIf(protocol.skip)("a fresh clone's ci plan weighs each task by the duration the server's entry holds", () => {
+    const b = freshClone(a);
+    const plan = kiln(b, ['ci', 'plan', '-t', 'build', '--shards', '1', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const shard = plan.json<{ include: { estimatedMs: number; tasks: string[] }[] }>().include[0]!;
+    expect(shard.tasks.length).toBeGreaterThan(2);
+    expect(plan.stderr).toContain(`${shard.tasks.length} of ${shard.tasks.length} tasks are weighed by durations from the remote cache`);
+    expect(plan.stderr).not.toContain('no recorded duration');
+    // One shard: its estimate is the sum of what each of its tasks took in clone A (a duration under 1 ms counts as 1 ms).
+    const took = first.tasks.filter((t) => shard.tasks.includes(t.id)).reduce((sum, t) => sum + Math.max(1, t.durationMs), 0);
+    expect(shard.estimatedMs).toBe(took);
+    // Nothing was restored or kept: the plan only read the entries' heads.
+    expect(existsSync(join(b, '.kiln/cache/entries'))).toBe(false);
   });
 
   it.skipIf(protocol.skip)("an object edited on the server's disk is refused and its task rebuilt", () => {

@@ -51,6 +51,8 @@ export const command: Command = {
     const head = stringOpt(args, 'head');
     const plan = await ciPlan({ cwd: ctx.cwd, target, shards, durations, affected: boolOpt(args, 'affected'), ...(base && { base }), ...(head && { head }) });
     const count = plan.include.reduce((s, e) => s + e.tasks.length, 0);
+    for (const w of plan.warnings) ctx.out.warn(w);
+    if (plan.remoteTimed > 0) ctx.out.info(`${plan.remoteTimed} of ${count} tasks are weighed by durations from the remote cache.`);
     if (plan.untimed > 0 && durations === 'recorded') ctx.out.info(`${plan.untimed} of ${count} tasks have no recorded duration; each counts as ${seconds(plan.fallbackMs)}.`);
     if (boolOpt(args, 'json')) {
       ctx.out.json({ include: plan.include });

@@ -1,11 +1,13 @@
 /**
  * `ci plan` and `run --shard`: the target's tasks (affected ones with `affected`), weighed by the
- * durations the cache recorded, split by `shard/` into N shards. `shardOf` gives one runner its
+ * durations the cache recorded (the local store's, then the remote cache's for tasks the local
+ * one never saw: a fresh clone), split by `shard/` into N shards. `shardOf` gives one runner its
  * share, from a plan file the plan job wrote, or (without one) from a plan with uniform weights,
  * which depends only on the commit and base every runner shares.
  */
 import { readFileSync } from 'node:fs';
 import { diagnostic, KilnError, projectOfTask } from '../model/index.js';
+import { remoteDurations } from '../remote-cache/index.js';
 import { planShards, readShardPlan, requestedTasks, weighTasks, type PlannedShard, type Shard } from '../shard/index.js';
 import { planTasks, type TaskPlan } from './task-plan.js';
 
@@ -18,6 +20,7 @@ export interface CiPlanOptions {
   readonly head?: string;
   /** `recorded` (default): weigh tasks by the cache's recorded durations; `uniform`: every task alike (what `run --shard` without a plan file uses). */
   readonly durations?: 'recorded' | 'uniform';
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** One matrix entry: `shard` is `i/N`, ready for `kiln run --shard`. */
@@ -29,6 +32,10 @@ export interface CiPlan {
   /** Tasks with no recorded duration, weighed `fallbackMs` each. */
   readonly untimed: number;
   readonly fallbackMs: number;
+  /** Tasks whose duration came from the remote cache. */
+  readonly remoteTimed: number;
+  /** The remote cache's problems, one line each (it never fails the plan). */
+  readonly warnings: readonly string[];
 }
 
 export async function ciPlan(options: CiPlanOptions): Promise<CiPlan> {
@@ -43,6 +50,14 @@ export async function ciPlan(options: CiPlanOptions): Promise<CiPlan> {
           tasks.map((t) => t.id),
         )
       : new Map<string, number>();
+  const warnings: string[] = [];
+  let remoteTimed = 0;
+  if (plan && options.durations !== 'uniform') {
+    const wanted = new Map(tasks.filter((t) => !durations.has(t.id)).map((t) => [t.id, plan.tasks.get(t.id as never)!.hash as string]));
+    const remote = await remoteDurations(plan.ws.kiln.remoteCache, options.env ?? process.env, wanted, (w) => warnings.push(w));
+    for (const [id, ms] of remote) durations.set(id, ms);
+    remoteTimed = remote.size;
+  }
   const weighed = weighTasks(tasks, durations, options.durations === 'uniform' ? 1000 : undefined);
   const { shards, totalWeight } = planShards(weighed.tasks, options.shards);
   return {
@@ -57,6 +72,8 @@ export async function ciPlan(options: CiPlanOptions): Promise<CiPlan> {
     totalMs: Math.round(totalWeight),
     untimed: weighed.unknown,
     fallbackMs: weighed.fallbackMs,
+    remoteTimed,
+    warnings,
   };
 }
 

@@ -121,6 +121,27 @@ class ByteReader {
   }
 }
 
+/**
+ * The manifest at the head of an entry stream for `hash` (its checksum verified), reading no
+ * further: for what only the manifest tells (how long the task took). Undefined when the head is
+ * not a kiln entry of this version. The rest of the stream is dropped.
+ */
+export async function entryHead(hash: string, body: AsyncIterable<Uint8Array>): Promise<EntryMeta | undefined> {
+  const r = new ByteReader(body);
+  try {
+    if ((await r.line(MAGIC.length)) !== MAGIC.slice(0, -1)) return undefined;
+    const lenText = await r.line(12);
+    const len = lenText !== undefined && /^\d+$/.test(lenText) ? Number(lenText) : NaN;
+    if (!(len > 0 && len <= MAX_META)) return undefined;
+    const parts: Buffer[] = [];
+    if (!(await r.take(len, (c) => void parts.push(c)))) return undefined;
+    const parsed = parseMeta(hash, Buffer.concat(parts).toString('utf8'));
+    return parsed.status === 'ok' ? parsed.meta : undefined;
+  } finally {
+    await r.close();
+  }
+}
+
 /** Why a manifest that came from elsewhere cannot be an entry of this workspace, if it cannot. */
 function unsafeManifest(files: readonly ManifestFile[]): string | undefined {
   const seen = new Set<string>();

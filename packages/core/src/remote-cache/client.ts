@@ -30,6 +30,8 @@ export type RemoteRead =
       readonly body: AsyncIterable<Uint8Array>;
       /** The size the server announced, when it did. */
       readonly size?: number;
+      /** How long the work took that made the body, when the server says (turbo's `x-artifact-duration`). */
+      readonly durationMs?: number;
       /** After `body` is consumed whole: undefined when it verified, else why it must not be used. */
       verdict(): string | undefined;
     }

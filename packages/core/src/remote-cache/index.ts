@@ -10,6 +10,7 @@
  */
 export { isRemoteKey, RemoteBodyError, type ArtifactBody, type RemoteClient, type RemoteHas, type RemoteProblem, type RemoteRead, type RemoteWrite } from './client.js';
 export { CircuitBreaker, guarded } from './breaker.js';
+export { durationOf, remoteDurations } from './durations.js';
 export { openRemoteCache, openRemoteClient } from './open.js';
 export { RemoteCache } from './remote.js';
 export { DEFAULT_REMOTE_TIMEOUT_MS, remoteCacheSettings, type RemoteCacheSettings, type RemoteSettingsResult } from './settings.js';

@@ -49,6 +49,7 @@ export class TurboClient extends HttpRemote implements RemoteClient {
     const signer = this.signer(key);
     const tag = res.headers.get('x-artifact-tag');
     const length = Number(res.headers.get('content-length') ?? NaN);
+    const duration = Number(res.headers.get('x-artifact-duration') ?? NaN);
     let received = 0;
     async function* body(): AsyncGenerator<Uint8Array> {
       for await (const chunk of a.ok ? a.body : []) {
@@ -61,6 +62,7 @@ export class TurboClient extends HttpRemote implements RemoteClient {
       status: 'found',
       body: body(),
       ...(Number.isFinite(length) && { size: length }),
+      ...(Number.isFinite(duration) && duration >= 0 && { durationMs: duration }),
       verdict: () => {
         if (Number.isFinite(length) && received !== length) return `the body has ${received} bytes where the server announced ${length}`;
         if (!signer) return undefined;
