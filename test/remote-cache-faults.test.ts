@@ -150,4 +150,34 @@ describe('a misbehaving remote cache server', () => {
     expect(run.stderr).toContain('KILN_REMOTE_CACHE_URL must be an http(s) URL');
     expect(run.stderr).not.toContain(TOKEN);
   });
+
+  it("ci plan takes turbo's x-artifact-duration as a task's weight; a failing server costs only the weights", async () => {
+    const plan = async (url: string) => {
+      const dir = tempDir('kiln-clone-');
+      git(dir, ['clone', '-q', repo.dir, '.']);
+      const run = await startKiln(['ci', 'plan', '-t', 'build', '--shards', '1', '--json'], {
+        cwd: dir,
+        env: { KILN_REMOTE_CACHE_URL: url, KILN_REMOTE_CACHE_TOKEN: TOKEN, KILN_REMOTE_CACHE_TEAM: 'team' },
+      }).done;
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr + run.stdout).not.toContain(TOKEN);
+      return { estimated: run.json<{ include: { estimatedMs: number }[] }>().include[0]!.estimatedMs, stderr: run.stderr };
+    };
+    const timed = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-artifact-duration': '4321' });
+      res.end(Buffer.alloc(100_000, 1));
+    });
+    servers.push(timed.server);
+    const withHeader = await plan(timed.url);
+    expect(withHeader.estimated).toBe(2 * 4321);
+    expect(withHeader.stderr).toContain('2 of 2 tasks are weighed by durations from the remote cache');
+    const failing = await serve((_req, res) => {
+      res.writeHead(503);
+      res.end();
+    });
+    servers.push(failing.server);
+    const fallback = await plan(failing.url);
+    expect(fallback.stderr).toContain('2 of 2 tasks have no recorded duration');
+    expect(fallback.stderr.split('\n').filter((l) => l.startsWith('warning') && l.includes(failing.url))).toHaveLength(1);
+  });
 });
