@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, processExists, type TempRepo } from './helpers/repo.js';
 import { sampleWorkspace } from './helpers/sample-workspace.js';
+import { storedCopy } from './helpers/cache-entry.js';
 
 type Json = { tasks: { id: string; hash: string; status: string; cache: string }[] };
 const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
@@ -26,7 +27,7 @@ describe('the local cache', () => {
   it('detects a corrupted entry, reports and removes it, and rebuilds', () => {
     const first = repo.kiln(['run', '-t', 'build', '-p', 'a', '--json']);
     const hash = first.json<Json>().tasks[0]!.hash;
-    const stored = join(repo.dir, '.kiln/cache/entries', hash, 'out/packages/a/dist/out.txt');
+    const stored = storedCopy(join(repo.dir, '.kiln/cache/entries', hash), 'packages/a/dist/out.txt');
     writeFileSync(stored, 'tampered\n');
 
     // The workspace still holds the output as built: nothing is taken from the entry, nothing is replayed from the damaged copy.

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepo, type TempRepo } from './helpers/repo.js';
+import { storedCopy } from './helpers/cache-entry.js';
 
 type Json = { tasks: { id: string; status: string; cache: string; exitCode?: number; signal?: string }[] };
 const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
@@ -117,7 +118,7 @@ describe('a stored copy damaged in place', () => {
       expect(repo.kiln(['run', '-t', 'build']).code).toBe(0);
       const entries = join(repo.dir, '.kiln/cache/entries');
       const [entry] = readdirSync(entries);
-      const stored = join(entries, entry!, 'out/p/a/dist/out.txt');
+      const stored = storedCopy(join(entries, entry!), 'p/a/dist/out.txt');
       const before = statSync(stored, { bigint: true });
       rmSync(join(repo.dir, 'p/a/dist'), { recursive: true });
       // Same size, and the mtime put back to the nanosecond (touch -r copies it whole).

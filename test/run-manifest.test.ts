@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, repoRoot, tempDir, type KilnRun, type TempRepo } from './helpers/repo.js';
 import { sampleWorkspace } from './helpers/sample-workspace.js';
+import { storedCopy } from './helpers/cache-entry.js';
 
 type Json = { tasks: { id: string; hash: string; status: string; cache: string; durationMs: number }[] };
 const byId = (r: KilnRun) => Object.fromEntries(r.json<Json>().tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
@@ -172,7 +173,7 @@ describe('kiln run fast path (run manifest)', () => {
     expect(byId(run())['a:build']).toBe('success/miss');
     expectFastAgain();
     const out = join(repo.dir, 'packages/a/dist/out.txt');
-    const stored = join(repo.dir, '.kiln/cache/entries', hashOf(base, 'a:build'), 'out/packages/a/dist/out.txt');
+    const stored = storedCopy(join(repo.dir, '.kiln/cache/entries', hashOf(base, 'a:build')), 'packages/a/dist/out.txt');
     expect(statSync(out).nlink).toBe(1);
     writeFileSync(stored, 'tampered\n');
     const tampered = run();

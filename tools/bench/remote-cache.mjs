@@ -3,11 +3,16 @@
  * remote cache holds every task, kiln and turbo against the same Turborepo remote cache server
  * (`turborepo-remote-cache` from npm, local storage, on 127.0.0.1). Both are configured by
  * turbo's own variables (TURBO_API, TURBO_TOKEN, TURBO_TEAM), which kiln reads too. The row's
- * setup starts the server and fills it with one cold build per tool; each timed run then removes
- * the outputs and the tool's state first. nx has no self-hosted remote cache of this API.
+ * setup starts the server on a storage folder beside the workspace (`<ws>.remote-cache`, kept by
+ * --keep and used again by --reuse) and fills it: one build per tool, both at once (each in its
+ * own copy), which builds only what the server lacks, so a kept server fills in seconds. Each
+ * timed run then removes the outputs and the tool's state first. The row's note gives the floors
+ * it stands on: node's start, one process downloading kiln's artifacts (the same bytes) and
+ * writing each to a file, and `cp -r` of the restored outputs (the same files created).
+ * nx has no self-hosted remote cache of this API.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, closeSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -25,10 +30,14 @@ function freePort() {
   });
 }
 
-/** Starts turborepo-remote-cache with its storage in a temporary folder. */
-export async function startTurboCacheServer(kilnRepoRoot, work) {
+/**
+ * Starts turborepo-remote-cache with its storage in `storage` (kept, used again) or, without it, in a
+ * new temporary folder of `work` (removed by `stop`).
+ */
+export async function startTurboCacheServer(kilnRepoRoot, work, storage) {
   // In the bench's own work folder: a run takes long, and shared temporary folders get cleaned meanwhile.
-  const dir = mkdtempSync(join(work, 'remote-cache-'));
+  const dir = storage ?? mkdtempSync(join(work, 'remote-cache-'));
+  mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const env = {
     PATH: process.env.PATH,
@@ -54,9 +63,10 @@ export async function startTurboCacheServer(kilnRepoRoot, work) {
       return {
         url,
         env: { TURBO_API: url, TURBO_TOKEN: TOKEN, TURBO_TEAM: TEAM },
+        dir,
         stop: () => {
           child.kill('SIGTERM');
-          rmSync(dir, { recursive: true, force: true });
+          if (storage === undefined) rmSync(dir, { recursive: true, force: true });
         },
       };
     if (child.exitCode !== null) break;
@@ -65,6 +75,47 @@ export async function startTurboCacheServer(kilnRepoRoot, work) {
   child.kill('SIGKILL');
   throw new Error(`turborepo-remote-cache did not start:\n${stderr}`);
 }
+
+/** The server's artifacts that are kiln entries (their first bytes say so), as `[team, key]`. */
+function kilnArtifacts(dir) {
+  const out = [];
+  const head = Buffer.alloc(13);
+  for (const team of readdirSync(dir)) {
+    if (!existsSync(join(dir, team)) || team.startsWith('.')) continue;
+    let keys;
+    try {
+      keys = readdirSync(join(dir, team));
+    } catch {
+      continue;
+    }
+    for (const key of keys) {
+      if (!/^[0-9a-f]{64}$/.test(key)) continue;
+      const fd = openSync(join(dir, team, key), 'r');
+      const n = readSync(fd, head, 0, 13, 0);
+      closeSync(fd);
+      if (head.subarray(0, n).toString('latin1') === 'kiln-entry 1\n') out.push([team, key]);
+    }
+  }
+  return out;
+}
+
+/** A node program that downloads `keys` (8 at a time, keep-alive) and writes each body to a file of `dest`: the floor of a restore's network and disk work. */
+const DOWNLOAD_FLOOR = `
+const [url, token, team, dest, ...keys] = process.argv.slice(1);
+const { writeFile } = await import('node:fs/promises');
+let next = 0;
+async function worker() {
+  while (next < keys.length) {
+    const key = keys[next++];
+    const res = await fetch(url + '/v8/artifacts/' + key + '?slug=' + team, { headers: { authorization: 'Bearer ' + token } });
+    if (res.status !== 200) throw new Error('GET ' + key + ': ' + res.status);
+    await writeFile(dest + '/' + key, Buffer.from(await res.arrayBuffer()));
+  }
+}
+await Promise.all(Array.from({ length: 8 }, worker));
+`;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * The row (see run.mjs `scenarios`): `h` holds what the other build rows use (`dir`, `buildCmd`,
@@ -78,7 +129,7 @@ export function remoteCacheRow(h) {
     h.rmOutputs(h.dir(tool));
     h.rmState(tool, h.dir(tool));
   };
-  return {
+  const row = {
     id: '8',
     scenario: 8,
     title: 'fresh clone, empty local cache, full remote cache (same turborepo-remote-cache server)',
@@ -87,17 +138,55 @@ export function remoteCacheRow(h) {
     ownCopy: true,
     env: () => ({ ...ctx.env, ...server?.env }),
     setup: async () => {
-      server = await startTurboCacheServer(h.kilnRepoRoot, ctx.work);
-      ctx.log(`  (remote cache server ${server.url}; filling it with one cold build per tool)`);
-      for (const tool of tools()) {
-        fresh(tool);
-        const r = await h.measure([...ctx.bin[tool], ...h.buildCmd[tool]], { cwd: h.dir(tool), env: { ...ctx.env, ...server.env } });
-        if (r.code !== 0) ctx.log(`  (filling the remote cache with ${tool}'s build failed with exit ${r.code})`);
-        else ctx.log(`  (${tool}'s cold build with uploads: ${(r.ms / 1000).toFixed(1)} s)`);
-      }
+      const storage = `${ctx.ws}.remote-cache`;
+      const kept = existsSync(storage);
+      server = await startTurboCacheServer(h.kilnRepoRoot, ctx.work, storage);
+      ctx.log(`  (remote cache server ${server.url} on ${kept ? 'the kept' : 'a new'} storage ${storage}; filling it: one build per tool, at once)`);
+      // Each tool builds in its own copy; both at once, so the slower fill hides the other. On a kept storage only what is missing is built.
+      await Promise.all(
+        tools().map(async (tool) => {
+          fresh(tool);
+          const r = await h.measure([...ctx.bin[tool], ...h.buildCmd[tool]], { cwd: h.dir(tool), env: { ...ctx.env, ...server.env } });
+          if (r.code !== 0) ctx.log(`  (filling the remote cache with ${tool}'s build failed with exit ${r.code})`);
+          else ctx.log(`  (${tool}'s fill build: ${(r.ms / 1000).toFixed(1)} s)`);
+        }),
+      );
     },
     prepare: fresh,
-    teardown: () => server?.stop(),
+    teardown: async () => {
+      try {
+        if (server && tools().includes('kiln')) row.note = `${row.note}; floors: ${await floors()}`;
+      } finally {
+        server?.stop();
+        if (!ctx.opts.keep && server) rmSync(server.dir, { recursive: true, force: true });
+      }
+    },
     check: (tool, r) => h.outputsPresent(h.dir(tool)) ?? (tool === 'kiln' && !/\(\d+ from the remote cache\)/.test(r.stderr) ? 'nothing came from the remote cache' : undefined),
   };
+  return row;
+
+  /** The floors, medians of 3: node's start, downloading kiln's artifacts and writing each to a file, `cp -r` of the outputs kiln restored. */
+  async function floors() {
+    const artifacts = kilnArtifacts(server.dir);
+    const team = artifacts[0]?.[0] ?? TEAM;
+    const keys = artifacts.filter(([t]) => t === team).map(([, k]) => k);
+    const dists = ctx.plan.projects.map((p) => join(p.dir, 'dist')).filter((d) => existsSync(join(h.dir('kiln'), d)));
+    const times = { node: [], download: [], cp: [] };
+    for (let i = 0; i < 3; i++) {
+      times.node.push((await h.measure([process.execPath, '-e', '0'], { cwd: ctx.work, env: ctx.env })).ms);
+      const dest = mkdtempSync(join(ctx.work, 'floor-'));
+      const d = await h.measure([process.execPath, '--input-type=module', '-e', DOWNLOAD_FLOOR, server.url, TOKEN, TEAM, dest, ...keys], { cwd: ctx.work, env: ctx.env });
+      if (d.code !== 0) ctx.log(`  (the download floor failed: ${d.stderr.slice(0, 300)})`);
+      times.download.push(d.ms);
+      rmSync(dest, { recursive: true, force: true });
+      const copy = mkdtempSync(join(ctx.work, 'floor-cp-'));
+      // One cp for all: `--parents` keeps each project's folder, so the same files are created.
+      times.cp.push((await h.measure(['cp', '-r', '--parents', ...dists, copy], { cwd: h.dir('kiln'), env: ctx.env })).ms);
+      rmSync(copy, { recursive: true, force: true });
+    }
+    const s = (xs) => `${(median(xs) / 1000).toFixed(2)} s`;
+    const text = `\`node -e 0\` ${s(times.node)}, downloading kiln's ${keys.length} artifacts and writing each to a file ${s(times.download)}, \`cp -r\` of the ${dists.length} restored dist folders ${s(times.cp)}`;
+    ctx.log(`  (floors: ${text})`);
+    return text;
+  }
 }

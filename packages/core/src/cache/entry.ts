@@ -10,8 +10,23 @@ import { sha256, toRepoPath } from '../model/index.js';
 import { errorCode, isNotFound } from './errors.js';
 import { entryDir } from './root.js';
 
-/** Bump when the layout of an entry changes; older entries then read as misses. */
-export const CACHE_LAYOUT_VERSION = 3;
+/**
+ * Bump when the layout of an entry changes; older entries then read as misses. 4: the stored
+ * copies lie flat in the entry's folder (`copyName`), not below `out/` in the workspace's tree,
+ * so storing or receiving an entry creates two folders at most instead of one per path segment.
+ */
+export const CACHE_LAYOUT_VERSION = 4;
+
+/**
+ * Layouts whose manifests mean what this one's does (they differ only in where the local store
+ * keeps its copies): a remote entry in any of them is received, and kept in this layout.
+ */
+export const WIRE_LAYOUTS: readonly number[] = [3, CACHE_LAYOUT_VERSION];
+
+/** The name, in its entry's folder, of the stored copy of the manifest's `index`-th file. */
+export function copyName(index: number): string {
+  return `${index}.out`;
+}
 
 /** One output file in an entry: path, size, mode and git blob id of its content. */
 export interface ManifestFile {
@@ -112,7 +127,7 @@ export function formatMeta(meta: EntryMeta): string {
 }
 
 /** Verifies and parses `meta.json`'s text; without `fingerprint`, that part is left unparsed (undefined). */
-export function parseMeta(hash: string, text: string, options: { fingerprint: boolean } = { fingerprint: true }): MetaRead {
+export function parseMeta(hash: string, text: string, options: { fingerprint: boolean; layouts?: readonly number[] } = { fingerprint: true }): MetaRead {
   // `<sha256 of the JSON text>\n<JSON>`: the checksum covers the exact bytes, so verifying costs one hash.
   const nl = text.indexOf('\n');
   const body = nl === 64 ? text.slice(65) : undefined;
@@ -125,7 +140,7 @@ export function parseMeta(hash: string, text: string, options: { fingerprint: bo
   } catch {
     return { status: 'corrupt', reason: 'meta.json is not valid JSON' };
   }
-  if (meta.layout !== CACHE_LAYOUT_VERSION) return { status: 'miss' };
+  if (!(options.layouts ?? [CACHE_LAYOUT_VERSION]).includes(meta.layout)) return { status: 'miss' };
   if (meta.hash !== hash) return { status: 'corrupt', reason: 'meta.json belongs to another hash' };
   return { status: 'ok', meta };
 }

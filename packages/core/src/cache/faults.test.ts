@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sha256 } from '../model/index.js';
-import { entryPath, LocalCache } from './index.js';
+import { entryPath, LocalCache, storedCopyPath } from './index.js';
 
 /** Calls on paths below `under` that change something fail with `code`; `only` narrows them to some names. */
 const fault = vi.hoisted(() => ({ under: undefined as string | undefined, code: 'EROFS', only: undefined as readonly string[] | undefined, calls: 0 }));
@@ -83,7 +83,7 @@ describe('a cache that cannot be written', () => {
   it('read-only: hits restore, a corrupt entry is reported though it cannot be removed, stores are unavailable', async () => {
     const cache = new LocalCache(root, join(root, '.kiln/cache'));
     for (const name of ['good', 'bad']) await cache.store(request(name));
-    writeFileSync(join(entryPath(cache, sha256('bad')), 'out/p/out.txt'), 'tampered');
+    writeFileSync(storedCopyPath(cache, sha256('bad'), 'p/out.txt')!, 'tampered');
     fault.under = join(root, '.kiln/cache');
     fault.code = 'EROFS';
     rmSync(join(root, 'p/out.txt'));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { blobIdOfFile, blobIdOfFileSync } from '../files/index.js';
 import { sha256 } from '../model/index.js';
-import { entryPath, LocalCache } from './index.js';
+import { entryPath, LocalCache, storedCopyPath } from './index.js';
 
 /** Every path read whole, through `readFile` or `readFileSync`. */
 const watch = vi.hoisted(() => {
@@ -80,7 +80,7 @@ describe('large outputs', () => {
       };
       await restore();
       // Rewritten in place with the same bytes: a link restore verifies it by content, in chunks.
-      writeFileSync(join(entryPath(cache, sha256('big')), 'out/p/dist/large.bin'), large);
+      writeFileSync(storedCopyPath(cache, sha256('big'), 'p/dist/large.bin')!, large);
       await restore();
     });
   }
@@ -90,7 +90,7 @@ describe('large outputs', () => {
     await store(cache);
     const damaged = Buffer.from(large);
     damaged.writeUInt8(damaged.readUInt8(0) ^ 1, 0);
-    writeFileSync(join(entryPath(cache, sha256('big')), 'out/p/dist/large.bin'), damaged);
+    writeFileSync(storedCopyPath(cache, sha256('big'), 'p/dist/large.bin')!, damaged);
     rmSync(join(root, 'p/dist'), { recursive: true });
     expect(await cache.restore(sha256('big'))).toEqual({ status: 'corrupt', reason: 'output "p/dist/large.bin" does not match its digest' });
   });

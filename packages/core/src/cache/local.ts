@@ -11,8 +11,9 @@
  */
 import type { Stats } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LARGE_FILE } from '../files/index.js';
-import { readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
+import { copyName, readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
 import { LogCapture } from './log.js';
@@ -247,4 +248,11 @@ export function openLocalCache(workspaceRoot: string, dir: string, options: Cach
 /** Where an entry lives (for the run manifest, and tests). */
 export function entryPath(cache: LocalCache, hash: string): string {
   return entryDir(cache.dir, hash);
+}
+
+/** Where the entry of `hash` keeps its copy of the output `path`, or undefined (for tests, and whoever must find one copy). */
+export function storedCopyPath(cache: LocalCache, hash: string, path: string): string | undefined {
+  const m = readMetaSync(cache.dir, hash);
+  const i = m.status === 'ok' ? m.meta.files.findIndex((f) => f.path === path && f.link === undefined) : -1;
+  return i < 0 ? undefined : join(entryDir(cache.dir, hash), copyName(i));
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, detachOutputs, entryPath, LocalCache, type OutputStatIndex } from './index.js';
+import { CACHE_LAYOUT_VERSION, copyName, detachOutputs, entryPath, LocalCache, storedCopyPath, type OutputStatIndex } from './index.js';
 
 let root: string;
 let outside: string;
@@ -42,20 +42,15 @@ async function craft(cache: LocalCache, hash: string, files: Record<string, stri
   write('seed.txt', 'seed');
   await cache.store({ hash, task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['seed.txt'], log: Buffer.from('') });
   rmSync(join(root, 'seed.txt'));
-  const out = join(entryPath(cache, hash), 'out');
-  rmSync(out, { recursive: true });
+  const dir = entryPath(cache, hash);
+  rmSync(join(dir, copyName(0)));
   const manifest = Object.entries(files)
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([path, f]) => {
+    .map(([path, f], i) => {
       if (typeof f !== 'string') return { path, size: 0, mode: 0o777, oid: blobId(f.link), link: f.link };
       const file = { path, size: Buffer.byteLength(f), mode: 0o644, oid: blobId(f) };
-      try {
-        mkdirSync(join(out, path, '..'), { recursive: true });
-        writeFileSync(join(out, path), f);
-      } catch {
-        return file; // `x` and `x/y` both files: only one can be stored
-      }
-      const st = statSync(join(out, path));
+      writeFileSync(join(dir, copyName(i)), f);
+      const st = statSync(join(dir, copyName(i)));
       return { ...file, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
     });
   forge(cache, hash, (m) => (m.files = manifest));
@@ -98,7 +93,7 @@ describe('restoring', () => {
     const cache = new LocalCache(root, join(root, '.kiln/cache'));
     write('p/dist/a.js', 'good');
     await cache.store({ hash: sha256('h2'), task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/a.js'], log: Buffer.from('') });
-    writeFileSync(join(entryPath(cache, sha256('h2')), 'out/p/dist/a.js'), 'evil');
+    writeFileSync(storedCopyPath(cache, sha256('h2'), 'p/dist/a.js')!, 'evil');
     write('p/dist/a.js', 'local edit');
     const r = await cache.restore(sha256('h2'));
     expect(r.status).toBe('corrupt');
@@ -316,7 +311,7 @@ describe('restoring', () => {
       const r = await cache.restore(sha256('r1'), racing('p/dist/b.txt', () => writeFileSync(join(root, 'p/dist/a.txt'), 'A')));
       expect(r.status).toBe('hit');
       expect(readFileSync(join(root, 'p/dist/a.txt'), 'utf8')).toBe('A');
-      expect(statSync(join(root, 'p/dist/a.txt')).ino).toBe(statSync(join(entryPath(cache, sha256('r1')), 'out/p/dist/a.txt')).ino);
+      expect(statSync(join(root, 'p/dist/a.txt')).ino).toBe(statSync(storedCopyPath(cache, sha256('r1'), 'p/dist/a.txt')!).ino);
       expect(readdirSync(join(root, 'p/dist'))).toEqual(['a.txt', 'b.txt']);
     });
 
@@ -363,7 +358,7 @@ describe('restoring', () => {
         rmSync(join(root, 'p/dist'), { recursive: true });
         expect((await cache.restore(sha256('x1'), index)).status).toBe('hit');
         const restored = join(root, 'p/dist/a.sh');
-        const stored = join(entryPath(cache, sha256('x1')), 'out/p/dist/a.sh');
+        const stored = storedCopyPath(cache, sha256('x1'), 'p/dist/a.sh')!;
         chmodSync(restored, 0o755); // the stored copy too: one inode
         expect(mode(stored)).toBe(0o755);
         expect((await cache.restore(sha256('x1'), index)).status).toBe('hit');

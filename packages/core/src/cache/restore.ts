@@ -16,10 +16,10 @@
  * nothing waits on the event loop meanwhile).
  */
 import { chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { blobIdOfFileSync } from '../files/index.js';
 import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
-import { linkLeadsOut, nestedOutput, readMetaSync, type EntryMeta, type ManifestFile } from './entry.js';
+import { copyName, linkLeadsOut, nestedOutput, readMetaSync, type EntryMeta, type ManifestFile } from './entry.js';
 import { sha256OfFileSync, type EntryLog } from './log.js';
 import { Destinations } from './destinations.js';
 import { errorCode, isNotFound } from './errors.js';
@@ -30,6 +30,8 @@ import type { OutputStatIndex, RestoreResult } from './types.js';
 /** One output to write, as the checks before any writing left it. */
 interface Todo {
   readonly file: ManifestFile;
+  /** The stored copy (`copyName` of the file's place in the manifest). */
+  readonly src: string;
   readonly dest: string;
   readonly existing: Stats | undefined;
   content?: Buffer;
@@ -70,16 +72,16 @@ export class Restorer {
     if (m.status !== 'ok') return m;
     const meta = m.meta;
     const dir = entryDir(this.dir, hash);
-    const outDir = join(dir, 'out') + sep; // stored paths are checked repository paths
+
     try {
       const log = verifiedLog(meta.log, join(dir, 'log'));
       if (log === undefined) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // The folder verdicts below are worked out before any link is made: no output may lie where one of the entry's own links leads.
       const nested = nestedOutput(meta.files);
       if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
-      const planned = this.plan(meta.files, index);
+      const planned = this.plan(meta.files, index, dir);
       if ('status' in planned) return planned;
-      const verified = this.verify(planned, outDir, justReceived);
+      const verified = this.verify(planned, justReceived);
       if (verified !== undefined) return verified;
       // Files first, links last: no file is ever written through a link this restore made.
       const ordered = [...planned.filter((t) => t.file.link === undefined), ...planned.filter((t) => t.file.link !== undefined)];
@@ -97,10 +99,10 @@ export class Restorer {
   }
 
   /** Checks every destination, then decides per file whether it must be written. */
-  private plan(files: readonly ManifestFile[], index: OutputStatIndex | undefined): Todo[] | Exclude<RestoreResult, { status: 'hit' }> {
+  private plan(files: readonly ManifestFile[], index: OutputStatIndex | undefined, dir: string): Todo[] | Exclude<RestoreResult, { status: 'hit' }> {
     const outputs = new Map(files.map((f) => [f.path, f.link]));
     const todo: Todo[] = [];
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
       const place = this.destinations.of(file.path);
       if (place.kind === 'outside') return { status: 'corrupt', reason: `output path "${file.path}" would leave the workspace` };
       if (place.kind === 'blocked') return { status: 'blocked', reason: `a file stands in the way of the output folder "${place.folder}"` };
@@ -121,7 +123,7 @@ export class Restorer {
         }
         continue;
       }
-      todo.push({ file, dest, existing: st });
+      todo.push({ file, src: join(dir, copyName(i)), dest, existing: st });
     }
     return todo;
   }
@@ -131,10 +133,10 @@ export class Restorer {
    * copy rewritten in place with its size and mtime put back looks unchanged to its stat (and a
    * link made to it changes its ctime), so only its digest tells.
    */
-  private verify(todo: readonly Todo[], outDir: string, justReceived: boolean): RestoreResult | undefined {
+  private verify(todo: readonly Todo[], justReceived: boolean): RestoreResult | undefined {
     for (const t of todo) {
       if (t.file.link !== undefined) continue;
-      const src = outDir + t.file.path;
+      const src = t.src;
       let linkStat: Stats | undefined;
       if (this.restoreMode === 'link') {
         linkStat = statSync(src, { throwIfNoEntry: false });

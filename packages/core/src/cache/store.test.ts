@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, entryPath, LocalCache } from './index.js';
+import { CACHE_LAYOUT_VERSION, entryPath, LocalCache, storedCopyPath } from './index.js';
 
 let root: string;
 beforeEach(() => void (root = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-cache-')))));
@@ -22,7 +22,7 @@ describe('storing', () => {
     await cache.store({ hash: sha256('h6'), task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
     write('p/out.txt', 'second');
     await cache.store({ hash: sha256('h6'), task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
-    expect(readFileSync(join(entryPath(cache, sha256('h6')), 'out/p/out.txt'), 'utf8')).toBe('first');
+    expect(readFileSync(storedCopyPath(cache, sha256('h6'), 'p/out.txt')!, 'utf8')).toBe('first');
     expect(readdirSync(join(root, '.kiln/cache/tmp'))).toEqual([]);
   });
 
@@ -61,7 +61,7 @@ describe('storing', () => {
       await store(cache);
       write('p/out.txt', 'second');
       await store(cache);
-      expect(readFileSync(join(entryPath(cache, sha256('w1')), 'out/p/out.txt'), 'utf8')).toBe('first');
+      expect(readFileSync(storedCopyPath(cache, sha256('w1'), 'p/out.txt')!, 'utf8')).toBe('first');
       rmSync(entryPath(cache, sha256('w1')), { recursive: true });
       mkdirSync(join(entryPath(cache, sha256('w1')), 'meta.json'), { recursive: true });
       expect(await cache.restore(sha256('w1'))).toEqual({ status: 'corrupt', reason: 'meta.json is not a file' });

@@ -5,10 +5,10 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { blobIdOfFile } from '../files/index.js';
 import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, formatMeta, linkLeadsOut, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
+import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
 import { errorCode } from './errors.js';
 import { INLINE_LOG } from './log.js';
 import { entriesDir, entryDir, tempName } from './root.js';
@@ -27,7 +27,7 @@ export interface StoreTarget {
 /** Stores `req` as the entry of its hash; an entry already there and whole is kept. */
 export async function storeEntry(target: StoreTarget, req: StoreRequest, index?: OutputStatIndex): Promise<void> {
   const tmp = tempName(target.dir, req.hash);
-  await mkdir(join(tmp, 'out'), { recursive: true });
+  await mkdir(tmp, { recursive: true });
   try {
     const files: ManifestFile[] = [];
     let size = 0;
@@ -37,8 +37,8 @@ export async function storeEntry(target: StoreTarget, req: StoreRequest, index?:
       const src = join(target.workspaceRoot, rp);
       const st = await lstat(src).catch(() => undefined);
       if (!st) continue;
-      const dest = join(tmp, 'out', rp);
-      await mkdir(dirname(dest), { recursive: true });
+      // Flat: the copy is named by its place in the manifest (no folder per path segment).
+      const dest = join(tmp, copyName(files.length));
       if (st.isSymbolicLink()) {
         const link = await readlink(src);
         if (linkLeadsOut(rp, link)) continue; // not an output (the runner has said so)

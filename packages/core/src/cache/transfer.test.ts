@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gitBlobId, sha256 } from '../model/index.js';
 import { formatMeta, parseMeta, type EntryMeta } from './entry.js';
-import { entryPath, LocalCache } from './index.js';
+import { entryPath, LocalCache, storedCopyPath } from './index.js';
 
 let base: string;
 let sender: LocalCache;
@@ -73,7 +73,7 @@ describe('an entry as one stream', () => {
   it('a restore after another process placed the entry reads its copies again, and refuses a changed one', async () => {
     await receive(await bytesOf(sender));
     // What another process left (or someone edited) between the download and the restore.
-    writeFileSync(join(entryPath(receiver, hash), 'out/p/dist/x.txt'), 'HELLO\n');
+    writeFileSync(storedCopyPath(receiver, hash, 'p/dist/x.txt')!, 'HELLO\n');
     expect((await receiver.restore(hash, undefined, false)).status).toBe('corrupt');
     expect(existsSync(join(base, 'b/p/dist/x.txt'))).toBe(false);
   });

@@ -21,9 +21,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { toRepoPath } from '../model/index.js';
-import { formatMeta, linkLeadsOut, nestedOutput, parseMeta, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
+import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, nestedOutput, parseMeta, readMeta, WIRE_LAYOUTS, type EntryMeta, type ManifestFile } from './entry.js';
 import { entriesDir, entryDir, tempName } from './root.js';
 import { placeEntry, type StoreTarget } from './store.js';
 
@@ -54,13 +54,12 @@ export async function entryStream(dir: string, hash: string): Promise<EntryStrea
   const meta = m.meta;
   const head = Buffer.from(portable(meta, meta.files));
   const prefix = Buffer.concat([Buffer.from(`${MAGIC}${head.length}\n`), head]);
-  const files = meta.files.filter((f) => f.link === undefined);
   const logFile = meta.log.text === undefined ? meta.log.size : 0;
-  const size = prefix.length + files.reduce((s, f) => s + f.size, 0) + logFile;
+  const size = prefix.length + meta.files.reduce((s, f) => s + (f.link === undefined ? f.size : 0), 0) + logFile;
   const root = entryDir(dir, hash);
   async function* body(): AsyncGenerator<Uint8Array> {
     yield prefix;
-    for (const f of files) if (f.size > 0) yield* createReadStream(join(root, 'out', f.path));
+    for (const [i, f] of meta.files.entries()) if (f.link === undefined && f.size > 0) yield* createReadStream(join(root, copyName(i)));
     if (logFile > 0) yield* createReadStream(join(root, 'log'));
   }
   return { size, durationMs: meta.durationMs, open: body };
@@ -135,7 +134,7 @@ export async function entryHead(hash: string, body: AsyncIterable<Uint8Array>): 
     if (!(len > 0 && len <= MAX_META)) return undefined;
     const parts: Buffer[] = [];
     if (!(await r.take(len, (c) => void parts.push(c)))) return undefined;
-    const parsed = parseMeta(hash, Buffer.concat(parts).toString('utf8'));
+    const parsed = parseMeta(hash, Buffer.concat(parts).toString('utf8'), { fingerprint: true, layouts: WIRE_LAYOUTS });
     return parsed.status === 'ok' ? parsed.meta : undefined;
   } finally {
     await r.close();
@@ -178,7 +177,7 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
   if (!(len > 0 && len <= MAX_META)) return { status: 'refused', reason: 'its manifest length is missing or unreasonable' };
   const metaParts: Buffer[] = [];
   if (!(await r.take(len, (c) => void metaParts.push(Buffer.from(c))))) return { status: 'refused', reason: 'it ends inside its manifest (truncated)' };
-  const parsed = parseMeta(hash, Buffer.concat(metaParts).toString('utf8'));
+  const parsed = parseMeta(hash, Buffer.concat(metaParts).toString('utf8'), { fingerprint: true, layouts: WIRE_LAYOUTS });
   if (parsed.status === 'miss') return { status: 'stale' };
   if (parsed.status === 'corrupt') return { status: 'refused', reason: parsed.reason };
   const meta = parsed.meta;
@@ -190,18 +189,14 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
   const tmp = tempName(target.dir, hash);
   const writes = new Writes();
   try {
-    await mkdir(join(tmp, 'out'), { recursive: true });
-    const made = new Set<string>();
+    await mkdir(tmp, { recursive: true });
     const files: ManifestFile[] = [];
-    for (const f of meta.files) {
+    for (const [i, f] of meta.files.entries()) {
       if (f.link !== undefined) {
         files.push({ path: f.path, size: 0, mode: 0o777, oid: f.oid, link: f.link });
         continue;
       }
-      const dest = join(tmp, 'out', f.path);
-      const parent = dirname(dest);
-      if (!made.has(parent)) await mkdir(parent, { recursive: true });
-      made.add(parent);
+      const dest = join(tmp, copyName(i));
       const mode = f.mode & 0o777;
       const blob = createHash('sha1').update(`blob ${f.size}\0`);
       let whole: boolean;
@@ -248,7 +243,7 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
     if (!(await r.atEnd())) return { status: 'refused', reason: 'it has bytes past its end' };
     const verdict = accept();
     if (verdict !== undefined) return { status: 'refused', reason: verdict };
-    await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, files }));
+    await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, layout: CACHE_LAYOUT_VERSION, files }));
     await mkdir(entriesDir(target.dir), { recursive: true });
     return { status: 'received', placed: await placeEntry(target, tmp, hash) };
   } finally {
