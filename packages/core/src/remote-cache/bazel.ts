@@ -9,13 +9,13 @@
 import { createHash } from 'node:crypto';
 import { decodeActionResult, encodeActionResult } from './bazel-proto.js';
 import type { ArtifactBody, RemoteClient, RemoteHas, RemoteRead, RemoteWrite } from './client.js';
-import { readSmall, request, statusProblem, HttpRemote } from './http.js';
+import { readSmall, request, statusProblem, HttpRemote, type HttpResponse } from './http.js';
 
 /** Action results are a few hundred bytes; anything past this is no kiln entry's. */
 const MAX_ACTION_RESULT = 64 * 1024;
 
 export class BazelClient extends HttpRemote implements RemoteClient {
-  private failedStatus(res: Response, what: string): { status: 'failed'; problem: ReturnType<typeof statusProblem> } {
+  private failedStatus(res: HttpResponse, what: string): { status: 'failed'; problem: ReturnType<typeof statusProblem> } {
     return { status: 'failed', problem: statusProblem(res, what, this.settings.token !== undefined || this.settings.basicAuth !== undefined) };
   }
 

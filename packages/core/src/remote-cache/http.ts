@@ -1,9 +1,12 @@
 /**
- * HTTP for the remote clients: node's fetch with an idle timeout (no answer, or no next chunk,
- * within `timeoutMs` aborts the request: a large body may take long, a stalled one may not),
- * bodies streamed both ways, and failures said in one line that names the server and the
+ * HTTP for the remote clients: node:http(s) with kept-alive connections (a restore asks hundreds
+ * of times; node's fetch costs more per request and to load), an idle timeout (no answer, or no
+ * next chunk, within `timeoutMs` aborts the request: a large body may take long, a stalled one may
+ * not), bodies streamed both ways, and failures said in one line that names the server and the
  * request, never the token (it travels only in the Authorization header).
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { RemoteBodyError, type RemoteProblem } from './client.js';
 import type { RemoteCacheSettings } from './settings.js';
 
@@ -34,8 +37,16 @@ export abstract class HttpRemote {
   }
 }
 
+/** What the clients look at in an answer. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+}
+
 export type HttpAnswer =
-  { readonly ok: true; readonly res: Response; readonly body: AsyncIterable<Uint8Array>; done(): void } | { readonly ok: false; readonly problem: RemoteProblem };
+  { readonly ok: true; readonly res: HttpResponse; readonly body: AsyncIterable<Uint8Array>; done(): void } | { readonly ok: false; readonly problem: RemoteProblem };
 
 /** Network errors that will not go away within one run. */
 const FATAL_CODES = new Set([
@@ -49,6 +60,9 @@ const FATAL_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** Connections kept open between requests, per protocol (idle ones never keep the process alive). */
+const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets: 16 }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets: 16 }) };
+
 /**
  * Sends one request. `ok` holds the response once its headers came; its body must be read
  * through `body` (which keeps the idle timeout running and throws `RemoteBodyError`) or
@@ -60,68 +74,114 @@ export async function request(
   url: string,
   init: { headers?: Record<string, string>; body?: AsyncIterable<Uint8Array> | Uint8Array } = {},
 ): Promise<HttpAnswer> {
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => abort.abort(new RemoteBodyError(`no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
-  };
-  const headers: Record<string, string> = { ...init.headers, ...(o.authorization !== undefined && { authorization: o.authorization }) };
-  const what = `${method} ${new URL(url).pathname.replace(/^.*\/((?:v8\/artifacts|ac|cas)\/[0-9a-f]{12})[0-9a-f]{52}$/, '$1')}`;
-  arm();
-  let res: Response;
+  let target: URL;
   try {
-    const body = init.body === undefined || init.body instanceof Uint8Array ? init.body : timedUpload(init.body, arm);
-    res = await fetch(url, { method, headers, signal: abort.signal, ...(body !== undefined && { body: body as never, duplex: 'half' }) } as RequestInit);
-  } catch (e) {
-    clearTimeout(timer);
-    return { ok: false, problem: networkProblem(e, abort.signal, what) };
+    target = new URL(url);
+  } catch {
+    return { ok: false, problem: { reason: `${method}: unreachable (ERR_INVALID_URL)`, fatal: true } };
   }
-  const done = (): void => {
-    clearTimeout(timer);
-    if (!res.bodyUsed) res.body?.cancel().catch(() => undefined);
-  };
-  async function* body(): AsyncGenerator<Uint8Array> {
-    arm();
-    try {
-      for await (const chunk of res.body ?? []) {
-        arm();
-        yield chunk as Uint8Array;
-      }
-    } catch (e) {
-      throw new RemoteBodyError(`${what}: the body broke off (${problemText(e, abort.signal)})`);
-    } finally {
+  const what = `${method} ${target.pathname.replace(/^.*\/((?:v8\/artifacts|ac|cas)\/[0-9a-f]{12})[0-9a-f]{52}$/, '$1')}`;
+  const agent = target.protocol === 'https:' ? agents['https:'] : target.protocol === 'http:' ? agents['http:'] : undefined;
+  if (agent === undefined) return { ok: false, problem: { reason: `${what}: unreachable (not an http(s) URL)`, fatal: true } };
+  const headers: Record<string, string> = { ...init.headers, ...(o.authorization !== undefined && { authorization: o.authorization }) };
+  return new Promise<HttpAnswer>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let res: IncomingMessage | undefined;
+    let answered = false;
+    const fail = (e: Error): void => {
       clearTimeout(timer);
-    }
-  }
-  clearTimeout(timer);
-  return { ok: true, res, body: body(), done };
-}
-
-/** Re-arms the idle timeout as the upload body is read. */
-async function* timedUpload(body: AsyncIterable<Uint8Array>, arm: () => void): AsyncGenerator<Uint8Array> {
-  for await (const chunk of body) {
+      if (!answered) {
+        answered = true;
+        resolve({ ok: false, problem: networkProblem(e, what) });
+      }
+    };
+    const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method, headers, agent });
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const e = new RemoteBodyError(`no answer within ${o.timeoutMs} ms`);
+        req.destroy(e);
+        res?.destroy(e);
+      }, o.timeoutMs);
+    };
+    req.on('error', fail);
+    req.on('response', (r) => {
+      res = r;
+      clearTimeout(timer);
+      answered = true;
+      const response: HttpResponse = {
+        status: r.statusCode ?? 0,
+        statusText: r.statusMessage ?? '',
+        ok: (r.statusCode ?? 0) >= 200 && (r.statusCode ?? 0) < 300,
+        headers: { get: (name) => headerValue(r.headers[name.toLowerCase()]) },
+      };
+      async function* body(): AsyncGenerator<Uint8Array> {
+        arm();
+        try {
+          for await (const chunk of r) {
+            arm();
+            yield chunk as Uint8Array;
+          }
+          // A connection that closed before the announced length: node ends the stream quietly.
+          if (!r.complete) throw new Error('the connection closed early');
+        } catch (e) {
+          throw new RemoteBodyError(`${what}: the body broke off (${problemText(e)})`);
+        } finally {
+          clearTimeout(timer);
+          if (!r.complete) r.destroy();
+        }
+      }
+      resolve({
+        ok: true,
+        res: response,
+        body: body(),
+        done: () => {
+          clearTimeout(timer);
+          // A small body (an error page) is read away so the connection can be used again.
+          r.resume();
+        },
+      });
+    });
     arm();
-    yield chunk;
+    if (init.body === undefined || init.body instanceof Uint8Array) req.end(init.body);
+    else void upload(req, init.body, arm);
+  });
+}
+
+/** Streams an upload body, re-arming the idle timeout as it is read; a failing body ends the request. */
+async function upload(req: ReturnType<typeof httpRequest>, body: AsyncIterable<Uint8Array>, arm: () => void): Promise<void> {
+  try {
+    for await (const chunk of body) {
+      arm();
+      if (!req.write(chunk)) await new Promise<void>((r) => req.once('drain', r).once('close', r));
+      if (req.destroyed) return;
+    }
+    req.end();
+  } catch (e) {
+    req.destroy(e as Error);
   }
 }
 
-function problemText(e: unknown, signal: AbortSignal): string {
-  if (signal.aborted && signal.reason instanceof RemoteBodyError) return signal.reason.message;
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (e as Error).message;
+function headerValue(v: string | string[] | undefined): string | null {
+  return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
 }
 
-function networkProblem(e: unknown, signal: AbortSignal, what: string): RemoteProblem {
-  const code = (e as { cause?: { code?: string } }).cause?.code;
-  if (signal.aborted) return { reason: `${what}: ${problemText(e, signal)}`, fatal: false };
+function problemText(e: unknown): string {
+  if (e instanceof RemoteBodyError) return e.message;
+  const err = e as { code?: string; message?: string };
+  return err.code ?? err.message ?? String(e);
+}
+
+function networkProblem(e: unknown, what: string): RemoteProblem {
+  if (e instanceof RemoteBodyError) return { reason: `${what}: ${e.message}`, fatal: false };
+  const code = (e as { code?: string }).code;
   // Refused: nothing listens (a server stopped mid-run); trying each task again would only slow the run.
   if (code === 'ECONNREFUSED') return { reason: `${what}: connection refused (is the server running?)`, fatal: true };
-  return { reason: `${what}: unreachable (${problemText(e, signal)})`, fatal: code !== undefined && FATAL_CODES.has(code) };
+  return { reason: `${what}: unreachable (${problemText(e)})`, fatal: code !== undefined && FATAL_CODES.has(code) };
 }
 
 /** An answer that is neither the object nor "not there": refused credentials are fatal, 5xx and the rest count toward the breaker. */
-export function statusProblem(res: Response, what: string, hasToken: boolean): RemoteProblem {
+export function statusProblem(res: HttpResponse, what: string, hasToken: boolean): RemoteProblem {
   const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
   if (res.status === 401 || res.status === 403)
     return {
