@@ -102,4 +102,19 @@ describe('CI with a remote cache server', () => {
     expect(refused.stderr).not.toContain(TOKEN);
     expect(refused.json().projects).toEqual(['solo1']);
   });
+
+  it("a fresh clone's kiln run plans from the commit's shared state, with the very task hashes a full scan gives", () => {
+    // The state of main's head is on the server (the test above saved it).
+    const run = (extra: NodeJS.ProcessEnv = {}) => runKiln(['run', '-t', 'build', '--json'], { cwd: clone(), env: { ...env, KILN_TRACE: '1', ...extra } });
+    const shared = run();
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(shared.stderr).toContain(`shared graph state of ${git(repo.dir, ['rev-parse', 'HEAD']).trim().slice(0, 12)} from remote cache ${server.url}`);
+    // Another key refuses the state (and the entries): the graph comes from every source file.
+    const scanned = run({ TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'key-2' });
+    expect(scanned.code, scanned.stderr).toBe(0);
+    expect(scanned.stderr).not.toContain('shared graph state of');
+    const hashes = (r: ProcessRun) => Object.fromEntries(r.json<{ tasks: { id: string; hash: string }[] }>().tasks.map((t) => [t.id, t.hash]));
+    expect(Object.keys(hashes(shared))).toHaveLength(7);
+    expect(hashes(shared)).toEqual(hashes(scanned));
+  });
 });

@@ -133,7 +133,7 @@ export function remoteCacheRow(h) {
     id: '8',
     scenario: 8,
     title: 'fresh clone, empty local cache, full remote cache (same turborepo-remote-cache server)',
-    note: 'kiln and turbo both read TURBO_API/TURBO_TOKEN/TURBO_TEAM; each timed run removes outputs and tool state first; nx has no equivalent (its remote cache is Nx Cloud or a paid plugin)',
+    note: "kiln and turbo both read TURBO_API/TURBO_TOKEN/TURBO_TEAM; each timed run removes outputs and tool state first; kiln's fill ends with `kiln ci state save` (docs/ci.md's main job), so its fresh clone plans from the commit's shared graph state; nx has no equivalent (its remote cache is Nx Cloud or a paid plugin)",
     cmd: { kiln: h.buildCmd.kiln, turbo: h.buildCmd.turbo },
     ownCopy: true,
     env: () => ({ ...ctx.env, ...server?.env }),
@@ -149,6 +149,11 @@ export function remoteCacheRow(h) {
           const r = await h.measure([...ctx.bin[tool], ...h.buildCmd[tool]], { cwd: h.dir(tool), env: { ...ctx.env, ...server.env } });
           if (r.code !== 0) ctx.log(`  (filling the remote cache with ${tool}'s build failed with exit ${r.code})`);
           else ctx.log(`  (${tool}'s fill build: ${(r.ms / 1000).toFixed(1)} s)`);
+          // What docs/ci.md's main job does after its build: the commit's graph state goes to the server too.
+          if (tool === 'kiln' && r.code === 0) {
+            const saved = await h.measure([...ctx.bin.kiln, 'ci', 'state', 'save'], { cwd: h.dir(tool), env: { ...ctx.env, ...server.env } });
+            if (saved.code !== 0) ctx.log(`  (kiln ci state save failed with exit ${saved.code}: ${saved.stderr.slice(0, 300)})`);
+          }
         }),
       );
     },

@@ -12,6 +12,7 @@ import { openRemoteCache } from '../remote-cache/index.js';
 import { manifestUses } from '../run-manifest/index.js';
 import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
+import { findWorkspaceRoot } from '../workspace/find-root.js';
 import { onceUnavailable, recordManifest, replayHit, restoreCached, storeSucceeded, type CacheHit } from './run-cache.js';
 import { planTasks, type PlanRequest, type TaskPlan, type WorkspaceRead } from './task-plan.js';
 import { missReason, planInfo, type RunEvents, type TaskResult } from './run-events.js';
@@ -48,6 +49,9 @@ export interface RunResult {
  */
 export async function run(options: RunOptions): Promise<RunResult> {
   const trace = tracer();
+  // A fresh clone starts from the graph state shared for its commit, if any (docs/ci.md), instead of scanning every source file.
+  const root = options.read === undefined ? findWorkspaceRoot(options.cwd) : undefined;
+  if (root !== undefined) await (await import('./shared-state.js')).restoreForRun(root, options.env ?? process.env, (m) => options.events?.warning?.(m));
   const plan = await planTasks(options, options.read);
   const events = options.events ?? {};
   events.planned?.(planInfo(plan));

@@ -10,7 +10,7 @@ import { checkCacheFolder, markCacheFolder } from '../cache/index.js';
 import { affectedGraph, exportState, folderStateStore, readSharedState, remoteStateStore, restoreSharedState, sharedStateKey, type StateStore } from '../graph-state/index.js';
 import { saveState } from '../graph-state/store.js';
 import { diagnostic, KilnError } from '../model/index.js';
-import { resolveBase, resolveCommit, workingTreeChanges } from '../scm/index.js';
+import { baseRefFor, resolveBase, resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { trace } from '../trace/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { parseJson } from '../workspace/json.js';
@@ -58,6 +58,12 @@ export async function restoreForAffected(
     warn(`the shared graph state could not be loaded: ${(e as Error).message}`);
     return false;
   }
+}
+
+/** `kiln run` in a fresh clone: with no saved graph state, the shared state of head (else of its merge-base with the base ref), so planning does not rescan every source file. Never throws. */
+export async function restoreForRun(root: string, env: Readonly<Record<string, string | undefined>>, warn: (line: string) => void): Promise<void> {
+  if (existsSync(join(root, STATE_FILE))) return;
+  await restoreForAffected(root, await baseRefFor(root, undefined, env).catch(() => 'main'), undefined, env, warn);
 }
 
 /** `kiln ci state save [--file F]`: brings the saved state up to HEAD (a clean work tree) and shares it. */
