@@ -188,6 +188,7 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
 
   const tmp = tempName(target.dir, hash);
   const writes = new Writes();
+  let placed = false;
   try {
     await mkdir(tmp, { recursive: true });
     const files: ManifestFile[] = [];
@@ -245,10 +246,12 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
     if (verdict !== undefined) return { status: 'refused', reason: verdict };
     await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, layout: CACHE_LAYOUT_VERSION, files }));
     await mkdir(entriesDir(target.dir), { recursive: true });
-    return { status: 'received', placed: await placeEntry(target, tmp, hash) };
+    placed = await placeEntry(target, tmp, hash);
+    return { status: 'received', placed };
   } finally {
     await writes.settle().catch(() => undefined);
-    await rm(tmp, { recursive: true, force: true });
+    // Renamed into entries/: nothing left to remove (one request less per entry).
+    if (!placed) await rm(tmp, { recursive: true, force: true });
   }
 }
 
