@@ -51,7 +51,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const trace = tracer();
   // A fresh clone starts from the graph state shared for its commit, if any (docs/ci.md), instead of scanning every source file.
   const root = options.read === undefined ? findWorkspaceRoot(options.cwd) : undefined;
-  if (root !== undefined) await (await import('./shared-state.js')).restoreForRun(root, options.env ?? process.env, (m) => options.events?.warning?.(m));
+  if (root !== undefined) await (await import('./shared-state.js')).restoreForRun(root, options.env ?? process.env);
   const plan = await planTasks(options, options.read);
   const events = options.events ?? {};
   events.planned?.(planInfo(plan));

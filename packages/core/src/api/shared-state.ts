@@ -60,10 +60,15 @@ export async function restoreForAffected(
   }
 }
 
-/** `kiln run` in a fresh clone: with no saved graph state, the shared state of head (else of its merge-base with the base ref), so planning does not rescan every source file. Never throws. */
-export async function restoreForRun(root: string, env: Readonly<Record<string, string | undefined>>, warn: (line: string) => void): Promise<void> {
+/**
+ * `kiln run` in a fresh clone: with no saved graph state, the shared state of head (else of its
+ * merge-base with the base ref), so planning does not rescan every source file. Never throws,
+ * and says nothing but in the trace: a state that cannot be had costs only speed, and the run's
+ * own remote client reports a failing server once (`kiln affected` says why a state was not used).
+ */
+export async function restoreForRun(root: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
   if (existsSync(join(root, STATE_FILE))) return;
-  await restoreForAffected(root, await baseRefFor(root, undefined, env).catch(() => 'main'), undefined, env, warn);
+  await restoreForAffected(root, await baseRefFor(root, undefined, env).catch(() => 'main'), undefined, env, (w) => trace(`shared graph state not used: ${w}`));
 }
 
 /** `kiln ci state save [--file F]`: brings the saved state up to HEAD (a clean work tree) and shares it. */
