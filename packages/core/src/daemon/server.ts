@@ -25,6 +25,11 @@ export interface DaemonOperation {
   run(args: unknown, cwd: string, env: NodeJS.ProcessEnv): Promise<unknown>;
   /** Whether its answer depends only on the work tree, git and the request (so memory may give it again). */
   readonly memo: boolean;
+  /**
+   * For an answer that depends on more than the watched work tree (and on only some of the env):
+   * the kept answer's key leaves the env out, and it is given again only while `holds` says so.
+   */
+  readonly holds?: (value: unknown, env: Readonly<Record<string, string>>) => boolean;
 }
 
 export interface ServeOptions {
@@ -32,6 +37,8 @@ export interface ServeOptions {
   readonly version: string;
   readonly operations: Readonly<Record<string, DaemonOperation>>;
   readonly isIgnored: (rel: string, isDirectory: boolean) => boolean;
+  /** The files the ignore rules come from, and how to read them again when one changes (the watch is then renewed). */
+  readonly ignoreRules?: IgnoreRules;
   /** Stop after this long without a request. */
   readonly idleMs: number;
   readonly log?: (line: string) => void;
@@ -70,19 +77,46 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
   };
 
   const hub = subscriptionHub(); // `kiln watch` sessions streaming the batches (subscribe.ts)
-  const watcher: Watcher = startWatcher(root, {
-    isIgnored: options.isIgnored,
-    onBatch: (batch) => {
-      hub.publish(batch);
-      void refreshRecent();
-    },
-    onTrouble: (t) => {
-      log(`watcher: ${t.message}`);
-      kept.clear();
-      hub.trouble(t);
-    },
-  });
+  const watchWith = (isIgnored: ServeOptions['isIgnored']): Watcher =>
+    startWatcher(root, {
+      isIgnored,
+      onBatch: (batch) => {
+        hub.publish(batch);
+        void refreshRecent();
+      },
+      onTrouble: (t) => {
+        log(`watcher: ${t.message}`);
+        kept.clear();
+        hub.trouble(t);
+      },
+    });
+  let rulesStamp = ignoreRulesStamp(root, options.ignoreRules);
+  let watcher: Watcher = watchWith(options.isIgnored);
   await watcher.ready;
+  /**
+   * When an ignore file changed: the rules read again, a new watch ready, then the old one closed
+   * and memory cleared. False when the rules cannot be read (nothing is answered until they can).
+   */
+  async function renewIfRulesChanged(): Promise<boolean> {
+    const stamp = ignoreRulesStamp(root, options.ignoreRules);
+    if (stamp === rulesStamp || options.ignoreRules === undefined || stopping) return true;
+    kept.clear();
+    log(`${options.ignoreRules.files.join(' or ')} changed: watching again with the new rules`);
+    let renewed: Watcher;
+    try {
+      renewed = watchWith(await options.ignoreRules.load());
+    } catch (error) {
+      log(`the ignore rules could not be read again: ${(error as Error).message}`);
+      return false;
+    }
+    await renewed.ready;
+    const old = watcher;
+    watcher = renewed;
+    rulesStamp = stamp;
+    kept.clear();
+    await old.close();
+    return true;
+  }
   const gitDir = join(root, '.git');
   const gitIsHere = isFolder(gitDir);
 
@@ -108,11 +142,19 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
     const trouble = watcher.trouble();
     if (trouble !== undefined) return { kind: 'unprovable', reason: trouble.message };
     if (!(await watcher.barrier())) return { kind: 'unprovable', reason: 'the watcher did not confirm the latest changes in time' };
-    const key = encode([request.op, request.args, request.cwd, Object.entries(request.env).sort()]);
+    // An ignore file edited: the watch is renewed before anything is answered (on a question only: a
+    // removed workspace also removes its .gitignore, and a new watch would write into it again).
+    if (refreshing && ignoreRulesStamp(root, options.ignoreRules) !== rulesStamp) {
+      kept.clear();
+      return { kind: 'unprovable', reason: 'not asked' };
+    }
+    if (!(await renewIfRulesChanged())) return { kind: 'unprovable', reason: 'the ignore rules changed and could not be read again' };
+    const key = memoKey(request, operation);
     const git = gitSignature();
     const seq = watcher.seq();
     const memory = kept.get(key);
-    if (memory !== undefined && gitIsHere && memory.seq === seq && memory.git === git) return { kind: 'answer', value: memory.value, source: 'memory' };
+    if (memory !== undefined && gitIsHere && memory.seq === seq && memory.git === git && (operation.holds?.(memory.value, request.env) ?? true))
+      return { kind: 'answer', value: memory.value, source: 'memory' };
     if (refreshing && memory === undefined) return { kind: 'unprovable', reason: 'not asked' };
     try {
       // GIT_OPTIONAL_LOCKS=0: git status does not take the index lock to refresh it, so a git command the user runs meanwhile never finds it taken.
@@ -222,6 +264,29 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
   return stopped;
 }
 
+/** Where the watcher's ignore rules come from. */
+export interface IgnoreRules {
+  /** Workspace-relative files (the root `.gitignore`). */
+  readonly files: readonly string[];
+  load(): Promise<ServeOptions['isIgnored']>;
+}
+
+/** The ignore files' stats: a change means the watch must be renewed. */
+function ignoreRulesStamp(root: string, rules: IgnoreRules | undefined): string {
+  if (rules === undefined) return '';
+  return rules.files
+    .map((f) => {
+      const s = statSync(join(root, f), { throwIfNoEntry: false, bigint: true });
+      return s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    })
+    .join('|');
+}
+
+/** A kept answer's key: the operation, its arguments, the working directory, and the env unless the operation checks the env itself (`holds`). */
+function memoKey(request: DaemonRequest, operation: DaemonOperation): string {
+  return encode([request.op, request.args, request.cwd, operation.holds === undefined ? Object.entries(request.env).sort() : null]);
+}
+
 /** Whether a daemon answers on `socketPath` already. */
 function answers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -256,4 +321,3 @@ async function withEnv<T>(env: Record<string, string>, job: () => Promise<T>): P
     set(saved);
   }
 }
-

@@ -1,3 +1,4 @@
+// size: the fast path loads this one file whole (every extra module costs start-up); the daemon's watch list reads the same format.
 /**
  * run-manifest: `kiln run`'s fast path for a request whose answer is already known.
  *
@@ -35,7 +36,7 @@ import { findWorkspaceRoot } from '../workspace/find-root.js';
 import type { ManifestFile } from '../cache/index.js';
 
 /** Bump when the manifest's shape or what it vouches for changes. */
-const MANIFEST_VERSION = 4;
+const MANIFEST_VERSION = 5;
 const DIR = join('.kiln', 'run');
 /** Logs are replayed from the manifest itself; past this much text the manifest is not worth it. */
 export const MAX_LOG_BYTES = 16 * 1024 * 1024;
@@ -62,7 +63,7 @@ export interface ManifestTask {
  * check took (it was taken before anything was read, so the run may use it instead of asking git again).
  */
 export type FastRunCheck =
-  | { readonly ok: true; readonly tasks: readonly ManifestTask[] }
+  | { readonly ok: true; readonly tasks: readonly ManifestTask[]; readonly env: Readonly<Record<string, string | null>> }
   | { readonly ok: false; readonly reason: string; readonly snapshot?: PendingSnapshot };
 
 /** A work-tree snapshot being taken, with the workspace root it is for. */
@@ -87,6 +88,8 @@ interface Manifest {
   readonly env: Record<string, string | null>;
   readonly stats: string;
   readonly tasks: { id: string; hash: string; savedMs: number; log: string; encoding?: 'base64' }[];
+  /** Each task's cache entry folder (absolute): the daemon watches them (`manifestWatchList`). */
+  readonly entries: string[];
 }
 
 /** The header of a manifest file's text, and where its path list starts. */
@@ -101,7 +104,8 @@ function parseManifest(text: string): { manifest: Manifest; paths: number } {
  */
 export async function checkRunManifest(req: ManifestRequest, env: NodeJS.ProcessEnv = process.env): Promise<FastRunCheck> {
   try {
-    if (env.GIT_DIR !== undefined || env.GIT_WORK_TREE !== undefined || env.GIT_INDEX_FILE !== undefined) return { ok: false, reason: 'GIT_DIR, GIT_WORK_TREE or GIT_INDEX_FILE is set' };
+    if (env.GIT_DIR !== undefined || env.GIT_WORK_TREE !== undefined || env.GIT_INDEX_FILE !== undefined)
+      return { ok: false, reason: 'GIT_DIR, GIT_WORK_TREE or GIT_INDEX_FILE is set' };
     const root = findWorkspaceRoot(req.cwd);
     if (root === undefined) return { ok: false, reason: 'no workspace' };
     const key = requestKey(root, req);
@@ -137,7 +141,7 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
     }
     if (snapshot.digest !== manifest.snapshot) return miss('the work tree changed');
     if (stats !== manifest.stats) return miss('an output, a cache entry or the cache itself changed');
-    return { ok: true, tasks: manifest.tasks.map((t) => ({ id: t.id, hash: t.hash, savedMs: t.savedMs, log: Buffer.from(t.log, t.encoding ?? 'utf8') })) };
+    return { ok: true, env: manifest.env, tasks: manifest.tasks.map((t) => ({ id: t.id, hash: t.hash, savedMs: t.savedMs, log: Buffer.from(t.log, t.encoding ?? 'utf8') })) };
   } catch (e) {
     return { ok: false, reason: `the check failed (${(e as Error).message})` };
   }
@@ -232,6 +236,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
       snapshot: record.snapshot,
       env: { ...record.env },
       stats: digest.digest(),
+      entries: record.tasks.map((t) => t.entryDir),
       tasks: record.tasks.map((t) => {
         const text = t.log.toString('utf8');
         return Buffer.from(text, 'utf8').equals(t.log)
@@ -271,6 +276,44 @@ export function manifestUses(root: string): Map<string, number> {
     }
   }
   return uses;
+}
+
+/** What a request's manifest vouches for, as paths to watch (see `Manifest`): the daemon's proof that none changed. */
+export interface ManifestWatchList {
+  /** The manifest file itself. */
+  readonly file: string;
+  /** Files and folders whose stats the manifest records (absolute). */
+  readonly paths: readonly string[];
+  /** Folders whose identity it records (absolute). */
+  readonly folders: readonly string[];
+  /** The cache entry folders of its tasks (absolute). */
+  readonly entries: readonly string[];
+}
+
+/** The watch list of `req`'s manifest, or undefined when it has none this kiln can read. */
+export function manifestWatchList(req: ManifestRequest): ManifestWatchList | undefined {
+  const root = findWorkspaceRoot(req.cwd);
+  if (root === undefined) return undefined;
+  const file = manifestFile(root, requestKey(root, req));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const { manifest, paths: from } = parseManifest(text);
+  if (manifest.version !== MANIFEST_VERSION || !Array.isArray(manifest.entries)) return undefined;
+  const paths: string[] = [];
+  const folders: string[] = [];
+  for (const token of text.slice(from).split('\0')) {
+    if (token === '') continue;
+    const rest = token.slice(1);
+    if (token[0] === 'a') paths.push(rest);
+    else if (token[0] === 'r') paths.push(`${root}/${rest}`);
+    else if (token[0] === 'f') folders.push(`${root}/${rest}`);
+    else return undefined;
+  }
+  return { file, paths, folders, entries: manifest.entries };
 }
 
 /** Removes the manifest of `req`, if any: the next run of it takes the normal path. */
@@ -315,7 +358,7 @@ async function statsDigest(root: string, text: string, from: number, stop: () =>
   // Paths below the workspace are looked up relative to it when the process runs there (cheaper).
   const base = cwdRelativePrefix(root) === '' ? '' : `${root}/`;
   let count = 0;
-  for (let at = from; at < text.length; ) {
+  for (let at = from; at < text.length;) {
     let end = text.indexOf('\0', at);
     if (end < 0) end = text.length;
     const kind = text[at];

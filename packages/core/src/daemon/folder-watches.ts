@@ -1,0 +1,95 @@
+/**
+ * Watches on folders the workspace watcher leaves out (git-ignored outputs, kiln's cache, kiln's
+ * own engine), for answers that depend on them: every event on a name that matters moves `seq()`.
+ * On Linux, node's fs.watch shares the process's one inotify descriptor with the workspace
+ * watcher (libuv keeps one per event loop), and the kernel queues events in order on it, so the
+ * watcher's barrier covers these events too. A folder replaced since it was watched (its inode
+ * moved) is watched again; what cannot be watched is reported, never guessed.
+ */
+import { lstatSync, watch, type FSWatcher } from 'node:fs';
+import { basename } from 'node:path';
+
+interface FolderWatch {
+  readonly watcher: FSWatcher;
+  readonly ino: number;
+  /** The names whose events count, or every name. */
+  names: Set<string> | 'all';
+}
+
+export class FolderWatches {
+  private readonly folders = new Map<string, FolderWatch>();
+  private count = 0;
+  private problem: string | undefined;
+
+  /** Moved by every event that counts (and by a watch that failed). */
+  seq(): number {
+    return this.count;
+  }
+
+  /** Why these watches cannot prove anything (a watch limit, a watch error), if so. */
+  trouble(): string | undefined {
+    return this.problem;
+  }
+
+  /** Folders watched. */
+  size(): number {
+    return this.folders.size;
+  }
+
+  /**
+   * Watches `folder` for events on `name` (every name when none is given); false when it cannot
+   * (the folder is missing or not a folder, or the watch failed).
+   */
+  add(folder: string, name?: string): boolean {
+    const ino = folderInode(folder);
+    if (ino === undefined) return false;
+    let w = this.folders.get(folder);
+    if (w !== undefined && w.ino !== ino) {
+      this.drop(folder);
+      w = undefined;
+    }
+    if (w === undefined) {
+      let watcher: FSWatcher;
+      try {
+        watcher = watch(folder, { persistent: false }, (_event, changed) => this.event(folder, changed === null ? null : String(changed)));
+      } catch (e) {
+        this.fail(`watching ${folder} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        return false;
+      }
+      watcher.on('error', (e: Error) => {
+        this.fail(`watching ${folder} failed (${e.message})`);
+        this.drop(folder);
+      });
+      w = { watcher, ino, names: new Set() };
+      this.folders.set(folder, w);
+    }
+    if (name === undefined) w.names = 'all';
+    else if (w.names !== 'all') w.names.add(name);
+    return true;
+  }
+
+  close(): void {
+    for (const folder of [...this.folders.keys()]) this.drop(folder);
+  }
+
+  private event(folder: string, name: string | null): void {
+    const w = this.folders.get(folder);
+    // A nameless event, or one about the folder itself (removed or moved away: its watch now follows the old inode), always counts.
+    if (w === undefined || name === null || name === basename(folder) || w.names === 'all' || w.names.has(name)) this.count++;
+  }
+
+  private fail(message: string): void {
+    this.problem ??= message;
+    this.count++;
+  }
+
+  private drop(folder: string): void {
+    this.folders.get(folder)?.watcher.close();
+    this.folders.delete(folder);
+  }
+}
+
+function folderInode(path: string): number | undefined {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return st?.isDirectory() ? st.ino : undefined;
+}
