@@ -15,6 +15,8 @@ export interface RunExtras {
   /** Where --verbose lines go: stderr, until a view takes them (so they keep their order among its lines). */
   sayThrough(say: (line: string) => void): void;
   readonly verbose?: { readonly missWords: (reason: MissReason) => string };
+  /** With --verbose: says a line (dimmed) where the other verbose lines go. */
+  readonly note?: (line: string) => void;
   /** Says (with --verbose) whether the fast path was taken, and why not. */
   readonly fastPath?: (check: FastRunCheck) => void;
   dryRun(request: ManifestRequest & { readonly skipCache: boolean }): Promise<number>;
@@ -44,6 +46,7 @@ export async function runExtras(args: ParsedArgs, ctx: CommandContext, json: boo
     },
     ...(verbose && {
       verbose: { missWords: verbose.missWords },
+      note: (line: string) => say(ctx.out.style('dim', line)),
       fastPath: (check: FastRunCheck) =>
         say(
           ctx.out.style(

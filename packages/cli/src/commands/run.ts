@@ -9,7 +9,8 @@ import { dryRunArgs, runExtras, type RunExtras } from './run-extras.js';
 export const command: Command = {
   name: 'run',
   summary: 'run a target across projects with its dependsOn graph, restoring cached results',
-  usage: 'kiln run -t TARGET [-p a,b] [--affected] [--shard i/N [--plan FILE]] [--parallel N] [--skip-cache] [--bail] [--output-style S] [--dry-run] [--summarize] [--verbose] [--json] [-- ARGS]',
+  usage:
+    'kiln run -t TARGET [-p a,b] [--affected] [--shard i/N [--plan FILE]] [--parallel N] [--skip-cache] [--bail] [--output-style S] [--dry-run] [--summarize] [--verbose] [--json] [-- ARGS]',
   forwardsArgs: true,
   normalizeArgs: dryRunArgs,
   options: {
@@ -42,8 +43,7 @@ export const command: Command = {
   ].join('\n'),
   async run(args, ctx) {
     const targets = listOpt(args, 'target');
-    if (!targets || targets.length === 0)
-      throw await usageError('missing-target', 'kiln run needs a target: -t TARGET.', 'e.g. kiln run -t build, or kiln PROJECT:TARGET.');
+    if (!targets || targets.length === 0) throw await usageError('missing-target', 'kiln run needs a target: -t TARGET.', 'e.g. kiln run -t build, or kiln PROJECT:TARGET.');
     const parallelText = stringOpt(args, 'parallel');
     const parallel = parallelText === undefined ? undefined : Number(parallelText);
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1))
@@ -54,8 +54,7 @@ export const command: Command = {
     // Plain names (and none) go straight to the fast path; patterns are read against the workspace first.
     const plain = !boolOpt(args, 'affected') && !sharded && (Object.keys(selection).length === 0 || (await import('@kiln/core/select')).isPlainNames(selection));
     let projects = plain ? selection.projects?.slice() : (await selectedProjects(selection, ctx))?.slice();
-    if (sharded)
-      projects = await (await import('./run-shard.js')).shardProjects(args, ctx.cwd, targets, projects, ctx.out);
+    if (sharded) projects = await (await import('./run-shard.js')).shardProjects(args, ctx.cwd, targets, projects, ctx.out);
     else if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
 
     const configuration = stringOpt(args, 'configuration');
@@ -140,8 +139,9 @@ export const command: Command = {
  * the check started, for the normal path.
  */
 async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number, style: OutputStyle, extras: RunExtras) {
-  const { checkFastPath } = await import('@kiln/core/api/run-manifest');
-  const check = await checkFastPath(request);
+  // The daemon, when one runs, knows without looking; otherwise (or when it says no) the check runs here.
+  const known = await (await import('./run-daemon.js')).fastPathFromDaemon(request, ctx, extras.note);
+  const check = known ?? (await (await import('@kiln/core/api/run-manifest')).checkFastPath(request));
   extras.fastPath?.(check);
   if (!check.ok) return check;
   const view = createView({ out: ctx.out, json, style, started, ...(extras.verbose && { verbose: extras.verbose }) });
