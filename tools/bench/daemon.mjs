@@ -22,6 +22,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cachedRunScenario } from './daemon-run.mjs';
 import { generateWorkspace, planWorkspace } from './generate.mjs';
 import { machine, measure, stats, toolEnv, toolPaths } from './run.mjs';
 
@@ -135,25 +136,12 @@ if (o.only.includes('d1')) {
   if (dirs.nx) rows.push([`D1 ratio kiln (daemon) ÷ nx with its daemon (floor ≤ 0.5)`, (kd / d1['nx show projects --affected (nx daemon)']).toFixed(2)]);
 }
 
-// D2: fully cached build (kiln's cache is primed for D3 either way).
-if (!o.only.includes('d2')) {
-  if (o.only.includes('d3')) {
-    log('  priming the cache for D3: kiln run -t build -p the edited project');
-    await measure([...bin.kiln, 'run', '-t', 'build', '-p', plan.editTarget.project, '--parallel', '2'], { cwd: dirs.kiln, env });
-  }
-} else
-  for (const [tool, argv] of [
-    ['kiln', [...bin.kiln, 'run', '-t', 'build', '--parallel', '2']],
-    ['turbo', [...bin.turbo, 'run', 'build', '--concurrency=2']],
-  ]) {
-    const first = await measure(argv, { cwd: dirs[tool], env: { ...env, ...withDaemon } });
-    if (first.code !== 0) log(`  ${tool} build exited ${first.code}: ${first.stderr.slice(-400)}`);
-    const t = [];
-    for (let i = 0; i < o.runs; i++) t.push((await measure(argv, { cwd: dirs[tool], env: { ...env, ...withDaemon } })).ms);
-    rows.push([`D2 fully cached build: ${tool}`, fmt(median(t))]);
-    (rows.d2 ??= {})[tool] = median(t);
-  }
-if (rows.d2) rows.push(['D2 ratio kiln ÷ turbo (floor ≤ 0.25)', (rows.d2.kiln / rows.d2.turbo).toFixed(2)]);
+// D2: fully cached build (daemon-run.mjs). Otherwise kiln's cache is primed here for D3.
+if (o.only.includes('d2')) rows.push(...(await cachedRunScenario({ dirs, bin, env, runs: o.runs, log, stopDaemon: false })));
+else if (o.only.includes('d3')) {
+  log('  priming the cache for D3: kiln run -t build -p the edited project');
+  await measure([...bin.kiln, 'run', '-t', 'build', '-p', plan.editTarget.project, '--parallel', '2'], { cwd: dirs.kiln, env });
+}
 
 // D4: the daemon's memory and idle CPU.
 if (o.only.includes('d4')) {
