@@ -4,6 +4,7 @@
  * trip (no git status, no stat walk, no engine). Tasks still run here (stdout, signals and env
  * are this process's). Any other answer, or none, leaves the decision to the CLI's own check.
  */
+import type { RunCheckAnswer } from '@kiln/core/api/daemon-client';
 import type { FastRunCheck, ManifestRequest } from '@kiln/core/api/run-manifest';
 import type { CommandContext } from '../command.js';
 import { buildIdentity } from '../version.js';
@@ -21,12 +22,12 @@ export async function fastPathFromDaemon(
     say?.(`daemon: ${asked.kind === 'error' ? 'answered with an error' : asked.reason}; checking directly`);
     return undefined;
   }
-  const check = asked.value as FastRunCheck & { unkept?: string };
+  const check = asked.value as RunCheckAnswer;
   const from = asked.source === 'memory' ? 'from memory (nothing it vouches for changed)' : 'by the daemon, checked now';
   if (!check.ok) {
     say?.(`daemon: the fast path does not hold (${check.reason}), answered ${from}; running directly`);
     return undefined;
   }
   say?.(`daemon: answered ${from}${check.unkept ? `; not kept: ${check.unkept}` : ''}`);
-  return check;
+  return { ok: true, env: check.env, tasks: check.tasks.map(({ log, encoding, ...t }) => ({ ...t, log: Buffer.from(log, encoding ?? 'utf8') })) };
 }

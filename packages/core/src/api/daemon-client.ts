@@ -14,6 +14,7 @@ import { findWorkspaceRoot } from '../workspace/find-root.js';
 import { parseJson } from '../workspace/json.js';
 
 export type { Asked } from '../daemon/client.js';
+export type { RunCheckAnswer, RunCheckArgs } from '../daemon/run-check.js';
 export { requireWorkspaceRoot } from '../workspace/find-root.js';
 
 export interface DaemonQuestion {

@@ -21,7 +21,8 @@ import type { DaemonOperation } from './server.js';
 export type RunCheckAnswer =
   | {
       readonly ok: true;
-      readonly tasks: readonly ManifestTask[];
+      /** As the manifest keeps them: the log as text, or as base64 when it is not UTF-8 (plain JSON on the wire). */
+      readonly tasks: readonly RunCheckTask[];
       /** The env variables the fingerprints used (name → digest of the value, null when unset). */
       readonly env: Readonly<Record<string, string | null>>;
       /** The folder watches' seq when the check began; undefined when the verdict cannot be kept (`unkept` says why). */
@@ -29,6 +30,11 @@ export type RunCheckAnswer =
       readonly unkept?: string;
     }
   | { readonly ok: false; readonly reason: string };
+
+export interface RunCheckTask extends Omit<ManifestTask, 'log'> {
+  readonly log: string;
+  readonly encoding?: 'base64';
+}
 
 /** The arguments the CLI sends: its run request without the working directory (the request's own). */
 export type RunCheckArgs = Omit<ManifestRequest, 'cwd'>;
@@ -49,7 +55,11 @@ export function runCheckOperation(): DaemonOperation & { readonly watches: Folde
       const stamp = watches.seq();
       const check = await checkRunManifest(req, env);
       if (!check.ok) return { ok: false, reason: check.reason };
-      return { ok: true, tasks: check.tasks, env: check.env, ...(unkept === undefined ? { stamp } : { unkept }) };
+      const tasks = check.tasks.map(({ log, ...t }): RunCheckTask => {
+        const text = log.toString('utf8');
+        return Buffer.from(text, 'utf8').equals(log) ? { ...t, log: text } : { ...t, log: log.toString('base64'), encoding: 'base64' };
+      });
+      return { ok: true, tasks, env: check.env, ...(unkept === undefined ? { stamp } : { unkept }) };
     },
     holds(value, env) {
       const v = value as RunCheckAnswer;
