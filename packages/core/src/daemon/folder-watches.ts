@@ -20,6 +20,8 @@ export class FolderWatches {
   private readonly folders = new Map<string, FolderWatch>();
   private count = 0;
   private problem: string | undefined;
+  /** Called after every event that counts. */
+  onEvent: (() => void) | undefined;
 
   /** Moved by every event that counts (and by a watch that failed). */
   seq(): number {
@@ -75,12 +77,16 @@ export class FolderWatches {
   private event(folder: string, name: string | null): void {
     const w = this.folders.get(folder);
     // A nameless event, or one about the folder itself (removed or moved away: its watch now follows the old inode), always counts.
-    if (w === undefined || name === null || name === basename(folder) || w.names === 'all' || w.names.has(name)) this.count++;
+    if (w === undefined || name === null || name === basename(folder) || w.names === 'all' || w.names.has(name)) {
+      this.count++;
+      this.onEvent?.();
+    }
   }
 
   private fail(message: string): void {
     this.problem ??= message;
     this.count++;
+    this.onEvent?.();
   }
 
   private drop(folder: string): void {

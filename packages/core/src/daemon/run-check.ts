@@ -61,6 +61,9 @@ export function runCheckOperation(): DaemonOperation & { readonly watches: Folde
       });
       return { ok: true, tasks, env: check.env, ...(unkept === undefined ? { stamp } : { unkept }) };
     },
+    watchStale(stale) {
+      watches.onEvent = stale;
+    },
     holds(value, env) {
       const v = value as RunCheckAnswer;
       if (!v.ok || v.stamp === undefined || v.stamp !== watches.seq() || watches.trouble() !== undefined) return false;

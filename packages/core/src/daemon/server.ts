@@ -30,6 +30,8 @@ export interface DaemonOperation {
    * the kept answer's key leaves the env out, and it is given again only while `holds` says so.
    */
   readonly holds?: (value: unknown, env: Readonly<Record<string, string>>) => boolean;
+  /** For such an answer: `stale` is to be called when what else it depends on changes (its questions are then answered again ahead of being asked). */
+  readonly watchStale?: (stale: () => void) => void;
 }
 
 export interface ServeOptions {
@@ -52,6 +54,8 @@ interface Kept {
 
 /** Questions answered again after each batch of changes, most recent first. */
 const REFRESHED = 3;
+/** The quiet after which an operation's own watches' events (a build writing outputs) count as a batch. */
+const STALE_QUIET_MS = 200;
 
 /** Serves until stopped (a `stop` request, the idle timeout, the workspace gone); resolves then. */
 export async function serveDaemon(options: ServeOptions): Promise<void> {
@@ -117,6 +121,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
     await old.close();
     return true;
   }
+  const staleTimer = watchOperationsStale(options.operations, () => void refreshRecent());
   const gitDir = join(root, '.git');
   const gitIsHere = isFolder(gitDir);
 
@@ -207,6 +212,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
       log(`stopping: ${why}`);
       clearTimeout(idle);
       clearInterval(gone);
+      staleTimer.stop();
       server.close();
       hub.close();
       await watcher.close();
@@ -272,6 +278,23 @@ function encodeResponse(response: DaemonResponse): string {
   let value = encodedValues.get(response.value);
   if (value === undefined) encodedValues.set(response.value, (value = encode(response.value)));
   return `{"kind":"answer","value":${value},"source":${JSON.stringify(response.source)}}`;
+}
+
+/** Calls `refresh` once the operations' own watches have been quiet for a while after an event. */
+function watchOperationsStale(operations: ServeOptions['operations'], refresh: () => void): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  for (const operation of Object.values(operations))
+    operation.watchStale?.(() => {
+      clearTimeout(timer);
+      if (!stopped) timer = setTimeout(refresh, STALE_QUIET_MS);
+    });
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Where the watcher's ignore rules come from. */
