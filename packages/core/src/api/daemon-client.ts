@@ -12,6 +12,7 @@ import { readDaemonRecord } from '../daemon/paths.js';
 import { daemonSettingOf } from '../workspace/kiln-config.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
 import { parseJson } from '../workspace/json.js';
+import { trace } from '../trace/index.js';
 
 export type { Asked } from '../daemon/client.js';
 export type { RunCheckAnswer, RunCheckArgs } from '../daemon/run-check.js';
@@ -42,7 +43,12 @@ export async function askWorkspaceDaemon(q: DaemonQuestion): Promise<Asked | { k
     if (setting === true || flag === '1' || flag === 'true') startDaemon(root, q.bin, q.env);
     return { kind: 'direct', reason: 'no daemon runs for this workspace' };
   }
-  return askDaemon({ root, op: q.op, args: q.args, cwd: q.cwd, env: q.env, version: q.version, timeoutMs: 120_000 });
+  const started = performance.now();
+  const asked = await askDaemon({ root, op: q.op, args: q.args, cwd: q.cwd, env: q.env, version: q.version, timeoutMs: 120_000 });
+  trace(
+    `daemon ${q.op}: ${asked.kind === 'answer' ? `answered (${asked.source})` : asked.kind === 'error' ? 'an error' : asked.reason} ${Math.round(performance.now() - started)}ms`,
+  );
+  return asked;
 }
 
 function daemonSetting(root: string): boolean | undefined {
