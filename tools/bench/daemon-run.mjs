@@ -28,6 +28,9 @@ export async function cachedRunScenario({ dirs, bin, env, runs, log = () => unde
     'kiln (daemon)': { argv: kilnRun, cwd: dirs.kiln, env: { ...env, KILN_DAEMON: '1' } },
     'kiln (direct)': { argv: kilnRun, cwd: dirs.kiln, env: { ...env, KILN_DAEMON: '0' } },
     'turbo run build': { argv: [...bin.turbo, 'run', 'build', '--concurrency=2'], cwd: dirs.turbo, env },
+    // The floors, in the same rounds: node's own start, and kiln's start with its CLI but no command.
+    'floor: node -e 0': { argv: [process.execPath, '-e', '0'], cwd: dirs.kiln, env },
+    'floor: kiln --version': { argv: [...bin.kiln, '--version'], cwd: dirs.kiln, env },
   };
   execFileSync(bin.kiln[0], [...bin.kiln.slice(1), 'daemon', 'start'], { cwd: dirs.kiln, env: commands['kiln (daemon)'].env, stdio: 'ignore' });
   const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
@@ -48,7 +51,7 @@ export async function cachedRunScenario({ dirs, bin, env, runs, log = () => unde
     if (stopDaemon) execFileSync(bin.kiln[0], [...bin.kiln.slice(1), 'daemon', 'stop'], { cwd: dirs.kiln, env, stdio: 'ignore' });
   }
   const median = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, stats(t)]));
-  const rows = Object.entries(median).map(([k, s]) => [`D2 fully cached build: ${k}`, `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`]);
+  const rows = Object.entries(median).map(([k, s]) => [k.startsWith('floor') ? `D2 ${k}` : `D2 fully cached build: ${k}`, `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`]);
   rows.push(
     ['D2 ratio kiln (daemon) ÷ turbo (floor ≤ 0.25)', (median['kiln (daemon)'].median / median['turbo run build'].median).toFixed(2)],
     ['D2 ratio kiln (direct) ÷ turbo', (median['kiln (direct)'].median / median['turbo run build'].median).toFixed(2)],
