@@ -54,6 +54,8 @@ interface Kept {
 
 /** Questions answered again after each batch of changes, most recent first. */
 const REFRESHED = 3;
+/** How often an idle daemon looks whether its workspace still exists (its removal's events usually tell first). */
+const GONE_CHECK_MS = 60_000;
 /** The quiet after which an operation's own watches' events (a build writing outputs) count as a batch. */
 const STALE_QUIET_MS = 200;
 
@@ -81,12 +83,15 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
   };
 
   const hub = subscriptionHub(); // `kiln watch` sessions streaming the batches (subscribe.ts)
+  let workspaceGone = (): void => undefined;
   const watchWith = (isIgnored: ServeOptions['isIgnored']): Watcher =>
     startWatcher(root, {
       isIgnored,
       onBatch: (batch) => {
         hub.publish(batch);
-        void refreshRecent();
+        // A removed workspace shows as a batch of removals: stop at once (the interval below is a backstop).
+        if (existsSync(root)) void refreshRecent();
+        else workspaceGone();
       },
       onTrouble: (t) => {
         log(`watcher: ${t.message}`);
@@ -224,8 +229,9 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
       clearTimeout(idle);
       idle = setTimeout(() => void stop(`idle for ${options.idleMs} ms`), options.idleMs);
     };
-    // The workspace removed: nothing to serve (a stat every few seconds; nothing else runs while idle).
-    const gone = setInterval(() => existsSync(root) || void stop('the workspace is gone'), 3000);
+    // The workspace removed: nothing to serve (a stat every minute; nothing else runs while idle).
+    workspaceGone = () => void stop('the workspace is gone');
+    const gone = setInterval(() => existsSync(root) || workspaceGone(), GONE_CHECK_MS);
     // Half-open: the client ends its side after the request and waits for the answer on the other.
     const server: Server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
       const chunks: Buffer[] = [];
