@@ -80,6 +80,11 @@ describe('kiln run through the daemon', () => {
       expect(again.stderr, what).toMatch(/daemon: answered from memory/);
       expect(outcome(again.stdout), what).toEqual(outcome(r.kiln(['run', '-t', 'build', '--json'], { env: off }).stdout));
     }
+    // --affected asks the daemon which projects, then whether their run still holds: the same answer as directly.
+    const affectedVia = r.kiln(['run', '-t', 'build', '--affected', '--json', '--verbose'], { env: on });
+    expect(affectedVia.stderr).toMatch(/daemon: answered/);
+    expect(outcome(affectedVia.stdout)).toEqual(outcome(r.kiln(['run', '-t', 'build', '--affected', '--json'], { env: off }).stdout));
+    expect(outcome(affectedVia.stdout).map((t) => t.id)).toEqual(['a:build', 'b:build']);
     // An env value the hashes read: another answer (tasks run), not the kept one.
     const flavoured = r.kiln(['run', '-t', 'build', '--json', '--verbose'], { env: { ...on, FLAVOUR: 'x' } });
     expect(flavoured.stderr).not.toMatch(/daemon: answered from memory/);

@@ -1,7 +1,8 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json] [-- ARGS]`: run targets with their dependsOn graph, cached. */
 import type { TaskResult } from '@kiln/core/api/run';
 import type { ManifestRequest } from '@kiln/core/api/run-manifest';
-import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext } from '../command.js';
+import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext, type ParsedArgs } from '../command.js';
+import { answered } from '../daemon-route.js';
 import { chooseOutputStyle, createView, type OutputStyle } from '../report/index.js';
 import { selectedProjects, selectionOf, selectionOptions } from '../selection.js';
 import { dryRunArgs, runExtras, type RunExtras } from './run-extras.js';
@@ -55,7 +56,7 @@ export const command: Command = {
     const plain = !boolOpt(args, 'affected') && !sharded && (Object.keys(selection).length === 0 || (await import('@kiln/core/select')).isPlainNames(selection));
     let projects = plain ? selection.projects?.slice() : (await selectedProjects(selection, ctx))?.slice();
     if (sharded) projects = await (await import('./run-shard.js')).shardProjects(args, ctx.cwd, targets, projects, ctx.out);
-    else if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx.cwd, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
+    else if (boolOpt(args, 'affected')) projects = await affectedProjects(ctx, args, targets, projects, stringOpt(args, 'base'), stringOpt(args, 'head'));
 
     const configuration = stringOpt(args, 'configuration');
     const forwarded = args.forwarded && args.forwarded.length > 0 ? [...args.forwarded] : undefined;
@@ -163,11 +164,18 @@ async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, 
   return check;
 }
 
-/** Projects affected by the change (by the affected engine; with one target, judged by that target's inputs). */
-async function affectedProjects(cwd: string, targets: string[], projects: string[] | undefined, base: string | undefined, head: string | undefined): Promise<string[]> {
-  const { affected } = await import('@kiln/core/api/affected');
+/** Projects affected by the change (by the affected engine, or the daemon's; with one target, judged by that target's inputs). */
+async function affectedProjects(
+  ctx: CommandContext,
+  args: ParsedArgs,
+  targets: string[],
+  projects: string[] | undefined,
+  base: string | undefined,
+  head: string | undefined,
+): Promise<string[]> {
+  const request = { ...(base && { base }), ...(head && { head }), ...(targets.length === 1 && { target: targets[0]! }) };
+  const r = await answered(ctx, args, 'affected', request, async () => (await import('@kiln/core/api/affected')).affected({ cwd: ctx.cwd, ...request }));
   const { projectOfTask } = await import('@kiln/core/api/task-id');
-  const r = await affected({ cwd, ...(base && { base }), ...(head && { head }), ...(targets.length === 1 && { target: targets[0]! }) });
   const names = r.tasks ? r.tasks.tasks.map((t) => projectOfTask(t, r.tasks!.target)!) : [...r.projects];
   return names.filter((p) => projects === undefined || projects.includes(p));
 }
