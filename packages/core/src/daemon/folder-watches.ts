@@ -70,8 +70,10 @@ export class FolderWatches {
     return true;
   }
 
+  /** Closes every watch; what they vouched for counts as changed (`seq` moves). */
   close(): void {
     for (const folder of [...this.folders.keys()]) this.drop(folder);
+    this.count++;
   }
 
   private event(folder: string, name: string | null): void {

@@ -40,6 +40,11 @@ export interface RunCheckTask extends Omit<ManifestTask, 'log'> {
 export type RunCheckArgs = Omit<ManifestRequest, 'cwd'>;
 
 const GIT_LOCATIONS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE'];
+/**
+ * Watched folders beyond which the watches start afresh (each build's new cache entries add theirs,
+ * and nothing else removes them): one manifest of 1,000 projects makes about 7,000.
+ */
+const MAX_WATCHED_FOLDERS = 30_000;
 
 /** The `run-check` operation, with its own folder watches. */
 export function runCheckOperation(): DaemonOperation & { readonly watches: FolderWatches } {
@@ -50,6 +55,7 @@ export function runCheckOperation(): DaemonOperation & { readonly watches: Folde
     async run(args, cwd, env): Promise<RunCheckAnswer> {
       const req: ManifestRequest = { ...(args as RunCheckArgs), cwd };
       const list = manifestWatchList(req);
+      if (watches.size() > MAX_WATCHED_FOLDERS) watches.close();
       // Watched before the check reads anything: a change after this point moves the stamp.
       const unkept = list === undefined ? 'no manifest' : watchList(watches, list);
       const stamp = watches.seq();
