@@ -72,7 +72,8 @@ export function startDaemon(root: string, bin: string, env: NodeJS.ProcessEnv): 
   mkdirSync(join(root, '.kiln'), { recursive: true });
   const log = openSync(join(root, '.kiln', 'daemon.log'), 'a');
   try {
-    const child = spawn(process.execPath, [bin, 'daemon', 'serve'], { cwd: root, env, detached: true, stdio: ['ignore', log, log] });
+    // --expose-gc: the daemon returns a computation's garbage when it goes quiet (daemon/server.ts).
+    const child = spawn(process.execPath, ['--expose-gc', bin, 'daemon', 'serve'], { cwd: root, env, detached: true, stdio: ['ignore', log, log] });
     child.on('error', () => undefined);
     child.unref();
     return child.pid;

@@ -54,6 +54,8 @@ interface Kept {
 
 /** Questions answered again after each batch of changes, most recent first. */
 const REFRESHED = 3;
+/** The quiet after a computed answer before its garbage is collected (see `collectWhenQuiet`). */
+const COLLECT_AFTER_MS = 500;
 /** How often an idle daemon looks whether its workspace still exists (its removal's events usually tell first). */
 const GONE_CHECK_MS = 60_000;
 /** The quiet after which an operation's own watches' events (a build writing outputs) count as a batch. */
@@ -126,6 +128,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
     await old.close();
     return true;
   }
+  const collector = collectWhenQuiet();
   const staleTimer = watchOperationsStale(options.operations, () => void refreshRecent());
   const gitDir = join(root, '.git');
   const gitIsHere = isFolder(gitDir);
@@ -173,6 +176,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
         kept.set(key, { seq, git, value });
         remember(key, request);
       }
+      collector.poke();
       return { kind: 'answer', value, source: 'computed' };
     } catch (error) {
       kept.delete(key);
@@ -218,6 +222,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
       clearTimeout(idle);
       clearInterval(gone);
       staleTimer.stop();
+      collector.stop();
       server.close();
       hub.close();
       await watcher.close();
@@ -284,6 +289,26 @@ function encodeResponse(response: DaemonResponse): string {
   let value = encodedValues.get(response.value);
   if (value === undefined) encodedValues.set(response.value, (value = encode(response.value)));
   return `{"kind":"answer","value":${value},"source":${JSON.stringify(response.source)}}`;
+}
+
+/**
+ * A full garbage collection once the daemon has been quiet for a moment after computing: an
+ * answer at 5,000 projects leaves some 90 MB of garbage that V8 would otherwise keep (resident)
+ * until the next computation, while the state kept is about 35 MB. Needs node's `--expose-gc`
+ * (the daemon is started with it); without, nothing happens.
+ */
+function collectWhenQuiet(): { poke(): void; stop(): void } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    poke() {
+      clearTimeout(timer);
+      if (gc !== undefined) timer = setTimeout(gc, COLLECT_AFTER_MS);
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Calls `refresh` once the operations' own watches have been quiet for a while after an event. */
