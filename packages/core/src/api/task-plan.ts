@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { openLocalCache, type LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
-import { hashTasks, lockfileVersions, resolveTaskHashInputs, type Fingerprint, type TaskToHash } from '../hash/index.js';
+import { hashTasks, lockfileVersions, resolveTaskHashInputs, type Fingerprint, type TaskHashMemo, type TaskToHash } from '../hash/index.js';
 import { KilnError, type Hash, type TaskId } from '../model/index.js';
 import type { ManifestRequest, PendingSnapshot } from '../run-manifest/index.js';
 import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
@@ -18,6 +18,9 @@ import { affectedGraph } from '../graph-state/index.js';
 import type { KilnConfig, Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
 import { projectGraph } from './project-graph.js';
+import type { RestoredInSession } from './watch-session.js';
+
+const NO_NAMED_INPUTS = {};
 
 export interface PlannedTask {
   readonly id: TaskId;
@@ -57,6 +60,8 @@ export interface WorkspaceRead {
   readonly config: Pick<KilnConfig, 'cacheDirectory' | 'cacheMaxSize' | 'restoreMode'>;
   readonly stats: StatCache;
   readonly files: WorkspaceFiles;
+  /** A watch session's memory of earlier plans (hashes, restored entries): only what changed since is worked out again. */
+  readonly session?: { readonly hashes: TaskHashMemo; readonly restored: RestoredInSession };
 }
 
 export async function readForPlan(req: Pick<PlanRequest, 'cwd' | 'snapshot'>): Promise<WorkspaceRead> {
@@ -86,8 +91,11 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise
   read ??= await readForPlan(req);
   const trace = tracer();
   const { ws, dependencies, external, config, files } = read;
+  const memo = read.session?.hashes;
+  const once = <T>(name: string, of: readonly unknown[], compute: () => T): T => (memo ? memo.derive(name, of, compute) : compute());
   const projects = Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, targets: p.targets }]));
-  const tg = createTaskGraph({ projects, dependencies }, { targets: req.targets, ...(req.projects && { projects: req.projects }), ...(req.configuration && { configuration: req.configuration }) });
+  const selection = { targets: req.targets, ...(req.projects && { projects: req.projects }), ...(req.configuration && { configuration: req.configuration }) };
+  const tg = once(`tasks ${JSON.stringify(selection)}`, [ws, dependencies], () => createTaskGraph({ projects, dependencies }, selection));
   if (!tg.ok) throw new KilnError(tg.error);
   const requested = new Set<string>(tg.value.requested);
   const order: TaskToHash[] = topologicalOrder(tg.value).map((id) => {
@@ -95,29 +103,21 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise
     const args = requested.has(id) ? req.args : undefined;
     return { id, project, target, dependsOn: tg.value.dependencies[id] ?? [], ...(configuration && { configuration }), ...(args && { args }) };
   });
-  const data = { files: nxVisibleFiles(ws.root, files.files), digestOf: (f: string) => files.digestSync(f), versionOf: lockfileVersions(await readLockfile(ws.root)) };
-  const resolved = resolveTaskHashInputs({ projects: ws.projects, namedInputs: ws.nxJson.namedInputs ?? {}, dependencies, external }, data, order);
+  const lockfile = async () => lockfileVersions(await readLockfile(ws.root));
+  const versionOf = memo ? await memo.lockfile(lockfile) : await lockfile();
+  const data = { files: once('visible', [files.files], () => nxVisibleFiles(ws.root, files.files)), digestOf: (f: string) => files.digestSync(f), versionOf };
+  const resolved = resolveTaskHashInputs({ projects: ws.projects, namedInputs: ws.nxJson.namedInputs ?? NO_NAMED_INPUTS, dependencies, external }, data, order, memo);
   if (!resolved.ok) throw new KilnError(resolved.error);
   const env = req.env ?? process.env;
-  const hashes = hashTasks(resolved.value, { digestOf: data.digestOf, env, runtime: await runtimeOutputs(resolved.value.commands, ws.root, env) });
+  const hashes = hashTasks(resolved.value, { digestOf: data.digestOf, env, runtime: await runtimeOutputs(resolved.value.commands, ws.root, env) }, memo);
   const tasks = new Map<TaskId, PlannedTask>();
   for (const { id, project: name, target, configuration, args } of order) {
     const project = ws.projects.get(name as never)!;
     const targetConfig = project.targets[target]!;
     const configurationOptions = configuration ? targetConfig.configurations?.[configuration] : undefined;
     const { hash, fingerprint } = hashes.get(id)!;
-    tasks.set(id, {
-      id,
-      project,
-      target,
-      config: targetConfig,
-      hash,
-      fingerprint,
-      cacheable: targetConfig.cache === true,
-      ...(configuration && { configuration }),
-      ...(configurationOptions && { configurationOptions }),
-      ...(args && args.length > 0 && { args }),
-    });
+    const optional = { ...(configuration && { configuration }), ...(configurationOptions && { configurationOptions }), ...(args && args.length > 0 && { args }) };
+    tasks.set(id, { id, project, target, config: targetConfig, hash, fingerprint, cacheable: targetConfig.cache === true, ...optional });
   }
   trace('task hashes');
   const cache = openLocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
@@ -144,6 +144,10 @@ export async function workspaceAndGraph(root: string, cwd: string): Promise<Pick
   const dependencies: Record<string, string[]> = {};
   for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
   const external = new Map<string, string[]>();
-  for (const [name, list] of graph.external) external.set(name, list.map((e) => e.package));
+  for (const [name, list] of graph.external)
+    external.set(
+      name,
+      list.map((e) => e.package),
+    );
   return { ws, dependencies, external };
 }

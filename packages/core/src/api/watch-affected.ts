@@ -4,7 +4,9 @@
  * files being the change (as `kiln affected -t T --files …` takes them). A batch that memory
  * cannot judge alone (a file that shapes the workspace, a lockfile: they are compared with the
  * base commit) is answered by `affected` itself, and memory is reloaded. Also hands `run` the
- * workspace, graph and file digests from memory, so a run reads and hashes only what changed.
+ * workspace, graph and file digests from memory, so a run reads and hashes only what changed:
+ * the session's memo (`watch-session.ts`) hears of each batch before memory takes it in, and
+ * gets the same edges object while the graph is the same (it keeps hashes while its data is).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { definesProjects } from '../affected/root-files.js';
 import { loadLiveWorkspace, type LiveWorkspace } from '../live/index.js';
 import type { AffectedTaskResult } from './affected-types.js';
 import type { WorkspaceRead } from './task-plan.js';
+import { watchSession } from './watch-session.js';
 
 export interface Judge {
   /** The batch's affected tasks' projects (restricted to `projects` when given), and whether memory answered; 'all' when events were lost. */
@@ -23,8 +26,6 @@ export interface Judge {
    * are not watched, but git lists those no ignore file hides: then git's list is read again first.
    */
   read(): Promise<WorkspaceRead | undefined>;
-  /** Whether memory answers (false: each batch goes through `affected`). */
-  readonly inMemory: boolean;
 }
 
 export interface JudgeOptions {
@@ -41,6 +42,8 @@ export interface JudgeOptions {
 export async function startJudge({ root, target, projects, outputs, note }: JudgeOptions): Promise<Judge> {
   let live = await loadLiveWorkspace(root).catch(() => undefined);
   let listedOutputs: { of: readonly string[]; listed: boolean } | undefined;
+  const session = watchSession();
+  let edges: { of: unknown; dependencies: Record<string, string[]> } | undefined;
   note(live !== undefined ? 'judging changes from the workspace held in memory' : 'memory cannot follow this workspace: each change reads it again');
   // The first save should not pay for the target's task graph: judge an empty change now (an error is the first batch's to report).
   if (live !== undefined) await fromMemory(live, [], target).catch(() => undefined);
@@ -52,9 +55,6 @@ export async function startJudge({ root, target, projects, outputs, note }: Judg
     return owners((await affected({ cwd: root, files: [...paths], target })).tasks);
   };
   return {
-    get inMemory() {
-      return live !== undefined;
-    },
     async judge(paths, overflow) {
       if (overflow) {
         // Events were lost: what memory holds cannot be proven, so it is read again, and everything runs.
@@ -64,6 +64,7 @@ export async function startJudge({ root, target, projects, outputs, note }: Judg
       if (live === undefined) return { projects: await direct(paths), from: 'direct' };
       let kind;
       try {
+        session.hashes.changed(paths);
         kind = await live.apply(paths);
       } catch (error) {
         // Memory that missed a change cannot be trusted again: from now on every batch is read the direct way.
@@ -80,10 +81,9 @@ export async function startJudge({ root, target, projects, outputs, note }: Judg
       if (listedOutputs?.of !== now) listedOutputs = { of: now, listed: await outputsListed(root, now) };
       if (listedOutputs.listed) await live.relist();
       const view = live.view();
-      const dependencies: Record<string, string[]> = {};
-      for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
+      if (edges?.of !== view.dependencies) edges = { of: view.dependencies, dependencies: Object.fromEntries([...view.dependencies].map(([name, deps]) => [name, [...deps]])) };
       const files = live.files();
-      return { ws: view.workspace, dependencies, external: view.external, config: view.workspace.kiln, stats: files.stats, files };
+      return { ws: view.workspace, dependencies: edges.dependencies, external: view.external, config: view.workspace.kiln, stats: files.stats, files, session };
     },
   };
 }

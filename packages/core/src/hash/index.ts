@@ -17,3 +17,4 @@ export * from './diff.js';
 export * from './target.js';
 export * from './externals.js';
 export * from './tasks.js';
+export { TaskHashMemo } from './memo.js';

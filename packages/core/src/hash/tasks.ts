@@ -5,12 +5,22 @@
  * they name; `hashTasks` then turns them, with those commands' outputs, into fingerprints.
  */
 import { componentsOf } from '../graph/index.js';
-import { createFileOwner, groupByOwner, resolveDependencyInput, resolveTaskInputs, selectInputFiles, type DependencyInput, type InputSpec, type InputsWorkspace } from '../inputs/index.js';
+import {
+  createFileOwner,
+  groupByOwner,
+  resolveDependencyInput,
+  resolveTaskInputs,
+  selectInputFiles,
+  type DependencyInput,
+  type InputSpec,
+  type InputsWorkspace,
+} from '../inputs/index.js';
 import { err, ok, sha256, type Diagnostic, type Hash, type Result, type TaskId } from '../model/index.js';
 import type { Project } from '../workspace/index.js';
 import { buildFingerprint } from './build.js';
 import { externalVersions, type VersionOf } from './externals.js';
 import { fingerprintDigest, type Fingerprint } from './fingerprint.js';
+import type { TaskHashMemo } from './memo.js';
 import { targetFingerprint } from './target.js';
 
 /** The workspace as task hashing sees it. */
@@ -82,15 +92,22 @@ function unwrap<T>(r: Result<T, Diagnostic[]>): T {
   return r.value;
 }
 
-/** Resolves the inputs of `tasks` (dependencies first), or the diagnostics of an input that does not resolve. */
-export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData, tasks: readonly TaskToHash[]): Result<ResolvedTasks, Diagnostic[]> {
+/**
+ * Resolves the inputs of `tasks` (dependencies first), or the diagnostics of an input that does not
+ * resolve. `memo` (a watch session's): shares and tasks whose files did not change since its last
+ * plan are taken from it (see `memo.ts`).
+ */
+export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData, tasks: readonly TaskToHash[], memo?: TaskHashMemo): Result<ResolvedTasks, Diagnostic[]> {
   const { projects, dependencies } = ws;
+  memo?.begin([projects, ws.namedInputs, dependencies, ws.external, data.files, data.versionOf]);
   const inputsWs: InputsWorkspace = {
     namedInputs: ws.namedInputs,
     projects: Object.fromEntries([...projects].map(([name, p]) => [name, { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, InputSpec[]> }) }])),
     dependencies,
   };
-  const byOwner = groupByOwner(data.files, createFileOwner(inputsWs.projects));
+  const byOwner = memo
+    ? memo.derive('byOwner', [data.files], () => groupByOwner(data.files, createFileOwner(inputsWs.projects)))
+    : groupByOwner(data.files, createFileOwner(inputsWs.projects));
   const externalsOf = (name: string, only: readonly string[] | undefined): Record<string, string> =>
     externalVersions(projects.get(name)!, ws.external.get(name) ?? [], only, data.versionOf);
 
@@ -98,13 +115,16 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
   // env values and commands its named input lists), digested once per strongly connected
   // component and chained along dependency edges (a Merkle digest): O(projects + edges) however
   // deep the graph is, and the same whichever task asks first, cycles included.
-  const components = componentsOf(projects.keys(), (p) => dependencies[p] ?? []);
+  const components = memo
+    ? memo.derive('components', [projects, dependencies], () => componentsOf(projects.keys(), (p) => dependencies[p] ?? []))
+    : componentsOf(projects.keys(), (p) => dependencies[p] ?? []);
   const depShares = new Map<string, DepShare>();
   const depShare = (project: string, input: DependencyInput): DepShare => {
     const members = components.get(project)!;
     const key = `${members[0]}\0${input.kind}\0${input.value}`;
-    let d = depShares.get(key);
+    let d = depShares.get(key) ?? (memo?.shares.get(key)?.share as DepShare | undefined);
     if (d !== undefined) return d;
+    const read: string[] = [];
     const parts: string[] = [];
     const env = new Set<string>();
     const runtime = new Set<string>();
@@ -113,7 +133,7 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
     for (const m of members) {
       const own = unwrap(resolveDependencyInput(inputsWs, m, input));
       parts.push(`@${m}\n`);
-      for (const f of selectInputFiles({ filesets: own.filesets }, data.files, byOwner)) parts.push(`${f}\0${data.digestOf(f) ?? ''}\n`);
+      for (const f of selectInputFiles({ filesets: own.filesets }, data.files, byOwner)) (parts.push(`${f}\0${data.digestOf(f) ?? ''}\n`), read.push(f));
       for (const [pkg, version] of Object.entries(externalsOf(m, own.externalDependencies)).sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`npm:${pkg}\0${version}\n`);
       for (const e of own.env) env.add(e);
       for (const r of own.runtime) runtime.add(r);
@@ -127,6 +147,7 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
     }
     d = { digest: sha256(parts.join('')), env, runtime };
     depShares.set(key, d);
+    memo?.shares.set(key, { share: d, files: read, below: [...outside].map((dep) => `${components.get(dep)![0]}\0${input.kind}\0${input.value}`) });
     return d;
   };
 
@@ -134,6 +155,15 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
   const allCommands = new Set<string>();
   try {
     for (const task of tasks) {
+      const taskKey = `${task.configuration}\0${JSON.stringify(task.args)}\0${task.dependsOn.join('\0')}`;
+      const kept = memo?.tasks.get(task.id);
+      if (kept?.key === taskKey) {
+        const r = kept.resolved as ResolvedTask;
+        for (const c of r.commands) allCommands.add(c);
+        resolved.push(r);
+        continue;
+      }
+      const shareKeys: string[] = [];
       const project = projects.get(task.project)!;
       const config = project.targets[task.target]!;
       const inputs = unwrap(resolveTaskInputs(inputsWs, task.project, config.inputs as InputSpec[] | undefined, { transitive: false }));
@@ -145,6 +175,7 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
         if (!projects.has(dep)) continue;
         for (const di of depInputs) {
           const share = depShare(dep, di);
+          shareKeys.push(`${components.get(dep)![0]}\0${di.kind}\0${di.value}`);
           projectFiles[depInputs.length === 1 ? dep : `${dep} (${di.kind === 'named' ? '^' : ''}${di.value})`] = share.digest;
           // A dependency's env values and commands are named in the task's own fingerprint, so `why-miss` names them.
           for (const e of share.env) envNames.add(e);
@@ -153,7 +184,7 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
       }
       const sortedCommands = [...commands].sort();
       for (const c of sortedCommands) allCommands.add(c);
-      resolved.push({
+      const r: ResolvedTask = {
         task,
         root: project.root,
         target: targetFingerprint(project, config, task.configuration, task.args),
@@ -162,7 +193,9 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
         envNames: [...envNames].sort(),
         commands: sortedCommands,
         external: externalsOf(task.project, inputs.externalDependencies),
-      });
+      };
+      resolved.push(r);
+      memo?.tasks.set(task.id, { key: taskKey, resolved: r, shares: shareKeys });
     }
   } catch (e) {
     if (e instanceof InputsError) return err(e.diagnostics);
@@ -179,15 +212,31 @@ export interface TaskHash {
 /**
  * The fingerprint and hash of each resolved task, given its files' digests, the env and the
  * output digest of every `{runtime}` command (`runtime`: command → SHA-256 of its output).
+ * `memo` (the one `resolveTaskHashInputs` was given): a task resolved from it, naming no env
+ * variable nor command, whose dependencies' hashes did not move, keeps its hash.
  */
 export function hashTasks(
   resolved: ResolvedTasks,
   data: Pick<TaskHashData, 'digestOf'> & { readonly env: Readonly<Record<string, string | undefined>>; readonly runtime: ReadonlyMap<string, string> },
+  memo?: TaskHashMemo,
 ): Map<TaskId, TaskHash> {
   const out = new Map<TaskId, TaskHash>();
   for (const r of resolved.tasks) {
     const dependencies: Record<string, string> = {};
     for (const d of r.task.dependsOn) dependencies[d] = out.get(d)!.hash;
+    const kept = memo?.tasks.get(r.task.id);
+    const of = Object.values(dependencies);
+    if (
+      kept?.resolved === r &&
+      kept.hash &&
+      r.envNames.length === 0 &&
+      r.commands.length === 0 &&
+      kept.hash.of.length === of.length &&
+      of.every((h, i) => h === kept.hash!.of[i])
+    ) {
+      out.set(r.task.id, kept.hash.value as TaskHash);
+      continue;
+    }
     const runtime: Record<string, string> = {};
     for (const c of r.commands) runtime[c] = data.runtime.get(c)!;
     const fingerprint = buildFingerprint({
@@ -203,7 +252,9 @@ export function hashTasks(
       runtime,
       external: r.external,
     });
-    out.set(r.task.id, { hash: fingerprintDigest(fingerprint), fingerprint });
+    const value = { hash: fingerprintDigest(fingerprint), fingerprint };
+    out.set(r.task.id, value);
+    if (kept?.resolved === r) kept.hash = { of, value };
   }
   return out;
 }
