@@ -5,33 +5,18 @@
  */
 import type { Stats } from 'node:fs';
 import pLimit from 'p-limit';
-import { entryLogBytes, entryPath, replayLog, type EntryLog, type EntryMeta, type LogCapture } from '../cache/index.js';
+import { entryLogBytes, entryPath, replayLog, type EntryMeta, type LogCapture } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
 import type { RemoteCache } from '../remote-cache/index.js';
 import { dropRunManifest, MAX_LOG_BYTES, writeRunManifest, type ManifestRequest, type ManifestTaskRecord } from '../run-manifest/index.js';
 import { expandOutputs, type TaskStatus } from '../tasks/index.js';
 import type { PlannedTask, TaskPlan } from './task-plan.js';
+import type { CacheHit } from './watch-session.js';
 
-/** A task restored from the cache before the run walked the graph. */
-export interface CacheHit {
-  readonly log: EntryLog;
-  readonly savedMs: number;
-  readonly meta: EntryMeta;
-  readonly metaStat: Stats;
-  /** Where it came from: the local store, or a remote cache (through the local store). */
-  readonly source: 'local' | 'remote';
-}
+export type { CacheHit } from './watch-session.js';
 
 /** Stores a successful task's outputs and log (and queues its upload to the remote cache) and records it as the task's last run; false (said once through `unavailable`) when the cache cannot keep it. */
-export async function storeSucceeded(
-  plan: TaskPlan,
-  t: PlannedTask,
-  durationMs: number,
-  log: LogCapture,
-  warn: (m: string) => void,
-  unavailable: (reason: string) => void,
-  remote?: RemoteCache,
-): Promise<boolean> {
+export async function storeSucceeded(plan: TaskPlan, t: PlannedTask, durationMs: number, log: LogCapture, warn: (m: string) => void, unavailable: (reason: string) => void, remote?: RemoteCache): Promise<boolean> {
   const outputs = await expandOutputs(plan.ws.root, t, warn);
   const kept = await plan.cache.store({ hash: t.hash, task: t.id, fingerprint: t.fingerprint, durationMs, outputs, log: log.finish() }, plan.stats);
   if (kept.status !== 'stored') {
@@ -72,8 +57,7 @@ export async function restoreCached(
         if (r.status === 'hit') {
           hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat, source });
           plan.session?.restored.add(t.hash, hits.get(t.id)!, plan.ws.root);
-        } else if (r.status === 'corrupt' && source === 'remote')
-          warning(`remote cache ${remote!.server}: the entry of ${t.id} (${t.hash.slice(0, 12)}) was refused: ${r.reason}. Running the task.`);
+        } else if (r.status === 'corrupt' && source === 'remote') warning(`remote cache ${remote!.server}: the entry of ${t.id} (${t.hash.slice(0, 12)}) was refused: ${r.reason}. Running the task.`);
         else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
         else if (r.status === 'blocked') warning(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
         else if (r.status === 'unavailable' && source === 'local') unavailable(r.reason);

@@ -20,8 +20,6 @@ import { loadWorkspace } from './load-workspace.js';
 import { projectGraph } from './project-graph.js';
 import type { RestoredInSession } from './watch-session.js';
 
-const NO_NAMED_INPUTS = {};
-
 export interface PlannedTask {
   readonly id: TaskId;
   readonly project: Project;
@@ -144,10 +142,9 @@ export async function workspaceAndGraph(root: string, cwd: string): Promise<Pick
   const dependencies: Record<string, string[]> = {};
   for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
   const external = new Map<string, string[]>();
-  for (const [name, list] of graph.external)
-    external.set(
-      name,
-      list.map((e) => e.package),
-    );
+  for (const [name, list] of graph.external) external.set(name, list.map((e) => e.package));
   return { ws, dependencies, external };
 }
+
+/** One object for "no namedInputs", so a session's memo sees the same data from plan to plan. */
+const NO_NAMED_INPUTS = {};

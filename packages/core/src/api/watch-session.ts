@@ -7,11 +7,20 @@
  * was first restored and is held in memory. An entry with a log kept in a file, or with symbolic
  * links among its outputs, is restored the ordinary way each time.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { EntryMeta, OutputStatIndex } from '../cache/index.js';
+import type { EntryLog, EntryMeta, OutputStatIndex } from '../cache/index.js';
 import { TaskHashMemo } from '../hash/index.js';
-import type { CacheHit } from './run-cache.js';
+
+/** A task restored from the cache before the run walked the graph (`run-cache.ts`). */
+export interface CacheHit {
+  readonly log: EntryLog;
+  readonly savedMs: number;
+  readonly meta: EntryMeta;
+  readonly metaStat: Stats;
+  /** Where it came from: the local store, or a remote cache (through the local store). */
+  readonly source: 'local' | 'remote';
+}
 
 export class RestoredInSession {
   private readonly hits = new Map<string, { readonly hit: CacheHit; readonly root: string; readonly paths: readonly string[] }>();
