@@ -125,13 +125,9 @@ async function outputsListed(root: string, outputs: readonly string[]): Promise<
 /** Every target's declared outputs, workspace-relative (what a build writes never triggers a run). */
 export async function outputsOf(root: string): Promise<string[]> {
   try {
-    const { loadWorkspace } = await import('./load-workspace.js');
+    const [{ loadWorkspace }, { declaredOutputs }] = await Promise.all([import('./load-workspace.js'), import('../tasks/index.js')]);
     const ws = await loadWorkspace(root);
-    return [...ws.projects.values()].flatMap((p) =>
-      Object.values(p.targets ?? {}).flatMap((t) =>
-        ((t as { outputs?: string[] }).outputs ?? []).map((o) => o.replace('{projectRoot}', p.root).replace(/^\{workspaceRoot\}\//, '')),
-      ),
-    );
+    return [...ws.projects.values()].flatMap((project) => Object.entries(project.targets ?? {}).flatMap(([target, config]) => declaredOutputs({ project, target, config })));
   } catch {
     return [];
   }

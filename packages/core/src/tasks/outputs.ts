@@ -102,6 +102,22 @@ function ancestry(path: string): string[] {
 }
 
 /**
+ * The outputs a task declares, filled in as `expandOutputs` fills them, as patterns (nothing read
+ * from disk): what a watch leaves out, so a build never triggers itself. Negated ones, ones whose
+ * option is unset and ones outside the workspace are not among them.
+ */
+export function declaredOutputs(t: RunnableTask): string[] {
+  const opts = taskOptions(t);
+  const declared: string[] = [];
+  for (const raw of t.config.outputs ?? []) {
+    if (raw.startsWith('!')) continue;
+    const segments = fill(raw, t, opts);
+    if (segments !== 'unset' && segments !== 'outside' && segments.length > 0) declared.push(segments.map((s) => s.pattern).join('/'));
+  }
+  return declared;
+}
+
+/**
  * An output declaration with its placeholders filled in, as normalised repository-path segments:
  * 'unset' when an `{options.x}` it names is not set, 'outside' when it leaves the workspace.
  */
