@@ -9,35 +9,23 @@
 import { createHash } from 'node:crypto';
 import { decodeActionResult, encodeActionResult } from './bazel-proto.js';
 import type { ArtifactBody, RemoteClient, RemoteHas, RemoteRead, RemoteWrite } from './client.js';
-import { readSmall, request, statusProblem, HttpRemote, type HttpResponse } from './http.js';
+import { readSmall, request, HttpRemote } from './http.js';
 
 /** Action results are a few hundred bytes; anything past this is no kiln entry's. */
 const MAX_ACTION_RESULT = 64 * 1024;
 
 export class BazelClient extends HttpRemote implements RemoteClient {
-  private failedStatus(res: HttpResponse, what: string): { status: 'failed'; problem: ReturnType<typeof statusProblem> } {
-    return { status: 'failed', problem: statusProblem(res, what, this.settings.token !== undefined || this.settings.basicAuth !== undefined) };
-  }
-
   async has(key: string): Promise<RemoteHas> {
     const a = await request(this.http, 'HEAD', `${this.server}/ac/${key}`);
     if (!a.ok) return { status: 'failed', problem: a.problem };
     a.done();
     if (a.res.status === 404) return { status: 'miss' };
-    return a.res.ok ? { status: 'hit' } : this.failedStatus(a.res, `HEAD ac/${key.slice(0, 12)}`);
+    return a.res.ok ? { status: 'hit' } : this.statusFailure(a.res, `HEAD ac/${key.slice(0, 12)}`);
   }
 
   async get(key: string): Promise<RemoteRead> {
-    const ac = await request(this.http, 'GET', `${this.server}/ac/${key}`);
-    if (!ac.ok) return { status: 'failed', problem: ac.problem };
-    if (ac.res.status === 404) {
-      ac.done();
-      return { status: 'miss' };
-    }
-    if (ac.res.status !== 200) {
-      ac.done();
-      return this.failedStatus(ac.res, `GET ac/${key.slice(0, 12)}`);
-    }
+    const ac = await this.getBody(`${this.server}/ac/${key}`, `GET ac/${key.slice(0, 12)}`);
+    if (!('ok' in ac)) return ac;
     let digest: ReturnType<typeof decodeActionResult>;
     try {
       digest = decodeActionResult(await readSmall(ac.body, MAX_ACTION_RESULT));
@@ -46,21 +34,14 @@ export class BazelClient extends HttpRemote implements RemoteClient {
     }
     // An action result kiln cannot use is a refused entry: found, and failing its verdict.
     if (typeof digest === 'string') return { status: 'found', body: (async function* () {})(), verdict: () => `its action result is unusable: ${digest as string}` };
-    const blob = await request(this.http, 'GET', `${this.server}/cas/${digest.hash}`);
-    if (!blob.ok) return { status: 'failed', problem: blob.problem };
-    if (blob.res.status === 404) {
-      blob.done();
-      return { status: 'miss' };
-    }
-    if (blob.res.status !== 200) {
-      blob.done();
-      return this.failedStatus(blob.res, `GET cas/${digest.hash.slice(0, 12)}`);
-    }
+    const blob = await this.getBody(`${this.server}/cas/${digest.hash}`, `GET cas/${digest.hash.slice(0, 12)}`);
+    if (!('ok' in blob)) return blob;
+    const stream = blob.body;
     const sha = createHash('sha256');
     let received = 0;
     const want = digest;
     async function* body(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of blob.ok ? blob.body : []) {
+      for await (const chunk of stream) {
         received += chunk.length;
         if (received > want.size) return; // the verdict refuses it; no need to read more
         sha.update(chunk);
@@ -90,11 +71,11 @@ export class BazelClient extends HttpRemote implements RemoteClient {
     });
     if (!cas.ok) return { status: 'failed', problem: cas.problem };
     cas.done();
-    if (!cas.res.ok) return this.failedStatus(cas.res, `PUT cas/${hash.slice(0, 12)}`);
+    if (!cas.res.ok) return this.statusFailure(cas.res, `PUT cas/${hash.slice(0, 12)}`);
     const result = encodeActionResult({ hash, size: body.size });
     const ac = await request(this.http, 'PUT', `${this.server}/ac/${key}`, { headers: { 'content-type': 'application/octet-stream' }, body: result });
     if (!ac.ok) return { status: 'failed', problem: ac.problem };
     ac.done();
-    return ac.res.ok ? { status: 'stored' } : this.failedStatus(ac.res, `PUT ac/${key.slice(0, 12)}`);
+    return ac.res.ok ? { status: 'stored' } : this.statusFailure(ac.res, `PUT ac/${key.slice(0, 12)}`);
   }
 }

@@ -35,6 +35,25 @@ export abstract class HttpRemote {
     this.readOnly = settings.readOnly;
     this.http = httpOptions(settings);
   }
+
+  /** Whether this client sends credentials (a refusal then means they are not accepted, not missing). */
+  protected get sendsCredentials(): boolean {
+    return this.settings.token !== undefined || this.settings.basicAuth !== undefined;
+  }
+
+  /** A GET whose body is wanted: the answer when the server has it (200); else a miss (404) or a failure naming `what`. */
+  protected async getBody(url: string, what: string): Promise<BodyAnswer | { readonly status: 'miss' } | { readonly status: 'failed'; readonly problem: RemoteProblem }> {
+    const a = await request(this.http, 'GET', url);
+    if (!a.ok) return { status: 'failed', problem: a.problem };
+    if (a.res.status === 200) return a;
+    a.done();
+    return a.res.status === 404 ? { status: 'miss' } : this.statusFailure(a.res, what);
+  }
+
+  /** A status the request did not want, as the failure it is (naming `what`). */
+  protected statusFailure(res: HttpResponse, what: string): { readonly status: 'failed'; readonly problem: RemoteProblem } {
+    return { status: 'failed', problem: statusProblem(res, what, this.sendsCredentials) };
+  }
 }
 
 /** What the clients look at in an answer. */
@@ -47,6 +66,9 @@ export interface HttpResponse {
 
 export type HttpAnswer =
   { readonly ok: true; readonly res: HttpResponse; readonly body: AsyncIterable<Uint8Array>; done(): void } | { readonly ok: false; readonly problem: RemoteProblem };
+
+/** An answer whose headers came: its body is read through `body` or dropped with `done()`. */
+export type BodyAnswer = Extract<HttpAnswer, { ok: true }>;
 
 /** Network errors that will not go away within one run. */
 const FATAL_CODES = new Set([

@@ -6,10 +6,15 @@
  * servers (ducktors/turborepo-remote-cache and the like).
  */
 import type { ArtifactBody, RemoteClient, RemoteHas, RemoteRead, RemoteWrite } from './client.js';
-import { request, statusProblem, HttpRemote } from './http.js';
+import { request, HttpRemote } from './http.js';
 import { ArtifactSigner, tagMatches } from './sign.js';
 
 export class TurboClient extends HttpRemote implements RemoteClient {
+  // turbo's API takes a token; Basic auth from the URL is not its kind of credential.
+  protected override get sendsCredentials(): boolean {
+    return this.settings.token !== undefined;
+  }
+
   private url(key: string): string {
     const q =
       this.settings.teamId !== undefined
@@ -31,28 +36,20 @@ export class TurboClient extends HttpRemote implements RemoteClient {
     if (!a.ok) return { status: 'failed', problem: a.problem };
     a.done();
     if (a.res.status === 404) return { status: 'miss' };
-    return a.res.ok ? { status: 'hit' } : { status: 'failed', problem: statusProblem(a.res, `HEAD ${key.slice(0, 12)}`, this.settings.token !== undefined) };
+    return a.res.ok ? { status: 'hit' } : this.statusFailure(a.res, `HEAD ${key.slice(0, 12)}`);
   }
 
   async get(key: string): Promise<RemoteRead> {
-    const a = await request(this.http, 'GET', this.url(key));
-    if (!a.ok) return { status: 'failed', problem: a.problem };
-    const { res } = a;
-    if (res.status === 404) {
-      a.done();
-      return { status: 'miss' };
-    }
-    if (res.status !== 200) {
-      a.done();
-      return { status: 'failed', problem: statusProblem(res, `GET ${key.slice(0, 12)}`, this.settings.token !== undefined) };
-    }
+    const a = await this.getBody(this.url(key), `GET ${key.slice(0, 12)}`);
+    if (!('ok' in a)) return a;
+    const { res, body: stream } = a;
     const signer = this.signer(key);
     const tag = res.headers.get('x-artifact-tag');
     const length = Number(res.headers.get('content-length') ?? NaN);
     const duration = Number(res.headers.get('x-artifact-duration') ?? NaN);
     let received = 0;
     async function* body(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of a.ok ? a.body : []) {
+      for await (const chunk of stream) {
         received += chunk.length;
         signer?.update(chunk);
         yield chunk;
@@ -84,6 +81,6 @@ export class TurboClient extends HttpRemote implements RemoteClient {
     const a = await request(this.http, 'PUT', this.url(key), { headers, body: body.open() });
     if (!a.ok) return { status: 'failed', problem: a.problem };
     a.done();
-    return a.res.ok ? { status: 'stored' } : { status: 'failed', problem: statusProblem(a.res, `PUT ${key.slice(0, 12)}`, this.settings.token !== undefined) };
+    return a.res.ok ? { status: 'stored' } : this.statusFailure(a.res, `PUT ${key.slice(0, 12)}`);
   }
 }
