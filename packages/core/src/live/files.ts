@@ -7,7 +7,7 @@
  * Edge: it reads files and asks git.
  */
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
-import { spawn } from 'node:child_process';
+import { git } from '../scm/index.js';
 import { join } from 'node:path';
 import { existsSync, lstatSync } from 'node:fs';
 
@@ -66,21 +66,11 @@ function fileAt(abs: string): boolean {
 }
 
 /** The paths git does not ignore (it reads every ignore file: nested ones, info/exclude, the global one; a tracked file is never ignored). */
-function notIgnored(root: string, paths: readonly string[]): Promise<string[]> {
-  if (paths.length === 0) return Promise.resolve([]);
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['check-ignore', '-z', '--stdin'], { cwd: root, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      // 0: some are ignored (listed), 1: none is; anything else is doubt, and git's list cannot be kept without an answer.
-      if (code !== 0 && code !== 1) return reject(new Error(`git check-ignore failed: ${Buffer.concat(err).toString().trim()}`));
-      const ignored = new Set(Buffer.concat(out).toString('utf8').split('\0'));
-      resolve(paths.filter((p) => !ignored.has(p)));
-    });
-    child.stdin.end(`${paths.join('\0')}\0`);
-  });
+async function notIgnored(root: string, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const r = await git(root, ['check-ignore', '-z', '--stdin'], { input: `${paths.join('\0')}\0` });
+  // 0: some are ignored (listed), 1: none is; anything else is doubt, and git's list cannot be kept without an answer.
+  if (r.code !== 0 && r.code !== 1) throw new Error(`git check-ignore failed: ${r.stderr.trim()}`);
+  const ignored = new Set(r.stdout.split('\0'));
+  return paths.filter((p) => !ignored.has(p));
 }

@@ -15,13 +15,15 @@ export interface GitOptions {
    * makes a concurrent `git commit` fail. With it, a `GIT_OPTIONAL_LOCKS` in the environment still counts.
    */
   readonly optionalLocks?: boolean;
+  /** Written to git's standard input, which is then closed (for `--stdin` commands). */
+  readonly input?: string;
 }
 
 /** Runs git in `cwd`; never throws for a non-zero exit (callers decide what it means). */
 export function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
   const locks = options.optionalLocks ? {} : { GIT_OPTIONAL_LOCKS: '0' };
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'git',
       args as string[],
       { cwd, maxBuffer: 1 << 30, encoding: options.encoding ?? 'utf8', env: { ...process.env, ...locks, LC_ALL: 'C' } },
@@ -35,6 +37,7 @@ export function git(cwd: string, args: readonly string[], options: GitOptions = 
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
 
