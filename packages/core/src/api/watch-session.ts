@@ -9,7 +9,7 @@
  */
 import { lstatSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { EntryLog, EntryMeta, OutputStatIndex } from '../cache/index.js';
+import { holdsOutput, type EntryLog, type EntryMeta, type OutputStatIndex } from '../cache/index.js';
 import { TaskHashMemo } from '../hash/index.js';
 
 /** A task restored from the cache before the run walked the graph (`run-cache.ts`). */
@@ -43,7 +43,7 @@ export class RestoredInSession {
 
 function inPlace(file: EntryMeta['files'][number], path: string, index: OutputStatIndex): boolean {
   const st = lstatSync(path, { throwIfNoEntry: false });
-  return st !== undefined && st.isFile() && st.size === file.size && (st.mode & 0o777) === file.mode && index.get(file.path, st) === file.oid;
+  return holdsOutput(file, st, index) && (st.mode & 0o777) === file.mode;
 }
 
 /** A new session's memory. */

@@ -27,6 +27,15 @@ import { asideName, openNew, placeSymlink, realpathOrUndefined, replaceFile } fr
 import { entryDir } from './root.js';
 import type { OutputStatIndex, RestoreResult } from './types.js';
 
+/**
+ * Whether the workspace already holds `file` at the path whose lstat is `st`: a file of its size
+ * whose stat the index recorded with the entry's blob id (kiln wrote or verified it since). Its
+ * mode is the caller's to check.
+ */
+export function holdsOutput(file: ManifestFile, st: Stats | undefined, index: OutputStatIndex): st is Stats {
+  return st !== undefined && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid;
+}
+
 /** One output to write, as the checks before any writing left it. */
 interface Todo {
   readonly file: ManifestFile;
@@ -115,7 +124,7 @@ export class Restorer {
       // The workspace already holds this output (same stat as when kiln wrote or verified it, with
       // the entry's blob id): nothing is copied from the entry, so its stored copy is not needed
       // now. A damaged stored copy is found when it is needed: the restore that would copy it.
-      if (file.link === undefined && index && st && st.isFile() && st.size === file.size && index.get(file.path, st) === file.oid) {
+      if (file.link === undefined && index && holdsOutput(file, st, index)) {
         // Its mode may have been changed since (a chmod through a hard link changes the stored copy too).
         if ((st.mode & 0o777) !== file.mode) {
           chmodSync(dest, file.mode);
