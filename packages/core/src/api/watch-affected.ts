@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { changedPaths, changesOfPaths } from '../affected/files.js';
 import { affectedProjects } from '../affected/project-level.js';
 import { definesProjects } from '../affected/root-files.js';
-import { loadLiveWorkspace, type LiveWorkspace } from '../live/index.js';
+import { loadLiveWorkspace, outputsListed, type LiveWorkspace } from '../live/index.js';
 import type { AffectedTaskResult } from './affected-types.js';
 import type { WorkspaceRead } from './task-plan.js';
 import { watchSession } from './watch-session.js';
@@ -105,21 +105,6 @@ async function fromMemory(live: LiveWorkspace, paths: readonly string[], target:
     tsconfigFile: view.tsconfigFile ?? (existsSync(join(live.root, 'tsconfig.base.json')) ? 'tsconfig.base.json' : 'tsconfig.json'),
   });
   return taskLevel(view.workspace, view, target, changes, level, []);
-}
-
-/** Whether some declared output is a path git would list (no ignore file hides it): then a run changes git's list of files. */
-async function outputsListed(root: string, outputs: readonly string[]): Promise<boolean> {
-  const probes = [...new Set(outputs.map((o) => o.replace(/[*?[{!].*$/, '').replace(/\/+$/, '')).filter((o) => o !== ''))].map((o) => `${o}/x`);
-  if (probes.length === 0) return false;
-  const { git } = await import('../scm/index.js');
-  // -v -n: one line per path, `source:line:pattern<TAB>path`, with `::` when no rule ignores it (a `!` pattern re-includes it).
-  const r = await git(root, ['check-ignore', '--no-index', '-v', '-n', '--', ...probes]);
-  if (r.code !== 0 && r.code !== 1) return true;
-  for (const line of r.stdout.split('\n').filter(Boolean)) {
-    const rule = line.slice(0, line.indexOf('\t'));
-    if (rule === '::' || rule.slice(rule.indexOf(':', rule.indexOf(':') + 1) + 1).startsWith('!')) return true;
-  }
-  return false;
 }
 
 /** Every target's declared outputs, workspace-relative (what a build writes never triggers a run). */

@@ -74,3 +74,17 @@ async function notIgnored(root: string, paths: readonly string[]): Promise<strin
   const ignored = new Set(r.stdout.split('\0'));
   return paths.filter((p) => !ignored.has(p));
 }
+
+/** Whether some declared output is a path git would list (no ignore file hides it): then a run changes git's list of files. */
+export async function outputsListed(root: string, outputs: readonly string[]): Promise<boolean> {
+  const probes = [...new Set(outputs.map((o) => o.replace(/[*?[{!].*$/, '').replace(/\/+$/, '')).filter((o) => o !== ''))].map((o) => `${o}/x`);
+  if (probes.length === 0) return false;
+  // -v -n: one line per path, `source:line:pattern<TAB>path`, with `::` when no rule ignores it (a `!` pattern re-includes it).
+  const r = await git(root, ['check-ignore', '--no-index', '-v', '-n', '--', ...probes]);
+  if (r.code !== 0 && r.code !== 1) return true;
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const rule = line.slice(0, line.indexOf('\t'));
+    if (rule === '::' || rule.slice(rule.indexOf(':', rule.indexOf(':') + 1) + 1).startsWith('!')) return true;
+  }
+  return false;
+}

@@ -11,7 +11,7 @@ import { loadLiveFiles, type LiveFiles } from './files.js';
 import { loadLiveGraph, type LiveGraph, type LiveView } from './graph.js';
 import { batchKind, type BatchKind } from './reload.js';
 
-export type { LiveFiles } from './files.js';
+export { outputsListed, type LiveFiles } from './files.js';
 export type { LiveView } from './graph.js';
 export { batchKind, type BatchKind } from './reload.js';
 
