@@ -18,7 +18,7 @@ import { affectedGraph } from '../graph-state/index.js';
 import type { KilnConfig, Project, TargetConfiguration, Workspace } from '../workspace/index.js';
 import { loadWorkspace } from './load-workspace.js';
 import { projectGraph } from './project-graph.js';
-import type { RestoredInSession } from './watch-session.js';
+import type { WatchSession } from '../live/index.js';
 
 export interface PlannedTask {
   readonly id: TaskId;
@@ -59,7 +59,7 @@ export interface WorkspaceRead {
   readonly stats: StatCache;
   readonly files: WorkspaceFiles;
   /** A watch session's memory of earlier plans (hashes, restored entries): only what changed since is worked out again. */
-  readonly session?: { readonly hashes: TaskHashMemo; readonly restored: RestoredInSession };
+  readonly session?: WatchSession;
 }
 
 export async function readForPlan(req: Pick<PlanRequest, 'cwd' | 'snapshot'>): Promise<WorkspaceRead> {

@@ -5,7 +5,7 @@
  * cannot judge alone (a file that shapes the workspace, a lockfile: they are compared with the
  * base commit) is answered by `affected` itself, and memory is reloaded. Also hands `run` the
  * workspace, graph and file digests from memory, so a run reads and hashes only what changed:
- * the session's memo (`watch-session.ts`) hears of each batch before memory takes it in, and
+ * the session's memo (`live/restored.ts`, `hash/memo.ts`) hears of each batch before memory takes it in, and
  * gets the same edges object while the graph is the same (it keeps hashes while its data is).
  */
 import { existsSync } from 'node:fs';
@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import { changedPaths, changesOfPaths } from '../affected/files.js';
 import { affectedProjects } from '../affected/project-level.js';
 import { definesProjects } from '../affected/root-files.js';
-import { loadLiveWorkspace, outputsListed, type LiveWorkspace } from '../live/index.js';
+import { loadLiveWorkspace, outputsListed, watchSession, type LiveWorkspace } from '../live/index.js';
 import type { AffectedTaskResult } from './affected-types.js';
 import type { WorkspaceRead } from './task-plan.js';
-import { watchSession } from './watch-session.js';
 
 export interface Judge {
   /** The batch's affected tasks' projects (restricted to `projects` when given), and whether memory answered; 'all' when events were lost. */
@@ -26,6 +25,8 @@ export interface Judge {
    * are not watched, but git lists those no ignore file hides: then git's list is read again first.
    */
   read(): Promise<WorkspaceRead | undefined>;
+  /** Ends the session (its watches on restored outputs). */
+  close(): void;
 }
 
 export interface JudgeOptions {
@@ -56,6 +57,8 @@ export async function startJudge({ root, target, projects, outputs, note }: Judg
   };
   return {
     async judge(paths, overflow) {
+      // A burst this long shares the kernel's queue with the watches on restored outputs: they may have lost events.
+      if (overflow || paths.length >= LONG_BATCH) session.restored.doubt();
       if (overflow) {
         // Events were lost: what memory holds cannot be proven, so it is read again, and everything runs.
         live = await loadLiveWorkspace(root).catch(() => undefined);
@@ -85,8 +88,12 @@ export async function startJudge({ root, target, projects, outputs, note }: Judg
       const files = live.files();
       return { ws: view.workspace, dependencies: edges.dependencies, external: view.external, config: view.workspace.kiln, stats: files.stats, files, session };
     },
+    close: () => session.restored.close(),
   };
 }
+
+/** Paths in one batch from which the restored outputs' proofs are dropped (stat'ed again once). */
+const LONG_BATCH = 1024;
 
 /** `runAffected`'s steps for a batch with no workspace-wide file: the graph and workspace from memory, no git. */
 async function fromMemory(live: LiveWorkspace, paths: readonly string[], target: string): Promise<AffectedTaskResult> {

@@ -83,6 +83,7 @@ export async function watchAndRun(options: WatchOptions): Promise<void> {
       if (restart !== undefined) pending = merge(restart, pending);
     }
   } finally {
+    judge.close();
     await watcher.close();
   }
 

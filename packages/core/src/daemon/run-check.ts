@@ -14,7 +14,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { envDigest } from '../model/digest.js';
 import { checkRunManifest, manifestWatchList, type ManifestRequest, type ManifestTask, type ManifestWatchList } from '../run-manifest/index.js';
-import { FolderWatches } from './folder-watches.js';
+import { FolderWatches } from '../watcher/index.js';
 import type { DaemonOperation } from './server.js';
 
 /** The daemon's answer to `run-check`: the fast path's verdict, and what keeps it. */

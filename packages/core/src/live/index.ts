@@ -13,6 +13,7 @@ import { batchKind, type BatchKind } from './reload.js';
 
 export { outputsListed, type LiveFiles } from './files.js';
 export type { LiveView } from './graph.js';
+export { RestoredInSession, watchSession, type CacheHit, type WatchSession } from './restored.js';
 export { batchKind, type BatchKind } from './reload.js';
 
 export interface LiveWorkspace {

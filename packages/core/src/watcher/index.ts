@@ -6,3 +6,4 @@
  */
 export { startWatcher, type Watcher, type WatchBatch, type WatcherOptions, type WatcherTrouble } from './watcher.js';
 export { BARRIER_DIR, workspaceIgnore, type IgnoreOptions } from './ignore-rules.js';
+export { FolderWatches } from './folder-watches.js';

@@ -1,6 +1,8 @@
 /**
  * Watches on folders the workspace watcher leaves out (git-ignored outputs, kiln's cache, kiln's
- * own engine), for answers that depend on them: every event on a name that matters moves `seq()`.
+ * own engine), for answers that depend on them: every event on a name that matters moves `seq()`
+ * and is handed to `onEvent` (the daemon's run check keeps one seq; a watch session routes each
+ * event to the entries kept in that folder).
  * On Linux, node's fs.watch shares the process's one inotify descriptor with the workspace
  * watcher (libuv keeps one per event loop), and the kernel queues events in order on it, so the
  * watcher's barrier covers these events too. A folder replaced since it was watched (its inode
@@ -11,6 +13,7 @@ import { basename } from 'node:path';
 
 interface FolderWatch {
   readonly watcher: FSWatcher;
+  readonly dev: number;
   readonly ino: number;
   /** The names whose events count, or every name. */
   names: Set<string> | 'all';
@@ -19,9 +22,10 @@ interface FolderWatch {
 export class FolderWatches {
   private readonly folders = new Map<string, FolderWatch>();
   private count = 0;
+  private raw = 0;
   private problem: string | undefined;
-  /** Called after every event that counts. */
-  onEvent: (() => void) | undefined;
+  /** Called after every event that counts: its folder, and the name it is about (null: the whole folder). */
+  onEvent: ((folder: string, name: string | null) => void) | undefined;
 
   /** Moved by every event that counts (and by a watch that failed). */
   seq(): number {
@@ -38,31 +42,47 @@ export class FolderWatches {
     return this.folders.size;
   }
 
+  /** Every event received, counted or not (the kernel's queue is shared: a long burst may have lost some). */
+  received(): number {
+    return this.raw;
+  }
+
+  /** Whether `folder` is watched and still the folder at that path (one lstat): a folder whose parent was swapped out is not. */
+  stillWatched(folder: string): boolean {
+    const w = this.folders.get(folder);
+    if (w === undefined) return false;
+    const st = lstatSync(folder, { throwIfNoEntry: false });
+    return st !== undefined && st.isDirectory() && st.ino === w.ino && st.dev === w.dev;
+  }
+
   /**
    * Watches `folder` for events on `name` (every name when none is given); false when it cannot
    * (the folder is missing or not a folder, or the watch failed).
    */
   add(folder: string, name?: string): boolean {
-    const ino = folderInode(folder);
-    if (ino === undefined) return false;
+    const st = lstatSync(folder, { throwIfNoEntry: false });
+    if (st === undefined || !st.isDirectory()) return false;
     let w = this.folders.get(folder);
-    if (w !== undefined && w.ino !== ino) {
+    if (w !== undefined && (w.ino !== st.ino || w.dev !== st.dev)) {
+      // What the old watch vouched for was another folder: it counts as changed.
       this.drop(folder);
       w = undefined;
+      this.count++;
+      this.onEvent?.(folder, null);
     }
     if (w === undefined) {
       let watcher: FSWatcher;
       try {
         watcher = watch(folder, { persistent: false }, (_event, changed) => this.event(folder, changed === null ? null : String(changed)));
       } catch (e) {
-        this.fail(`watching ${folder} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        this.fail(folder, `watching ${folder} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         return false;
       }
       watcher.on('error', (e: Error) => {
-        this.fail(`watching ${folder} failed (${e.message})`);
+        this.fail(folder, `watching ${folder} failed (${e.message})`);
         this.drop(folder);
       });
-      w = { watcher, ino, names: new Set() };
+      w = { watcher, dev: st.dev, ino: st.ino, names: new Set() };
       this.folders.set(folder, w);
     }
     if (name === undefined) w.names = 'all';
@@ -77,27 +97,23 @@ export class FolderWatches {
   }
 
   private event(folder: string, name: string | null): void {
+    this.raw++;
     const w = this.folders.get(folder);
     // A nameless event, or one about the folder itself (removed or moved away: its watch now follows the old inode), always counts.
     if (w === undefined || name === null || name === basename(folder) || w.names === 'all' || w.names.has(name)) {
       this.count++;
-      this.onEvent?.();
+      this.onEvent?.(folder, name);
     }
   }
 
-  private fail(message: string): void {
+  private fail(folder: string, message: string): void {
     this.problem ??= message;
     this.count++;
-    this.onEvent?.();
+    this.onEvent?.(folder, null);
   }
 
   private drop(folder: string): void {
     this.folders.get(folder)?.watcher.close();
     this.folders.delete(folder);
   }
-}
-
-function folderInode(path: string): number | undefined {
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  return st?.isDirectory() ? st.ino : undefined;
 }
