@@ -6,10 +6,11 @@
  *
  * A kept entry is in place when every output still has the stat kiln wrote or verified it with
  * (the stat index every restore uses): one lstat per output. To spare those stats, an entry is
- * also *proven*: the folders of its outputs and its entry folder in the cache are watched (set
- * before the stats that prove it), and while no event names one of its outputs or its entry,
- * and each folder is still the one watched (one lstat per folder), it is in place without a stat
- * per file. Proofs are only given where events tell everything: an output with a hard link
+ * also *proven*: the folders of its outputs, each folder above them up to the workspace root,
+ * and its entry folder in the cache are watched (set before the stats that prove it), and while
+ * no event names one of its outputs, one of those folders or its entry, it is in place without a
+ * stat. (A folder above an output renamed, removed or replaced is an event in its parent's watch;
+ * the workspace root itself is looked at once per plan.) Proofs are only given where events tell everything: an output with a hard link
  * other than its stored copy (whose folder is watched) is stat'ed every time; a watch that fails,
  * the watch limit, a burst long enough to fill the kernel's queue (events may be lost) or a
  * barrier that does not come back drops every proof, and the stats decide again.
@@ -18,7 +19,7 @@ import { mkdirSync, lstatSync, rmSync, writeFileSync, type Stats } from 'node:fs
 import { basename, dirname, join } from 'node:path';
 import { copyName, holdsOutput, type EntryLog, type EntryMeta, type OutputStatIndex } from '../cache/index.js';
 import { TaskHashMemo } from '../hash/index.js';
-import { BARRIER_DIR, FolderWatches } from '../watcher/index.js';
+import { FolderWatches } from '../watcher/index.js';
 
 /** A task restored from the cache before the run walked the graph (`run-cache.ts`). */
 export interface CacheHit {
@@ -37,11 +38,11 @@ interface Kept {
   readonly paths: readonly string[];
   /** The entry's folder in the cache (its stored copies). */
   readonly entry: string;
-  /** The output folders and the entry folder. */
-  readonly folders: readonly string[];
   proven: boolean;
 }
 
+/** The session's sentinels: under `.kiln`, outside the workspace watcher's view (its barrier folder would make chokidar list it for each). */
+const SENTINEL_DIR = '.kiln/watch-session';
 /** Events received between two plans beyond which some may have been lost (the kernel's queue, 16,384 by default, is shared with the workspace watcher). */
 const BURST_EVENTS = 4096;
 /** Watched folders beyond which the watches start afresh (each proof re-made by stats). */
@@ -57,6 +58,8 @@ export class RestoredInSession {
   private readonly waiting = new Map<string, () => void>();
   /** Why no proof is given any more (a watch failed or hit the limit); stats decide from then on. */
   private unusable: string | undefined;
+  /** The workspace root's device and inode when the first proof was made. */
+  private rootId: string | undefined;
 
   constructor() {
     this.listen();
@@ -67,17 +70,17 @@ export class RestoredInSession {
     if (!('bytes' in hit.log) || hit.meta.files.some((f) => f.link !== undefined)) return;
     const paths = hit.meta.files.map((f) => join(root, f.path));
     this.forget(hash);
-    this.hits.set(hash, { hit: { ...hit, source: 'local' }, root, paths, entry, folders: [...new Set(paths.map((p) => dirname(p))), entry], proven: false });
+    this.hits.set(hash, { hit: { ...hit, source: 'local' }, root, paths, entry, proven: false });
   }
 
   /**
    * Resolves once every event for a change made before the call has been handled: a sentinel is
-   * written in `root`'s `.kiln/watch/` and its own event awaited (one inotify queue, in order).
+   * written in `root`'s `.kiln/watch-session/` and its own event awaited (one inotify queue, in order).
    * Call before asking `inPlace` for a plan. A sentinel that does not come back drops every proof.
    */
   async settle(root: string, timeoutMs = 2000): Promise<void> {
     if (this.routes.size === 0 || this.unusable !== undefined) return;
-    const dir = join(root, BARRIER_DIR);
+    const dir = join(root, SENTINEL_DIR);
     const name = `session-${process.pid}-${++this.barriers}`;
     const seen = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -96,6 +99,8 @@ export class RestoredInSession {
     this.waiting.delete(name);
     rmSync(join(dir, name), { force: true });
     const received = this.watches.received();
+    // The workspace moved away and another put in its place: nothing watched is what the paths now name.
+    if (!this.sameRoot(root)) this.restart();
     if (!ok || received - this.receivedAtSettle > BURST_EVENTS || this.watches.trouble() !== undefined) this.doubt();
     this.receivedAtSettle = this.watches.received();
   }
@@ -112,7 +117,7 @@ export class RestoredInSession {
   inPlace(hash: string, root: string, index: OutputStatIndex): CacheHit | undefined {
     const kept = this.hits.get(hash);
     if (kept === undefined || kept.root !== root) return undefined;
-    if (kept.proven && this.unusable === undefined && kept.folders.every((f) => this.watches.stillWatched(f))) return kept.hit;
+    if (kept.proven && this.unusable === undefined) return kept.hit;
     kept.proven = false;
     // Watched before the stats: a change after them has an event to come, which ends the proof.
     const watched = this.unusable === undefined && this.watch(hash, kept);
@@ -126,7 +131,7 @@ export class RestoredInSession {
     return kept.hit;
   }
 
-  /** Whether the entry of `hash` is proven in place now (its next `inPlace` needs no stat per output, only its folders'). */
+  /** Whether the entry of `hash` is proven in place now (its next `inPlace` needs no stat). */
   proven(hash: string): boolean {
     return this.hits.get(hash)?.proven === true;
   }
@@ -137,19 +142,27 @@ export class RestoredInSession {
     for (const done of this.waiting.values()) done();
   }
 
-  /** Routes events on `kept`'s outputs and entry folder to its proof; false when a folder cannot be watched. */
+  /** Routes events on `kept`'s outputs, the folders above them and its entry folder to its proof; false when a folder cannot be watched. */
   private watch(hash: string, kept: Kept): boolean {
     if (this.watches.size() > MAX_FOLDERS) this.restart();
-    const route = (folder: string, name: string): boolean => {
+    for (const [folder, name] of routesOf(kept)) {
       if (!this.watches.add(folder)) return false;
       let names = this.routes.get(folder);
       if (names === undefined) this.routes.set(folder, (names = new Map()));
       let hashes = names.get(name);
       if (hashes === undefined) names.set(name, (hashes = new Set()));
       hashes.add(hash);
-      return true;
-    };
-    return kept.paths.every((p) => route(dirname(p), basename(p))) && route(kept.entry, '');
+    }
+    return this.sameRoot(kept.root);
+  }
+
+  /** Whether `root` is still the folder first watched at that path (a workspace moved away and replaced is not). */
+  private sameRoot(root: string): boolean {
+    const st = lstatSync(root, { throwIfNoEntry: false });
+    if (st === undefined) return false;
+    const id = `${st.dev}:${st.ino}`;
+    this.rootId ??= id;
+    return this.rootId === id;
   }
 
   private listen(): void {
@@ -174,6 +187,7 @@ export class RestoredInSession {
     this.watches = new FolderWatches();
     this.routes.clear();
     this.receivedAtSettle = 0;
+    this.rootId = undefined;
     for (const kept of this.hits.values()) kept.proven = false;
     this.listen();
   }
@@ -182,9 +196,26 @@ export class RestoredInSession {
     const kept = this.hits.get(hash);
     if (kept === undefined) return;
     this.hits.delete(hash);
-    for (const p of kept.paths) this.routes.get(dirname(p))?.get(basename(p))?.delete(hash);
-    this.routes.get(kept.entry)?.get('')?.delete(hash);
+    for (const [folder, name] of routesOf(kept)) this.routes.get(folder)?.get(name)?.delete(hash);
   }
+}
+
+/**
+ * The (folder, name) pairs whose events end `kept`'s proof: each output in its folder, every folder
+ * between those and the workspace root by the name of the one below it, and the entry folder ('': any name).
+ */
+function routesOf(kept: Kept): [folder: string, name: string][] {
+  const pairs = new Map<string, [string, string]>();
+  const add = (folder: string, name: string): void => void pairs.set(`${folder}\0${name}`, [folder, name]);
+  for (const p of kept.paths) add(dirname(p), basename(p));
+  for (const p of kept.paths)
+    for (let d = dirname(p); d !== kept.root && d.startsWith(`${kept.root}/`); d = dirname(d)) {
+      const key = `${dirname(d)}\0${basename(d)}`;
+      if (pairs.has(key)) break;
+      add(dirname(d), basename(d));
+    }
+  add(kept.entry, '');
+  return [...pairs.values()];
 }
 
 /** Whether the file at `path` is the inode `st` describes (its other link is this one). */

@@ -47,14 +47,6 @@ export class FolderWatches {
     return this.raw;
   }
 
-  /** Whether `folder` is watched and still the folder at that path (one lstat): a folder whose parent was swapped out is not. */
-  stillWatched(folder: string): boolean {
-    const w = this.folders.get(folder);
-    if (w === undefined) return false;
-    const st = lstatSync(folder, { throwIfNoEntry: false });
-    return st !== undefined && st.isDirectory() && st.ino === w.ino && st.dev === w.dev;
-  }
-
   /**
    * Watches `folder` for events on `name` (every name when none is given); false when it cannot
    * (the folder is missing or not a folder, or the watch failed).
