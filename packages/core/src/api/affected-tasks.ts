@@ -19,6 +19,8 @@ interface BuiltTaskGraph {
 }
 // Keyed by the view's edges: a view asked again (kiln watch's memory) keeps its task graph.
 const taskGraphs = new WeakMap<object, BuiltTaskGraph>();
+// And its list of projects, so what task level keeps with that list is kept too.
+const projectLists = new WeakMap<Workspace, Workspace['projects'] extends ReadonlyMap<string, infer P> ? P[] : never>();
 
 function taskGraphOf(g: TaskGraphs, ws: Workspace, view: AffectedGraphView, target: string): BuiltTaskGraph {
   const known = taskGraphs.get(view.dependencies);
@@ -41,7 +43,8 @@ export async function taskLevel(
   warnings: string[],
 ): Promise<AffectedTaskResult> {
   const [{ targetTasks, unknownTarget }, graphs] = await Promise.all([import('../affected/tasks.js'), import('../tasks/graph.js')]);
-  const projects = [...ws.projects.values()];
+  let projects = projectLists.get(ws);
+  if (projects === undefined) projectLists.set(ws, (projects = [...ws.projects.values()]));
   const unknown = unknownTarget(target, projects);
   if (unknown) throw new KilnError(unknown);
   const { dependencies, built } = taskGraphOf(graphs, ws, view, target);
