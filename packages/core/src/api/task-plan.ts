@@ -91,9 +91,11 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise
   const { ws, dependencies, external, config, files } = read;
   const memo = read.session?.hashes;
   const once = <T>(name: string, of: readonly unknown[], compute: () => T): T => (memo ? memo.derive(name, of, compute) : compute());
-  const projects = Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, targets: p.targets }]));
   const selection = { targets: req.targets, ...(req.projects && { projects: req.projects }), ...(req.configuration && { configuration: req.configuration }) };
-  const tg = once(`tasks ${JSON.stringify(selection)}`, [ws, dependencies], () => createTaskGraph({ projects, dependencies }, selection));
+  const tg = once(`tasks ${JSON.stringify(selection)}`, [ws, dependencies], () => {
+    const projects = Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, targets: p.targets }]));
+    return createTaskGraph({ projects, dependencies }, selection);
+  });
   if (!tg.ok) throw new KilnError(tg.error);
   const requested = new Set<string>(tg.value.requested);
   const order: TaskToHash[] = topologicalOrder(tg.value).map((id) => {
@@ -142,7 +144,11 @@ export async function workspaceAndGraph(root: string, cwd: string): Promise<Pick
   const dependencies: Record<string, string[]> = {};
   for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
   const external = new Map<string, string[]>();
-  for (const [name, list] of graph.external) external.set(name, list.map((e) => e.package));
+  for (const [name, list] of graph.external)
+    external.set(
+      name,
+      list.map((e) => e.package),
+    );
   return { ws, dependencies, external };
 }
 

@@ -74,12 +74,17 @@ export class TaskHashMemo<S = unknown, R = unknown, H = unknown> {
     if (changed.size === 0) return;
     // Shares that read a changed file, then every share chaining one of those, transitively.
     const stale = new Set<string>();
-    const above = new Map<string, string[]>();
-    for (const [key, s] of this.shares) {
-      if (s.files.some((f) => changed.has(f))) stale.add(key);
-      for (const b of s.below) above.set(b, [...(above.get(b) ?? []), key]);
+    for (const [key, s] of this.shares) if (s.files.some((f) => changed.has(f))) stale.add(key);
+    if (stale.size > 0) {
+      const above = new Map<string, string[]>();
+      for (const [key, s] of this.shares)
+        for (const b of s.below) {
+          const list = above.get(b);
+          if (list === undefined) above.set(b, [key]);
+          else list.push(key);
+        }
+      for (const key of [...stale]) this.spread(key, above, stale);
     }
-    for (const key of [...stale]) this.spread(key, above, stale);
     for (const key of stale) this.shares.delete(key);
     for (const [id, t] of this.tasks) if (t.shares.some((k) => stale.has(k)) || this.readsAny(t.resolved, changed)) this.tasks.delete(id);
   }

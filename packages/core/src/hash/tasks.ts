@@ -100,11 +100,9 @@ function unwrap<T>(r: Result<T, Diagnostic[]>): T {
 export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData, tasks: readonly TaskToHash[], memo?: TaskHashMemo): Result<ResolvedTasks, Diagnostic[]> {
   const { projects, dependencies } = ws;
   memo?.begin([projects, ws.namedInputs, dependencies, ws.external, data.files, data.versionOf]);
-  const inputsWs: InputsWorkspace = {
-    namedInputs: ws.namedInputs,
-    projects: Object.fromEntries([...projects].map(([name, p]) => [name, { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, InputSpec[]> }) }])),
-    dependencies,
-  };
+  const inputsProjects = (): InputsWorkspace['projects'] =>
+    Object.fromEntries([...projects].map(([name, p]) => [name, { root: p.root, ...(p.namedInputs && { namedInputs: p.namedInputs as Record<string, InputSpec[]> }) }]));
+  const inputsWs: InputsWorkspace = { namedInputs: ws.namedInputs, projects: memo ? memo.derive('inputsProjects', [projects], inputsProjects) : inputsProjects(), dependencies };
   const byOwner = memo
     ? memo.derive('byOwner', [data.files], () => groupByOwner(data.files, createFileOwner(inputsWs.projects)))
     : groupByOwner(data.files, createFileOwner(inputsWs.projects));
