@@ -66,7 +66,7 @@ export async function restoreCached(
         if (remote && source === 'remote') r = await remote.restore(t.hash, stats);
         if (r.status === 'hit') {
           hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat, source });
-          plan.session?.restored.add(t.hash, hits.get(t.id)!, plan.ws.root, entryPath(cache, t.hash));
+          plan.session?.restored.add(t.hash, hits.get(t.id)!, plan.ws.root, entryPath(cache, t.hash), stats);
         } else if (r.status === 'corrupt' && source === 'remote')
           warning(`remote cache ${remote!.server}: the entry of ${t.id} (${t.hash.slice(0, 12)}) was refused: ${r.reason}. Running the task.`);
         else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);

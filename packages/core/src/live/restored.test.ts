@@ -62,6 +62,19 @@ describe('entries restored in a watch session', () => {
     expect(session.proven(h)).toBe(true);
   });
 
+  it('are proven at once when added with the stat index they were just restored with', async () => {
+    const hash = sha256('two');
+    writeFileSync(join(root, 'two.js'), 'two\n');
+    await cache.store({ hash, task: 'q:build', fingerprint: {}, durationMs: 1, outputs: ['two.js'], log: Buffer.from('') });
+    rmSync(join(root, 'two.js'));
+    const r = await cache.restore(hash, stats);
+    if (r.status !== 'hit') throw new Error(r.status);
+    session.add(hash, { log: r.log, savedMs: 1, meta: r.meta, metaStat: r.metaStat, source: 'local' }, root, entryPath(cache, hash), stats);
+    expect(session.proven(hash)).toBe(true);
+    writeFileSync(join(root, 'two.js'), 'TWO\n');
+    expect(await ask(hash)).toBe('gone');
+  });
+
   it.each([
     ['edited in place (same size)', () => writeFileSync(join(root, 'p/dist/a.js'), 'a ONE\n')],
     ['removed', () => rmSync(join(root, 'p/dist/b.js'))],

@@ -65,12 +65,17 @@ export class RestoredInSession {
     this.listen();
   }
 
-  /** Remembers a hit whose log is in memory and whose outputs (in the workspace at `root`) are plain files; `entry` is its folder in the cache. */
-  add(hash: string, hit: CacheHit, root: string, entry: string): void {
+  /**
+   * Remembers a hit whose log is in memory and whose outputs (in the workspace at `root`) are plain
+   * files; `entry` is its folder in the cache. With the stat index it was just restored with, it is
+   * proven at once (the stats and watches a later plan would need are taken now, while a run restores anyway).
+   */
+  add(hash: string, hit: CacheHit, root: string, entry: string, index?: OutputStatIndex): void {
     if (!('bytes' in hit.log) || hit.meta.files.some((f) => f.link !== undefined)) return;
     const paths = hit.meta.files.map((f) => join(root, f.path));
     this.forget(hash);
     this.hits.set(hash, { hit: { ...hit, source: 'local' }, root, paths, entry, proven: false });
+    if (index !== undefined) this.inPlace(hash, root, index);
   }
 
   /**
