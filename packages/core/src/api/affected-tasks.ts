@@ -7,7 +7,7 @@ import type { ChangedFile } from '../affected/types.js';
 import type { ProjectLevel } from '../affected/project-level.js';
 import type { AffectedGraphView } from '../graph-state/index.js';
 import { KilnError } from '../model/index.js';
-import type { Workspace } from '../workspace/index.js';
+import type { Project, Workspace } from '../workspace/index.js';
 import type { AffectedTaskResult } from './affected-types.js';
 
 type TaskGraphs = typeof import('../tasks/graph.js');
@@ -20,7 +20,7 @@ interface BuiltTaskGraph {
 // Keyed by the view's edges: a view asked again (kiln watch's memory) keeps its task graph.
 const taskGraphs = new WeakMap<object, BuiltTaskGraph>();
 // And its list of projects, so what task level keeps with that list is kept too.
-const projectLists = new WeakMap<Workspace, Workspace['projects'] extends ReadonlyMap<string, infer P> ? P[] : never>();
+const projectLists = new WeakMap<Workspace, Project[]>();
 
 function taskGraphOf(g: TaskGraphs, ws: Workspace, view: AffectedGraphView, target: string): BuiltTaskGraph {
   const known = taskGraphs.get(view.dependencies);

@@ -16,15 +16,7 @@ import type { CacheHit } from '../live/index.js';
 export type { CacheHit } from '../live/index.js';
 
 /** Stores a successful task's outputs and log (and queues its upload to the remote cache) and records it as the task's last run; false (said once through `unavailable`) when the cache cannot keep it. */
-export async function storeSucceeded(
-  plan: TaskPlan,
-  t: PlannedTask,
-  durationMs: number,
-  log: LogCapture,
-  warn: (m: string) => void,
-  unavailable: (reason: string) => void,
-  remote?: RemoteCache,
-): Promise<boolean> {
+export async function storeSucceeded(plan: TaskPlan, t: PlannedTask, durationMs: number, log: LogCapture, warn: (m: string) => void, unavailable: (reason: string) => void, remote?: RemoteCache): Promise<boolean> {
   const outputs = await expandOutputs(plan.ws.root, t, warn);
   const kept = await plan.cache.store({ hash: t.hash, task: t.id, fingerprint: t.fingerprint, durationMs, outputs, log: log.finish() }, plan.stats);
   if (kept.status !== 'stored') {
@@ -67,8 +59,7 @@ export async function restoreCached(
         if (r.status === 'hit') {
           hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat, source });
           plan.session?.restored.add(t.hash, hits.get(t.id)!, plan.ws.root, entryPath(cache, t.hash), stats);
-        } else if (r.status === 'corrupt' && source === 'remote')
-          warning(`remote cache ${remote!.server}: the entry of ${t.id} (${t.hash.slice(0, 12)}) was refused: ${r.reason}. Running the task.`);
+        } else if (r.status === 'corrupt' && source === 'remote') warning(`remote cache ${remote!.server}: the entry of ${t.id} (${t.hash.slice(0, 12)}) was refused: ${r.reason}. Running the task.`);
         else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
         else if (r.status === 'blocked') warning(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
         else if (r.status === 'unavailable' && source === 'local') unavailable(r.reason);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { openLocalCache, type LocalCache } from '../cache/index.js';
 import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type WorkspaceFiles } from '../files/index.js';
-import { hashTasks, lockfileVersions, resolveTaskHashInputs, type Fingerprint, type TaskHashMemo, type TaskToHash } from '../hash/index.js';
+import { hashTasks, lockfileVersions, resolveTaskHashInputs, type Fingerprint, type TaskToHash } from '../hash/index.js';
 import { KilnError, type Hash, type TaskId } from '../model/index.js';
 import type { ManifestRequest, PendingSnapshot } from '../run-manifest/index.js';
 import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
@@ -91,11 +91,9 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise
   const { ws, dependencies, external, config, files } = read;
   const memo = read.session?.hashes;
   const once = <T>(name: string, of: readonly unknown[], compute: () => T): T => (memo ? memo.derive(name, of, compute) : compute());
+  const projects = () => Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, targets: p.targets }]));
   const selection = { targets: req.targets, ...(req.projects && { projects: req.projects }), ...(req.configuration && { configuration: req.configuration }) };
-  const tg = once(`tasks ${JSON.stringify(selection)}`, [ws, dependencies], () => {
-    const projects = Object.fromEntries([...ws.projects].map(([name, p]) => [name, { root: p.root, targets: p.targets }]));
-    return createTaskGraph({ projects, dependencies }, selection);
-  });
+  const tg = once(`tasks ${JSON.stringify(selection)}`, [ws, dependencies], () => createTaskGraph({ projects: projects(), dependencies }, selection));
   if (!tg.ok) throw new KilnError(tg.error);
   const requested = new Set<string>(tg.value.requested);
   const order: TaskToHash[] = topologicalOrder(tg.value).map((id) => {
@@ -144,11 +142,7 @@ export async function workspaceAndGraph(root: string, cwd: string): Promise<Pick
   const dependencies: Record<string, string[]> = {};
   for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
   const external = new Map<string, string[]>();
-  for (const [name, list] of graph.external)
-    external.set(
-      name,
-      list.map((e) => e.package),
-    );
+  for (const [name, list] of graph.external) external.set(name, list.map((e) => e.package));
   return { ws, dependencies, external };
 }
 
