@@ -5,7 +5,10 @@
  * rescans only those files' imports and re-hashes only those files; an edit that shapes the
  * workspace reloads the workspace and graph, an ignore file git's list of files. What a change
  * affects and what a task's hash is stay `affected/`'s and `hash/`'s: this only hands them data.
- * Edge: it reads files and asks git (at load and reload, for a new file's ignore verdict).
+ * A session's memory between runs lives here too: its task hash memo and the cache entries it
+ * restored, proven still in place by watches on their folders (`restored.ts`).
+ * Edge: it reads files, asks git (at load and reload, for a new file's ignore verdict) and watches
+ * the restored outputs' folders.
  */
 import { loadLiveFiles, type LiveFiles } from './files.js';
 import { loadLiveGraph, type LiveGraph, type LiveView } from './graph.js';

@@ -6,14 +6,17 @@
  *
  * A kept entry is in place when every output still has the stat kiln wrote or verified it with
  * (the stat index every restore uses): one lstat per output. To spare those stats, an entry is
- * also *proven*: the folders of its outputs, each folder above them up to the workspace root,
- * and its entry folder in the cache are watched (set before the stats that prove it), and while
- * no event names one of its outputs, one of those folders or its entry, it is in place without a
- * stat. (A folder above an output renamed, removed or replaced is an event in its parent's watch;
- * the workspace root itself is looked at once per plan.) Proofs are only given where events tell everything: an output with a hard link
- * other than its stored copy (whose folder is watched) is stat'ed every time; a watch that fails,
- * the watch limit, a burst long enough to fill the kernel's queue (events may be lost) or a
- * barrier that does not come back drops every proof, and the stats decide again.
+ * also *proven*: the folders of its outputs, each folder above them up to the workspace root (by
+ * the name of the one below) and its entry folder in the cache are watched, set before the stats
+ * that prove it; while no event names one of its outputs, one of those folders or its entry, it
+ * is in place without a stat. A folder above an output renamed, removed or replaced is an event in
+ * its parent's watch; the workspace root itself is looked at once per plan, after a barrier (a
+ * sentinel's own event) proves every earlier event handled.
+ *
+ * Proofs are given only where events tell everything: an output with a hard link other than its
+ * stored copy (whose folder is watched) is stat'ed every time; a watch that fails, the watch
+ * limit, a burst long enough to fill the kernel's queue (events may be lost) or a barrier that
+ * does not come back drops every proof, and the stats decide again.
  */
 import { mkdirSync, lstatSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
