@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { TierSequencer } from './test/helpers/tier-sequencer.js';
 
 const slow = [
   // A test file named *-slow.test.ts is a longer run of an e2e test.
@@ -57,6 +58,8 @@ export default defineConfig({
     // keep both cores busy: the whole run took 643 s instead of 1,222 s on a shared 2-core machine at
     // load 6 to 13. More cores keep vitest's default.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // The slow tier's long runs first, so none of them starts last (./test/helpers/tier-sequencer.ts).
+    sequence: { sequencer: TierSequencer },
     // The environment every test file starts with: nothing from outside steers kiln, nx or git.
     setupFiles: ['test/helpers/setup-env.ts'],
     projects: [
