@@ -23,6 +23,34 @@ export const CACHE_LAYOUT_VERSION = 4;
  */
 export const WIRE_LAYOUTS: readonly number[] = [3, CACHE_LAYOUT_VERSION];
 
+/**
+ * 5: a packed entry, what a small remote entry is kept as: the bytes of its regular files lie
+ * end to end, in manifest order, in one file (`PACK_NAME`), as they came over the wire, so
+ * receiving it creates one file instead of one per output, and restoring it writes each output
+ * once, straight into the workspace (copies, never hard links). The manifest means the same as
+ * layout 4's; a kiln that knows only layout 4 reads such an entry as a miss.
+ */
+export const PACKED_LAYOUT = 5;
+
+/** The layouts the local store reads: its unpacked entries and its packed ones. */
+export const LOCAL_LAYOUTS: readonly number[] = [CACHE_LAYOUT_VERSION, PACKED_LAYOUT];
+
+/** A packed entry's files together are at most this large (larger entries are kept unpacked). */
+export const PACK_MAX = 4 * 1024 * 1024;
+
+/** The name, in a packed entry's folder, of the file holding every regular output's bytes. */
+export const PACK_NAME = 'pack';
+
+/** Where each regular file's bytes start in a pack (links have none: their offset is the next file's). */
+export function packOffsets(files: readonly ManifestFile[]): number[] {
+  let at = 0;
+  return files.map((f) => {
+    const start = at;
+    if (f.link === undefined) at += f.size;
+    return start;
+  });
+}
+
 /** The name, in its entry's folder, of the stored copy of the manifest's `index`-th file. */
 export function copyName(index: number): string {
   return `${index}.out`;
@@ -140,7 +168,7 @@ export function parseMeta(hash: string, text: string, options: { fingerprint: bo
   } catch {
     return { status: 'corrupt', reason: 'meta.json is not valid JSON' };
   }
-  if (!(options.layouts ?? [CACHE_LAYOUT_VERSION]).includes(meta.layout)) return { status: 'miss' };
+  if (!(options.layouts ?? LOCAL_LAYOUTS).includes(meta.layout)) return { status: 'miss' };
   if (meta.hash !== hash) return { status: 'corrupt', reason: 'meta.json belongs to another hash' };
   return { status: 'ok', meta };
 }

@@ -13,7 +13,7 @@ import type { Stats } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LARGE_FILE } from '../files/index.js';
-import { copyName, readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
+import { copyName, PACKED_LAYOUT, readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
 import { LogCapture } from './log.js';
@@ -122,15 +122,16 @@ export class LocalCache implements Cache {
 
   /**
    * Restores an entry's outputs into the workspace and returns its log; a corrupt entry is removed.
-   * `justReceived`: `receive` has just placed this entry, verified byte by byte (see `Restorer.restore`).
+   * `justReceived`: `receive` has just placed this entry, verified byte by byte, and `received` is
+   * the pack it handed over, if it kept it packed (see `Restorer.restore`).
    */
-  async restore(hash: string, index?: OutputStatIndex, justReceived = false): Promise<RestoreResult> {
+  async restore(hash: string, index?: OutputStatIndex, justReceived = false, received?: Buffer): Promise<RestoreResult> {
     const folder = this.checkFolder();
     if (folder.status === 'unusable') return { status: 'unavailable', reason: folder.reason };
     if (!isEntryHash(hash)) return { status: 'miss' };
     let r: RestoreResult;
     try {
-      r = this.restorer.restore(hash, index, justReceived);
+      r = this.restorer.restore(hash, index, justReceived, received);
     } catch (e) {
       if (errorCode(e) === undefined) throw e;
       return { status: 'unavailable', reason: `the cache entry ${hash.slice(0, 12)} could not be restored (${(e as Error).message})` };
@@ -250,9 +251,9 @@ export function entryPath(cache: LocalCache, hash: string): string {
   return entryDir(cache.dir, hash);
 }
 
-/** Where the entry of `hash` keeps its copy of the output `path`, or undefined (for tests, and whoever must find one copy). */
+/** Where the entry of `hash` keeps its copy of the output `path`, or undefined (none, or a packed entry: for tests, and whoever must find one copy). */
 export function storedCopyPath(cache: LocalCache, hash: string, path: string): string | undefined {
   const m = readMetaSync(cache.dir, hash);
-  const i = m.status === 'ok' ? m.meta.files.findIndex((f) => f.path === path && f.link === undefined) : -1;
+  const i = m.status === 'ok' && m.meta.layout !== PACKED_LAYOUT ? m.meta.files.findIndex((f) => f.path === path && f.link === undefined) : -1;
   return i < 0 ? undefined : join(entryDir(cache.dir, hash), copyName(i));
 }

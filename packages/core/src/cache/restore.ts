@@ -15,11 +15,11 @@
  * a round trip through the thread pool for each (restores run before any task process starts, so
  * nothing waits on the event loop meanwhile).
  */
-import { chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { blobIdOfFileSync } from '../files/index.js';
 import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
-import { copyName, linkLeadsOut, nestedOutput, readMetaSync, type EntryMeta, type ManifestFile } from './entry.js';
+import { copyName, linkLeadsOut, nestedOutput, PACK_MAX, PACK_NAME, PACKED_LAYOUT, packOffsets, readMetaSync, type EntryMeta, type ManifestFile } from './entry.js';
 import { sha256OfFileSync, type EntryLog } from './log.js';
 import { Destinations } from './destinations.js';
 import { errorCode, isNotFound } from './errors.js';
@@ -43,6 +43,8 @@ interface Todo {
   readonly src: string;
   readonly dest: string;
   readonly existing: Stats | undefined;
+  /** Where its bytes start in the entry's pack (a packed entry's). */
+  readonly offset: number;
   content?: Buffer;
   /** A large stored copy, verified, to be copied by the kernel. */
   copyFrom?: string;
@@ -73,8 +75,10 @@ export class Restorer {
    * right content, so they are not rewritten. `justReceived`: this process has just written the
    * entry from a download and verified every byte as it came (`transfer.ts`), so in link mode its
    * copies are not read and hashed a second time; sizes, paths and destinations are checked as always.
+   * `received`: the bytes of the packed entry `receive` has just placed, verified as they came and
+   * held since in memory (so no one could have changed them); any other pack is read and verified.
    */
-  restore(hash: string, index?: OutputStatIndex, justReceived = false): RestoreResult {
+  restore(hash: string, index?: OutputStatIndex, justReceived = false, received?: Buffer): RestoreResult {
     this.madeDirs.clear(); // only trusted within one restore: tasks may remove directories between runs
     this.destinations.reset();
     const m = readMetaSync(this.dir, hash);
@@ -88,9 +92,14 @@ export class Restorer {
       // The folder verdicts below are worked out before any link is made: no output may lie where one of the entry's own links leads.
       const nested = nestedOutput(meta.files);
       if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
-      const planned = this.plan(meta.files, index, dir);
+      const packed = meta.layout === PACKED_LAYOUT;
+      const planned = this.plan(meta.files, index, dir, packed);
       if ('status' in planned) return planned;
-      const verified = this.verify(planned, justReceived);
+      let verified: RestoreResult | undefined;
+      if (packed) {
+        const pack = received ?? readPack(join(dir, PACK_NAME), meta.files);
+        verified = pack === undefined ? { status: 'corrupt', reason: 'its pack is truncated or too long' } : verifyPacked(planned, pack, received !== undefined);
+      } else verified = this.verify(planned, justReceived);
       if (verified !== undefined) return verified;
       // Files first, links last: no file is ever written through a link this restore made.
       const ordered = [...planned.filter((t) => t.file.link === undefined), ...planned.filter((t) => t.file.link !== undefined)];
@@ -108,8 +117,9 @@ export class Restorer {
   }
 
   /** Checks every destination, then decides per file whether it must be written. */
-  private plan(files: readonly ManifestFile[], index: OutputStatIndex | undefined, dir: string): Todo[] | Exclude<RestoreResult, { status: 'hit' }> {
+  private plan(files: readonly ManifestFile[], index: OutputStatIndex | undefined, dir: string, packed: boolean): Todo[] | Exclude<RestoreResult, { status: 'hit' }> {
     const outputs = new Map(files.map((f) => [f.path, f.link]));
+    const offsets = packed ? packOffsets(files) : undefined;
     const todo: Todo[] = [];
     for (const [i, file] of files.entries()) {
       const place = this.destinations.of(file.path);
@@ -132,7 +142,7 @@ export class Restorer {
         }
         continue;
       }
-      todo.push({ file, src: join(dir, copyName(i)), dest, existing: st });
+      todo.push({ file, src: join(dir, copyName(i)), dest, existing: st, offset: offsets?.[i] ?? 0 });
     }
     return todo;
   }
@@ -183,7 +193,8 @@ export class Restorer {
       } catch (e) {
         // A file of the workspace came in the way after the check above: the entry is fine, the task runs.
         const code = errorCode(e);
-        if (code === 'ENOTDIR' || code === 'EEXIST') return { status: 'blocked', reason: `a file stands in the way of the output folder "${toRepoPath(relative(this.workspaceRoot, parent)) ?? parent}"` };
+        if (code === 'ENOTDIR' || code === 'EEXIST')
+          return { status: 'blocked', reason: `a file stands in the way of the output folder "${toRepoPath(relative(this.workspaceRoot, parent)) ?? parent}"` };
         throw e;
       }
       this.madeDirs.add(parent);
@@ -267,6 +278,35 @@ export class Restorer {
       throw e;
     }
   }
+}
+
+/**
+ * A packed entry's pack, read whole when its size is what the manifest adds up to (a packed entry
+ * is small: `PACK_MAX` at most), else undefined.
+ */
+function readPack(file: string, files: readonly ManifestFile[]): Buffer | undefined {
+  const size = files.reduce((sum, f) => sum + (f.link === undefined ? f.size : 0), 0);
+  if (size > PACK_MAX) return undefined;
+  const fd = openSync(file, 'r');
+  try {
+    if (fstatSync(fd).size !== size) return undefined;
+    const pack = readFileSync(fd);
+    return pack.length === size ? pack : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Takes each file to be written from a packed entry's bytes, verified by digest unless `trusted` (verified as received, held in memory since). */
+function verifyPacked(todo: readonly Todo[], pack: Buffer, trusted: boolean): RestoreResult | undefined {
+  for (const t of todo) {
+    if (t.file.link !== undefined) continue;
+    const content = pack.subarray(t.offset, t.offset + t.file.size);
+    if (content.length !== t.file.size || (!trusted && gitBlobId(content) !== t.file.oid))
+      return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
+    t.content = content;
+  }
+  return undefined;
 }
 
 /** An entry's log, verified against its size and SHA-256 (a long one read in chunks, never whole), or undefined. */

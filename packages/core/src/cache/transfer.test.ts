@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gitBlobId, sha256 } from '../model/index.js';
-import { formatMeta, parseMeta, type EntryMeta } from './entry.js';
+import { formatMeta, PACKED_LAYOUT, parseMeta, type EntryMeta } from './entry.js';
 import { entryPath, LocalCache, storedCopyPath } from './index.js';
 
 let base: string;
@@ -52,7 +52,7 @@ const leftovers = () => (existsSync(join(base, 'b/.kiln/cache/tmp')) ? readdirSy
 
 describe('an entry as one stream', () => {
   it('goes from one store to another and restores byte for byte, with modes and the log', async () => {
-    expect(await receive(await bytesOf(sender))).toEqual({ status: 'received', placed: true });
+    expect(await receive(await bytesOf(sender))).toMatchObject({ status: 'received', placed: true });
     const r = await receiver.restore(hash);
     expect(r.status).toBe('hit');
     expect(readFileSync(join(base, 'b/p/dist/x.txt'), 'utf8')).toBe('hello\n');
@@ -70,19 +70,89 @@ describe('an entry as one stream', () => {
     expect(await receive(sent)).toEqual({ status: 'received', placed: false });
   });
 
-  it('a restore after another process placed the entry reads its copies again, and refuses a changed one', async () => {
+  it('keeps a small entry packed: one file for its outputs, each output written once into the workspace', async () => {
+    const got = await receive(await bytesOf(sender));
+    expect(got.status === 'received' && got.pack?.toString()).toBe('#!/bin/sh\nhello\n');
+    expect(readdirSync(entryPath(receiver, hash)).sort()).toEqual(['log', 'meta.json', 'pack']);
+    const meta = parseMeta(hash, readFileSync(join(entryPath(receiver, hash), 'meta.json'), 'utf8'));
+    expect(meta.status === 'ok' && meta.meta.layout).toBe(PACKED_LAYOUT);
+    expect(storedCopyPath(receiver, hash, 'p/dist/x.txt')).toBeUndefined();
+    expect((await receiver.restore(hash, undefined, true, got.status === 'received' ? got.pack : undefined)).status).toBe('hit');
+    const st = statSync(join(base, 'b/p/dist/run.sh'));
+    expect([st.nlink, st.mode & 0o777]).toEqual([1, 0o755]);
+    expect(readFileSync(join(base, 'b/p/dist/x.txt'), 'utf8')).toBe('hello\n');
+    // A later local hit (another run, outputs deleted) reads the pack and verifies it.
+    rmSync(join(base, 'b/p'), { recursive: true });
+    const later = new LocalCache(join(base, 'b'), join(base, 'b/.kiln/cache'));
+    const r = await later.restore(hash);
+    expect(r.status).toBe('hit');
+    expect(readFileSync(join(base, 'b/p/dist/x.txt'), 'utf8')).toBe('hello\n');
+    expect(statSync(join(base, 'b/p/dist/run.sh')).mode & 0o777).toBe(0o755);
+    if (r.status === 'hit') expect(r.log.size).toBe(100000);
+    // And it goes on to another store as the same entry (the wire layout, not the local one).
+    const third = new LocalCache(join(base, 'a'), join(base, 'c/.kiln/cache'));
+    expect(await third.receive(hash, streamOf(await bytesOf(later)), () => undefined)).toMatchObject({ status: 'received', placed: true });
+    expect((await bytesOf(third)).equals(await bytesOf(sender))).toBe(true);
+  });
+
+  const damages: [string, (pack: string) => void][] = [
+    ['edited in place (same size)', (pack) => writeFileSync(pack, readFileSync(pack, 'utf8').replace('hello', 'HELLO'))],
+    ['truncated', (pack) => writeFileSync(pack, readFileSync(pack).subarray(0, 5))],
+    ['longer', (pack) => writeFileSync(pack, Buffer.concat([readFileSync(pack), Buffer.from('x')]))],
+    ['missing', (pack) => rmSync(pack)],
+  ];
+  it.each(damages)('never replays a packed entry whose pack was %s: corrupt, removed, nothing written', async (_name, damage) => {
+    await receive(await bytesOf(sender));
+    damage(join(entryPath(receiver, hash), 'pack'));
+    const r = await receiver.restore(hash);
+    expect(r.status).toBe('corrupt');
+    expect(existsSync(join(base, 'b/p'))).toBe(false);
+    expect(existsSync(entryPath(receiver, hash))).toBe(false);
+  });
+
+  it('keeps an entry with a file past 1 MiB unpacked (streamed, never held whole), and restores it', async () => {
+    const big = Buffer.alloc(1024 * 1024 + 7, 'b');
+    writeFileSync(join(base, 'a/p/dist/big.bin'), big);
+    const h = sha256('big');
+    await sender.store({ hash: h, task: 'p:build', fingerprint: {}, durationMs: 1, outputs: ['p/dist/x.txt', 'p/dist/big.bin'], log: Buffer.from('ok\n') });
+    const s = await sender.entryStream(h);
+    const got = await receiver.receive(h, s!.open(), () => undefined);
+    expect(got).toEqual({ status: 'received', placed: true });
+    expect(readdirSync(entryPath(receiver, h)).sort()).toEqual(['0.out', '1.out', 'meta.json']);
+    expect((await receiver.restore(h, undefined, true)).status).toBe('hit');
+    expect(readFileSync(join(base, 'b/p/dist/big.bin')).equals(big)).toBe(true);
+  });
+
+  it('a restore after another process placed the entry reads its pack again, and refuses a changed one', async () => {
     await receive(await bytesOf(sender));
     // What another process left (or someone edited) between the download and the restore.
-    writeFileSync(storedCopyPath(receiver, hash, 'p/dist/x.txt')!, 'HELLO\n');
+    const pack = join(entryPath(receiver, hash), 'pack');
+    writeFileSync(pack, readFileSync(pack, 'utf8').replace('hello', 'HELLO'));
     expect((await receiver.restore(hash, undefined, false)).status).toBe('corrupt');
     expect(existsSync(join(base, 'b/p/dist/x.txt'))).toBe(false);
   });
 
   const refusals: [string, (b: Buffer) => Buffer, RegExp][] = [
-    ['a path leading out of the workspace', (b) => forged(b, (m) => ({ ...m, files: m.files.map((f, i) => (i === 0 ? { ...f, path: '../../outside.txt' } : f)) })), /not a plain path inside the workspace/],
-    ['an absolute path', (b) => forged(b, (m) => ({ ...m, files: m.files.map((f, i) => (i === 0 ? { ...f, path: '/tmp/kiln-evil' } : f)) })), /not a plain path inside the workspace/],
-    ['a link leading out', (b) => forged(b, (m) => ({ ...m, files: [...m.files, { path: 'p/dist/l', size: 0, mode: 0o777, oid: gitBlobId(Buffer.from('../../../etc')), link: '../../../etc' }] })), /points outside the workspace/],
-    ['an output below another', (b) => forged(b, (m) => ({ ...m, files: [{ path: 'p', size: 0, mode: 0o644, oid: gitBlobId(Buffer.alloc(0)) }, ...m.files] })), /lies below another output/],
+    [
+      'a path leading out of the workspace',
+      (b) => forged(b, (m) => ({ ...m, files: m.files.map((f, i) => (i === 0 ? { ...f, path: '../../outside.txt' } : f)) })),
+      /not a plain path inside the workspace/,
+    ],
+    [
+      'an absolute path',
+      (b) => forged(b, (m) => ({ ...m, files: m.files.map((f, i) => (i === 0 ? { ...f, path: '/tmp/kiln-evil' } : f)) })),
+      /not a plain path inside the workspace/,
+    ],
+    [
+      'a link leading out',
+      (b) => forged(b, (m) => ({ ...m, files: [...m.files, { path: 'p/dist/l', size: 0, mode: 0o777, oid: gitBlobId(Buffer.from('../../../etc')), link: '../../../etc' }] })),
+      /points outside the workspace/,
+    ],
+    [
+      'an output below another',
+      (b) => forged(b, (m) => ({ ...m, files: [{ path: 'p', size: 0, mode: 0o644, oid: gitBlobId(Buffer.alloc(0)) }, ...m.files] })),
+      /lies below another output/,
+    ],
     ['a file that does not match its digest', (b) => Buffer.from(b.toString('latin1').replace('hello', 'jello'), 'latin1'), /does not match its digest/],
     ['a manifest that does not match its checksum', (b) => Buffer.from(b.toString('latin1').replace('"durationMs":42', '"durationMs":43'), 'latin1'), /checksum/],
     ["another hash's manifest", (b) => forged(b, (m) => ({ ...m, hash: sha256('other') })), /belongs to another hash/],

@@ -13,17 +13,21 @@
  * SHA-256, paths that stay inside the entry (and the workspace: the same rules as a local
  * restore), nothing left over at the end. The stat fields of the manifest (mtime, inode, device)
  * describe one machine's copies: they are left out of what is sent, and out of the received
- * manifest (they are informative). A download is written into `tmp/` (each file verified before
- * it is written, several written at once) and renamed into `entries/` only when all of it
- * verified, then restored like any local entry (`restore.ts`), which checks paths and
- * destinations again; the copies this process just verified are not read a second time.
+ * manifest (they are informative). A download is kept in `tmp/` and renamed into `entries/` only
+ * when all of it verified, then restored like any local entry (`restore.ts`), which checks paths
+ * and destinations again; what this process just verified is not read a second time. A small
+ * entry (the usual one) is read into memory, verified whole, and kept packed: its files' bytes in
+ * one file (`entry.ts` PACKED_LAYOUT), while the restore writes each output from memory straight
+ * into the workspace, once. A larger one is written file by file (each verified before it is
+ * written, several at once; one past 1 MiB streams through a handle and is checked as it is
+ * written), never held whole in memory.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toRepoPath } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, nestedOutput, parseMeta, readMeta, WIRE_LAYOUTS, type EntryMeta, type ManifestFile } from './entry.js';
+import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, nestedOutput, PACK_MAX, PACK_NAME, PACKED_LAYOUT, parseMeta, readMeta, WIRE_LAYOUTS, type EntryMeta, type ManifestFile } from './entry.js';
 import { entriesDir, entryDir, tempName } from './root.js';
 import { placeEntry, type StoreTarget } from './store.js';
 
@@ -52,14 +56,17 @@ export async function entryStream(dir: string, hash: string): Promise<EntryStrea
   const m = await readMeta(dir, hash);
   if (m.status !== 'ok') return undefined;
   const meta = m.meta;
-  const head = Buffer.from(portable(meta, meta.files));
+  const packed = meta.layout === PACKED_LAYOUT;
+  // A packed entry goes out as the layout it was received in: the manifest means the same.
+  const head = Buffer.from(portable(packed ? { ...meta, layout: CACHE_LAYOUT_VERSION } : meta, meta.files));
   const prefix = Buffer.concat([Buffer.from(`${MAGIC}${head.length}\n`), head]);
   const logFile = meta.log.text === undefined ? meta.log.size : 0;
   const size = prefix.length + meta.files.reduce((s, f) => s + (f.link === undefined ? f.size : 0), 0) + logFile;
   const root = entryDir(dir, hash);
   async function* body(): AsyncGenerator<Uint8Array> {
     yield prefix;
-    for (const [i, f] of meta.files.entries()) if (f.link === undefined && f.size > 0) yield* createReadStream(join(root, copyName(i)));
+    if (packed) yield* createReadStream(join(root, PACK_NAME));
+    else for (const [i, f] of meta.files.entries()) if (f.link === undefined && f.size > 0) yield* createReadStream(join(root, copyName(i)));
     if (logFile > 0) yield* createReadStream(join(root, 'log'));
   }
   return { size, durationMs: meta.durationMs, open: body };
@@ -70,7 +77,9 @@ export async function entryStream(dir: string, hash: string): Promise<EntryStrea
  * wrote and verified byte by byte (not one another process placed first), so the restore that
  * follows need not read its copies again.
  */
-export type ReceiveResult = { readonly status: 'received'; readonly placed: boolean } | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
+export type ReceiveResult =
+  /** `pack`: a packed entry's bytes, verified, as this process placed them (so the restore need not read them back). */
+  { readonly status: 'received'; readonly placed: boolean; readonly pack?: Buffer } | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
 
 /** Reads exactly what is asked of an async byte stream. */
 class ByteReader {
@@ -187,16 +196,81 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
   if (unsafe !== undefined) return { status: 'refused', reason: unsafe };
 
   const tmp = tempName(target.dir, hash);
-  const writes = new Writes();
   let placed = false;
   try {
     await mkdir(tmp, { recursive: true });
-    const files: ManifestFile[] = [];
-    for (const [i, f] of meta.files.entries()) {
-      if (f.link !== undefined) {
-        files.push({ path: f.path, size: 0, mode: 0o777, oid: f.oid, link: f.link });
-        continue;
+    const got = packable(meta.files) ? await receivePacked(r, meta) : await receiveUnpacked(r, meta, tmp);
+    if ('status' in got) return got;
+    if (meta.log.text === undefined) {
+      const handle = await open(join(tmp, 'log'), 'wx');
+      const sha = createHash('sha256');
+      let whole: boolean;
+      try {
+        whole = await r.take(meta.log.size, async (c) => {
+          sha.update(c);
+          await handle.write(c);
+        });
+      } finally {
+        await handle.close();
       }
+      if (!whole) return { status: 'refused', reason: 'it ends inside the log (truncated)' };
+      if (sha.digest('hex') !== meta.log.sha256) return { status: 'refused', reason: 'the terminal log does not match its digest' };
+    }
+    if (!(await r.atEnd())) return { status: 'refused', reason: 'it has bytes past its end' };
+    const verdict = accept();
+    if (verdict !== undefined) return { status: 'refused', reason: verdict };
+    // Only now, with every byte verified, is the pack written: one file for the whole entry.
+    if (got.pack !== undefined) await writeFile(join(tmp, PACK_NAME), got.pack, { flag: 'wx' });
+    await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, layout: got.pack === undefined ? CACHE_LAYOUT_VERSION : PACKED_LAYOUT, files: got.files }));
+    await mkdir(entriesDir(target.dir), { recursive: true });
+    placed = await placeEntry(target, tmp, hash);
+    return placed && got.pack !== undefined ? { status: 'received', placed, pack: got.pack } : { status: 'received', placed };
+  } finally {
+    // Renamed into entries/: nothing left to remove (one request less per entry).
+    if (!placed) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** An entry small enough to be kept packed: every file verified in memory, all of them together within `PACK_MAX`. */
+function packable(files: readonly ManifestFile[]): boolean {
+  let total = 0;
+  for (const f of files) {
+    if (f.link !== undefined) continue;
+    if (f.size > BUFFERED_FILE) return false;
+    total += f.size;
+  }
+  return total <= PACK_MAX;
+}
+
+/** The received manifest (no stat fields: the stored copy's identity is looked at when it is restored) and, for a packed entry, its verified bytes. */
+type Received = { readonly files: ManifestFile[]; readonly pack?: Buffer } | { readonly status: 'refused'; readonly reason: string };
+
+function receivedFile(f: ManifestFile): ManifestFile {
+  return f.link !== undefined ? { path: f.path, size: 0, mode: 0o777, oid: f.oid, link: f.link } : { path: f.path, size: f.size, mode: f.mode & 0o777, oid: f.oid };
+}
+
+/** Reads every file of a small entry into memory, each verified against its size and blob id; nothing is written. */
+async function receivePacked(r: ByteReader, meta: EntryMeta): Promise<Received> {
+  const parts: Buffer[] = [];
+  for (const f of meta.files) {
+    if (f.link !== undefined) continue;
+    const blob = createHash('sha1').update(`blob ${f.size}\0`);
+    const whole = await r.take(f.size, (c) => {
+      blob.update(c);
+      parts.push(c);
+    });
+    if (!whole) return { status: 'refused', reason: `it ends inside output "${f.path}" (truncated)` };
+    if (blob.digest('hex') !== f.oid) return { status: 'refused', reason: `output "${f.path}" does not match its digest` };
+  }
+  return { files: meta.files.map(receivedFile), pack: Buffer.concat(parts) };
+}
+
+/** Writes each file of an entry as a stored copy of its own in `tmp`, each verified before it is written (a large one as it is written). */
+async function receiveUnpacked(r: ByteReader, meta: EntryMeta, tmp: string): Promise<Received> {
+  const writes = new Writes();
+  try {
+    for (const [i, f] of meta.files.entries()) {
+      if (f.link !== undefined) continue;
       const dest = join(tmp, copyName(i));
       const mode = f.mode & 0o777;
       const blob = createHash('sha1').update(`blob ${f.size}\0`);
@@ -222,36 +296,11 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
       }
       if (!whole) return { status: 'refused', reason: `it ends inside output "${f.path}" (truncated)` };
       if (blob.digest('hex') !== f.oid) return { status: 'refused', reason: `output "${f.path}" does not match its digest` };
-      // No stat fields: the stored copy's identity is looked at when it is restored.
-      files.push({ path: f.path, size: f.size, mode, oid: f.oid });
     }
     await writes.settle();
-    if (meta.log.text === undefined) {
-      const handle = await open(join(tmp, 'log'), 'wx');
-      const sha = createHash('sha256');
-      let whole: boolean;
-      try {
-        whole = await r.take(meta.log.size, async (c) => {
-          sha.update(c);
-          await handle.write(c);
-        });
-      } finally {
-        await handle.close();
-      }
-      if (!whole) return { status: 'refused', reason: 'it ends inside the log (truncated)' };
-      if (sha.digest('hex') !== meta.log.sha256) return { status: 'refused', reason: 'the terminal log does not match its digest' };
-    }
-    if (!(await r.atEnd())) return { status: 'refused', reason: 'it has bytes past its end' };
-    const verdict = accept();
-    if (verdict !== undefined) return { status: 'refused', reason: verdict };
-    await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, layout: CACHE_LAYOUT_VERSION, files }));
-    await mkdir(entriesDir(target.dir), { recursive: true });
-    placed = await placeEntry(target, tmp, hash);
-    return { status: 'received', placed };
+    return { files: meta.files.map(receivedFile) };
   } finally {
     await writes.settle().catch(() => undefined);
-    // Renamed into entries/: nothing left to remove (one request less per entry).
-    if (!placed) await rm(tmp, { recursive: true, force: true });
   }
 }
 

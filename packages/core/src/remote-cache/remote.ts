@@ -48,7 +48,7 @@ export class RemoteCache implements Cache {
     if (got.status === 'stale') return { status: 'miss' };
     if (got.status === 'refused') return { status: 'corrupt', reason: got.reason };
     if (got.status === 'unavailable') return got;
-    return this.local.restore(hash, index, got.placed);
+    return this.local.restore(hash, index, got.placed, got.pack);
   }
 
   /** Queues the upload of the local entry `req` was just stored as; it answers at once (`flush` waits). */
