@@ -31,6 +31,25 @@ describe('eviction', () => {
     expect(kept(cache)).toEqual(['mid', 'new']);
   });
 
+  it('lists, evicts and cleans packed entries (received from a remote) like any other', async () => {
+    const sender = new LocalCache(root, join(root, 'sender'));
+    const cache = new LocalCache(root, join(root, '.kiln/cache'), { maxSize: 250 });
+    await threeEntries(sender);
+    for (const name of ['old', 'mid', 'new']) {
+      const s = await sender.entryStream(sha256(name));
+      expect(await cache.receive(sha256(name), s!.open(), () => undefined)).toMatchObject({ status: 'received', pack: expect.any(Buffer) });
+      const t = new Date(Date.UTC(2020, 0, 1 + ['old', 'mid', 'new'].indexOf(name)));
+      utimesSync(join(entryPath(cache, sha256(name)), 'meta.json'), t, t);
+    }
+    expect(readdirSync(entryPath(cache, sha256('old'))).sort()).toEqual(['meta.json', 'pack']);
+    expect(await cache.evict()).toBe(1);
+    expect(kept(cache)).toEqual(['mid', 'new']);
+    expect((await cache.entries()).map((r) => r.size)).toEqual([100, 100]);
+    // `kiln cache clean` (a later process: the folder is marked by now).
+    expect(await new LocalCache(root, join(root, '.kiln/cache')).clean()).toEqual({ removed: 2, bytes: 200 });
+    expect(readdirSync(join(root, '.kiln/cache/entries'))).toEqual([]);
+  });
+
   it('counts uses the access times do not show (runs answered by a run manifest) when evicting', async () => {
     const cache = new LocalCache(root, join(root, '.kiln/cache'), { maxSize: 250 });
     await threeEntries(cache);

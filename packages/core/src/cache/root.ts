@@ -3,7 +3,8 @@
  *
  *   entries/<hash>/meta.json   checksum line, then the manifest: outputs (path, size, mode, blob id), log, fingerprint
  *   entries/<hash>/log         the task's terminal output, as it was printed
- *   entries/<hash>/<n>.out     the output files, flat: the n-th file of the manifest
+ *   entries/<hash>/<n>.out     the output files, flat: the n-th file of the manifest (layout 4)
+ *   entries/<hash>/pack        or, in a packed entry (layout 5, received from a remote), all of them end to end
  *   tmp/                       entries being written, logs of running tasks, entries being removed
  *   last/<task>@<hash>.json    the last cached run of each task (for `why-miss`)
  *   states/<key>.json.gz       shared graph states, one per commit (graph-state/shared.ts)
