@@ -6,7 +6,7 @@
  * nothing; a server killed in the middle of a run costs a warning, never the result. Turbo's
  * signatures: a wrong key is refused.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNginx, startTurboServer, type CacheServer } from './helpers/cache-servers.js';
@@ -150,6 +150,16 @@ describe.each(protocols)('the remote cache over $name', (protocol) => {
     expect(Object.keys(outputs(b))).toContain('packages/e/dist/run.sh');
     // Logs replayed as they were printed, the long one too.
     for (const line of ['built a via build', 'built b via build', 'log line 1999 of the big build']) expect(restored.stdout).toContain(line);
+    // Kept packed (one file for an entry's outputs), and restored from that alone by a later run.
+    const entries = join(b, '.kiln/cache/entries');
+    for (const h of readdirSync(entries)) expect(readdirSync(join(entries, h)).filter((n) => n !== 'log').sort()).toEqual(['meta.json', 'pack']);
+    for (const p of ['a', 'b', 'c', 'e']) rmSync(join(b, 'packages', p, 'dist'), { recursive: true });
+    rmSync(join(b, 'packages/d/gen'), { recursive: true });
+    const local = kiln(b, ['run', '-t', 'build'], { KILN_REMOTE_CACHE: 'off' });
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stderr).toContain('6 restored from cache');
+    expect(local.stderr).not.toMatch(/remote|warning/);
+    expect(outputs(b)).toEqual(outputs(a.dir));
     const json = kiln(freshClone(a), ['run', '-t', 'build', '--json']).json<Json>();
     expect(json.tasks.map((t) => t.cache)).toEqual(first.tasks.map(() => 'remote'));
     expect(json.tasks.map((t) => t.hash)).toEqual(first.tasks.map((t) => t.hash));
