@@ -286,7 +286,7 @@ function scenarios(ctx) {
       check: (tool) => outputsPresent(dir(tool)),
     },
     ownersRow(),
-    remoteCacheRow({ ctx, dir, buildCmd, rmState, rmOutputs, outputsPresent, measure, kilnRepoRoot }),
+    remoteCacheRow({ ctx, dir, buildCmd, rmState, rmOutputs, outputsPresent, measure, kilnRepoRoot, stateDirs: STATE }),
     sharedStateRow(),
   ];
 
