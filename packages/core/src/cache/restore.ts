@@ -75,8 +75,8 @@ export class Restorer {
    * right content, so they are not rewritten. `justReceived`: this process has just written the
    * entry from a download and verified every byte as it came (`transfer.ts`), so in link mode its
    * copies are not read and hashed a second time; sizes, paths and destinations are checked as always.
-   * `received`: the bytes of the packed entry `receive` has just placed, verified as they came and
-   * held since in memory (so no one could have changed them); any other pack is read and verified.
+   * `received`: the bytes of the packed entry `receive` has just placed, held since in memory (so
+   * the pack is not read back); like any pack, they are verified against the manifest before use.
    */
   restore(hash: string, index?: OutputStatIndex, justReceived = false, received?: Buffer): RestoreResult {
     this.madeDirs.clear(); // only trusted within one restore: tasks may remove directories between runs
@@ -98,7 +98,7 @@ export class Restorer {
       let verified: RestoreResult | undefined;
       if (packed) {
         const pack = received ?? readPack(join(dir, PACK_NAME), meta.files);
-        verified = pack === undefined ? { status: 'corrupt', reason: 'its pack is truncated or too long' } : verifyPacked(planned, pack, received !== undefined);
+        verified = pack === undefined ? { status: 'corrupt', reason: 'its pack is truncated or too long' } : verifyPacked(planned, pack);
       } else verified = this.verify(planned, justReceived);
       if (verified !== undefined) return verified;
       // Files first, links last: no file is ever written through a link this restore made.
@@ -297,12 +297,15 @@ function readPack(file: string, files: readonly ManifestFile[]): Buffer | undefi
   }
 }
 
-/** Takes each file to be written from a packed entry's bytes, verified by digest unless `trusted` (verified as received, held in memory since). */
-function verifyPacked(todo: readonly Todo[], pack: Buffer, trusted: boolean): RestoreResult | undefined {
+/**
+ * Takes each file to be written from a packed entry's bytes, verified by digest against the
+ * manifest as read now, even bytes just received (the manifest on disk may have changed since).
+ */
+function verifyPacked(todo: readonly Todo[], pack: Buffer): RestoreResult | undefined {
   for (const t of todo) {
     if (t.file.link !== undefined) continue;
     const content = pack.subarray(t.offset, t.offset + t.file.size);
-    if (content.length !== t.file.size || (!trusted && gitBlobId(content) !== t.file.oid))
+    if (content.length !== t.file.size || gitBlobId(content) !== t.file.oid)
       return { status: 'corrupt', reason: `output "${t.file.path}" does not match its digest` };
     t.content = content;
   }

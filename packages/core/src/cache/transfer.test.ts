@@ -110,6 +110,16 @@ describe('an entry as one stream', () => {
     expect(existsSync(entryPath(receiver, hash))).toBe(false);
   });
 
+  it('verifies bytes just received against the manifest as restored: a manifest changed in between is refused', async () => {
+    const got = await receive(await bytesOf(sender));
+    const metaFile = join(entryPath(receiver, hash), 'meta.json');
+    const m = parseMeta(hash, readFileSync(metaFile, 'utf8'));
+    if (m.status !== 'ok' || got.status !== 'received') throw new Error('bad fixture');
+    writeFileSync(metaFile, formatMeta({ ...m.meta, files: m.meta.files.map((f) => (f.path === 'p/dist/x.txt' ? { ...f, oid: gitBlobId(Buffer.from('jello\n')) } : f)) }));
+    expect((await receiver.restore(hash, undefined, true, got.pack)).status).toBe('corrupt');
+    expect(existsSync(join(base, 'b/p'))).toBe(false);
+  });
+
   it('keeps an entry with a file past 1 MiB unpacked (streamed, never held whole), and restores it', async () => {
     const big = Buffer.alloc(1024 * 1024 + 7, 'b');
     writeFileSync(join(base, 'a/p/dist/big.bin'), big);
