@@ -53,6 +53,10 @@ describe('kiln run through the daemon', () => {
     const kept = runVia(on);
     expect(kept.stderr).toMatch(/daemon: answered from memory/);
     expect(kept.stderr).toMatch(/fast path taken/);
+    // Its check's own watches (outputs git ignores, cache entries, kiln's engine) are reported beside the workspace watcher's.
+    const status = r.kiln(['daemon', 'status', '--json'], { env: on }).json<{ runCheckFolders: number; watchedFolders: number }>();
+    expect(status.runCheckFolders).toBeGreaterThanOrEqual(4);
+    expect(r.kiln(['daemon', 'status'], { env: on }).stdout).toContain(`and ${status.runCheckFolders} folders for kiln run's check`);
     const direct = r.kiln(['run', '-t', 'build', '--json'], { env: off });
     expect({ code: kept.code, stdout: kept.stdout }).toEqual({ code: direct.code, stdout: direct.stdout });
     expect(r.kiln(['run', '-t', 'build'], { env: on }).stdout).toBe(r.kiln(['run', '-t', 'build'], { env: off }).stdout);

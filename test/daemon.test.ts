@@ -3,12 +3,13 @@
  * under --verbose; KILN_DAEMON=0, CI and `"kiln": {"daemon": false}` keep it out; a daemon of
  * another build is not asked; an edit made just before a query is in the answer; a workspace
  * with a path too long for a socket gets one in the temporary folder; the idle timeout and a
- * removed workspace stop it.
+ * removed workspace stop it; `kiln daemon start` replaces a daemon of another build, and status
+ * says which build runs.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRepo, processExists, runKiln, type FileTree, type TempRepo } from './helpers/repo.js';
+import { createRepo, processExists, repoRoot, runKiln, start, type FileTree, type TempRepo } from './helpers/repo.js';
 
 const workspace: FileTree = {
   'package.json': { name: 'w', private: true, workspaces: ['p/*'] },
@@ -87,6 +88,32 @@ describe('kiln daemon', () => {
     const asked = await askDaemon({ root: r.dir, op: 'affected', args: {}, version: '0.0.0-other', env: {} });
     expect(asked).toMatchObject({ kind: 'unprovable', reason: expect.stringContaining('0.0.0-other') });
   });
+
+  it('replaces a daemon of another kiln build on start, and says which build runs in status', async () => {
+    const r = repo();
+    // A real daemon of another build: the same server, serving under another build identity.
+    const serve = `import(${JSON.stringify(join(repoRoot, 'packages/core/dist/api/daemon-control.js'))}).then((m) => m.serveWorkspaceDaemon(process.cwd(), '0.0.0-other', () => {}, 120000)).then(() => process.exit(0))`;
+    // Started in the background as `kiln daemon start` starts one (not this test's child, which would stay a zombie once stopped).
+    expect((await start('sh', ['-c', '"$0" -e "$1" </dev/null >/dev/null 2>&1 &', process.execPath, serve], { cwd: r.dir }).done).code).toBe(0);
+    await until(() => existsSync(join(r.dir, '.kiln/daemon.json')));
+    const old = recordOf(r).pid;
+    const before = r.kiln(['daemon', 'status', '--json'], { env: on }).json<{ version: string; otherBuild: string | null }>();
+    expect(before).toMatchObject({ version: '0.0.0-other', otherBuild: expect.stringContaining('0.0.0-other') });
+    expect(r.kiln(['daemon', 'status'], { env: on }).stdout).toMatch(/kiln 0\.0\.0-other[^]*another build than this kiln/);
+    expect(r.kiln(['affected', '--verbose'], { env: on }).stderr).toContain('the daemon is kiln 0.0.0-other');
+    const started = r.kiln(['daemon', 'start'], { env: on });
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stderr).toContain(`stopped daemon ${old}: it is kiln 0.0.0-other`);
+    expect(started.stderr).toMatch(/^started daemon/m);
+    expect(processExists(old)).toBe(false);
+    expect(recordOf(r).pid).not.toBe(old);
+    const after = r.kiln(['daemon', 'status', '--json'], { env: on }).json<{ version: string; otherBuild: string | null }>();
+    expect(after.otherBuild).toBeNull();
+    expect(after.version).not.toBe('0.0.0-other');
+    expect(r.kiln(['affected', '--verbose'], { env: on }).stderr).toMatch(/daemon: answered/);
+    // Same build: start leaves it running.
+    expect(r.kiln(['daemon', 'start'], { env: on }).stderr).toContain('already running');
+  }, 60_000);
 
   it('falls back to a socket in the temporary folder when the workspace path is too long, and stops when idle or when the workspace goes', async () => {
     const r = repo();

@@ -16,7 +16,8 @@ export const command: Command = {
     'directly (--verbose says so). KILN_DAEMON=0 turns it off; in CI it is off unless KILN_DAEMON=1; nx.json',
     '"kiln": {"daemon": true|false} starts it when needed or never uses it. It stops after 3 hours without a request',
     '(KILN_DAEMON_IDLE_MS) and when the workspace goes. See docs/daemon.md.',
-    '--json (status) prints {"pid","root","version","socket","uptimeMs","rssBytes","watchedFolders","watchedFiles","lastEventAt","answers","trouble"}.',
+    '--json (status) prints {"pid","root","version","protocol","otherBuild","socket","uptimeMs","rssBytes","watchedFolders","watchedFiles","runCheckFolders","lastEventAt","answers","trouble"}',
+    '(otherBuild: why the daemon does not answer this kiln, or null). start replaces a daemon of another kiln build.',
     'Exit codes: 0 done (status: running); 1 status: no daemon runs; 2 usage error.',
   ].join('\n'),
   async run(args, ctx) {
@@ -33,7 +34,8 @@ export const command: Command = {
       return ExitCode.ok;
     }
     if (sub === 'start') {
-      const { record, started } = await api.daemonStart(ctx.cwd, version, process.argv[1]!, ctx.env);
+      const { record, started, replaced } = await api.daemonStart(ctx.cwd, version, process.argv[1]!, ctx.env);
+      if (replaced) ctx.out.info(`stopped daemon ${replaced.pid}: it is kiln ${replaced.version}, this is ${version}`);
       ctx.out.info(`${started ? 'started' : 'already running:'} daemon ${record.pid} for ${record.root} (socket ${record.socket})`);
       return ExitCode.ok;
     }
@@ -50,8 +52,9 @@ export const command: Command = {
     }
     if (!boolOpt(args, 'json')) {
       const mb = (status.rssBytes / 1024 / 1024).toFixed(1);
-      ctx.out.print(`daemon ${status.pid} for ${status.root}`);
-      ctx.out.print(`  up ${formatDuration(status.uptimeMs)}, ${mb} MB resident, watching ${status.watchedFiles} files in ${status.watchedFolders} folders`);
+      ctx.out.print(`daemon ${status.pid} for ${status.root}, kiln ${status.version}`);
+      if (status.otherBuild) ctx.out.print(ctx.out.style('yellow', `  another build than this kiln (${version}): it answers nothing; kiln daemon start replaces it`));
+      ctx.out.print(`  up ${formatDuration(status.uptimeMs)}, ${mb} MB resident, watching ${status.watchedFiles} files in ${status.watchedFolders} folders${status.runCheckFolders > 0 ? ` and ${status.runCheckFolders} folders for kiln run's check` : ''}`);
       ctx.out.print(`  last change seen: ${status.lastEventAt ?? 'none yet'}; answers: ${status.answers.memory} from memory, ${status.answers.computed} computed, ${status.answers.unprovable} left to the CLI`);
       if (status.trouble) ctx.out.print(ctx.out.style('yellow', `  cannot prove its state: ${status.trouble}`));
     }

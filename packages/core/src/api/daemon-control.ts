@@ -4,7 +4,7 @@
  */
 import { askDaemon } from '../daemon/client.js';
 import { readDaemonRecord, type DaemonRecord } from '../daemon/paths.js';
-import type { DaemonStatus } from '../daemon/protocol.js';
+import { otherBuild, PROTOCOL_VERSION, type DaemonPing, type DaemonStatus } from '../daemon/protocol.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { startDaemon } from './daemon-client.js';
@@ -14,23 +14,38 @@ export { serveWorkspaceDaemon } from './daemon-serve.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The running daemon's status, or undefined when none answers. */
-export async function daemonStatus(cwd: string, version: string): Promise<DaemonStatus | undefined> {
+/** The running daemon's status, with whether it is of this CLI's build (else it answers nothing); undefined when none answers. */
+export async function daemonStatus(cwd: string, version: string): Promise<(DaemonStatus & { readonly otherBuild: string | null }) | undefined> {
   const root = requireWorkspaceRoot(cwd);
   const asked = await askDaemon({ root, op: 'status', version, timeoutMs: 10_000 });
-  return asked.kind === 'answer' ? (asked.value as DaemonStatus) : undefined;
+  if (asked.kind !== 'answer') return undefined;
+  const status = asked.value as DaemonStatus;
+  return { ...status, otherBuild: otherBuild(status, { protocol: PROTOCOL_VERSION, version }) ?? null };
 }
 
-/** Starts the workspace's daemon unless one runs; resolves once it answers. */
-export async function daemonStart(cwd: string, version: string, bin: string, env: NodeJS.ProcessEnv): Promise<{ record: DaemonRecord; started: boolean }> {
+/**
+ * Starts the workspace's daemon unless one of this CLI's build runs; one of another build (which
+ * answers nothing) is stopped and replaced. Resolves once the daemon answers.
+ */
+export async function daemonStart(
+  cwd: string,
+  version: string,
+  bin: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ record: DaemonRecord; started: boolean; replaced?: { pid: number; version: string } }> {
   const root = requireWorkspaceRoot(cwd);
   const running = await ping(root, version);
-  if (running) return { record: running, started: false };
+  let replaced: { pid: number; version: string } | undefined;
+  if (running) {
+    if (otherBuild(running.ping, { protocol: PROTOCOL_VERSION, version }) === undefined) return { record: running.record, started: false };
+    replaced = { pid: running.record.pid, version: running.ping.version ?? 'unknown' };
+    await daemonStop(cwd, version);
+  }
   const pid = startDaemon(root, bin, env);
   for (let waited = 0; waited < 60_000; waited += 50) {
     await sleep(50);
-    const record = await ping(root, version);
-    if (record) return { record, started: true };
+    const record = (await ping(root, version))?.record;
+    if (record?.version === version) return { record, started: true, ...(replaced && { replaced }) };
     if (pid !== undefined && !alive(pid)) break;
   }
   throw new KilnError(diagnostic('daemon-failed', `the daemon for ${root} did not start.`, { hint: 'See .kiln/daemon.log.' }));
@@ -48,9 +63,13 @@ export async function daemonStop(cwd: string, version: string): Promise<DaemonRe
   return record;
 }
 
-async function ping(root: string, version: string): Promise<DaemonRecord | undefined> {
+/** The answering daemon's record and what it says of its build (a daemon older than `DaemonPing` says only its pid). */
+async function ping(root: string, version: string): Promise<{ record: DaemonRecord; ping: Partial<DaemonPing> & { protocol: number; version: string } } | undefined> {
   const asked = await askDaemon({ root, op: 'ping', version, timeoutMs: 5_000 });
-  return asked.kind === 'answer' ? readDaemonRecord(root) : undefined;
+  const record = asked.kind === 'answer' ? readDaemonRecord(root) : undefined;
+  if (record === undefined || asked.kind !== 'answer') return undefined;
+  const said = asked.value as Partial<DaemonPing>;
+  return { record, ping: { ...said, protocol: said.protocol ?? 0, version: said.version ?? record.version } };
 }
 
 function alive(pid: number): boolean {

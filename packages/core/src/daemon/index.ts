@@ -6,5 +6,5 @@
  */
 export { askDaemon, type Asked, type AskOptions } from './client.js';
 export { readDaemonRecord, socketPathFor, RECORD_FILE, type DaemonRecord } from './paths.js';
-export { decode, encode, PROTOCOL_VERSION, type AnswerSource, type DaemonRequest, type DaemonResponse, type DaemonStatus } from './protocol.js';
+export { decode, encode, otherBuild, PROTOCOL_VERSION, type AnswerSource, type DaemonPing, type DaemonRequest, type DaemonResponse, type DaemonStatus } from './protocol.js';
 export { subscribeToDaemon, type Subscription, type SubscribeOptions } from './subscribe.js';

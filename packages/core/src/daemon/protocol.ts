@@ -8,6 +8,21 @@ import type { Diagnostic } from '../model/diagnostic.js';
 /** Bump when requests or answers change shape: a CLI and a daemon that differ answer directly. */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The one rule for "a different kiln": the daemon answers only a CLI of its own build (version and
+ * build times, `buildIdentity` in the CLI) speaking its protocol. Why not, or undefined when they match.
+ */
+export function otherBuild(daemon: { readonly protocol: number; readonly version: string }, asking: { readonly protocol: number; readonly version: string }): string | undefined {
+  return daemon.protocol === asking.protocol && daemon.version === asking.version ? undefined : `the daemon is kiln ${daemon.version}, this is ${asking.version}`;
+}
+
+/** What a daemon says to `ping`: enough to tell whether it is of the asking CLI's build. */
+export interface DaemonPing {
+  readonly pid: number;
+  readonly version: string;
+  readonly protocol: number;
+}
+
 export interface DaemonRequest {
   readonly protocol: number;
   /** The kiln version of the asking CLI: a daemon of another version does not answer. */
@@ -31,12 +46,16 @@ export type DaemonResponse =
 export interface DaemonStatus {
   readonly pid: number;
   readonly root: string;
+  /** Its kiln build, and the protocol it speaks: `otherBuild` tells whether it answers a given CLI. */
   readonly version: string;
+  readonly protocol: number;
   readonly socket: string;
   readonly uptimeMs: number;
   readonly rssBytes: number;
   readonly watchedFolders: number;
   readonly watchedFiles: number;
+  /** Folders watched beyond the workspace watcher's, for `kiln run`'s check (outputs git ignores, cache entries, kiln's engine). */
+  readonly runCheckFolders: number;
   readonly lastEventAt: string | null;
   readonly answers: { readonly memory: number; readonly computed: number; readonly unprovable: number };
   readonly trouble: string | null;

@@ -70,6 +70,7 @@ export function runCheckOperation(): DaemonOperation & { readonly watches: Folde
     watchStale(stale) {
       watches.onEvent = stale;
     },
+    watchedFolders: () => watches.size(),
     holds(value, env) {
       const v = value as RunCheckAnswer;
       if (!v.ok || v.stamp === undefined || v.stamp !== watches.seq() || watches.trouble() !== undefined) return false;

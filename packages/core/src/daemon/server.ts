@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { KilnError } from '../model/diagnostic.js';
 import { startWatcher, type Watcher } from '../watcher/index.js';
 import { readDaemonRecord, RECORD_FILE, socketPathFor, type DaemonRecord } from './paths.js';
-import { decode, encode, PROTOCOL_VERSION, type DaemonRequest, type DaemonResponse, type DaemonStatus } from './protocol.js';
+import { decode, encode, otherBuild, PROTOCOL_VERSION, type DaemonPing, type DaemonRequest, type DaemonResponse, type DaemonStatus } from './protocol.js';
 import { subscriptionHub } from './subscribe.js';
 
 export interface DaemonOperation {
@@ -32,6 +32,8 @@ export interface DaemonOperation {
   readonly holds?: (value: unknown, env: Readonly<Record<string, string>>) => boolean;
   /** For such an answer: `stale` is to be called when what else it depends on changes (its questions are then answered again ahead of being asked). */
   readonly watchStale?: (stale: () => void) => void;
+  /** The folders its own watches hold (for `status`). */
+  readonly watchedFolders?: () => number;
 }
 
 export interface ServeOptions {
@@ -149,7 +151,8 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
       : '';
 
   async function answer(request: DaemonRequest, refreshing = false): Promise<DaemonResponse> {
-    if (request.protocol !== PROTOCOL_VERSION || request.version !== version) return { kind: 'unprovable', reason: `the daemon is kiln ${version}, this is ${request.version}` };
+    const other = otherBuild({ protocol: PROTOCOL_VERSION, version }, request);
+    if (other !== undefined) return { kind: 'unprovable', reason: other };
     const operation = options.operations[request.op];
     if (operation === undefined) return { kind: 'unprovable', reason: `the daemon does not answer "${request.op}"` };
     const trouble = watcher.trouble();
@@ -203,11 +206,13 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
     pid: process.pid,
     root,
     version,
+    protocol: PROTOCOL_VERSION,
     socket: socketPath,
     uptimeMs: Date.now() - started,
     rssBytes: process.memoryUsage.rss(),
     watchedFolders: watcher.watchedFolders(),
     watchedFiles: watcher.watchedFiles(),
+    runCheckFolders: Object.values(options.operations).reduce((n, o) => n + (o.watchedFolders?.() ?? 0), 0),
     lastEventAt: watcher.lastEventAt() === undefined ? null : new Date(watcher.lastEventAt()!).toISOString(),
     answers: { ...counts },
     trouble: watcher.trouble()?.message ?? null,
@@ -251,7 +256,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
           socket.end(encode({ kind: 'unprovable', reason: 'a broken request' }));
           return;
         }
-        if (request.op === 'ping') return void socket.end(encode({ kind: 'answer', value: { pid: process.pid }, source: 'computed' }));
+        if (request.op === 'ping') return void socket.end(encode({ kind: 'answer', value: { pid: process.pid, version, protocol: PROTOCOL_VERSION } satisfies DaemonPing, source: 'computed' }));
         if (request.op === 'subscribe') return hub.attach(socket, request, version, resetIdle);
         if (request.op === 'status') return void socket.end(encode({ kind: 'answer', value: status(), source: 'computed' }));
         if (request.op === 'stop') {

@@ -11,7 +11,7 @@
 import { connect, type Socket } from 'node:net';
 import type { WatchBatch, WatcherTrouble } from '../watcher/index.js';
 import { readDaemonRecord } from './paths.js';
-import { encode, PROTOCOL_VERSION, type DaemonRequest } from './protocol.js';
+import { encode, otherBuild, PROTOCOL_VERSION, type DaemonRequest } from './protocol.js';
 
 type Line = { kind: 'subscribed' } | ({ kind: 'batch' } & WatchBatch) | { kind: 'trouble'; message: string } | { kind: 'refused'; reason: string };
 
@@ -29,8 +29,9 @@ export function subscriptionHub(): SubscriptionHub {
   const send = (socket: Socket, line: Line): void => void socket.write(`${JSON.stringify(line)}\n`);
   return {
     attach(socket, request, version, alive) {
-      if (request.protocol !== PROTOCOL_VERSION || request.version !== version) {
-        return void socket.end(`${JSON.stringify({ kind: 'refused', reason: `the daemon is kiln ${version}, this is ${request.version}` } satisfies Line)}\n`);
+      const other = otherBuild({ protocol: PROTOCOL_VERSION, version }, request);
+      if (other !== undefined) {
+        return void socket.end(`${JSON.stringify({ kind: 'refused', reason: other } satisfies Line)}\n`);
       }
       open.set(socket, alive);
       socket.on('close', () => open.delete(socket));
