@@ -1,13 +1,11 @@
 /**
  * `kiln daemon` (the server side): the operations the daemon answers, each the same call the CLI
- * makes in its own process, and the paths it watches (git's ignore rules only: whatever git
- * reports can change an answer, so nothing it reports is ignored, tracked files included; read
- * again, and the watch renewed, when the root .gitignore changes).
+ * makes in its own process, and the paths it watches (git's ignore rules only, `daemon/ignore.ts`:
+ * whatever git reports can change an answer, so nothing it reports is ignored).
  */
 import { runCheckOperation } from '../daemon/run-check.js';
 import { serveDaemon, type DaemonOperation } from '../daemon/server.js';
-import { gitOrThrow } from '../scm/git.js';
-import { workspaceIgnore } from '../watcher/index.js';
+import { daemonIgnoreRules } from '../daemon/ignore.js';
 import type { AffectedOptions } from './affected-types.js';
 
 const operations: Record<string, DaemonOperation> = {
@@ -34,16 +32,7 @@ const operations: Record<string, DaemonOperation> = {
   'run-check': runCheckOperation(),
 };
 
-/** What the watcher ignores: the root .gitignore's rules, except for tracked files (and their folders), which git still reports. */
-async function gitIgnored(root: string): Promise<(rel: string, isDirectory: boolean) => boolean> {
-  const tracked = new Set<string>();
-  const listed = await gitOrThrow(root, ['ls-files', '-z', '--cached', '--ignored', '--exclude-standard']).catch(() => '');
-  for (const path of listed.split('\0').filter(Boolean)) for (let p = path; p !== '.' && p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') tracked.add(p);
-  return workspaceIgnore(root, { gitOnly: true, gitState: true, tracked });
-}
-
 /** Serves the workspace at `root` until stopped; `log` gets one line per event worth knowing. */
 export async function serveWorkspaceDaemon(root: string, version: string, log: (line: string) => void, idleMs: number): Promise<void> {
-  const ignoreRules = { files: ['.gitignore'], load: () => gitIgnored(root) };
-  await serveDaemon({ root, version, operations, isIgnored: await ignoreRules.load(), ignoreRules, idleMs, log });
+  await serveDaemon({ root, version, operations, ignoreRules: daemonIgnoreRules(root), idleMs, log });
 }

@@ -5,8 +5,10 @@
  *
  * Nothing stale: before every answer the watcher's barrier proves that every change made before
  * the request was seen. An answer kept in memory is given again only while no event has arrived
- * since it was computed (the watcher's `seq`) and git's HEAD, index and packed refs have the
- * stats they had (their events move `seq` too; the stats also cover a write the watcher missed).
+ * since it was computed (the watcher's `seq`) and git's HEAD, index, packed refs and the files git
+ * reads besides the work tree (its configuration, excludes and attributes files: git-state.ts) have
+ * the stats they had (the watched ones' events move `seq` too; the stats also cover a write the
+ * watcher missed).
  * Otherwise the operation runs again, here, warm: it asks git as the CLI would, so its answer is
  * the direct answer. When the barrier does not come back, the watcher reports a limit or an
  * error, or the CLI is another version, the answer is "unprovable" and the CLI answers directly.
@@ -19,6 +21,7 @@ import { KilnError } from '../model/diagnostic.js';
 import { startWatcher, type Watcher } from '../watcher/index.js';
 import { readDaemonRecord, RECORD_FILE, socketPathFor, type DaemonRecord } from './paths.js';
 import { decode, encode, otherBuild, PROTOCOL_VERSION, type DaemonPing, type DaemonRequest, type DaemonResponse, type DaemonStatus } from './protocol.js';
+import { gitStateHolds, readGitState, type GitState } from './git-state.js';
 import { subscriptionHub } from './subscribe.js';
 
 export interface DaemonOperation {
@@ -40,9 +43,8 @@ export interface ServeOptions {
   readonly root: string;
   readonly version: string;
   readonly operations: Readonly<Record<string, DaemonOperation>>;
-  readonly isIgnored: (rel: string, isDirectory: boolean) => boolean;
-  /** The files the ignore rules come from, and how to read them again when one changes (the watch is then renewed). */
-  readonly ignoreRules?: IgnoreRules;
+  /** What the watcher leaves out, and how to read it again when the files it comes from change (the watch is then renewed). */
+  readonly ignoreRules: IgnoreRules;
   /** Stop after this long without a request. */
   readonly idleMs: number;
   readonly log?: (line: string) => void;
@@ -50,7 +52,8 @@ export interface ServeOptions {
 
 interface Kept {
   readonly seq: number;
-  readonly git: string;
+  /** What git read besides the work tree when the answer was computed (undefined: git's folder is elsewhere, never kept). */
+  readonly git: GitState | undefined;
   readonly value: unknown;
 }
 
@@ -88,7 +91,7 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
 
   const hub = subscriptionHub(); // `kiln watch` sessions streaming the batches (subscribe.ts)
   let workspaceGone = (): void => undefined;
-  const watchWith = (isIgnored: ServeOptions['isIgnored']): Watcher =>
+  const watchWith = (isIgnored: LoadedIgnoreRules['isIgnored']): Watcher =>
     startWatcher(root, {
       isIgnored,
       onBatch: (batch) => {
@@ -103,52 +106,47 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
         hub.trouble(t);
       },
     });
-  let rulesStamp = ignoreRulesStamp(root, options.ignoreRules);
-  let watcher: Watcher = watchWith(options.isIgnored);
+  const { ignoreRules } = options;
+  let rulesStamp = filesStamp(root, ignoreRules.files);
+  let alsoStamp = filesStamp(root, ignoreRules.alsoFrom ?? []);
+  let rules = await ignoreRules.load();
+  let watcher: Watcher = watchWith(rules.isIgnored);
   await watcher.ready;
   /**
-   * When an ignore file changed: the rules read again, a new watch ready, then the old one closed
-   * and memory cleared. False when the rules cannot be read (nothing is answered until they can).
+   * When a file the rules come from changed: the rules read again and, if they differ, a new watch
+   * ready, then the old one closed and memory cleared. False when the rules cannot be read
+   * (nothing is answered until they can).
    */
   async function renewIfRulesChanged(): Promise<boolean> {
-    const stamp = ignoreRulesStamp(root, options.ignoreRules);
-    if (stamp === rulesStamp || options.ignoreRules === undefined || stopping) return true;
-    kept.clear();
-    log(`${options.ignoreRules.files.join(' or ')} changed: watching again with the new rules`);
-    let renewed: Watcher;
+    const stamp = filesStamp(root, ignoreRules.files);
+    const also = filesStamp(root, ignoreRules.alsoFrom ?? []);
+    if ((stamp === rulesStamp && also === alsoStamp) || stopping) return true;
+    let loaded: LoadedIgnoreRules;
     try {
-      renewed = watchWith(await options.ignoreRules.load());
+      loaded = await ignoreRules.load();
     } catch (error) {
+      kept.clear();
       log(`the ignore rules could not be read again: ${(error as Error).message}`);
       return false;
     }
-    await renewed.ready;
-    const old = watcher;
-    watcher = renewed;
-    rulesStamp = stamp;
-    kept.clear();
-    await old.close();
+    if (loaded.key !== rules.key) {
+      log(`the ignore rules changed (${[...ignoreRules.files, ...(ignoreRules.alsoFrom ?? [])].join(', ')}): watching again with the new rules`);
+      const renewed = watchWith(loaded.isIgnored);
+      await renewed.ready;
+      const old = watcher;
+      watcher = renewed;
+      kept.clear();
+      await old.close();
+    }
+    [rules, rulesStamp, alsoStamp] = [loaded, stamp, also];
     return true;
   }
   const collector = collectWhenQuiet();
   const staleTimer = watchOperationsStale(options.operations, () => void refreshRecent());
-  const gitDir = join(root, '.git');
-  const gitIsHere = isFolder(gitDir);
+  const gitIsHere = isFolder(join(root, '.git'));
 
-  /** HEAD, the index and packed refs as stats; empty when git's folder is not the workspace's own (memory is then never used). */
-  const gitSignature = (): string =>
-    gitIsHere
-      ? ['HEAD', 'index', 'packed-refs']
-          .map((f) => {
-            try {
-              const s = statSync(join(gitDir, f), { bigint: true });
-              return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-            } catch {
-              return '-';
-            }
-          })
-          .join('|')
-      : '';
+  /** The last state of git's files read (reused while it holds: `git config` runs only after a change). */
+  let gitState: GitState | undefined;
 
   async function answer(request: DaemonRequest, refreshing = false): Promise<DaemonResponse> {
     const other = otherBuild({ protocol: PROTOCOL_VERSION, version }, request);
@@ -160,21 +158,24 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
     if (!(await watcher.barrier())) return { kind: 'unprovable', reason: 'the watcher did not confirm the latest changes in time' };
     // An ignore file edited: the watch is renewed before anything is answered (on a question only: a
     // removed workspace also removes its .gitignore, and a new watch would write into it again).
-    if (refreshing && ignoreRulesStamp(root, options.ignoreRules) !== rulesStamp) {
+    if (refreshing && filesStamp(root, ignoreRules.files) !== rulesStamp) {
       kept.clear();
       return { kind: 'unprovable', reason: 'not asked' };
     }
     if (!(await renewIfRulesChanged())) return { kind: 'unprovable', reason: 'the ignore rules changed and could not be read again' };
     const key = memoKey(request, operation);
-    const git = gitSignature();
     const seq = watcher.seq();
     const memory = kept.get(key);
-    if (memory !== undefined && gitIsHere && memory.seq === seq && memory.git === git && (operation.holds?.(memory.value, request.env) ?? true))
+    if (memory?.git !== undefined && memory.seq === seq && gitStateHolds(memory.git, request.env) && (operation.holds?.(memory.value, request.env) ?? true))
       return { kind: 'answer', value: memory.value, source: 'memory' };
     if (refreshing && memory === undefined) return { kind: 'unprovable', reason: 'not asked' };
     try {
       // GIT_OPTIONAL_LOCKS=0: git status does not take the index lock to refresh it, so a git command the user runs meanwhile never finds it taken.
-      const value = await withEnv({ ...request.env, GIT_OPTIONAL_LOCKS: '0' }, () => operation.run(request.args, request.cwd, request.env));
+      const { git, value } = await withEnv({ ...request.env, GIT_OPTIONAL_LOCKS: '0' }, async () => {
+        // Read before the operation asks git: a change of git's files from here on moves their stamp.
+        const git = gitIsHere ? (gitState = await readGitState(root, request.env, gitState)) : undefined;
+        return { git, value: await operation.run(request.args, request.cwd, request.env) };
+      });
       if (operation.memo && watcher.trouble() === undefined) {
         kept.set(key, { seq, git, value });
         remember(key, request);
@@ -335,15 +336,22 @@ function watchOperationsStale(operations: ServeOptions['operations'], refresh: (
 
 /** Where the watcher's ignore rules come from. */
 export interface IgnoreRules {
-  /** Workspace-relative files (the root `.gitignore`). */
+  /** Workspace-relative files the rules are read from (the root `.gitignore`). */
   readonly files: readonly string[];
-  load(): Promise<ServeOptions['isIgnored']>;
+  /** Workspace-relative files whose change may change the rules too (git's index: what is tracked is watched). */
+  readonly alsoFrom?: readonly string[];
+  load(): Promise<LoadedIgnoreRules>;
 }
 
-/** The ignore files' stats: a change means the watch must be renewed. */
-function ignoreRulesStamp(root: string, rules: IgnoreRules | undefined): string {
-  if (rules === undefined) return '';
-  return rules.files
+export interface LoadedIgnoreRules {
+  readonly isIgnored: (rel: string, isDirectory: boolean) => boolean;
+  /** Equal keys, equal rules: a file they come from changed without changing them, and the watch is kept. */
+  readonly key: string;
+}
+
+/** The files' stats: a change means the rules are to be read again. */
+function filesStamp(root: string, files: readonly string[]): string {
+  return files
     .map((f) => {
       const s = statSync(join(root, f), { throwIfNoEntry: false, bigint: true });
       return s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;

@@ -26,7 +26,8 @@ export interface IgnoreOptions {
 
 /** `isIgnored(relativePath, isDirectory)` for a workspace. */
 export function workspaceIgnore(root: string, options: IgnoreOptions = {}): (rel: string, isDirectory: boolean) => boolean {
-  const rules = ignore();
+  // gitOnly: case-sensitive, as git matches unless core.ignorecase is set (then git ignores more): never less watched than git reports.
+  const rules = ignore({ ignorecase: options.gitOnly !== true });
   for (const file of options.gitOnly ? ['.gitignore'] : ['.gitignore', '.nxignore']) {
     try {
       rules.add(readFileSync(join(root, file), 'utf8'));
