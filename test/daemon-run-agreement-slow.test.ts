@@ -17,7 +17,8 @@ import { git, runKiln, startKiln, tempDir, testEnv } from './helpers/repo.js';
 const SEED = Number(process.env.KILN_AGREEMENT_SEED ?? 1414);
 const STEPS = 25;
 const parent = tempDir('kiln-daemon-run-agree-');
-const viaDaemon = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '900000' };
+// Waiting for the daemon's verdict whatever the load (a busy daemon is otherwise left after 150 ms).
+const viaDaemon = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '900000', KILN_DAEMON_RUN_WAIT_MS: '120000' };
 const direct = { KILN_DAEMON: '0' };
 const copies = { daemon: join(parent, 'daemon'), direct: join(parent, 'direct') };
 afterAll(() => {

@@ -2,10 +2,11 @@
  * `kiln run` through the daemon: a fully cached run is answered from the daemon's memory (no
  * check in the CLI), with the same output and exit code as the direct path; whatever the manifest
  * vouches for and the workspace watcher does not see (an output git ignores, a cache entry, an env
- * value the hashes read) voids the kept answer. And a root .gitignore edit renews the watch: a
- * folder it no longer ignores is watched without a restart.
+ * value the hashes read) voids the kept answer; a daemon busy with another question is not waited
+ * for. And a root .gitignore edit renews the watch: a folder it no longer ignores is watched
+ * without a restart.
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepo, type FileTree, type TempRepo } from './helpers/repo.js';
@@ -14,14 +15,21 @@ const build = (name: string): string =>
   `node -e "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/out.txt','${name} '+(process.env.FLAVOUR||''));console.log('built ${name}')"`;
 const workspace: FileTree = {
   'package.json': { name: 'w', private: true, workspaces: ['p/*'] },
-  'nx.json': { targetDefaults: { build: { cache: true, dependsOn: ['^build'], outputs: ['{projectRoot}/dist'], inputs: ['default', { env: 'FLAVOUR' }] } } },
+  'nx.json': {
+    targetDefaults: {
+      build: { cache: true, dependsOn: ['^build'], outputs: ['{projectRoot}/dist'], inputs: ['default', { env: 'FLAVOUR' }] },
+      // A question that keeps the daemon busy for seconds: hashing runs this command (and says when it started).
+      slow: { cache: true, inputs: [{ runtime: `node -e "require('fs').writeFileSync('.kiln/busy','');setTimeout(()=>{},5000)"` }] },
+    },
+  },
   '.gitignore': '.kiln\ndist/\ngen/\n',
-  'p/a/package.json': { name: 'a', scripts: { build: build('a') } },
+  'p/a/package.json': { name: 'a', scripts: { build: build('a'), slow: 'echo slow' } },
   'p/a/src/index.ts': 'export const a = 1;\n',
   'p/b/package.json': { name: 'b', dependencies: { a: '*' }, scripts: { build: build('b') } },
   'p/b/src/index.ts': "import { a } from 'a';\nexport const b = a;\n",
 };
-const on = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '120000' };
+// Waiting for the daemon's answer whatever the load (the default bound is 150 ms: the test of a busy daemon uses it).
+const on = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '120000', KILN_DAEMON_RUN_WAIT_MS: '60000' };
 const off = { KILN_DAEMON: '0' };
 
 const repos: TempRepo[] = [];
@@ -38,6 +46,12 @@ function repo(): TempRepo {
   return r;
 }
 /** What a run's --json says, without the times. */
+async function until(ok: () => boolean, ms = 20_000): Promise<void> {
+  for (let waited = 0; !ok(); waited += 50) {
+    if (waited > ms) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 const outcome = (stdout: string) =>
   (JSON.parse(stdout) as { tasks: { id: string; hash: string; status: string; cache: string }[] }).tasks.map(({ id, hash, status, cache }) => ({ id, hash, status, cache }));
 
@@ -94,6 +108,18 @@ describe('kiln run through the daemon', () => {
     expect(flavoured.stderr).not.toMatch(/daemon: answered from memory/);
     expect(outcome(flavoured.stdout).map((t) => t.cache)).toEqual(['miss', 'miss']);
   }, 120_000);
+
+  it('does not wait for a busy daemon: kiln run checks directly and says so', async () => {
+    const r = repo();
+    expect(r.kiln(['run', '-t', 'build'], { env: on }).code).toBe(0);
+    const busy = r.startKiln(['hash', 'a:slow', '--json'], { env: on });
+    await until(() => existsSync(join(r.dir, '.kiln/busy')));
+    const run = r.kiln(['run', '-t', 'build', '--json', '--verbose'], { env: { ...on, KILN_DAEMON_RUN_WAIT_MS: undefined } });
+    expect(run.stderr).toMatch(/daemon: the daemon did not answer within 150 ms; checking directly/);
+    expect(run.stderr).toMatch(/fast path taken/);
+    expect(outcome(run.stdout)).toEqual(outcome(r.kiln(['run', '-t', 'build', '--json'], { env: off }).stdout));
+    expect((await busy.done).code).toBe(0);
+  }, 60_000);
 
   it('watches a folder the root .gitignore stops ignoring, without a restart', () => {
     const r = repo();

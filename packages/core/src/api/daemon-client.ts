@@ -26,6 +26,8 @@ export interface DaemonQuestion {
   readonly version: string;
   /** The kiln binary, to start the daemon with when nx.json asks for one. */
   readonly bin: string;
+  /** How long to wait for the answer before answering directly (default 2 minutes: the daemon may be computing it). */
+  readonly timeoutMs?: number;
 }
 
 /** The daemon's answer, or why the command answers directly. */
@@ -44,7 +46,7 @@ export async function askWorkspaceDaemon(q: DaemonQuestion): Promise<Asked | { k
     return { kind: 'direct', reason: 'no daemon runs for this workspace' };
   }
   const started = performance.now();
-  const asked = await askDaemon({ root, op: q.op, args: q.args, cwd: q.cwd, env: q.env, version: q.version, timeoutMs: 120_000 });
+  const asked = await askDaemon({ root, op: q.op, args: q.args, cwd: q.cwd, env: q.env, version: q.version, timeoutMs: q.timeoutMs ?? 120_000 });
   trace(
     `daemon ${q.op}: ${asked.kind === 'answer' ? `answered (${asked.source})` : asked.kind === 'error' ? 'an error' : asked.reason} ${Math.round(performance.now() - started)}ms`,
   );
