@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRepo, testEnv, type FileTree, type TempRepo } from './helpers/repo.js';
 
 const workspace: FileTree = {
@@ -21,22 +21,18 @@ const workspace: FileTree = {
 const on = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '120000' };
 const off = { KILN_DAEMON: '0' };
 
-const repos: TempRepo[] = [];
-afterEach(() => {
-  for (const r of repos.splice(0)) {
-    r.kiln(['daemon', 'stop'], { env: on });
-    r.cleanup();
-  }
-});
-function repo(): TempRepo {
-  const r = createRepo(workspace);
-  repos.push(r);
+let r: TempRepo;
+beforeEach(() => {
+  r = createRepo(workspace);
   expect(r.kiln(['daemon', 'start'], { env: on }).code).toBe(0);
-  return r;
-}
+});
+afterEach(() => {
+  r.kiln(['daemon', 'stop'], { env: on });
+  r.cleanup();
+});
 
 /** Asks through the daemon until the answer comes from memory, then checks it equals the direct answer. */
-function settled(r: TempRepo, what: string): string[] {
+function settled(what: string): string[] {
   r.kiln(['affected', '--json'], { env: on });
   const kept = r.kiln(['affected', '--json', '--verbose'], { env: on });
   expect(kept.stderr, what).toMatch(/daemon: answered from memory/);
@@ -44,7 +40,7 @@ function settled(r: TempRepo, what: string): string[] {
   return kept.json<{ projects: string[] }>().projects;
 }
 /** The daemon's next answer equals the direct one. */
-function agrees(r: TempRepo, what: string): string[] {
+function agrees(what: string): string[] {
   const via = r.kiln(['affected', '--json', '--verbose'], { env: on });
   expect(via.stderr, what).toMatch(/daemon: answered/);
   expect(via.stdout, what).toBe(r.kiln(['affected', '--json'], { env: off }).stdout);
@@ -53,50 +49,48 @@ function agrees(r: TempRepo, what: string): string[] {
 
 describe('the daemon and what git reads besides the work tree', () => {
   it('follows .git/info/exclude, the global excludes file, core.excludesFile and core.ignorecase', () => {
-    const r = repo();
     writeFileSync(join(r.dir, 'p/a/src/new.ts'), 'export const n = 1;\n');
-    expect(settled(r, 'an untracked file')).toEqual(['a']);
+    expect(settled('an untracked file')).toEqual(['a']);
     writeFileSync(join(r.dir, '.git/info/exclude'), 'new.ts\n');
-    expect(agrees(r, '.git/info/exclude')).toEqual([]);
+    expect(agrees('.git/info/exclude')).toEqual([]);
     writeFileSync(join(r.dir, '.git/info/exclude'), '');
-    expect(settled(r, '.git/info/exclude emptied')).toEqual(['a']);
+    expect(settled('.git/info/exclude emptied')).toEqual(['a']);
     // The default global excludes file ($XDG_CONFIG_HOME/git/ignore).
     const xdg = testEnv().XDG_CONFIG_HOME!;
     mkdirSync(join(xdg, 'git'), { recursive: true });
     writeFileSync(join(xdg, 'git/ignore'), 'new.ts\n');
-    expect(agrees(r, 'the global excludes file')).toEqual([]);
+    expect(agrees('the global excludes file')).toEqual([]);
     writeFileSync(join(xdg, 'git/ignore'), '');
-    expect(settled(r, 'the global excludes file emptied')).toEqual(['a']);
+    expect(settled('the global excludes file emptied')).toEqual(['a']);
     // core.excludesFile in .git/config, then the file it names edited.
     const excludes = join(r.dir, '..', `${r.dir.split('/').pop()}-excludes`);
     writeFileSync(excludes, '');
     r.git('config', 'core.excludesFile', excludes);
-    expect(settled(r, 'core.excludesFile set')).toEqual(['a']);
+    expect(settled('core.excludesFile set')).toEqual(['a']);
     writeFileSync(excludes, 'new.ts\n');
-    expect(agrees(r, 'the file core.excludesFile names')).toEqual([]);
+    expect(agrees('the file core.excludesFile names')).toEqual([]);
     r.git('config', '--unset', 'core.excludesFile');
-    expect(settled(r, 'core.excludesFile unset')).toEqual(['a']);
+    expect(settled('core.excludesFile unset')).toEqual(['a']);
     // A folder `gen/` ignores only in another case: git (core.ignorecase unset) reports it, so the daemon must see it.
     r.git('add', '-A');
     r.git('commit', '-qm', 'new');
-    expect(settled(r, 'committed')).toEqual([]);
+    expect(settled('committed')).toEqual([]);
     mkdirSync(join(r.dir, 'p/b/Gen'));
     writeFileSync(join(r.dir, 'p/b/Gen/x.ts'), 'export const x = 1;\n');
-    expect(agrees(r, 'a folder gen/ matches only ignoring case')).toEqual(['b']);
-    expect(settled(r, 'Gen/ seen')).toEqual(['b']);
+    expect(agrees('a folder gen/ matches only ignoring case')).toEqual(['b']);
+    expect(settled('Gen/ seen')).toEqual(['b']);
     r.git('config', 'core.ignorecase', 'true');
-    expect(agrees(r, 'core.ignorecase set')).toEqual([]);
+    expect(agrees('core.ignorecase set')).toEqual([]);
   }, 90_000);
 
   it('watches a file force-added under an ignored folder after the daemon started', () => {
-    const r = repo();
     mkdirSync(join(r.dir, 'p/a/gen'));
     writeFileSync(join(r.dir, 'p/a/gen/x.ts'), 'export const x = 1;\n');
-    expect(settled(r, 'an ignored file')).toEqual([]);
+    expect(settled('an ignored file')).toEqual([]);
     r.git('add', '-f', 'p/a/gen/x.ts');
     r.git('commit', '-qm', 'force-added');
-    expect(settled(r, 'force-added and committed')).toEqual([]);
+    expect(settled('force-added and committed')).toEqual([]);
     writeFileSync(join(r.dir, 'p/a/gen/x.ts'), 'export const x = 2;\n');
-    expect(agrees(r, 'the force-added file edited')).toEqual(['a']);
+    expect(agrees('the force-added file edited')).toEqual(['a']);
   }, 60_000);
 });

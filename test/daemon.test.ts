@@ -52,7 +52,13 @@ describe('kiln daemon', () => {
     const { pid } = recordOf(r);
     // An edit just before the question is in the answer.
     writeFileSync(join(r.dir, 'p/a/src/index.ts'), 'export const a = 2;\n');
-    for (const args of [['affected', '--json'], ['projects', '--json'], ['graph', '--json'], ['hash', 'b:build', '--json'], ['why-miss', 'b:build', '--json']]) {
+    for (const args of [
+      ['affected', '--json'],
+      ['projects', '--json'],
+      ['graph', '--json'],
+      ['hash', 'b:build', '--json'],
+      ['why-miss', 'b:build', '--json'],
+    ]) {
       const viaDaemon = r.kiln([...args, '--verbose'], { env: on });
       const direct = r.kiln(args, { env: { KILN_DAEMON: '0' } });
       expect(viaDaemon.stderr, args.join(' ')).toMatch(/daemon: answered/);
@@ -63,8 +69,12 @@ describe('kiln daemon', () => {
     expect(r.kiln(['affected', '--json', '--verbose'], { env: on }).stderr).toContain('from memory');
     // An unknown task is the same error either way.
     const unknown = r.kiln(['hash', 'nope:build', '--json'], { env: on });
-    expect({ code: unknown.code, stdout: unknown.stdout }).toEqual((({ code, stdout }) => ({ code, stdout }))(r.kiln(['hash', 'nope:build', '--json'], { env: { KILN_DAEMON: '0' } })));
-    const status = r.kiln(['daemon', 'status', '--json'], { env: on }).json<{ pid: number; rssBytes: number; watchedFiles: number; uptimeMs: number; lastEventAt: string | null }>();
+    expect({ code: unknown.code, stdout: unknown.stdout }).toEqual(
+      (({ code, stdout }) => ({ code, stdout }))(r.kiln(['hash', 'nope:build', '--json'], { env: { KILN_DAEMON: '0' } })),
+    );
+    const status = r
+      .kiln(['daemon', 'status', '--json'], { env: on })
+      .json<{ pid: number; rssBytes: number; watchedFiles: number; uptimeMs: number; lastEventAt: string | null }>();
     expect(status.pid).toBe(pid);
     expect(status.rssBytes).toBeGreaterThan(1e6);
     expect(status.watchedFiles).toBeGreaterThanOrEqual(6);

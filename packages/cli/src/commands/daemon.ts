@@ -55,8 +55,12 @@ export const command: Command = {
       const mb = (status.rssBytes / 1024 / 1024).toFixed(1);
       ctx.out.print(`daemon ${status.pid} for ${status.root}, kiln ${status.version}`);
       if (status.otherBuild) ctx.out.print(ctx.out.style('yellow', `  another build than this kiln (${version}): it answers nothing; kiln daemon start replaces it`));
-      ctx.out.print(`  up ${formatDuration(status.uptimeMs)}, ${mb} MB resident, watching ${status.watchedFiles} files in ${status.watchedFolders} folders${status.runCheckFolders > 0 ? ` and ${status.runCheckFolders} folders for kiln run's check` : ''}`);
-      ctx.out.print(`  last change seen: ${status.lastEventAt ?? 'none yet'}; answers: ${status.answers.memory} from memory, ${status.answers.computed} computed, ${status.answers.unprovable} left to the CLI`);
+      ctx.out.print(
+        `  up ${formatDuration(status.uptimeMs)}, ${mb} MB resident, watching ${status.watchedFiles} files in ${status.watchedFolders} folders${status.runCheckFolders > 0 ? ` and ${status.runCheckFolders} folders for kiln run's check` : ''}`,
+      );
+      ctx.out.print(
+        `  last change seen: ${status.lastEventAt ?? 'none yet'}; answers: ${status.answers.memory} from memory, ${status.answers.computed} computed, ${status.answers.unprovable} left to the CLI`,
+      );
       if (status.trouble) ctx.out.print(ctx.out.style('yellow', `  cannot prove its state: ${status.trouble}`));
     }
     return ExitCode.ok;

@@ -48,7 +48,11 @@ export function gitStateHolds(state: GitState, env: Readonly<Record<string, stri
 }
 
 function locatingEnv(env: Readonly<Record<string, string | undefined>>): string {
-  return JSON.stringify(Object.entries(env).filter(([k, v]) => v !== undefined && LOCATING_ENV.test(k)).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify(
+    Object.entries(env)
+      .filter(([k, v]) => v !== undefined && LOCATING_ENV.test(k))
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
 }
 
 /** The files git reads whatever its configuration says (git-config(1), gitignore(5), gitattributes(5)). */

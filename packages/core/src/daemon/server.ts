@@ -144,7 +144,6 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
   const collector = collectWhenQuiet();
   const staleTimer = watchOperationsStale(options.operations, () => void refreshRecent());
   const gitIsHere = isFolder(join(root, '.git'));
-
   /** The last state of git's files read (reused while it holds: `git config` runs only after a change). */
   let gitState: GitState | undefined;
 
@@ -257,7 +256,8 @@ export async function serveDaemon(options: ServeOptions): Promise<void> {
           socket.end(encode({ kind: 'unprovable', reason: 'a broken request' }));
           return;
         }
-        if (request.op === 'ping') return void socket.end(encode({ kind: 'answer', value: { pid: process.pid, version, protocol: PROTOCOL_VERSION } satisfies DaemonPing, source: 'computed' }));
+        const ping: DaemonPing = { pid: process.pid, version, protocol: PROTOCOL_VERSION };
+        if (request.op === 'ping') return void socket.end(encode({ kind: 'answer', value: ping, source: 'computed' }));
         if (request.op === 'subscribe') return hub.attach(socket, request, version, resetIdle);
         if (request.op === 'status') return void socket.end(encode({ kind: 'answer', value: status(), source: 'computed' }));
         if (request.op === 'stop') {
