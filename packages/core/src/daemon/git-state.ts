@@ -7,9 +7,9 @@
  * global one) and the attributes files. A kept answer is given again only while every one of
  * these has the stats it had and the env that tells git where they are is the same.
  */
-import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { git } from '../scm/git.js';
+import { stampOf } from './stamp.js';
 
 /** The env variables that decide which files git reads (the rest of a request's env does not). */
 const LOCATING_ENV = /^(HOME|XDG_CONFIG_HOME|GIT_CONFIG\w*|GIT_DIR|GIT_WORK_TREE|GIT_COMMON_DIR|GIT_INDEX_FILE|GIT_ATTR_NOSYSTEM|GIT_CEILING_DIRECTORIES)$/;
@@ -89,21 +89,6 @@ async function namedByConfig(root: string, env: Readonly<Record<string, string |
     }
   }
   return files;
-}
-
-/** Each file's identity: a regular file's inode, size and times; `-` for none; `x` for anything else (`/dev/null`'s times move with every write to it). */
-function stampOf(files: readonly string[]): string {
-  return files
-    .map((f) => {
-      let s;
-      try {
-        s = statSync(f, { throwIfNoEntry: false, bigint: true });
-      } catch {
-        return '?'; // not a folder on the way (ENOTDIR), or unreadable
-      }
-      return s === undefined ? '-' : s.isFile() ? `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : 'x';
-    })
-    .join('|');
 }
 
 function isTrue(value: string | undefined): boolean {

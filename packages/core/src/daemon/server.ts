@@ -22,6 +22,7 @@ import { startWatcher, type Watcher } from '../watcher/index.js';
 import { readDaemonRecord, RECORD_FILE, socketPathFor, type DaemonRecord } from './paths.js';
 import { decode, encode, otherBuild, PROTOCOL_VERSION, type DaemonPing, type DaemonRequest, type DaemonResponse, type DaemonStatus } from './protocol.js';
 import { gitStateHolds, readGitState, type GitState } from './git-state.js';
+import { stampOf } from './stamp.js';
 import { subscriptionHub } from './subscribe.js';
 
 export interface DaemonOperation {
@@ -349,14 +350,9 @@ export interface LoadedIgnoreRules {
   readonly key: string;
 }
 
-/** The files' stats: a change means the rules are to be read again. */
+/** The stamp of workspace-relative `files`: a change means the rules are to be read again. */
 function filesStamp(root: string, files: readonly string[]): string {
-  return files
-    .map((f) => {
-      const s = statSync(join(root, f), { throwIfNoEntry: false, bigint: true });
-      return s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-    })
-    .join('|');
+  return stampOf(files.map((f) => join(root, f)));
 }
 
 /** A kept answer's key: the operation, its arguments, the working directory, and the env unless the operation checks the env itself (`holds`). */
