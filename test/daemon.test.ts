@@ -42,6 +42,15 @@ async function until(ok: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
+/** Starts a real daemon of another build (the same server under another build identity) in the background, as `kiln daemon start` would; returns its pid. */
+async function otherBuildsDaemon(r: TempRepo): Promise<number> {
+  const serve = `import(${JSON.stringify(join(repoRoot, 'packages/core/dist/api/daemon-control.js'))}).then((m) => m.serveWorkspaceDaemon(process.cwd(), '0.0.0-other', () => {}, 120000)).then(() => process.exit(0))`;
+  // Not this test's child, which would stay a zombie once stopped.
+  expect((await start('sh', ['-c', '"$0" -e "$1" </dev/null >/dev/null 2>&1 &', process.execPath, serve], { cwd: r.dir }).done).code).toBe(0);
+  await until(() => existsSync(join(r.dir, '.kiln/daemon.json')));
+  return recordOf(r).pid;
+}
+
 describe('kiln daemon', () => {
   it('starts once, answers the commands as they answer directly, reports its status and stops', async () => {
     const r = repo();
@@ -101,16 +110,10 @@ describe('kiln daemon', () => {
 
   it('replaces a daemon of another kiln build on start, and says which build runs in status', async () => {
     const r = repo();
-    // A real daemon of another build: the same server, serving under another build identity.
-    const serve = `import(${JSON.stringify(join(repoRoot, 'packages/core/dist/api/daemon-control.js'))}).then((m) => m.serveWorkspaceDaemon(process.cwd(), '0.0.0-other', () => {}, 120000)).then(() => process.exit(0))`;
-    // Started in the background as `kiln daemon start` starts one (not this test's child, which would stay a zombie once stopped).
-    expect((await start('sh', ['-c', '"$0" -e "$1" </dev/null >/dev/null 2>&1 &', process.execPath, serve], { cwd: r.dir }).done).code).toBe(0);
-    await until(() => existsSync(join(r.dir, '.kiln/daemon.json')));
-    const old = recordOf(r).pid;
+    const old = await otherBuildsDaemon(r);
     const before = r.kiln(['daemon', 'status', '--json'], { env: on }).json<{ version: string; otherBuild: string | null }>();
     expect(before).toMatchObject({ version: '0.0.0-other', otherBuild: expect.stringContaining('0.0.0-other') });
     expect(r.kiln(['daemon', 'status'], { env: on }).stdout).toMatch(/kiln 0\.0\.0-other[^]*another build than this kiln/);
-    expect(r.kiln(['affected', '--verbose'], { env: on }).stderr).toContain('the daemon is kiln 0.0.0-other');
     const started = r.kiln(['daemon', 'start'], { env: on });
     expect(started.code, started.stderr).toBe(0);
     expect(started.stderr).toContain(`stopped daemon ${old}: it is kiln 0.0.0-other`);
@@ -123,6 +126,22 @@ describe('kiln daemon', () => {
     expect(r.kiln(['affected', '--verbose'], { env: on }).stderr).toMatch(/daemon: answered/);
     // Same build: start leaves it running.
     expect(r.kiln(['daemon', 'start'], { env: on }).stderr).toContain('already running');
+  }, 60_000);
+
+  it('replaces a daemon of another build for the next command when nx.json or KILN_DAEMON=1 wants one, answering this one directly', async () => {
+    const r = repo();
+    const old = await otherBuildsDaemon(r);
+    // Without asking for a daemon, a command leaves another build's daemon alone (it answers nothing).
+    expect(r.kiln(['affected', '--verbose'], { env: { KILN_DAEMON: undefined, CI: undefined } }).stderr).toContain('the daemon is kiln 0.0.0-other');
+    expect(processExists(old)).toBe(true);
+    const asked = r.kiln(['affected', '--json', '--verbose'], { env: on });
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stderr).toContain('the daemon is kiln 0.0.0-other, this is');
+    expect(asked.stderr).toContain('replacing it for the next command');
+    expect(asked.json<{ projects: string[] }>().projects).toEqual([]);
+    await until(() => !processExists(old) && existsSync(join(r.dir, '.kiln/daemon.json')) && recordOf(r).pid !== old);
+    await until(() => r.kiln(['daemon', 'status', '--json'], { env: on }).json<{ otherBuild: string | null }>().otherBuild === null);
+    expect(r.kiln(['affected', '--verbose'], { env: on }).stderr).toMatch(/daemon: answered/);
   }, 60_000);
 
   it('falls back to a socket in the temporary folder when the workspace path is too long, and stops when idle or when the workspace goes', async () => {

@@ -1,8 +1,9 @@
 /**
  * Whether a command asks the workspace's daemon, and the asking: the one rule, for every routed
  * command. Off with KILN_DAEMON=0, off in CI unless KILN_DAEMON=1, off with `"kiln": {"daemon":
- * false}`; otherwise used when one runs, and started for next time when nx.json says `true`.
- * Light on purpose (no engine): every routed command loads it first.
+ * false}`; otherwise used when one runs, and started for next time when nx.json says `true` (or
+ * KILN_DAEMON=1), which also replaces a running daemon of another kiln build, as Nx restarts its
+ * daemon after an upgrade. Light on purpose (no engine): every routed command loads it first.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -38,12 +39,18 @@ export async function askWorkspaceDaemon(q: DaemonQuestion): Promise<Asked | { k
     return { kind: 'direct', reason: 'off in CI (KILN_DAEMON=1 turns it on)' };
   const root = findWorkspaceRoot(q.cwd);
   if (root === undefined) return { kind: 'direct', reason: 'no workspace' };
-  const running = readDaemonRecord(root) !== undefined;
-  const setting = running || flag !== '1' ? daemonSetting(root) : undefined;
+  const record = readDaemonRecord(root);
+  const setting = record !== undefined || flag !== '1' ? daemonSetting(root) : undefined;
   if (setting === false) return { kind: 'direct', reason: 'nx.json says "kiln": {"daemon": false}' };
-  if (!running) {
-    if (setting === true || flag === '1' || flag === 'true') startDaemon(root, q.bin, q.env);
+  const wanted = setting === true || flag === '1' || flag === 'true';
+  if (record === undefined) {
+    if (wanted) startDaemon(root, q.bin, q.env);
     return { kind: 'direct', reason: 'no daemon runs for this workspace' };
+  }
+  // Its record names its build: one of another build answers nothing, so this command does not wait on it.
+  if (wanted && record.version !== q.version) {
+    spawnDetached(root, [q.bin, 'daemon', 'start'], q.env);
+    return { kind: 'direct', reason: `the daemon is kiln ${record.version}, this is ${q.version}: replacing it for the next command` };
   }
   const started = performance.now();
   const asked = await askDaemon({ root, op: q.op, args: q.args, cwd: q.cwd, env: q.env, version: q.version, timeoutMs: q.timeoutMs ?? 120_000 });
@@ -71,11 +78,16 @@ function daemonSetting(root: string): boolean | undefined {
 
 /** Starts the workspace's daemon in the background (`kiln daemon serve`), logging to `.kiln/daemon.log`; returns its pid. */
 export function startDaemon(root: string, bin: string, env: NodeJS.ProcessEnv): number | undefined {
+  // --expose-gc: the daemon returns a computation's garbage when it goes quiet (daemon/server.ts).
+  return spawnDetached(root, ['--expose-gc', bin, 'daemon', 'serve'], env);
+}
+
+/** Runs `node ...args` in the workspace, detached from this process, its output appended to `.kiln/daemon.log`; returns its pid. */
+function spawnDetached(root: string, args: readonly string[], env: NodeJS.ProcessEnv): number | undefined {
   mkdirSync(join(root, '.kiln'), { recursive: true });
   const log = openSync(join(root, '.kiln', 'daemon.log'), 'a');
   try {
-    // --expose-gc: the daemon returns a computation's garbage when it goes quiet (daemon/server.ts).
-    const child = spawn(process.execPath, ['--expose-gc', bin, 'daemon', 'serve'], { cwd: root, env, detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, args, { cwd: root, env, detached: true, stdio: ['ignore', log, log] });
     child.on('error', () => undefined);
     child.unref();
     return child.pid;
