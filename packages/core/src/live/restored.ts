@@ -184,7 +184,7 @@ export class RestoredInSession {
           if (kept !== undefined) kept.proven = false;
         }
       };
-      if (name === null || name === basename(folder)) for (const hashes of names.values()) ended(hashes);
+      if (name === null) for (const hashes of names.values()) ended(hashes);
       else (ended(names.get(name)), ended(names.get('')));
     };
   }

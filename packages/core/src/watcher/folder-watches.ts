@@ -24,7 +24,7 @@ export class FolderWatches {
   private count = 0;
   private raw = 0;
   private problem: string | undefined;
-  /** Called after every event that counts: its folder, and the name it is about (null: the whole folder). */
+  /** Called after every event that counts: its folder, and the name it is about (null: the whole folder, or the folder itself). */
   onEvent: ((folder: string, name: string | null) => void) | undefined;
 
   /** Moved by every event that counts (and by a watch that failed). */
@@ -91,10 +91,11 @@ export class FolderWatches {
   private event(folder: string, name: string | null): void {
     this.raw++;
     const w = this.folders.get(folder);
-    // A nameless event, or one about the folder itself (removed or moved away: its watch now follows the old inode), always counts.
-    if (w === undefined || name === null || name === basename(folder) || w.names === 'all' || w.names.has(name)) {
+    // A nameless event, or one about the folder itself (removed or moved away: its watch now follows the old inode), always counts, as the whole folder's.
+    const about = name === basename(folder) ? null : name;
+    if (w === undefined || about === null || w.names === 'all' || w.names.has(about)) {
       this.count++;
-      this.onEvent?.(folder, name);
+      this.onEvent?.(folder, about);
     }
   }
 
