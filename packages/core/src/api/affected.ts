@@ -23,9 +23,12 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   // Every run inside git needs the work tree's changes (for the graph, if not for the answer).
   const scan = startWorkingTree(root, [options.head ?? 'HEAD', baseRef]);
   // No saved graph state (graph-state/): the graph will be built from every tracked source file, so list them now too.
-  // A fresh clone first looks for a state shared by commit (shared-state.ts), which spares it the full scan.
+  // A fresh clone first looks for a state shared by commit (state-restore.ts), which spares it the full scan; the scan's rev-parse names the commits.
   const shared: string[] = [];
-  const hasState = existsSync(join(root, '.kiln/affected-state.json')) || (await (await import('./shared-state.js')).restoreForAffected(root, baseRef, options.head, options.env ?? process.env, (w) => shared.push(w)));
+  const commits = scan.place.then((p) => p?.commits);
+  const hasState =
+    existsSync(join(root, '.kiln/affected-state.json')) ||
+    (await (await import('./state-restore.js')).restoreForAffected(root, baseRef, options.head, options.env ?? process.env, (w) => shared.push(w), commits));
   const listed = hasState ? undefined : gitOrThrow(root, ['ls-files', '-z', '--cached']);
   listed?.catch(() => undefined);
   const { runAffected } = await import('./affected-run.js');

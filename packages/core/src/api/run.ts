@@ -14,6 +14,7 @@ import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type Exe
 import { tracer } from '../trace/index.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
 import { onceUnavailable, recordManifest, replayHit, restoreCached, storeSucceeded, type CacheHit } from './run-cache.js';
+import { startPlanGit } from './plan-git.js';
 import { planTasks, type PlanRequest, type TaskPlan, type WorkspaceRead } from './task-plan.js';
 import { missReason, planInfo, type RunEvents, type TaskResult } from './run-events.js';
 
@@ -49,10 +50,12 @@ export interface RunResult {
  */
 export async function run(options: RunOptions): Promise<RunResult> {
   const trace = tracer();
-  // A fresh clone starts from the graph state shared for its commit, if any (docs/ci.md), instead of scanning every source file.
+  // git is asked now, and a fresh clone fetches the graph state shared for its commit, if any
+  // (docs/ci.md), instead of scanning every source file: both while the plan reads the workspace.
   const root = options.read === undefined ? findWorkspaceRoot(options.cwd) : undefined;
-  if (root !== undefined) await (await import('./shared-state.js')).restoreForRun(root, options.env ?? process.env);
-  const plan = await planTasks(options, options.read);
+  const git = root === undefined ? undefined : startPlanGit(root, options.snapshot);
+  const shared = git && import('./state-restore.js').then((m) => m.restoreForRun(root!, options.env ?? process.env, git.writable));
+  const plan = await planTasks(options, options.read, git && { git, shared });
   const events = options.events ?? {};
   events.planned?.(planInfo(plan));
   const lock = await lockWorkspace(plan.ws.root, { ...(options.signal && { signal: options.signal }), warn: (m) => events.warning?.(m) });

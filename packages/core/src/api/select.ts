@@ -7,7 +7,7 @@ import { diagnostic, KilnError } from '../model/index.js';
 import { isSelecting, planSelection, rangeKey, selectProjects as select, type SelectableProject, type SelectionRequest } from '../select/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { affected } from './affected.js';
-import { workspaceAndGraph } from './task-plan.js';
+import { workspaceAndGraph } from './plan-graph.js';
 
 export type { SelectionRequest } from '../select/index.js';
 export { isPlainNames, isSelecting } from '../select/index.js';

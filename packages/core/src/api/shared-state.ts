@@ -1,17 +1,16 @@
 /**
  * The affected state shared by commit (graph-state/shared.ts), wired: the stores a workspace has
- * (its cache folder's `states/`, then the remote cache when one is configured), the commits a
- * fresh clone asks for (head, then the merge-base with the base ref), and `kiln ci state
- * save|load` for saving after a build on the main branch or moving a state by file.
+ * (its cache folder's `states/`, then the remote cache when one is configured), and `kiln ci state
+ * save|load` for saving after a build on the main branch or moving a state by file. A fresh
+ * clone's restore of a state is `state-restore.ts`.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCacheFolder, markCacheFolder } from '../cache/index.js';
-import { affectedGraph, exportState, folderStateStore, readSharedState, remoteStateStore, restoreSharedState, sharedStateKey, type StateStore } from '../graph-state/index.js';
+import { affectedGraph, exportState, folderStateStore, readSharedState, remoteStateStore, sharedStateKey, type StateStore } from '../graph-state/index.js';
 import { saveState } from '../graph-state/store.js';
 import { diagnostic, KilnError } from '../model/index.js';
-import { baseRefFor, resolveBase, resolveCommit, workingTreeChanges } from '../scm/index.js';
-import { trace } from '../trace/index.js';
+import { resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { parseJson } from '../workspace/json.js';
 import { defaultKilnConfig, readKilnConfig, type KilnConfig } from '../workspace/kiln-config.js';
@@ -31,44 +30,6 @@ export function stateStores(root: string, env: Readonly<Record<string, string | 
   if (remote.status === 'invalid') throw new KilnError(remote.diagnostic);
   if (remote.status === 'on') stores.push(remoteStateStore(openRemoteClient(remote.settings, warn)));
   return stores;
-}
-
-/**
- * With no saved state at `root`, loads the shared state of head or, failing that, of the merge-base
- * of `baseRef` and head. Never throws: a store that fails costs only the speed (a warning says so).
- */
-export async function restoreForAffected(
-  root: string,
-  baseRef: string,
-  head: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-  warn: (line: string) => void,
-): Promise<boolean> {
-  if (existsSync(join(root, STATE_FILE))) return true;
-  try {
-    const stores = stateStores(root, env, warn);
-    if (stores.length === 0) return false;
-    const resolved = await resolveBase(root, { baseRef, ...(head && { head }) });
-    if (!resolved.ok) return false;
-    const r = await restoreSharedState(root, [resolved.value.head, resolved.value.base], stores);
-    for (const w of r.warnings) warn(w);
-    if (r.used) trace(`shared graph state of ${r.used.commit.slice(0, 12)} from ${r.used.store}`);
-    return r.used !== undefined;
-  } catch (e) {
-    warn(`the shared graph state could not be loaded: ${(e as Error).message}`);
-    return false;
-  }
-}
-
-/**
- * `kiln run` in a fresh clone: with no saved graph state, the shared state of head (else of its
- * merge-base with the base ref), so planning does not rescan every source file. Never throws,
- * and says nothing but in the trace: a state that cannot be had costs only speed, and the run's
- * own remote client reports a failing server once (`kiln affected` says why a state was not used).
- */
-export async function restoreForRun(root: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
-  if (existsSync(join(root, STATE_FILE))) return;
-  await restoreForAffected(root, await baseRefFor(root, undefined, env).catch(() => 'main'), undefined, env, (w) => trace(`shared graph state not used: ${w}`));
 }
 
 /** `kiln ci state save [--file F]`: brings the saved state up to HEAD (a clean work tree) and shares it. */

@@ -9,15 +9,14 @@ import { readWorkspaceFiles, StatCache, workspaceFilesWithoutGit, type Workspace
 import { hashTasks, lockfileVersions, resolveTaskHashInputs, type Fingerprint, type TaskToHash } from '../hash/index.js';
 import { KilnError, type Hash, type TaskId } from '../model/index.js';
 import type { ManifestRequest, PendingSnapshot } from '../run-manifest/index.js';
-import { insideWorkTree, resolveCommit, workingTreeChanges } from '../scm/index.js';
-import { createTaskGraph, ignoreKilnDirectory, readLockfile, runtimeOutputs, topologicalOrder, type TaskGraph } from '../tasks/index.js';
+import { insideWorkTree } from '../scm/index.js';
+import { startPlanGit, type PlanStart } from './plan-git.js';
+import { workspaceAndGraph } from './plan-graph.js';
+import { createTaskGraph, readLockfile, runtimeOutputs, topologicalOrder, type TaskGraph } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import { nxVisibleFiles } from '../workspace/read.js';
-import { affectedGraph } from '../graph-state/index.js';
 import type { KilnConfig, Project, TargetConfiguration, Workspace } from '../workspace/index.js';
-import { loadWorkspace } from './load-workspace.js';
-import { projectGraph } from './project-graph.js';
 import type { WatchSession } from '../live/index.js';
 
 export interface PlannedTask {
@@ -62,21 +61,21 @@ export interface WorkspaceRead {
   readonly session?: WatchSession;
 }
 
-export async function readForPlan(req: Pick<PlanRequest, 'cwd' | 'snapshot'>): Promise<WorkspaceRead> {
+/** Reads what a plan is made from; `start`: what the run started already (git, the shared graph state). */
+export async function readForPlan(req: Pick<PlanRequest, 'cwd' | 'snapshot'>, start?: PlanStart): Promise<WorkspaceRead> {
   const trace = tracer();
   const root = requireWorkspaceRoot(req.cwd);
-  // A snapshot taken before `.kiln/.gitignore` existed lists kiln's own files as untracked: not usable.
-  const snapshot = ignoreKilnDirectory(root) ? undefined : req.snapshot?.root === root ? req.snapshot.promise : undefined;
+  const { git } = (start ??= { git: startPlanGit(root, req.snapshot) });
   // git works out file digests while the workspace and project graph are read.
   const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
-  const filesPromise = readWorkspaceFiles(root, stats, snapshot).catch(async (e: unknown) => {
+  const filesPromise = readWorkspaceFiles(root, stats, git.snapshot, git.index).catch(async (e: unknown) => {
     if (await insideWorkTree(root)) throw e;
     // Not a git checkout: list files by globbing and hash them all (the stat cache helps next time).
     const { globWorkspaceFiles } = await import('../workspace/read.js');
     return workspaceFilesWithoutGit(root, await globWorkspaceFiles(root), stats);
   });
   filesPromise.catch(() => undefined);
-  const { ws, dependencies, external } = await workspaceAndGraph(root, req.cwd);
+  const { ws, dependencies, external } = await workspaceAndGraph(root, req.cwd, start);
   trace('workspace and project graph');
   const config = ws.kiln;
   const files = await filesPromise;
@@ -85,8 +84,8 @@ export async function readForPlan(req: Pick<PlanRequest, 'cwd' | 'snapshot'>): P
 }
 
 /** The task graph of the request and every task's hash; `read` is the workspace already read for it, if any. */
-export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise<TaskPlan> {
-  read ??= await readForPlan(req);
+export async function planTasks(req: PlanRequest, read?: WorkspaceRead, start?: PlanStart): Promise<TaskPlan> {
+  read ??= await readForPlan(req, start);
   const trace = tracer();
   const { ws, dependencies, external, config, files } = read;
   const memo = read.session?.hashes;
@@ -120,30 +119,6 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead): Promise
   trace('task hashes');
   const cache = openLocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
   return { ...read, taskGraph: tg.value, tasks, cache };
-}
-
-/**
- * The workspace and its project edges. Through the saved graph state that `affected` keeps
- * (`.kiln/affected-state.json`), so a run does not rescan every source file for imports; a
- * repository without commits reads everything.
- */
-export async function workspaceAndGraph(root: string, cwd: string): Promise<Pick<WorkspaceRead, 'ws' | 'dependencies' | 'external'>> {
-  const head = await resolveCommit(root, 'HEAD');
-  if (head !== undefined) {
-    const view = await affectedGraph(root, head, await workingTreeChanges(root, head), { full: true });
-    if (view.workspace) {
-      const dependencies: Record<string, string[]> = {};
-      for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];
-      return { ws: view.workspace, dependencies, external: view.external };
-    }
-  }
-  const ws = await loadWorkspace(cwd);
-  const graph = await projectGraph(ws);
-  const dependencies: Record<string, string[]> = {};
-  for (const [name, edges] of graph.dependencies) dependencies[name] = edges.map((e) => e.target);
-  const external = new Map<string, string[]>();
-  for (const [name, list] of graph.external) external.set(name, list.map((e) => e.package));
-  return { ws, dependencies, external };
 }
 
 /** One object for "no namedInputs", so a session's memo sees the same data from plan to plan. */

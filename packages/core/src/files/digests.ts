@@ -25,44 +25,68 @@ export interface WorkspaceFiles {
 }
 
 /**
+ * The index as `git ls-files -s -z -- .` lists it at the workspace root, asked once per run: the
+ * blob id of every file in it and the list of its paths (what `git ls-files --cached` lists).
+ */
+export interface IndexListing {
+  /** Path → blob id, relative to the root; submodules (gitlinks) are not files and are left out. */
+  readonly ids: ReadonlyMap<string, string>;
+  /** Every path in the index once, in git's order, submodules included. */
+  readonly tracked: readonly string[];
+  /** Whether any path is a submodule. */
+  readonly gitlinks: boolean;
+}
+
+/** Lists the index below `root` (paths relative to it); throws when git fails. */
+export async function listIndex(root: string): Promise<IndexListing> {
+  const out = await gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']);
+  const ids = new Map<string, string>();
+  const tracked: string[] = [];
+  let gitlinks = false;
+  // `<mode> <oid> <stage>\t<path>\0`, sorted by path; a path in conflict comes once per stage.
+  for (let at = 0; at < out.length;) {
+    let end = out.indexOf('\0', at);
+    if (end < 0) end = out.length;
+    const tab = out.indexOf('\t', at);
+    const path = out.slice(tab + 1, end);
+    if (tracked.length === 0 || tracked[tracked.length - 1] !== path) tracked.push(path);
+    if (out.startsWith('160000', at)) gitlinks = true;
+    else ids.set(path, out.slice(at + 7, tab - 2));
+    at = end + 1;
+  }
+  return { ids, tracked, gitlinks };
+}
+
+/**
  * Lists the files and their digests. `snapshot` is a snapshot of the work tree already being taken
  * (it must have been started before anything was read for this run); without it one is taken here.
+ * `index`: the index already being listed (`listIndex`), if any.
  */
-export async function readWorkspaceFiles(root: string, stats: StatCache, snapshot?: Promise<WorkTreeSnapshot>): Promise<WorkspaceFiles> {
+export async function readWorkspaceFiles(root: string, stats: StatCache, snapshot?: Promise<WorkTreeSnapshot>, index?: Promise<IndexListing>): Promise<WorkspaceFiles> {
   // `ls-files` paths are relative to `root` (via cwd and `.`); the snapshot strips the prefix of a
   // workspace that sits below the repository's top from `status` paths.
-  const [indexOut, taken] = await Promise.all([gitOrThrow(root, ['ls-files', '-s', '-z', '--', '.']), snapshot ?? workTreeSnapshot(root)]);
-  const index = new Map<string, string>();
-  for (const line of splitNul(indexOut)) {
-    const tab = line.indexOf('\t');
-    const mode = line.slice(0, 6);
-    if (mode === '160000') continue; // submodule: not a file
-    index.set(line.slice(tab + 1), line.slice(7, tab - 2));
-  }
+  const [listing, taken] = await Promise.all([index ?? listIndex(root), snapshot ?? workTreeSnapshot(root)]);
+  const ids = listing.ids;
   const dirty = new Set<string>();
   const deleted = new Set<string>();
   for (const { path, xy } of taken.entries) {
     if (xy.includes('D') && xy !== '??') deleted.add(path);
     else dirty.add(path);
   }
-  const all = new Set<string>(index.keys());
-  for (const d of deleted) {
-    all.delete(d);
-    index.delete(d);
-  }
-  for (const d of dirty) {
-    all.add(d);
-    index.delete(d);
-  }
+  // The index's id stands for a file git reports unchanged; a changed or deleted one has none.
+  const all = new Set<string>(ids.keys());
+  for (const d of deleted) all.delete(d);
+  for (const d of dirty) all.add(d);
+  const clean = (file: string): string | undefined => (dirty.has(file) || deleted.has(file) ? undefined : ids.get(file));
   const files = [...all].sort();
   const computed = new Map<string, string | undefined>();
   return {
     files,
     snapshot: taken,
-    known: (file) => index.get(file),
+    known: clean,
     digestSync(file) {
-      const clean = index.get(file);
-      if (clean !== undefined) return clean;
+      const id = clean(file);
+      if (id !== undefined) return id;
       if (!computed.has(file)) computed.set(file, hashFileSync(root, file, stats));
       return computed.get(file);
     },

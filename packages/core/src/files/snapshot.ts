@@ -30,6 +30,13 @@ export interface WorkTreeSnapshot {
   readonly entries: readonly { readonly path: string; readonly xy: string }[];
   /** SHA-256 over git's output and the stat signature of each entry and root file. */
   readonly digest: string;
+  /**
+   * git's own answer, for whoever would otherwise ask the same of git again (the run's changes
+   * since HEAD): the `git status --porcelain=v2 -z` output (repository-relative paths; with
+   * `--ignore-submodules`) and the workspace's place below the top of the repository (`''` or ending in `/`).
+   */
+  readonly status: string;
+  readonly prefix: string;
 }
 
 /** Root files the runner reads straight from disk (the lockfile resolver, config). */
@@ -103,7 +110,7 @@ function snapshotOf(root: string, out: string, expanded: string, prefix: string)
   const at = cwdRelativePrefix(root);
   for (const e of entries) sum.update(`${e.path}\0${signature(lstatSync(at + e.path, { throwIfNoEntry: false }))}\n`);
   for (const f of ROOT_FILES) sum.update(`${f}\0${signature(lstatSync(at + f, { throwIfNoEntry: false }))}\n`);
-  return { head, entries, digest: sum.digest('hex') };
+  return { head, entries, digest: sum.digest('hex'), status: out, prefix };
 }
 
 /** A file's stat signature: kind (0 missing, 1 file, 2 link, 3 directory, 4 other), size, modification and change times, inode. */

@@ -13,7 +13,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256 } from '../model/index.js';
 import type { RemoteClient } from '../remote-cache/index.js';
-import { loadState, saveState, STATE_VERSION } from './store.js';
+import { loadState, savedGraphView, saveState, STATE_VERSION, type SavedGraphView } from './store.js';
 import type { State } from './types.js';
 
 /** What a store answers: the body, none, or why it could not be asked (one line naming the store). */
@@ -64,14 +64,16 @@ export function readSharedState(body: Uint8Array, root: string, commit?: string)
 /**
  * Makes the first state found for `commits` (in order) the saved state at `root`, asking each
  * store in turn; a state found further down the list of stores is copied into the earlier ones
- * (the local folder), best effort. Returns what was used, and a line per store that failed or
- * held a state that could not be used.
+ * (the local folder), best effort. Returns what was used (with the saved view, so the caller need
+ * not read it back), and a line per store that failed or held a state that could not be used.
+ * `beforeSave`: awaited before anything is written into `.kiln` (the download does not wait for it).
  */
 export async function restoreSharedState(
   root: string,
   commits: readonly string[],
   stores: readonly StateStore[],
-): Promise<{ used?: { commit: string; store: string }; warnings: string[] }> {
+  beforeSave?: Promise<unknown>,
+): Promise<{ used?: { commit: string; store: string; saved: SavedGraphView }; warnings: string[] }> {
   const warnings: string[] = [];
   const failed = new Set<StateStore>();
   for (const commit of [...new Set(commits)]) {
@@ -90,9 +92,10 @@ export async function restoreSharedState(
         warnings.push(`the shared graph state of ${commit.slice(0, 12)} in ${store.name} is not used: ${shared.problem}`);
         continue;
       }
-      saveState(root, shared.state);
+      await beforeSave;
+      const saved = savedGraphView(root, saveState(root, shared.state));
       for (const earlier of stores.slice(0, i)) await earlier.put(key, read.body).catch(() => undefined);
-      return { used: { commit, store: store.name }, warnings };
+      return { used: { commit, store: store.name, saved }, warnings };
     }
   }
   return { warnings };

@@ -37,9 +37,11 @@ export async function affectedGraph(
   root: string,
   anchor: string,
   worktree: readonly FileChange[],
-  options: { full: boolean; saved?: SavedGraphView; cold?: ColdBuild; warn?: (d: Diagnostic) => void },
+  options: { full: boolean; saved?: SavedGraphView; cold?: ColdBuild; tracked?: Promise<readonly string[]>; warn?: (d: Diagnostic) => void },
 ): Promise<AffectedGraphView> {
-  const readWorkspaceAt = (root: string, worktree: readonly FileChange[]): Promise<Workspace> => readWholeWorkspace(root, worktree, options.warn);
+  const tracked = (): Promise<readonly string[]> => options.tracked ?? trackedFiles(root);
+  const readWorkspaceAt = async (root: string, worktree: readonly FileChange[]): Promise<Workspace> =>
+    readWholeWorkspace(root, withUntracked(await tracked(), worktree), options.warn);
   const digests = digestsOf(root, worktree);
   // Nothing changed since the last run: the compact view alone answers (a few hundred KB to parse, not the whole state).
   const saved = options.saved ?? loadSavedView(root);
@@ -73,8 +75,8 @@ export async function affectedGraph(
   // Scanning every source file is the slow part: it runs on worker threads while this thread reads
   // the configuration (and, when `startColdBuild` began it, while git status was still running),
   // then this thread joins in.
-  const tracked = await (options.cold?.tracked ?? trackedFiles(root));
-  const files = withUntracked(tracked, worktree);
+  const listed = await (options.cold?.tracked ?? tracked());
+  const files = withUntracked(listed, worktree);
   const [g, { scanImportTables, startImportScan }] = await Promise.all([loadGraph(), import('../scan/index.js')]);
   const { readWorkspaceWithPlugins } = await import('../workspace/plugins/index.js');
   const scan = options.cold ? await options.cold.scan : startImportScan(root, (await visible(root, files)).filter(g.isScannedSource));
@@ -82,17 +84,17 @@ export async function affectedGraph(
   await scan.helpUntil(read);
   const ws = await read;
   scan.help();
-  const untracked = options.cold ? scanImportTables(root, (await visible(root, files.slice(tracked.length))).filter(g.isScannedSource)) : Promise.resolve([]);
+  const untracked = options.cold ? scanImportTables(root, (await visible(root, files.slice(listed.length))).filter(g.isScannedSource)) : Promise.resolve([]);
   const scans = [...(await scan.done), ...(await untracked)];
   const built = build(g, ws, scans, anchor, digests, dirtyImportsOf(g, root, digests));
   saveState(root, built);
   return { ...viewOf(built, 'built'), workspace: ws };
 }
 
-/** The whole workspace, with nx.json's plugins (loaded lazily: the parsers are only needed on this path). */
-async function readWholeWorkspace(root: string, worktree: readonly FileChange[], warn?: (d: Diagnostic) => void): Promise<Workspace> {
+/** The whole workspace from its `files`, with nx.json's plugins (loaded lazily: the parsers are only needed on this path). */
+async function readWholeWorkspace(root: string, files: readonly string[], warn?: (d: Diagnostic) => void): Promise<Workspace> {
   const { readWorkspaceWithPlugins } = await import('../workspace/plugins/index.js');
-  return readWorkspaceWithPlugins(root, await workspaceFiles(root, worktree), root, warn);
+  return readWorkspaceWithPlugins(root, files, root, warn);
 }
 
 /** The files Nx sees (.nxignore applied): the scan reads no file the workspace hides. */
@@ -107,11 +109,6 @@ async function pluginConfigTest(configs: State['pluginConfigs']): Promise<(path:
   if (!configs || configs.length === 0) return () => false;
   const { pluginConfigMatcher } = await import('../workspace/plugins/config.js');
   return pluginConfigMatcher(configs);
-}
-
-/** Tracked files (from the index) plus the untracked ones among the changes. */
-async function workspaceFiles(root: string, worktree: readonly FileChange[]): Promise<string[]> {
-  return withUntracked(await trackedFiles(root), worktree);
 }
 
 /** `tracked` (not changed) followed by the files the work tree adds to it. */
@@ -154,4 +151,3 @@ export function startColdBuild(root: string, listed?: Promise<string>): ColdBuil
   scan.catch(() => undefined);
   return { tracked, scan };
 }
-

@@ -56,7 +56,11 @@ export interface SavedGraphView {
 
 /** Reads the saved compact view now, so a caller can do it while it waits for git. */
 export function loadSavedView(root: string): SavedGraphView {
-  const view = loadView(root);
+  return savedGraphView(root, loadView(root));
+}
+
+/** The saved view `view` (read from `.kiln`, or just written there), its state read from `.kiln` when asked for. */
+export function savedGraphView(root: string, view: SavedView | undefined): SavedGraphView {
   let expanded: ((source: AffectedGraphView['source']) => AffectedGraphView) | undefined;
   let state: { value: State | undefined } | undefined;
   return {
@@ -91,20 +95,26 @@ export function loadState(root: string): State | undefined {
   }
 }
 
-/** Written atomically; a state that cannot be written only costs the next run its speed. */
-export function saveState(root: string, unstamped: State): void {
+/** Written atomically; a state that cannot be written only costs the next run its speed. Returns the compact view saved beside it. */
+export function saveState(root: string, unstamped: State): SavedView {
   // The stamp is a digest of the rest, so equal states carry equal stamps and the files stay deterministic.
   const { stamp: _, ...rest } = unstamped;
   // The scanning threads claim files in whatever order they get to them: counts go out sorted.
   const body = JSON.stringify({ ...rest, importEdges: sortedCounts(rest.importEdges), importExternal: sortedCounts(rest.importExternal) });
   const stamp = contentDigest(body);
   writeKilnFile(root, STATE_FILE, () => `{"stamp":${JSON.stringify(stamp)},${body.slice(1)}`);
-  writeKilnFile(root, VIEW_FILE, () => JSON.stringify(compactView({ ...unstamped, stamp })));
+  const view = compactView({ ...unstamped, stamp });
+  writeKilnFile(root, VIEW_FILE, () => JSON.stringify(view));
+  return view;
 }
 
 function sortedCounts(counts: Record<string, Record<string, number>>): Record<string, Record<string, number>> {
   const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
-  return Object.fromEntries(Object.entries(counts).sort(byName).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).sort(byName))]));
+  return Object.fromEntries(
+    Object.entries(counts)
+      .sort(byName)
+      .map(([k, v]) => [k, Object.fromEntries(Object.entries(v).sort(byName))]),
+  );
 }
 
 /** The view alone, for a work tree whose graph is still the one the saved state (same stamp) describes. */
@@ -147,4 +157,3 @@ export function readText(root: string, path: string): string | undefined {
     return undefined;
   }
 }
-

@@ -1,0 +1,67 @@
+/**
+ * A fresh clone's start from the affected state shared by commit (`shared-state.ts` has the
+ * stores): with no saved state, the state of head, else of its merge-base with the base ref, for
+ * `kiln affected` and `kiln run`. Never throws: a state that cannot be had costs only speed.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { restoreSharedState, type SavedGraphView } from '../graph-state/index.js';
+import { baseRefFor, resolveBase, revParseCommits, type BaseRequest } from '../scm/index.js';
+import { trace } from '../trace/index.js';
+import { STATE_FILE, stateStores } from './shared-state.js';
+
+/**
+ * With no saved state at `root`, loads the shared state of head or, failing that, of the merge-base
+ * of `baseRef` and head. Never throws: a store that fails costs only the speed (a warning says so).
+ * `commits`: what head and the base ref name, when git was asked already.
+ */
+export async function restoreForAffected(
+  root: string,
+  baseRef: string,
+  head: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (line: string) => void,
+  commits?: Promise<readonly string[] | undefined>,
+): Promise<boolean> {
+  if (existsSync(join(root, STATE_FILE))) return true;
+  return (await restoreShared(root, { baseRef, ...(head && { head }) }, env, warn, commits)) !== undefined;
+}
+
+async function restoreShared(
+  root: string,
+  request: BaseRequest,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (line: string) => void,
+  asked?: Promise<readonly string[] | undefined>,
+  beforeSave?: Promise<unknown>,
+): Promise<SavedGraphView | undefined> {
+  try {
+    const stores = stateStores(root, env, warn);
+    if (stores.length === 0) return undefined;
+    const commits = await asked?.catch(() => undefined);
+    const resolved = await resolveBase(root, commits?.length === 2 ? { ...request, commits: [commits[0]!, commits[1]!] } : request);
+    if (!resolved.ok) return undefined;
+    const r = await restoreSharedState(root, [resolved.value.head, resolved.value.base], stores, beforeSave);
+    for (const w of r.warnings) warn(w);
+    if (r.used) trace(`shared graph state of ${r.used.commit.slice(0, 12)} from ${r.used.store}`);
+    return r.used?.saved;
+  } catch (e) {
+    warn(`the shared graph state could not be loaded: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * `kiln run` in a fresh clone: with no saved graph state, the shared state of head (else of its
+ * merge-base with the base ref), so planning does not rescan every source file; the view it saved,
+ * or undefined. Never throws, and says nothing but in the trace: a state that cannot be had costs
+ * only speed, and the run's own remote client reports a failing server once (`kiln affected` says
+ * why a state was not used). `beforeSave`: settles once kiln may write into `.kiln`.
+ */
+export async function restoreForRun(root: string, env: Readonly<Record<string, string | undefined>>, beforeSave?: Promise<unknown>): Promise<SavedGraphView | undefined> {
+  if (existsSync(join(root, STATE_FILE))) return undefined;
+  const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
+  // One rev-parse for both (none of them resolving: resolveBase asks ref by ref, to say which).
+  const commits = revParseCommits(root, ['HEAD', baseRef]).then((r) => r?.commits);
+  return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, beforeSave);
+}
