@@ -139,7 +139,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await group.killAll(0);
-    await Promise.all([stats.save().catch(() => undefined), remote?.flush()]);
+    await Promise.all([stats.save().catch(() => undefined), remote?.flush(), cache.flushLastRuns().catch(() => undefined)]);
     if (stored.size > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
     trace('saved the stat cache');
     const ordinary = !options.skipCache && !options.signal?.aborted && (options.env === undefined || options.env === process.env);

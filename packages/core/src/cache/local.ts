@@ -227,9 +227,14 @@ export class LocalCache implements Cache {
     return this.lastRuns.get(task);
   }
 
-  /** Records the last cached run of a task; bookkeeping for `why-miss`, so a cache that cannot be written just goes without. */
+  /** Records the last cached run of a task, written by `flushLastRuns`; bookkeeping for `why-miss`, so a cache that cannot be written just goes without. */
   async setLastRun(task: string, hash: string, fingerprint: unknown): Promise<void> {
     await this.writing(() => this.lastRuns.set(task, hash, fingerprint));
+  }
+
+  /** Writes the last runs recorded since the last call, all in one file. */
+  async flushLastRuns(): Promise<void> {
+    await this.writing(() => this.lastRuns.flush());
   }
 }
 
