@@ -3,7 +3,7 @@
  * kiln's words: a person reads "pnpm-lock.yaml, line 12" and what kiln does about it, not only a
  * parser's message.
  */
-import { parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
 import { diagnostic, err, ok, type Diagnostic, type Result } from '../model/index.js';
 import { parseJson } from '../workspace/json.js';
 
@@ -21,6 +21,8 @@ export function unreadable(file: string, what: string, line?: number, column?: n
 export function yamlDocuments(text: string, file: string): Result<unknown[], Diagnostic> {
   // Lockfiles are written by their package manager, which never repeats a key; the library's
   // check for repeats is quadratic in a mapping's size (4x the parse time of a 5,000-package lockfile).
+  // Loaded on first use: only pnpm's lockfile is YAML, and the library is large (20 ms to load).
+  const { parseAllDocuments } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const docs = parseAllDocuments(text, { uniqueKeys: false });
   for (const doc of docs) {
     const e = doc.errors[0];
