@@ -1,17 +1,50 @@
 import { createHash, type Hash as Hasher } from 'node:crypto';
 
-/** JSON with object keys sorted at every level: one text per value, whatever the insertion order. */
+/**
+ * JSON with object keys sorted at every level: one text per value, whatever the insertion order.
+ * Task hashes are digests of this text, so it never changes (model.test.ts holds it to the plain
+ * recursive definition); it is written for speed, as a fresh clone's run serialises every fingerprint.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  const parts: string[] = [];
-  for (const k of keys) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // A hole stays empty, as `map` and `join` leave it.
+      if (!(i in value)) continue;
+      const v: unknown = value[i];
+      out += v === undefined ? 'null' : canonicalJson(v);
+    }
+    return `${out}]`;
   }
-  return `{${parts.join(',')}}`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (isPlainStringRecord(record, keys)) return JSON.stringify(record);
+  keys.sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined || typeof v === 'function') continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
+}
+
+/**
+ * Whether the engine's own `JSON.stringify` already writes `record` canonically: a plain object
+ * (no `toJSON` to consult) whose keys, in the order it keeps them (the order `JSON.stringify`
+ * follows), come sorted, and whose values are all strings. Most of a fingerprint (its files,
+ * dependencies, env) is such a record.
+ */
+function isPlainStringRecord(record: Record<string, unknown>, keys: readonly string[]): boolean {
+  const proto: unknown = Object.getPrototypeOf(record);
+  if (keys.length === 0 || (proto !== Object.prototype && proto !== null)) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (typeof record[k] !== 'string' || (i > 0 && !(keys[i - 1]! < k))) return false;
+  }
+  return true;
 }
 
 /** SHA-256 as lowercase hex. */

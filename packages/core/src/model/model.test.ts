@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean, formatDiagnostic, diagnostic, isWithin, lineColumn, nearest, parseTaskId, projectOfTask, resolveTaskId, taskId, taskIdReadings, toRepoPath } from './index.js';
+import {
+  canonicalJson,
+  didYouMean,
+  formatDiagnostic,
+  diagnostic,
+  isWithin,
+  lineColumn,
+  nearest,
+  parseTaskId,
+  projectOfTask,
+  resolveTaskId,
+  taskId,
+  taskIdReadings,
+  toRepoPath,
+} from './index.js';
 
 describe('nearest', () => {
   it('suggests a close typo, a prefix, and nothing for an unrelated word', () => {
@@ -71,7 +85,13 @@ describe('diagnostics', () => {
     const both = { ...projects, 'a:build': { prod: {} } };
     expect(resolve('a:build:prod', both)).toEqual({
       ok: false,
-      error: { reason: 'ambiguous', readings: [{ project: 'a:build', target: 'prod' }, { project: 'a', target: 'build:prod' }] },
+      error: {
+        reason: 'ambiguous',
+        readings: [
+          { project: 'a:build', target: 'prod' },
+          { project: 'a', target: 'build:prod' },
+        ],
+      },
     });
   });
   it('finds the project of a task id whose target is known', () => {
@@ -79,5 +99,54 @@ describe('diagnostics', () => {
     expect(projectOfTask('my:proj:build', 'build')).toBe('my:proj');
     expect(projectOfTask('a:build', 'test')).toBeUndefined();
     expect(projectOfTask(':build', 'build')).toBeUndefined();
+  });
+});
+
+describe('canonicalJson', () => {
+  /** The definition, plainly: what every task hash was computed over. The fast version must agree byte for byte. */
+  function reference(value: unknown): string {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+    if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : reference(v))).join(',')}]`;
+    const parts: string[] = [];
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined || typeof v === 'function') continue;
+      parts.push(`${JSON.stringify(k)}:${reference(v)}`);
+    }
+    return `{${parts.join(',')}}`;
+  }
+  let seed = 7;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const KEYS = ['a', 'b', 'B', 'é', '0', '1', '2', '9', '10', '01', '-1', 'a b', 'x"y', '\u2028', '\ud83d\ude00', 'z\\', '', 'toJSON'];
+  function value(depth: number): unknown {
+    const kind = depth > 3 ? Math.floor(random() * 6) : Math.floor(random() * 9);
+    if (kind === 0) return pick(['', 'plain', 'quo"te', 'line\nbreak', '\ud800', 'ü', '\u0000']);
+    if (kind === 1) return pick([0, -0, 1.5, -3, 1e21, NaN, Infinity]);
+    if (kind === 2) return pick([true, false, null]);
+    if (kind === 3) return undefined;
+    if (kind === 4) return () => 1;
+    if (kind === 5) return pick(['only', 'strings', 'here']);
+    if (kind === 6) {
+      const list: unknown[] = Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      if (random() < 0.2) list[list.length + 1] = 'after a hole';
+      return list;
+    }
+    // Objects: in key order or not, strings only or mixed, plain or not.
+    const keys = [...new Set(Array.from({ length: Math.floor(random() * 6) }, () => pick(KEYS)))];
+    if (random() < 0.5) keys.sort();
+    const stringsOnly = kind === 7;
+    const o: Record<string, unknown> = random() < 0.1 ? Object.create(null) : random() < 0.1 ? new Date(0) : {};
+    for (const k of keys) o[k] = stringsOnly ? pick(['v', 'w"', '\ud800']) : value(depth + 1);
+    return o;
+  }
+  it('writes what the plain recursive definition writes, for any value', () => {
+    for (let i = 0; i < 20000; i++) {
+      const v = value(0);
+      expect(canonicalJson(v)).toBe(reference(v));
+    }
+    expect(canonicalJson({ b: 'x', a: 'y' })).toBe('{"a":"y","b":"x"}');
+    expect(canonicalJson({ 1: 'x', a: 'y', 0: 'z' })).toBe('{"0":"z","1":"x","a":"y"}');
+    expect(canonicalJson(new Date(0))).toBe('{}');
   });
 });
