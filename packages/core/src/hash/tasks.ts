@@ -13,6 +13,7 @@ import {
   selectInputFiles,
   type DependencyInput,
   type InputSpec,
+  type ProjectFileset,
   type InputsWorkspace,
 } from '../inputs/index.js';
 import { err, ok, sha256, type Diagnostic, type Hash, type Result, type TaskId } from '../model/index.js';
@@ -106,6 +107,16 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
   const byOwner = memo
     ? memo.derive('byOwner', [data.files], () => groupByOwner(data.files, createFileOwner(inputsWs.projects)))
     : groupByOwner(data.files, createFileOwner(inputsWs.projects));
+  // A project's files are selected once per distinct set of globs: a task and its dependents' `^` shares usually ask the same.
+  const selections = new Map<string, string[]>();
+  const select = (filesets: readonly ProjectFileset[]): string[] => {
+    const key = filesets
+      .map((f) => [f.project, ...f.project_include, '\0', ...f.project_exclude, '\0', ...f.workspace_include, '\0', ...f.workspace_exclude].join('\u0001'))
+      .join('\u0002');
+    let hit = selections.get(key);
+    if (hit === undefined) selections.set(key, (hit = selectInputFiles({ filesets }, data.files, byOwner)));
+    return hit;
+  };
   const externalsOf = (name: string, only: readonly string[] | undefined): Record<string, string> =>
     externalVersions(projects.get(name)!, ws.external.get(name) ?? [], only, data.versionOf);
 
@@ -131,7 +142,7 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
     for (const m of members) {
       const own = unwrap(resolveDependencyInput(inputsWs, m, input));
       parts.push(`@${m}\n`);
-      for (const f of selectInputFiles({ filesets: own.filesets }, data.files, byOwner)) (parts.push(`${f}\0${data.digestOf(f) ?? ''}\n`), read.push(f));
+      for (const f of select(own.filesets)) (parts.push(`${f}\0${data.digestOf(f) ?? ''}\n`), read.push(f));
       for (const [pkg, version] of Object.entries(externalsOf(m, own.externalDependencies)).sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`npm:${pkg}\0${version}\n`);
       for (const e of own.env) env.add(e);
       for (const r of own.runtime) runtime.add(r);
@@ -186,7 +197,7 @@ export function resolveTaskHashInputs(ws: TaskHashWorkspace, data: TaskHashData,
         task,
         root: project.root,
         target: targetFingerprint(project, config, task.configuration, task.args),
-        files: selectInputFiles(inputs, data.files, byOwner),
+        files: select(inputs.filesets),
         projectFiles,
         envNames: [...envNames].sort(),
         commands: sortedCommands,
