@@ -52,11 +52,9 @@ export class StatCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
+    // One string per row, in the order rows were recorded (a fresh clone's run records tens of thousands of outputs).
     const out: string[] = [HEADER];
-    for (const k of [...this.rows.keys()].sort()) {
-      const r = this.rows.get(k)!;
-      out.push(k, String(r[0]), String(r[1]), String(r[2]), String(r[3]), r[4]);
-    }
+    for (const [k, r] of this.rows) out.push(`${k}\0${r[0]}\0${r[1]}\0${r[2]}\0${r[3]}\0${r[4]}`);
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(tmp, `${out.join('\0')}\0`);
