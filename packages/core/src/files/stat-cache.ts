@@ -21,7 +21,8 @@ export class StatCache {
       // `kiln-stat-cache 2\0` then six NUL-separated fields per file: path, size, mtime, ctime, inode, blob id.
       const parts = (await readFile(file, 'utf8')).split('\0');
       if (parts[0] === HEADER)
-        for (let i = 1; i + 5 < parts.length; i += 6) c.rows.set(parts[i]!, [Number(parts[i + 1]), Number(parts[i + 2]), Number(parts[i + 3]), Number(parts[i + 4]), parts[i + 5]!]);
+        for (let i = 1; i + 5 < parts.length; i += 6)
+          c.rows.set(parts[i]!, [Number(parts[i + 1]), Number(parts[i + 2]), Number(parts[i + 3]), Number(parts[i + 4]), parts[i + 5]!]);
     } catch {
       // Missing or unreadable: start empty.
     }

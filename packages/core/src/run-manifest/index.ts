@@ -181,11 +181,12 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
   const file = manifestFile(record.root, key);
   // Each path as the check will read it (see `Manifest`), with the signature the run saw.
   const tokens: string[] = [];
-  const sigs: StatSignature[] = [];
+  // Summed up as the paths are listed, in the same order.
+  const digest = new StatDigest();
   const rootSlash = `${record.root}/`;
   const add = (path: string, sig: StatSignature): void => {
     tokens.push(path.startsWith(rootSlash) ? `r${path.slice(rootSlash.length)}` : `a${path}`);
-    sigs.push(sig);
+    digest.add(sig);
   };
   // Every folder on the way to an output, below the root: they must all still be these folders.
   const seenFolders = new Set<string>();
@@ -203,7 +204,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
       // A linked folder (the normal path would look where it leads) or a missing one: nothing to vouch for.
       if (sig[0] !== 3) return false;
       tokens.push(`f${dir}`);
-      sigs.push(sig);
+      digest.add(sig);
     }
     return true;
   };
@@ -221,15 +222,14 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
         // output's stat is the one at which the run verified (or wrote) it.
         const v = record.verifiedStat(f.path, f.oid);
         if (v === undefined) return drop(file);
-        add(rootSlash + f.path, [1, v[0], v[1], v[2], v[3]]);
+        tokens.push(`r${f.path}`);
+        digest.add([1, v[0], v[1], v[2], v[3]]);
         if (!addFolders(f.path)) return drop(file);
       }
     }
     if (logBytes > MAX_LOG_BYTES) return drop(file);
     for (const p of [join(record.cacheDir, 'last'), tmpDir, join(record.root, '.kiln', 'file-digests')]) add(p, statSignature(lstatSync(p, { throwIfNoEntry: false })));
     for (const p of engineFiles()) add(p, statSignature(lstatSync(p, { throwIfNoEntry: false })));
-    const digest = new StatDigest();
-    for (const sig of sigs) digest.add(sig);
     const manifest: Manifest = {
       version: MANIFEST_VERSION,
       key,
