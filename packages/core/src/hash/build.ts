@@ -21,12 +21,12 @@ export interface FingerprintInputs {
 }
 
 export function buildFingerprint(i: FingerprintInputs): Fingerprint {
-  const files: Record<string, string> = {};
-  for (const f of [...i.files].sort()) {
+  const files = record<string>();
+  for (const f of sorted(i.files)) {
     const d = i.digestOf(f);
     if (d !== undefined) files[f] = d;
   }
-  const env: Record<string, string | null> = {};
+  const env = record<string | null>();
   // turbo.json's `MY_API_*` and `!NAME` patterns stand for the variables they match.
   const names = expandEnvNames(i.envNames, i.env);
   for (const name of names) env[name] = envDigest(i.env[name]);
@@ -49,7 +49,22 @@ export function buildFingerprint(i: FingerprintInputs): Fingerprint {
 }
 
 function sortKeys<T>(r: Readonly<Record<string, T>>): Record<string, T> {
-  const out: Record<string, T> = {};
+  const out = record<T>();
   for (const k of Object.keys(r).sort()) out[k] = r[k]!;
   return out;
+}
+
+/**
+ * An empty record for names (paths, task ids) without a prototype: no name is mistaken for an
+ * inherited property (`constructor`), and the engine keeps it as a table from the start instead of
+ * deriving a shape for every new set of names (a fresh clone's plan meets 30,000 paths once each).
+ */
+function record<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** `list` sorted (as `sort()` sorts): as it is when it comes sorted, as the input selection gives it. */
+function sorted(list: readonly string[]): readonly string[] {
+  for (let i = 1; i < list.length; i++) if (!(list[i - 1]! < list[i]!)) return [...list].sort();
+  return list;
 }
