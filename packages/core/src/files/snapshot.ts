@@ -127,6 +127,16 @@ export function folderSignature(st: Stats | undefined): StatSignature {
   return [kind, 0, 0, 0, ino];
 }
 
+/** `folderSignature` of the path itself (lstat), without a `Stats` object when node's binding allows (see `rawLstat`). */
+export function folderSignatureOf(path: string): StatSignature {
+  const raw = rawLstat();
+  if (raw === undefined) return folderSignature(lstatSync(path, { throwIfNoEntry: false }));
+  const v = raw(path);
+  if (v === undefined) return [0, 0, 0, 0, 0];
+  const type = v[1]! & S_IFMT;
+  return [type === S_IFREG ? 1 : type === S_IFLNK ? 2 : type === S_IFDIR ? 3 : 4, 0, 0, 0, v[7]!];
+}
+
 /**
  * Sums up many files' stat signatures in one SHA-256, fed as raw numbers: checking tens of
  * thousands of outputs must not cost a string per file. A change of permissions changes the

@@ -29,7 +29,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { folderSignature, StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
+import { folderSignatureOf, StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
 import { cwdRelativePrefix } from '../model/paths.js';
 import { envDigest, sha256 } from '../model/digest.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
@@ -200,7 +200,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
     }
     for (let i = chain.length - 1; i >= 0; i--) {
       const dir = chain[i]!;
-      const sig = folderSignature(lstatSync(join(record.root, dir), { throwIfNoEntry: false }));
+      const sig = folderSignatureOf(rootSlash + dir);
       // A linked folder (the normal path would look where it leads) or a missing one: nothing to vouch for.
       if (sig[0] !== 3) return false;
       tokens.push(`f${dir}`);
