@@ -91,6 +91,7 @@ describe('eviction', () => {
   it('clears from tmp/ only the names kiln gives, of processes that are gone', async () => {
     const cache = new LocalCache(root, join(root, '.kiln/cache'));
     await cache.setLastRun('p:build', sha256('x'), {});
+    await cache.flushLastRuns();
     const tmp = join(root, '.kiln/cache/tmp');
     const gone = spawnSync('true').pid;
     const ours = `${sha256('mine')}.${process.pid}.0a0b0c0d0e0f`;
