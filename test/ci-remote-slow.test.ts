@@ -116,5 +116,23 @@ describe('CI with a remote cache server', () => {
     const hashes = (r: ProcessRun) => Object.fromEntries(r.json<{ tasks: { id: string; hash: string }[] }>().tasks.map((t) => [t.id, t.hash]));
     expect(Object.keys(hashes(shared))).toHaveLength(7);
     expect(hashes(shared)).toEqual(hashes(scanned));
+    // A clone with work-tree changes (an edit, an untracked file, a rename, a staged package.json):
+    // the changes since HEAD come from the one git status the run took, and hash as a full scan does.
+    const dirty = (extra: NodeJS.ProcessEnv = {}) => {
+      const dir = clone();
+      writeFileSync(join(dir, 'packages/lib/src/index.ts'), 'export const lib = 2;\n');
+      writeFileSync(join(dir, 'packages/app1/src/extra.ts'), "import { lib } from 'lib';\n");
+      git(dir, ['mv', 'packages/app2/src/index.ts', 'packages/app2/src/main.ts']);
+      writeFileSync(join(dir, 'packages/solo1/package.json'), JSON.stringify({ ...pkg('solo1'), version: '1.0.1' }));
+      git(dir, ['add', 'packages/solo1/package.json']);
+      return runKiln(['run', '-t', 'build', '--json'], { cwd: dir, env: { ...env, KILN_TRACE: '1', ...extra } });
+    };
+    const [dirtyShared, dirtyScanned] = [dirty(), dirty({ TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'key-2' })];
+    expect(dirtyShared.code, dirtyShared.stderr).toBe(0);
+    expect(dirtyShared.stderr).toContain('shared graph state of');
+    expect(dirtyScanned.stderr).not.toContain('shared graph state of');
+    expect(hashes(dirtyShared)).toEqual(hashes(dirtyScanned));
+    for (const id of ['lib:build', 'app1:build', 'app2:build', 'solo1:build']) expect(hashes(dirtyShared)[id]).not.toBe(hashes(shared)[id]);
+    expect(hashes(dirtyShared)['solo2:build']).toBe(hashes(shared)['solo2:build']);
   });
 });
