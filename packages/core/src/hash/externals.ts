@@ -1,4 +1,4 @@
-import { declaredRange } from '../graph/index.js';
+import { declaredRange } from '../graph/build.js';
 import { dependencyIds, resolveFrom, type Lockfile } from '../lockfile/index.js';
 import { sha256 } from '../model/index.js';
 import type { PackageJsonInfo } from '../workspace/index.js';

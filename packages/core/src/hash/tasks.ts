@@ -4,7 +4,8 @@
  * shares of its dependencies, env names, external versions) and lists the `{runtime}` commands
  * they name; `hashTasks` then turns them, with those commands' outputs, into fingerprints.
  */
-import { componentsOf } from '../graph/index.js';
+// The graph's modules one by one: its index brings the import scanner and the graph builder, which a plan does not use.
+import { componentsOf } from '../graph/cycles.js';
 import {
   createFileOwner,
   groupByOwner,
