@@ -2,7 +2,7 @@
  * The workspace and its project edges for a plan (and for `select`): through the graph state that
  * `affected` keeps, or, outside git, read and scanned in full.
  */
-import { affectedGraph } from '../graph-state/index.js';
+import { affectedGraph, readWorkspaceOf } from '../graph-state/index.js';
 import { resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { changesSinceHead, type PlanStart } from './plan-git.js';
 import type { Workspace } from '../workspace/index.js';
@@ -23,8 +23,12 @@ export async function workspaceAndGraph(root: string, cwd: string, start?: PlanS
   const head = start ? (await start.git.snapshot.catch(() => undefined))?.head : await resolveCommit(root, 'HEAD');
   if (head !== undefined) {
     const changes = start ? await changesSinceHead(root, start.git, head) : await workingTreeChanges(root, head);
-    const [saved, tracked] = [await start?.shared, start?.git.index.then((i) => i.tracked)];
-    const view = await affectedGraph(root, head, changes, { full: true, ...(saved && { saved }), ...(tracked && { tracked }) });
+    // The workspace is read while a fresh clone's shared graph state is still on its way (it needs no state).
+    const tracked = start?.git.index.then((i) => i.tracked);
+    const workspace = tracked?.then((files) => readWorkspaceOf(root, files, changes));
+    workspace?.catch(() => undefined);
+    const saved = await start?.shared;
+    const view = await affectedGraph(root, head, changes, { full: true, ...(saved && { saved }), ...(tracked && { tracked }), ...(workspace && { workspace }) });
     if (view.workspace) {
       const dependencies: Record<string, string[]> = {};
       for (const [name, deps] of view.dependencies) dependencies[name] = [...deps];

@@ -10,7 +10,7 @@
  * It leaves to others: what changed (`scm/`), what a change affects (`affected/`), the graph's
  * rules (`graph/`, which the state's edges must match: `state.test.ts` holds them together).
  */
-export { affectedGraph, startColdBuild, type ColdBuild } from './state.js';
+export { affectedGraph, readWorkspaceOf, startColdBuild, type ColdBuild } from './state.js';
 export { loadSavedView, type SavedGraphView } from './store.js';
 export { viewOfGraph } from './view.js';
 export { workspaceAtRef } from './at-ref.js';

@@ -37,11 +37,19 @@ export async function affectedGraph(
   root: string,
   anchor: string,
   worktree: readonly FileChange[],
-  options: { full: boolean; saved?: SavedGraphView; cold?: ColdBuild; tracked?: Promise<readonly string[]>; warn?: (d: Diagnostic) => void },
+  options: {
+    full: boolean;
+    saved?: SavedGraphView;
+    cold?: ColdBuild;
+    tracked?: Promise<readonly string[]>;
+    /** The workspace already being read (`readWorkspaceOf` with these changes and `tracked`), for a caller that started it while it waited for something else. */
+    workspace?: Promise<Workspace>;
+    warn?: (d: Diagnostic) => void;
+  },
 ): Promise<AffectedGraphView> {
   const tracked = (): Promise<readonly string[]> => options.tracked ?? trackedFiles(root);
   const readWorkspaceAt = async (root: string, worktree: readonly FileChange[]): Promise<Workspace> =>
-    readWholeWorkspace(root, withUntracked(await tracked(), worktree), options.warn);
+    options.workspace ?? readWholeWorkspace(root, withUntracked(await tracked(), worktree), options.warn);
   const digests = digestsOf(root, worktree);
   // Nothing changed since the last run: the compact view alone answers (a few hundred KB to parse, not the whole state).
   const saved = options.saved ?? loadSavedView(root);
@@ -80,7 +88,7 @@ export async function affectedGraph(
   const [g, { scanImportTables, startImportScan }] = await Promise.all([loadGraph(), import('../scan/index.js')]);
   const { readWorkspaceWithPlugins } = await import('../workspace/plugins/index.js');
   const scan = options.cold ? await options.cold.scan : startImportScan(root, (await visible(root, files)).filter(g.isScannedSource));
-  const read = readWorkspaceWithPlugins(root, files, root, options.warn);
+  const read = options.workspace ?? readWorkspaceWithPlugins(root, files, root, options.warn);
   await scan.helpUntil(read);
   const ws = await read;
   scan.help();
@@ -89,6 +97,11 @@ export async function affectedGraph(
   const built = build(g, ws, scans, anchor, digests, dirtyImportsOf(g, root, digests));
   saveState(root, built);
   return { ...viewOf(built, 'built'), workspace: ws };
+}
+
+/** The workspace `affectedGraph` reads with `full` for these changes: started by a caller that has other things to wait for meanwhile. */
+export async function readWorkspaceOf(root: string, tracked: readonly string[], worktree: readonly FileChange[], warn?: (d: Diagnostic) => void): Promise<Workspace> {
+  return readWholeWorkspace(root, withUntracked(tracked, worktree), warn);
 }
 
 /** The whole workspace from its `files`, with nx.json's plugins (loaded lazily: the parsers are only needed on this path). */
