@@ -48,11 +48,12 @@ export function placeSymlink(target: string, dest: string): void {
 
 /**
  * The real path of `p`, or undefined when it does not exist. Not remembered between restores: a
- * folder may since have been removed, or replaced by a symbolic link leading out.
+ * folder may since have been removed, or replaced by a symbolic link leading out. The system's
+ * realpath: node's own stats every folder on the way, each a system call from JavaScript.
  */
 export function realpathOrUndefined(p: string): string | undefined {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return undefined;
   }

@@ -135,13 +135,17 @@ export function lastDir(dir: string): string {
   return join(dir, 'last');
 }
 
+/** Random once per thread (a restore worker shares the pid), then counted: random bytes for each name cost a call each. */
+const TEMP_PREFIX = randomBytes(6).toString('hex');
+let tempCount = 0;
+
 /**
  * A fresh name in `tmp/` (`<label>.<pid>.<random>`): `label` is the hash of an entry being written,
  * `trash.<hash>` for one being removed, `last` for a last-run pointer, `log` for a task's log being captured. The pid tells `cleanTemp`
  * whether the writer is gone.
  */
 export function tempName(dir: string, label: string): string {
-  return join(dir, 'tmp', `${label}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  return join(dir, 'tmp', `${label}.${process.pid}.${TEMP_PREFIX}${(tempCount++).toString(16)}`);
 }
 
 /** The pid of the process that made a name of `tmp/` (see `tempName`), or undefined for a name kiln does not make. */
