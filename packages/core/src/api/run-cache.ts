@@ -62,7 +62,7 @@ export async function restoreCached(
         } else if (r.status === 'corrupt' && source === 'remote') warning(`remote cache ${remote!.server}: the entry of ${t.id} (${t.hash.slice(0, 12)}) was refused: ${r.reason}. Running the task.`);
         else if (r.status === 'corrupt') warning(`the cache entry of ${t.id} (${t.hash.slice(0, 12)}) was corrupt: ${r.reason}. It was removed; running the task.`);
         else if (r.status === 'blocked') warning(`the outputs of ${t.id} could not be restored: ${r.reason}. Running the task.`);
-        else if (r.status === 'unavailable' && source === 'local') unavailable(r.reason);
+        else if (r.status === 'unavailable' && r.said !== true) unavailable(r.reason);
       }),
     ),
   );

@@ -37,7 +37,7 @@ describe('eviction', () => {
     await threeEntries(sender);
     for (const name of ['old', 'mid', 'new']) {
       const s = await sender.entryStream(sha256(name));
-      expect(await cache.receive(sha256(name), s!.open(), () => undefined)).toMatchObject({ status: 'received', pack: expect.any(Buffer) });
+      expect(await cache.receive(sha256(name), s!.open(), () => undefined)).toMatchObject({ status: 'received', packed: { pack: expect.any(Buffer) } });
       const t = new Date(Date.UTC(2020, 0, 1 + ['old', 'mid', 'new'].indexOf(name)));
       utimesSync(join(entryPath(cache, sha256(name)), 'meta.json'), t, t);
     }

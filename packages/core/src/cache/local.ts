@@ -9,14 +9,15 @@
  * run its caching, never its result: stores answer `unavailable`, and after the first write that
  * failed for want of room or rights, nothing more is tried.
  */
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LARGE_FILE } from '../files/index.js';
 import { copyName, PACKED_LAYOUT, readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
-import { LogCapture } from './log.js';
+import { LogCapture, type EntryLog } from './log.js';
+import { readWhole, RestorePool, RestoreWorkerGone, WORKER_BODY_MAX, type RestoreAnswer } from './restore-pool.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { errorCode } from './errors.js';
@@ -32,6 +33,8 @@ export interface CacheOptions {
   readonly restoreMode?: 'link' | 'copy';
   /** Files above this size are copied and hashed in chunks; a setting for tests. */
   readonly largeFile?: number;
+  /** Restore workers for downloads (0: restore on the calling thread); default `KILN_RESTORE_THREADS`, else by the cores. */
+  readonly restoreThreads?: number;
 }
 
 export class LocalCache implements Cache {
@@ -44,6 +47,8 @@ export class LocalCache implements Cache {
   /** Files above this size are copied and hashed in chunks. */
   readonly largeFile: number;
   private readonly restorer: Restorer;
+  private pool: RestorePool | undefined;
+  private readonly restoreThreads: number | undefined;
   private readonly lastRuns: LastRuns;
   private folder: CacheFolder | undefined;
   private marked: Promise<void> | undefined;
@@ -59,6 +64,7 @@ export class LocalCache implements Cache {
     this.maxSize = options.maxSize ?? 10 * 1024 ** 3;
     this.restoreMode = options.restoreMode ?? 'link';
     this.largeFile = options.largeFile ?? LARGE_FILE;
+    this.restoreThreads = options.restoreThreads;
     this.restorer = new Restorer(workspaceRoot, dir, this.restoreMode, this.largeFile);
     this.lastRuns = new LastRuns(dir);
   }
@@ -122,22 +128,90 @@ export class LocalCache implements Cache {
 
   /**
    * Restores an entry's outputs into the workspace and returns its log; a corrupt entry is removed.
-   * `justReceived`: `receive` has just placed this entry, verified byte by byte, and `received` is
-   * the pack it handed over, if it kept it packed (see `Restorer.restore`).
+   * `justReceived`: `receive` has just placed this entry, verified byte by byte (see `Restorer.restore`).
    */
-  async restore(hash: string, index?: OutputStatIndex, justReceived = false, received?: Buffer): Promise<RestoreResult> {
+  async restore(hash: string, index?: OutputStatIndex, justReceived = false): Promise<RestoreResult> {
+    return this.restoring(hash, () => this.restorer.restore(hash, index, justReceived));
+  }
+
+  /** Runs a restore of the entry of `hash`: a file-system error is `unavailable`, a corrupt entry is removed. */
+  private async restoring(hash: string, restore: () => RestoreResult): Promise<RestoreResult> {
     const folder = this.checkFolder();
     if (folder.status === 'unusable') return { status: 'unavailable', reason: folder.reason };
     if (!isEntryHash(hash)) return { status: 'miss' };
     let r: RestoreResult;
     try {
-      r = this.restorer.restore(hash, index, justReceived, received);
+      r = restore();
     } catch (e) {
       if (errorCode(e) === undefined) throw e;
-      return { status: 'unavailable', reason: `the cache entry ${hash.slice(0, 12)} could not be restored (${(e as Error).message})` };
+      return unrestorable(hash, (e as Error).message);
     }
     if (r.status === 'corrupt') await this.writing(() => removeEntry(this.dir, hash));
     return r;
+  }
+
+  /**
+   * Takes in the entry of `hash` from a remote's stream and restores it: `receive`, then `restore`,
+   * with the manifest and bytes `receive` verified handed over in memory. A body small enough is
+   * read whole and both steps run on a restore worker (`restore-pool.ts`), so the calling thread
+   * only handles the network meanwhile; `warn` says once that workers failed (entries then restore here).
+   */
+  async receiveAndRestore(hash: string, body: AsyncIterable<Uint8Array>, accept: () => string | undefined, index?: OutputStatIndex, size?: number, warn?: (m: string) => void): Promise<TakenIn> {
+    this.pool ??= new RestorePool({ workspaceRoot: this.workspaceRoot, dir: this.dir, largeFile: this.largeFile, restoreMode: this.restoreMode }, this.restoreThreads);
+    if (!this.pool.usable || this.checkFolder().status === 'unusable') return this.takeIn(hash, body, accept, index);
+    const read = await readWhole(body, size, WORKER_BODY_MAX);
+    if ('stream' in read) return this.takeIn(hash, read.stream, accept, index);
+    const verdict = accept();
+    let a: RestoreAnswer | undefined;
+    const why = await this.writing(async () => {
+      try {
+        a = await this.pool!.run(hash, read.whole, verdict);
+      } catch (e) {
+        if (!(e instanceof RestoreWorkerGone)) throw e;
+        return;
+      }
+      // Taking the entry into the store failed: the same verdict as on this thread (`writing`).
+      if (a.status === 'failed' && a.stage === 'receive') throw Object.assign(new Error(a.error.message), a.error);
+    });
+    if (why !== undefined) return { status: 'unavailable', reason: why };
+    if (a === undefined) {
+      const gone = this.pool.goneNotice();
+      if (gone !== undefined) warn?.(`${gone}: entries are restored on the main thread`);
+      return this.takeIn(hash, (async function* () { yield read.whole; })(), () => verdict, index);
+    }
+    switch (a.status) {
+      case 'hit':
+        return this.restoring(hash, () => this.recordWritten(hash, a as Extract<RestoreAnswer, { status: 'hit' }>, index));
+      case 'placed':
+        return this.restore(hash, index, a.placed);
+      case 'failed':
+        if (a.error.code === undefined) throw new Error(a.error.message);
+        return unrestorable(hash, a.error.message);
+      case 'corrupt':
+        await this.writing(() => removeEntry(this.dir, hash));
+        return a;
+      default:
+        return a;
+    }
+  }
+
+  /** `receive`, then `restore`, on this thread. */
+  private async takeIn(hash: string, body: AsyncIterable<Uint8Array>, accept: () => string | undefined, index?: OutputStatIndex): Promise<TakenIn> {
+    const got = await this.receive(hash, body, accept);
+    if (got.status !== 'received') return got;
+    const packed = got.packed;
+    if (packed === undefined) return this.restore(hash, index, got.placed);
+    // Without `newOnly`, never `existing`.
+    return this.restoring(hash, () => this.restorer.restoreReceived(hash, packed, index) as RestoreResult);
+  }
+
+  /** A worker's hit, with each file it wrote entered in `index` and meta.json's stat taken here (for the run manifest). */
+  private recordWritten(hash: string, a: Extract<RestoreAnswer, { status: 'hit' }>, index?: OutputStatIndex): RestoreResult {
+    const { paths, oids, stats } = a.rows;
+    if (index) for (let i = 0; i < paths.length; i++) index.set(paths[i]!, { size: stats[4 * i]!, mtimeMs: stats[4 * i + 1]!, ctimeMs: stats[4 * i + 2]!, ino: stats[4 * i + 3]! }, oids[i]!);
+    // Bytes cross threads as a Uint8Array.
+    const log: EntryLog = 'bytes' in a.log ? { size: a.log.size, bytes: Buffer.from(a.log.bytes.buffer, a.log.bytes.byteOffset, a.log.bytes.byteLength) } : a.log;
+    return { status: 'hit', meta: a.meta, log, restoredFiles: a.restoredFiles, metaStat: statSync(join(entryDir(this.dir, hash), 'meta.json')) };
   }
 
   async store(req: StoreRequest, index?: OutputStatIndex): Promise<StoreResult> {
@@ -236,6 +310,13 @@ export class LocalCache implements Cache {
   async flushLastRuns(): Promise<void> {
     await this.writing(() => this.lastRuns.flush());
   }
+}
+
+/** What taking in a remote entry comes to: a restore's result, or the receive's verdict when it went no further. */
+export type TakenIn = RestoreResult | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
+
+function unrestorable(hash: string, message: string): RestoreResult {
+  return { status: 'unavailable', reason: `the cache entry ${hash.slice(0, 12)} could not be restored (${message})` };
 }
 
 /** Failures that say the cache folder cannot be written at all: no room, or no rights. */

@@ -25,6 +25,7 @@ import { Destinations } from './destinations.js';
 import { errorCode, isNotFound } from './errors.js';
 import { asideName, openNew, placeSymlink, realpathOrUndefined, replaceFile } from './place.js';
 import { entryDir } from './root.js';
+import type { ReceivedPack } from './transfer.js';
 import type { OutputStatIndex, RestoreResult } from './types.js';
 
 /**
@@ -75,15 +76,33 @@ export class Restorer {
    * right content, so they are not rewritten. `justReceived`: this process has just written the
    * entry from a download and verified every byte as it came (`transfer.ts`), so in link mode its
    * copies are not read and hashed a second time; sizes, paths and destinations are checked as always.
-   * `received`: the bytes of the packed entry `receive` has just placed, held since in memory (so
-   * the pack is not read back); like any pack, they are verified against the manifest before use.
    */
-  restore(hash: string, index?: OutputStatIndex, justReceived = false, received?: Buffer): RestoreResult {
-    this.madeDirs.clear(); // only trusted within one restore: tasks may remove directories between runs
-    this.destinations.reset();
+  restore(hash: string, index?: OutputStatIndex, justReceived = false): RestoreResult {
     const m = readMetaSync(this.dir, hash);
     if (m.status !== 'ok') return m;
-    const meta = m.meta;
+    // Without `newOnly`, never `existing`.
+    return this.restoreMeta(hash, m.meta, m.stat, { index, justReceived }) as RestoreResult;
+  }
+
+  /**
+   * Restores a packed entry `receive` has just verified and placed, from the manifest and bytes it
+   * held in memory: nothing is read back or hashed again, and what is written is exactly what was
+   * verified. `newOnly`: where any output already exists, nothing is written and the answer is
+   * `existing` (the caller restores it with its stat index instead).
+   */
+  restoreReceived(hash: string, received: ReceivedPack, index?: OutputStatIndex, newOnly = false): RestoreResult | { readonly status: 'existing' } {
+    return this.restoreMeta(hash, received.meta, received.metaStat, { index, justReceived: true, pack: received.pack, newOnly });
+  }
+
+  private restoreMeta(
+    hash: string,
+    meta: EntryMeta,
+    metaStat: Stats,
+    o: { readonly index?: OutputStatIndex; readonly justReceived: boolean; readonly pack?: Buffer; readonly newOnly?: boolean },
+  ): RestoreResult | { readonly status: 'existing' } {
+    this.madeDirs.clear(); // only trusted within one restore: tasks may remove directories between runs
+    this.destinations.reset();
+    const { index } = o;
     const dir = entryDir(this.dir, hash);
 
     try {
@@ -93,13 +112,14 @@ export class Restorer {
       const nested = nestedOutput(meta.files);
       if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
       const packed = meta.layout === PACKED_LAYOUT;
-      const planned = this.plan(meta.files, index, dir, packed);
+      const planned = this.plan(meta.files, index, dir, packed, o.newOnly ?? false);
       if ('status' in planned) return planned;
       let verified: RestoreResult | undefined;
-      if (packed) {
-        const pack = received ?? readPack(join(dir, PACK_NAME), meta.files);
+      if (o.pack !== undefined) takeFromPack(planned, o.pack);
+      else if (packed) {
+        const pack = readPack(join(dir, PACK_NAME), meta.files);
         verified = pack === undefined ? { status: 'corrupt', reason: 'its pack is truncated or too long' } : verifyPacked(planned, pack);
-      } else verified = this.verify(planned, justReceived);
+      } else verified = this.verify(planned, o.justReceived);
       if (verified !== undefined) return verified;
       // Files first, links last: no file is ever written through a link this restore made.
       const ordered = [...planned.filter((t) => t.file.link === undefined), ...planned.filter((t) => t.file.link !== undefined)];
@@ -107,7 +127,7 @@ export class Restorer {
         const r = this.write(t, index);
         if (r !== undefined) return r;
       }
-      return { status: 'hit', meta, log, restoredFiles: planned.length, metaStat: m.stat };
+      return { status: 'hit', meta, log, restoredFiles: planned.length, metaStat };
     } catch (e) {
       // The entry vanished while we read it (evicted by another process): a plain miss.
       if (isNotFound(e) && !existsSync(join(dir, 'meta.json'))) return { status: 'miss' };
@@ -117,7 +137,13 @@ export class Restorer {
   }
 
   /** Checks every destination, then decides per file whether it must be written. */
-  private plan(files: readonly ManifestFile[], index: OutputStatIndex | undefined, dir: string, packed: boolean): Todo[] | Exclude<RestoreResult, { status: 'hit' }> {
+  private plan(
+    files: readonly ManifestFile[],
+    index: OutputStatIndex | undefined,
+    dir: string,
+    packed: boolean,
+    newOnly: boolean,
+  ): Todo[] | Exclude<RestoreResult, { status: 'hit' }> | { readonly status: 'existing' } {
     const outputs = new Map(files.map((f) => [f.path, f.link]));
     const offsets = packed ? packOffsets(files) : undefined;
     const todo: Todo[] = [];
@@ -131,6 +157,7 @@ export class Restorer {
         return { status: 'corrupt', reason: `output link "${file.path}" points outside the workspace` };
       // In a missing folder (outputs deleted) nothing needs a look: one stat of the folder was enough.
       const st = place.folderMissing ? undefined : lstatSync(dest, { throwIfNoEntry: false });
+      if (newOnly && st !== undefined) return { status: 'existing' };
       // The workspace already holds this output (same stat as when kiln wrote or verified it, with
       // the entry's blob id): nothing is copied from the entry, so its stored copy is not needed
       // now. A damaged stored copy is found when it is needed: the restore that would copy it.
@@ -297,9 +324,14 @@ function readPack(file: string, files: readonly ManifestFile[]): Buffer | undefi
   }
 }
 
+/** Takes each file to be written from the bytes of a packed entry `receive` has just verified against the same manifest. */
+function takeFromPack(todo: readonly Todo[], pack: Buffer): void {
+  for (const t of todo) if (t.file.link === undefined) t.content = pack.subarray(t.offset, t.offset + t.file.size);
+}
+
 /**
  * Takes each file to be written from a packed entry's bytes, verified by digest against the
- * manifest as read now, even bytes just received (the manifest on disk may have changed since).
+ * manifest as read now.
  */
 function verifyPacked(todo: readonly Todo[], pack: Buffer): RestoreResult | undefined {
   for (const t of todo) {

@@ -3,12 +3,12 @@
  * renamed into `entries/` whole, so readers see all of it or nothing, and two processes storing
  * the same hash cannot mix their files (the second rename fails and its copy is dropped).
  */
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { blobIdOfFile } from '../files/index.js';
 import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
+import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, PACK_NAME, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
 import { errorCode } from './errors.js';
 import { INLINE_LOG } from './log.js';
 import { entriesDir, entryDir, tempName } from './root.js';
@@ -128,6 +128,48 @@ export async function placeEntry(target: StoreTarget, tmp: string, hash: string)
       if (attempt > 0 || (await isWhole(target.dir, hash))) return false;
       await target.remove(hash);
     }
+  }
+}
+
+/**
+ * Writes a packed entry received whole and verified (`transfer.ts`): its pack, its log unless
+ * meta.json holds it, and `metaText`, then renames it into `entries/`. A few small files, with plain
+ * system calls (no round trip through the thread pool for each: this runs on a restore worker, or
+ * on the main thread like the restore that follows). `metaStat`: meta.json's stat as written.
+ */
+export async function placePacked(target: StoreTarget, hash: string, metaText: string, pack: Buffer, log: Buffer | undefined): Promise<{ placed: boolean; metaStat: Stats }> {
+  const tmp = tempName(target.dir, hash);
+  let placed = false;
+  try {
+    mkdirSync(tmp, { recursive: true });
+    writeFileSync(join(tmp, PACK_NAME), pack, { flag: 'wx' });
+    if (log !== undefined) writeFileSync(join(tmp, 'log'), log, { flag: 'wx' });
+    const fd = openSync(join(tmp, 'meta.json'), 'wx');
+    let metaStat: Stats;
+    try {
+      writeFileSync(fd, metaText);
+      metaStat = fstatSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    placed = await placeInto(target, tmp, hash);
+    return { placed, metaStat };
+  } finally {
+    if (!placed) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Renames an entry written in `tmp` into `entries/` (see `placeEntry`), with one system call in the usual case. */
+export async function placeInto(target: StoreTarget, tmp: string, hash: string): Promise<boolean> {
+  try {
+    renameSync(tmp, entryDir(target.dir, hash));
+    return true;
+  } catch (e) {
+    const code = errorCode(e);
+    // No entries/ yet: the first entry of a new cache folder.
+    if (code === 'ENOENT') mkdirSync(entriesDir(target.dir), { recursive: true });
+    else if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'ENOTDIR') throw e;
+    return placeEntry(target, tmp, hash);
   }
 }
 

@@ -14,7 +14,8 @@ beforeEach(async () => {
   base = realpathSync(mkdtempSync(join(tmpdir(), 'kiln-transfer-')));
   for (const ws of ['a', 'b']) mkdirSync(join(base, ws));
   sender = new LocalCache(join(base, 'a'), join(base, 'a/.kiln/cache'));
-  receiver = new LocalCache(join(base, 'b'), join(base, 'b/.kiln/cache'));
+  // The calling thread: a worker runs the build's JavaScript (restore workers are tested end to end, test/remote-restore-workers.test.ts).
+  receiver = new LocalCache(join(base, 'b'), join(base, 'b/.kiln/cache'), { restoreThreads: 0 });
   mkdirSync(join(base, 'a/p/dist'), { recursive: true });
   writeFileSync(join(base, 'a/p/dist/x.txt'), 'hello\n');
   writeFileSync(join(base, 'a/p/dist/run.sh'), '#!/bin/sh\n', { mode: 0o755 });
@@ -72,27 +73,47 @@ describe('an entry as one stream', () => {
 
   it('keeps a small entry packed: one file for its outputs, each output written once into the workspace', async () => {
     const got = await receive(await bytesOf(sender));
-    expect(got.status === 'received' && got.pack?.toString()).toBe('#!/bin/sh\nhello\n');
+    expect(got.status === 'received' && got.packed?.pack.toString()).toBe('#!/bin/sh\nhello\n');
     expect(readdirSync(entryPath(receiver, hash)).sort()).toEqual(['log', 'meta.json', 'pack']);
     const meta = parseMeta(hash, readFileSync(join(entryPath(receiver, hash), 'meta.json'), 'utf8'));
     expect(meta.status === 'ok' && meta.meta.layout).toBe(PACKED_LAYOUT);
+    expect(meta.status === 'ok' && meta.meta.fingerprint).toEqual({ f: 1 });
     expect(storedCopyPath(receiver, hash, 'p/dist/x.txt')).toBeUndefined();
-    expect((await receiver.restore(hash, undefined, true, got.status === 'received' ? got.pack : undefined)).status).toBe('hit');
-    const st = statSync(join(base, 'b/p/dist/run.sh'));
-    expect([st.nlink, st.mode & 0o777]).toEqual([1, 0o755]);
-    expect(readFileSync(join(base, 'b/p/dist/x.txt'), 'utf8')).toBe('hello\n');
-    // A later local hit (another run, outputs deleted) reads the pack and verifies it.
-    rmSync(join(base, 'b/p'), { recursive: true });
+    // A later local hit (another run, outputs missing) reads the pack and verifies it.
     const later = new LocalCache(join(base, 'b'), join(base, 'b/.kiln/cache'));
     const r = await later.restore(hash);
     expect(r.status).toBe('hit');
+    const st = statSync(join(base, 'b/p/dist/run.sh'));
+    expect([st.nlink, st.mode & 0o777]).toEqual([1, 0o755]);
     expect(readFileSync(join(base, 'b/p/dist/x.txt'), 'utf8')).toBe('hello\n');
-    expect(statSync(join(base, 'b/p/dist/run.sh')).mode & 0o777).toBe(0o755);
     if (r.status === 'hit') expect(r.log.size).toBe(100000);
     // And it goes on to another store as the same entry (the wire layout, not the local one).
     const third = new LocalCache(join(base, 'a'), join(base, 'c/.kiln/cache'));
     expect(await third.receive(hash, streamOf(await bytesOf(later)), () => undefined)).toMatchObject({ status: 'received', placed: true });
     expect((await bytesOf(third)).equals(await bytesOf(sender))).toBe(true);
+  });
+
+  it('receives and restores in one go from what it verified, entering every written file in the stat index', async () => {
+    const rows = new Map<string, { size: number; ino: number; oid: string }>();
+    const index = { get: () => undefined, set: (path: string, st: { size: number; ino: number }, oid: string) => void rows.set(path, { size: st.size, ino: st.ino, oid }) };
+    const r = await receiver.receiveAndRestore(hash, streamOf(await bytesOf(sender)), () => undefined, index);
+    expect(r.status).toBe('hit');
+    if (r.status !== 'hit') return;
+    expect([r.meta.layout, r.meta.fingerprint, r.restoredFiles, r.log.size]).toEqual([PACKED_LAYOUT, undefined, 2, 100000]);
+    expect(r.metaStat.ino).toBe(statSync(join(entryPath(receiver, hash), 'meta.json')).ino);
+    for (const [path, text] of [
+      ['p/dist/x.txt', 'hello\n'],
+      ['p/dist/run.sh', '#!/bin/sh\n'],
+    ] as const) {
+      expect(readFileSync(join(base, 'b', path), 'utf8')).toBe(text);
+      expect(rows.get(path)).toEqual({ size: text.length, ino: statSync(join(base, 'b', path)).ino, oid: gitBlobId(Buffer.from(text)) });
+    }
+    // Refusals come back as such, with nothing written.
+    rmSync(join(base, 'b/p'), { recursive: true });
+    const other = new LocalCache(join(base, 'b'), join(base, 'd/.kiln/cache'), { restoreThreads: 0 });
+    const bad = Buffer.from((await bytesOf(sender)).toString('latin1').replace('hello', 'jello'), 'latin1');
+    expect(await other.receiveAndRestore(hash, streamOf(bad), () => undefined)).toEqual({ status: 'refused', reason: 'output "p/dist/x.txt" does not match its digest' });
+    expect(existsSync(join(base, 'b/p'))).toBe(false);
   });
 
   const damages: [string, (pack: string) => void][] = [
@@ -108,16 +129,6 @@ describe('an entry as one stream', () => {
     expect(r.status).toBe('corrupt');
     expect(existsSync(join(base, 'b/p'))).toBe(false);
     expect(existsSync(entryPath(receiver, hash))).toBe(false);
-  });
-
-  it('verifies bytes just received against the manifest as restored: a manifest changed in between is refused', async () => {
-    const got = await receive(await bytesOf(sender));
-    const metaFile = join(entryPath(receiver, hash), 'meta.json');
-    const m = parseMeta(hash, readFileSync(metaFile, 'utf8'));
-    if (m.status !== 'ok' || got.status !== 'received') throw new Error('bad fixture');
-    writeFileSync(metaFile, formatMeta({ ...m.meta, files: m.meta.files.map((f) => (f.path === 'p/dist/x.txt' ? { ...f, oid: gitBlobId(Buffer.from('jello\n')) } : f)) }));
-    expect((await receiver.restore(hash, undefined, true, got.pack)).status).toBe('corrupt');
-    expect(existsSync(join(base, 'b/p'))).toBe(false);
   });
 
   it('keeps an entry with a file past 1 MiB unpacked (streamed, never held whole), and restores it', async () => {

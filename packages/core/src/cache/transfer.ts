@@ -23,13 +23,13 @@
  * written), never held whole in memory.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toRepoPath } from '../model/index.js';
+import { sha256, toRepoPath } from '../model/index.js';
 import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, nestedOutput, PACK_MAX, PACK_NAME, PACKED_LAYOUT, parseMeta, readMeta, WIRE_LAYOUTS, type EntryMeta, type ManifestFile } from './entry.js';
-import { entriesDir, entryDir, tempName } from './root.js';
-import { placeEntry, type StoreTarget } from './store.js';
+import { entryDir, tempName } from './root.js';
+import { placeInto, placePacked, type StoreTarget } from './store.js';
 
 const MAGIC = 'kiln-entry 1\n';
 /** meta.json is held in memory (it is the manifest): past this, the entry is refused. */
@@ -75,11 +75,23 @@ export async function entryStream(dir: string, hash: string): Promise<EntryStrea
 /**
  * How a received stream ended. `placed`: the entry in `entries/` is the one this process just
  * wrote and verified byte by byte (not one another process placed first), so the restore that
- * follows need not read its copies again.
+ * follows need not read its copies again; a packed entry's verified manifest and bytes come along
+ * (`packed`), so it reads nothing back.
  */
 export type ReceiveResult =
   /** `pack`: a packed entry's bytes, verified, as this process placed them (so the restore need not read them back). */
-  { readonly status: 'received'; readonly placed: boolean; readonly pack?: Buffer } | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
+  { readonly status: 'received'; readonly placed: boolean; readonly packed?: ReceivedPack } | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
+
+/**
+ * A packed entry as `receive` verified and placed it, held in memory for the restore that follows:
+ * its manifest (local form, without the fingerprint), every regular file's bytes end to end, and
+ * meta.json's stat as written. What the restore writes is then exactly what was verified.
+ */
+export interface ReceivedPack {
+  readonly meta: EntryMeta;
+  readonly pack: Buffer;
+  readonly metaStat: Stats;
+}
 
 /** Reads exactly what is asked of an async byte stream. */
 class ByteReader {
@@ -195,11 +207,23 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
   const unsafe = unsafeManifest(meta.files);
   if (unsafe !== undefined) return { status: 'refused', reason: unsafe };
 
+  if (packable(meta)) {
+    const got = await receivePacked(r, meta);
+    if ('status' in got) return got;
+    if (!(await r.atEnd())) return { status: 'refused', reason: 'it has bytes past its end' };
+    const verdict = accept();
+    if (verdict !== undefined) return { status: 'refused', reason: verdict };
+    const local: EntryMeta = { ...meta, layout: PACKED_LAYOUT, files: got.files };
+    const { placed, metaStat } = await placePacked(target, hash, formatMeta(local), got.pack, got.log);
+    // What the restore needs, as verified here: the manifest (without the fingerprint, which restores never read) and the bytes.
+    return placed ? { status: 'received', placed, packed: { meta: { ...local, fingerprint: undefined }, pack: got.pack, metaStat } } : { status: 'received', placed };
+  }
+
   const tmp = tempName(target.dir, hash);
   let placed = false;
   try {
     await mkdir(tmp, { recursive: true });
-    const got = packable(meta.files) ? await receivePacked(r, meta) : await receiveUnpacked(r, meta, tmp);
+    const got = await receiveUnpacked(r, meta, tmp);
     if ('status' in got) return got;
     if (meta.log.text === undefined) {
       const handle = await open(join(tmp, 'log'), 'wx');
@@ -219,22 +243,20 @@ async function receive(target: StoreTarget, hash: string, r: ByteReader, accept:
     if (!(await r.atEnd())) return { status: 'refused', reason: 'it has bytes past its end' };
     const verdict = accept();
     if (verdict !== undefined) return { status: 'refused', reason: verdict };
-    // Only now, with every byte verified, is the pack written: one file for the whole entry.
-    if (got.pack !== undefined) await writeFile(join(tmp, PACK_NAME), got.pack, { flag: 'wx' });
-    await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, layout: got.pack === undefined ? CACHE_LAYOUT_VERSION : PACKED_LAYOUT, files: got.files }));
-    await mkdir(entriesDir(target.dir), { recursive: true });
-    placed = await placeEntry(target, tmp, hash);
-    return placed && got.pack !== undefined ? { status: 'received', placed, pack: got.pack } : { status: 'received', placed };
+    await writeFile(join(tmp, 'meta.json'), formatMeta({ ...meta, layout: CACHE_LAYOUT_VERSION, files: got.files }));
+    placed = await placeInto(target, tmp, hash);
+    return { status: 'received', placed };
   } finally {
     // Renamed into entries/: nothing left to remove (one request less per entry).
     if (!placed) await rm(tmp, { recursive: true, force: true });
   }
 }
 
-/** An entry small enough to be kept packed: every file verified in memory, all of them together within `PACK_MAX`. */
-function packable(files: readonly ManifestFile[]): boolean {
+/** An entry small enough to be kept packed: every file (and the log) verified in memory, the files together within `PACK_MAX`. */
+function packable(meta: EntryMeta): boolean {
+  if (meta.log.text === undefined && meta.log.size > BUFFERED_FILE) return false;
   let total = 0;
-  for (const f of files) {
+  for (const f of meta.files) {
     if (f.link !== undefined) continue;
     if (f.size > BUFFERED_FILE) return false;
     total += f.size;
@@ -242,27 +264,43 @@ function packable(files: readonly ManifestFile[]): boolean {
   return total <= PACK_MAX;
 }
 
-/** The received manifest (no stat fields: the stored copy's identity is looked at when it is restored) and, for a packed entry, its verified bytes. */
-type Received = { readonly files: ManifestFile[]; readonly pack?: Buffer } | { readonly status: 'refused'; readonly reason: string };
+/** The received manifest (no stat fields: the stored copy's identity is looked at when it is restored). */
+type Received = { readonly files: ManifestFile[] } | { readonly status: 'refused'; readonly reason: string };
+
+/** A packed entry's verified bytes: its files end to end, and its log unless the manifest holds it. */
+interface PackedBytes {
+  readonly files: ManifestFile[];
+  readonly pack: Buffer;
+  readonly log?: Buffer;
+}
 
 function receivedFile(f: ManifestFile): ManifestFile {
   return f.link !== undefined ? { path: f.path, size: 0, mode: 0o777, oid: f.oid, link: f.link } : { path: f.path, size: f.size, mode: f.mode & 0o777, oid: f.oid };
 }
 
-/** Reads every file of a small entry into memory, each verified against its size and blob id; nothing is written. */
-async function receivePacked(r: ByteReader, meta: EntryMeta): Promise<Received> {
-  const parts: Buffer[] = [];
+/** Reads every file of a small entry, and its log, into memory, each verified against its size and digest; nothing is written. */
+async function receivePacked(r: ByteReader, meta: EntryMeta): Promise<PackedBytes | { readonly status: 'refused'; readonly reason: string }> {
+  // One buffer, filled in place: no list of chunks joined at the end.
+  const pack = Buffer.allocUnsafe(meta.files.reduce((sum, f) => sum + (f.link === undefined ? f.size : 0), 0));
+  let at = 0;
   for (const f of meta.files) {
     if (f.link !== undefined) continue;
     const blob = createHash('sha1').update(`blob ${f.size}\0`);
     const whole = await r.take(f.size, (c) => {
       blob.update(c);
-      parts.push(c);
+      at += c.copy(pack, at);
     });
     if (!whole) return { status: 'refused', reason: `it ends inside output "${f.path}" (truncated)` };
     if (blob.digest('hex') !== f.oid) return { status: 'refused', reason: `output "${f.path}" does not match its digest` };
   }
-  return { files: meta.files.map(receivedFile), pack: Buffer.concat(parts) };
+  let log: Buffer | undefined;
+  if (meta.log.text === undefined) {
+    log = Buffer.allocUnsafe(meta.log.size);
+    let got = 0;
+    if (!(await r.take(meta.log.size, (c) => void (got += c.copy(log!, got))))) return { status: 'refused', reason: 'it ends inside the log (truncated)' };
+    if (sha256(log) !== meta.log.sha256) return { status: 'refused', reason: 'the terminal log does not match its digest' };
+  }
+  return { files: meta.files.map(receivedFile), pack, ...(log !== undefined && { log }) };
 }
 
 /** Writes each file of an entry as a stored copy of its own in `tmp`, each verified before it is written (a large one as it is written). */

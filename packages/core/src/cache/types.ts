@@ -41,8 +41,8 @@ export type RestoreResult =
   | { readonly status: 'corrupt'; readonly reason: string }
   /** The entry is whole, but the workspace has a file, or a link leading out, where one of its output folders must be. */
   | { readonly status: 'blocked'; readonly reason: string }
-  /** The cache cannot be read (or reached): nothing was restored, the task runs. */
-  | { readonly status: 'unavailable'; readonly reason: string };
+  /** The cache cannot be read (or reached): nothing was restored, the task runs. `said`: a warning has already told (a remote's circuit breaker). */
+  | { readonly status: 'unavailable'; readonly reason: string; readonly said?: boolean };
 
 export type StoreResult =
   /** Kept (or already there: another process stored the same hash first, which is as good). */
@@ -50,10 +50,13 @@ export type StoreResult =
   /** The cache cannot be written (or reached): nothing was kept, the workspace is as it was. */
   | { readonly status: 'unavailable'; readonly reason: string };
 
+/** The fields of a stat an `OutputStatIndex` keeps (a restore worker sends just these back). */
+export type StatFields = Pick<Stats, 'size' | 'mtimeMs' | 'ctimeMs' | 'ino'>;
+
 /** How restore decides a destination file already holds the right content without reading it. */
 export interface OutputStatIndex {
   get(path: string, st: Stats): string | undefined;
-  set(path: string, st: Stats, oid: string): void;
+  set(path: string, st: StatFields, oid: string): void;
 }
 
 /**

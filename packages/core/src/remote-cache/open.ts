@@ -29,5 +29,5 @@ export function openRemoteCache(
   const s = remoteCacheSettings(config, env);
   if (s.status === 'off') return undefined;
   if (s.status === 'invalid') throw new KilnError(s.diagnostic);
-  return new RemoteCache(local, openRemoteClient(s.settings, warn), s.settings.uploadConcurrency);
+  return new RemoteCache(local, openRemoteClient(s.settings, warn), s.settings.uploadConcurrency, warn);
 }

@@ -2,12 +2,12 @@
  * A remote server as a `Cache` of task entries. Nothing it sends is trusted: `restore` streams
  * the entry into the local store's verification path (`LocalCache.receive`: every blob's digest,
  * the manifest's checksum, paths that stay inside the workspace, the transport's signature or
- * digest), then restores it from there like any local entry, so one piece of code writes into
- * the workspace. `store` queues an upload of the entry the local store just wrote: uploads run
+ * digest), then restores it from the manifest and bytes just verified (on a restore worker when
+ * the body is small), so one piece of code writes into the workspace. `store` queues an upload of the entry the local store just wrote: uploads run
  * in the background, a few at a time, and `flush` waits for them before kiln exits.
  */
 import pLimit from 'p-limit';
-import type { Cache, LocalCache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from '../cache/index.js';
+import type { Cache, LocalCache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult, TakenIn } from '../cache/index.js';
 import { RemoteBodyError, type RemoteClient } from './client.js';
 
 export class RemoteCache implements Cache {
@@ -19,6 +19,8 @@ export class RemoteCache implements Cache {
     private readonly local: LocalCache,
     readonly client: RemoteClient,
     uploadConcurrency: number,
+    /** Says what degraded without failing (restore workers that died). */
+    private readonly warn?: (message: string) => void,
   ) {
     this.limit = pLimit(uploadConcurrency);
   }
@@ -32,23 +34,22 @@ export class RemoteCache implements Cache {
     return r.status === 'failed' ? { status: 'unavailable', reason: r.problem.reason } : r;
   }
 
-  /** Downloads, verifies and restores the entry of `hash`. A refused entry is `corrupt` (nothing of it kept); a failing server `unavailable` (its breaker has said so). */
+  /** Downloads, verifies and restores the entry of `hash`. A refused entry is `corrupt` (nothing of it kept); a failing server `unavailable` (its breaker has said so: `said`); the local store failing, `unavailable` too. */
   async restore(hash: string, index?: OutputStatIndex): Promise<RestoreResult> {
     const r = await this.client.get(hash);
     if (r.status === 'miss') return r;
-    if (r.status === 'failed') return { status: 'unavailable', reason: r.problem.reason };
-    let got: Awaited<ReturnType<LocalCache['receive']>>;
+    if (r.status === 'failed') return { status: 'unavailable', reason: r.problem.reason, said: true };
+    let got: TakenIn;
     try {
-      got = await this.local.receive(hash, r.body, r.verdict);
+      got = await this.local.receiveAndRestore(hash, r.body, r.verdict, index, r.size, this.warn);
     } catch (e) {
       if (!(e instanceof RemoteBodyError)) throw e;
       this.client.failed?.({ reason: e.message, fatal: false });
-      return { status: 'unavailable', reason: e.message };
+      return { status: 'unavailable', reason: e.message, said: true };
     }
     if (got.status === 'stale') return { status: 'miss' };
     if (got.status === 'refused') return { status: 'corrupt', reason: got.reason };
-    if (got.status === 'unavailable') return got;
-    return this.local.restore(hash, index, got.placed, got.pack);
+    return got;
   }
 
   /** Queues the upload of the local entry `req` was just stored as; it answers at once (`flush` waits). */

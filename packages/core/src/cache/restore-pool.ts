@@ -1,0 +1,186 @@
+/**
+ * Restore workers: threads that take in and restore remote entries (`restore-worker.ts`), so the
+ * main thread only handles HTTP and bookkeeping while files are written. Started on the first
+ * entry handed over (never on a run without downloads), a thread at a time per entry in flight up
+ * to `KILN_RESTORE_THREADS`; idle, they keep nothing alive. A worker that dies (or cannot start)
+ * fails its entries in flight with `RestoreWorkerGone`: the caller restores them on its own
+ * thread from the bytes it kept, and no worker is used again this run.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { EntryLog } from './log.js';
+import type { EntryMeta } from './entry.js';
+import type { RestoreResult } from './types.js';
+
+export interface RestoreWorkerData {
+  readonly workspaceRoot: string;
+  readonly dir: string;
+  readonly largeFile: number;
+  readonly restoreMode: 'link' | 'copy';
+}
+
+/** One entry for a worker: its whole body as it came, and the transport's verdict on it. */
+export interface RestoreJob {
+  readonly id: number;
+  readonly hash: string;
+  readonly body: Uint8Array;
+  readonly verdict: string | undefined;
+}
+
+/** What a worker wrote: each file's repository path, blob id and stat (size, mtimeMs, ctimeMs, ino: four numbers each). */
+export interface WrittenRows {
+  readonly paths: string[];
+  readonly oids: string[];
+  readonly stats: number[];
+}
+
+/** A file-system error as its fields (an Error loses its code crossing threads). */
+export interface ErrorFields {
+  readonly message: string;
+  readonly code?: string;
+  readonly path?: string;
+  readonly syscall?: string;
+}
+
+export type RestoreAnswer =
+  | { readonly status: 'hit'; readonly meta: EntryMeta; readonly log: EntryLog; readonly restoredFiles: number; readonly rows: WrittenRows }
+  /** Received and placed, nothing written into the workspace (some output exists, or the entry is not packed): the caller restores it. */
+  | { readonly status: 'placed'; readonly placed: boolean }
+  | { readonly status: 'stale' }
+  | { readonly status: 'refused'; readonly reason: string }
+  | Exclude<RestoreResult, { status: 'hit' }>
+  /** `receive`: taking the entry into the local store failed; `restore`: writing into the workspace did. */
+  | { readonly status: 'failed'; readonly stage: 'receive' | 'restore'; readonly error: ErrorFields };
+
+/** A worker died or could not start: the entry was not (or not wholly) restored by it. */
+export class RestoreWorkerGone extends Error {
+  override readonly name = 'RestoreWorkerGone';
+}
+
+/**
+ * Workers by default: the cores left after the HTTP thread and one more (a local server, the file
+ * system's own work), at least one. On two cores, a second worker made each file cost more CPU and
+ * the restore took longer (measured at 1,000 projects); more cores were not measured.
+ */
+const DEFAULT_THREADS = Math.max(1, Math.min(4, availableParallelism() - 2));
+
+/** Bodies up to this size go to a worker (read whole first); a larger one streams on the main thread. */
+export const WORKER_BODY_MAX = 8 * 1024 * 1024;
+
+interface Thread {
+  readonly worker: Worker;
+  readonly pending: Map<number, { resolve(a: RestoreAnswer): void; reject(e: Error): void }>;
+}
+
+export class RestorePool {
+  private readonly threads: Thread[] = [];
+  private nextId = 0;
+  /** Why workers are not used any more (one died), once one has failed. */
+  gone: string | undefined;
+  private readonly max: number;
+
+  constructor(
+    private readonly data: RestoreWorkerData,
+    threads?: number,
+  ) {
+    // KILN_RESTORE_THREADS sets the number of restore workers (0: none, restore on the calling thread), for measuring and tests.
+    const forced = process.env.KILN_RESTORE_THREADS === undefined || process.env.KILN_RESTORE_THREADS === '' ? NaN : Number(process.env.KILN_RESTORE_THREADS);
+    this.max = threads ?? (forced >= 0 ? Math.floor(forced) : DEFAULT_THREADS);
+  }
+
+  private goneSaid = false;
+
+  /** Why workers are not used any more, the first time it is asked (said once a run). */
+  goneNotice(): string | undefined {
+    if (this.gone === undefined || this.goneSaid) return undefined;
+    this.goneSaid = true;
+    return this.gone;
+  }
+
+  /** Whether entries can be handed to a worker. */
+  get usable(): boolean {
+    return this.max > 0 && this.gone === undefined;
+  }
+
+  /** Takes in and restores one entry on a worker; rejects with `RestoreWorkerGone` when the worker dies first. */
+  run(hash: string, body: Uint8Array, verdict: string | undefined): Promise<RestoreAnswer> {
+    const thread = this.pick();
+    const id = this.nextId++;
+    return new Promise<RestoreAnswer>((resolve, reject) => {
+      if (thread.pending.size === 0) thread.worker.ref();
+      thread.pending.set(id, { resolve, reject });
+      // A copy crosses (not a transfer): the caller keeps the bytes, to restore them itself if the worker dies.
+      thread.worker.postMessage({ id, hash, body, verdict } satisfies RestoreJob);
+    });
+  }
+
+  /** The thread with the fewest entries in flight, a new one while there are fewer than allowed and each is busy. */
+  private pick(): Thread {
+    const idle = this.threads.reduce<Thread | undefined>((best, t) => (best === undefined || t.pending.size < best.pending.size ? t : best), undefined);
+    if (idle !== undefined && (idle.pending.size === 0 || this.threads.length >= this.max)) return idle;
+    const worker = new Worker(new URL('./restore-worker.js', import.meta.url), { workerData: this.data });
+    const thread: Thread = { worker, pending: new Map() };
+    worker.unref();
+    worker.on('message', (m: { id: number; answer: RestoreAnswer }) => {
+      const p = thread.pending.get(m.id);
+      thread.pending.delete(m.id);
+      // Idle: the worker keeps nothing alive (and delays no exit).
+      if (thread.pending.size === 0) worker.unref();
+      p?.resolve(m.answer);
+    });
+    const fail = (why: string): void => {
+      this.gone ??= why;
+      for (const p of thread.pending.values()) p.reject(new RestoreWorkerGone(why));
+      thread.pending.clear();
+      const at = this.threads.indexOf(thread);
+      if (at >= 0) this.threads.splice(at, 1);
+    };
+    worker.on('error', (e) => fail(`a restore worker failed (${e.message})`));
+    worker.on('exit', (code) => fail(`a restore worker stopped (exit code ${code})`));
+    this.threads.push(thread);
+    return thread;
+  }
+}
+
+/**
+ * Reads a body whole when it ends within `max` bytes (`whole`); else (or when `size`, the size
+ * announced, is already larger) gives back the stream as it was, the bytes read so far included (`stream`).
+ */
+export async function readWhole(
+  body: AsyncIterable<Uint8Array>,
+  size: number | undefined,
+  max: number,
+): Promise<{ readonly whole: Buffer } | { readonly stream: AsyncIterable<Uint8Array> }> {
+  if (size !== undefined && size > max) return { stream: body };
+  const it = body[Symbol.asyncIterator]();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const n = await it.next();
+    if (n.done) break;
+    chunks.push(n.value);
+    total += n.value.length;
+    if (total > max) return { stream: rejoined(chunks, it) };
+  }
+  // One buffer of its own (a chunk may be a view into a larger one, which would cross whole).
+  const whole = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const c of chunks) {
+    whole.set(c, at);
+    at += c.length;
+  }
+  return { whole };
+}
+
+async function* rejoined(chunks: readonly Uint8Array[], it: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* chunks;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * A restore worker thread (`restore-pool.ts` starts it): takes in a remote entry whose body the
+ * main thread read whole and whose transport verdict it knows, then restores it, with the same code
+ * as the main thread (`receiveEntry`, then `Restorer.restoreReceived`): every check before any
+ * write, the entry placed in the local store, the outputs written. The main thread meanwhile only
+ * handles HTTP. Where an output already exists, the worker writes none (the main thread holds the
+ * stat index that says which are right) and says `placed`. Answers carry each written file's stat,
+ * for the main thread's index, and file-system errors as their fields.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorCode } from './errors.js';
+import { removeEntry } from './evict.js';
+import { Restorer } from './restore.js';
+import type { StoreTarget } from './store.js';
+import { receiveEntry } from './transfer.js';
+import type { OutputStatIndex, StatFields } from './types.js';
+import type { RestoreAnswer, RestoreJob, RestoreWorkerData, WrittenRows } from './restore-pool.js';
+
+const { workspaceRoot, dir, largeFile, restoreMode } = workerData as RestoreWorkerData;
+const restorer = new Restorer(workspaceRoot, dir, restoreMode, largeFile);
+const target: StoreTarget = { workspaceRoot, dir, largeFile, remove: (hash) => removeEntry(dir, hash) };
+
+/** Records each written file's stat, to send back; knows of no file already right (the worker writes only new files). */
+class Recorded implements OutputStatIndex {
+  readonly rows: WrittenRows = { paths: [], oids: [], stats: [] };
+  get(): undefined {
+    return undefined;
+  }
+  set(path: string, st: StatFields, oid: string): void {
+    this.rows.paths.push(path);
+    this.rows.oids.push(oid);
+    this.rows.stats.push(st.size, st.mtimeMs, st.ctimeMs, st.ino);
+  }
+}
+
+function failed(stage: 'receive' | 'restore', e: unknown): RestoreAnswer {
+  const err = e as NodeJS.ErrnoException;
+  return {
+    status: 'failed',
+    stage,
+    error: { message: err?.message ?? String(e), ...(errorCode(e) !== undefined && { code: errorCode(e), path: err.path, syscall: err.syscall }) },
+  };
+}
+
+async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield body;
+}
+
+async function answer(job: RestoreJob): Promise<RestoreAnswer> {
+  let got;
+  try {
+    got = await receiveEntry(target, job.hash, once(job.body), () => job.verdict);
+  } catch (e) {
+    return failed('receive', e);
+  }
+  if (got.status !== 'received') return got;
+  if (got.packed === undefined) return { status: 'placed', placed: got.placed };
+  const recorded = new Recorded();
+  try {
+    const r = restorer.restoreReceived(job.hash, got.packed, recorded, true);
+    if (r.status === 'existing') return { status: 'placed', placed: true };
+    if (r.status !== 'hit') return r;
+    return { status: 'hit', meta: r.meta, log: r.log, restoredFiles: r.restoredFiles, rows: recorded.rows };
+  } catch (e) {
+    return failed('restore', e);
+  }
+}
+
+parentPort!.on('message', (job: RestoreJob) => {
+  void answer(job).then((a) => parentPort!.postMessage({ id: job.id, answer: a }));
+});

@@ -1,0 +1,114 @@
+/**
+ * A fresh clone restoring from a real turborepo-remote-cache server takes each download in and
+ * writes it on a restore worker thread: the outputs are byte-identical, and the main thread's stat
+ * index learns every file written (a later run rewrites none). A worker that dies in the middle of
+ * an entry costs one warning: the main thread restores what is left, the result is the same. A
+ * write that fails on the worker costs that task's restore: it is rebuilt, with one warning.
+ * Faults are injected into the kiln process (fixtures/worker-dies.mjs, fixtures/fs-faults.mjs).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTurboServer, type CacheServer } from './helpers/cache-servers.js';
+import { createRepo, git, repoRoot, runKiln, tempDir, type TempRepo } from './helpers/repo.js';
+
+const TOKEN = 'tok-Workers-1';
+type Json = { tasks: { id: string; status: string; cache: string }[] };
+const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.status}/${t.cache}`]));
+const fixture = (name: string) => pathToFileURL(join(repoRoot, 'test/fixtures', name)).href;
+const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning'));
+
+/** Each project writes several files (the worker's share of an entry), `big` one past 1 MiB (an entry kept unpacked). */
+function project(name: string, big = false) {
+  const files = [1, 2, 3, 4, 5].map((i) => `echo ${name}${i} > dist/f${i}.txt`).join(' && ');
+  const extra = big ? ' && head -c 1200000 /dev/zero | tr "\\\\0" x > dist/big.txt' : '';
+  return { name, version: '1.0.0', scripts: { build: `mkdir -p dist/sub && ${files} && echo deep > dist/sub/d.txt${extra} && echo built ${name}` } };
+}
+
+/** Every output file with its inode: byte-identical is the content, rewritten is a new inode. */
+function outputs(dir: string): Record<string, { text: string; ino: number }> {
+  const out: Record<string, { text: string; ino: number }> = {};
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = { text: readFileSync(p, 'latin1'), ino: statSync(p).ino };
+    }
+  };
+  for (const p of ['a', 'b', 'c', 'd']) walk(join(dir, 'packages', p, 'dist'));
+  return out;
+}
+const texts = (o: ReturnType<typeof outputs>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.text]));
+
+describe('restore workers', () => {
+  let server: CacheServer;
+  let repo: TempRepo;
+  let env: NodeJS.ProcessEnv;
+  const clone = (): string => {
+    const dir = tempDir('kiln-clone-');
+    git(dir, ['clone', '-q', repo.dir, '.']);
+    return dir;
+  };
+  const build = (cwd: string, extra: NodeJS.ProcessEnv = {}) => runKiln(['run', '-t', 'build', '--json'], { cwd, env: { ...env, ...extra } });
+
+  beforeAll(async () => {
+    server = await startTurboServer({ token: TOKEN });
+    repo = createRepo({
+      'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'] } } },
+      '.gitignore': 'dist\n.kiln\n',
+      'packages/a/package.json': project('a'),
+      'packages/b/package.json': project('b'),
+      'packages/c/package.json': project('c', true),
+      'packages/d/package.json': project('d'),
+    });
+    env = { TURBO_API: server.url, TURBO_TOKEN: TOKEN, TURBO_TEAM: 'team' };
+    const first = build(repo.dir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(Object.values(byId(first.json())).every((s) => s === 'success/miss')).toBe(true);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    repo?.cleanup();
+  });
+
+  it('restore a fresh clone byte for byte, and tell the stat index every file they wrote', () => {
+    const b = clone();
+    const run = build(b);
+    expect(run.code, run.stderr).toBe(0);
+    expect(byId(run.json())).toEqual({ 'a:build': 'success/remote', 'b:build': 'success/remote', 'c:build': 'success/remote', 'd:build': 'success/remote' });
+    expect(warnings(run.stderr)).toEqual([]);
+    const restored = outputs(b);
+    expect(texts(restored)).toEqual(texts(outputs(repo.dir)));
+    expect(Object.keys(restored)).toHaveLength(4 * 6 + 1);
+    // A later run finds every output as written (the stat index has each): nothing is rewritten.
+    const again = build(b, { KILN_REMOTE_CACHE: 'off' });
+    expect(again.code, again.stderr).toBe(0);
+    expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
+    expect(outputs(b)).toEqual(restored);
+  });
+
+  it('a worker that dies in the middle of an entry: one warning, the main thread restores the rest, same result', () => {
+    const b = clone();
+    const run = build(b, { NODE_OPTIONS: `--import ${fixture('worker-dies.mjs')}`, WORKER_DIES_AT: '3' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(byId(run.json())).toEqual({ 'a:build': 'success/remote', 'b:build': 'success/remote', 'c:build': 'success/remote', 'd:build': 'success/remote' });
+    expect(warnings(run.stderr)).toEqual([expect.stringMatching(/^warning a restore worker stopped \(exit code 9\): entries are restored on the main thread/)]);
+    expect(texts(outputs(b))).toEqual(texts(outputs(repo.dir)));
+    const again = build(b, { KILN_REMOTE_CACHE: 'off' });
+    expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
+  });
+
+  it('a write that fails on the worker: that task is rebuilt, with one warning, the others restored', () => {
+    const b = clone();
+    const run = build(b, { NODE_OPTIONS: `--import ${fixture('fs-faults.mjs')}`, FS_FAULT_DIR: join(b, 'packages/a/dist'), FS_FAULT_CODE: 'EIO', FS_FAULT_OPS: 'write' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(byId(run.json())).toEqual({ 'a:build': 'success/miss', 'b:build': 'success/remote', 'c:build': 'success/remote', 'd:build': 'success/remote' });
+    expect(warnings(run.stderr)).toEqual([
+      expect.stringMatching(/^warning the cache entry [0-9a-f]{12} could not be restored \(EIO: injected fault, mkdir .*packages\/a\/dist.*\)\. Tasks run as usual\.$/),
+    ]);
+    expect(run.stderr).toContain('built a');
+    expect(texts(outputs(b))).toEqual(texts(outputs(repo.dir)));
+  });
+});
