@@ -177,7 +177,7 @@ export class LocalCache implements Cache {
     if (a === undefined) {
       const gone = this.pool.goneNotice();
       if (gone !== undefined) warn?.(`${gone}: entries are restored on the main thread`);
-      return this.takeIn(hash, (async function* () { yield read.whole; })(), () => verdict, index);
+      return this.takeIn(hash, chunksOf(read.chunks), () => verdict, index);
     }
     switch (a.status) {
       case 'hit':
@@ -207,8 +207,11 @@ export class LocalCache implements Cache {
 
   /** A worker's hit, with each file it wrote entered in `index` and meta.json's stat taken here (for the run manifest). */
   private recordWritten(hash: string, a: Extract<RestoreAnswer, { status: 'hit' }>, index?: OutputStatIndex): RestoreResult {
-    const { paths, oids, stats } = a.rows;
-    if (index) for (let i = 0; i < paths.length; i++) index.set(paths[i]!, { size: stats[4 * i]!, mtimeMs: stats[4 * i + 1]!, ctimeMs: stats[4 * i + 2]!, ino: stats[4 * i + 3]! }, oids[i]!);
+    const { at, stats } = a.rows;
+    for (let i = 0; index && i < at.length; i++) {
+      const f = a.meta.files[at[i]!]!;
+      index.set(f.path, { size: stats[4 * i]!, mtimeMs: stats[4 * i + 1]!, ctimeMs: stats[4 * i + 2]!, ino: stats[4 * i + 3]! }, f.oid);
+    }
     // Bytes cross threads as a Uint8Array.
     const log: EntryLog = 'bytes' in a.log ? { size: a.log.size, bytes: Buffer.from(a.log.bytes.buffer, a.log.bytes.byteOffset, a.log.bytes.byteLength) } : a.log;
     return { status: 'hit', meta: a.meta, log, restoredFiles: a.restoredFiles, metaStat: statSync(join(entryDir(this.dir, hash), 'meta.json')) };
@@ -310,6 +313,10 @@ export class LocalCache implements Cache {
   async flushLastRuns(): Promise<void> {
     await this.writing(() => this.lastRuns.flush());
   }
+}
+
+async function* chunksOf(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* chunks;
 }
 
 /** What taking in a remote entry comes to: a restore's result, or the receive's verdict when it went no further. */

@@ -27,11 +27,10 @@ export interface RestoreJob {
   readonly verdict: string | undefined;
 }
 
-/** What a worker wrote: each file's repository path, blob id and stat (size, mtimeMs, ctimeMs, ino: four numbers each). */
+/** What a worker wrote: each file's place in the manifest, and its stat (size, mtimeMs, ctimeMs, ino: four numbers each). */
 export interface WrittenRows {
-  readonly paths: string[];
-  readonly oids: string[];
-  readonly stats: number[];
+  readonly at: Int32Array;
+  readonly stats: Float64Array;
 }
 
 /** A file-system error as its fields (an Error loses its code crossing threads). */
@@ -102,15 +101,15 @@ export class RestorePool {
     return this.max > 0 && this.gone === undefined;
   }
 
-  /** Takes in and restores one entry on a worker; rejects with `RestoreWorkerGone` when the worker dies first. */
+  /** Takes in and restores one entry on a worker (`body`, its own ArrayBuffer, is handed over); rejects with `RestoreWorkerGone` when the worker dies first. */
   run(hash: string, body: Uint8Array, verdict: string | undefined): Promise<RestoreAnswer> {
     const thread = this.pick();
     const id = this.nextId++;
     return new Promise<RestoreAnswer>((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject });
-      // A copy crosses (not a transfer): the caller keeps the bytes, to restore them itself if the worker dies.
-      thread.worker.postMessage({ id, hash, body, verdict } satisfies RestoreJob);
+      // Handed over, not copied (the caller keeps the chunks it came in, to restore them itself if the worker dies).
+      thread.worker.postMessage({ id, hash, body, verdict } satisfies RestoreJob, [body.buffer as ArrayBuffer]);
     });
   }
 
@@ -143,14 +142,15 @@ export class RestorePool {
 }
 
 /**
- * Reads a body whole when it ends within `max` bytes (`whole`); else (or when `size`, the size
- * announced, is already larger) gives back the stream as it was, the bytes read so far included (`stream`).
+ * Reads a body whole when it ends within `max` bytes (`whole`, in an ArrayBuffer of its own, and
+ * the `chunks` it came in); else (or when `size`, the size announced, is already larger) gives
+ * back the stream as it was, the bytes read so far included (`stream`).
  */
 export async function readWhole(
   body: AsyncIterable<Uint8Array>,
   size: number | undefined,
   max: number,
-): Promise<{ readonly whole: Buffer } | { readonly stream: AsyncIterable<Uint8Array> }> {
+): Promise<{ readonly whole: Buffer; readonly chunks: readonly Uint8Array[] } | { readonly stream: AsyncIterable<Uint8Array> }> {
   if (size !== undefined && size > max) return { stream: body };
   const it = body[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
@@ -162,14 +162,14 @@ export async function readWhole(
     total += n.value.length;
     if (total > max) return { stream: rejoined(chunks, it) };
   }
-  // One buffer of its own (a chunk may be a view into a larger one, which would cross whole).
+  // One buffer of its own, to hand over (a chunk may be a view into a larger one).
   const whole = Buffer.allocUnsafeSlow(total);
   let at = 0;
   for (const c of chunks) {
     whole.set(c, at);
     at += c.length;
   }
-  return { whole };
+  return { whole, chunks };
 }
 
 async function* rejoined(chunks: readonly Uint8Array[], it: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {

@@ -13,6 +13,7 @@ import { removeEntry } from './evict.js';
 import { Restorer } from './restore.js';
 import type { StoreTarget } from './store.js';
 import { receiveEntry } from './transfer.js';
+import type { ManifestFile } from './entry.js';
 import type { OutputStatIndex, StatFields } from './types.js';
 import type { RestoreAnswer, RestoreJob, RestoreWorkerData, WrittenRows } from './restore-pool.js';
 
@@ -22,14 +23,22 @@ const target: StoreTarget = { workspaceRoot, dir, largeFile, remove: (hash) => r
 
 /** Records each written file's stat, to send back; knows of no file already right (the worker writes only new files). */
 class Recorded implements OutputStatIndex {
-  readonly rows: WrittenRows = { paths: [], oids: [], stats: [] };
+  private readonly at: number[] = [];
+  private readonly stats: number[] = [];
+  private readonly place: Map<string, number>;
+  constructor(files: readonly ManifestFile[]) {
+    this.place = new Map(files.map((f, i) => [f.path, i]));
+  }
   get(): undefined {
     return undefined;
   }
-  set(path: string, st: StatFields, oid: string): void {
-    this.rows.paths.push(path);
-    this.rows.oids.push(oid);
-    this.rows.stats.push(st.size, st.mtimeMs, st.ctimeMs, st.ino);
+  set(path: string, st: StatFields): void {
+    this.at.push(this.place.get(path)!);
+    this.stats.push(st.size, st.mtimeMs, st.ctimeMs, st.ino);
+  }
+  /** Typed arrays: they cross threads as one copy of their bytes. */
+  rows(): WrittenRows {
+    return { at: Int32Array.from(this.at), stats: Float64Array.from(this.stats) };
   }
 }
 
@@ -55,12 +64,12 @@ async function answer(job: RestoreJob): Promise<RestoreAnswer> {
   }
   if (got.status !== 'received') return got;
   if (got.packed === undefined) return { status: 'placed', placed: got.placed };
-  const recorded = new Recorded();
+  const recorded = new Recorded(got.packed.meta.files);
   try {
     const r = restorer.restoreReceived(job.hash, got.packed, recorded, true);
     if (r.status === 'existing') return { status: 'placed', placed: true };
     if (r.status !== 'hit') return r;
-    return { status: 'hit', meta: r.meta, log: r.log, restoredFiles: r.restoredFiles, rows: recorded.rows };
+    return { status: 'hit', meta: r.meta, log: r.log, restoredFiles: r.restoredFiles, rows: recorded.rows() };
   } catch (e) {
     return failed('restore', e);
   }
