@@ -103,6 +103,8 @@ export class RestorePool {
 
   /** Takes in and restores one entry on a worker (`body`, its own ArrayBuffer, is handed over); rejects with `RestoreWorkerGone` when the worker dies first. */
   run(hash: string, body: Uint8Array, verdict: string | undefined): Promise<RestoreAnswer> {
+    // A worker died while this entry was being read: none is started again.
+    if (this.gone !== undefined) return Promise.reject(new RestoreWorkerGone(this.gone));
     const thread = this.pick();
     const id = this.nextId++;
     return new Promise<RestoreAnswer>((resolve, reject) => {

@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256, toRepoPath } from '../model/index.js';
+import { gitBlobHasher, gitBlobId, sha256, toRepoPath } from '../model/index.js';
 import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, nestedOutput, PACK_MAX, PACK_NAME, PACKED_LAYOUT, parseMeta, readMeta, WIRE_LAYOUTS, type EntryMeta, type ManifestFile } from './entry.js';
 import { entryDir, tempName } from './root.js';
 import { placeInto, placePacked, type StoreTarget } from './store.js';
@@ -131,6 +131,13 @@ class ByteReader {
       if (wrote) await wrote;
     }
     return true;
+  }
+  /** Exactly `n` bytes when they are already read (a view, nothing waited for), else undefined (and nothing taken). */
+  takeNow(n: number): Buffer | undefined {
+    if (this.buf.length < n) return undefined;
+    const part = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return part;
   }
   async atEnd(): Promise<boolean> {
     return this.buf.length === 0 && !(await this.more()) && this.buf.length === 0;
@@ -280,24 +287,37 @@ function receivedFile(f: ManifestFile): ManifestFile {
 
 /** Reads every file of a small entry, and its log, into memory, each verified against its size and digest; nothing is written. */
 async function receivePacked(r: ByteReader, meta: EntryMeta): Promise<PackedBytes | { readonly status: 'refused'; readonly reason: string }> {
-  // One buffer, filled in place: no list of chunks joined at the end.
-  const pack = Buffer.allocUnsafe(meta.files.reduce((sum, f) => sum + (f.link === undefined ? f.size : 0), 0));
+  const size = meta.files.reduce((sum, f) => sum + (f.link === undefined ? f.size : 0), 0);
+  // A body read whole (a restore worker's) holds the pack already: a view of it, no copy and no wait per file.
+  const ready = r.takeNow(size);
+  // Else one buffer, filled in place as the bytes come: no list of chunks joined at the end.
+  const pack = ready ?? Buffer.allocUnsafe(size);
   let at = 0;
   for (const f of meta.files) {
     if (f.link !== undefined) continue;
-    const blob = createHash('sha1').update(`blob ${f.size}\0`);
-    const whole = await r.take(f.size, (c) => {
-      blob.update(c);
-      at += c.copy(pack, at);
-    });
-    if (!whole) return { status: 'refused', reason: `it ends inside output "${f.path}" (truncated)` };
-    if (blob.digest('hex') !== f.oid) return { status: 'refused', reason: `output "${f.path}" does not match its digest` };
+    let oid: string;
+    if (ready !== undefined) {
+      oid = gitBlobId(ready.subarray(at, (at += f.size)));
+    } else {
+      const blob = gitBlobHasher(f.size);
+      const whole = await r.take(f.size, (c) => {
+        blob.update(c);
+        at += c.copy(pack, at);
+      });
+      if (!whole) return { status: 'refused', reason: `it ends inside output "${f.path}" (truncated)` };
+      oid = blob.digest('hex');
+    }
+    if (oid !== f.oid) return { status: 'refused', reason: `output "${f.path}" does not match its digest` };
   }
   let log: Buffer | undefined;
   if (meta.log.text === undefined) {
-    log = Buffer.allocUnsafe(meta.log.size);
-    let got = 0;
-    if (!(await r.take(meta.log.size, (c) => void (got += c.copy(log!, got))))) return { status: 'refused', reason: 'it ends inside the log (truncated)' };
+    log = r.takeNow(meta.log.size);
+    if (log === undefined) {
+      const bytes = Buffer.allocUnsafe(meta.log.size);
+      let got = 0;
+      if (!(await r.take(meta.log.size, (c) => void (got += c.copy(bytes, got))))) return { status: 'refused', reason: 'it ends inside the log (truncated)' };
+      log = bytes;
+    }
     if (sha256(log) !== meta.log.sha256) return { status: 'refused', reason: 'the terminal log does not match its digest' };
   }
   return { files: meta.files.map(receivedFile), pack, ...(log !== undefined && { log }) };
