@@ -69,12 +69,18 @@ async function answer(job: RestoreJob): Promise<RestoreAnswer> {
     const r = restorer.restoreReceived(job.hash, got.packed, recorded, true);
     if (r.status === 'existing') return { status: 'placed', placed: true };
     if (r.status !== 'hit') return r;
-    return { status: 'hit', meta: r.meta, log: r.log, restoredFiles: r.restoredFiles, rows: recorded.rows() };
+    // A short log's bytes in a buffer of their own (a small Buffer is a view of a shared pool, which would cross whole).
+    const log = 'bytes' in r.log ? { size: r.log.size, bytes: Buffer.from(new Uint8Array(r.log.bytes).buffer) } : r.log;
+    return { status: 'hit', meta: r.meta, log, restoredFiles: r.restoredFiles, rows: recorded.rows() };
   } catch (e) {
     return failed('restore', e);
   }
 }
 
 parentPort!.on('message', (job: RestoreJob) => {
-  void answer(job).then((a) => parentPort!.postMessage({ id: job.id, answer: a }));
+  void answer(job).then((a) => {
+    // A hit's arrays are handed over, not copied.
+    const handed = a.status === 'hit' ? [a.rows.at.buffer, a.rows.stats.buffer, ...('bytes' in a.log ? [a.log.bytes.buffer] : [])] : [];
+    parentPort!.postMessage({ id: job.id, answer: a }, handed as ArrayBuffer[]);
+  });
 });

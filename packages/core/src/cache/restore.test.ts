@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, copyName, detachOutputs, entryPath, LocalCache, storedCopyPath, type OutputStatIndex } from './index.js';
+import { CACHE_LAYOUT_VERSION, copyName, detachOutputs, entryPath, LocalCache, storedCopyPath, type OutputStatIndex, type StatFields } from './index.js';
 
 let root: string;
 let outside: string;
@@ -345,7 +345,7 @@ describe('restoring', () => {
     /** The run's stat index, as the stat cache keeps it: by size, mtime, ctime and inode. */
     const statIndex = (): OutputStatIndex => {
       const rows = new Map<string, string>();
-      const key = (path: string, st: Stats) => `${path}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}`;
+      const key = (path: string, st: StatFields) => `${path}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}`;
       return { get: (path, st) => rows.get(key(path, st)), set: (path, st, oid) => void rows.set(key(path, st), oid) };
     };
     for (const withIndex of [true, false]) {
