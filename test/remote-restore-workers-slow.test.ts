@@ -4,9 +4,11 @@
  * index learns every file written (a later run rewrites none). A worker that dies in the middle of
  * an entry costs one warning: the main thread restores what is left, the result is the same. A
  * write that fails on the worker costs that task's restore: it is rebuilt, with one warning.
- * Faults are injected into the kiln process (fixtures/worker-dies.mjs, fixtures/fs-faults.mjs).
+ * A fresh clone starts its worker while it plans; a later run that restores only from the local
+ * cache starts none. Faults are injected into the kiln process (fixtures/worker-dies.mjs,
+ * fixtures/fs-faults.mjs); worker starts are seen through fixtures/worker-starts.mjs.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +89,24 @@ describe('restore workers', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
     expect(outputs(b)).toEqual(restored);
+  });
+
+  it('start their worker while a fresh clone plans, and only there', () => {
+    const b = clone();
+    const traced = { NODE_OPTIONS: `--import ${fixture('worker-starts.mjs')}`, KILN_TRACE: '1' };
+    const run = build(b, traced);
+    expect(run.code, run.stderr).toBe(0);
+    expect(Object.values(byId(run.json())).every((s) => s === 'success/remote')).toBe(true);
+    // One worker, started before the tasks were hashed (the pool took it): its start-up overlapped the plan.
+    const lines = run.stderr.split('\n');
+    expect(lines.filter((l) => l === '[worker started]')).toHaveLength(1);
+    expect(lines.indexOf('[worker started]')).toBeLessThan(lines.findIndex((l) => l.startsWith('kiln trace: task hashes')));
+    // Not a fresh clone any more (its graph state is saved): a worker starts only for a download, and none is needed here.
+    for (const p of ['a', 'b', 'c', 'd']) rmSync(join(b, 'packages', p, 'dist'), { recursive: true });
+    const again = build(b, traced);
+    expect(again.code, again.stderr).toBe(0);
+    expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
+    expect(again.stderr).not.toContain('[worker started]');
   });
 
   it('a worker that dies in the middle of an entry: one warning, the main thread restores the rest, same result', () => {

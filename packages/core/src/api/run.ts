@@ -51,10 +51,10 @@ export interface RunResult {
 export async function run(options: RunOptions): Promise<RunResult> {
   const trace = tracer();
   // git is asked now, and a fresh clone fetches the graph state shared for its commit, if any
-  // (docs/ci.md), instead of scanning every source file: both while the plan reads the workspace.
+  // (docs/ci.md), instead of scanning every source file, and starts its restore worker: all while the plan reads the workspace.
   const root = options.read === undefined ? findWorkspaceRoot(options.cwd) : undefined;
   const git = root === undefined ? undefined : startPlanGit(root, options.snapshot);
-  const shared = git && import('./state-restore.js').then((m) => m.restoreForRun(root!, options.env ?? process.env, git.writable));
+  const shared = git && import('./state-restore.js').then((m) => m.startFreshClone(root!, options.env ?? process.env, git.writable));
   const plan = await planTasks(options, options.read, git && { git, shared });
   const events = options.events ?? {};
   events.planned?.(planInfo(plan));

@@ -5,10 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { startRestoreWorkerFor } from '../cache/index.js';
 import { restoreSharedState, type SavedGraphView } from '../graph-state/index.js';
+import { remoteCacheSettings } from '../remote-cache/index.js';
 import { baseRefFor, resolveBase, revParseCommits, type BaseRequest } from '../scm/index.js';
 import { trace } from '../trace/index.js';
-import { STATE_FILE, stateStores } from './shared-state.js';
+import { kilnConfig, STATE_FILE, stateStores } from './shared-state.js';
 
 /**
  * With no saved state at `root`, loads the shared state of head or, failing that, of the merge-base
@@ -58,10 +60,30 @@ async function restoreShared(
  * only speed, and the run's own remote client reports a failing server once (`kiln affected` says
  * why a state was not used). `beforeSave`: settles once kiln may write into `.kiln`.
  */
-export async function restoreForRun(root: string, env: Readonly<Record<string, string | undefined>>, beforeSave?: Promise<unknown>): Promise<SavedGraphView | undefined> {
+async function restoreForRun(root: string, env: Readonly<Record<string, string | undefined>>, beforeSave?: Promise<unknown>): Promise<SavedGraphView | undefined> {
   if (existsSync(join(root, STATE_FILE))) return undefined;
   const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
   // One rev-parse for both (none of them resolving: resolveBase asks ref by ref, to say which).
   const commits = revParseCommits(root, ['HEAD', baseRef]).then((r) => r?.commits);
   return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, beforeSave);
+}
+
+/**
+ * `kiln run`'s start in a fresh clone: its restore worker starts loading (`startRestoresEarly`) and
+ * the shared graph state is fetched (`restoreForRun`, whose answer this is).
+ */
+export function startFreshClone(root: string, env: Readonly<Record<string, string | undefined>>, beforeSave?: Promise<unknown>): Promise<SavedGraphView | undefined> {
+  startRestoresEarly(root, env);
+  return restoreForRun(root, env, beforeSave);
+}
+
+/**
+ * A fresh clone (no saved graph state) with a remote cache restores most of its tasks from it: its
+ * first restore worker starts now, so the worker's start-up overlaps the plan (`cache/restore-pool.ts`).
+ */
+function startRestoresEarly(root: string, env: Readonly<Record<string, string | undefined>>): void {
+  if (existsSync(join(root, STATE_FILE))) return;
+  const config = kilnConfig(root);
+  if (remoteCacheSettings(config.remoteCache, env).status !== 'on') return;
+  startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
 }

@@ -12,7 +12,7 @@ export { detachOutputs } from './detach.js';
 export type { EntryRow } from './evict.js';
 export type { LastRun } from './last-run.js';
 export { entryLogBytes, LogCapture, replayLog, type CapturedLog, type EntryLog } from './log.js';
-export { entryPath, LocalCache, openLocalCache, storedCopyPath, type TakenIn } from './local.js';
+export { entryPath, LocalCache, openLocalCache, startRestoreWorkerFor, storedCopyPath, type TakenIn } from './local.js';
 export { CACHE_MARKER, checkCacheFolder, markCacheFolder } from './root.js';
 export { holdsOutput } from './restore.js';
 export { entryHead, type EntryStream, type ReceiveResult } from './transfer.js';

@@ -17,7 +17,7 @@ import { copyName, PACKED_LAYOUT, readMeta, readMetaSync, type EntryMeta, type M
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
 import { LogCapture, type EntryLog } from './log.js';
-import { readWhole, RestorePool, RestoreWorkerGone, WORKER_BODY_MAX, type RestoreAnswer } from './restore-pool.js';
+import { readWhole, RestorePool, RestoreWorkerGone, startRestoreWorkerEarly, WORKER_BODY_MAX, type RestoreAnswer } from './restore-pool.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { errorCode } from './errors.js';
@@ -333,6 +333,13 @@ const NO_ROOM_OR_RIGHTS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'ERO
  * Opens the local cache in `dir`, checking the folder first: one kiln did not make (the workspace
  * root, a folder holding it, a non-empty folder without kiln's marker) is a configuration error.
  */
+/** Starts a restore worker for the cache `openLocalCache` would open with these arguments, ahead of its first download (`restore-pool.ts`). */
+export function startRestoreWorkerFor(workspaceRoot: string, dir: string, options: CacheOptions = {}): void {
+  if (options.restoreThreads === 0) return;
+  // The settings the cache's own pool is made with (`receiveAndRestore`), in the same order: the pool takes the worker only if they match.
+  startRestoreWorkerEarly({ workspaceRoot, dir, largeFile: options.largeFile ?? LARGE_FILE, restoreMode: options.restoreMode ?? 'link' });
+}
+
 export function openLocalCache(workspaceRoot: string, dir: string, options: CacheOptions = {}): LocalCache {
   const cache = new LocalCache(workspaceRoot, dir, options);
   cache.checkFolder();

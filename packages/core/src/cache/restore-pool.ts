@@ -71,6 +71,49 @@ interface Thread {
   readonly pending: Map<number, { resolve(a: RestoreAnswer): void; reject(e: Error): void }>;
 }
 
+/** The number of workers `KILN_RESTORE_THREADS` asks for, if it does. */
+function threadsFromEnv(): number | undefined {
+  const forced = process.env.KILN_RESTORE_THREADS === undefined || process.env.KILN_RESTORE_THREADS === '' ? NaN : Number(process.env.KILN_RESTORE_THREADS);
+  return forced >= 0 ? Math.floor(forced) : undefined;
+}
+
+const WORKER_FILE = new URL('./restore-worker.js', import.meta.url);
+
+/** A worker started ahead of the first download (`startRestoreWorkerEarly`), for the pool of the same settings to take. */
+let early: { readonly key: string; readonly worker: Worker; readonly drop: () => void } | undefined;
+
+/**
+ * Starts one restore worker now, before any download, so its start-up (module loading, about
+ * 50 ms) overlaps what the caller does meanwhile (a fresh clone's plan). The first pool with the
+ * same settings takes it; until then it is idle and keeps nothing alive. Nothing when workers are off.
+ */
+export function startRestoreWorkerEarly(data: RestoreWorkerData): void {
+  if (early !== undefined || (threadsFromEnv() ?? DEFAULT_THREADS) === 0) return;
+  try {
+    const worker = new Worker(WORKER_FILE, { workerData: data });
+    worker.unref();
+    // A worker that fails before it is taken is simply not taken.
+    const drop = (): void => {
+      if (early?.worker === worker) early = undefined;
+    };
+    worker.once('error', drop).once('exit', drop);
+    early = { key: JSON.stringify(data), worker, drop };
+  } catch {
+    // Not started: the pool starts its own when it needs one.
+  }
+}
+
+/** The early worker, if it was started with `data`'s settings (else it is ended: nothing will take it). */
+function takeEarly(data: RestoreWorkerData): Worker | undefined {
+  const taken = early;
+  early = undefined;
+  if (taken === undefined) return undefined;
+  taken.worker.off('error', taken.drop).off('exit', taken.drop);
+  if (taken.key === JSON.stringify(data)) return taken.worker;
+  void taken.worker.terminate();
+  return undefined;
+}
+
 export class RestorePool {
   private readonly threads: Thread[] = [];
   private nextId = 0;
@@ -83,8 +126,7 @@ export class RestorePool {
     threads?: number,
   ) {
     // KILN_RESTORE_THREADS sets the number of restore workers (0: none, restore on the calling thread), for measuring and tests.
-    const forced = process.env.KILN_RESTORE_THREADS === undefined || process.env.KILN_RESTORE_THREADS === '' ? NaN : Number(process.env.KILN_RESTORE_THREADS);
-    this.max = threads ?? (forced >= 0 ? Math.floor(forced) : DEFAULT_THREADS);
+    this.max = threads ?? threadsFromEnv() ?? DEFAULT_THREADS;
   }
 
   private goneSaid = false;
@@ -119,7 +161,7 @@ export class RestorePool {
   private pick(): Thread {
     const idle = this.threads.reduce<Thread | undefined>((best, t) => (best === undefined || t.pending.size < best.pending.size ? t : best), undefined);
     if (idle !== undefined && (idle.pending.size === 0 || this.threads.length >= this.max)) return idle;
-    const worker = new Worker(new URL('./restore-worker.js', import.meta.url), { workerData: this.data });
+    const worker = takeEarly(this.data) ?? new Worker(WORKER_FILE, { workerData: this.data });
     const thread: Thread = { worker, pending: new Map() };
     worker.unref();
     worker.on('message', (m: { id: number; answer: RestoreAnswer }) => {
