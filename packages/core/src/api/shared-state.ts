@@ -90,7 +90,6 @@ export async function loadSharedState(options: { cwd: string; file: string }): P
 }
 
 /** nx.json's `"kiln"` settings, read without loading the workspace; a broken nx.json leaves the defaults (the workspace reader reports it). */
-/** The workspace's `"kiln"` settings, from nx.json alone (defaults without one). */
 export function kilnConfig(root: string): KilnConfig {
   try {
     const parsed = parseJson(readFileSync(join(root, 'nx.json'), 'utf8'), 'nx.json');

@@ -329,10 +329,6 @@ function unrestorable(hash: string, message: string): RestoreResult {
 /** Failures that say the cache folder cannot be written at all: no room, or no rights. */
 const NO_ROOM_OR_RIGHTS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR']);
 
-/**
- * Opens the local cache in `dir`, checking the folder first: one kiln did not make (the workspace
- * root, a folder holding it, a non-empty folder without kiln's marker) is a configuration error.
- */
 /** Starts a restore worker for the cache `openLocalCache` would open with these arguments, ahead of its first download (`restore-pool.ts`). */
 export function startRestoreWorkerFor(workspaceRoot: string, dir: string, options: CacheOptions = {}): void {
   if (options.restoreThreads === 0) return;
@@ -340,6 +336,10 @@ export function startRestoreWorkerFor(workspaceRoot: string, dir: string, option
   startRestoreWorkerEarly({ workspaceRoot, dir, largeFile: options.largeFile ?? LARGE_FILE, restoreMode: options.restoreMode ?? 'link' });
 }
 
+/**
+ * Opens the local cache in `dir`, checking the folder first: one kiln did not make (the workspace
+ * root, a folder holding it, a non-empty folder without kiln's marker) is a configuration error.
+ */
 export function openLocalCache(workspaceRoot: string, dir: string, options: CacheOptions = {}): LocalCache {
   const cache = new LocalCache(workspaceRoot, dir, options);
   cache.checkFolder();

@@ -3,8 +3,9 @@
  * the entry into the local store's verification path (`LocalCache.receive`: every blob's digest,
  * the manifest's checksum, paths that stay inside the workspace, the transport's signature or
  * digest), then restores it from the manifest and bytes just verified (on a restore worker when
- * the body is small), so one piece of code writes into the workspace. `store` queues an upload of the entry the local store just wrote: uploads run
- * in the background, a few at a time, and `flush` waits for them before kiln exits.
+ * the body is small), so one piece of code writes into the workspace. `store` queues an upload of
+ * the entry the local store just wrote: uploads run in the background, a few at a time, and
+ * `flush` waits for them before kiln exits.
  */
 import pLimit from 'p-limit';
 import type { Cache, LocalCache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult, TakenIn } from '../cache/index.js';
