@@ -17,7 +17,7 @@ import { copyName, PACKED_LAYOUT, readMeta, readMetaSync, type EntryMeta, type M
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
 import { LogCapture, type EntryLog } from './log.js';
-import { readWhole, RestorePool, RestoreWorkerGone, startRestoreWorkerEarly, WORKER_BODY_MAX, type RestoreAnswer } from './restore-pool.js';
+import { readWhole, RestorePool, RestoreWorkerGone, startRestoreWorkerEarly, WORKER_BODY_MAX, type RestoreAnswer, type RestoreWorkerData } from './restore-pool.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { errorCode } from './errors.js';
@@ -62,8 +62,7 @@ export class LocalCache implements Cache {
   ) {
     this.dir = dir;
     this.maxSize = options.maxSize ?? 10 * 1024 ** 3;
-    this.restoreMode = options.restoreMode ?? 'link';
-    this.largeFile = options.largeFile ?? LARGE_FILE;
+    ({ restoreMode: this.restoreMode, largeFile: this.largeFile } = workerData(workspaceRoot, dir, options));
     this.restoreThreads = options.restoreThreads;
     this.restorer = new Restorer(workspaceRoot, dir, this.restoreMode, this.largeFile);
     this.lastRuns = new LastRuns(dir);
@@ -157,7 +156,7 @@ export class LocalCache implements Cache {
    * only handles the network meanwhile; `warn` says once that workers failed (entries then restore here).
    */
   async receiveAndRestore(hash: string, body: AsyncIterable<Uint8Array>, accept: () => string | undefined, index?: OutputStatIndex, size?: number, warn?: (m: string) => void): Promise<TakenIn> {
-    this.pool ??= new RestorePool({ workspaceRoot: this.workspaceRoot, dir: this.dir, largeFile: this.largeFile, restoreMode: this.restoreMode }, this.restoreThreads);
+    this.pool ??= new RestorePool(workerData(this.workspaceRoot, this.dir, this), this.restoreThreads);
     if (!this.pool.usable || this.checkFolder().status === 'unusable') return this.takeIn(hash, body, accept, index);
     const read = await readWhole(body, size, WORKER_BODY_MAX);
     if ('stream' in read) return this.takeIn(hash, read.stream, accept, index);
@@ -331,9 +330,12 @@ const NO_ROOM_OR_RIGHTS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'ERO
 
 /** Starts a restore worker for the cache `openLocalCache` would open with these arguments, ahead of its first download (`restore-pool.ts`). */
 export function startRestoreWorkerFor(workspaceRoot: string, dir: string, options: CacheOptions = {}): void {
-  if (options.restoreThreads === 0) return;
-  // The settings the cache's own pool is made with (`receiveAndRestore`), in the same order: the pool takes the worker only if they match.
-  startRestoreWorkerEarly({ workspaceRoot, dir, largeFile: options.largeFile ?? LARGE_FILE, restoreMode: options.restoreMode ?? 'link' });
+  if (options.restoreThreads !== 0) startRestoreWorkerEarly(workerData(workspaceRoot, dir, options));
+}
+
+/** The settings a cache's restores run with, defaults filled in: its own and its restore workers' (the pool takes an early worker only when they match). */
+function workerData(workspaceRoot: string, dir: string, options: Pick<CacheOptions, 'restoreMode' | 'largeFile'>): RestoreWorkerData {
+  return { workspaceRoot, dir, largeFile: options.largeFile ?? LARGE_FILE, restoreMode: options.restoreMode ?? 'link' };
 }
 
 /**
