@@ -331,7 +331,7 @@ async function receiveUnpacked(r: ByteReader, meta: EntryMeta, tmp: string): Pro
       if (f.link !== undefined) continue;
       const dest = join(tmp, copyName(i));
       const mode = f.mode & 0o777;
-      const blob = createHash('sha1').update(`blob ${f.size}\0`);
+      const blob = gitBlobHasher(f.size);
       let whole: boolean;
       if (f.size <= BUFFERED_FILE) {
         // Verified before it is written; written while the next files arrive.
