@@ -17,11 +17,13 @@ import { defaultKilnConfig, readKilnConfig, type KilnConfig } from '../workspace
 import { openRemoteClient, remoteCacheSettings } from '../remote-cache/index.js';
 import { Checker } from '../workspace/validate.js';
 
-export const STATE_FILE = '.kiln/affected-state.json';
+export { STATE_FILE } from '../graph-state/store.js';
 
-/** The stores of the workspace at `root`, nearest first: the cache folder's states/, then the remote cache when one is set up. */
-export function stateStores(root: string, env: Readonly<Record<string, string | undefined>>, warn: (line: string) => void): StateStore[] {
-  const config = kilnConfig(root);
+/**
+ * The stores of the workspace at `root`, nearest first: the cache folder's states/, then the remote
+ * cache when one is set up. `config`: nx.json's `"kiln"` settings, when the caller read them already.
+ */
+export function stateStores(root: string, env: Readonly<Record<string, string | undefined>>, warn: (line: string) => void, config = kilnConfig(root)): StateStore[] {
   const stores: StateStore[] = [];
   const folder = checkCacheFolder(root, config.cacheDirectory);
   if (folder.status !== 'refused' && folder.status !== 'unusable')

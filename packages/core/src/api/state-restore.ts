@@ -10,6 +10,7 @@ import { restoreSharedState, type SavedGraphView } from '../graph-state/index.js
 import { remoteCacheSettings } from '../remote-cache/index.js';
 import { baseRefFor, resolveBase, revParseCommits, type BaseRequest } from '../scm/index.js';
 import { trace } from '../trace/index.js';
+import type { KilnConfig } from '../workspace/kiln-config.js';
 import { kilnConfig, STATE_FILE, stateStores } from './shared-state.js';
 
 /**
@@ -36,9 +37,10 @@ async function restoreShared(
   warn: (line: string) => void,
   asked?: Promise<readonly string[] | undefined>,
   beforeSave?: Promise<unknown>,
+  config?: KilnConfig,
 ): Promise<SavedGraphView | undefined> {
   try {
-    const stores = stateStores(root, env, warn);
+    const stores = stateStores(root, env, warn, config);
     if (stores.length === 0) return undefined;
     const commits = await asked?.catch(() => undefined);
     const resolved = await resolveBase(root, commits?.length === 2 ? { ...request, commits: [commits[0]!, commits[1]!] } : request);
@@ -54,36 +56,20 @@ async function restoreShared(
 }
 
 /**
- * `kiln run` in a fresh clone: with no saved graph state, the shared state of head (else of its
- * merge-base with the base ref), so planning does not rescan every source file; the view it saved,
- * or undefined. Never throws, and says nothing but in the trace: a state that cannot be had costs
- * only speed, and the run's own remote client reports a failing server once (`kiln affected` says
- * why a state was not used). `beforeSave`: settles once kiln may write into `.kiln`.
+ * `kiln run`'s start in a fresh clone (no saved graph state). With a remote cache, which will
+ * restore most of its tasks, its first restore worker starts now, so the worker's start-up
+ * overlaps the plan (`cache/restore-pool.ts`). And the shared state of head (else of its
+ * merge-base with the base ref) is fetched, so planning does not rescan every source file: the
+ * view it saved, or undefined. Never throws, and says nothing but in the trace: a state that cannot
+ * be had costs only speed, and the run's own remote client reports a failing server once (`kiln
+ * affected` says why a state was not used). `beforeSave`: settles once kiln may write into `.kiln`.
  */
-async function restoreForRun(root: string, env: Readonly<Record<string, string | undefined>>, beforeSave?: Promise<unknown>): Promise<SavedGraphView | undefined> {
+export async function startFreshClone(root: string, env: Readonly<Record<string, string | undefined>>, beforeSave?: Promise<unknown>): Promise<SavedGraphView | undefined> {
   if (existsSync(join(root, STATE_FILE))) return undefined;
+  const config = kilnConfig(root);
+  if (remoteCacheSettings(config.remoteCache, env).status === 'on') startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
   const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
   // One rev-parse for both (none of them resolving: resolveBase asks ref by ref, to say which).
   const commits = revParseCommits(root, ['HEAD', baseRef]).then((r) => r?.commits);
-  return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, beforeSave);
-}
-
-/**
- * `kiln run`'s start in a fresh clone: its restore worker starts loading (`startRestoresEarly`) and
- * the shared graph state is fetched (`restoreForRun`, whose answer this is).
- */
-export function startFreshClone(root: string, env: Readonly<Record<string, string | undefined>>, beforeSave?: Promise<unknown>): Promise<SavedGraphView | undefined> {
-  startRestoresEarly(root, env);
-  return restoreForRun(root, env, beforeSave);
-}
-
-/**
- * A fresh clone (no saved graph state) with a remote cache restores most of its tasks from it: its
- * first restore worker starts now, so the worker's start-up overlaps the plan (`cache/restore-pool.ts`).
- */
-function startRestoresEarly(root: string, env: Readonly<Record<string, string | undefined>>): void {
-  if (existsSync(join(root, STATE_FILE))) return;
-  const config = kilnConfig(root);
-  if (remoteCacheSettings(config.remoteCache, env).status !== 'on') return;
-  startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
+  return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, beforeSave, config);
 }
