@@ -109,7 +109,8 @@ export class Restorer {
       const log = verifiedLog(meta.log, join(dir, 'log'));
       if (log === undefined) return { status: 'corrupt', reason: 'the terminal log does not match its digest' };
       // The folder verdicts below are worked out before any link is made: no output may lie where one of the entry's own links leads.
-      const nested = nestedOutput(meta.files);
+      // (A manifest just received was checked for that as it came: `transfer.ts` `unsafeManifest`.)
+      const nested = o.pack === undefined ? nestedOutput(meta.files) : undefined;
       if (nested !== undefined) return { status: 'corrupt', reason: `output "${nested}" lies below another output of the entry` };
       const packed = meta.layout === PACKED_LAYOUT;
       const planned = this.plan(meta.files, index, dir, packed, o.newOnly ?? false);
@@ -122,11 +123,12 @@ export class Restorer {
       } else verified = this.verify(planned, o.justReceived);
       if (verified !== undefined) return verified;
       // Files first, links last: no file is ever written through a link this restore made.
-      const ordered = [...planned.filter((t) => t.file.link === undefined), ...planned.filter((t) => t.file.link !== undefined)];
-      for (const t of ordered) {
-        const r = this.write(t, index);
-        if (r !== undefined) return r;
-      }
+      for (const links of [false, true])
+        for (const t of planned) {
+          if ((t.file.link !== undefined) !== links) continue;
+          const r = this.write(t, index);
+          if (r !== undefined) return r;
+        }
       return { status: 'hit', meta, log, restoredFiles: planned.length, metaStat };
     } catch (e) {
       // The entry vanished while we read it (evicted by another process): a plain miss.
@@ -169,7 +171,8 @@ export class Restorer {
         }
         continue;
       }
-      todo.push({ file, src: join(dir, copyName(i)), dest, existing: st, offset: offsets?.[i] ?? 0 });
+      // A packed entry has no stored copy per file.
+      todo.push({ file, src: packed ? '' : join(dir, copyName(i)), dest, existing: st, offset: offsets?.[i] ?? 0 });
     }
     return todo;
   }
