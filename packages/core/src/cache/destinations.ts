@@ -48,6 +48,37 @@ export class Destinations {
    * blocked when it is not a folder, else present or missing.
    */
   private placeOf(rpDir: string): FolderPlace {
+    return this.placeByFolders(rpDir) ?? this.placeByRealpath(rpDir);
+  }
+
+  /**
+   * `placeOf` in the usual case, with one lstat per folder from the root down (a realpath costs
+   * a system call per name of the whole path, and one that fails is tried again one folder up):
+   * while every folder on the way is a plain folder, the first missing one makes the rest
+   * missing, and a file blocks. Undefined on a symbolic link or an error (the realpath walk decides).
+   */
+  private placeByFolders(rpDir: string): FolderPlace | undefined {
+    if (rpDir === '.' || rpDir === '') return 'present';
+    let from = 0;
+    for (;;) {
+      const cut = rpDir.indexOf('/', from);
+      const path = `${this.workspaceRoot}${sep}${cut < 0 ? rpDir : rpDir.slice(0, cut)}`;
+      let st;
+      try {
+        st = lstatSync(path, { throwIfNoEntry: false });
+      } catch {
+        return undefined;
+      }
+      if (st === undefined) return 'missing';
+      if (st.isSymbolicLink()) return undefined;
+      if (!st.isDirectory()) return 'blocked';
+      if (cut < 0) return 'present';
+      from = cut + 1;
+    }
+  }
+
+  /** `placeOf` by the real path of the nearest existing folder: what decides where a symbolic link is on the way. */
+  private placeByRealpath(rpDir: string): FolderPlace {
     let dir = rpDir;
     while (dir !== '.' && dir !== '') {
       const real = realpathOrUndefined(join(this.workspaceRoot, dir));
