@@ -116,7 +116,14 @@ for (let run = 0; run < Number(args.runs); run++) {
   await Promise.all(
     [...bodies].map(([hash, body]) =>
       limit(async () => {
-        const r = await cache.receiveAndRestore(hash, once(body), () => undefined, index, body.length, (m) => warnings.push(m));
+        const r = await cache.receiveAndRestore(
+          hash,
+          once(body),
+          () => undefined,
+          index,
+          body.length,
+          (m) => warnings.push(m),
+        );
         counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
         if (r.status === 'hit') files += r.restoredFiles;
       }),
@@ -129,6 +136,7 @@ for (let run = 0; run < Number(args.runs); run++) {
   console.log(
     `run ${run + 1}: ${wall.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (${(cpu.user / 1000).toFixed(0)} user, ${(cpu.system / 1000).toFixed(0)} sys)` +
       `${main === undefined ? '' : `, main thread ${main} ms`}; ${results}; ${files} files${atHand ? '; bodies at hand' : ''}` +
+      `${cache.restoreWorkers === undefined ? '' : `; ${cache.restoreWorkers} restore workers`}` +
       `${process.env.KILN_RESTORE_THREADS === undefined ? '' : `; KILN_RESTORE_THREADS=${process.env.KILN_RESTORE_THREADS}`}`,
   );
   for (const w of new Set(warnings)) console.log(`  warning: ${w}`);

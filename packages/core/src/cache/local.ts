@@ -156,7 +156,7 @@ export class LocalCache implements Cache {
    * only handles the network meanwhile; `warn` says once that workers failed (entries then restore here).
    */
   async receiveAndRestore(hash: string, body: AsyncIterable<Uint8Array>, accept: () => string | undefined, index?: OutputStatIndex, size?: number, warn?: (m: string) => void): Promise<TakenIn> {
-    this.pool ??= new RestorePool(workerData(this.workspaceRoot, this.dir, this), this.restoreThreads);
+    this.pool ??= this.newPool();
     if (!this.pool.usable || this.checkFolder().status === 'unusable') return this.takeIn(hash, body, accept, index);
     const read = await readWhole(body, size, WORKER_BODY_MAX);
     if ('stream' in read) return this.takeIn(hash, read.stream, accept, index);
@@ -192,6 +192,26 @@ export class LocalCache implements Cache {
       default:
         return a;
     }
+  }
+
+  /**
+   * Says that the bodies `receiveAndRestore` gets from now on are already in memory (a run bundle
+   * fetched whole), not arriving over the network: this thread then has little to do while they
+   * are restored, so the restore workers grow to one per core (at most 4; `KILN_RESTORE_THREADS`
+   * or `restoreThreads` still decide when set), all started now. Call it once, before the first.
+   */
+  bodiesAtHand(): void {
+    (this.pool ??= this.newPool()).bodiesAtHand();
+  }
+
+  /** The most restore workers `receiveAndRestore` uses now (0: it restores on the calling thread). */
+  get restoreWorkers(): number {
+    const pool = (this.pool ??= this.newPool());
+    return pool.usable ? pool.size : 0;
+  }
+
+  private newPool(): RestorePool {
+    return new RestorePool(workerData(this.workspaceRoot, this.dir, this), this.restoreThreads);
   }
 
   /** `receive`, then `restore`, on this thread. */

@@ -63,6 +63,12 @@ export class RestoreWorkerGone extends Error {
  */
 const DEFAULT_THREADS = Math.max(1, Math.min(4, availableParallelism() - 2));
 
+/**
+ * Workers when the bodies are at hand (`RestorePool.bodiesAtHand`): the calling thread has no
+ * network to handle, so every core restores, up to four.
+ */
+const AT_HAND_THREADS = Math.max(1, Math.min(4, availableParallelism()));
+
 /** Bodies up to this size go to a worker (read whole first); a larger one streams on the main thread. */
 export const WORKER_BODY_MAX = 8 * 1024 * 1024;
 
@@ -119,14 +125,39 @@ export class RestorePool {
   private nextId = 0;
   /** Why workers are not used any more (one died), once one has failed. */
   gone: string | undefined;
-  private readonly max: number;
+  private max: number;
+  /** Whether the number of workers was set (by the cache's settings or `KILN_RESTORE_THREADS`), not left to the cores. */
+  private readonly fixed: boolean;
 
   constructor(
     private readonly data: RestoreWorkerData,
     threads?: number,
   ) {
     // KILN_RESTORE_THREADS sets the number of restore workers (0: none, restore on the calling thread), for measuring and tests.
-    this.max = threads ?? threadsFromEnv() ?? DEFAULT_THREADS;
+    const set = threads ?? threadsFromEnv();
+    this.fixed = set !== undefined;
+    this.max = set ?? DEFAULT_THREADS;
+  }
+
+  /** The most workers this pool runs. */
+  get size(): number {
+    return this.max;
+  }
+
+  /**
+   * The bodies handed over from now on are already in memory (a run bundle), not arriving over
+   * the network: the calling thread has little to do meanwhile, so the pool grows to a worker
+   * per core (`AT_HAND_THREADS`), unless its size was set, and starts them all now, so that their
+   * start-up overlaps whatever the caller does before the first entry.
+   */
+  bodiesAtHand(): void {
+    if (!this.fixed) this.max = Math.max(this.max, AT_HAND_THREADS);
+    if (!this.usable) return;
+    try {
+      while (this.threads.length < this.max) this.start();
+    } catch {
+      // A worker that cannot start: the pool goes on with those it has (none: `run` starts one, or fails over).
+    }
   }
 
   private goneSaid = false;
@@ -161,6 +192,11 @@ export class RestorePool {
   private pick(): Thread {
     const idle = this.threads.reduce<Thread | undefined>((best, t) => (best === undefined || t.pending.size < best.pending.size ? t : best), undefined);
     if (idle !== undefined && (idle.pending.size === 0 || this.threads.length >= this.max)) return idle;
+    return this.start();
+  }
+
+  /** Starts a worker (the early one, if it was started with these settings) and adds it to the pool. */
+  private start(): Thread {
     const worker = takeEarly(this.data) ?? new Worker(WORKER_FILE, { workerData: this.data });
     const thread: Thread = { worker, pending: new Map() };
     worker.unref();
