@@ -12,7 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256 } from '../model/index.js';
-import type { RemoteClient } from '../remote-cache/index.js';
+import { readWholeBody, type RemoteClient } from '../remote-cache/index.js';
 import { loadState, savedGraphView, saveState, STATE_VERSION, type SavedGraphView } from './store.js';
 import type { State } from './types.js';
 
@@ -147,20 +147,8 @@ export function remoteStateStore(client: RemoteClient): StateStore {
       const read = await client.get(key);
       if (read.status === 'miss') return read;
       if (read.status === 'failed') return { status: 'failed', reason: `${name}: ${read.problem.reason}` };
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      try {
-        for await (const chunk of read.body) {
-          size += chunk.length;
-          if (size > MAX_REMOTE_STATE_BYTES) return { status: 'failed', reason: `${name}: the shared graph state is larger than ${MAX_REMOTE_STATE_BYTES} bytes` };
-          chunks.push(chunk);
-        }
-      } catch (e) {
-        return { status: 'failed', reason: `${name}: the shared graph state did not arrive whole (${(e as Error).message})` };
-      }
-      const verdict = read.verdict();
-      if (verdict !== undefined) return { status: 'failed', reason: `${name}: the shared graph state is refused (${verdict})` };
-      return { status: 'found', body: Buffer.concat(chunks) };
+      const whole = await readWholeBody(read, MAX_REMOTE_STATE_BYTES, 'the shared graph state');
+      return whole.status === 'whole' ? { status: 'found', body: whole.bytes } : { status: 'failed', reason: `${name}: ${whole.reason}` };
     },
     async put(key, body) {
       const w = await client.put(key, {

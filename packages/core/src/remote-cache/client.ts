@@ -64,3 +64,28 @@ export class RemoteBodyError extends Error {
 export function isRemoteKey(key: string): boolean {
   return /^[0-9a-f]{64}$/.test(key);
 }
+
+export type WholeRead = { readonly status: 'whole'; readonly bytes: Buffer } | { readonly status: 'refused'; readonly reason: string };
+
+/**
+ * A found body read whole into memory, for things kiln shares that are small enough (a graph
+ * state, a run bundle): refused when it is larger than `max` bytes, ends early, or the transport's
+ * verdict turns it down. `what` names it in the reason.
+ */
+export async function readWholeBody(read: Extract<RemoteRead, { status: 'found' }>, max: number, what: string): Promise<WholeRead> {
+  if (read.size !== undefined && read.size > max) return { status: 'refused', reason: `${what} is larger than ${max} bytes` };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of read.body) {
+      size += chunk.length;
+      if (size > max) return { status: 'refused', reason: `${what} is larger than ${max} bytes` };
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    return { status: 'refused', reason: `${what} did not arrive whole (${(e as Error).message})` };
+  }
+  const verdict = read.verdict();
+  if (verdict !== undefined) return { status: 'refused', reason: `${what} is refused (${verdict})` };
+  return { status: 'whole', bytes: Buffer.concat(chunks, size) };
+}
