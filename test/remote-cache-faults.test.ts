@@ -37,13 +37,17 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse, body: B
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-/** A fresh clone runs `build` against `url` (without blocking: the servers live in this process): every task must still succeed; each warning line is returned. */
-async function buildAgainst(url: string, extra: NodeJS.ProcessEnv = {}): Promise<{ warnings: string[]; stderr: string }> {
+/**
+ * A fresh clone runs `build` against `url` (without blocking: the servers live in this process): every task must still
+ * succeed; each warning line is returned, and where each task came from. Without run bundles unless `extra` asks: the
+ * requests and warnings counted are each entry's own.
+ */
+async function buildAgainst(url: string, extra: NodeJS.ProcessEnv = {}): Promise<{ warnings: string[]; stderr: string; caches: string[] }> {
   const dir = tempDir('kiln-clone-');
   git(dir, ['clone', '-q', repo.dir, '.']);
   const run = await startKiln(['run', '-t', 'build', '--json'], {
     cwd: dir,
-    env: { KILN_REMOTE_CACHE_URL: url, KILN_REMOTE_CACHE_TOKEN: TOKEN, KILN_REMOTE_CACHE_TEAM: 'team', ...extra },
+    env: { KILN_REMOTE_CACHE_URL: url, KILN_REMOTE_CACHE_TOKEN: TOKEN, KILN_REMOTE_CACHE_TEAM: 'team', KILN_REMOTE_CACHE_RUN_BUNDLES: '0', ...extra },
   }).done;
   expect(run.code, run.stderr).toBe(0);
   expect(
@@ -53,7 +57,7 @@ async function buildAgainst(url: string, extra: NodeJS.ProcessEnv = {}): Promise
       .sort(),
   ).toEqual(['a:build success', 'b:build success']);
   expect(run.stderr + run.stdout).not.toContain(TOKEN);
-  return { warnings: run.stderr.split('\n').filter((l) => l.startsWith('warning')), stderr: run.stderr };
+  return { warnings: run.stderr.split('\n').filter((l) => l.startsWith('warning')), stderr: run.stderr, caches: run.json<Json>().tasks.map((t) => t.cache) };
 }
 
 describe('a misbehaving remote cache server', () => {
@@ -132,6 +136,41 @@ describe('a misbehaving remote cache server', () => {
     expect(dropped).toHaveLength(1);
     expect(dropped[0]).toContain(`remote cache ${url}:`);
     expect(dropped[0]).toContain('the body broke off');
+  });
+
+  it('a run bundle cut short, garbled or with an entry edited: one line, and each task it fails fetched alone', async () => {
+    const kept = new Map<string, Buffer>();
+    const mode = { bundle: 'whole' };
+    const url = await start((req, res, body) => {
+      if (req.method === 'PUT') {
+        kept.set(req.url!, body);
+        return res.writeHead(200).end('{}');
+      }
+      const whole = kept.get(req.url!);
+      if (!whole) return res.writeHead(404).end();
+      const bundle = whole.subarray(0, 8).toString('latin1') === 'KILNRB01';
+      const edited = Buffer.from(whole);
+      edited[edited.length - 2]! ^= 1; // the last output byte of the last entry in it
+      const sent = !bundle || mode.bundle === 'whole' ? whole : mode.bundle === 'short' ? whole.subarray(0, whole.length - 3) : mode.bundle === 'edited' ? edited : Buffer.from('KILNRB01, then garbage');
+      res.writeHead(200, { 'content-length': sent.length }).end(sent);
+    });
+    const bundles = { KILN_REMOTE_CACHE_RUN_BUNDLES: '1' };
+    expect((await buildAgainst(url, bundles)).warnings).toEqual([]); // fills the server: each entry, and the bundle
+    expect(kept.size).toBe(3);
+    const whole = await buildAgainst(url, { ...bundles, KILN_REMOTE_CACHE_READ_ONLY: '1' });
+    expect(whole).toMatchObject({ warnings: [], caches: ['remote', 'remote'] });
+    for (const [m, reason] of [
+      ['short', 'runs past its end'],
+      ['garbage', 'its header runs past its end'],
+      ['edited', "the run bundle's entry"],
+    ] as const) {
+      mode.bundle = m;
+      const { warnings, caches } = await buildAgainst(url, { ...bundles, KILN_REMOTE_CACHE_READ_ONLY: '1' });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`remote cache ${url}: the run bundle`);
+      expect(warnings[0]).toContain(reason);
+      expect(caches).toEqual(['remote', 'remote']);
+    }
   });
 
   it('slower than the timeout: one line, the tasks run', async () => {

@@ -6,7 +6,7 @@
  * nothing; a server killed in the middle of a run costs a warning, never the result. Turbo's
  * signatures: a wrong key is refused.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNginx, startTurboServer, type CacheServer } from './helpers/cache-servers.js';
@@ -66,6 +66,14 @@ function storage(server: CacheServer): string[] {
     .sort();
 }
 
+/** The files on the server's disk that hold a run bundle (docs/remote-cache.md): each starts as one. */
+function bundleFiles(server: CacheServer): string[] {
+  return readdirSync(server.storage, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(server.storage, f))
+    .filter((f) => statSync(f).isFile() && readFileSync(f).subarray(0, 8).toString('latin1') === 'KILNRB01');
+}
+
+
 interface Protocol {
   readonly name: 'turbo' | 'bazel';
   readonly skip: boolean;
@@ -74,6 +82,8 @@ interface Protocol {
   configure(repo: TempRepo, server: CacheServer): NodeJS.ProcessEnv;
   /** The file on the server's disk that holds the entry of `hash`. */
   objectOf(server: CacheServer, hash: string): string;
+  /** The file on the server's disk that names the entry of `hash` (without it, the server has none). */
+  keyFile(server: CacheServer, hash: string): string;
   /** Requests that write, from the server's log. */
   writes(server: CacheServer): string[];
 }
@@ -86,6 +96,7 @@ const protocols: Protocol[] = [
     // Turborepo's own variables: a team moves over with its existing secrets.
     configure: (_repo, s) => ({ TURBO_API: s.url, TURBO_TOKEN: TOKEN, TURBO_TEAM: 'kiln-team', TURBO_REMOTE_CACHE_SIGNATURE_KEY: KEY }),
     objectOf: (s, hash) => join(s.storage, 'kiln-team', hash),
+    keyFile: (s, hash) => join(s.storage, 'kiln-team', hash),
     writes: (s) =>
       s
         .requests()
@@ -107,6 +118,7 @@ const protocols: Protocol[] = [
       const digest = /[0-9a-f]{64}/.exec(ac.toString('latin1'))![0];
       return join(s.storage, 'cas', digest);
     },
+    keyFile: (s, hash) => join(s.storage, 'ac', hash),
     writes: (s) =>
       s
         .requests()
@@ -180,6 +192,48 @@ describe.each(protocols)('the remote cache over $name', (protocol) => {
     expect(existsSync(join(b, '.kiln/cache/entries'))).toBe(false);
   });
 
+  it.skipIf(protocol.skip)("a fresh clone of the same commit restores every task from the run bundle clone A's CI run uploaded, without any task's own object", () => {
+    expect(bundleFiles(server)).toHaveLength(1);
+    const kept = storage(server);
+    // Each task's own object moved aside: what is restored can only come from the bundle.
+    const own = first.tasks.map((t) => protocol.keyFile(server, t.hash));
+    for (const f of own) renameSync(f, `${f}.aside`);
+    try {
+      const b = freshClone(a);
+      const run = kiln(b, ['run', '-t', 'build', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.json<Json>().tasks.map((t) => `${t.id} ${t.cache}`)).toEqual(first.tasks.map((t) => `${t.id} remote`));
+      expect(run.stderr).not.toContain('warning');
+      expect(outputs(b)).toEqual(outputs(a.dir));
+    } finally {
+      for (const f of own) renameSync(`${f}.aside`, f);
+    }
+    // It held every entry the run used: nothing is uploaded again.
+    expect(storage(server)).toEqual(kept);
+  });
+
+  it.skipIf(protocol.skip)('a run bundle edited on the server\'s disk is refused whole, with one warning: every task is fetched alone', () => {
+    const [file] = bundleFiles(server);
+    const original = readFileSync(file!);
+    const bytes = Buffer.from(original);
+    bytes[bytes.length - 40]! ^= 1;
+    writeFileSync(file!, bytes);
+    try {
+      const b = freshClone(a);
+      const run = kiln(b, ['run', '-t', 'build', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(Object.values(byId(run.json())).every((x) => x === 'success/remote')).toBe(true);
+      const warnings = run.stderr.split('\n').filter((l) => l.includes('warning'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`remote cache ${server.url}: the run bundle`);
+      expect(warnings[0]).toContain('Each task\'s entry is fetched alone.');
+      expect(outputs(b)).toEqual(outputs(a.dir));
+      expect(run.stderr).not.toContain(TOKEN);
+    } finally {
+      writeFileSync(file!, original);
+    }
+  });
+
   it.skipIf(protocol.skip)("an object edited on the server's disk is refused and its task rebuilt", () => {
     const hash = first.tasks.find((t) => t.id === 'a:build')!.hash;
     const object = protocol.objectOf(server, hash);
@@ -188,7 +242,8 @@ describe.each(protocols)('the remote cache over $name', (protocol) => {
     writeFileSync(object, bytes);
 
     const c = freshClone(a);
-    const run = kiln(c, ['run', '-t', 'build', '--json']);
+    // Each entry's own object: with run bundles, a:build would come from the commit's bundle (tested below).
+    const run = kiln(c, ['run', '-t', 'build', '--json'], { KILN_REMOTE_CACHE_RUN_BUNDLES: '0' });
     expect(run.code, run.stderr).toBe(0);
     expect(byId(run.json())).toMatchObject({ 'a:build': 'success/miss', 'b:build': 'success/remote', 'e:build': 'success/remote' });
     const warnings = run.stderr.split('\n').filter((l) => l.includes('warning'));

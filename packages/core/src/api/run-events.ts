@@ -80,3 +80,11 @@ export async function missReason(plan: TaskPlan, t: PlannedTask, skipCache = fal
 }
 
 export { traceTo } from '../trace/index.js';
+
+export interface RunResult {
+  /** In dependency order. */
+  readonly tasks: readonly TaskResult[];
+  readonly interrupted: boolean;
+  /** Sum of the original run times of the tasks restored from the cache. */
+  readonly savedMs: number;
+}

@@ -15,10 +15,11 @@ import { tracer } from '../trace/index.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
 import { onceUnavailable, recordManifest, replayHit, restoreCached, storeSucceeded, type CacheHit } from './run-cache.js';
 import { startPlanGit } from './plan-git.js';
+import { offerRunBundle, type RunBundle } from './run-bundle.js';
 import { planTasks, type PlanRequest, type TaskPlan, type WorkspaceRead } from './task-plan.js';
-import { missReason, planInfo, type RunEvents, type TaskResult } from './run-events.js';
+import { missReason, planInfo, type RunEvents, type RunResult, type TaskResult } from './run-events.js';
 
-export type { MissReason, PlanInfo, PlannedTaskInfo, RunEvents, TaskResult } from './run-events.js';
+export type { MissReason, PlanInfo, PlannedTaskInfo, RunEvents, RunResult, TaskResult } from './run-events.js';
 
 export interface RunOptions extends PlanRequest {
   /** Tasks executing at once; default the number of cores. */
@@ -34,14 +35,6 @@ export interface RunOptions extends PlanRequest {
   readonly read?: WorkspaceRead;
 }
 
-export interface RunResult {
-  /** In dependency order. */
-  readonly tasks: readonly TaskResult[];
-  readonly interrupted: boolean;
-  /** Sum of the original run times of the tasks restored from the cache. */
-  readonly savedMs: number;
-}
-
 /**
  * Runs the requested targets and what they depend on: each task is restored from the cache when
  * its hash is known there (outputs written back, log replayed, no process spawned), otherwise run
@@ -50,23 +43,23 @@ export interface RunResult {
  */
 export async function run(options: RunOptions): Promise<RunResult> {
   const trace = tracer();
-  // git is asked now, and a fresh clone fetches the graph state shared for its commit, if any
-  // (docs/ci.md), instead of scanning every source file, and starts its restore worker: all while the plan reads the workspace.
+  const events = options.events ?? {};
+  // git is asked now, and a fresh clone fetches the graph state shared for its commit (docs/ci.md) and its run bundle, and
+  // starts its restore worker: all while the plan reads the workspace.
   const root = options.read === undefined ? findWorkspaceRoot(options.cwd) : undefined;
   const git = root === undefined ? undefined : startPlanGit(root, options.snapshot);
-  const shared = git && import('./state-restore.js').then((m) => m.startFreshClone(root!, options.env ?? process.env, git.writable));
-  const plan = await planTasks(options, options.read, git && { git, shared });
-  const events = options.events ?? {};
+  const fresh = git && import('./state-restore.js').then((m) => m.startFreshClone(root!, options, options.env ?? process.env, git, (w) => events.warning?.(w)));
+  const plan = await planTasks(options, options.read, git && { git, shared: fresh!.then((f) => f?.shared) });
   events.planned?.(planInfo(plan));
   const lock = await lockWorkspace(plan.ws.root, { ...(options.signal && { signal: options.signal }), warn: (m) => events.warning?.(m) });
   try {
-    return await runPlanned(plan, options, events, trace);
+    return await runPlanned(plan, options, events, trace, (await fresh)?.bundle);
   } finally {
     lock.release();
   }
 }
 
-async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents, trace: (label: string) => void): Promise<RunResult> {
+async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents, trace: (label: string) => void, bundle?: RunBundle): Promise<RunResult> {
   const { cache, stats, ws } = plan;
   const group = new ProcessGroup();
   const onAbort = (): void => void group.killAll();
@@ -76,7 +69,8 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   let finished: TaskResult[] | undefined;
   const warn = (m: string): void => events.warning?.(m);
   const unavailable = onceUnavailable(warn);
-  const remote = openRemoteCache(cache, ws.kiln.remoteCache, options.env ?? process.env, warn);
+  const remote = openRemoteCache(cache, ws.kiln.remoteCache, options.env ?? process.env, warn, bundle?.client);
+  if (bundle) remote?.useBundle(bundle.fetched);
   const hits = options.skipCache ? new Map<TaskId, CacheHit>() : await restoreCached(plan, options.signal, warn, unavailable, remote);
   // Tasks whose entries this run stored (for eviction and the run manifest).
   const stored = new Set<TaskId>();
@@ -139,6 +133,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await group.killAll(0);
+    if (bundle && remote) await offerRunBundle(bundle, remote, plan, finished);
     await Promise.all([stats.save().catch(() => undefined), remote?.flush(), cache.flushLastRuns().catch(() => undefined)]);
     if (stored.size > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
     trace('saved the stat cache');

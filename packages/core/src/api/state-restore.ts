@@ -11,6 +11,9 @@ import { remoteCacheSettings } from '../remote-cache/index.js';
 import { baseRefFor, resolveBase, revParseCommits, type BaseRequest } from '../scm/index.js';
 import { trace } from '../trace/index.js';
 import type { KilnConfig } from '../workspace/kiln-config.js';
+import type { ManifestRequest } from '../run-manifest/index.js';
+import type { PlanGit } from './plan-git.js';
+import { startRunBundle, type RunBundle } from './run-bundle.js';
 import { kilnConfig, STATE_FILE, stateStores } from './shared-state.js';
 
 /**
@@ -55,21 +58,33 @@ async function restoreShared(
   }
 }
 
+/** What a fresh clone's run started: the shared graph state being fetched, and its run bundle's fetch. */
+export interface FreshCloneStart {
+  readonly shared: Promise<SavedGraphView | undefined>;
+  readonly bundle?: RunBundle | undefined;
+}
+
 /**
  * `kiln run`'s start in a fresh clone (no saved graph state). With a remote cache, which will
  * restore most of its tasks, its first restore worker starts now, so the worker's start-up
- * overlaps the plan (`cache/restore-pool.ts`). And the shared state of head (else of its
- * merge-base with the base ref) is fetched, so planning does not rescan every source file: the
- * view it saved, or undefined. Never throws, and says nothing but in the trace: a state that cannot
- * be had costs only speed, and the run's own remote client reports a failing server once (`kiln
- * affected` says why a state was not used). `beforeSave`: settles once kiln may write into `.kiln`.
+ * overlaps the plan (`cache/restore-pool.ts`), and the run bundle of its commit is fetched
+ * (`run-bundle.ts`). And the shared state of head (else of its merge-base with the base ref) is
+ * fetched, so planning does not rescan every source file: the view it saved, or undefined. Never
+ * throws, and says nothing but in the trace: a state that cannot be had costs only speed, and the
+ * run's own remote client reports a failing server once (`kiln affected` says why a state was not
+ * used). `git.writable`: settles once kiln may write into `.kiln`. Undefined when the clone is not fresh.
  */
-export async function startFreshClone(root: string, env: Readonly<Record<string, string | undefined>>, beforeSave?: Promise<unknown>): Promise<SavedGraphView | undefined> {
+export function startFreshClone(root: string, request: ManifestRequest, env: Readonly<Record<string, string | undefined>>, git: PlanGit, warn: (m: string) => void): FreshCloneStart | undefined {
   if (existsSync(join(root, STATE_FILE))) return undefined;
   const config = kilnConfig(root);
-  if (remoteCacheSettings(config.remoteCache, env).status === 'on') startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
-  const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
-  // One rev-parse for both (none of them resolving: resolveBase asks ref by ref, to say which).
-  const commits = revParseCommits(root, ['HEAD', baseRef]).then((r) => r?.commits);
-  return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, beforeSave, config);
+  const remote = remoteCacheSettings(config.remoteCache, env);
+  if (remote.status === 'on') startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
+  const bundle = remote.status === 'on' ? startRunBundle(root, request, remote.settings, git.snapshot, warn) : undefined;
+  const shared = (async () => {
+    const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
+    // One rev-parse for both (none of them resolving: resolveBase asks ref by ref, to say which).
+    const commits = revParseCommits(root, ['HEAD', baseRef]).then((r) => r?.commits);
+    return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, git.writable, config);
+  })();
+  return { shared, bundle };
 }

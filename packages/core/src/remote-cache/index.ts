@@ -8,10 +8,12 @@
  * Edge module: it talks to the network. Nothing a server sends is trusted: entries are
  * downloaded into the local store's verification path (see `cache/types.ts` `Cache`).
  */
-export { isRemoteKey, RemoteBodyError, type ArtifactBody, type RemoteClient, type RemoteHas, type RemoteProblem, type RemoteRead, type RemoteWrite } from './client.js';
+export { RUN_BUNDLE_ENTRY_MAX, RUN_BUNDLE_MAX, decodeRunBundle, encodeRunBundle, runBundleKey, type BundledEntry, type RunBundleRequest } from './bundle.js';
+export { isRemoteKey, readWholeBody, RemoteBodyError, type ArtifactBody, type WholeRead, type RemoteClient, type RemoteHas, type RemoteProblem, type RemoteRead, type RemoteWrite } from './client.js';
 export { CircuitBreaker, guarded } from './breaker.js';
 export { durationOf, remoteDurations } from './durations.js';
 export { openRemoteCache, openRemoteClient } from './open.js';
 export { RemoteCache } from './remote.js';
+export { fetchRunBundle, uploadRunBundle } from './run-bundle.js';
 export { DEFAULT_REMOTE_TIMEOUT_MS, remoteCacheSettings, type RemoteCacheSettings, type RemoteSettingsResult } from './settings.js';
 export { ArtifactSigner, tagMatches } from './sign.js';

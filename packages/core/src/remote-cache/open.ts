@@ -25,9 +25,11 @@ export function openRemoteCache(
   config: RemoteCacheConfig | undefined,
   env: Readonly<Record<string, string | undefined>>,
   warn: (message: string) => void,
+  /** The client to use, when the run opened it already (a run bundle's fetch). */
+  client?: RemoteClient,
 ): RemoteCache | undefined {
   const s = remoteCacheSettings(config, env);
   if (s.status === 'off') return undefined;
   if (s.status === 'invalid') throw new KilnError(s.diagnostic);
-  return new RemoteCache(local, openRemoteClient(s.settings, warn), s.settings.uploadConcurrency, warn);
+  return new RemoteCache(local, client ?? openRemoteClient(s.settings, warn), s.settings.uploadConcurrency, warn);
 }

@@ -5,16 +5,20 @@
  * digest), then restores it from the manifest and bytes just verified (on a restore worker when
  * the body is small), so one piece of code writes into the workspace. `store` queues an upload of
  * the entry the local store just wrote: uploads run in the background, a few at a time, and
- * `flush` waits for them before kiln exits.
+ * `flush` waits for them before kiln exits. A run bundle (`run-bundle.ts`), when one was fetched,
+ * is asked first: its entry of a hash goes down the same verification path as a download.
  */
 import pLimit from 'p-limit';
 import type { Cache, LocalCache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult, TakenIn } from '../cache/index.js';
-import { RemoteBodyError, type RemoteClient } from './client.js';
+import { RemoteBodyError, type RemoteClient, type RemoteRead } from './client.js';
+import { uploadRunBundle } from './run-bundle.js';
 
 export class RemoteCache implements Cache {
   readonly kind = 'remote';
   private readonly pending = new Set<Promise<void>>();
   private readonly limit: ReturnType<typeof pLimit>;
+  /** The entries of the run bundle being fetched, by hash (`useBundle`). */
+  private bundle: Promise<ReadonlyMap<string, Uint8Array> | undefined> | undefined;
 
   constructor(
     private readonly local: LocalCache,
@@ -35,11 +39,27 @@ export class RemoteCache implements Cache {
     return r.status === 'failed' ? { status: 'unavailable', reason: r.problem.reason } : r;
   }
 
-  /** Downloads, verifies and restores the entry of `hash`. A refused entry is `corrupt` (nothing of it kept); a failing server `unavailable` (its breaker has said so: `said`); the local store failing, `unavailable` too. */
+  /** Restores from `entries` (a run bundle being fetched) the entries it holds, before asking the server. */
+  useBundle(entries: Promise<ReadonlyMap<string, Uint8Array> | undefined>): void {
+    this.bundle = entries;
+  }
+
+  /** Downloads (or takes from the run bundle), verifies and restores the entry of `hash`. A refused entry is `corrupt` (nothing of it kept); a failing server `unavailable` (its breaker has said so: `said`); the local store failing, `unavailable` too. */
   async restore(hash: string, index?: OutputStatIndex): Promise<RestoreResult> {
+    const bundled = (await this.bundle)?.get(hash);
+    if (bundled !== undefined) {
+      const r = await this.takeIn(hash, { status: 'found', body: once(bundled), size: bundled.length, verdict: () => undefined }, index);
+      // The bundle passed the transport's verdict as a whole; an entry of it that does not verify is asked of the server alone.
+      if (r.status !== 'corrupt') return r;
+      this.warn?.(`remote cache ${this.server}: the run bundle's entry ${hash.slice(0, 12)} was refused (${r.reason}); fetching it alone`);
+    }
     const r = await this.client.get(hash);
     if (r.status === 'miss') return r;
     if (r.status === 'failed') return { status: 'unavailable', reason: r.problem.reason, said: true };
+    return this.takeIn(hash, r, index);
+  }
+
+  private async takeIn(hash: string, r: Extract<RemoteRead, { status: 'found' }>, index?: OutputStatIndex): Promise<RestoreResult> {
     let got: TakenIn;
     try {
       got = await this.local.receiveAndRestore(hash, r.body, r.verdict, index, r.size, this.warn);
@@ -61,18 +81,31 @@ export class RemoteCache implements Cache {
 
   /** Uploads the local entry of `hash` in the background (nothing in read-only mode). */
   upload(hash: string): void {
-    if (this.client.readOnly) return;
-    const p: Promise<void> = this.limit(async () => {
+    this.queue(async () => {
       const body = await this.local.entryStream(hash);
       if (body) await this.client.put(hash, body, body.durationMs);
-    })
+    });
+  }
+
+  private queue(work: () => Promise<void>): void {
+    if (this.client.readOnly) return;
+    const p: Promise<void> = this.limit(work)
       .catch(() => undefined)
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
+  }
+
+  /** Uploads, in the background, the run bundle of the local entries of `hashes` under `key` (`run-bundle.ts`). */
+  uploadBundle(key: string, hashes: readonly string[]): void {
+    this.queue(() => uploadRunBundle(this.client, this.local, key, hashes));
   }
 
   /** Waits for every queued upload (they never throw). */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
+}
+
+async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield body;
 }

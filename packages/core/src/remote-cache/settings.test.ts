@@ -19,7 +19,21 @@ describe('remote cache settings', () => {
       timeoutMs: 2500,
       readOnly: true,
       uploadConcurrency: 8,
+      runBundles: 'fetch',
     });
+  });
+
+  it('fetch run bundles, and upload them only in CI unless told', () => {
+    const url = { url: 'https://cache.example.com' };
+    expect(on(remoteCacheSettings(url, {})).runBundles).toBe('fetch');
+    expect(on(remoteCacheSettings(url, { CI: 'true' })).runBundles).toBe('upload');
+    expect(on(remoteCacheSettings(url, { CI: 'false' })).runBundles).toBe('fetch');
+    expect(on(remoteCacheSettings({ ...url, runBundles: false }, { CI: '1' })).runBundles).toBe('off');
+    expect(on(remoteCacheSettings({ ...url, runBundles: true }, {})).runBundles).toBe('upload');
+    expect(on(remoteCacheSettings({ ...url, runBundles: true }, { KILN_REMOTE_CACHE_RUN_BUNDLES: '0' })).runBundles).toBe('off');
+    expect(on(remoteCacheSettings(url, { KILN_REMOTE_CACHE_RUN_BUNDLES: 'yes' })).runBundles).toBe('upload');
+    const bad = remoteCacheSettings(url, { KILN_REMOTE_CACHE_RUN_BUNDLES: 'sometimes' });
+    expect(bad.status === 'invalid' && bad.diagnostic.message).toBe('KILN_REMOTE_CACHE_RUN_BUNDLES must be true or false (1 or 0), not "sometimes"');
   });
 
   it("accept turbo's own variables, and kiln's over them, over nx.json", () => {

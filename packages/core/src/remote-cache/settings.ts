@@ -13,6 +13,7 @@
  *   KILN_REMOTE_CACHE_SIGNATURE_KEY  TURBO_REMOTE_CACHE_SIGNATURE_KEY   sign uploads, verify reads
  *   KILN_REMOTE_CACHE_READ_ONLY  TURBO_REMOTE_CACHE_READ_ONLY   never write (1/true)
  *   KILN_REMOTE_CACHE_TIMEOUT (ms)  TURBO_REMOTE_CACHE_TIMEOUT (s)   wait for an answer or the next chunk
+ *   KILN_REMOTE_CACHE_RUN_BUNDLES                  run bundles: 1 fetch and upload, 0 neither (unset: upload only where CI is set)
  */
 import { diagnostic, type Diagnostic } from '../model/index.js';
 import type { RemoteCacheConfig } from '../workspace/index.js';
@@ -30,6 +31,8 @@ export interface RemoteCacheSettings {
   readonly timeoutMs: number;
   readonly readOnly: boolean;
   readonly uploadConcurrency: number;
+  /** Run bundles (`run-bundle.ts`): a fresh clone fetches its commit's; `upload` also uploads one after a run. */
+  readonly runBundles: 'off' | 'fetch' | 'upload';
 }
 
 export const DEFAULT_REMOTE_TIMEOUT_MS = 10_000;
@@ -97,14 +100,24 @@ export function remoteCacheSettings(config: RemoteCacheConfig | undefined, env: 
   let readOnly = config?.readOnly ?? false;
   const readOnlyVar = get('KILN_REMOTE_CACHE_READ_ONLY', 'TURBO_REMOTE_CACHE_READ_ONLY');
   if (readOnlyVar) {
-    if (/^(1|true|yes|on)$/i.test(readOnlyVar.value)) readOnly = true;
-    else if (/^(0|false|no|off)$/i.test(readOnlyVar.value)) readOnly = false;
+    const f = flag(readOnlyVar.value);
+    if (f !== undefined) readOnly = f;
     else
       return invalid(
         `${readOnlyVar.name} must be true or false (1 or 0), not ${JSON.stringify(readOnlyVar.value)}`,
         'Set it to 1 for builds that must not write to the shared cache.',
       );
   }
+
+  let bundles = config?.runBundles;
+  const bundlesVar = get('KILN_REMOTE_CACHE_RUN_BUNDLES');
+  if (bundlesVar) {
+    bundles = flag(bundlesVar.value);
+    if (bundles === undefined) return invalid(`KILN_REMOTE_CACHE_RUN_BUNDLES must be true or false (1 or 0), not ${JSON.stringify(bundlesVar.value)}`, 'Set it to 0 to neither fetch nor upload run bundles.');
+  }
+  // Unset: CI jobs upload (their later jobs and reruns fetch); a laptop's runs only fetch.
+  const ci = get('CI');
+  const runBundles = bundles === false ? 'off' : bundles === true || (ci !== undefined && flag(ci.value) !== false) ? 'upload' : 'fetch';
 
   const token = get('KILN_REMOTE_CACHE_TOKEN', 'TURBO_TOKEN')?.value;
   const team = get('KILN_REMOTE_CACHE_TEAM', 'TURBO_TEAM')?.value ?? config?.team;
@@ -123,6 +136,12 @@ export function remoteCacheSettings(config: RemoteCacheConfig | undefined, env: 
       timeoutMs,
       readOnly,
       uploadConcurrency: config?.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY,
+      runBundles,
     },
   };
+}
+
+/** A variable's yes or no: 1/true/yes/on, 0/false/no/off; undefined for anything else. */
+function flag(value: string): boolean | undefined {
+  return /^(1|true|yes|on)$/i.test(value) ? true : /^(0|false|no|off)$/i.test(value) ? false : undefined;
 }

@@ -106,8 +106,8 @@ describe('kiln config (nx.json "kiln")', () => {
   });
 
   it('kiln.remoteCache: typed, each wrong value located, and a token in nx.json refused', () => {
-    const ok = build('{"kiln": {"remoteCache": {"url": "https://cache.example.com", "protocol": "bazel", "team": "t", "timeout": 2000, "readOnly": true, "uploadConcurrency": 4}}}');
-    expect(ok.ok && ok.value.kiln.remoteCache).toEqual({ url: 'https://cache.example.com', protocol: 'bazel', team: 't', timeout: 2000, readOnly: true, uploadConcurrency: 4 });
+    const ok = build('{"kiln": {"remoteCache": {"url": "https://cache.example.com", "protocol": "bazel", "team": "t", "timeout": 2000, "readOnly": true, "uploadConcurrency": 4, "runBundles": false}}}');
+    expect(ok.ok && ok.value.kiln.remoteCache).toEqual({ url: 'https://cache.example.com', protocol: 'bazel', team: 't', timeout: 2000, readOnly: true, uploadConcurrency: 4, runBundles: false });
     const nx = `{
   "kiln": {
     "remoteCache": {

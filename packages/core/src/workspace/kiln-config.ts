@@ -56,6 +56,8 @@ export interface RemoteCacheConfig {
   readonly readOnly?: boolean;
   /** Uploads at once. */
   readonly uploadConcurrency?: number;
+  /** Run bundles (docs/remote-cache.md): fetched by a fresh clone and uploaded after a run (`true`), neither (`false`); unset, uploaded only in CI. */
+  readonly runBundles?: boolean;
 }
 
 export interface KilnConfig {
@@ -146,6 +148,7 @@ function remoteCacheConfig(c: Checker, path: JsonPath, value: unknown): RemoteCa
   const timeout = valid<number>(c, [...path, 'timeout'], o.timeout, positiveInteger('a number of milliseconds above 0'));
   const readOnly = valid<boolean>(c, [...path, 'readOnly'], o.readOnly, boolean);
   const uploadConcurrency = valid<number>(c, [...path, 'uploadConcurrency'], o.uploadConcurrency, positiveInteger('a whole number above 0'));
+  const runBundles = valid<boolean>(c, [...path, 'runBundles'], o.runBundles, boolean);
   return {
     ...(url !== undefined && /^https?:\/\/[^/\s]+/i.test(url) && { url }),
     ...(protocol && { protocol }),
@@ -154,6 +157,7 @@ function remoteCacheConfig(c: Checker, path: JsonPath, value: unknown): RemoteCa
     ...(timeout !== undefined && { timeout }),
     ...(readOnly !== undefined && { readOnly }),
     ...(uploadConcurrency !== undefined && { uploadConcurrency }),
+    ...(runBundles !== undefined && { runBundles }),
   };
 }
 

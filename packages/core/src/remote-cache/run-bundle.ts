@@ -1,0 +1,65 @@
+/**
+ * Run bundles (`bundle.ts`) over a remote client: fetched whole while a fresh clone plans, and
+ * uploaded after a run from the local store's entries. Neither ever fails a run: a bundle that
+ * cannot be had costs one request per task, as without bundles.
+ */
+import pLimit from 'p-limit';
+import type { LocalCache } from '../cache/index.js';
+import { encodeRunBundle, decodeRunBundle, RUN_BUNDLE_ENTRY_MAX, RUN_BUNDLE_MAX, type BundledEntry } from './bundle.js';
+import { readWholeBody, type RemoteClient } from './client.js';
+
+/** A bundle's bytes beyond its entries' bodies: the magic, the header's length, and each entry's line in the header (at most 84 bytes). */
+const OVERHEAD = 64;
+const PER_ENTRY = 84;
+
+/** The bundle under `key`, its entries by hash; undefined when there is none or it is refused (`warn` says why; a failing server's breaker says so itself). */
+export async function fetchRunBundle(client: RemoteClient, key: string, warn: (message: string) => void): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
+  const read = await client.get(key);
+  if (read.status !== 'found') return undefined;
+  const whole = await readWholeBody(read, RUN_BUNDLE_MAX, 'the run bundle');
+  const decoded = whole.status === 'whole' ? decodeRunBundle(whole.bytes) : { ok: false as const, reason: whole.reason };
+  if (decoded.ok) return decoded.entries;
+  warn(`remote cache ${client.server}: the run bundle ${key.slice(0, 12)} was not used: ${decoded.reason}. Each task's entry is fetched alone.`);
+  return undefined;
+}
+
+/**
+ * Uploads, under `key`, the bundle of the local entries of `hashes` (in that order): an entry
+ * larger than `RUN_BUNDLE_ENTRY_MAX`, or past `RUN_BUNDLE_MAX` in all, is left out (a clone fetches
+ * it alone). Nothing in read-only mode; a failing server is its breaker's to report.
+ */
+export async function uploadRunBundle(client: RemoteClient, local: LocalCache, key: string, hashes: readonly string[]): Promise<void> {
+  if (client.readOnly) return;
+  const limit = pLimit(16);
+  const bodies = await Promise.all(hashes.map((hash) => limit(() => entryBody(local, hash))));
+  const entries: BundledEntry[] = [];
+  let total = OVERHEAD;
+  for (const [i, body] of bodies.entries()) {
+    if (body === undefined || total + body.length + PER_ENTRY > RUN_BUNDLE_MAX) continue;
+    entries.push({ hash: hashes[i]!, body });
+    total += body.length + PER_ENTRY;
+  }
+  if (entries.length === 0) return;
+  const bytes = encodeRunBundle(entries);
+  await client.put(key, {
+    size: bytes.length,
+    open: async function* () {
+      yield bytes;
+    },
+  });
+}
+
+/** The body the entry of `hash` is uploaded as, or undefined when it is too large for a bundle or cannot be read whole. */
+async function entryBody(local: LocalCache, hash: string): Promise<Buffer | undefined> {
+  try {
+    const s = await local.entryStream(hash);
+    if (s === undefined || s.size > RUN_BUNDLE_ENTRY_MAX) return undefined;
+    const chunks: Uint8Array[] = [];
+    for await (const c of s.open()) chunks.push(c);
+    const body = Buffer.concat(chunks);
+    return body.length === s.size ? body : undefined;
+  } catch {
+    // Evicted or changed meanwhile: a clone fetches it alone.
+    return undefined;
+  }
+}
