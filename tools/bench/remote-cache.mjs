@@ -129,10 +129,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const INODE_QUARANTINE_MS = 36_000;
 
 /**
- * The row (see run.mjs `scenarios`): `h` holds what the other build rows use (`dir`, `buildCmd`,
- * `rmState`, `rmOutputs`, `outputsPresent`, `measure`), the tools' state folders (`stateDirs`) and `ctx`.
+ * The rows (see run.mjs `scenarios`), on one server: 8a, kiln as CI leaves it (the fill, a CI build, uploaded its run
+ * bundle: docs/remote-cache.md), and 8b, kiln without run bundles (each entry asked for alone, as for a commit no run
+ * has bundled). `h` holds what the other build rows use (`dir`, `buildCmd`, `rmState`, `rmOutputs`, `outputsPresent`,
+ * `measure`), the tools' state folders (`stateDirs`) and `ctx`.
  */
-export function remoteCacheRow(h) {
+export function remoteCacheRows(h) {
   const { ctx } = h;
   let server;
   const tools = () => ['kiln', 'turbo'].filter((t) => !ctx.opts.skip.includes(t));
@@ -156,14 +158,15 @@ export function remoteCacheRow(h) {
     for (const d of h.stateDirs[tool]) toTrash(join(h.dir(tool), d));
   };
   const row = {
-    id: '8',
+    id: '8a',
     scenario: 8,
-    title: 'fresh clone, empty local cache, full remote cache (same turborepo-remote-cache server)',
+    title: 'fresh clone, empty local cache, full remote cache (same turborepo-remote-cache server); kiln with the run bundle its CI fill uploaded',
     note: "kiln and turbo both read TURBO_API/TURBO_TOKEN/TURBO_TEAM; before each timed run the outputs and tool state are moved aside, not deleted, and no timed run starts within 36 s of a deletion (this disk's ext4 has no journal and scans past inodes freed in the last 30-35 s on every file it creates: README.md); kiln's fill ends with `kiln ci state save` (docs/ci.md's main job), so its fresh clone plans from the commit's shared graph state; nx has no equivalent (its remote cache is Nx Cloud or a paid plugin)",
     cmd: { kiln: h.buildCmd.kiln, turbo: h.buildCmd.turbo },
     ownCopy: true,
     env: () => ({ ...ctx.env, ...server?.env }),
     setup: async () => {
+      if (server) return;
       removeTrash();
       const storage = `${ctx.ws}.remote-cache`;
       const kept = existsSync(storage);
@@ -174,7 +177,9 @@ export function remoteCacheRow(h) {
       const freed = Date.now();
       await Promise.all(
         tools().map(async (tool) => {
-          const r = await h.measure([...ctx.bin[tool], ...h.buildCmd[tool]], { cwd: h.dir(tool), env: { ...ctx.env, ...server.env } });
+          // kiln's fill uploads its run bundle, as a CI build does (there, because CI is set).
+          const env = { ...ctx.env, ...server.env, ...(tool === 'kiln' && { KILN_REMOTE_CACHE_RUN_BUNDLES: '1' }) };
+          const r = await h.measure([...ctx.bin[tool], ...h.buildCmd[tool]], { cwd: h.dir(tool), env });
           if (r.code !== 0) ctx.log(`  (filling the remote cache with ${tool}'s build failed with exit ${r.code})`);
           else ctx.log(`  (${tool}'s fill build: ${(r.ms / 1000).toFixed(1)} s)`);
           // What docs/ci.md's main job does after its build: the commit's graph state goes to the server too.
@@ -191,18 +196,28 @@ export function remoteCacheRow(h) {
       }
     },
     prepare: aside,
+    // The server stays up for 8b, which stops it.
+    teardown: () => {},
+    check: (tool, r) => h.outputsPresent(h.dir(tool)) ?? (tool === 'kiln' && !/\(\d+ from the remote cache\)/.test(r.stderr) ? 'nothing came from the remote cache' : undefined),
+  };
+  const entriesOnly = {
+    ...row,
+    id: '8b',
+    title: 'the same, kiln without run bundles (each entry asked for alone: a commit no run has bundled)',
+    note: 'as 8a, with KILN_REMOTE_CACHE_RUN_BUNDLES=0 for kiln',
+    env: () => ({ ...row.env(), KILN_REMOTE_CACHE_RUN_BUNDLES: '0' }),
     teardown: async () => {
       try {
-        if (server && tools().includes('kiln')) row.note = `${row.note}; floors: ${await floors()}`;
+        if (server && tools().includes('kiln')) entriesOnly.note = `${entriesOnly.note}; floors (both rows): ${await floors()}`;
       } finally {
         removeTrash();
         server?.stop();
         if (!ctx.opts.keep && server) rmSync(server.dir, { recursive: true, force: true });
+        server = undefined;
       }
     },
-    check: (tool, r) => h.outputsPresent(h.dir(tool)) ?? (tool === 'kiln' && !/\(\d+ from the remote cache\)/.test(r.stderr) ? 'nothing came from the remote cache' : undefined),
   };
-  return row;
+  return [row, entriesOnly];
 
   /** The floors, medians of 3: node's start, downloading kiln's artifacts and writing each to a file, `cp -r` of the outputs kiln restored. */
   async function floors() {

@@ -19,7 +19,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateWorkspace, gitEnv, installedNpmVersion, kilnRepoRoot, planWorkspace } from './generate.mjs';
-import { remoteCacheRow } from './remote-cache.mjs';
+import { remoteCacheRows } from './remote-cache.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TIME = '/usr/bin/time';
@@ -286,7 +286,7 @@ function scenarios(ctx) {
       check: (tool) => outputsPresent(dir(tool)),
     },
     ownersRow(),
-    remoteCacheRow({ ctx, dir, buildCmd, rmState, rmOutputs, outputsPresent, measure, kilnRepoRoot, stateDirs: STATE }),
+    ...remoteCacheRows({ ctx, dir, buildCmd, rmState, rmOutputs, outputsPresent, measure, kilnRepoRoot, stateDirs: STATE }),
     sharedStateRow(),
   ];
 
