@@ -68,6 +68,17 @@ describe('a misbehaving remote cache server', () => {
     return s.url;
   };
   afterAll(() => servers.forEach((s) => s.close()));
+  /** A server that keeps what is PUT (in `kept`, by URL) and answers a GET of it through `send`; anything else is a 404. */
+  const keeping = async (kept: Map<string, Buffer>, send: (whole: Buffer, res: ServerResponse) => void): Promise<string> =>
+    start((req, res, body) => {
+      if (req.method === 'PUT') {
+        kept.set(req.url!, body);
+        return res.writeHead(200).end('{}');
+      }
+      const whole = kept.get(req.url!);
+      if (!whole) return res.writeHead(404).end();
+      send(whole, res);
+    });
 
   it('unreachable: one line, the tasks run', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
@@ -113,13 +124,7 @@ describe('a misbehaving remote cache server', () => {
   it('a truncated body: refused when the length says so, a broken-off body when the connection drops', async () => {
     const kept = new Map<string, Buffer>();
     const mode = { drop: false };
-    const url = await start((req, res, body) => {
-      if (req.method === 'PUT') {
-        kept.set(req.url!, body);
-        return res.writeHead(200).end('{}');
-      }
-      const whole = kept.get(req.url!);
-      if (!whole) return res.writeHead(404).end();
+    const url = await keeping(kept, (whole, res) => {
       const half = whole.subarray(0, whole.length >> 1);
       if (!mode.drop) return res.writeHead(200, { 'content-length': half.length }).end(half);
       // Announces the whole body, sends half, then drops the connection.
@@ -141,13 +146,7 @@ describe('a misbehaving remote cache server', () => {
   it('a run bundle cut short, garbled or with an entry edited: one line, and each task it fails fetched alone', async () => {
     const kept = new Map<string, Buffer>();
     const mode = { bundle: 'whole' };
-    const url = await start((req, res, body) => {
-      if (req.method === 'PUT') {
-        kept.set(req.url!, body);
-        return res.writeHead(200).end('{}');
-      }
-      const whole = kept.get(req.url!);
-      if (!whole) return res.writeHead(404).end();
+    const url = await keeping(kept, (whole, res) => {
       const bundle = whole.subarray(0, 8).toString('latin1') === 'KILNRB01';
       const edited = Buffer.from(whole);
       edited[edited.length - 2]! ^= 1; // the last output byte of the last entry in it
