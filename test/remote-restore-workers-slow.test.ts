@@ -4,11 +4,12 @@
  * index learns every file written (a later run rewrites none). A worker that dies in the middle of
  * an entry costs one warning: the main thread restores what is left, the result is the same. A
  * write that fails on the worker costs that task's restore: it is rebuilt, with one warning.
- * A fresh clone starts its worker while it plans; a later run that restores only from the local
- * cache starts none. Faults are injected into the kiln process (fixtures/worker-dies.mjs,
+ * A fresh clone starts its worker while it plans (and one per core when its run bundle holds the
+ * bodies); a later run that restores only from the local cache starts none. Faults are injected into the kiln process (fixtures/worker-dies.mjs,
  * fixtures/fs-faults.mjs); worker starts are seen through fixtures/worker-starts.mjs.
  */
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,16 +92,22 @@ describe('restore workers', () => {
     expect(outputs(b)).toEqual(restored);
   });
 
-  it('start their worker while a fresh clone plans, and only there', () => {
-    const b = clone();
+  it('start their worker while a fresh clone plans, one per core for a run bundle, and only there', () => {
     const traced = { NODE_OPTIONS: `--import ${fixture('worker-starts.mjs')}`, KILN_TRACE: '1' };
+    // Downloading entry by entry (no run bundle): one worker, started before the tasks were hashed (the pool took it): its start-up overlapped the plan.
+    const alone = build(clone(), { ...traced, KILN_REMOTE_CACHE_RUN_BUNDLES: '0' });
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(Object.values(byId(alone.json())).every((s) => s === 'success/remote')).toBe(true);
+    const lines = alone.stderr.split('\n');
+    expect(lines.filter((l) => l === '[worker started]')).toHaveLength(1);
+    expect(lines.indexOf('[worker started]')).toBeLessThan(lines.findIndex((l) => l.startsWith('kiln trace: task hashes')));
+    // From the run bundle clone A's CI run uploaded: the bodies are in memory, so a worker per core (at most four), the early one among them.
+    const b = clone();
     const run = build(b, traced);
     expect(run.code, run.stderr).toBe(0);
     expect(Object.values(byId(run.json())).every((s) => s === 'success/remote')).toBe(true);
-    // One worker, started before the tasks were hashed (the pool took it): its start-up overlapped the plan.
-    const lines = run.stderr.split('\n');
-    expect(lines.filter((l) => l === '[worker started]')).toHaveLength(1);
-    expect(lines.indexOf('[worker started]')).toBeLessThan(lines.findIndex((l) => l.startsWith('kiln trace: task hashes')));
+    const started = run.stderr.split('\n').filter((l) => l === '[worker started]');
+    expect(started).toHaveLength(Math.max(1, Math.min(4, availableParallelism())));
     // Not a fresh clone any more (its graph state is saved): a worker starts only for a download, and none is needed here.
     for (const p of ['a', 'b', 'c', 'd']) rmSync(join(b, 'packages', p, 'dist'), { recursive: true });
     const again = build(b, traced);

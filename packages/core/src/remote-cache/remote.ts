@@ -41,7 +41,11 @@ export class RemoteCache implements Cache {
 
   /** Restores from `entries` (a run bundle being fetched) the entries it holds, before asking the server. */
   useBundle(entries: Promise<ReadonlyMap<string, Uint8Array> | undefined>): void {
-    this.bundle = entries;
+    // Its bodies are in memory: no network for this thread to handle, so the restore workers take every core.
+    this.bundle = entries.then((m) => {
+      if (m !== undefined && m.size > 0) this.local.bodiesAtHand();
+      return m;
+    });
   }
 
   /** Downloads (or takes from the run bundle), verifies and restores the entry of `hash`. A refused entry is `corrupt` (nothing of it kept); a failing server `unavailable` (its breaker has said so: `said`); the local store failing, `unavailable` too. */
