@@ -200,9 +200,10 @@ describe.each(protocols)('the remote cache over $name', (protocol) => {
     for (const f of own) renameSync(f, `${f}.aside`);
     try {
       const b = freshClone(a);
-      const run = kiln(b, ['run', '-t', 'build', '--json']);
+      const run = kiln(b, ['run', '-t', 'build', '--json'], { KILN_TRACE: '1' });
       expect(run.code, run.stderr).toBe(0);
       expect(run.json<Json>().tasks.map((t) => `${t.id} ${t.cache}`)).toEqual(first.tasks.map((t) => `${t.id} remote`));
+      expect(run.stderr).toMatch(/kiln trace: run bundle [0-9a-f]{12}: 6 entries/);
       expect(run.stderr).not.toContain('warning');
       expect(outputs(b)).toEqual(outputs(a.dir));
     } finally {

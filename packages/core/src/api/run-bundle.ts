@@ -9,6 +9,7 @@ import type { WorkTreeSnapshot } from '../files/index.js';
 import { fetchRunBundle, openRemoteClient, runBundleKey, type RemoteCache, type RemoteCacheSettings, type RemoteClient } from '../remote-cache/index.js';
 import type { ManifestRequest } from '../run-manifest/index.js';
 import type { TaskStatus } from '../tasks/index.js';
+import { trace } from '../trace/index.js';
 import type { TaskPlan } from './task-plan.js';
 
 export interface RunBundle {
@@ -36,7 +37,14 @@ export function startRunBundle(
     (s) => (s.head === undefined ? undefined : { key: runBundleKey({ ...request, commit: s.head, cwd }), clean: s.entries.length === 0 }),
     () => undefined,
   );
-  const fetched = key.then((k) => (k === undefined ? undefined : fetchRunBundle(client, k.key, warn))).catch(() => undefined);
+  const fetched = key
+    .then(async (k) => {
+      if (k === undefined) return undefined;
+      const entries = await fetchRunBundle(client, k.key, warn);
+      trace(entries ? `run bundle ${k.key.slice(0, 12)}: ${entries.size} entries` : `no run bundle ${k.key.slice(0, 12)} to use`);
+      return entries;
+    })
+    .catch(() => undefined);
   return { client, key, fetched, upload: settings.runBundles === 'upload' };
 }
 
