@@ -19,7 +19,13 @@ const STEPS = 200;
 const dir = tempDir('kiln-daemon-agree-');
 const viaDaemon = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '900000' };
 const direct = { KILN_DAEMON: '0' };
+// The direct answers run in this process, as the daemon's run in its own: without git's optional index lock, so a git status
+// one of them started and left finishing never makes the next step's git command fail on index.lock.
+const optionalLocks = process.env.GIT_OPTIONAL_LOCKS;
+process.env.GIT_OPTIONAL_LOCKS = '0';
 afterAll(() => {
+  if (optionalLocks === undefined) delete process.env.GIT_OPTIONAL_LOCKS;
+  else process.env.GIT_OPTIONAL_LOCKS = optionalLocks;
   runKiln(['daemon', 'stop'], { cwd: dir, env: viaDaemon });
 });
 

@@ -71,6 +71,9 @@ const STALE_QUIET_MS = 200;
 export async function serveDaemon(options: ServeOptions): Promise<void> {
   const { root, version } = options;
   const log = options.log ?? (() => undefined);
+  // Whatever the daemon asks git runs beside the user's own git commands: none may take git's optional index lock
+  // (each request sets this too; this also covers a git process an answer left running after it).
+  process.env.GIT_OPTIONAL_LOCKS = '0';
   const socketPath = socketPathFor(root);
   mkdirSync(join(root, '.kiln'), { recursive: true });
   if (await answers(socketPath)) {
