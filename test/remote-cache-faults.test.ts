@@ -4,6 +4,8 @@
  * warning line naming the server and never the token; a plain 404 is a quiet miss. The servers
  * are small node http servers in the test (Turborepo's API shape).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,9 +44,10 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse, body: B
  * succeed; each warning line is returned, and where each task came from. Without run bundles unless `extra` asks: the
  * requests and warnings counted are each entry's own.
  */
-async function buildAgainst(url: string, extra: NodeJS.ProcessEnv = {}): Promise<{ warnings: string[]; stderr: string; caches: string[] }> {
+async function buildAgainst(url: string, extra: NodeJS.ProcessEnv = {}, before?: (dir: string) => void): Promise<{ warnings: string[]; stderr: string; caches: string[] }> {
   const dir = tempDir('kiln-clone-');
   git(dir, ['clone', '-q', repo.dir, '.']);
+  before?.(dir);
   const run = await startKiln(['run', '-t', 'build', '--json'], {
     cwd: dir,
     env: { KILN_REMOTE_CACHE_URL: url, KILN_REMOTE_CACHE_TOKEN: TOKEN, KILN_REMOTE_CACHE_TEAM: 'team', KILN_REMOTE_CACHE_RUN_BUNDLES: '0', ...extra },
@@ -141,6 +144,18 @@ describe('a misbehaving remote cache server', () => {
     expect(dropped).toHaveLength(1);
     expect(dropped[0]).toContain(`remote cache ${url}:`);
     expect(dropped[0]).toContain('the body broke off');
+  });
+
+  it('a run bundle is uploaded only from a work tree that is its commit exactly', async () => {
+    const kept = new Map<string, Buffer>();
+    const url = await keeping(kept, (whole, res) => res.writeHead(200, { 'content-length': whole.length }).end(whole));
+    const bundles = () => [...kept.values()].filter((b) => b.subarray(0, 8).toString('latin1') === 'KILNRB01').length;
+    const on = { KILN_REMOTE_CACHE_RUN_BUNDLES: '1' };
+    await buildAgainst(url, on, (dir) => writeFileSync(join(dir, 'notes.txt'), 'not committed\n'));
+    expect(kept.size).toBe(2); // each entry, and no bundle: the key names a commit the work tree is not
+    expect(bundles()).toBe(0);
+    await buildAgainst(url, on);
+    expect(bundles()).toBe(1);
   });
 
   it('a run bundle cut short, garbled or with an entry edited: one line, and each task it fails fetched alone', async () => {
