@@ -165,7 +165,14 @@ describe('a misbehaving remote cache server', () => {
       const bundle = whole.subarray(0, 8).toString('latin1') === 'KILNRB01';
       const edited = Buffer.from(whole);
       edited[edited.length - 2]! ^= 1; // the last output byte of the last entry in it
-      const sent = !bundle || mode.bundle === 'whole' ? whole : mode.bundle === 'short' ? whole.subarray(0, whole.length - 3) : mode.bundle === 'edited' ? edited : Buffer.from('KILNRB01, then garbage');
+      const sent =
+        !bundle || mode.bundle === 'whole'
+          ? whole
+          : mode.bundle === 'short'
+            ? whole.subarray(0, whole.length - 3)
+            : mode.bundle === 'edited'
+              ? edited
+              : Buffer.from('KILNRB01, then garbage');
       res.writeHead(200, { 'content-length': sent.length }).end(sent);
     });
     const bundles = { KILN_REMOTE_CACHE_RUN_BUNDLES: '1' };

@@ -74,7 +74,13 @@ export interface FreshCloneStart {
  * run's own remote client reports a failing server once (`kiln affected` says why a state was not
  * used). `git.writable`: settles once kiln may write into `.kiln`. Undefined when the clone is not fresh.
  */
-export function startFreshClone(root: string, request: ManifestRequest, env: Readonly<Record<string, string | undefined>>, git: PlanGit, warn: (m: string) => void): FreshCloneStart | undefined {
+export function startFreshClone(
+  root: string,
+  request: ManifestRequest,
+  env: Readonly<Record<string, string | undefined>>,
+  git: PlanGit,
+  warn: (m: string) => void,
+): FreshCloneStart | undefined {
   if (existsSync(join(root, STATE_FILE))) return undefined;
   const config = kilnConfig(root);
   const remote = remoteCacheSettings(config.remoteCache, env);

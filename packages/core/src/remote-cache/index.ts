@@ -9,7 +9,18 @@
  * downloaded into the local store's verification path (see `cache/types.ts` `Cache`).
  */
 export { RUN_BUNDLE_ENTRY_MAX, RUN_BUNDLE_MAX, decodeRunBundle, encodeRunBundle, runBundleKey, type BundledEntry, type RunBundleRequest } from './bundle.js';
-export { isRemoteKey, readWholeBody, RemoteBodyError, type ArtifactBody, type WholeRead, type RemoteClient, type RemoteHas, type RemoteProblem, type RemoteRead, type RemoteWrite } from './client.js';
+export {
+  isRemoteKey,
+  readWholeBody,
+  RemoteBodyError,
+  type ArtifactBody,
+  type WholeRead,
+  type RemoteClient,
+  type RemoteHas,
+  type RemoteProblem,
+  type RemoteRead,
+  type RemoteWrite,
+} from './client.js';
 export { CircuitBreaker, guarded } from './breaker.js';
 export { durationOf, remoteDurations } from './durations.js';
 export { openRemoteCache, openRemoteClient } from './open.js';

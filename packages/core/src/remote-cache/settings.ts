@@ -113,7 +113,11 @@ export function remoteCacheSettings(config: RemoteCacheConfig | undefined, env: 
   const bundlesVar = get('KILN_REMOTE_CACHE_RUN_BUNDLES');
   if (bundlesVar) {
     bundles = flag(bundlesVar.value);
-    if (bundles === undefined) return invalid(`KILN_REMOTE_CACHE_RUN_BUNDLES must be true or false (1 or 0), not ${JSON.stringify(bundlesVar.value)}`, 'Set it to 0 to neither fetch nor upload run bundles.');
+    if (bundles === undefined)
+      return invalid(
+        `KILN_REMOTE_CACHE_RUN_BUNDLES must be true or false (1 or 0), not ${JSON.stringify(bundlesVar.value)}`,
+        'Set it to 0 to neither fetch nor upload run bundles.',
+      );
   }
   // Unset: CI jobs upload (their later jobs and reruns fetch); a laptop's runs only fetch.
   const ci = get('CI');
