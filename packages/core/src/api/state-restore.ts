@@ -84,8 +84,11 @@ export function startFreshClone(
   if (existsSync(join(root, STATE_FILE))) return undefined;
   const config = kilnConfig(root);
   const remote = remoteCacheSettings(config.remoteCache, env);
-  if (remote.status === 'on') startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
-  const bundle = remote.status === 'on' ? startRunBundle(root, request, remote.settings, git.snapshot, warn) : undefined;
+  let bundle: RunBundle | undefined;
+  if (remote.status === 'on') {
+    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
+    bundle = startRunBundle(root, request, remote.settings, git.snapshot, warn);
+  }
   const shared = (async () => {
     const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
     // One rev-parse for both (none of them resolving: resolveBase asks ref by ref, to say which).
