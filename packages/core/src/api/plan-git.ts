@@ -5,6 +5,7 @@
  * the graph needs are the snapshot's own status output read again, not a second `git status`.
  */
 import { existsSync } from 'node:fs';
+import type { LocalCache } from '../cache/index.js';
 import { join } from 'node:path';
 import { listIndex, workTreeSnapshot, type IndexListing, type WorkTreeSnapshot } from '../files/index.js';
 import type { SavedGraphView } from '../graph-state/index.js';
@@ -23,10 +24,11 @@ export interface PlanGit {
   readonly writable: Promise<void>;
 }
 
-/** What a run starts before planning: git, and the shared graph state being fetched meanwhile (a fresh clone's). */
+/** What a run starts before planning: git, and, in a fresh clone, the shared graph state being fetched and the cache restoring its run bundle ahead. */
 export interface PlanStart {
   readonly git: PlanGit;
   readonly shared?: Promise<SavedGraphView | undefined> | undefined;
+  readonly cache?: Promise<LocalCache | undefined> | undefined;
 }
 
 /** Starts asking git for the plan of the workspace at `root`; `pending`: the snapshot the run manifest's check began, if any. */

@@ -10,6 +10,7 @@ import type { TaskId } from '../model/index.js';
 import type { RemoteCache } from '../remote-cache/index.js';
 import { dropRunManifest, MAX_LOG_BYTES, writeRunManifest, type ManifestRequest, type ManifestTaskRecord } from '../run-manifest/index.js';
 import { expandOutputs, type TaskStatus } from '../tasks/index.js';
+import { trace } from '../trace/index.js';
 import type { PlannedTask, TaskPlan } from './task-plan.js';
 import type { CacheHit } from '../live/index.js';
 
@@ -31,8 +32,8 @@ export async function storeSucceeded(plan: TaskPlan, t: PlannedTask, durationMs:
 /**
  * Restores every cacheable task whose entry is there, many at a time and regardless of
  * dependency order: hashes are known up front, so a hit never waits for its dependencies. Logs
- * are replayed later, in dependency order, as the scheduler reaches each task. A local miss is
- * asked of the remote cache, if there is one (its failures warn through its circuit breaker).
+ * are replayed later, in dependency order. Entries restored ahead (`cache/ahead.ts`) are put in
+ * place; a local miss is asked of the remote cache, if any (its breaker warns of its failures).
  */
 export async function restoreCached(
   plan: TaskPlan,
@@ -53,9 +54,11 @@ export async function restoreCached(
         if (signal?.aborted) return;
         const restoredInSession = plan.session?.restored.inPlace(t.hash, plan.ws.root, stats);
         if (restoredInSession) return void hits.set(t.id, restoredInSession);
-        let r = await cache.restore(t.hash, stats);
-        const source = remote && r.status === 'miss' ? 'remote' : 'local';
-        if (remote && source === 'remote') r = await remote.restore(t.hash, stats);
+        const staged = await cache.takeAhead(t.hash, stats, warning);
+        let r = staged ?? (await cache.restore(t.hash, stats));
+        const fetch = remote !== undefined && r.status === 'miss';
+        if (fetch) r = await remote.restore(t.hash, stats);
+        const source = staged !== undefined || fetch ? 'remote' : 'local';
         if (r.status === 'hit') {
           hits.set(t.id, { log: r.log, savedMs: r.meta.durationMs, meta: r.meta, metaStat: r.metaStat, source });
           plan.session?.restored.add(t.hash, hits.get(t.id)!, plan.ws.root, entryPath(cache, t.hash), stats);
@@ -66,6 +69,8 @@ export async function restoreCached(
       }),
     ),
   );
+  const ahead = await cache.endAhead();
+  if (ahead) trace(`${ahead.entries} entries of the run bundle restored ahead, ${ahead.moved} of them put in place`);
   return hits;
 }
 

@@ -49,7 +49,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const root = options.read === undefined ? findWorkspaceRoot(options.cwd) : undefined;
   const git = root === undefined ? undefined : startPlanGit(root, options.snapshot);
   const fresh = git && import('./state-restore.js').then((m) => m.startFreshClone(root!, options, options.env ?? process.env, git, (w) => events.warning?.(w)));
-  const plan = await planTasks(options, options.read, git && { git, shared: fresh!.then((f) => f?.shared) });
+  const plan = await planTasks(options, options.read, git && { git, shared: fresh!.then((f) => f?.shared), cache: fresh!.then((f) => f?.cache) });
   events.planned?.(planInfo(plan));
   const lock = await lockWorkspace(plan.ws.root, { ...(options.signal && { signal: options.signal }), warn: (m) => events.warning?.(m) });
   try {

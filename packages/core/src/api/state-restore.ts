@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRestoreWorkerFor } from '../cache/index.js';
+import { openLocalCache, startRestoreWorkerFor, type LocalCache } from '../cache/index.js';
 import { restoreSharedState, type SavedGraphView } from '../graph-state/index.js';
 import { remoteCacheSettings } from '../remote-cache/index.js';
 import { baseRefFor, resolveBase, revParseCommits, type BaseRequest } from '../scm/index.js';
@@ -58,10 +58,11 @@ async function restoreShared(
   }
 }
 
-/** What a fresh clone's run started: the shared graph state being fetched, and its run bundle's fetch. */
+/** What a fresh clone's run started: the shared graph state being fetched, its run bundle's fetch, and the cache that restores the bundle ahead. */
 export interface FreshCloneStart {
   readonly shared: Promise<SavedGraphView | undefined>;
   readonly bundle?: RunBundle | undefined;
+  readonly cache?: Promise<LocalCache | undefined> | undefined;
 }
 
 /**
@@ -85,9 +86,11 @@ export function startFreshClone(
   const config = kilnConfig(root);
   const remote = remoteCacheSettings(config.remoteCache, env);
   let bundle: RunBundle | undefined;
+  let cache: Promise<LocalCache | undefined> | undefined;
   if (remote.status === 'on') {
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
     bundle = startRunBundle(root, request, remote.settings, git.snapshot, warn);
+    cache = bundle && restoreAhead(root, config, git, bundle);
   }
   const shared = (async () => {
     const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
@@ -95,5 +98,21 @@ export function startFreshClone(
     const commits = revParseCommits(root, ['HEAD', baseRef]).then((r) => r?.commits);
     return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, git.writable, config);
   })();
-  return { shared, bundle };
+  return { shared, bundle, cache };
+}
+
+/**
+ * Opens the cache once kiln may write into `.kiln`, and restores the run bundle's entries ahead
+ * when it arrives (`cache/ahead.ts`): the plan takes this cache. Undefined when it cannot be
+ * opened (the plan opens it again, and says why).
+ */
+async function restoreAhead(root: string, config: KilnConfig, git: PlanGit, bundle: RunBundle): Promise<LocalCache | undefined> {
+  try {
+    await git.writable;
+    const cache = openLocalCache(root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
+    void bundle.fetched.then((entries) => entries && cache.restoreAhead(entries)).catch(() => undefined);
+    return cache;
+  } catch {
+    return undefined;
+  }
 }

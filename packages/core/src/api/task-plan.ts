@@ -117,8 +117,15 @@ export async function planTasks(req: PlanRequest, read?: WorkspaceRead, start?: 
     tasks.set(id, { id, project, target, config: targetConfig, hash, fingerprint, cacheable: targetConfig.cache === true, ...optional });
   }
   trace('task hashes');
-  const cache = openLocalCache(ws.root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
-  return { ...read, taskGraph: tg.value, tasks, cache };
+  return { ...read, taskGraph: tg.value, tasks, cache: await planCache(ws.root, config, start?.cache) };
+}
+
+/** The plan's cache: the one a fresh clone opened early (restoring its run bundle ahead), when it has the settings the workspace gives. */
+async function planCache(root: string, config: WorkspaceRead['config'], early?: Promise<LocalCache | undefined>): Promise<LocalCache> {
+  const opened = await early?.catch(() => undefined);
+  if (opened?.dir === config.cacheDirectory && opened.restoreMode === config.restoreMode && opened.sizeLimit === config.cacheMaxSize) return opened;
+  void opened?.endAhead();
+  return openLocalCache(root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
 }
 
 /** One object for "no namedInputs", so a session's memo sees the same data from plan to plan. */

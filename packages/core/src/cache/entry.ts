@@ -243,3 +243,14 @@ export function nestedOutput(files: readonly ManifestFile[]): string | undefined
 export function linkLeadsOut(path: string, link: string): boolean {
   return link.startsWith('/') || toRepoPath(join(dirname(path), link)) === undefined;
 }
+
+/** The deepest folder (repository-relative, '' for the root) that holds every one of `files`: where restoring ahead stages them (`ahead.ts`). */
+export function outputsFolder(files: readonly ManifestFile[]): string {
+  let folder: string | undefined;
+  for (const f of files) {
+    const parent = f.path.slice(0, Math.max(0, f.path.lastIndexOf('/')));
+    if (folder === undefined) folder = parent;
+    while (folder !== '' && parent !== folder && !parent.startsWith(`${folder}/`)) folder = folder.slice(0, Math.max(0, folder.lastIndexOf('/')));
+  }
+  return folder ?? '';
+}

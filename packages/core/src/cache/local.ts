@@ -9,22 +9,22 @@
  * run its caching, never its result: stores answer `unavailable`, and after the first write that
  * failed for want of room or rights, nothing more is tried.
  */
-import { statSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LARGE_FILE } from '../files/index.js';
 import { copyName, PACKED_LAYOUT, readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
+import { RestoreAhead } from './ahead.js';
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
 import { LogCapture, type EntryLog } from './log.js';
-import { readWhole, RestorePool, RestoreWorkerGone, startRestoreWorkerEarly, WORKER_BODY_MAX, type RestoreAnswer, type RestoreWorkerData } from './restore-pool.js';
+import { readWhole, recordHit, RestorePool, restoreWorkerData, RestoreWorkerGone, WORKER_BODY_MAX, type RestoreAnswer } from './restore-pool.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { errorCode } from './errors.js';
 import { assertEntryHash, CACHE_MARKER, cacheFolderName, checkCacheFolder, entryDir, isEntryHash, markCacheFolder, tempName, tmpDir, type CacheFolder } from './root.js';
 import { storeEntry } from './store.js';
 import { entryStream, receiveEntry, type EntryStream, type ReceiveResult } from './transfer.js';
-import type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult } from './types.js';
+import type { Cache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult, TakenIn } from './types.js';
 
 export interface CacheOptions {
   /** Bytes the entries may take together before the least recently used go; default 10 GiB. */
@@ -48,6 +48,8 @@ export class LocalCache implements Cache {
   readonly largeFile: number;
   private readonly restorer: Restorer;
   private pool: RestorePool | undefined;
+  /** A run bundle's entries being restored ahead of the plan (`ahead.ts`). */
+  private ahead: RestoreAhead | undefined;
   private readonly restoreThreads: number | undefined;
   private readonly lastRuns: LastRuns;
   private folder: CacheFolder | undefined;
@@ -62,7 +64,7 @@ export class LocalCache implements Cache {
   ) {
     this.dir = dir;
     this.maxSize = options.maxSize ?? 10 * 1024 ** 3;
-    ({ restoreMode: this.restoreMode, largeFile: this.largeFile } = workerData(workspaceRoot, dir, options));
+    ({ restoreMode: this.restoreMode, largeFile: this.largeFile } = restoreWorkerData(workspaceRoot, dir, options));
     this.restoreThreads = options.restoreThreads;
     this.restorer = new Restorer(workspaceRoot, dir, this.restoreMode, this.largeFile);
     this.lastRuns = new LastRuns(dir);
@@ -161,10 +163,22 @@ export class LocalCache implements Cache {
     const read = await readWhole(body, size, WORKER_BODY_MAX);
     if ('stream' in read) return this.takeIn(hash, read.stream, accept, index);
     const verdict = accept();
+    const a = await this.onWorker(hash, read.whole, verdict);
+    if (typeof a === 'string') return { status: 'unavailable', reason: a };
+    if (a === undefined) {
+      const gone = this.pool.goneNotice();
+      if (gone !== undefined) warn?.(`${gone}: entries are restored on the main thread`);
+      return this.takeIn(hash, chunksOf(read.chunks), () => verdict, index);
+    }
+    return this.settle(hash, a, index);
+  }
+
+  /** One entry taken in on a restore worker (into `stage` when given): its answer; undefined when the worker died; why, when the cache cannot be written. */
+  private async onWorker(hash: string, body: Uint8Array, verdict: string | undefined, stage?: string): Promise<RestoreAnswer | string | undefined> {
     let a: RestoreAnswer | undefined;
     const why = await this.writing(async () => {
       try {
-        a = await this.pool!.run(hash, read.whole, verdict);
+        a = await this.pool!.run(hash, body, verdict, stage);
       } catch (e) {
         if (!(e instanceof RestoreWorkerGone)) throw e;
         return;
@@ -172,17 +186,17 @@ export class LocalCache implements Cache {
       // Taking the entry into the store failed: the same verdict as on this thread (`writing`).
       if (a.status === 'failed' && a.stage === 'receive') throw Object.assign(new Error(a.error.message), a.error);
     });
-    if (why !== undefined) return { status: 'unavailable', reason: why };
-    if (a === undefined) {
-      const gone = this.pool.goneNotice();
-      if (gone !== undefined) warn?.(`${gone}: entries are restored on the main thread`);
-      return this.takeIn(hash, chunksOf(read.chunks), () => verdict, index);
-    }
+    return why ?? a;
+  }
+
+  /** What a worker's answer for the entry of `hash` comes to: its hit recorded, an entry it only placed restored from the store, a corrupt one removed. */
+  private async settle(hash: string, a: RestoreAnswer, index?: OutputStatIndex): Promise<TakenIn> {
     switch (a.status) {
       case 'hit':
-        return this.restoring(hash, () => this.recordWritten(hash, a as Extract<RestoreAnswer, { status: 'hit' }>, index));
+        return this.restoring(hash, () => recordHit(this.dir, hash, a as Extract<RestoreAnswer, { status: 'hit' }>, index));
       case 'placed':
-        return this.restore(hash, index, a.placed);
+      case 'staged': // (from a job restoring ahead only: `takeAhead` moves it; any other, restored from the store)
+        return this.restore(hash, index, a.status === 'staged' || a.placed);
       case 'failed':
         if (a.error.code === undefined) throw new Error(a.error.message);
         return unrestorable(hash, a.error.message);
@@ -204,6 +218,36 @@ export class LocalCache implements Cache {
     (this.pool ??= this.newPool()).bodiesAtHand();
   }
 
+  /** Restores a run bundle's entries ahead, while the run plans (`ahead.ts`), on restore workers (none: nothing is done). */
+  restoreAhead(entries: ReadonlyMap<string, Uint8Array>): void {
+    this.pool ??= this.newPool();
+    if (this.ahead !== undefined || entries.size === 0 || !this.pool.usable || this.checkFolder().status === 'unusable') return;
+    this.pool.bodiesAtHand();
+    // The bundle passed the transport's verdict as a whole.
+    this.ahead = RestoreAhead.start(this.workspaceRoot, this.dir, entries, async (hash, body, stage) => {
+      const a = await this.onWorker(hash, body, undefined, stage);
+      return typeof a === 'string' ? undefined : a;
+    });
+  }
+
+  /** The entry of `hash` restored ahead, in place (its files entered in `index`); undefined when it was not, or was refused (the ordinary path says why). */
+  async takeAhead(hash: string, index?: OutputStatIndex, warn?: (m: string) => void): Promise<RestoreResult | undefined> {
+    if (this.ahead?.has(hash) !== true) return undefined;
+    const a = await this.ahead.take(hash);
+    const gone = a === undefined ? this.pool?.goneNotice() : undefined;
+    if (gone !== undefined) warn?.(`${gone}: entries are restored on the main thread`);
+    // No answer (its worker died): restored here from the store, if it was taken in.
+    const r = a === undefined ? await this.restore(hash, index) : await this.settle(hash, a, index);
+    return r.status === 'refused' || r.status === 'stale' || r.status === 'miss' ? undefined : r;
+  }
+
+  /** Once every task had its chance at `takeAhead`: removes what the plan did not use; how many entries were restored ahead, and put in place. */
+  async endAhead(): Promise<{ readonly entries: number; readonly moved: number } | undefined> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    return ahead?.end().catch(() => undefined);
+  }
+
   /** The most restore workers `receiveAndRestore` uses now (0: it restores on the calling thread). */
   get restoreWorkers(): number {
     const pool = (this.pool ??= this.newPool());
@@ -211,7 +255,7 @@ export class LocalCache implements Cache {
   }
 
   private newPool(): RestorePool {
-    return new RestorePool(workerData(this.workspaceRoot, this.dir, this), this.restoreThreads);
+    return new RestorePool(restoreWorkerData(this.workspaceRoot, this.dir, this), this.restoreThreads);
   }
 
   /** `receive`, then `restore`, on this thread. */
@@ -222,18 +266,6 @@ export class LocalCache implements Cache {
     if (packed === undefined) return this.restore(hash, index, got.placed);
     // Without `newOnly`, never `existing`.
     return this.restoring(hash, () => this.restorer.restoreReceived(hash, packed, index) as RestoreResult);
-  }
-
-  /** A worker's hit, with each file it wrote entered in `index` and meta.json's stat taken here (for the run manifest). */
-  private recordWritten(hash: string, a: Extract<RestoreAnswer, { status: 'hit' }>, index?: OutputStatIndex): RestoreResult {
-    const { at, stats } = a.rows;
-    for (let i = 0; index && i < at.length; i++) {
-      const f = a.meta.files[at[i]!]!;
-      index.set(f.path, { size: stats[4 * i]!, mtimeMs: stats[4 * i + 1]!, ctimeMs: stats[4 * i + 2]!, ino: stats[4 * i + 3]! }, f.oid);
-    }
-    // Bytes cross threads as a Uint8Array.
-    const log: EntryLog = 'bytes' in a.log ? { size: a.log.size, bytes: Buffer.from(a.log.bytes.buffer, a.log.bytes.byteOffset, a.log.bytes.byteLength) } : a.log;
-    return { status: 'hit', meta: a.meta, log, restoredFiles: a.restoredFiles, metaStat: statSync(join(entryDir(this.dir, hash), 'meta.json')) };
   }
 
   async store(req: StoreRequest, index?: OutputStatIndex): Promise<StoreResult> {
@@ -338,25 +370,12 @@ async function* chunksOf(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Arr
   yield* chunks;
 }
 
-/** What taking in a remote entry comes to: a restore's result, or the receive's verdict when it went no further. */
-export type TakenIn = RestoreResult | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
-
 function unrestorable(hash: string, message: string): RestoreResult {
   return { status: 'unavailable', reason: `the cache entry ${hash.slice(0, 12)} could not be restored (${message})` };
 }
 
 /** Failures that say the cache folder cannot be written at all: no room, or no rights. */
 const NO_ROOM_OR_RIGHTS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR']);
-
-/** Starts a restore worker for the cache `openLocalCache` would open with these arguments, ahead of its first download (`restore-pool.ts`). */
-export function startRestoreWorkerFor(workspaceRoot: string, dir: string, options: CacheOptions = {}): void {
-  if (options.restoreThreads !== 0) startRestoreWorkerEarly(workerData(workspaceRoot, dir, options));
-}
-
-/** The settings a cache's restores run with, defaults filled in: its own and its restore workers' (the pool takes an early worker only when they match). */
-function workerData(workspaceRoot: string, dir: string, options: Pick<CacheOptions, 'restoreMode' | 'largeFile'>): RestoreWorkerData {
-  return { workspaceRoot, dir, largeFile: options.largeFile ?? LARGE_FILE, restoreMode: options.restoreMode ?? 'link' };
-}
 
 /**
  * Opens the local cache in `dir`, checking the folder first: one kiln did not make (the workspace

@@ -7,11 +7,15 @@
  * fails its entries in flight with `RestoreWorkerGone`: the caller restores them on its own
  * thread from the bytes it kept, and no worker is used again this run.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { LARGE_FILE } from '../files/index.js';
+import { entryDir } from './root.js';
 import type { EntryLog } from './log.js';
 import type { EntryMeta } from './entry.js';
-import type { RestoreResult } from './types.js';
+import type { OutputStatIndex, RestoreResult } from './types.js';
 
 export interface RestoreWorkerData {
   readonly workspaceRoot: string;
@@ -26,6 +30,8 @@ export interface RestoreJob {
   readonly hash: string;
   readonly body: Uint8Array;
   readonly verdict: string | undefined;
+  /** Restoring ahead (`ahead.ts`): the folder of the cache's tmp/ its outputs are written into, not the workspace. */
+  readonly stage?: string;
 }
 
 /** What a worker wrote: each file's place in the manifest, and its stat (size, mtimeMs, ctimeMs, ino: four numbers each). */
@@ -44,6 +50,8 @@ export interface ErrorFields {
 
 export type RestoreAnswer =
   | { readonly status: 'hit'; readonly meta: EntryMeta; readonly log: EntryLog; readonly restoredFiles: number; readonly rows: WrittenRows }
+  /** Restored ahead into the job's `stage`: the outputs below the folder `prefix` (repository-relative, '' for the root) lie below `stage`. */
+  | { readonly status: 'staged'; readonly prefix: string; readonly meta: EntryMeta; readonly log: EntryLog; readonly restoredFiles: number; readonly rows: WrittenRows }
   /** Received and placed, nothing written into the workspace (some output exists, or the entry is not packed): the caller restores it. */
   | { readonly status: 'placed'; readonly placed: boolean }
   | { readonly status: 'stale' }
@@ -177,8 +185,11 @@ export class RestorePool {
     return this.max > 0 && this.gone === undefined;
   }
 
-  /** Takes in and restores one entry on a worker (`body`, its own ArrayBuffer, is handed over); rejects with `RestoreWorkerGone` when the worker dies first. */
-  run(hash: string, body: Uint8Array, verdict: string | undefined): Promise<RestoreAnswer> {
+  /**
+   * Takes in and restores one entry on a worker (`body`, its own ArrayBuffer, is handed over), into
+   * `stage` instead of the workspace when given; rejects with `RestoreWorkerGone` when the worker dies first.
+   */
+  run(hash: string, body: Uint8Array, verdict: string | undefined, stage?: string): Promise<RestoreAnswer> {
     // A worker died while this entry was being read: none is started again.
     if (this.gone !== undefined) return Promise.reject(new RestoreWorkerGone(this.gone));
     const thread = this.pick();
@@ -187,7 +198,7 @@ export class RestorePool {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject });
       // Handed over, not copied (the caller keeps the chunks it came in, to restore them itself if the worker dies).
-      thread.worker.postMessage({ id, hash, body, verdict } satisfies RestoreJob, [body.buffer as ArrayBuffer]);
+      thread.worker.postMessage({ id, hash, body, verdict, ...(stage !== undefined && { stage }) } satisfies RestoreJob, [body.buffer as ArrayBuffer]);
     });
   }
 
@@ -266,4 +277,30 @@ async function* rejoined(chunks: readonly Uint8Array[], it: AsyncIterator<Uint8A
   } finally {
     await it.return?.();
   }
+}
+
+/** The settings a cache's restores run with, defaults filled in: its own and its restore workers' (the pool takes an early worker only when they match). */
+export function restoreWorkerData(workspaceRoot: string, dir: string, options: { readonly restoreMode?: 'link' | 'copy'; readonly largeFile?: number }): RestoreWorkerData {
+  return { workspaceRoot, dir, largeFile: options.largeFile ?? LARGE_FILE, restoreMode: options.restoreMode ?? 'link' };
+}
+
+/** Starts a restore worker for the cache `openLocalCache` would open with these arguments, ahead of its first download. */
+export function startRestoreWorkerFor(
+  workspaceRoot: string,
+  dir: string,
+  options: { readonly restoreMode?: 'link' | 'copy'; readonly largeFile?: number; readonly restoreThreads?: number } = {},
+): void {
+  if (options.restoreThreads !== 0) startRestoreWorkerEarly(restoreWorkerData(workspaceRoot, dir, options));
+}
+
+/** A worker's hit for the entry of `hash` in the cache folder `dir`, each file it wrote entered in `index`, meta.json's stat taken here (for the run manifest). */
+export function recordHit(dir: string, hash: string, a: Extract<RestoreAnswer, { status: 'hit' }>, index?: OutputStatIndex): RestoreResult {
+  const { at, stats } = a.rows;
+  for (let i = 0; index && i < at.length; i++) {
+    const f = a.meta.files[at[i]!]!;
+    index.set(f.path, { size: stats[4 * i]!, mtimeMs: stats[4 * i + 1]!, ctimeMs: stats[4 * i + 2]!, ino: stats[4 * i + 3]! }, f.oid);
+  }
+  // Bytes cross threads as a Uint8Array.
+  const log: EntryLog = 'bytes' in a.log ? { size: a.log.size, bytes: Buffer.from(a.log.bytes.buffer, a.log.bytes.byteOffset, a.log.bytes.byteLength) } : a.log;
+  return { status: 'hit', meta: a.meta, log, restoredFiles: a.restoredFiles, metaStat: statSync(join(entryDir(dir, hash), 'meta.json')) };
 }

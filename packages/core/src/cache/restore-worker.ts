@@ -13,8 +13,9 @@ import { removeEntry } from './evict.js';
 import { Restorer } from './restore.js';
 import type { StoreTarget } from './store.js';
 import { receiveEntry } from './transfer.js';
-import type { ManifestFile } from './entry.js';
-import type { OutputStatIndex, StatFields } from './types.js';
+import { outputsFolder, type ManifestFile } from './entry.js';
+import type { ReceivedPack } from './transfer.js';
+import type { OutputStatIndex, RestoreResult, StatFields } from './types.js';
 import type { RestoreAnswer, RestoreJob, RestoreWorkerData, WrittenRows } from './restore-pool.js';
 
 const { workspaceRoot, dir, largeFile, restoreMode } = workerData as RestoreWorkerData;
@@ -64,24 +65,52 @@ async function answer(job: RestoreJob): Promise<RestoreAnswer> {
   }
   if (got.status !== 'received') return got;
   if (got.packed === undefined) return { status: 'placed', placed: got.placed };
-  const recorded = new Recorded(got.packed.meta.files);
   try {
-    const r = restorer.restoreReceived(job.hash, got.packed, recorded, true);
-    if (r.status === 'existing') return { status: 'placed', placed: true };
-    if (r.status !== 'hit') return r;
-    // A short log's bytes in a buffer of their own (a small Buffer is a view of a shared pool, which would cross whole).
-    const log = 'bytes' in r.log ? { size: r.log.size, bytes: Buffer.from(new Uint8Array(r.log.bytes).buffer) } : r.log;
-    // Without its fingerprint, as a restore reads meta.json (entry.ts `readMetaSync`): nothing after a restore needs it, and it is half of what would cross.
-    return { status: 'hit', meta: { ...r.meta, fingerprint: undefined }, log, restoredFiles: r.restoredFiles, rows: recorded.rows() };
+    return job.stage === undefined ? restored(job.hash, got.packed) : staged(job.hash, got.packed, job.stage);
   } catch (e) {
     return failed('restore', e);
   }
 }
 
+/** Restores a received entry into the workspace. */
+function restored(hash: string, packed: ReceivedPack): RestoreAnswer {
+  const recorded = new Recorded(packed.meta.files);
+  const r = restorer.restoreReceived(hash, packed, recorded, true);
+  if (r.status === 'existing') return { status: 'placed', placed: true };
+  if (r.status !== 'hit') return r;
+  return { status: 'hit', ...crossing(r), rows: recorded.rows() };
+}
+
+/**
+ * Restores a received entry ahead (`ahead.ts`): its outputs below `stage`, as they will lie below
+ * the folder that holds them all, so that one rename puts them in place. An entry with links is not
+ * staged (where a link leads depends on where it lies): it stays `placed`, restored when it is used.
+ */
+function staged(hash: string, packed: ReceivedPack, stage: string): RestoreAnswer {
+  const files = packed.meta.files;
+  if (files.some((f) => f.link !== undefined)) return { status: 'placed', placed: true };
+  const prefix = outputsFolder(files);
+  const cut = prefix === '' ? 0 : prefix.length + 1;
+  const below = files.map((f) => ({ ...f, path: f.path.slice(cut) }));
+  const recorded = new Recorded(below);
+  const r = new Restorer(stage, dir, restoreMode, largeFile).restoreReceived(hash, { ...packed, meta: { ...packed.meta, files: below } }, recorded, true);
+  if (r.status === 'existing') return { status: 'placed', placed: true };
+  if (r.status !== 'hit') return r;
+  return { status: 'staged', prefix, ...crossing({ ...r, meta: packed.meta }), rows: recorded.rows() };
+}
+
+/** A hit's meta and log as they cross to the main thread. */
+function crossing(r: Extract<RestoreResult, { status: 'hit' }>): Pick<Extract<RestoreAnswer, { status: 'hit' }>, 'meta' | 'log' | 'restoredFiles'> {
+  // A short log's bytes in a buffer of their own (a small Buffer is a view of a shared pool, which would cross whole).
+  const log = 'bytes' in r.log ? { size: r.log.size, bytes: Buffer.from(new Uint8Array(r.log.bytes).buffer) } : r.log;
+  // Without its fingerprint, as a restore reads meta.json (entry.ts `readMetaSync`): nothing after a restore needs it, and it is half of what would cross.
+  return { meta: { ...r.meta, fingerprint: undefined }, log, restoredFiles: r.restoredFiles };
+}
+
 parentPort!.on('message', (job: RestoreJob) => {
   void answer(job).then((a) => {
     // A hit's arrays are handed over, not copied.
-    const handed = a.status === 'hit' ? [a.rows.at.buffer, a.rows.stats.buffer, ...('bytes' in a.log ? [a.log.bytes.buffer] : [])] : [];
+    const handed = a.status === 'hit' || a.status === 'staged' ? [a.rows.at.buffer, a.rows.stats.buffer, ...('bytes' in a.log ? [a.log.bytes.buffer] : [])] : [];
     parentPort!.postMessage({ id: job.id, answer: a }, handed as ArrayBuffer[]);
   });
 });

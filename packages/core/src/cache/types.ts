@@ -44,6 +44,9 @@ export type RestoreResult =
   /** The cache cannot be read (or reached): nothing was restored, the task runs. `said`: a warning has already told (a remote's circuit breaker). */
   | { readonly status: 'unavailable'; readonly reason: string; readonly said?: boolean };
 
+/** What taking in a remote entry comes to: a restore's result, or the receive's verdict when it went no further. */
+export type TakenIn = RestoreResult | { readonly status: 'stale' } | { readonly status: 'refused'; readonly reason: string };
+
 export type StoreResult =
   /** Kept (or already there: another process stored the same hash first, which is as good). */
   | { readonly status: 'stored' }
