@@ -110,7 +110,7 @@ async function restoreAhead(root: string, config: KilnConfig, git: PlanGit, bund
   try {
     await git.writable;
     const cache = openLocalCache(root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
-    void bundle.fetched.then((entries) => entries && cache.restoreAhead(entries)).catch(() => undefined);
+    cache.restoreAhead(bundle.fetched);
     return cache;
   } catch {
     return undefined;

@@ -15,14 +15,15 @@
 import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Destinations } from './destinations.js';
+import type { EntryMeta } from './entry.js';
 import { errorCode } from './errors.js';
 import type { RestoreAnswer } from './restore-pool.js';
 import { tempName } from './root.js';
 
 type Staged = Extract<RestoreAnswer, { status: 'staged' }>;
 
-/** Takes in one entry on a worker, its outputs written below `stage`: the worker's answer, or undefined when it could not be asked. */
-export type StageJob = (hash: string, body: Uint8Array, stage: string) => Promise<RestoreAnswer | undefined>;
+/** Takes in one entry on a worker, its outputs written below `stage`: the worker's answer; undefined when it could not be asked, or why not (the cache cannot be written). */
+export type StageJob = (hash: string, body: Uint8Array, stage: string) => Promise<RestoreAnswer | string | undefined>;
 
 export class RestoreAhead {
   /** The staging folder, in the cache's `tmp/` (its name carries the pid, so `cleanTemp` removes it after a crash). */
@@ -61,7 +62,8 @@ export class RestoreAhead {
     let n = 0;
     for (const [hash, body] of entries) {
       const stage = join(root, (n++).toString(36));
-      ahead.jobs.set(hash, { stage, answer: job(hash, new Uint8Array(body), stage).catch(() => undefined) });
+      const answer = job(hash, new Uint8Array(body), stage).then((a) => (typeof a === 'string' ? undefined : a));
+      ahead.jobs.set(hash, { stage, answer: answer.catch(() => undefined) });
     }
     return ahead;
   }
@@ -130,8 +132,9 @@ export class RestoreAhead {
     if (moved.length === 0) return a.rows;
     const again = new Set(moved);
     const stats = Float64Array.from(a.rows.stats);
+    const { files } = JSON.parse(a.meta) as EntryMeta;
     for (let i = 0; i < a.rows.at.length; i++) {
-      const path = a.meta.files[a.rows.at[i]!]!.path;
+      const path = files[a.rows.at[i]!]!.path;
       if (!again.has(path)) continue;
       const st = lstatSync(join(this.destinations.workspaceRoot, path));
       stats.set([st.size, st.mtimeMs, st.ctimeMs, st.ino], 4 * i);

@@ -48,8 +48,8 @@ export class LocalCache implements Cache {
   readonly largeFile: number;
   private readonly restorer: Restorer;
   private pool: RestorePool | undefined;
-  /** A run bundle's entries being restored ahead of the plan (`ahead.ts`). */
-  private ahead: RestoreAhead | undefined;
+  /** A run bundle's entries being restored ahead of the plan (`ahead.ts`), once they arrive. */
+  private ahead: Promise<RestoreAhead | undefined> | undefined;
   private readonly restoreThreads: number | undefined;
   private readonly lastRuns: LastRuns;
   private folder: CacheFolder | undefined;
@@ -218,22 +218,22 @@ export class LocalCache implements Cache {
     (this.pool ??= this.newPool()).bodiesAtHand();
   }
 
-  /** Restores a run bundle's entries ahead, while the run plans (`ahead.ts`), on restore workers (none: nothing is done). */
-  restoreAhead(entries: ReadonlyMap<string, Uint8Array>): void {
-    this.pool ??= this.newPool();
-    if (this.ahead !== undefined || entries.size === 0 || !this.pool.usable || this.checkFolder().status === 'unusable') return;
-    this.pool.bodiesAtHand();
-    // The bundle passed the transport's verdict as a whole.
-    this.ahead = RestoreAhead.start(this.workspaceRoot, this.dir, entries, async (hash, body, stage) => {
-      const a = await this.onWorker(hash, body, undefined, stage);
-      return typeof a === 'string' ? undefined : a;
+  /** Restores a run bundle's entries (it passed the transport's verdict as a whole) ahead, once they arrive, while the run plans (`ahead.ts`); not without restore workers. */
+  restoreAhead(entries: Promise<ReadonlyMap<string, Uint8Array> | undefined>): void {
+    const started = entries.then((m) => {
+      this.pool ??= this.newPool();
+      if (m === undefined || m.size === 0 || !this.pool.usable || this.checkFolder().status === 'unusable') return undefined;
+      this.pool.bodiesAtHand();
+      return RestoreAhead.start(this.workspaceRoot, this.dir, m, (hash, body, stage) => this.onWorker(hash, body, undefined, stage));
     });
+    this.ahead ??= started.catch(() => undefined);
   }
 
   /** The entry of `hash` restored ahead, in place (its files entered in `index`); undefined when it was not, or was refused (the ordinary path says why). */
   async takeAhead(hash: string, index?: OutputStatIndex, warn?: (m: string) => void): Promise<RestoreResult | undefined> {
-    if (this.ahead?.has(hash) !== true) return undefined;
-    const a = await this.ahead.take(hash);
+    const ahead = await this.ahead;
+    if (ahead?.has(hash) !== true) return undefined;
+    const a = await ahead.take(hash);
     const gone = a === undefined ? this.pool?.goneNotice() : undefined;
     if (gone !== undefined) warn?.(`${gone}: entries are restored on the main thread`);
     // No answer (its worker died): restored here from the store, if it was taken in.
@@ -243,7 +243,7 @@ export class LocalCache implements Cache {
 
   /** Once every task had its chance at `takeAhead`: removes what the plan did not use; how many entries were restored ahead, and put in place. */
   async endAhead(): Promise<{ readonly entries: number; readonly moved: number } | undefined> {
-    const ahead = this.ahead;
+    const ahead = await this.ahead;
     this.ahead = undefined;
     return ahead?.end().catch(() => undefined);
   }
