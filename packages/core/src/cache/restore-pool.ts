@@ -49,9 +49,10 @@ export interface ErrorFields {
 }
 
 export type RestoreAnswer =
-  | { readonly status: 'hit'; readonly meta: EntryMeta; readonly log: EntryLog; readonly restoredFiles: number; readonly rows: WrittenRows }
+  /** `meta`: the entry's meta without its fingerprint, as JSON (one string crosses threads at a fraction of the cost of its objects). */
+  | { readonly status: 'hit'; readonly meta: string; readonly log: EntryLog; readonly restoredFiles: number; readonly rows: WrittenRows }
   /** Restored ahead into the job's `stage`: the outputs below the folder `prefix` (repository-relative, '' for the root) lie below `stage`. */
-  | { readonly status: 'staged'; readonly prefix: string; readonly meta: EntryMeta; readonly log: EntryLog; readonly restoredFiles: number; readonly rows: WrittenRows }
+  | { readonly status: 'staged'; readonly prefix: string; readonly meta: string; readonly log: EntryLog; readonly restoredFiles: number; readonly rows: WrittenRows }
   /** Received and placed, nothing written into the workspace (some output exists, or the entry is not packed): the caller restores it. */
   | { readonly status: 'placed'; readonly placed: boolean }
   | { readonly status: 'stale' }
@@ -295,12 +296,13 @@ export function startRestoreWorkerFor(
 
 /** A worker's hit for the entry of `hash` in the cache folder `dir`, each file it wrote entered in `index`, meta.json's stat taken here (for the run manifest). */
 export function recordHit(dir: string, hash: string, a: Extract<RestoreAnswer, { status: 'hit' }>, index?: OutputStatIndex): RestoreResult {
+  const meta = JSON.parse(a.meta) as EntryMeta;
   const { at, stats } = a.rows;
   for (let i = 0; index && i < at.length; i++) {
-    const f = a.meta.files[at[i]!]!;
+    const f = meta.files[at[i]!]!;
     index.set(f.path, { size: stats[4 * i]!, mtimeMs: stats[4 * i + 1]!, ctimeMs: stats[4 * i + 2]!, ino: stats[4 * i + 3]! }, f.oid);
   }
   // Bytes cross threads as a Uint8Array.
   const log: EntryLog = 'bytes' in a.log ? { size: a.log.size, bytes: Buffer.from(a.log.bytes.buffer, a.log.bytes.byteOffset, a.log.bytes.byteLength) } : a.log;
-  return { status: 'hit', meta: a.meta, log, restoredFiles: a.restoredFiles, metaStat: statSync(join(entryDir(dir, hash), 'meta.json')) };
+  return { status: 'hit', meta, log, restoredFiles: a.restoredFiles, metaStat: statSync(join(entryDir(dir, hash), 'meta.json')) };
 }

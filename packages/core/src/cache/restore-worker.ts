@@ -104,7 +104,7 @@ function crossing(r: Extract<RestoreResult, { status: 'hit' }>): Pick<Extract<Re
   // A short log's bytes in a buffer of their own (a small Buffer is a view of a shared pool, which would cross whole).
   const log = 'bytes' in r.log ? { size: r.log.size, bytes: Buffer.from(new Uint8Array(r.log.bytes).buffer) } : r.log;
   // Without its fingerprint, as a restore reads meta.json (entry.ts `readMetaSync`): nothing after a restore needs it, and it is half of what would cross.
-  return { meta: { ...r.meta, fingerprint: undefined }, log, restoredFiles: r.restoredFiles };
+  return { meta: JSON.stringify({ ...r.meta, fingerprint: undefined }), log, restoredFiles: r.restoredFiles };
 }
 
 parentPort!.on('message', (job: RestoreJob) => {
