@@ -15,45 +15,54 @@ import type { TaskPlan } from './task-plan.js';
 export interface RunBundle {
   /** The run's remote client, opened early for the fetch (its breaker is the run's). */
   readonly client: RemoteClient;
-  /** The bundle's key, and whether the work tree is its commit exactly (only then is a bundle uploaded); undefined without a commit. */
-  readonly key: Promise<{ readonly key: string; readonly clean: boolean } | undefined>;
+  /** The bundle's key (HEAD's commit and the request); undefined without a commit. */
+  readonly key: Promise<string | undefined>;
+  /** Whether the work tree is the key's commit exactly: only then is a bundle uploaded. */
+  readonly clean: Promise<boolean>;
   /** The entries fetched, by hash; undefined when there was no bundle to use. */
   readonly fetched: Promise<ReadonlyMap<string, Uint8Array> | undefined>;
   readonly upload: boolean;
 }
 
-/** Starts fetching the bundle of the commit git's snapshot names (a fresh clone's), unless the settings turn bundles off. */
+/**
+ * Starts fetching the bundle of HEAD's commit (a fresh clone's), unless the settings turn bundles
+ * off. `head`: HEAD's commit, asked of git alone (the fetch starts before git's status is in);
+ * `snapshot`: the work tree's, which says whether a bundle may be uploaded.
+ */
 export function startRunBundle(
   root: string,
   request: ManifestRequest,
   settings: RemoteCacheSettings,
+  head: Promise<string | undefined>,
   snapshot: Promise<WorkTreeSnapshot>,
   warn: (message: string) => void,
 ): RunBundle | undefined {
   if (settings.runBundles === 'off') return undefined;
   const client = openRemoteClient(settings, warn);
   const cwd = relative(root, resolve(request.cwd)).split('\\').join('/');
-  const key = snapshot.then(
-    (s) => (s.head === undefined ? undefined : { key: runBundleKey({ ...request, commit: s.head, cwd }), clean: s.entries.length === 0 }),
-    () => undefined,
+  const commit = head.catch(() => undefined);
+  const key = commit.then((c) => (c === undefined ? undefined : runBundleKey({ ...request, commit: c, cwd })));
+  const clean = Promise.all([commit, snapshot]).then(
+    ([c, s]) => c !== undefined && s.head === c && s.entries.length === 0,
+    () => false,
   );
   const fetched = key
     .then(async (k) => {
       if (k === undefined) return undefined;
-      const entries = await fetchRunBundle(client, k.key, warn);
-      trace(entries ? `run bundle ${k.key.slice(0, 12)}: ${entries.size} entries` : `no run bundle ${k.key.slice(0, 12)} to use`);
+      const entries = await fetchRunBundle(client, k, warn);
+      trace(entries ? `run bundle ${k.slice(0, 12)}: ${entries.size} entries` : `no run bundle ${k.slice(0, 12)} to use`);
       return entries;
     })
     .catch(() => undefined);
-  return { client, key, fetched, upload: settings.runBundles === 'upload' };
+  return { client, key, clean, fetched, upload: settings.runBundles === 'upload' };
 }
 
 /** After a run: hands the remote cache the bundle to upload, when this run should leave one. */
 export async function offerRunBundle(bundle: RunBundle, remote: RemoteCache, plan: TaskPlan, finished: readonly { readonly status: TaskStatus }[] | undefined): Promise<void> {
   if (!bundle.upload || finished === undefined || finished.length === 0 || !finished.every((r) => r.status === 'success')) return;
-  const k = await bundle.key;
-  if (k === undefined || !k.clean) return;
+  const [key, clean] = await Promise.all([bundle.key, bundle.clean]);
+  if (key === undefined || !clean) return;
   const hashes = [...plan.tasks.values()].filter((t) => t.cacheable).map((t) => t.hash);
   const fetched = await bundle.fetched;
-  if (hashes.length > 0 && !hashes.every((h) => fetched?.has(h))) remote.uploadBundle(k.key, hashes);
+  if (hashes.length > 0 && !hashes.every((h) => fetched?.has(h))) remote.uploadBundle(key, hashes);
 }

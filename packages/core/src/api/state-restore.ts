@@ -89,7 +89,8 @@ export function startFreshClone(
   let cache: Promise<LocalCache | undefined> | undefined;
   if (remote.status === 'on') {
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
-    bundle = startRunBundle(root, request, remote.settings, git.snapshot, warn);
+    const head = revParseCommits(root, ['HEAD']).then((r) => r?.commits[0]);
+    bundle = startRunBundle(root, request, remote.settings, head, git.snapshot, warn);
     cache = bundle && restoreAhead(root, config, git, bundle);
   }
   const shared = (async () => {
