@@ -3,7 +3,7 @@
  * stay inside the workspace once every symbolic link on its way is followed, the workspace's own
  * and those the entry itself makes. Reads the workspace (stat, realpath, readlink), writes nothing.
  */
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { isWithin, toRepoPath } from '../model/index.js';
 import { realpathOrUndefined } from './place.js';
@@ -59,7 +59,7 @@ export class Destinations {
    */
   private placeByFolders(rpDir: string): FolderPlace | undefined {
     // The root itself is missing only where it is a folder of a restore's own (restoring ahead stages into a new one): nothing in it needs a look.
-    if (rpDir === '.' || rpDir === '') return existsSync(this.workspaceRoot) ? 'present' : 'missing';
+    if (rpDir === '.' || rpDir === '') return lstatSync(this.workspaceRoot, { throwIfNoEntry: false }) === undefined ? 'missing' : 'present';
     let from = 0;
     for (;;) {
       const cut = rpDir.indexOf('/', from);
