@@ -214,7 +214,6 @@ export class RestorePool {
   private start(): Thread {
     const worker = takeEarly(this.data) ?? new Worker(WORKER_FILE, { workerData: this.data });
     const thread: Thread = { worker, pending: new Map() };
-    worker.unref();
     worker.on('message', (m: { id: number; answer: RestoreAnswer }) => {
       const p = thread.pending.get(m.id);
       thread.pending.delete(m.id);
@@ -222,6 +221,8 @@ export class RestorePool {
       if (thread.pending.size === 0) worker.unref();
       p?.resolve(m.answer);
     });
+    // After the listener: adding one refs the worker's port again, and a worker started for bodies at hand may never get a job.
+    worker.unref();
     const fail = (why: string): void => {
       this.gone ??= why;
       for (const p of thread.pending.values()) p.reject(new RestoreWorkerGone(why));
