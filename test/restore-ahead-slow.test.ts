@@ -4,7 +4,7 @@
  * its cache while it plans, then moves each entry the plan chose into place. The outputs are
  * byte-identical and the staging folder is gone after the run; an entry the plan does not use
  * leaves nothing behind; a folder already in the workspace keeps its own files; a file in the way
- * is replaced by the entry's, as an ordinary restore would.
+ * is replaced by the entry's, as an ordinary restore would; `--skip-cache` restores nothing ahead.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -112,6 +112,16 @@ describe('restoring a run bundle ahead of the plan', () => {
     const { 'packages/d/dist/notes.md': mine, ...rest } = texts(outputs(b));
     expect(mine).toBe('mine\n');
     expect(rest).toEqual(texts(outputs(repo.dir)));
+    expect(leftovers(b)).toEqual([]);
+  });
+
+  it('a run that ignores cached results restores nothing ahead, leaves nothing in tmp/, and exits', () => {
+    // (It hung after its last task: the restore workers started for the bundle's bodies got no job, and a listener kept one alive.)
+    const b = clone();
+    const run = runKiln(['run', '-t', 'build', '--json', '--skip-cache'], { cwd: b, env: { ...env, KILN_TRACE: '1' } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(Object.values(byId(run.json())).every((s) => s === 'success/miss')).toBe(true);
+    expect(aheadLine(run.stderr)).toBeUndefined();
     expect(leftovers(b)).toEqual([]);
   });
 

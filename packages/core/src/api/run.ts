@@ -49,7 +49,12 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const root = options.read === undefined ? findWorkspaceRoot(options.cwd) : undefined;
   const git = root === undefined ? undefined : startPlanGit(root, options.snapshot);
   const fresh = git && import('./state-restore.js').then((m) => m.startFreshClone(root!, options, options.env ?? process.env, git, (w) => events.warning?.(w)));
-  const plan = await planTasks(options, options.read, git && { git, shared: fresh!.then((f) => f?.shared), cache: fresh!.then((f) => f?.cache) });
+  const early = fresh?.then((f) => f?.cache);
+  // A plan that fails leaves nothing restored ahead behind it.
+  const plan = await planTasks(options, options.read, git && { git, shared: fresh!.then((f) => f?.shared), cache: early }).catch(async (e: unknown) => {
+    await early?.then((c) => c?.endAhead()).catch(() => undefined);
+    throw e;
+  });
   events.planned?.(planInfo(plan));
   const lock = await lockWorkspace(plan.ws.root, { ...(options.signal && { signal: options.signal }), warn: (m) => events.warning?.(m) });
   try {

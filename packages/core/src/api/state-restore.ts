@@ -77,7 +77,7 @@ export interface FreshCloneStart {
  */
 export function startFreshClone(
   root: string,
-  request: ManifestRequest,
+  request: ManifestRequest & { readonly skipCache?: boolean },
   env: Readonly<Record<string, string | undefined>>,
   git: PlanGit,
   warn: (m: string) => void,
@@ -91,7 +91,8 @@ export function startFreshClone(
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
     const head = revParseCommits(root, ['HEAD']).then((r) => r?.commits[0]);
     bundle = startRunBundle(root, request, remote.settings, head, git.snapshot, warn);
-    cache = bundle && restoreAhead(root, config, git, bundle);
+    // A run that ignores cached results restores nothing ahead.
+    cache = bundle && request.skipCache !== true ? restoreAhead(root, config, git, bundle) : undefined;
   }
   const shared = (async () => {
     const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
