@@ -5,8 +5,8 @@
  * the graph needs are the snapshot's own status output read again, not a second `git status`.
  */
 import { existsSync } from 'node:fs';
-import type { LocalCache } from '../cache/index.js';
 import { join } from 'node:path';
+import type { LocalCache } from '../cache/index.js';
 import { listIndex, workTreeSnapshot, type IndexListing, type WorkTreeSnapshot } from '../files/index.js';
 import type { SavedGraphView } from '../graph-state/index.js';
 import type { PendingSnapshot } from '../run-manifest/index.js';

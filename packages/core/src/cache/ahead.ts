@@ -26,8 +26,6 @@ type Staged = Extract<RestoreAnswer, { status: 'staged' }>;
 export type StageJob = (hash: string, body: Uint8Array, stage: string) => Promise<RestoreAnswer | string | undefined>;
 
 export class RestoreAhead {
-  /** The staging folder, in the cache's `tmp/` (its name carries the pid, so `cleanTemp` removes it after a crash). */
-  private readonly root: string;
   private readonly jobs = new Map<string, { readonly stage: string; readonly answer: Promise<RestoreAnswer | undefined> }>();
   private readonly destinations: Destinations;
   /** Entries whose staged outputs were moved into place. */
@@ -35,10 +33,9 @@ export class RestoreAhead {
 
   private constructor(
     workspaceRoot: string,
-    root: string,
-    private readonly job: StageJob,
+    /** The staging folder, in the cache's `tmp/` (its name carries the pid, so `cleanTemp` removes it after a crash). */
+    private readonly root: string,
   ) {
-    this.root = root;
     this.destinations = new Destinations(workspaceRoot);
   }
 
@@ -58,7 +55,7 @@ export class RestoreAhead {
     } catch {
       return undefined;
     }
-    const ahead = new RestoreAhead(workspaceRoot, root, job);
+    const ahead = new RestoreAhead(workspaceRoot, root);
     let n = 0;
     for (const [hash, body] of entries) {
       const stage = join(root, (n++).toString(36));
