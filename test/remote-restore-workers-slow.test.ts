@@ -7,8 +7,15 @@
  * A fresh clone starts its worker while it plans (and one per core when its run bundle holds the
  * bodies); a later run that restores only from the local cache starts none. Faults are injected into the kiln process (fixtures/worker-dies.mjs,
  * fixtures/fs-faults.mjs); worker starts are seen through fixtures/worker-starts.mjs.
+ *
+ * Restoring ahead (packages/core/src/cache/ahead.ts): a fresh clone whose commit has a run bundle
+ * stages the bundle's outputs in its cache's tmp/ while it plans, then renames each entry the plan
+ * chose into place. The outputs are byte-identical and the staging folder is gone after the run;
+ * an entry the plan does not use leaves nothing behind; a folder already in the workspace keeps
+ * its own files; a file in the way is replaced by the entry's, as an ordinary restore would; an
+ * entry kept unpacked (c's) is restored from the store; `--skip-cache` restores nothing ahead.
  */
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -43,6 +50,9 @@ function outputs(dir: string): Record<string, { text: string; ino: number }> {
   return out;
 }
 const texts = (o: ReturnType<typeof outputs>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.text]));
+const aheadLine = (stderr: string) => stderr.split('\n').find((l) => l.includes('restored ahead'));
+/** What is left in the cache's tmp/ (a staging folder is named `ahead.<pid>.<n>`). */
+const leftovers = (dir: string) => (existsSync(join(dir, '.kiln/cache/tmp')) ? readdirSync(join(dir, '.kiln/cache/tmp')) : []);
 
 describe('restore workers', () => {
   let server: CacheServer;
@@ -137,5 +147,77 @@ describe('restore workers', () => {
     ]);
     expect(run.stderr).toContain('built a');
     expect(texts(outputs(b))).toEqual(texts(outputs(repo.dir)));
+  });
+
+  describe('restoring a run bundle ahead of the plan', () => {
+    const traced = { KILN_TRACE: '1' };
+
+    it('puts every packed entry in place byte for byte, leaves no staging folder, and a later run rewrites nothing', () => {
+      const b = clone();
+      const run = build(b, traced);
+      expect(run.code, run.stderr).toBe(0);
+      expect(byId(run.json())).toEqual({ 'a:build': 'success/remote', 'b:build': 'success/remote', 'c:build': 'success/remote', 'd:build': 'success/remote' });
+      expect(warnings(run.stderr)).toEqual([]);
+      // c's entry is kept unpacked (a file past 1 MiB): restored from the store it was taken into, not staged.
+      expect(aheadLine(run.stderr)).toContain('4 entries of the run bundle restored ahead, 3 of them put in place');
+      const restored = outputs(b);
+      expect(texts(restored)).toEqual(texts(outputs(repo.dir)));
+      expect(leftovers(b)).toEqual([]);
+      // The stat index has each file as it lies after the move: nothing is written again.
+      const again = build(b, { KILN_REMOTE_CACHE: 'off' });
+      expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
+      expect(outputs(b)).toEqual(restored);
+    });
+
+    it('an entry the plan does not use: its staged outputs are removed, the task runs', () => {
+      const b = clone();
+      // An input of a only in this work tree: a's hash is not the bundle's.
+      writeFileSync(join(b, 'packages/a/extra.txt'), 'changed here\n');
+      const run = build(b, traced);
+      expect(run.code, run.stderr).toBe(0);
+      expect(byId(run.json())).toMatchObject({ 'a:build': 'success/miss', 'b:build': 'success/remote' });
+      expect(run.stderr).toContain('built a');
+      expect(aheadLine(run.stderr)).toContain('4 entries of the run bundle restored ahead, 2 of them put in place');
+      expect(leftovers(b)).toEqual([]);
+      expect(texts(outputs(b))).toEqual(texts(outputs(repo.dir)));
+    });
+
+    it('into a folder the workspace already has: its own files stay, the entry comes in beside them', () => {
+      const b = clone();
+      mkdirSync(join(b, 'packages/d/dist'));
+      writeFileSync(join(b, 'packages/d/dist/notes.md'), 'mine\n');
+      const run = build(b, traced);
+      expect(run.code, run.stderr).toBe(0);
+      expect(byId(run.json())['d:build']).toBe('success/remote');
+      expect(aheadLine(run.stderr)).toContain('3 of them put in place');
+      expect(readFileSync(join(b, 'packages/d/dist/notes.md'), 'utf8')).toBe('mine\n');
+      const { 'packages/d/dist/notes.md': mine, ...rest } = texts(outputs(b));
+      expect(mine).toBe('mine\n');
+      expect(rest).toEqual(texts(outputs(repo.dir)));
+      expect(leftovers(b)).toEqual([]);
+    });
+
+    it('a run that ignores cached results restores nothing ahead, leaves nothing in tmp/, and exits', () => {
+      // (It hung after its last task: the restore workers started for the bundle's bodies got no job, and a listener kept one alive.)
+      const b = clone();
+      const run = runKiln(['run', '-t', 'build', '--json', '--skip-cache'], { cwd: b, env: { ...env, ...traced } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(Object.values(byId(run.json())).every((s) => s === 'success/miss')).toBe(true);
+      expect(aheadLine(run.stderr)).toBeUndefined();
+      expect(leftovers(b)).toEqual([]);
+    });
+
+    it('a file in the way: replaced by the entry, as an ordinary restore does', () => {
+      const b = clone();
+      mkdirSync(join(b, 'packages/b/dist'));
+      writeFileSync(join(b, 'packages/b/dist/f1.txt'), 'stale\n');
+      const run = build(b, traced);
+      expect(run.code, run.stderr).toBe(0);
+      expect(byId(run.json())['b:build']).toBe('success/remote');
+      expect(warnings(run.stderr)).toEqual([]);
+      expect(aheadLine(run.stderr)).toContain('2 of them put in place');
+      expect(texts(outputs(b))).toEqual(texts(outputs(repo.dir)));
+      expect(leftovers(b)).toEqual([]);
+    });
   });
 });
