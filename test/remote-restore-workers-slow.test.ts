@@ -13,7 +13,8 @@
  * chose into place. The outputs are byte-identical and the staging folder is gone after the run;
  * an entry the plan does not use leaves nothing behind; a folder already in the workspace keeps
  * its own files; a file in the way is replaced by the entry's, as an ordinary restore would; an
- * entry kept unpacked (c's) is restored from the store; `--skip-cache` restores nothing ahead.
+ * entry kept unpacked (c's) is restored from the store; a new commit without a bundle takes its
+ * parent's; `--skip-cache` restores nothing ahead.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -200,6 +201,26 @@ describe('restore workers', () => {
       const again = build(b, { KILN_REMOTE_CACHE: 'off' });
       expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
       expect(outputs(b)).toEqual(placed);
+    });
+
+    it("a new commit without a bundle of its own takes its parent's, and leaves one of its own", () => {
+      const b = clone();
+      writeFileSync(join(b, 'packages/a/extra.txt'), 'a new commit\n');
+      git(b, ['add', '-A']);
+      git(b, ['commit', '-q', '-m', 'change a']);
+      const run = build(b, traced);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/kiln trace: run bundle [0-9a-f]{12} \(of HEAD's parent\): 4 entries/);
+      expect(byId(run.json())).toEqual({ 'a:build': 'success/miss', 'b:build': 'success/remote', 'c:build': 'success/remote', 'd:build': 'success/remote' });
+      expect(aheadLine(run.stderr)).toContain('4 entries of the run bundle restored ahead, 2 of them put in place');
+      expect(leftovers(b)).toEqual([]);
+      // Its run left the new commit a bundle of its own, which a clone of that commit takes.
+      const c = tempDir('kiln-clone-');
+      git(c, ['clone', '-q', b, '.']);
+      const next = build(c, traced);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).toMatch(/kiln trace: run bundle [0-9a-f]{12}: 4 entries/);
+      expect(Object.values(byId(next.json())).every((s) => s === 'success/remote')).toBe(true);
     });
 
     it('a run that ignores cached results restores nothing ahead, leaves nothing in tmp/, and exits', () => {

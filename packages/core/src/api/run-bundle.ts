@@ -26,35 +26,49 @@ export interface RunBundle {
 
 /**
  * Starts fetching the bundle of HEAD's commit (a fresh clone's), unless the settings turn bundles
- * off. `head`: HEAD's commit, asked of git alone (the fetch starts before git's status is in);
+ * off; when that commit has none, its first parent's. `commits`: HEAD's commit, then its first
+ * parent's when there is one, asked of git alone (the fetch starts before git's status is in);
  * `snapshot`: the work tree's, which says whether a bundle may be uploaded.
  */
 export function startRunBundle(
   root: string,
   request: ManifestRequest,
   settings: RemoteCacheSettings,
-  head: Promise<string | undefined>,
+  commits: Promise<readonly string[] | undefined>,
   snapshot: Promise<WorkTreeSnapshot>,
   warn: (message: string) => void,
 ): RunBundle | undefined {
   if (settings.runBundles === 'off') return undefined;
   const client = openRemoteClient(settings, warn);
   const cwd = relative(root, resolve(request.cwd)).split('\\').join('/');
-  const commit = head.catch(() => undefined);
-  const key = commit.then((c) => (c === undefined ? undefined : runBundleKey({ ...request, commit: c, cwd })));
-  const clean = Promise.all([commit, snapshot]).then(
-    ([c, s]) => c !== undefined && s.head === c && s.entries.length === 0,
+  const keys = commits.then(
+    (cs) => (cs ?? []).map((commit) => runBundleKey({ ...request, commit, cwd })),
+    () => [],
+  );
+  const key = keys.then((ks) => ks[0]);
+  const clean = Promise.all([commits, snapshot]).then(
+    ([cs, s]) => cs?.[0] !== undefined && s.head === cs[0] && s.entries.length === 0,
     () => false,
   );
-  const fetched = key
-    .then(async (k) => {
-      if (k === undefined) return undefined;
-      const entries = await fetchRunBundle(client, k, warn);
-      trace(entries ? `run bundle ${k.slice(0, 12)}: ${entries.size} entries` : `no run bundle ${k.slice(0, 12)} to use`);
-      return entries;
-    })
-    .catch(() => undefined);
+  const fetched = keys.then((ks) => fetchFirst(client, ks, warn)).catch(() => undefined);
   return { client, key, clean, fetched, upload: settings.runBundles === 'upload' };
+}
+
+/**
+ * The first of the bundles under `keys` that the server has (HEAD's, else its parent's: a new
+ * commit shares most of its tasks' entries with the one before it, and the plan uses only those
+ * whose hashes it worked out). Each one missing costs a request; a failing server, no more.
+ */
+async function fetchFirst(client: RemoteClient, keys: readonly string[], warn: (message: string) => void): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
+  for (const [i, k] of keys.entries()) {
+    const entries = await fetchRunBundle(client, k, warn);
+    if (entries !== undefined) {
+      trace(`run bundle ${k.slice(0, 12)}${i === 0 ? '' : " (of HEAD's parent)"}: ${entries.size} entries`);
+      return entries;
+    }
+    trace(`no run bundle ${k.slice(0, 12)} to use`);
+  }
+  return undefined;
 }
 
 /** After a run: hands the remote cache the bundle to upload, when this run should leave one. */

@@ -89,8 +89,7 @@ export function startFreshClone(
   let cache: Promise<LocalCache | undefined> | undefined;
   if (remote.status === 'on') {
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
-    const head = revParseCommits(root, ['HEAD']).then((r) => r?.commits[0]);
-    bundle = startRunBundle(root, request, remote.settings, head, git.snapshot, warn);
+    bundle = startRunBundle(root, request, remote.settings, headAndParent(root), git.snapshot, warn);
     // A run that ignores cached results restores nothing ahead.
     cache = bundle && request.skipCache !== true ? restoreAhead(root, config, git, bundle) : undefined;
   }
@@ -101,6 +100,11 @@ export function startFreshClone(
     return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, git.writable, config);
   })();
   return { shared, bundle, cache };
+}
+
+/** HEAD's commit and its first parent's (HEAD's alone for a first commit, or where the history is cut short); undefined without a commit. */
+async function headAndParent(root: string): Promise<readonly string[] | undefined> {
+  return (await revParseCommits(root, ['HEAD', 'HEAD^']))?.commits ?? (await revParseCommits(root, ['HEAD']))?.commits;
 }
 
 /**
