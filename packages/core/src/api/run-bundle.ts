@@ -57,16 +57,18 @@ export function startRunBundle(
 /**
  * The first of the bundles under `keys` that the server has (HEAD's, else its parent's: a new
  * commit shares most of its tasks' entries with the one before it, and the plan uses only those
- * whose hashes it worked out). Each one missing costs a request; a failing server, no more.
+ * whose hashes it worked out). Only a missing one sends kiln to the next: after a refused bundle
+ * or a failing server, tasks are fetched alone.
  */
 async function fetchFirst(client: RemoteClient, keys: readonly string[], warn: (message: string) => void): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
   for (const [i, k] of keys.entries()) {
-    const entries = await fetchRunBundle(client, k, warn);
-    if (entries !== undefined) {
-      trace(`run bundle ${k.slice(0, 12)}${i === 0 ? '' : " (of HEAD's parent)"}: ${entries.size} entries`);
-      return entries;
+    const got = await fetchRunBundle(client, k, warn);
+    if (got.status === 'found') {
+      trace(`run bundle ${k.slice(0, 12)}${i === 0 ? '' : " (of HEAD's parent)"}: ${got.entries.size} entries`);
+      return got.entries;
     }
     trace(`no run bundle ${k.slice(0, 12)} to use`);
+    if (got.status === 'unusable') return undefined;
   }
   return undefined;
 }

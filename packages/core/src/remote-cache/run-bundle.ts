@@ -12,15 +12,18 @@ import { readWholeBody, type RemoteClient } from './client.js';
 const OVERHEAD = 64;
 const PER_ENTRY = 84;
 
-/** The bundle under `key`, its entries by hash; undefined when there is none or it is refused (`warn` says why; a failing server's breaker says so itself). */
-export async function fetchRunBundle(client: RemoteClient, key: string, warn: (message: string) => void): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
+/** A bundle asked for: its entries by hash; `missing` (the server has none); `unusable` (refused, or the server failed). */
+export type FetchedBundle = { readonly status: 'found'; readonly entries: ReadonlyMap<string, Uint8Array> } | { readonly status: 'missing' } | { readonly status: 'unusable' };
+
+/** The bundle under `key` (a refused one is a warning that says why; a failing server's breaker says so itself). */
+export async function fetchRunBundle(client: RemoteClient, key: string, warn: (message: string) => void): Promise<FetchedBundle> {
   const read = await client.get(key);
-  if (read.status !== 'found') return undefined;
+  if (read.status !== 'found') return { status: read.status === 'miss' ? 'missing' : 'unusable' };
   const whole = await readWholeBody(read, RUN_BUNDLE_MAX, 'the run bundle');
   const decoded = whole.status === 'whole' ? decodeRunBundle(whole.bytes) : { ok: false as const, reason: whole.reason };
-  if (decoded.ok) return decoded.entries;
+  if (decoded.ok) return { status: 'found', entries: decoded.entries };
   warn(`remote cache ${client.server}: the run bundle ${key.slice(0, 12)} was not used: ${decoded.reason}. Each task's entry is fetched alone.`);
-  return undefined;
+  return { status: 'unusable' };
 }
 
 /**
