@@ -8,6 +8,7 @@ import { relative, resolve } from 'node:path';
 import type { WorkTreeSnapshot } from '../files/index.js';
 import { fetchRunBundle, openRemoteClient, runBundleKey, type RemoteCache, type RemoteCacheSettings, type RemoteClient } from '../remote-cache/index.js';
 import type { ManifestRequest } from '../run-manifest/index.js';
+import type { TaskId } from '../model/index.js';
 import type { TaskStatus } from '../tasks/index.js';
 import { trace } from '../trace/index.js';
 import type { TaskPlan } from './task-plan.js';
@@ -73,12 +74,33 @@ async function fetchFirst(client: RemoteClient, keys: readonly string[], warn: (
   return undefined;
 }
 
-/** After a run: hands the remote cache the bundle to upload, when this run should leave one. */
-export async function offerRunBundle(bundle: RunBundle, remote: RemoteCache, plan: TaskPlan, finished: readonly { readonly status: TaskStatus }[] | undefined): Promise<void> {
+/**
+ * After a run: hands the remote cache the bundle to upload, when this run should leave one. An
+ * entry this run restored from the bundle it fetched (a parent's) goes in as that bundle had it,
+ * from memory: it verified as it came, and reading it back from the local store cost more than
+ * the rest of the upload.
+ */
+export async function offerRunBundle(
+  bundle: RunBundle,
+  remote: RemoteCache,
+  plan: TaskPlan,
+  finished: readonly { readonly status: TaskStatus }[] | undefined,
+  hits: ReadonlyMap<TaskId, { readonly source: 'local' | 'remote' }>,
+): Promise<void> {
   if (!bundle.upload || finished === undefined || finished.length === 0 || !finished.every((r) => r.status === 'success')) return;
   const [key, clean] = await Promise.all([bundle.key, bundle.clean]);
   if (key === undefined || !clean) return;
-  const hashes = [...plan.tasks.values()].filter((t) => t.cacheable).map((t) => t.hash);
+  const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
   const fetched = await bundle.fetched;
-  if (hashes.length > 0 && !hashes.every((h) => fetched?.has(h))) remote.uploadBundle(key, hashes);
+  if (cacheable.length === 0 || cacheable.every((t) => fetched?.has(t.hash))) return;
+  const known = new Map<string, Uint8Array>();
+  for (const t of cacheable) {
+    const body = hits.get(t.id)?.source === 'remote' ? fetched?.get(t.hash) : undefined;
+    if (body !== undefined) known.set(t.hash, body);
+  }
+  remote.uploadBundle(
+    key,
+    cacheable.map((t) => t.hash),
+    known,
+  );
 }

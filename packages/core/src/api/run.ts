@@ -138,7 +138,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await group.killAll(0);
-    if (bundle && remote) await offerRunBundle(bundle, remote, plan, finished);
+    if (bundle && remote) await offerRunBundle(bundle, remote, plan, finished, hits);
     await Promise.all([stats.save().catch(() => undefined), remote?.flush(), cache.flushLastRuns().catch(() => undefined)]);
     if (stored.size > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
     trace('saved the stat cache');

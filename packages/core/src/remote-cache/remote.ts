@@ -100,8 +100,8 @@ export class RemoteCache implements Cache {
   }
 
   /** Uploads, in the background, the run bundle of the local entries of `hashes` under `key` (`run-bundle.ts`). */
-  uploadBundle(key: string, hashes: readonly string[]): void {
-    this.queue(() => uploadRunBundle(this.client, this.local, key, hashes));
+  uploadBundle(key: string, hashes: readonly string[], known?: ReadonlyMap<string, Uint8Array>): void {
+    this.queue(() => uploadRunBundle(this.client, this.local, key, hashes, known));
   }
 
   /** Waits for every queued upload (they never throw). */

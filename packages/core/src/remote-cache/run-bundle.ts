@@ -27,14 +27,19 @@ export async function fetchRunBundle(client: RemoteClient, key: string, warn: (m
 }
 
 /**
- * Uploads, under `key`, the bundle of the local entries of `hashes` (in that order): an entry
- * larger than `RUN_BUNDLE_ENTRY_MAX`, or past `RUN_BUNDLE_MAX` in all, is left out (a clone fetches
- * it alone). Nothing in read-only mode; a failing server is its breaker's to report.
+ * Uploads, under `key`, the bundle of the entries of `hashes` (in that order): each body as
+ * `known` holds it (verified bodies already in memory), else as the local store has it. An entry
+ * larger than `RUN_BUNDLE_ENTRY_MAX`, or past `RUN_BUNDLE_MAX` in all, is left out (a clone
+ * fetches it alone). Nothing in read-only mode; a failing server is its breaker's to report.
  */
-export async function uploadRunBundle(client: RemoteClient, local: LocalCache, key: string, hashes: readonly string[]): Promise<void> {
+export async function uploadRunBundle(client: RemoteClient, local: LocalCache, key: string, hashes: readonly string[], known?: ReadonlyMap<string, Uint8Array>): Promise<void> {
   if (client.readOnly) return;
   const limit = pLimit(16);
-  const bodies = await Promise.all(hashes.map((hash) => limit(() => entryBody(local, hash))));
+  const held = (hash: string): Uint8Array | undefined => {
+    const body = known?.get(hash);
+    return body !== undefined && body.length <= RUN_BUNDLE_ENTRY_MAX ? body : undefined;
+  };
+  const bodies = await Promise.all(hashes.map((hash) => held(hash) ?? limit(() => entryBody(local, hash))));
   const entries: BundledEntry[] = [];
   let total = OVERHEAD;
   for (const [i, body] of bodies.entries()) {
