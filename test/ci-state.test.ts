@@ -2,7 +2,8 @@
  * The affected state shared by commit, end to end: `kiln ci state save` on the main branch keeps
  * it in the cache folder (shared by two clones here through `kiln.cacheDirectory`, standing in for
  * a remote cache); a fresh clone's `kiln affected` loads it and rescans only what differs, with
- * the same answer as a clone that scans everything; a damaged state is refused with a warning.
+ * the same answer as a clone that scans everything (a new commit on the base branch, from its
+ * parent's state); a damaged state is refused with a warning.
  */
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,6 +81,19 @@ describe('the shared affected state', () => {
       renameSync(aside, states);
     }
     expect(readdirSync(states)).toEqual(saved);
+  });
+
+  it("a new commit on the base branch itself loads its parent's state (its merge-base with the base is itself)", () => {
+    const dir = clone();
+    writeFileSync(join(dir, 'packages/cli/src/index.ts'), "import { x } from 'util';\nexport const cli = 3;\n");
+    git(dir, ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'cli uses util, on main']);
+    const parent = main.git('rev-parse', 'HEAD').trim();
+    const r = runKiln(['affected', '--base', 'main', '--head', 'HEAD', '--json'], { cwd: dir, env: { KILN_TRACE: '1' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`shared graph state of ${parent.slice(0, 12)} from the cache folder's states/`);
+    expect(r.stderr).toContain('graph (updated)');
+    // Base and head are one commit: nothing is affected, whatever state the graph came from.
+    expect(r.json().projects).toEqual([]);
   });
 
   it('moves a state by file, and refuses a damaged or foreign one', () => {

@@ -1,7 +1,7 @@
 /**
  * A fresh clone's start from the affected state shared by commit (`shared-state.ts` has the
- * stores): with no saved state, the state of head, else of its merge-base with the base ref, for
- * `kiln affected` and `kiln run`. Never throws: a state that cannot be had costs only speed.
+ * stores): with no saved state, the state of head, else of its first parent, else of its
+ * merge-base with the base ref, for `kiln affected` and `kiln run`. Never throws: a state that cannot be had costs only speed.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,8 +17,8 @@ import { startRunBundle, type RunBundle } from './run-bundle.js';
 import { kilnConfig, STATE_FILE, stateStores } from './shared-state.js';
 
 /**
- * With no saved state at `root`, loads the shared state of head or, failing that, of the merge-base
- * of `baseRef` and head. Never throws: a store that fails costs only the speed (a warning says so).
+ * With no saved state at `root`, loads the shared state of head or, failing that, of head's first
+ * parent, then of the merge-base of `baseRef` and head. Never throws: a store that fails costs only the speed (a warning says so).
  * `commits`: what head and the base ref name, when git was asked already.
  */
 export async function restoreForAffected(
@@ -45,10 +45,13 @@ async function restoreShared(
   try {
     const stores = stateStores(root, env, warn, config);
     if (stores.length === 0) return undefined;
+    // Head's first parent, between head and the base: on the base branch itself the base is head, and a new commit's state is not saved yet.
+    const parent = revParseCommits(root, [`${request.head ?? 'HEAD'}^`]).then((r) => r?.commits[0]);
     const commits = await asked?.catch(() => undefined);
     const resolved = await resolveBase(root, commits?.length === 2 ? { ...request, commits: [commits[0]!, commits[1]!] } : request);
     if (!resolved.ok) return undefined;
-    const r = await restoreSharedState(root, [resolved.value.head, resolved.value.base], stores, beforeSave);
+    const before = await parent.catch(() => undefined);
+    const r = await restoreSharedState(root, [resolved.value.head, ...(before ? [before] : []), resolved.value.base], stores, beforeSave);
     for (const w of r.warnings) warn(w);
     if (r.used) trace(`shared graph state of ${r.used.commit.slice(0, 12)} from ${r.used.store}`);
     return r.used?.saved;
@@ -69,7 +72,7 @@ export interface FreshCloneStart {
  * `kiln run`'s start in a fresh clone (no saved graph state). With a remote cache, which will
  * restore most of its tasks, its first restore worker starts now, so the worker's start-up
  * overlaps the plan (`cache/restore-pool.ts`), and the run bundle of its commit is fetched
- * (`run-bundle.ts`). And the shared state of head (else of its merge-base with the base ref) is
+ * (`run-bundle.ts`). And the shared state of head (else of its parent, or its merge-base with the base ref) is
  * fetched, so planning does not rescan every source file: the view it saved, or undefined. Never
  * throws, and says nothing but in the trace: a state that cannot be had costs only speed, and the
  * run's own remote client reports a failing server once (`kiln affected` says why a state was not
