@@ -1,7 +1,8 @@
 /**
  * A remote cache server that misbehaves never changes a build's result: unreachable, refusing
  * the token, failing, answering garbage or a truncated body, too slow. Each gets one clear
- * warning line naming the server and never the token; a plain 404 is a quiet miss. The servers
+ * warning line naming the server and never the token; a plain 404 is a quiet miss; a run bundle
+ * whose entry is refused never passes that entry on in the bundle a later run uploads. The servers
  * are small node http servers in the test (Turborepo's API shape).
  */
 import { writeFileSync } from 'node:fs';
@@ -192,6 +193,17 @@ describe('a misbehaving remote cache server', () => {
       expect(warnings[0]).toContain(reason);
       expect(caches).toEqual(['remote', 'remote']);
     }
+    // A new commit (a changed) has no bundle of its own and takes its parent's, whose entry of b is refused and fetched
+    // alone; the bundle its run leaves holds b's entry as fetched, never as refused (a clone of that commit takes it whole).
+    const changeA = (dir: string): void => {
+      writeFileSync(join(dir, 'packages/a/extra.txt'), 'a new commit\n');
+      git(dir, ['add', '-A']);
+      git(dir, ['commit', '-q', '-m', 'change a']);
+    };
+    const next = await buildAgainst(url, bundles, changeA);
+    expect(next.warnings).toEqual([expect.stringContaining("the run bundle's entry")]);
+    mode.bundle = 'whole';
+    expect(await buildAgainst(url, { ...bundles, KILN_REMOTE_CACHE_READ_ONLY: '1' }, changeA)).toMatchObject({ warnings: [], caches: ['remote', 'remote'] });
   });
 
   it('slower than the timeout: one line, the tasks run', async () => {

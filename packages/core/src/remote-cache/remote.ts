@@ -19,6 +19,8 @@ export class RemoteCache implements Cache {
   private readonly limit: ReturnType<typeof pLimit>;
   /** The entries of the run bundle being fetched, by hash (`useBundle`). */
   private bundle: Promise<ReadonlyMap<string, Uint8Array> | undefined> | undefined;
+  /** The hashes whose entry in that bundle was refused (never uploaded again from it). */
+  private readonly refused = new Set<string>();
 
   constructor(
     private readonly local: LocalCache,
@@ -55,6 +57,7 @@ export class RemoteCache implements Cache {
       const r = await this.takeIn(hash, { status: 'found', body: once(bundled), size: bundled.length, verdict: () => undefined }, index);
       // The bundle passed the transport's verdict as a whole; an entry of it that does not verify is asked of the server alone.
       if (r.status !== 'corrupt') return r;
+      this.refused.add(hash);
       this.warn?.(`remote cache ${this.server}: the run bundle's entry ${hash.slice(0, 12)} was refused (${r.reason}); fetching it alone`);
     }
     const r = await this.client.get(hash);
@@ -99,9 +102,11 @@ export class RemoteCache implements Cache {
     this.pending.add(p);
   }
 
-  /** Uploads, in the background, the run bundle of the local entries of `hashes` under `key` (`run-bundle.ts`). */
+  /** Uploads, in the background, the run bundle of the entries of `hashes` under `key` (`run-bundle.ts`): bodies from `known`, else from the local store. */
   uploadBundle(key: string, hashes: readonly string[], known?: ReadonlyMap<string, Uint8Array>): void {
-    this.queue(() => uploadRunBundle(this.client, this.local, key, hashes, known));
+    // A body the fetched bundle held but that was refused here is read from the local store instead (the one fetched alone).
+    const trusted = known && new Map([...known].filter(([hash]) => !this.refused.has(hash)));
+    this.queue(() => uploadRunBundle(this.client, this.local, key, hashes, trusted));
   }
 
   /** Waits for every queued upload (they never throw). */
