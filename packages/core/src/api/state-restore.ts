@@ -30,7 +30,13 @@ export async function restoreForAffected(
   commits?: Promise<readonly string[] | undefined>,
 ): Promise<boolean> {
   if (existsSync(join(root, STATE_FILE))) return true;
-  return (await restoreShared(root, { baseRef, ...(head && { head }) }, env, warn, commits)) !== undefined;
+  return (await restoreShared(root, { baseRef, ...(head && { head }) }, env, warn, { commits })) !== undefined;
+}
+
+/** What git was asked already: what head and the base ref name (`commits`), head's first parent (`parent`). */
+interface Asked {
+  readonly commits?: Promise<readonly string[] | undefined> | undefined;
+  readonly parent?: Promise<string | undefined>;
 }
 
 async function restoreShared(
@@ -38,7 +44,7 @@ async function restoreShared(
   request: BaseRequest,
   env: Readonly<Record<string, string | undefined>>,
   warn: (line: string) => void,
-  asked?: Promise<readonly string[] | undefined>,
+  asked: Asked,
   beforeSave?: Promise<unknown>,
   config?: KilnConfig,
 ): Promise<SavedGraphView | undefined> {
@@ -46,8 +52,8 @@ async function restoreShared(
     const stores = stateStores(root, env, warn, config);
     if (stores.length === 0) return undefined;
     // Head's first parent, between head and the base: on the base branch itself the base is head, and a new commit's state is not saved yet.
-    const parent = revParseCommits(root, [`${request.head ?? 'HEAD'}^`]).then((r) => r?.commits[0]);
-    const commits = await asked?.catch(() => undefined);
+    const parent = asked.parent ?? revParseCommits(root, [`${request.head ?? 'HEAD'}^`]).then((r) => r?.commits[0]);
+    const commits = await asked.commits?.catch(() => undefined);
     const resolved = await resolveBase(root, commits?.length === 2 ? { ...request, commits: [commits[0]!, commits[1]!] } : request);
     if (!resolved.ok) return undefined;
     const before = await parent.catch(() => undefined);
@@ -88,11 +94,13 @@ export function startFreshClone(
   if (existsSync(join(root, STATE_FILE))) return undefined;
   const config = kilnConfig(root);
   const remote = remoteCacheSettings(config.remoteCache, env);
+  // Asked once, for the run bundle's key and for the shared state alike.
+  const head = headAndParent(root);
   let bundle: RunBundle | undefined;
   let cache: Promise<LocalCache | undefined> | undefined;
   if (remote.status === 'on') {
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
-    bundle = startRunBundle(root, request, remote.settings, headAndParent(root), git.snapshot, warn);
+    bundle = startRunBundle(root, request, remote.settings, head, git.snapshot, warn);
     // A run that ignores cached results restores nothing ahead.
     cache = bundle && request.skipCache !== true ? restoreAhead(root, config, git, bundle) : undefined;
   }
@@ -100,7 +108,8 @@ export function startFreshClone(
     const baseRef = await baseRefFor(root, undefined, env).catch(() => 'main');
     // One rev-parse for both (none of them resolving: resolveBase asks ref by ref, to say which).
     const commits = revParseCommits(root, ['HEAD', baseRef]).then((r) => r?.commits);
-    return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), commits, git.writable, config);
+    const parent = head.then((cs) => cs?.[1]);
+    return restoreShared(root, { baseRef }, env, (w) => trace(`shared graph state not used: ${w}`), { commits, parent }, git.writable, config);
   })();
   return { shared, bundle, cache };
 }
