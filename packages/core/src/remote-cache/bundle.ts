@@ -12,6 +12,7 @@
  *   "KILNRB01" · u32 (big-endian) length of the header · header: JSON `{"entries":[[hash, size], ...]}` · bodies, in that order
  */
 import { canonicalJson, sha256 } from '../model/index.js';
+import { isRemoteKey } from './client.js';
 
 const MAGIC = Buffer.from('KILNRB01', 'latin1');
 
@@ -70,7 +71,7 @@ export function decodeRunBundle(bytes: Uint8Array): DecodedRunBundle {
   let at = headerEnd;
   for (const item of list) {
     const [hash, size] = Array.isArray(item) ? (item as unknown[]) : [];
-    if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || entries.has(hash)) return fail(`its header names ${JSON.stringify(hash)} wrongly or twice`);
+    if (typeof hash !== 'string' || !isRemoteKey(hash) || entries.has(hash)) return fail(`its header names ${JSON.stringify(hash)} wrongly or twice`);
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || at + size > buf.length) return fail(`the entry ${hash.slice(0, 12)} runs past its end`);
     entries.set(hash, buf.subarray(at, at + size));
     at += size;
