@@ -65,6 +65,14 @@ describe('restore workers', () => {
     return dir;
   };
   const build = (cwd: string, extra: NodeJS.ProcessEnv = {}) => runKiln(['run', '-t', 'build', '--json'], { cwd, env: { ...env, ...extra } });
+  /** A later run from the local cache alone finds every output as the restore left it (the stat index has each): all local hits, no file rewritten (same inodes). */
+  const expectNothingRewritten = (dir: string): void => {
+    const before = outputs(dir);
+    const again = build(dir, { KILN_REMOTE_CACHE: 'off' });
+    expect(again.code, again.stderr).toBe(0);
+    expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
+    expect(outputs(dir)).toEqual(before);
+  };
 
   beforeAll(async () => {
     server = await startTurboServer({ token: TOKEN });
@@ -96,11 +104,7 @@ describe('restore workers', () => {
     const restored = outputs(b);
     expect(texts(restored)).toEqual(texts(outputs(repo.dir)));
     expect(Object.keys(restored)).toHaveLength(4 * 6 + 1);
-    // A later run finds every output as written (the stat index has each): nothing is rewritten.
-    const again = build(b, { KILN_REMOTE_CACHE: 'off' });
-    expect(again.code, again.stderr).toBe(0);
-    expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
-    expect(outputs(b)).toEqual(restored);
+    expectNothingRewritten(b);
   });
 
   it('start their worker while a fresh clone plans, one per core for a run bundle, and only there', () => {
@@ -164,10 +168,8 @@ describe('restore workers', () => {
       const restored = outputs(b);
       expect(texts(restored)).toEqual(texts(outputs(repo.dir)));
       expect(leftovers(b)).toEqual([]);
-      // The stat index has each file as it lies after the move: nothing is written again.
-      const again = build(b, { KILN_REMOTE_CACHE: 'off' });
-      expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
-      expect(outputs(b)).toEqual(restored);
+      // The stat index has each file as it lies after the move.
+      expectNothingRewritten(b);
     });
 
     it('an entry the plan does not use: its staged outputs are removed, the task runs', () => {
@@ -196,11 +198,8 @@ describe('restore workers', () => {
       expect(mine).toBe('mine\n');
       expect(rest).toEqual(texts(outputs(repo.dir)));
       expect(leftovers(b)).toEqual([]);
-      // Files moved one by one have a new ctime, taken again for the stat index: a later run rewrites none of them.
-      const placed = outputs(b);
-      const again = build(b, { KILN_REMOTE_CACHE: 'off' });
-      expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
-      expect(outputs(b)).toEqual(placed);
+      // Files moved one by one have a new ctime, taken again for the stat index.
+      expectNothingRewritten(b);
     });
 
     it("a new commit without a bundle of its own takes its parent's, and leaves one of its own", () => {
