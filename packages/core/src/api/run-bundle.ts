@@ -5,9 +5,9 @@
  * entry the run used already.
  */
 import { relative, resolve } from 'node:path';
-import type { WorkTreeSnapshot } from '../files/index.js';
-import { fetchRunBundle, openRemoteClient, runBundleKey, type RemoteCache, type RemoteCacheSettings, type RemoteClient } from '../remote-cache/index.js';
-import type { ManifestRequest } from '../run-manifest/index.js';
+import { rootFilesDigest, type WorkTreeSnapshot } from '../files/index.js';
+import { BUNDLE_PLAN_VERSION, fetchRunBundle, openRemoteClient, runBundleKey, type BundlePlan, type RemoteCache, type RemoteCacheSettings, type RemoteClient } from '../remote-cache/index.js';
+import { engineDigest, type ManifestRequest } from '../run-manifest/index.js';
 import type { TaskId } from '../model/index.js';
 import type { TaskStatus } from '../tasks/index.js';
 import { trace } from '../trace/index.js';
@@ -22,6 +22,13 @@ export interface RunBundle {
   readonly clean: Promise<boolean>;
   /** The entries fetched, by hash; undefined when there was no bundle to use. */
   readonly fetched: Promise<ReadonlyMap<string, Uint8Array> | undefined>;
+  /**
+   * The plan of HEAD's own bundle (`api/run-from-bundle.ts`), settled as soon as it is known:
+   * undefined once HEAD's bundle turns out missing, unusable or without a plan.
+   */
+  readonly plan: Promise<BundlePlan | undefined>;
+  /** Whether HEAD's own bundle was found, and with a plan or not. */
+  readonly own: Promise<'with-plan' | 'without-plan' | 'none'>;
   readonly upload: boolean;
 }
 
@@ -51,8 +58,13 @@ export function startRunBundle(
     ([cs, s]) => cs?.[0] !== undefined && s.head === cs[0] && s.entries.length === 0,
     () => false,
   );
-  const fetched = keys.then((ks) => fetchFirst(client, ks, warn)).catch(() => undefined);
-  return { client, key, clean, fetched, upload: settings.runBundles === 'upload' };
+  let settlePlan: (plan: BundlePlan | undefined) => void = () => undefined;
+  const plan = new Promise<BundlePlan | undefined>((resolve) => (settlePlan = resolve));
+  const found = keys.then((ks) => fetchFirst(client, ks, warn, settlePlan)).catch(() => undefined);
+  void found.finally(() => settlePlan(undefined));
+  const fetched = found.then((f) => f?.entries);
+  const own = found.then((f) => (f?.own !== true ? 'none' : f.plan !== undefined ? 'with-plan' : 'without-plan'));
+  return { client, key, clean, fetched, plan, own, upload: settings.runBundles === 'upload' };
 }
 
 /**
@@ -61,12 +73,18 @@ export function startRunBundle(
  * whose hashes it worked out). Only a missing one sends kiln to the next: after a refused bundle
  * or a failing server, tasks are fetched alone.
  */
-async function fetchFirst(client: RemoteClient, keys: readonly string[], warn: (message: string) => void): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
+async function fetchFirst(
+  client: RemoteClient,
+  keys: readonly string[],
+  warn: (message: string) => void,
+  ownPlan: (plan: BundlePlan | undefined) => void,
+): Promise<{ readonly entries: ReadonlyMap<string, Uint8Array>; readonly own: boolean; readonly plan: BundlePlan | undefined } | undefined> {
   for (const [i, k] of keys.entries()) {
     const got = await fetchRunBundle(client, k, warn);
+    if (i === 0) ownPlan(got.status === 'found' ? got.plan : undefined);
     if (got.status === 'found') {
-      trace(`run bundle ${k.slice(0, 12)}${i === 0 ? '' : " (of HEAD's parent)"}: ${got.entries.size} entries`);
-      return got.entries;
+      trace(`run bundle ${k.slice(0, 12)}${i === 0 ? '' : " (of HEAD's parent)"}: ${got.entries.size} entries${got.plan ? ', with its plan' : ''}`);
+      return { entries: got.entries, own: i === 0, plan: got.plan };
     }
     trace(`no run bundle ${k.slice(0, 12)} to use`);
     if (got.status === 'unusable') return undefined;
@@ -75,24 +93,31 @@ async function fetchFirst(client: RemoteClient, keys: readonly string[], warn: (
 }
 
 /**
- * After a run: hands the remote cache the bundle to upload, when this run should leave one. An
- * entry this run restored from the bundle it fetched (a parent's) goes in as that bundle had it,
- * from memory: it verified as it came, and reading it back from the local store cost more than
- * the rest of the upload.
+ * After a run: hands the remote cache the bundle to upload, when this run should leave one, with
+ * the run's plan when it may carry one (`bundlePlanOf`). HEAD's own bundle, once there, stays (a
+ * run with other env values would replace it with entries the next clone cannot use), unless it
+ * lacks the plan this run would add to the same entries. Without one, a bundle is left when the
+ * one fetched (a parent's) lacked an entry or a plan. An entry this run restored from the bundle it fetched (a parent's) goes in
+ * as that bundle had it, from memory: it verified as it came, and reading it back from the local
+ * store cost more than the rest of the upload. `ordinary`: the cache was used, and the run saw
+ * this process's own environment.
  */
 export async function offerRunBundle(
   bundle: RunBundle,
   remote: RemoteCache,
   plan: TaskPlan,
-  finished: readonly { readonly status: TaskStatus }[] | undefined,
+  finished: readonly { readonly id: TaskId; readonly status: TaskStatus }[] | undefined,
   hits: ReadonlyMap<TaskId, { readonly source: 'local' | 'remote' }>,
+  ordinary: boolean,
 ): Promise<void> {
   if (!bundle.upload || finished === undefined || finished.length === 0 || !finished.every((r) => r.status === 'success')) return;
   const [key, clean] = await Promise.all([bundle.key, bundle.clean]);
   if (key === undefined || !clean) return;
   const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
-  const fetched = await bundle.fetched;
-  if (cacheable.length === 0 || cacheable.every((t) => fetched?.has(t.hash))) return;
+  const [fetched, own] = await Promise.all([bundle.fetched, bundle.own]);
+  const runPlan = ordinary ? bundlePlanOf(plan, finished) : undefined;
+  const held = cacheable.every((t) => fetched?.has(t.hash));
+  if (cacheable.length === 0 || own === 'with-plan' || (held && runPlan === undefined) || (own === 'without-plan' && !held)) return;
   const known = new Map<string, Uint8Array>();
   for (const t of cacheable) {
     const body = hits.get(t.id)?.source === 'remote' ? fetched?.get(t.hash) : undefined;
@@ -102,5 +127,22 @@ export async function offerRunBundle(
     key,
     cacheable.map((t) => t.hash),
     known,
+    runPlan,
   );
+}
+
+/**
+ * The plan a bundle of this run may carry: only when every task is cacheable and read no
+ * `{runtime}` input (as for the run manifest), so that its hashes follow from what the plan vouches for.
+ */
+function bundlePlanOf(plan: TaskPlan, finished: readonly { readonly id: TaskId }[]): BundlePlan | undefined {
+  const env: Record<string, string | null> = {};
+  const tasks: [string, string][] = [];
+  for (const { id } of finished) {
+    const t = plan.tasks.get(id)!;
+    if (!t.cacheable || Object.keys(t.fingerprint.runtime).length > 0) return undefined;
+    Object.assign(env, t.fingerprint.env);
+    tasks.push([id, t.hash]);
+  }
+  return { version: BUNDLE_PLAN_VERSION, engine: engineDigest(), roots: rootFilesDigest(plan.ws.root), env, tasks };
 }

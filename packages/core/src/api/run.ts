@@ -1,9 +1,8 @@
 /**
- * `run`: the task runner's wiring. Plans the tasks (task graph, fingerprints, hashes: see
- * `task-plan.ts`), restores every cached task up front, then walks the graph with the scheduler,
- * spawning what is left and storing what succeeds. Presentation (prefixes, progress, summary) is
- * the CLI's; this reports events. A restored task whose dependency fails in the same run keeps
- * its restored outputs (they match its inputs) but is reported as skipped, as Nx would.
+ * `run`: the task runner's wiring. Plans the tasks (task graph, fingerprints, hashes: see `task-plan.ts`), restores every
+ * cached task up front, then walks the graph with the scheduler, spawning what is left and storing what succeeds.
+ * Presentation (prefixes, progress, summary) is the CLI's; this reports events. A restored task whose dependency fails
+ * in the same run keeps its restored outputs (they match its inputs) but is reported as skipped, as Nx would.
  */
 import { availableParallelism } from 'node:os';
 import { detachOutputs } from '../cache/index.js';
@@ -33,6 +32,8 @@ export interface RunOptions extends PlanRequest {
   readonly events?: RunEvents;
   /** The workspace, graph and file digests already held (kiln watch's memory): planned from, not read again. */
   readonly read?: WorkspaceRead;
+  /** The run bundle whose fetch `runFromBundle` started (`api/run-from-bundle.ts`), used instead of asking again. */
+  readonly bundle?: RunBundle;
 }
 
 /**
@@ -138,11 +139,11 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await group.killAll(0);
-    if (bundle && remote) await offerRunBundle(bundle, remote, plan, finished, hits);
+    const ordinary = !options.skipCache && !options.signal?.aborted && (options.env === undefined || options.env === process.env);
+    if (bundle && remote) await offerRunBundle(bundle, remote, plan, finished, hits, ordinary);
     await Promise.all([stats.save().catch(() => undefined), remote?.flush(), cache.flushLastRuns().catch(() => undefined)]);
     if (stored.size > 0) await cache.evict(manifestUses(ws.root)).catch(() => undefined);
     trace('saved the stat cache');
-    const ordinary = !options.skipCache && !options.signal?.aborted && (options.env === undefined || options.env === process.env);
     recordManifest(options, { plan, finished, ordinary, hits, stored });
     trace('manifest');
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The model's modules one by one, not its index: this module is on `kiln run`'s fast path.
@@ -53,6 +53,26 @@ const ROOT_FILES = [
   'tsconfig.json',
   '.nxignore',
 ];
+
+/**
+ * SHA-256 over the content of the root files the runner reads directly (an absent one as absent):
+ * what a run bundle's plan vouches for (`remote-cache/bundle-plan.ts`) on another machine, where
+ * their stats mean nothing.
+ */
+export function rootFilesDigest(root: string): string {
+  const sum = createHash('sha256');
+  for (const f of ROOT_FILES) {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = readFileSync(join(root, f));
+    } catch {
+      bytes = undefined;
+    }
+    sum.update(`${f}\0${bytes === undefined ? -1 : bytes.length}\0`);
+    if (bytes !== undefined) sum.update(bytes);
+  }
+  return sum.digest('hex');
+}
 
 const STATUS_ARGS = ['--porcelain=v2', '--branch', '--no-ahead-behind', '-z', '--no-renames', '--ignore-submodules'];
 

@@ -3,15 +3,20 @@
  * the commit and the request (`runBundleKey`). A fresh clone of the same commit asking the same
  * (CI's later jobs, a rerun) fetches it while it plans, so its restore needs no request per task.
  *
- * It is a prefetch, never a source of truth. The bundle passes the transport's verdict as a
+ * Its entries are a prefetch, never a source of truth. The bundle passes the transport's verdict as a
  * whole (turbo's signature, Bazel's digest); each entry in it is the exact body its own upload
  * sent, and is taken in through the same verification as one downloaded alone; and only the
  * entries of hashes the plan itself worked out are used. Whatever the bundle lacks is fetched as
  * before. Pure: bytes in, bytes out.
  *
- *   "KILNRB01" · u32 (big-endian) length of the header · header: JSON `{"entries":[[hash, size], ...]}` · bodies, in that order
+ * A bundle uploaded by a clean run whose every task was cached or stored may carry that run's plan
+ * (`bundle-plan.ts`): the one thing in it that a clone takes on trust, and only under the conditions
+ * that plan states.
+ *
+ *   "KILNRB01" · u32 (big-endian) length of the header · header: JSON `{"entries":[[hash, size], ...], "plan"?: {...}}` · bodies, in that order
  */
 import { canonicalJson, sha256 } from '../model/index.js';
+import { parseBundlePlan, type BundlePlan } from './bundle-plan.js';
 import { isRemoteKey } from './client.js';
 
 const MAGIC = Buffer.from('KILNRB01', 'latin1');
@@ -43,17 +48,19 @@ export interface BundledEntry {
   readonly body: Uint8Array;
 }
 
-/** The bundle of `entries` (each at most `RUN_BUNDLE_ENTRY_MAX`; the caller keeps the total under `RUN_BUNDLE_MAX`). */
-export function encodeRunBundle(entries: readonly BundledEntry[]): Buffer {
-  const header = Buffer.from(JSON.stringify({ entries: entries.map((e) => [e.hash, e.body.length]) }));
+/** The bundle of `entries` (each at most `RUN_BUNDLE_ENTRY_MAX`; the caller keeps the total under `RUN_BUNDLE_MAX`), with the run's `plan` if any. */
+export function encodeRunBundle(entries: readonly BundledEntry[], plan?: BundlePlan): Buffer {
+  const header = Buffer.from(JSON.stringify({ entries: entries.map((e) => [e.hash, e.body.length]), ...(plan && { plan }) }));
   const length = Buffer.alloc(4);
   length.writeUInt32BE(header.length);
   return Buffer.concat([MAGIC, length, header, ...entries.map((e) => e.body)]);
 }
 
-export type DecodedRunBundle = { readonly ok: true; readonly entries: Map<string, Uint8Array> } | { readonly ok: false; readonly reason: string };
+export type DecodedRunBundle =
+  | { readonly ok: true; readonly entries: Map<string, Uint8Array>; readonly plan: BundlePlan | undefined }
+  | { readonly ok: false; readonly reason: string };
 
-/** The entries of a bundle by hash (views of `bytes`), or why it is not one. */
+/** The entries of a bundle by hash (views of `bytes`) and its plan (undefined when it has none this kiln reads), or why it is not one. */
 export function decodeRunBundle(bytes: Uint8Array): DecodedRunBundle {
   const fail = (reason: string): DecodedRunBundle => ({ ok: false, reason });
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -61,8 +68,9 @@ export function decodeRunBundle(bytes: Uint8Array): DecodedRunBundle {
   const headerEnd = MAGIC.length + 4 + buf.readUInt32BE(MAGIC.length);
   if (headerEnd > buf.length) return fail('its header runs past its end');
   let list: unknown;
+  let plan: unknown;
   try {
-    list = (JSON.parse(buf.subarray(MAGIC.length + 4, headerEnd).toString('utf8')) as { entries?: unknown }).entries;
+    ({ entries: list, plan } = JSON.parse(buf.subarray(MAGIC.length + 4, headerEnd).toString('utf8')) as { entries?: unknown; plan?: unknown });
   } catch {
     return fail('its header is not JSON');
   }
@@ -76,5 +84,5 @@ export function decodeRunBundle(bytes: Uint8Array): DecodedRunBundle {
     entries.set(hash, buf.subarray(at, at + size));
     at += size;
   }
-  return at === buf.length ? { ok: true, entries } : fail(`${buf.length - at} bytes follow its last entry`);
+  return at === buf.length ? { ok: true, entries, plan: parseBundlePlan(plan) } : fail(`${buf.length - at} bytes follow its last entry`);
 }

@@ -21,6 +21,7 @@ export {
   type RemoteRead,
   type RemoteWrite,
 } from './client.js';
+export { BUNDLE_PLAN_VERSION, parseBundlePlan, planMismatch, type BundlePlan, type PlanFacts } from './bundle-plan.js';
 export { CircuitBreaker, guarded } from './breaker.js';
 export { durationOf, remoteDurations } from './durations.js';
 export { openRemoteCache, openRemoteClient } from './open.js';

@@ -12,6 +12,7 @@ import pLimit from 'p-limit';
 import type { Cache, LocalCache, LookupResult, OutputStatIndex, RestoreResult, StoreRequest, StoreResult, TakenIn } from '../cache/index.js';
 import { RemoteBodyError, type RemoteClient, type RemoteRead } from './client.js';
 import { uploadRunBundle } from './run-bundle.js';
+import type { BundlePlan } from './bundle-plan.js';
 
 export class RemoteCache implements Cache {
   readonly kind = 'remote';
@@ -102,11 +103,11 @@ export class RemoteCache implements Cache {
     this.pending.add(p);
   }
 
-  /** Uploads, in the background, the run bundle of the entries of `hashes` under `key` (`run-bundle.ts`): bodies from `known`, else from the local store. */
-  uploadBundle(key: string, hashes: readonly string[], known?: ReadonlyMap<string, Uint8Array>): void {
+  /** Uploads, in the background, the run bundle of the entries of `hashes` under `key` (`run-bundle.ts`), with the run's `plan` if any: bodies from `known`, else from the local store. */
+  uploadBundle(key: string, hashes: readonly string[], known?: ReadonlyMap<string, Uint8Array>, plan?: BundlePlan): void {
     // A body the fetched bundle held but that was refused here is read from the local store instead (the one fetched alone).
     const trusted = known && new Map([...known].filter(([hash]) => !this.refused.has(hash)));
-    this.queue(() => uploadRunBundle(this.client, this.local, key, hashes, trusted));
+    this.queue(() => uploadRunBundle(this.client, this.local, key, hashes, trusted, plan));
   }
 
   /** Waits for every queued upload (they never throw). */

@@ -6,6 +6,7 @@
 import pLimit from 'p-limit';
 import type { LocalCache } from '../cache/index.js';
 import { encodeRunBundle, decodeRunBundle, RUN_BUNDLE_ENTRY_MAX, RUN_BUNDLE_MAX, type BundledEntry } from './bundle.js';
+import type { BundlePlan } from './bundle-plan.js';
 import { readWholeBody, type RemoteClient } from './client.js';
 
 /** A bundle's bytes beyond its entries' bodies: the magic, the header's length, and each entry's line in the header (at most 84 bytes). */
@@ -13,7 +14,10 @@ const OVERHEAD = 64;
 const PER_ENTRY = 84;
 
 /** A bundle asked for: its entries by hash; `missing` (the server has none); `unusable` (refused, or the server failed). */
-export type FetchedBundle = { readonly status: 'found'; readonly entries: ReadonlyMap<string, Uint8Array> } | { readonly status: 'missing' } | { readonly status: 'unusable' };
+export type FetchedBundle =
+  | { readonly status: 'found'; readonly entries: ReadonlyMap<string, Uint8Array>; readonly plan: BundlePlan | undefined }
+  | { readonly status: 'missing' }
+  | { readonly status: 'unusable' };
 
 /** The bundle under `key` (a refused one is a warning that says why; a failing server's breaker says so itself). */
 export async function fetchRunBundle(client: RemoteClient, key: string, warn: (message: string) => void): Promise<FetchedBundle> {
@@ -21,7 +25,7 @@ export async function fetchRunBundle(client: RemoteClient, key: string, warn: (m
   if (read.status !== 'found') return { status: read.status === 'miss' ? 'missing' : 'unusable' };
   const whole = await readWholeBody(read, RUN_BUNDLE_MAX, 'the run bundle');
   const decoded = whole.status === 'whole' ? decodeRunBundle(whole.bytes) : { ok: false as const, reason: whole.reason };
-  if (decoded.ok) return { status: 'found', entries: decoded.entries };
+  if (decoded.ok) return { status: 'found', entries: decoded.entries, plan: decoded.plan };
   warn(`remote cache ${client.server}: the run bundle ${key.slice(0, 12)} was not used: ${decoded.reason}. Each task's entry is fetched alone.`);
   return { status: 'unusable' };
 }
@@ -30,9 +34,17 @@ export async function fetchRunBundle(client: RemoteClient, key: string, warn: (m
  * Uploads, under `key`, the bundle of the entries of `hashes` (in that order): each body as
  * `known` holds it (verified bodies already in memory), else as the local store has it. An entry
  * larger than `RUN_BUNDLE_ENTRY_MAX`, or past `RUN_BUNDLE_MAX` in all, is left out (a clone
- * fetches it alone). Nothing in read-only mode; a failing server is its breaker's to report.
+ * fetches it alone). `plan` goes in only when every entry of it does. Nothing in read-only mode; a
+ * failing server is its breaker's to report.
  */
-export async function uploadRunBundle(client: RemoteClient, local: LocalCache, key: string, hashes: readonly string[], known?: ReadonlyMap<string, Uint8Array>): Promise<void> {
+export async function uploadRunBundle(
+  client: RemoteClient,
+  local: LocalCache,
+  key: string,
+  hashes: readonly string[],
+  known?: ReadonlyMap<string, Uint8Array>,
+  plan?: BundlePlan,
+): Promise<void> {
   if (client.readOnly) return;
   const limit = pLimit(16);
   const held = (hash: string): Uint8Array | undefined => {
@@ -48,7 +60,8 @@ export async function uploadRunBundle(client: RemoteClient, local: LocalCache, k
     total += body.length + PER_ENTRY;
   }
   if (entries.length === 0) return;
-  const bytes = encodeRunBundle(entries);
+  const bundled = new Set(entries.map((e) => e.hash));
+  const bytes = encodeRunBundle(entries, plan?.tasks.every(([, hash]) => bundled.has(hash)) ? plan : undefined);
   await client.put(key, {
     size: bytes.length,
     open: async function* () {

@@ -25,9 +25,10 @@
  * runner's (`api/run`); the cache entries and the stat cache it vouches for are `cache/`'s and `files/`'s.
  * One file on purpose: the fast path loads it whole, and every extra module costs start-up time.
  */
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { folderSignatureOf, StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
 import { cwdRelativePrefix } from '../model/paths.js';
@@ -422,4 +423,29 @@ function engineFiles(): string[] {
   walk(dist);
   engineList = list;
   return list;
+}
+
+let engineSum: string | undefined;
+/**
+ * SHA-256 of kiln's engine by content: the core package's `package.json` and every module of
+ * `dist/` (`engineFiles`), by their paths below it. Unlike their stats, the same on every machine
+ * with the same kiln: a run bundle's plan (`remote-cache/bundle-plan.ts`) holds only for it.
+ */
+export function engineDigest(): string {
+  if (engineSum !== undefined) return engineSum;
+  const pkg = join(engineDir(), '..');
+  const sum = createHash('sha256');
+  for (const p of engineFiles()) {
+    if (!/\.(?:js|mjs|cjs|json)$/.test(p)) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(p);
+    } catch {
+      continue; // a folder named like a module, or gone: its absence is what the sum says
+    }
+    sum.update(`${relative(pkg, p)}\0${bytes.length}\0`);
+    sum.update(bytes);
+  }
+  engineSum = sum.digest('hex');
+  return engineSum;
 }
