@@ -106,7 +106,8 @@ describe('CI with a remote cache server', () => {
   it("a fresh clone's kiln run plans from the commit's shared state, with the very task hashes a full scan gives", () => {
     // The state of main's head is on the server (the test above saved it).
     const run = (extra: NodeJS.ProcessEnv = {}) => runKiln(['run', '-t', 'build', '--json'], { cwd: clone(), env: { ...env, KILN_TRACE: '1', ...extra } });
-    const shared = run();
+    // Without run bundles: a clean clone of a commit whose bundle has a plan would not plan at all (see below).
+    const shared = run({ KILN_REMOTE_CACHE_RUN_BUNDLES: '0' });
     expect(shared.code, shared.stderr).toBe(0);
     expect(shared.stderr).toContain(`shared graph state of ${git(repo.dir, ['rev-parse', 'HEAD']).trim().slice(0, 12)} from remote cache ${server.url}`);
     // Another key refuses the state (and the entries): the graph comes from every source file.
@@ -116,6 +117,12 @@ describe('CI with a remote cache server', () => {
     const hashes = (r: ProcessRun) => Object.fromEntries(r.json<{ tasks: { id: string; hash: string }[] }>().tasks.map((t) => [t.id, t.hash]));
     expect(Object.keys(hashes(shared))).toHaveLength(7);
     expect(hashes(shared)).toEqual(hashes(scanned));
+    // Through the plan of the commit's run bundle (a CI run leaves one): not planned, the very same hashes.
+    expect(run({ CI: 'true' }).code).toBe(0);
+    const viaPlan = run();
+    expect(viaPlan.code, viaPlan.stderr).toBe(0);
+    expect(viaPlan.stderr).toContain("tasks restored through the run bundle's plan");
+    expect(hashes(viaPlan)).toEqual(hashes(scanned));
     // A clone with work-tree changes (an edit, an untracked file, a rename, a staged package.json):
     // the changes since HEAD come from the one git status the run took, and hash as a full scan does.
     const dirty = (extra: NodeJS.ProcessEnv = {}) => {

@@ -65,6 +65,9 @@ describe('restore workers', () => {
     return dir;
   };
   const build = (cwd: string, extra: NodeJS.ProcessEnv = {}) => runKiln(['run', '-t', 'build', '--json'], { cwd, env: { ...env, ...extra } });
+  const traced = { KILN_TRACE: '1' };
+  /** A file git does not ignore, untracked: the work tree is no longer HEAD exactly, so the run plans (no run bundle's plan). */
+  const untracked = (dir: string): void => writeFileSync(join(dir, 'notes.txt'), 'not committed\n');
   /** A later run from the local cache alone finds every output as the restore left it (the stat index has each): all local hits, no file rewritten (same inodes). */
   const expectNothingRewritten = (dir: string): void => {
     const before = outputs(dir);
@@ -78,7 +81,7 @@ describe('restore workers', () => {
     server = await startTurboServer({ token: TOKEN });
     repo = createRepo({
       'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
-      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'] } } },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'], inputs: ['default', { env: 'BUILD_FLAVOR' }] } } },
       '.gitignore': 'dist\n.kiln\n',
       'packages/a/package.json': project('a'),
       'packages/b/package.json': project('b'),
@@ -116,8 +119,9 @@ describe('restore workers', () => {
     const lines = alone.stderr.split('\n');
     expect(lines.filter((l) => l === '[worker started]')).toHaveLength(1);
     expect(lines.indexOf('[worker started]')).toBeLessThan(lines.findIndex((l) => l.startsWith('kiln trace: task hashes')));
-    // From the run bundle clone A's CI run uploaded: the bodies are in memory, so a worker per core (at most four), the early one among them.
+    // From the run bundle clone A's CI run uploaded, planning (not HEAD exactly): the bodies are in memory, so a worker per core (at most four), the early one among them.
     const b = clone();
+    untracked(b);
     const run = build(b, traced);
     expect(run.code, run.stderr).toBe(0);
     expect(Object.values(byId(run.json())).every((s) => s === 'success/remote')).toBe(true);
@@ -154,11 +158,41 @@ describe('restore workers', () => {
     expect(texts(outputs(b))).toEqual(texts(outputs(repo.dir)));
   });
 
+  const noPlan = (stderr: string, why: string) => expect(stderr).toContain(`kiln trace: run bundle's plan not used: ${why}`);
+
+  describe("restoring through the plan of the commit's run bundle", () => {
+    it('a clean clone restores every task without planning, byte for byte, and its next run takes the fast path', () => {
+      const b = clone();
+      const run = build(b, traced);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain("kiln trace: 4 tasks restored through the run bundle's plan");
+      expect(run.stderr).not.toContain('kiln trace: task hashes');
+      expect(byId(run.json())).toEqual({ 'a:build': 'success/remote', 'b:build': 'success/remote', 'c:build': 'success/remote', 'd:build': 'success/remote' });
+      expect(warnings(run.stderr)).toEqual([]);
+      expect(texts(outputs(b))).toEqual(texts(outputs(repo.dir)));
+      expect(leftovers(b)).toEqual([]);
+      const before = outputs(b);
+      const again = build(b, { ...traced, KILN_REMOTE_CACHE: 'off' });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain('kiln trace: fast path taken');
+      expect(Object.values(byId(again.json())).every((s) => s === 'success/local')).toBe(true);
+      expect(outputs(b)).toEqual(before);
+    });
+
+    it('an env value the tasks read that differs from the plan’s: the run plans, and its hashes miss', () => {
+      const b = clone();
+      const run = build(b, { ...traced, BUILD_FLAVOR: 'other' });
+      expect(run.code, run.stderr).toBe(0);
+      noPlan(run.stderr, 'env BUILD_FLAVOR differs');
+      expect(Object.values(byId(run.json())).every((s) => s === 'success/miss')).toBe(true);
+    });
+  });
+
   describe('restoring a run bundle ahead of the plan', () => {
-    const traced = { KILN_TRACE: '1' };
 
     it('puts every packed entry in place byte for byte, leaves no staging folder, and a later run rewrites nothing', () => {
       const b = clone();
+      untracked(b);
       const run = build(b, traced);
       expect(run.code, run.stderr).toBe(0);
       expect(byId(run.json())).toEqual({ 'a:build': 'success/remote', 'b:build': 'success/remote', 'c:build': 'success/remote', 'd:build': 'success/remote' });
@@ -178,6 +212,7 @@ describe('restore workers', () => {
       writeFileSync(join(b, 'packages/a/extra.txt'), 'changed here\n');
       const run = build(b, traced);
       expect(run.code, run.stderr).toBe(0);
+      noPlan(run.stderr, 'the work tree is not HEAD exactly');
       expect(byId(run.json())).toMatchObject({ 'a:build': 'success/miss', 'b:build': 'success/remote' });
       expect(run.stderr).toContain('built a');
       expect(aheadLine(run.stderr)).toContain('4 entries of the run bundle restored ahead, 2 of them put in place');
@@ -187,6 +222,7 @@ describe('restore workers', () => {
 
     it('into a folder the workspace already has: its own files stay, the entry comes in beside them', () => {
       const b = clone();
+      untracked(b);
       mkdirSync(join(b, 'packages/d/dist'));
       writeFileSync(join(b, 'packages/d/dist/notes.md'), 'mine\n');
       const run = build(b, traced);
@@ -218,7 +254,8 @@ describe('restore workers', () => {
       git(c, ['clone', '-q', b, '.']);
       const next = build(c, traced);
       expect(next.code, next.stderr).toBe(0);
-      expect(next.stderr).toMatch(/kiln trace: run bundle [0-9a-f]{12}: 4 entries/);
+      expect(next.stderr).toMatch(/kiln trace: run bundle [0-9a-f]{12}: 4 entries, with its plan/);
+      expect(next.stderr).toContain("kiln trace: 4 tasks restored through the run bundle's plan");
       expect(Object.values(byId(next.json())).every((s) => s === 'success/remote')).toBe(true);
     });
 
@@ -234,6 +271,7 @@ describe('restore workers', () => {
 
     it('a file in the way: replaced by the entry, as an ordinary restore does', () => {
       const b = clone();
+      untracked(b);
       mkdirSync(join(b, 'packages/b/dist'));
       writeFileSync(join(b, 'packages/b/dist/f1.txt'), 'stale\n');
       const run = build(b, traced);

@@ -1,6 +1,6 @@
 /** `kiln run -t TARGET [-p a,b] [--parallel N] [--skip-cache] [--bail] [--json] [-- ARGS]`: run targets with their dependsOn graph, cached. */
 import type { TaskResult } from '@kiln/core/api/run';
-import type { ManifestRequest } from '@kiln/core/api/run-manifest';
+import type { ManifestRequest, ManifestTask } from '@kiln/core/api/run-manifest';
 import { boolOpt, ExitCode, jsonOption, listOpt, stringOpt, usageError, type Command, type CommandContext, type ParsedArgs } from '../command.js';
 import { answered } from '../daemon-route.js';
 import { chooseOutputStyle, createView, type OutputStyle } from '../report/index.js';
@@ -73,17 +73,20 @@ export const command: Command = {
     // The fast path: when the last identical run's answer still holds (run manifest), replay it
     // without loading the engine. Anything in doubt takes the normal path below.
     const started = performance.now();
-    let snapshot;
+    // Warnings of a run bundle fetched before the view exists go to it once it does.
+    let warnTo = (line: string): void => ctx.out.warn(line);
+    let snapshot, bundle;
     if (!boolOpt(args, 'skip-cache') && !boolOpt(args, 'summarize') && !(projects && projects.length === 0)) {
-      const check = await replayIfUnchanged(request, ctx, json, started, choice.style, extras);
+      const check = await replayIfUnchanged(request, ctx, json, started, choice.style, extras, (line) => warnTo(line));
       if (check.ok) return ExitCode.ok;
-      snapshot = check.snapshot;
+      ({ snapshot, bundle } = check);
     }
     // Nx reads a name that names no project as a word within names (`utils` is `@org/utils`): settled now that the fast path missed.
     if (plain && projects) request = { ...request, projects: (projects = (await selectedProjects(selection, ctx))!.slice()) };
     const { run } = await import('@kiln/core/api/run');
     const view = createView({ out: ctx.out, json, style: choice.style, started, ...(extras.verbose && { verbose: extras.verbose }) });
     extras.sayThrough(view.note);
+    if (view.events.warning) warnTo = view.events.warning;
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = (): void => {
@@ -102,6 +105,7 @@ export const command: Command = {
         result = await run({
           ...request,
           ...(snapshot && { snapshot }),
+          ...(bundle && { bundle }),
           ...(parallel !== undefined && { parallel }),
           bail: boolOpt(args, 'bail'),
           skipCache: boolOpt(args, 'skip-cache'),
@@ -135,33 +139,40 @@ export const command: Command = {
 };
 
 /**
- * Checks the request's run manifest; when it holds, prints what a fully cached run prints (logs,
- * a line per task, the summary, the JSON) and says so. Otherwise passes on the work-tree snapshot
- * the check started, for the normal path.
+ * Checks the request's run manifest, and in a fresh clone the plan in its commit's run bundle
+ * (`run-from-bundle`); when either holds, prints what a fully cached run prints (logs, a line per
+ * task, the summary, the JSON) and says so. Otherwise passes on the work-tree snapshot the check
+ * started and the run bundle being fetched, for the normal path.
  */
-async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number, style: OutputStyle, extras: RunExtras) {
+async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number, style: OutputStyle, extras: RunExtras, warn: (line: string) => void) {
   // The daemon, when one runs, knows without looking; otherwise (or when it says no) the check runs here.
   const known = await (await import('./run-daemon.js')).fastPathFromDaemon(request, ctx, extras.note);
   const check = known ?? (await (await import('@kiln/core/api/run-manifest')).checkFastPath(request));
   extras.fastPath?.(check);
-  if (!check.ok) return check;
+  let tasks: readonly (ManifestTask & { readonly cache?: TaskResult['cache'] })[] | undefined = check.ok ? check.tasks : undefined;
+  if (!check.ok) {
+    const viaBundle = await (await import('@kiln/core/api/run-from-bundle')).runFromBundle(request, check.snapshot, warn);
+    if (!viaBundle.ok) return { ok: false as const, snapshot: check.snapshot, bundle: viaBundle.bundle };
+    extras.note?.("kiln: every task restored through the plan of its commit's run bundle, nothing to plan");
+    tasks = viaBundle.tasks;
+  }
   const view = createView({ out: ctx.out, json, style, started, ...(extras.verbose && { verbose: extras.verbose }) });
-  view.events.planned?.({ root: ctx.cwd, tasks: check.tasks.map((t) => ({ id: t.id as TaskResult['id'], hash: t.hash, cacheable: true, dependsOn: [], inputs: {} })) });
-  const tasks: TaskResult[] = [];
-  for (const t of check.tasks) {
+  view.events.planned?.({ root: ctx.cwd, tasks: tasks!.map((t) => ({ id: t.id as TaskResult['id'], hash: t.hash, cacheable: true, dependsOn: [], inputs: {} })) });
+  const results: TaskResult[] = [];
+  for (const t of tasks!) {
     if (t.log.length > 0) view.events.output?.(t.id as TaskResult['id'], t.log);
-    const r: TaskResult = { id: t.id as TaskResult['id'], hash: t.hash, status: 'success', cache: 'local', durationMs: 0, savedMs: t.savedMs };
+    const r: TaskResult = { id: t.id as TaskResult['id'], hash: t.hash, status: 'success', cache: t.cache ?? 'local', durationMs: 0, savedMs: t.savedMs };
     view.events.end?.(r);
-    tasks.push(r);
+    results.push(r);
   }
   view.stop();
   view.summary(
-    tasks,
-    tasks.reduce((s, t) => s + (t.savedMs ?? 0), 0),
+    results,
+    results.reduce((s, t) => s + (t.savedMs ?? 0), 0),
     false,
   );
-  if (json) ctx.out.json({ tasks: tasks.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
-  return check;
+  if (json) ctx.out.json({ tasks: results.map(({ id, hash, status, cache, durationMs }) => ({ id, hash, status, cache, durationMs })) });
+  return { ok: true as const };
 }
 
 /** Projects affected by the change (by the affected engine, or the daemon's; with one target, judged by that target's inputs). */

@@ -86,7 +86,7 @@ export interface FreshCloneStart {
  */
 export function startFreshClone(
   root: string,
-  request: ManifestRequest & { readonly skipCache?: boolean },
+  request: ManifestRequest & { readonly skipCache?: boolean; readonly bundle?: RunBundle },
   env: Readonly<Record<string, string | undefined>>,
   git: PlanGit,
   warn: (m: string) => void,
@@ -100,7 +100,7 @@ export function startFreshClone(
   let cache: Promise<LocalCache | undefined> | undefined;
   if (remote.status === 'on') {
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
-    bundle = startRunBundle(root, request, remote.settings, head, git.snapshot, warn);
+    bundle = request.bundle ?? startRunBundle(root, request, remote.settings, head, git.snapshot, warn);
     // A run that ignores cached results restores nothing ahead.
     cache = bundle && request.skipCache !== true ? restoreAhead(root, config, git, bundle) : undefined;
   }
@@ -115,7 +115,7 @@ export function startFreshClone(
 }
 
 /** HEAD's commit and its first parent's (HEAD's alone for a first commit, or where the history is cut short); undefined without a commit. */
-async function headAndParent(root: string): Promise<readonly string[] | undefined> {
+export async function headAndParent(root: string): Promise<readonly string[] | undefined> {
   return (await revParseCommits(root, ['HEAD', 'HEAD^']))?.commits ?? (await revParseCommits(root, ['HEAD']))?.commits;
 }
 

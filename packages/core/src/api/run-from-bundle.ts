@@ -1,0 +1,98 @@
+/**
+ * A fresh clone's shortcut through its commit's run bundle (`remote-cache/bundle-plan.ts`): when
+ * HEAD's own bundle carries the plan of a clean run of the same request, and this clone is that
+ * commit exactly, with the same env values, root files and kiln, every task's hash is known without
+ * reading the workspace. Each entry is then restored as the normal path restores a remote one
+ * (local store first, then the bundle, every entry verified), and the run manifest is written, as
+ * after any fully cached run. Any doubt hands the normal path the bundle being fetched, so nothing
+ * is asked twice: no bundle of HEAD's own or no plan in it, a difference, an entry that does not restore.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { entryLogBytes, entryPath, openLocalCache, startRestoreWorkerFor, type RestoreResult } from '../cache/index.js';
+import { rootFilesDigest, StatCache, workTreeSnapshot } from '../files/index.js';
+import { openRemoteCache, planMismatch, remoteCacheSettings } from '../remote-cache/index.js';
+import { engineDigest, writeRunManifest, type ManifestRequest, type ManifestTask, type ManifestTaskRecord, type PendingSnapshot } from '../run-manifest/index.js';
+import { ignoreKilnDirectory, lockWorkspace } from '../tasks/index.js';
+import { trace } from '../trace/index.js';
+import { findWorkspaceRoot } from '../workspace/find-root.js';
+import { startRunBundle, type RunBundle } from './run-bundle.js';
+import { kilnConfig, STATE_FILE } from './shared-state.js';
+import { headAndParent } from './state-restore.js';
+
+/** A task the shortcut restored: from the local store, or from the bundle (or the server). */
+export interface BundleRunTask extends ManifestTask {
+  readonly cache: 'local' | 'remote';
+}
+
+/** The shortcut's answer: every task restored, with its log; or why not, with the bundle whose fetch it started, for the normal path. */
+export type BundleRun = { readonly ok: true; readonly tasks: readonly BundleRunTask[] } | { readonly ok: false; readonly reason: string; readonly bundle?: RunBundle };
+
+/** Restores every task of `req` through the plan of HEAD's run bundle, when it holds; never throws (any failure is a reason to plan). */
+export async function runFromBundle(req: ManifestRequest, pending: PendingSnapshot | undefined, warn: (message: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<BundleRun> {
+  let bundle: RunBundle | undefined;
+  const no = (reason: string): BundleRun => {
+    trace(`run bundle's plan not used: ${reason}`);
+    return { ok: false, reason, ...(bundle && { bundle }) };
+  };
+  try {
+    const root = findWorkspaceRoot(req.cwd);
+    // Only a fresh clone fetches a run bundle (`state-restore.ts`).
+    if (root === undefined || existsSync(join(root, STATE_FILE))) return no('not a fresh clone');
+    const config = kilnConfig(root);
+    const remote = remoteCacheSettings(config.remoteCache, env);
+    if (remote.status !== 'on') return no('no remote cache');
+    const snapshot = pending?.root === root ? pending.promise : workTreeSnapshot(root);
+    const commits = headAndParent(root);
+    bundle = startRunBundle(root, req, remote.settings, commits, snapshot, warn);
+    if (bundle === undefined) return no('run bundles are off');
+    // The worker's start-up overlaps the fetch; the normal path uses the same worker.
+    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
+    const plan = await bundle.plan;
+    if (plan === undefined) return no("HEAD's own bundle is missing or has no plan");
+    const [tree, head] = await Promise.all([snapshot, commits.then((cs) => cs?.[0])]);
+    if (tree.head !== head || tree.entries.length > 0) return no('the work tree is not HEAD exactly');
+    const mismatch = planMismatch(plan, { engine: engineDigest(), roots: rootFilesDigest(root), env });
+    if (mismatch !== undefined) return no(mismatch);
+    const fetched = bundle.fetched;
+    // The snapshot was taken before `.kiln` existed (if it did not): it is made now, with its `.gitignore`.
+    ignoreKilnDirectory(root);
+    const lock = await lockWorkspace(root, { warn });
+    try {
+      const cache = openLocalCache(root, config.cacheDirectory, { maxSize: config.cacheMaxSize, restoreMode: config.restoreMode });
+      await cache.cleanTemp().catch(() => undefined);
+      const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
+      const remoteCache = openRemoteCache(cache, config.remoteCache, env, warn, bundle.client);
+      remoteCache?.useBundle(fetched);
+      const limit = pLimit(32);
+      const restored = await Promise.all(
+        plan.tasks.map(([, hash]) =>
+          limit(async (): Promise<[RestoreResult, BundleRunTask['cache']]> => {
+            const r = await cache.restore(hash, stats);
+            return r.status === 'miss' && remoteCache ? [await remoteCache.restore(hash, stats), 'remote'] : [r, 'local'];
+          }),
+        ),
+      );
+      await stats.save().catch(() => undefined);
+      const records: ManifestTaskRecord[] = [];
+      for (const [i, [r]] of restored.entries()) {
+        const [id, hash] = plan.tasks[i]!;
+        if (r.status !== 'hit') return no(`the entry of ${id} did not restore (${r.status})`);
+        const entryDir = entryPath(cache, hash);
+        records.push({ id, hash, savedMs: r.meta.durationMs, log: entryLogBytes(r.meta.log, entryDir), entryDir, metaStat: r.metaStat, files: r.meta.files });
+      }
+      trace(`${records.length} tasks restored through the run bundle's plan`);
+      const verifiedStat = (path: string, oid: string) => {
+        const row = stats.recorded(path);
+        return row && row[4] === oid ? row : undefined;
+      };
+      writeRunManifest(req, { root, cacheDir: cache.dir, snapshot: tree.digest, env: plan.env, tasks: records, verifiedStat });
+      return { ok: true, tasks: records.map(({ id, hash, savedMs, log }, i) => ({ id, hash, savedMs, log, cache: restored[i]![1] })) };
+    } finally {
+      lock.release();
+    }
+  } catch (e) {
+    return no(`it failed (${(e as Error).message})`);
+  }
+}
