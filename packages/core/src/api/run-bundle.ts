@@ -5,8 +5,12 @@
  * entry the run used already.
  */
 import { relative, resolve } from 'node:path';
-import { rootFilesDigest, type WorkTreeSnapshot } from '../files/index.js';
-import { BUNDLE_PLAN_VERSION, fetchRunBundle, openRemoteClient, runBundleKey, type BundlePlan, type RemoteCache, type RemoteCacheSettings, type RemoteClient } from '../remote-cache/index.js';
+import { rootFilesDigest, type WorkTreeSnapshot } from '../files/snapshot.js'; // files, not indexes: `run-from-bundle.ts` fetches before the engine loads
+import type { RemoteCache, RemoteCacheSettings, RemoteClient } from '../remote-cache/index.js';
+import { runBundleKey } from '../remote-cache/bundle.js';
+import { BUNDLE_PLAN_VERSION, type BundlePlan } from '../remote-cache/bundle-plan.js';
+import { openRemoteClient } from '../remote-cache/open.js';
+import { fetchRunBundle } from '../remote-cache/run-bundle.js';
 import { engineDigest, type ManifestRequest } from '../run-manifest/index.js';
 import type { TaskId } from '../model/index.js';
 import type { TaskStatus } from '../tasks/index.js';
@@ -93,14 +97,11 @@ async function fetchFirst(
 }
 
 /**
- * After a run: hands the remote cache the bundle to upload, when this run should leave one, with
- * the run's plan when it may carry one (`bundlePlanOf`). HEAD's own bundle, once there, stays (a
- * run with other env values would replace it with entries the next clone cannot use), unless it
- * lacks the plan this run would add to the same entries. Without one, a bundle is left when the
- * one fetched (a parent's) lacked an entry or a plan. An entry this run restored from the bundle it fetched (a parent's) goes in
- * as that bundle had it, from memory: it verified as it came, and reading it back from the local
- * store cost more than the rest of the upload. `ordinary`: the cache was used, and the run saw
- * this process's own environment.
+ * After a run: uploads the bundle this run should leave, with the run's plan when it may carry one (`bundlePlanOf`).
+ * HEAD's own bundle, once there, stays (a run with other env values would replace it with entries the next clone cannot
+ * use), unless it lacks the plan this run would add to the same entries; otherwise one is left when the bundle fetched (a
+ * parent's) lacked an entry or a plan. Entries restored from that bundle go in from memory (they verified as they came;
+ * reading them back cost more than the rest of the upload). `ordinary`: the cache was used, in this process's own env.
  */
 export async function offerRunBundle(
   bundle: RunBundle,

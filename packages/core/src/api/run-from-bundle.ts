@@ -10,16 +10,23 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { entryLogBytes, entryPath, openLocalCache, startRestoreWorkerFor, type RestoreResult } from '../cache/index.js';
-import { rootFilesDigest, StatCache, workTreeSnapshot } from '../files/index.js';
-import { openRemoteCache, planMismatch, remoteCacheSettings } from '../remote-cache/index.js';
+// Each file by itself, not the modules' indexes: the bundle's fetch starts before the rest of the engine is loaded.
+import type { RestoreResult } from '../cache/index.js';
+import { startRestoreWorkerFor } from '../cache/restore-pool.js';
+import { rootFilesDigest, workTreeSnapshot } from '../files/snapshot.js';
+import { STATE_FILE } from '../graph-state/store.js';
+import { planMismatch } from '../remote-cache/bundle-plan.js';
+import { openRemoteCache } from '../remote-cache/open.js';
+import { remoteCacheSettings } from '../remote-cache/settings.js';
 import { engineDigest, writeRunManifest, type ManifestRequest, type ManifestTask, type ManifestTaskRecord, type PendingSnapshot } from '../run-manifest/index.js';
-import { ignoreKilnDirectory, lockWorkspace } from '../tasks/index.js';
+import { headAndParent } from '../scm/refs.js';
 import { trace } from '../trace/index.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
+import { kilnConfig } from './kiln-settings.js';
 import { startRunBundle, type RunBundle } from './run-bundle.js';
-import { kilnConfig, STATE_FILE } from './shared-state.js';
-import { headAndParent } from './state-restore.js';
+
+/** What restoring needs beyond the fetch, loaded while the bundle comes. */
+const restoring = () => Promise.all([import('../cache/index.js'), import('../files/stat-cache.js'), import('../tasks/index.js')]);
 
 /** A task the shortcut restored: from the local store, or from the bundle (or the server). */
 export interface BundleRunTask extends ManifestTask {
@@ -30,7 +37,12 @@ export interface BundleRunTask extends ManifestTask {
 export type BundleRun = { readonly ok: true; readonly tasks: readonly BundleRunTask[] } | { readonly ok: false; readonly reason: string; readonly bundle?: RunBundle };
 
 /** Restores every task of `req` through the plan of HEAD's run bundle, when it holds; never throws (any failure is a reason to plan). */
-export async function runFromBundle(req: ManifestRequest, pending: PendingSnapshot | undefined, warn: (message: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<BundleRun> {
+export async function runFromBundle(
+  req: ManifestRequest,
+  pending: PendingSnapshot | undefined,
+  warn: (message: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BundleRun> {
   let bundle: RunBundle | undefined;
   const no = (reason: string): BundleRun => {
     trace(`run bundle's plan not used: ${reason}`);
@@ -49,6 +61,8 @@ export async function runFromBundle(req: ManifestRequest, pending: PendingSnapsh
     if (bundle === undefined) return no('run bundles are off');
     // The worker's start-up overlaps the fetch; the normal path uses the same worker.
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
+    const modules = restoring();
+    modules.catch(() => undefined);
     const plan = await bundle.plan;
     if (plan === undefined) return no("HEAD's own bundle is missing or has no plan");
     const [tree, head] = await Promise.all([snapshot, commits.then((cs) => cs?.[0])]);
@@ -56,6 +70,7 @@ export async function runFromBundle(req: ManifestRequest, pending: PendingSnapsh
     const mismatch = planMismatch(plan, { engine: engineDigest(), roots: rootFilesDigest(root), env });
     if (mismatch !== undefined) return no(mismatch);
     const fetched = bundle.fetched;
+    const [{ entryLogBytes, entryPath, openLocalCache }, { StatCache }, { ignoreKilnDirectory, lockWorkspace }] = await modules;
     // The snapshot was taken before `.kiln` existed (if it did not): it is made now, with its `.gitignore`.
     ignoreKilnDirectory(root);
     const lock = await lockWorkspace(root, { warn });

@@ -12,10 +12,9 @@ import { saveState } from '../graph-state/store.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
-import { parseJson } from '../workspace/json.js';
-import { defaultKilnConfig, readKilnConfig, type KilnConfig } from '../workspace/kiln-config.js';
+import type { KilnConfig } from '../workspace/kiln-config.js';
 import { openRemoteClient, remoteCacheSettings } from '../remote-cache/index.js';
-import { Checker } from '../workspace/validate.js';
+import { kilnConfig } from './kiln-settings.js';
 
 export { STATE_FILE } from '../graph-state/store.js';
 
@@ -91,13 +90,3 @@ export async function loadSharedState(options: { cwd: string; file: string }): P
   return { commit };
 }
 
-/** nx.json's `"kiln"` settings, read without loading the workspace; a broken nx.json leaves the defaults (the workspace reader reports it). */
-export function kilnConfig(root: string): KilnConfig {
-  try {
-    const parsed = parseJson(readFileSync(join(root, 'nx.json'), 'utf8'), 'nx.json');
-    if (parsed.ok) return readKilnConfig(new Checker(parsed.value), root);
-  } catch {
-    // no nx.json
-  }
-  return defaultKilnConfig(root);
-}

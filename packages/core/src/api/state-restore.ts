@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { openLocalCache, startRestoreWorkerFor, type LocalCache } from '../cache/index.js';
 import { restoreSharedState, type SavedGraphView } from '../graph-state/index.js';
 import { remoteCacheSettings } from '../remote-cache/index.js';
-import { baseRefFor, resolveBase, revParseCommits, type BaseRequest } from '../scm/index.js';
+import { baseRefFor, headAndParent, resolveBase, revParseCommits, type BaseRequest } from '../scm/index.js';
 import { trace } from '../trace/index.js';
 import type { KilnConfig } from '../workspace/kiln-config.js';
 import type { ManifestRequest } from '../run-manifest/index.js';
 import type { PlanGit } from './plan-git.js';
 import { startRunBundle, type RunBundle } from './run-bundle.js';
-import { kilnConfig, STATE_FILE, stateStores } from './shared-state.js';
+import { kilnConfig } from './kiln-settings.js';
+import { STATE_FILE, stateStores } from './shared-state.js';
 
 /**
  * With no saved state at `root`, loads the shared state of head or, failing that, of head's first
@@ -114,10 +115,6 @@ export function startFreshClone(
   return { shared, bundle, cache };
 }
 
-/** HEAD's commit and its first parent's (HEAD's alone for a first commit, or where the history is cut short); undefined without a commit. */
-export async function headAndParent(root: string): Promise<readonly string[] | undefined> {
-  return (await revParseCommits(root, ['HEAD', 'HEAD^']))?.commits ?? (await revParseCommits(root, ['HEAD']))?.commits;
-}
 
 /**
  * Opens the cache once kiln may write into `.kiln`, and restores the run bundle's entries ahead

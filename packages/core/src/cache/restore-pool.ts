@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LARGE_FILE } from '../files/index.js';
+import { LARGE_FILE } from '../files/blob-id.js';
 import { entryDir } from './root.js';
 import type { EntryLog } from './log.js';
 import type { EntryMeta } from './entry.js';

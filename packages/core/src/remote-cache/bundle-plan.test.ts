@@ -45,7 +45,13 @@ describe("a run bundle's plan", () => {
       { ...plan, env: { A: 1 } },
       { ...plan, tasks: [] },
       { ...plan, tasks: [['a:build', 'not-a-hash']] },
-      { ...plan, tasks: [['a:build', h('a')], ['a:build', h('b')]] },
+      {
+        ...plan,
+        tasks: [
+          ['a:build', h('a')],
+          ['a:build', h('b')],
+        ],
+      },
       { ...plan, tasks: [['', h('a')]] },
       { ...plan, tasks: [['a:build', h('a'), 'extra']] },
     ];

@@ -13,3 +13,8 @@ export async function revParseCommits(cwd: string, refs: readonly string[]): Pro
   const lines = r.stdout.split('\n').filter((l) => l !== '' && l !== '--');
   return lines.length === refs.length + 1 ? { top: lines[0]!, commits: lines.slice(1) } : undefined;
 }
+
+/** HEAD's commit and its first parent's (HEAD's alone for a first commit, or where the history is cut short); undefined without a commit. */
+export async function headAndParent(root: string): Promise<readonly string[] | undefined> {
+  return (await revParseCommits(root, ['HEAD', 'HEAD^']))?.commits ?? (await revParseCommits(root, ['HEAD']))?.commits;
+}
