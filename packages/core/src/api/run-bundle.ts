@@ -116,7 +116,7 @@ export async function offerRunBundle(
   if (key === undefined || !clean) return;
   const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
   const [fetched, own] = await Promise.all([bundle.fetched, bundle.own]);
-  const runPlan = ordinary ? bundlePlanOf(plan, finished) : undefined;
+  const runPlan = ordinary ? await bundlePlanOf(plan, finished) : undefined;
   const held = cacheable.every((t) => fetched?.has(t.hash));
   if (cacheable.length === 0 || own === 'with-plan' || (held && runPlan === undefined) || (own === 'without-plan' && !held)) return;
   const known = new Map<string, Uint8Array>();
@@ -136,7 +136,7 @@ export async function offerRunBundle(
  * The plan a bundle of this run may carry: only when every task is cacheable and read no
  * `{runtime}` input (as for the run manifest), so that its hashes follow from what the plan vouches for.
  */
-function bundlePlanOf(plan: TaskPlan, finished: readonly { readonly id: TaskId }[]): BundlePlan | undefined {
+async function bundlePlanOf(plan: TaskPlan, finished: readonly { readonly id: TaskId }[]): Promise<BundlePlan | undefined> {
   const env: Record<string, string | null> = {};
   const tasks: [string, string][] = [];
   for (const { id } of finished) {
@@ -145,5 +145,5 @@ function bundlePlanOf(plan: TaskPlan, finished: readonly { readonly id: TaskId }
     Object.assign(env, t.fingerprint.env);
     tasks.push([id, t.hash]);
   }
-  return { version: BUNDLE_PLAN_VERSION, engine: engineDigest(), roots: rootFilesDigest(plan.ws.root), env, tasks };
+  return { version: BUNDLE_PLAN_VERSION, engine: await engineDigest(), roots: rootFilesDigest(plan.ws.root), env, tasks };
 }

@@ -63,11 +63,13 @@ export async function runFromBundle(
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
     const modules = restoring();
     modules.catch(() => undefined);
+    const engine = engineDigest();
+    engine.catch(() => undefined);
     const plan = await bundle.plan;
     if (plan === undefined) return no("HEAD's own bundle is missing or has no plan");
     const [tree, head] = await Promise.all([snapshot, commits.then((cs) => cs?.[0])]);
     if (tree.head !== head || tree.entries.length > 0) return no('the work tree is not HEAD exactly');
-    const mismatch = planMismatch(plan, { engine: engineDigest(), roots: rootFilesDigest(root), env });
+    const mismatch = planMismatch(plan, { engine: await engine, roots: rootFilesDigest(root), env });
     if (mismatch !== undefined) return no(mismatch);
     const fetched = bundle.fetched;
     const [{ entryLogBytes, entryPath, openLocalCache }, { StatCache }, { ignoreKilnDirectory, lockWorkspace }] = await modules;

@@ -27,6 +27,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -425,27 +426,27 @@ function engineFiles(): string[] {
   return list;
 }
 
-let engineSum: string | undefined;
+let engineSum: Promise<string> | undefined;
 /**
  * SHA-256 of kiln's engine by content: the core package's `package.json` and every module of
  * `dist/` (`engineFiles`), by their paths below it. Unlike their stats, the same on every machine
- * with the same kiln: a run bundle's plan (`remote-cache/bundle-plan.ts`) holds only for it.
+ * with the same kiln: a run bundle's plan (`remote-cache/bundle-plan.ts`) holds only for it. The
+ * files are read in parallel (about 20 ms read one by one): a fresh clone works it out while its
+ * bundle downloads.
  */
-export function engineDigest(): string {
-  if (engineSum !== undefined) return engineSum;
-  const pkg = join(engineDir(), '..');
-  const sum = createHash('sha256');
-  for (const p of engineFiles()) {
-    if (!/\.(?:js|mjs|cjs|json)$/.test(p)) continue;
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(p);
-    } catch {
-      continue; // a folder named like a module, or gone: its absence is what the sum says
+export function engineDigest(): Promise<string> {
+  engineSum ??= (async () => {
+    const pkg = join(engineDir(), '..');
+    const modules = engineFiles().filter((p) => /\.(?:js|mjs|cjs|json)$/.test(p));
+    // A folder named like a module, or a file gone: its absence is what the sum says.
+    const contents = await Promise.all(modules.map((p) => readFile(p).catch(() => undefined)));
+    const sum = createHash('sha256');
+    for (const [i, bytes] of contents.entries()) {
+      if (bytes === undefined) continue;
+      sum.update(`${relative(pkg, modules[i]!)}\0${bytes.length}\0`);
+      sum.update(bytes);
     }
-    sum.update(`${relative(pkg, p)}\0${bytes.length}\0`);
-    sum.update(bytes);
-  }
-  engineSum = sum.digest('hex');
+    return sum.digest('hex');
+  })();
   return engineSum;
 }
