@@ -139,10 +139,7 @@ export function recordManifest(req: ManifestRequest, run: FinishedRun): void {
       const log = entryLogBytes(meta.log, entryPath(cache, t.hash));
       records.push({ id: r.id, hash: t.hash, savedMs: meta.durationMs, log, entryDir: entryPath(cache, t.hash), metaStat, files: meta.files });
     }
-    const verifiedStat = (path: string, oid: string) => {
-      const row = stats.recorded(path);
-      return row && row[4] === oid ? row : undefined;
-    };
+    const verifiedStat = (path: string, oid: string) => stats.recordedWith(path, oid);
     writeRunManifest(req, { root: ws.root, cacheDir: cache.dir, snapshot: snapshot.digest, env, tasks: records, verifiedStat });
   } catch {
     // The manifest only speeds up the next run; failing to write it changes nothing else.

@@ -100,10 +100,7 @@ export async function runFromBundle(
         records.push({ id, hash, savedMs: r.meta.durationMs, log: entryLogBytes(r.meta.log, entryDir), entryDir, metaStat: r.metaStat, files: r.meta.files });
       }
       trace(`${records.length} tasks restored through the run bundle's plan`);
-      const verifiedStat = (path: string, oid: string) => {
-        const row = stats.recorded(path);
-        return row && row[4] === oid ? row : undefined;
-      };
+      const verifiedStat = (path: string, oid: string) => stats.recordedWith(path, oid);
       writeRunManifest(req, { root, cacheDir: cache.dir, snapshot: tree.digest, env: plan.env, tasks: records, verifiedStat });
       return { ok: true, tasks: records.map(({ id, hash, savedMs, log }, i) => ({ id, hash, savedMs, log, cache: restored[i]![1] })) };
     } finally {

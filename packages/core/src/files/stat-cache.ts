@@ -42,9 +42,10 @@ export class StatCache {
     this.dirty = true;
   }
 
-  /** The stat a file's blob id was recorded with, and that id: `[size, mtimeMs, ctimeMs, ino, oid]`, or undefined. */
-  recorded(path: string): readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number, oid: string] | undefined {
-    return this.rows.get(path);
+  /** The stat recorded for `path` when it was recorded with blob id `oid` (kiln wrote or verified that content at that stat), or undefined. */
+  recordedWith(path: string, oid: string): readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number, oid: string] | undefined {
+    const r = this.rows.get(path);
+    return r && r[4] === oid ? r : undefined;
   }
 
   delete(path: string): void {
