@@ -149,17 +149,18 @@ async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, 
   const known = await (await import('./run-daemon.js')).fastPathFromDaemon(request, ctx, extras.note);
   const check = known ?? (await (await import('@kiln/core/api/run-manifest')).checkFastPath(request));
   extras.fastPath?.(check);
-  let tasks: readonly (ManifestTask & { readonly cache?: TaskResult['cache'] })[] | undefined = check.ok ? check.tasks : undefined;
-  if (!check.ok) {
+  let tasks: readonly (ManifestTask & { readonly cache?: TaskResult['cache'] })[];
+  if (check.ok) tasks = check.tasks;
+  else {
     const viaBundle = await (await import('@kiln/core/api/run-from-bundle')).runFromBundle(request, check.snapshot, warn);
     if (!viaBundle.ok) return { ok: false as const, snapshot: check.snapshot, bundle: viaBundle.bundle };
     extras.note?.("kiln: every task restored through the plan of its commit's run bundle, nothing to plan");
     tasks = viaBundle.tasks;
   }
   const view = createView({ out: ctx.out, json, style, started, ...(extras.verbose && { verbose: extras.verbose }) });
-  view.events.planned?.({ root: ctx.cwd, tasks: tasks!.map((t) => ({ id: t.id as TaskResult['id'], hash: t.hash, cacheable: true, dependsOn: [], inputs: {} })) });
+  view.events.planned?.({ root: ctx.cwd, tasks: tasks.map((t) => ({ id: t.id as TaskResult['id'], hash: t.hash, cacheable: true, dependsOn: [], inputs: {} })) });
   const results: TaskResult[] = [];
-  for (const t of tasks!) {
+  for (const t of tasks) {
     if (t.log.length > 0) view.events.output?.(t.id as TaskResult['id'], t.log);
     const r: TaskResult = { id: t.id as TaskResult['id'], hash: t.hash, status: 'success', cache: t.cache ?? 'local', durationMs: 0, savedMs: t.savedMs };
     view.events.end?.(r);
