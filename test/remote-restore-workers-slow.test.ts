@@ -14,7 +14,12 @@
  * an entry the plan does not use leaves nothing behind; a folder already in the workspace keeps
  * its own files; a file in the way is replaced by the entry's, as an ordinary restore would; an
  * entry kept unpacked (c's) is restored from the store; a new commit without a bundle takes its
- * parent's; `--skip-cache` restores nothing ahead.
+ * parent's; `--skip-cache` restores nothing ahead. (Those runs have an untracked file: a clone
+ * that is its commit exactly restores through the bundle's plan instead, without planning.)
+ *
+ * Through the plan (packages/core/src/api/run-from-bundle.ts): a clean clone restores every task
+ * byte for byte without hashing one, and its next run takes the fast path; an env value that
+ * differs from the plan's, or an entry that does not restore, hands the run to the normal path.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -68,6 +73,7 @@ describe('restore workers', () => {
   const traced = { KILN_TRACE: '1' };
   /** A file git does not ignore, untracked: the work tree is no longer HEAD exactly, so the run plans (no run bundle's plan). */
   const untracked = (dir: string): void => writeFileSync(join(dir, 'notes.txt'), 'not committed\n');
+  const noPlan = (stderr: string, why: string) => expect(stderr).toContain(`kiln trace: run bundle's plan not used: ${why}`);
   /** A later run from the local cache alone finds every output as the restore left it (the stat index has each): all local hits, no file rewritten (same inodes). */
   const expectNothingRewritten = (dir: string): void => {
     const before = outputs(dir);
@@ -158,8 +164,6 @@ describe('restore workers', () => {
     expect(texts(outputs(b))).toEqual(texts(outputs(repo.dir)));
   });
 
-  const noPlan = (stderr: string, why: string) => expect(stderr).toContain(`kiln trace: run bundle's plan not used: ${why}`);
-
   describe("restoring through the plan of the commit's run bundle", () => {
     it('a clean clone restores every task without planning, byte for byte, and its next run takes the fast path', () => {
       const b = clone();
@@ -186,10 +190,26 @@ describe('restore workers', () => {
       noPlan(run.stderr, 'env BUILD_FLAVOR differs');
       expect(Object.values(byId(run.json())).every((s) => s === 'success/miss')).toBe(true);
     });
+
+    it("an entry that does not restore (a file where its output folder goes): the normal path takes over, and runs that task", () => {
+      const b = clone();
+      // Ignored (dist/), so the work tree is still HEAD exactly.
+      writeFileSync(join(b, 'packages/b/dist'), 'a file, not a folder\n');
+      const run = build(b, traced);
+      noPlan(run.stderr, 'the entry of b:build did not restore (blocked)');
+      expect(run.stderr).toContain('a file stands in the way of the output folder "packages/b/dist"');
+      // Its build cannot make dist/ either: it fails; the others are restored.
+      expect(run.code).toBe(1);
+      const results = byId(run.json());
+      expect(results['b:build']).toBe('failure/miss');
+      for (const id of ['a:build', 'c:build', 'd:build']) expect(results[id]).toMatch(/^success\/(local|remote)$/);
+      const others = Object.entries(texts(outputs(repo.dir))).filter(([path]) => !path.startsWith('packages/b/'));
+      expect(others.length).toBeGreaterThan(0);
+      for (const [path, text] of others) expect(readFileSync(join(b, path), 'latin1')).toBe(text);
+    });
   });
 
   describe('restoring a run bundle ahead of the plan', () => {
-
     it('puts every packed entry in place byte for byte, leaves no staging folder, and a later run rewrites nothing', () => {
       const b = clone();
       untracked(b);
