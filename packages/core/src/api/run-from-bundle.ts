@@ -59,8 +59,8 @@ export async function runFromBundle(
     const commits = headAndParent(root);
     bundle = startRunBundle(root, req, remote.settings, commits, snapshot, warn);
     if (bundle === undefined) return no('run bundles are off');
-    // The worker's start-up overlaps the fetch; the normal path uses the same worker.
-    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
+    // The workers' start-up overlaps the fetch; the normal path uses the same workers.
+    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode, atHand: true });
     const modules = restoring();
     modules.catch(() => undefined);
     const engine = engineDigest();

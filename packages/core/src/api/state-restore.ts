@@ -100,7 +100,9 @@ export function startFreshClone(
   let bundle: RunBundle | undefined;
   let cache: Promise<LocalCache | undefined> | undefined;
   if (remote.status === 'on') {
-    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
+    // A worker per core when a run bundle is coming (its bodies will all be in memory), else one.
+    const atHand = remote.settings.runBundles !== 'off' && request.skipCache !== true;
+    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode, atHand });
     bundle = request.bundle ?? startRunBundle(root, request, remote.settings, head, git.snapshot, warn);
     // A run that ignores cached results restores nothing ahead.
     cache = bundle && request.skipCache !== true ? restoreAhead(root, config, git, bundle) : undefined;

@@ -97,39 +97,49 @@ function threadsFromEnv(): number | undefined {
 
 const WORKER_FILE = new URL('./restore-worker.js', import.meta.url);
 
-/** A worker started ahead of the first download (`startRestoreWorkerEarly`), for the pool of the same settings to take. */
-let early: { readonly key: string; readonly worker: Worker; readonly drop: () => void } | undefined;
+/** Workers started ahead of the first download (`startRestoreWorkerEarly`), all with the settings `key` names, for the pool of the same settings to take. */
+let early: { readonly key: string; readonly workers: { readonly worker: Worker; readonly drop: () => void }[] } | undefined;
 
 /**
- * Starts one restore worker now, before any download, so its start-up (module loading, about
- * 50 ms) overlaps what the caller does meanwhile (a fresh clone's plan). The first pool with the
- * same settings takes it; until then it is idle and keeps nothing alive. Nothing when workers are off.
+ * Starts restore workers now, before any download, so their start-up (module loading, about
+ * 50 ms each) overlaps what the caller does meanwhile (a fresh clone's plan, or its bundle's
+ * download): `count` in all with these settings. The first pool with the same settings takes
+ * them; until then they are idle and keep nothing alive. None when workers are off.
  */
-export function startRestoreWorkerEarly(data: RestoreWorkerData): void {
-  if (early !== undefined || (threadsFromEnv() ?? DEFAULT_THREADS) === 0) return;
+export function startRestoreWorkerEarly(data: RestoreWorkerData, count = 1): void {
+  const key = JSON.stringify(data);
+  const want = Math.min(count, threadsFromEnv() ?? count);
+  if (early !== undefined && early.key !== key) return;
+  const started = (early ??= { key, workers: [] });
   try {
-    const worker = new Worker(WORKER_FILE, { workerData: data });
-    worker.unref();
-    // A worker that fails before it is taken is simply not taken.
-    const drop = (): void => {
-      if (early?.worker === worker) early = undefined;
-    };
-    worker.once('error', drop).once('exit', drop);
-    early = { key: JSON.stringify(data), worker, drop };
+    while (started.workers.length < want) {
+      const worker = new Worker(WORKER_FILE, { workerData: data });
+      worker.unref();
+      // A worker that fails before it is taken is simply not taken.
+      const drop = (): void => {
+        const at = started.workers.findIndex((w) => w.worker === worker);
+        if (at >= 0) started.workers.splice(at, 1);
+      };
+      worker.once('error', drop).once('exit', drop);
+      started.workers.push({ worker, drop });
+    }
   } catch {
     // Not started: the pool starts its own when it needs one.
   }
 }
 
-/** The early worker, if it was started with `data`'s settings (else it is ended: nothing will take it). */
+/** An early worker, if one was started with `data`'s settings (else those are ended: nothing will take them). */
 function takeEarly(data: RestoreWorkerData): Worker | undefined {
-  const taken = early;
-  early = undefined;
-  if (taken === undefined) return undefined;
-  taken.worker.off('error', taken.drop).off('exit', taken.drop);
-  if (taken.key === JSON.stringify(data)) return taken.worker;
-  void taken.worker.terminate();
-  return undefined;
+  if (early === undefined) return undefined;
+  if (early.key !== JSON.stringify(data)) {
+    for (const w of early.workers.splice(0)) void w.worker.off('error', w.drop).off('exit', w.drop).terminate();
+    early = undefined;
+    return undefined;
+  }
+  const taken = early.workers.shift();
+  if (early.workers.length === 0) early = undefined;
+  taken?.worker.off('error', taken.drop).off('exit', taken.drop);
+  return taken?.worker;
 }
 
 export class RestorePool {
@@ -286,13 +296,17 @@ export function restoreWorkerData(workspaceRoot: string, dir: string, options: {
   return { workspaceRoot, dir, largeFile: options.largeFile ?? LARGE_FILE, restoreMode: options.restoreMode ?? 'link' };
 }
 
-/** Starts a restore worker for the cache `openLocalCache` would open with these arguments, ahead of its first download. */
+/**
+ * Starts a restore worker for the cache `openLocalCache` would open with these arguments, ahead of
+ * its first download; with `atHand` (a run bundle is coming: every body will be in memory), as
+ * many as the pool will run then (`bodiesAtHand`).
+ */
 export function startRestoreWorkerFor(
   workspaceRoot: string,
   dir: string,
-  options: { readonly restoreMode?: 'link' | 'copy'; readonly largeFile?: number; readonly restoreThreads?: number } = {},
+  options: { readonly restoreMode?: 'link' | 'copy'; readonly largeFile?: number; readonly restoreThreads?: number; readonly atHand?: boolean } = {},
 ): void {
-  if (options.restoreThreads !== 0) startRestoreWorkerEarly(restoreWorkerData(workspaceRoot, dir, options));
+  if (options.restoreThreads !== 0) startRestoreWorkerEarly(restoreWorkerData(workspaceRoot, dir, options), options.atHand ? AT_HAND_THREADS : 1);
 }
 
 /** A worker's hit for the entry of `hash` in the cache folder `dir`, each file it wrote entered in `index`, meta.json's stat taken here (for the run manifest). */
