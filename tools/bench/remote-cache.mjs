@@ -16,6 +16,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, closeSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const TOKEN = 'bench-token';
 const TEAM = 'bench';
@@ -114,6 +115,72 @@ async function worker() {
   }
 }
 await Promise.all(Array.from({ length: 8 }, worker));
+`;
+
+/**
+ * A node program that fetches the run bundle `key` and, on two threads, does what any sound restore
+ * through it must do, with no planning at all: verify each entry (its manifest's checksum, every
+ * file's git blob id), keep it in a store below `dest` (a folder with its pack and manifest, renamed
+ * into place) and write its outputs below `dest` (each file created, written, its stat taken). The
+ * floor of a fresh clone restoring through its commit's bundle.
+ */
+const BUNDLE_FLOOR = `
+const [url, token, team, dest, key] = process.argv.slice(1);
+const { Worker } = await import('node:worker_threads');
+const res = await fetch(url + '/v8/artifacts/' + key + '?slug=' + team, { headers: { authorization: 'Bearer ' + token } });
+if (res.status !== 200) throw new Error('GET the bundle: ' + res.status);
+const buf = Buffer.from(await res.arrayBuffer());
+const headerEnd = 12 + buf.readUInt32BE(8);
+const parts = [[], []];
+let at = headerEnd;
+JSON.parse(buf.subarray(12, headerEnd).toString()).entries.forEach(([hash, size], i) => { parts[i % 2].push([hash, at, size]); at += size; });
+const shared = new SharedArrayBuffer(buf.length);
+Buffer.from(shared).set(buf);
+// CommonJS, without this program's --input-type=module.
+const code = \`
+const { workerData: { shared, jobs, dest } } = require('node:worker_threads');
+const { mkdirSync, openSync, writeSync, closeSync, fstatSync, writeFileSync, renameSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+const { dirname, join } = require('node:path');
+const all = Buffer.from(shared);
+const made = new Set();
+const store = join(dest, '.store');
+mkdirSync(join(store, 'entries'), { recursive: true });
+mkdirSync(join(store, 'tmp'), { recursive: true });
+for (const [hash, off, size] of jobs) {
+  const e = all.subarray(off, off + size);
+  let p = e.indexOf(10) + 1;
+  const q = e.indexOf(10, p);
+  const len = Number(e.subarray(p, q).toString());
+  p = q + 1;
+  const text = e.subarray(p, p + len).toString();
+  p += len;
+  const body = text.slice(65);
+  if (createHash('sha256').update(body).digest('hex') !== text.slice(0, 64)) throw new Error('manifest checksum');
+  const meta = JSON.parse(body.slice(0, body.lastIndexOf(',"fingerprint":')) + '}');
+  let o = p;
+  for (const f of meta.files) {
+    if (createHash('sha1').update('blob ' + f.size + '\\0').update(e.subarray(o, o + f.size)).digest('hex') !== f.oid) throw new Error('blob id');
+    o += f.size;
+  }
+  const tmp = join(store, 'tmp', hash);
+  mkdirSync(tmp);
+  writeFileSync(join(tmp, 'pack'), e.subarray(p, o));
+  writeFileSync(join(tmp, 'meta.json'), text);
+  renameSync(tmp, join(store, 'entries', hash));
+  o = p;
+  for (const f of meta.files) {
+    const out = join(dest, f.path);
+    if (!made.has(dirname(out))) { mkdirSync(dirname(out), { recursive: true }); made.add(dirname(out)); }
+    const fd = openSync(out, 'wx', f.mode);
+    writeSync(fd, e, o, f.size);
+    o += f.size;
+    fstatSync(fd);
+    closeSync(fd);
+  }
+}
+\`;
+await Promise.all(parts.map((jobs) => new Promise((resolve, reject) => new Worker(code, { eval: true, execArgv: [], workerData: { shared, jobs, dest } }).on('exit', resolve).on('error', reject))));
 `;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -219,13 +286,27 @@ export function remoteCacheRows(h) {
   };
   return [row, entriesOnly];
 
-  /** The floors, medians of 3: node's start, downloading kiln's artifacts and writing each to a file, `cp -r` of the outputs kiln restored. */
+  /** The key of the run bundle kiln's fill left for its workspace's HEAD (as `kiln run -t build` at the root asks), if kiln's build is there to compute it. */
+  async function headBundleKey() {
+    try {
+      const { runBundleKey } = await import(pathToFileURL(join(h.kilnRepoRoot, 'packages/core/dist/remote-cache/bundle.js')).href);
+      const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: h.dir('kiln'), encoding: 'utf8' }).trim();
+      const cmd = h.buildCmd.kiln;
+      const key = runBundleKey({ commit, cwd: '', targets: [cmd[cmd.indexOf('-t') + 1]] });
+      return existsSync(join(server.dir, TEAM, key)) ? key : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The floors, medians of 3: node's start, downloading kiln's artifacts and writing each to a file, restoring its run bundle with no planning, `cp -r` of the outputs kiln restored. */
   async function floors() {
     const artifacts = kilnArtifacts(server.dir);
     const team = artifacts[0]?.[0] ?? TEAM;
     const keys = artifacts.filter(([t]) => t === team).map(([, k]) => k);
     const dists = ctx.plan.projects.map((p) => join(p.dir, 'dist')).filter((d) => existsSync(join(h.dir('kiln'), d)));
-    const times = { node: [], download: [], cp: [] };
+    const times = { node: [], download: [], bundle: [], cp: [] };
+    const bundle = await headBundleKey();
     for (let i = 0; i < 3; i++) {
       times.node.push((await h.measure([process.execPath, '-e', '0'], { cwd: ctx.work, env: ctx.env })).ms);
       const dest = mkdtempSync(join(ctx.work, 'floor-'));
@@ -233,13 +314,21 @@ export function remoteCacheRows(h) {
       if (d.code !== 0) ctx.log(`  (the download floor failed: ${d.stderr.slice(0, 300)})`);
       times.download.push(d.ms);
       toTrash(dest);
+      if (bundle !== undefined) {
+        const into = mkdtempSync(join(ctx.work, 'floor-bundle-'));
+        const b = await h.measure([process.execPath, '--input-type=module', '-e', BUNDLE_FLOOR, server.url, TOKEN, TEAM, into, bundle], { cwd: ctx.work, env: ctx.env });
+        if (b.code !== 0) ctx.log(`  (the bundle floor failed: ${b.stderr.slice(0, 300)})`);
+        times.bundle.push(b.ms);
+        toTrash(into);
+      }
       const copy = mkdtempSync(join(ctx.work, 'floor-cp-'));
       // One cp for all: `--parents` keeps each project's folder, so the same files are created.
       times.cp.push((await h.measure(['cp', '-r', '--parents', ...dists, copy], { cwd: h.dir('kiln'), env: ctx.env })).ms);
       toTrash(copy);
     }
     const s = (xs) => `${(median(xs) / 1000).toFixed(2)} s`;
-    const text = `\`node -e 0\` ${s(times.node)}, downloading kiln's ${keys.length} artifacts and writing each to a file ${s(times.download)}, \`cp -r\` of the ${dists.length} restored dist folders ${s(times.cp)}`;
+    const viaBundle = times.bundle.length > 0 ? `, restoring its run bundle with no planning (fetch; on two threads verify, store and write every entry) ${s(times.bundle)}` : '';
+    const text = `\`node -e 0\` ${s(times.node)}, downloading kiln's ${keys.length} artifacts and writing each to a file ${s(times.download)}${viaBundle}, \`cp -r\` of the ${dists.length} restored dist folders ${s(times.cp)}`;
     ctx.log(`  (floors: ${text})`);
     return text;
   }
