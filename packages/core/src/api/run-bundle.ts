@@ -116,9 +116,10 @@ export async function offerRunBundle(
   if (key === undefined || !clean) return;
   const cacheable = [...plan.tasks.values()].filter((t) => t.cacheable);
   const [fetched, own] = await Promise.all([bundle.fetched, bundle.own]);
-  const runPlan = ordinary ? await bundlePlanOf(plan, finished) : undefined;
   const held = cacheable.every((t) => fetched?.has(t.hash));
-  if (cacheable.length === 0 || own === 'with-plan' || (held && runPlan === undefined) || (own === 'without-plan' && !held)) return;
+  if (cacheable.length === 0 || own === 'with-plan' || (own === 'without-plan' && !held)) return;
+  const runPlan = ordinary ? await bundlePlanOf(plan, finished) : undefined;
+  if (held && runPlan === undefined) return;
   const known = new Map<string, Uint8Array>();
   for (const t of cacheable) {
     const body = hits.get(t.id)?.source === 'remote' ? fetched?.get(t.hash) : undefined;
