@@ -188,6 +188,9 @@ describe('restore workers', () => {
       const run = build(b, { ...traced, BUILD_FLAVOR: 'other' });
       expect(run.code, run.stderr).toBe(0);
       noPlan(run.stderr, 'env BUILD_FLAVOR differs');
+      // --verbose says so in words.
+      const verbose = runKiln(['run', '-t', 'build', '--json', '--verbose'], { cwd: clone(), env: { ...env, BUILD_FLAVOR: 'other' } });
+      expect(verbose.stderr).toContain("kiln: the run bundle's plan was not used: env BUILD_FLAVOR differs");
       expect(Object.values(byId(run.json())).every((s) => s === 'success/miss')).toBe(true);
     });
 

@@ -153,7 +153,11 @@ async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, 
   if (check.ok) tasks = check.tasks;
   else {
     const viaBundle = await (await import('@kiln/core/api/run-from-bundle')).runFromBundle(request, check.snapshot, warn);
-    if (!viaBundle.ok) return { ok: false as const, snapshot: check.snapshot, bundle: viaBundle.bundle };
+    if (!viaBundle.ok) {
+      // Said only where a bundle was asked for (a fresh clone with a remote cache and run bundles).
+      if (viaBundle.bundle) extras.note?.(`kiln: the run bundle's plan was not used: ${viaBundle.reason}`);
+      return { ok: false as const, snapshot: check.snapshot, bundle: viaBundle.bundle };
+    }
     extras.note?.("kiln: every task restored through the plan of its commit's run bundle, nothing to plan");
     tasks = viaBundle.tasks;
   }
