@@ -20,16 +20,15 @@ import type { TaskPlan } from './task-plan.js';
 export interface RunBundle {
   /** The run's remote client, opened early for the fetch (its breaker is the run's). */
   readonly client: RemoteClient;
+  /** HEAD's commit and its first parent's, as git was asked for the keys (for whoever needs them too). */
+  readonly commits: Promise<readonly string[] | undefined>;
   /** The bundle's key (HEAD's commit and the request); undefined without a commit. */
   readonly key: Promise<string | undefined>;
   /** Whether the work tree is the key's commit exactly: only then is a bundle uploaded. */
   readonly clean: Promise<boolean>;
   /** The entries fetched, by hash; undefined when there was no bundle to use. */
   readonly fetched: Promise<ReadonlyMap<string, Uint8Array> | undefined>;
-  /**
-   * The plan of HEAD's own bundle (`api/run-from-bundle.ts`), settled as soon as it is known:
-   * undefined once HEAD's bundle turns out missing, unusable or without a plan.
-   */
+  /** The plan of HEAD's own bundle (`run-from-bundle.ts`), as soon as known: undefined once it is missing, unusable or planless. */
   readonly plan: Promise<BundlePlan | undefined>;
   /** Whether HEAD's own bundle was found, and with a plan or not. */
   readonly own: Promise<'with-plan' | 'without-plan' | 'none'>;
@@ -68,7 +67,7 @@ export function startRunBundle(
   void found.finally(() => settlePlan(undefined));
   const fetched = found.then((f) => f?.entries);
   const own = found.then((f) => (f?.own !== true ? 'none' : f.plan !== undefined ? 'with-plan' : 'without-plan'));
-  return { client, key, clean, fetched, plan, own, upload: settings.runBundles === 'upload' };
+  return { client, commits, key, clean, fetched, plan, own, upload: settings.runBundles === 'upload' };
 }
 
 /**

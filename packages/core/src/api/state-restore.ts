@@ -95,8 +95,8 @@ export function startFreshClone(
   if (existsSync(join(root, STATE_FILE))) return undefined;
   const config = kilnConfig(root);
   const remote = remoteCacheSettings(config.remoteCache, env);
-  // Asked once, for the run bundle's key and for the shared state alike.
-  const head = headAndParent(root);
+  // Asked once, for the run bundle's key and for the shared state alike (by the bundle's shortcut already, when it handed the bundle on).
+  const head = request.bundle?.commits ?? headAndParent(root);
   let bundle: RunBundle | undefined;
   let cache: Promise<LocalCache | undefined> | undefined;
   if (remote.status === 'on') {
