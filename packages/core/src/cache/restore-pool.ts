@@ -87,7 +87,12 @@ export const WORKER_BODY_MAX = 8 * 1024 * 1024;
 interface Thread {
   readonly worker: Worker;
   readonly pending: Map<number, { resolve(a: RestoreAnswer): void; reject(e: Error): void }>;
+  /** Jobs handed over during this turn of the event loop: sent as one message at its end. */
+  readonly outbox: RestoreJob[];
 }
+
+/** A worker's answers, several at once (`restore-worker.ts` sends them as they gather). */
+export type RestoreAnswers = readonly { readonly id: number; readonly answer: RestoreAnswer }[];
 
 /** The number of workers `KILN_RESTORE_THREADS` asks for, if it does. */
 function threadsFromEnv(): number | undefined {
@@ -208,8 +213,7 @@ export class RestorePool {
     return new Promise<RestoreAnswer>((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject });
-      // Handed over, not copied (the caller keeps the chunks it came in, to restore them itself if the worker dies).
-      thread.worker.postMessage({ id, hash, body, verdict, ...(stage !== undefined && { stage }) } satisfies RestoreJob, [body.buffer as ArrayBuffer]);
+      send(thread, { id, hash, body, verdict, ...(stage !== undefined && { stage }) });
     });
   }
 
@@ -223,13 +227,14 @@ export class RestorePool {
   /** Starts a worker (the early one, if it was started with these settings) and adds it to the pool. */
   private start(): Thread {
     const worker = takeEarly(this.data) ?? new Worker(WORKER_FILE, { workerData: this.data });
-    const thread: Thread = { worker, pending: new Map() };
-    worker.on('message', (m: { id: number; answer: RestoreAnswer }) => {
-      const p = thread.pending.get(m.id);
-      thread.pending.delete(m.id);
+    const thread: Thread = { worker, pending: new Map(), outbox: [] };
+    worker.on('message', (answers: RestoreAnswers) => {
+      for (const { id, answer } of answers) {
+        thread.pending.get(id)?.resolve(answer);
+        thread.pending.delete(id);
+      }
       // Idle: the worker keeps nothing alive (and delays no exit).
       if (thread.pending.size === 0) worker.unref();
-      p?.resolve(m.answer);
     });
     // After the listener: adding one refs the worker's port again, and a worker started for bodies at hand may never get a job.
     worker.unref();
@@ -245,6 +250,24 @@ export class RestorePool {
     this.threads.push(thread);
     return thread;
   }
+}
+
+/**
+ * Queues `job` for its worker. Every job handed over in one turn of the event loop goes in one
+ * message (a run bundle's entries come hundreds at a time): a message costs both threads more than
+ * a small entry's bookkeeping. Bodies are handed over, not copied (the caller keeps the chunks
+ * they came in, to restore them itself if the worker dies).
+ */
+function send(thread: Thread, job: RestoreJob): void {
+  thread.outbox.push(job);
+  if (thread.outbox.length > 1) return;
+  setImmediate(() => {
+    const jobs = thread.outbox.splice(0);
+    thread.worker.postMessage(
+      jobs,
+      jobs.map((j) => j.body.buffer as ArrayBuffer),
+    );
+  });
 }
 
 /**

@@ -5,7 +5,8 @@
  * write, the entry placed in the local store, the outputs written. The main thread meanwhile only
  * handles HTTP. Where an output already exists, the worker writes none (the main thread holds the
  * stat index that says which are right) and says `placed`. Answers carry each written file's stat,
- * for the main thread's index, and file-system errors as their fields.
+ * for the main thread's index, and file-system errors as their fields. Jobs come, and answers go,
+ * several to a message (`restore-pool.ts` `send`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorCode } from './errors.js';
@@ -16,7 +17,7 @@ import { receiveEntry } from './transfer.js';
 import { outputsFolder, type ManifestFile } from './entry.js';
 import type { ReceivedPack } from './transfer.js';
 import type { OutputStatIndex, RestoreResult, StatFields } from './types.js';
-import type { RestoreAnswer, RestoreJob, RestoreWorkerData, WrittenRows } from './restore-pool.js';
+import type { RestoreAnswer, RestoreAnswers, RestoreJob, RestoreWorkerData, WrittenRows } from './restore-pool.js';
 
 const { workspaceRoot, dir, largeFile, restoreMode } = workerData as RestoreWorkerData;
 const restorer = new Restorer(workspaceRoot, dir, restoreMode, largeFile);
@@ -107,10 +108,43 @@ function crossing(r: Extract<RestoreResult, { status: 'hit' }>): Pick<Extract<Re
   return { meta: JSON.stringify({ ...r.meta, fingerprint: undefined }), log, restoredFiles: r.restoredFiles };
 }
 
-parentPort!.on('message', (job: RestoreJob) => {
-  void answer(job).then((a) => {
-    // A hit's arrays are handed over, not copied.
-    const handed = a.status === 'hit' || a.status === 'staged' ? [a.rows.at.buffer, a.rows.stats.buffer, ...('bytes' in a.log ? [a.log.bytes.buffer] : [])] : [];
-    parentPort!.postMessage({ id: job.id, answer: a }, handed as ArrayBuffer[]);
-  });
+/** Answers gathered for the next message, and the jobs not answered yet. */
+const outbox: { id: number; answer: RestoreAnswer }[] = [];
+let unanswered = 0;
+/** Answers go back a few at a time (the main thread waits for some to hand over more), all at once when nothing is left. */
+const ANSWERS_PER_MESSAGE = 8;
+
+function reply(id: number, a: RestoreAnswer): void {
+  outbox.push({ id, answer: a });
+  unanswered--;
+  if (outbox.length < ANSWERS_PER_MESSAGE && unanswered > 0) return;
+  const answers = outbox.splice(0);
+  // A hit's arrays are handed over, not copied.
+  const handed = answers.flatMap(({ answer: a }) =>
+    a.status === 'hit' || a.status === 'staged' ? [a.rows.at.buffer, a.rows.stats.buffer, ...('bytes' in a.log ? [a.log.bytes.buffer] : [])] : [],
+  );
+  parentPort!.postMessage(answers satisfies RestoreAnswers, handed as ArrayBuffer[]);
+}
+
+/** Jobs not started yet, and how many run: one at a time would leave the thread idle while a large entry's writes are in the thread pool. */
+const queue: RestoreJob[] = [];
+let running = 0;
+const RUNNING_MAX = 4;
+
+function next(): void {
+  while (running < RUNNING_MAX && queue.length > 0) {
+    const job = queue.shift()!;
+    running++;
+    void answer(job).then((a) => {
+      running--;
+      reply(job.id, a);
+      next();
+    });
+  }
+}
+
+parentPort!.on('message', (jobs: readonly RestoreJob[]) => {
+  unanswered += jobs.length;
+  queue.push(...jobs);
+  next();
 });
