@@ -14,7 +14,12 @@ export async function revParseCommits(cwd: string, refs: readonly string[]): Pro
   return lines.length === refs.length + 1 ? { top: lines[0]!, commits: lines.slice(1) } : undefined;
 }
 
-/** HEAD's commit and its first parent's (HEAD's alone for a first commit, or where the history is cut short); undefined without a commit. */
+/**
+ * HEAD's commit and its first parent's (HEAD's alone for a first commit, or where the history is
+ * cut short, as in a shallow clone); undefined without a commit. One git process either way.
+ */
 export async function headAndParent(root: string): Promise<readonly string[] | undefined> {
-  return (await revParseCommits(root, ['HEAD', 'HEAD^']))?.commits ?? (await revParseCommits(root, ['HEAD']))?.commits;
+  const r = await git(root, ['rev-list', '--parents', '-n', '1', 'HEAD', '--']);
+  const ids = r.code === 0 ? r.stdout.trim().split(' ') : [];
+  return ids[0] ? ids.slice(0, 2) : undefined;
 }
