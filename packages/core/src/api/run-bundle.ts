@@ -10,11 +10,10 @@ import type { RemoteCache, RemoteCacheSettings, RemoteClient } from '../remote-c
 import { runBundleKey } from '../remote-cache/bundle.js';
 import { BUNDLE_PLAN_VERSION, type BundlePlan } from '../remote-cache/bundle-plan.js';
 import { openRemoteClient } from '../remote-cache/open.js';
-import { fetchRunBundle } from '../remote-cache/run-bundle.js';
+import { fetchFirstRunBundle } from '../remote-cache/run-bundle.js';
 import { engineDigest, type ManifestRequest } from '../run-manifest/index.js';
 import type { TaskId } from '../model/index.js';
 import type { TaskStatus } from '../tasks/index.js';
-import { trace } from '../trace/index.js';
 import type { TaskPlan } from './task-plan.js';
 
 export interface RunBundle {
@@ -39,7 +38,8 @@ export interface RunBundle {
  * Starts fetching the bundle of HEAD's commit (a fresh clone's), unless the settings turn bundles
  * off; when that commit has none, its first parent's. `commits`: HEAD's commit, then its first
  * parent's when there is one, asked of git alone (the fetch starts before git's status is in);
- * `snapshot`: the work tree's, which says whether a bundle may be uploaded.
+ * `snapshot`: the work tree's, which says whether a bundle may be uploaded; `guess`: HEAD's commit as
+ * the repository's files say (`scm/head-file.ts`), so that HEAD's bundle is asked for before git answers.
  */
 export function startRunBundle(
   root: string,
@@ -48,6 +48,7 @@ export function startRunBundle(
   commits: Promise<readonly string[] | undefined>,
   snapshot: Promise<WorkTreeSnapshot>,
   warn: (message: string) => void,
+  guess?: string,
 ): RunBundle | undefined {
   if (settings.runBundles === 'off') return undefined;
   const client = openRemoteClient(settings, warn);
@@ -63,36 +64,12 @@ export function startRunBundle(
   );
   let settlePlan: (plan: BundlePlan | undefined) => void = () => undefined;
   const plan = new Promise<BundlePlan | undefined>((resolve) => (settlePlan = resolve));
-  const found = keys.then((ks) => fetchFirst(client, ks, warn, settlePlan)).catch(() => undefined);
+  const guessed = guess === undefined ? undefined : runBundleKey({ ...request, commit: guess, cwd });
+  const found = fetchFirstRunBundle(client, keys, warn, settlePlan, guessed).catch(() => undefined);
   void found.finally(() => settlePlan(undefined));
   const fetched = found.then((f) => f?.entries);
   const own = found.then((f) => (f?.own !== true ? 'none' : f.plan !== undefined ? 'with-plan' : 'without-plan'));
   return { client, commits, key, clean, fetched, plan, own, upload: settings.runBundles === 'upload' };
-}
-
-/**
- * The first of the bundles under `keys` that the server has (HEAD's, else its parent's: a new
- * commit shares most of its tasks' entries with the one before it, and the plan uses only those
- * whose hashes it worked out). Only a missing one sends kiln to the next: after a refused bundle
- * or a failing server, tasks are fetched alone.
- */
-async function fetchFirst(
-  client: RemoteClient,
-  keys: readonly string[],
-  warn: (message: string) => void,
-  ownPlan: (plan: BundlePlan | undefined) => void,
-): Promise<{ readonly entries: ReadonlyMap<string, Uint8Array>; readonly own: boolean; readonly plan: BundlePlan | undefined } | undefined> {
-  for (const [i, k] of keys.entries()) {
-    const got = await fetchRunBundle(client, k, warn);
-    if (i === 0) ownPlan(got.status === 'found' ? got.plan : undefined);
-    if (got.status === 'found') {
-      trace(`run bundle ${k.slice(0, 12)}${i === 0 ? '' : " (of HEAD's parent)"}: ${got.entries.size} entries${got.plan ? ', with its plan' : ''}`);
-      return { entries: got.entries, own: i === 0, plan: got.plan };
-    }
-    trace(`no run bundle ${k.slice(0, 12)} to use`);
-    if (got.status === 'unusable') return undefined;
-  }
-  return undefined;
 }
 
 /**

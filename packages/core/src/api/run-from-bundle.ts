@@ -19,6 +19,7 @@ import { planMismatch } from '../remote-cache/bundle-plan.js';
 import { openRemoteCache } from '../remote-cache/open.js';
 import { remoteCacheSettings } from '../remote-cache/settings.js';
 import { engineDigest, writeRunManifest, type ManifestRequest, type ManifestTask, type ManifestTaskRecord, type PendingSnapshot } from '../run-manifest/index.js';
+import { headCommitFromFiles } from '../scm/head-file.js';
 import { headAndParent } from '../scm/refs.js';
 import { trace } from '../trace/index.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
@@ -57,8 +58,10 @@ export async function runFromBundle(
     if (remote.status !== 'on') return no('no remote cache');
     const snapshot = pending?.root === root ? pending.promise : workTreeSnapshot(root);
     const commits = headAndParent(root);
-    bundle = startRunBundle(root, req, remote.settings, commits, snapshot, warn);
+    bundle = startRunBundle(root, req, remote.settings, commits, snapshot, warn, headCommitFromFiles(root));
     if (bundle === undefined) return no('run bundles are off');
+    // The request goes out (the socket connects on the next turn of the loop) before the work below holds the thread.
+    await new Promise((resolve) => setImmediate(resolve));
     // The workers' start-up overlaps the fetch; the normal path uses the same workers.
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode, atHand: true });
     const modules = restoring();
