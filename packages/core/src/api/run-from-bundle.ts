@@ -75,7 +75,7 @@ export async function runFromBundle(
     const mismatch = planMismatch(plan, { engine: await engine, roots: rootFilesDigest(root), env });
     if (mismatch !== undefined) return no(mismatch);
     const fetched = bundle.fetched;
-    const [{ entryLogBytes, entryPath, openLocalCache }, { StatCache }, { ignoreKilnDirectory, lockWorkspace }] = await modules;
+    const [{ entriesDir, entryLogBytes, entryPath, openLocalCache }, { StatCache }, { ignoreKilnDirectory, lockWorkspace }] = await modules;
     // The snapshot was taken before `.kiln` existed (if it did not): it is made now, with its `.gitignore`.
     ignoreKilnDirectory(root);
     const lock = await lockWorkspace(root, { warn });
@@ -85,11 +85,13 @@ export async function runFromBundle(
       const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
       const remoteCache = openRemoteCache(cache, config.remoteCache, env, warn, bundle.client);
       remoteCache?.useBundle(fetched);
+      // A store without an entries folder (a fresh clone's) holds none of them: not asked entry by entry.
+      const stored = existsSync(entriesDir(cache.dir));
       const limit = pLimit(32);
       const restored = await Promise.all(
         plan.tasks.map(([, hash]) =>
           limit(async (): Promise<[RestoreResult, BundleRunTask['cache']]> => {
-            const r = await cache.restore(hash, stats);
+            const r: RestoreResult = stored ? await cache.restore(hash, stats) : { status: 'miss' };
             return r.status === 'miss' && remoteCache ? [await remoteCache.restore(hash, stats), 'remote'] : [r, 'local'];
           }),
         ),

@@ -14,7 +14,7 @@ export type { LastRun } from './last-run.js';
 export { entryLogBytes, LogCapture, replayLog, type CapturedLog, type EntryLog } from './log.js';
 export { entryPath, LocalCache, openLocalCache, storedCopyPath } from './local.js';
 export { startRestoreWorkerFor } from './restore-pool.js';
-export { CACHE_MARKER, checkCacheFolder, markCacheFolder } from './root.js';
+export { CACHE_MARKER, checkCacheFolder, entriesDir, markCacheFolder } from './root.js';
 export { holdsOutput } from './restore.js';
 export { entryHead, type EntryStream, type ReceiveResult } from './transfer.js';
 export type { Cache, LookupResult, OutputStatIndex, RestoreResult, StatFields, StoreRequest, StoreResult, TakenIn } from './types.js';
