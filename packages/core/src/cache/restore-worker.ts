@@ -118,12 +118,7 @@ function reply(id: number, a: RestoreAnswer): void {
   outbox.push({ id, answer: a });
   unanswered--;
   if (outbox.length < ANSWERS_PER_MESSAGE && unanswered > 0) return;
-  const answers = outbox.splice(0);
-  // A hit's arrays are handed over, not copied.
-  const handed = answers.flatMap(({ answer: a }) =>
-    a.status === 'hit' || a.status === 'staged' ? [a.rows.at.buffer, a.rows.stats.buffer, ...('bytes' in a.log ? [a.log.bytes.buffer] : [])] : [],
-  );
-  parentPort!.postMessage(answers satisfies RestoreAnswers, handed as ArrayBuffer[]);
+  parentPort!.postMessage(outbox.splice(0) satisfies RestoreAnswers);
 }
 
 /** Jobs not started yet, and how many run: one at a time would leave the thread idle while a large entry's writes are in the thread pool. */
