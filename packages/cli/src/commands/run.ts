@@ -145,9 +145,10 @@ export const command: Command = {
  * started and the run bundle being fetched, for the normal path.
  */
 async function replayIfUnchanged(request: ManifestRequest, ctx: CommandContext, json: boolean, started: number, style: OutputStyle, extras: RunExtras, warn: (line: string) => void) {
-  // The daemon, when one runs, knows without looking; otherwise (or when it says no) the check runs here.
-  const known = await (await import('./run-daemon.js')).fastPathFromDaemon(request, ctx, extras.note);
-  const check = known ?? (await (await import('@kiln/core/api/run-manifest')).checkFastPath(request));
+  const manifest = await import('@kiln/core/api/run-manifest');
+  // The daemon, when one runs, knows without looking; otherwise (or when it says no) the check runs here. Where kiln never ran, there is no daemon to ask.
+  const known = manifest.kilnHasRunHere(request.cwd) ? await (await import('./run-daemon.js')).fastPathFromDaemon(request, ctx, extras.note) : undefined;
+  const check = known ?? (await manifest.checkFastPath(request));
   extras.fastPath?.(check);
   let tasks: readonly (ManifestTask & { readonly cache?: TaskResult['cache'] })[];
   if (check.ok) tasks = check.tasks;

@@ -3,8 +3,11 @@
  * `run-manifest/`), with the verdict traced. The CLI loads this before anything else of the
  * engine, so it imports only the run manifest and the tracer.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkRunManifest, type FastRunCheck, type ManifestRequest } from '../run-manifest/index.js';
 import { trace } from '../trace/index.js';
+import { findWorkspaceRoot } from '../workspace/find-root.js';
 
 export type { FastRunCheck, ManifestRequest, ManifestTask, PendingSnapshot } from '../run-manifest/index.js';
 
@@ -14,4 +17,10 @@ export async function checkFastPath(req: ManifestRequest): Promise<FastRunCheck>
   const check = await checkRunManifest(req);
   trace(`fast path ${check.ok ? 'taken (run manifest matched)' : `not taken: ${check.reason}`} ${Math.round(performance.now() - started)}ms`);
   return check;
+}
+
+/** Whether kiln has run in the workspace of `cwd` (its `.kiln` folder exists): where it has not (a fresh clone), no daemon runs and no manifest is kept. */
+export function kilnHasRunHere(cwd: string): boolean {
+  const root = findWorkspaceRoot(cwd);
+  return root !== undefined && existsSync(join(root, '.kiln'));
 }
