@@ -10,7 +10,7 @@ import type { RemoteCache, RemoteCacheSettings, RemoteClient } from '../remote-c
 import { runBundleKey } from '../remote-cache/bundle.js';
 import { BUNDLE_PLAN_VERSION, type BundlePlan } from '../remote-cache/bundle-plan.js';
 import { openRemoteClient } from '../remote-cache/open.js';
-import { fetchFirstRunBundle } from '../remote-cache/run-bundle.js';
+import { fetchFirstRunBundle, type BundleEntries } from '../remote-cache/bundle-fetch.js';
 import { engineDigest, type ManifestRequest } from '../run-manifest/index.js';
 import type { TaskId } from '../model/index.js';
 import type { TaskStatus } from '../tasks/index.js';
@@ -29,6 +29,8 @@ export interface RunBundle {
   readonly fetched: Promise<ReadonlyMap<string, Uint8Array> | undefined>;
   /** The plan of HEAD's own bundle (`run-from-bundle.ts`), as soon as known: undefined once it is missing, unusable or planless. */
   readonly plan: Promise<BundlePlan | undefined>;
+  /** HEAD's own bundle's entries for restores, known with its plan (as they arrive, when the transport allows: `bundle-fetch.ts`). */
+  readonly ownEntries: Promise<BundleEntries | undefined>;
   /** Whether HEAD's own bundle was found, and with a plan or not. */
   readonly own: Promise<'with-plan' | 'without-plan' | 'none'>;
   readonly upload: boolean;
@@ -62,14 +64,15 @@ export function startRunBundle(
     ([cs, s]) => cs?.[0] !== undefined && s.head === cs[0] && s.entries.length === 0,
     () => false,
   );
-  let settlePlan: (plan: BundlePlan | undefined) => void = () => undefined;
-  const plan = new Promise<BundlePlan | undefined>((resolve) => (settlePlan = resolve));
+  let settleOwn: (plan: BundlePlan | undefined, entries: BundleEntries | undefined) => void = () => undefined;
+  const ownBundle = new Promise<{ plan?: BundlePlan; entries?: BundleEntries }>((resolve) => (settleOwn = (plan, entries) => resolve({ plan, entries })));
   const guessed = guess === undefined ? undefined : runBundleKey({ ...request, commit: guess, cwd });
-  const found = fetchFirstRunBundle(client, keys, warn, settlePlan, guessed).catch(() => undefined);
-  void found.finally(() => settlePlan(undefined));
+  const found = fetchFirstRunBundle(client, keys, warn, settleOwn, guessed).catch(() => undefined);
+  void found.finally(() => settleOwn(undefined, undefined));
   const fetched = found.then((f) => f?.entries);
   const own = found.then((f) => (f?.own !== true ? 'none' : f.plan !== undefined ? 'with-plan' : 'without-plan'));
-  return { client, commits, key, clean, fetched, plan, own, upload: settings.runBundles === 'upload' };
+  const [plan, ownEntries] = [ownBundle.then((o) => o.plan), ownBundle.then((o) => o.entries)];
+  return { client, commits, key, clean, fetched, plan, ownEntries, own, upload: settings.runBundles === 'upload' };
 }
 
 /**

@@ -16,6 +16,7 @@ import { startRestoreWorkerFor } from '../cache/restore-pool.js';
 import { rootFilesDigest, workTreeSnapshot } from '../files/snapshot.js';
 import { STATE_FILE } from '../graph-state/store.js';
 import { planMismatch } from '../remote-cache/bundle-plan.js';
+import { wholeEntries } from '../remote-cache/bundle-fetch.js';
 import { openRemoteCache } from '../remote-cache/open.js';
 import { remoteCacheSettings } from '../remote-cache/settings.js';
 import { engineDigest, writeRunManifest, type ManifestRequest, type ManifestTask, type ManifestTaskRecord, type PendingSnapshot } from '../run-manifest/index.js';
@@ -74,7 +75,6 @@ export async function runFromBundle(
     if (tree.head !== head || tree.entries.length > 0) return no('the work tree is not HEAD exactly');
     const mismatch = planMismatch(plan, { engine: await engine, roots: rootFilesDigest(root), env });
     if (mismatch !== undefined) return no(mismatch);
-    const fetched = bundle.fetched;
     const [{ entriesDir, entryLogBytes, entryPath, openLocalCache }, { StatCache }, { ignoreKilnDirectory, lockWorkspace }] = await modules;
     // The snapshot was taken before `.kiln` existed (if it did not): it is made now, with its `.gitignore`.
     ignoreKilnDirectory(root);
@@ -84,7 +84,8 @@ export async function runFromBundle(
       await cache.cleanTemp().catch(() => undefined);
       const stats = await StatCache.load(join(root, '.kiln', 'file-digests'));
       const remoteCache = openRemoteCache(cache, config.remoteCache, env, warn, bundle.client);
-      remoteCache?.useBundle(fetched);
+      // HEAD's own entries as they arrive (the restores start before the bundle ends, where the transport allows), else once it came whole.
+      remoteCache?.useBundle((await bundle.ownEntries) ?? wholeEntries(bundle.fetched));
       // A store without an entries folder (a fresh clone's) holds none of them: not asked entry by entry.
       const stored = existsSync(entriesDir(cache.dir));
       const limit = pLimit(32);

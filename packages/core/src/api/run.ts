@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { detachOutputs } from '../cache/index.js';
 import type { TaskId } from '../model/index.js';
-import { openRemoteCache } from '../remote-cache/index.js';
+import { openRemoteCache, wholeEntries } from '../remote-cache/index.js';
 import { manifestUses } from '../run-manifest/index.js';
 import { expandOutputs, lockWorkspace, ProcessGroup, runTask, schedule, type ExecutePermits, type TaskStatus } from '../tasks/index.js';
 import { tracer } from '../trace/index.js';
@@ -76,7 +76,7 @@ async function runPlanned(plan: TaskPlan, options: RunOptions, events: RunEvents
   const warn = (m: string): void => events.warning?.(m);
   const unavailable = onceUnavailable(warn);
   const remote = openRemoteCache(cache, ws.kiln.remoteCache, options.env ?? process.env, warn, bundle?.client);
-  if (bundle) remote?.useBundle(bundle.fetched);
+  if (bundle) remote?.useBundle(wholeEntries(bundle.fetched));
   const hits = options.skipCache ? new Map<TaskId, CacheHit>() : await restoreCached(plan, options.signal, warn, unavailable, remote);
   // Tasks whose entries this run stored (for eviction and the run manifest).
   const stored = new Set<TaskId>();

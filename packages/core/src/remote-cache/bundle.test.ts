@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRunBundle, encodeRunBundle, runBundleKey } from './bundle.js';
+import { decodeRunBundle, encodeRunBundle, runBundleKey, RunBundleReader } from './bundle.js';
 
 const h = (c: string) => c.repeat(64);
 const entries = [
@@ -49,5 +49,34 @@ describe('run bundles', () => {
     expect(runBundleKey({ ...req })).toBe(key);
     for (const other of [{ commit: h('2').slice(0, 40) }, { targets: ['test'] }, { projects: ['a'] }, { configuration: 'production' }, { args: ['--x'] }, { cwd: 'packages/a' }])
       expect(runBundleKey({ ...req, ...other })).not.toBe(key);
+  });
+
+  it('read as their bytes come, cut anywhere: each entry as soon as its last byte is in, the same bundle at the end', () => {
+    const bytes = encodeRunBundle(entries);
+    const headerEnd = bytes.length - entries.reduce((sum, e) => sum + e.body.length, 0);
+    for (let seed = 1; seed <= 50; seed++) {
+      const reader = new RunBundleReader();
+      const arrived: string[] = [];
+      let at = 0;
+      for (let cut = seed; at < bytes.length; cut = (cut * 7 + 3) % 13) {
+        const chunk = bytes.subarray(at, Math.min(bytes.length, at + cut + 1));
+        at += chunk.length;
+        const pushed = reader.push(chunk);
+        expect(pushed.ok).toBe(true);
+        if (pushed.ok) for (const e of pushed.arrived) arrived.push(`${e.hash.slice(0, 1)}:${Buffer.from(e.body).toString('hex')}`);
+        // By now, exactly the entries whose last byte is in.
+        let end = headerEnd;
+        const due = entries.filter((e) => (end += e.body.length) <= at && at >= headerEnd).length;
+        expect(arrived.length).toBe(due);
+      }
+      expect(arrived).toEqual(entries.map((e) => `${e.hash.slice(0, 1)}:${e.body.toString('hex')}`));
+      const d = reader.end();
+      expect(d.ok && [...d.entries.keys()]).toEqual([h('a'), h('b'), h('c')]);
+    }
+    const cut = new RunBundleReader();
+    cut.push(bytes.subarray(0, bytes.length - 2));
+    expect(cut.end()).toEqual({ ok: false, reason: `the entry ${h('c').slice(0, 12)} runs past its end` });
+    const wrong = new RunBundleReader();
+    expect(wrong.push(Buffer.from('KILNRX'))).toEqual({ ok: false, reason: 'it does not start as a run bundle' });
   });
 });

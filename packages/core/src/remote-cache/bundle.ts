@@ -57,32 +57,118 @@ export function encodeRunBundle(entries: readonly BundledEntry[], plan?: BundleP
 }
 
 export type DecodedRunBundle =
-  | { readonly ok: true; readonly entries: Map<string, Uint8Array>; readonly plan: BundlePlan | undefined }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly entries: Map<string, Uint8Array>; readonly plan: BundlePlan | undefined } | { readonly ok: false; readonly reason: string };
 
 /** The entries of a bundle by hash (views of `bytes`) and its plan (undefined when it has none this kiln reads), or why it is not one. */
 export function decodeRunBundle(bytes: Uint8Array): DecodedRunBundle {
-  const fail = (reason: string): DecodedRunBundle => ({ ok: false, reason });
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return fail('it does not start as a run bundle');
-  const headerEnd = MAGIC.length + 4 + buf.readUInt32BE(MAGIC.length);
-  if (headerEnd > buf.length) return fail('its header runs past its end');
-  let list: unknown;
-  let plan: unknown;
-  try {
-    ({ entries: list, plan } = JSON.parse(buf.subarray(MAGIC.length + 4, headerEnd).toString('utf8')) as { entries?: unknown; plan?: unknown });
-  } catch {
-    return fail('its header is not JSON');
+  const reader = new RunBundleReader();
+  const pushed = reader.push(bytes);
+  return pushed.ok ? reader.end() : pushed;
+}
+
+/**
+ * A bundle read as its bytes come: its header once they hold it (the entries it lists, in order,
+ * and its plan), then each entry as soon as its last byte is in (a view of the chunk that held it
+ * whole, else a copy of its own), and at the end the same verdict as `decodeRunBundle`.
+ */
+export class RunBundleReader {
+  private pending: Uint8Array[] = [];
+  private pendingSize = 0;
+  /** The header, once read. */
+  header: { readonly hashes: readonly string[]; readonly plan: BundlePlan | undefined } | undefined;
+  private sizes: number[] = [];
+  private readonly entries = new Map<string, Uint8Array>();
+  private failed: string | undefined;
+
+  /** Takes the next chunk: the entries it completed, in order, or why the bytes so far are no bundle. */
+  push(chunk: Uint8Array): { readonly ok: true; readonly arrived: readonly BundledEntry[] } | { readonly ok: false; readonly reason: string } {
+    if (this.failed !== undefined) return { ok: false, reason: this.failed };
+    this.pending.push(chunk);
+    this.pendingSize += chunk.length;
+    if (this.header === undefined && !this.readHeader()) return this.failed === undefined ? { ok: true, arrived: [] } : { ok: false, reason: this.failed };
+    const arrived: BundledEntry[] = [];
+    const hashes = this.header!.hashes;
+    while (this.entries.size < hashes.length && this.pendingSize >= this.sizes[this.entries.size]!) {
+      const hash = hashes[this.entries.size]!;
+      const body = this.take(this.sizes[this.entries.size]!);
+      this.entries.set(hash, body);
+      arrived.push({ hash, body });
+    }
+    return { ok: true, arrived };
   }
-  if (!Array.isArray(list)) return fail('its header lists no entries');
-  const entries = new Map<string, Uint8Array>();
-  let at = headerEnd;
-  for (const item of list) {
-    const [hash, size] = Array.isArray(item) ? (item as unknown[]) : [];
-    if (typeof hash !== 'string' || !isRemoteKey(hash) || entries.has(hash)) return fail(`its header names ${JSON.stringify(hash)} wrongly or twice`);
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || at + size > buf.length) return fail(`the entry ${hash.slice(0, 12)} runs past its end`);
-    entries.set(hash, buf.subarray(at, at + size));
-    at += size;
+
+  /** Every entry by hash and the plan, once the last byte came; or why the bytes were no whole bundle. */
+  end(): DecodedRunBundle {
+    const fail = (reason: string): DecodedRunBundle => ({ ok: false, reason });
+    if (this.failed !== undefined) return fail(this.failed);
+    if (this.header === undefined)
+      return fail(this.pendingSize < MAGIC.length + 4 || !this.startsAsBundle() ? 'it does not start as a run bundle' : 'its header runs past its end');
+    const missing = this.header.hashes[this.entries.size];
+    if (missing !== undefined) return fail(`the entry ${missing.slice(0, 12)} runs past its end`);
+    return this.pendingSize === 0 ? { ok: true, entries: this.entries, plan: this.header.plan } : fail(`${this.pendingSize} bytes follow its last entry`);
   }
-  return at === buf.length ? { ok: true, entries, plan: parseBundlePlan(plan) } : fail(`${buf.length - at} bytes follow its last entry`);
+
+  private startsAsBundle(): boolean {
+    const head = this.peek(Math.min(this.pendingSize, MAGIC.length));
+    return MAGIC.subarray(0, head.length).equals(head);
+  }
+
+  /** Reads the header when the bytes so far hold it; false while they do not (or, `failed` set, when they are no bundle). */
+  private readHeader(): boolean {
+    if (!this.startsAsBundle()) return !(this.failed = 'it does not start as a run bundle');
+    if (this.pendingSize < MAGIC.length + 4) return false;
+    const length = this.peek(MAGIC.length + 4).readUInt32BE(MAGIC.length);
+    if (this.pendingSize < MAGIC.length + 4 + length) return false;
+    this.take(MAGIC.length + 4);
+    let list: unknown;
+    let plan: unknown;
+    try {
+      ({ entries: list, plan } = JSON.parse(Buffer.from(this.take(length)).toString('utf8')) as { entries?: unknown; plan?: unknown });
+    } catch {
+      return !(this.failed = 'its header is not JSON');
+    }
+    if (!Array.isArray(list)) return !(this.failed = 'its header lists no entries');
+    const hashes: string[] = [];
+    const seen = new Set<string>();
+    for (const item of list) {
+      const [hash, size] = Array.isArray(item) ? (item as unknown[]) : [];
+      if (typeof hash !== 'string' || !isRemoteKey(hash) || seen.has(hash)) return !(this.failed = `its header names ${JSON.stringify(hash)} wrongly or twice`);
+      if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > RUN_BUNDLE_MAX) return !(this.failed = `the entry ${hash.slice(0, 12)} runs past its end`);
+      seen.add(hash);
+      hashes.push(hash);
+      this.sizes.push(size);
+    }
+    this.header = { hashes, plan: parseBundlePlan(plan) };
+    return true;
+  }
+
+  /** The first `n` pending bytes, without taking them (a copy when they span chunks). */
+  private peek(n: number): Buffer {
+    const first = this.pending[0]!;
+    if (first.length >= n) return Buffer.from(first.buffer, first.byteOffset, n);
+    return Buffer.concat(this.pending).subarray(0, n);
+  }
+
+  /** Takes the first `n` pending bytes: a view when one chunk holds them, else a copy of their own. */
+  private take(n: number): Uint8Array {
+    this.pendingSize -= n;
+    const first = this.pending[0];
+    if (first !== undefined && first.length >= n) {
+      const part = first.subarray(0, n);
+      if (first.length === n) this.pending.shift();
+      else this.pending[0] = first.subarray(n);
+      return part;
+    }
+    const whole = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.pending[0]!;
+      const part = Math.min(c.length, n - at);
+      whole.set(c.subarray(0, part), at);
+      at += part;
+      if (part === c.length) this.pending.shift();
+      else this.pending[0] = c.subarray(part);
+    }
+    return whole;
+  }
 }

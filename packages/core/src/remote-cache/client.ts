@@ -34,6 +34,8 @@ export type RemoteRead =
       readonly durationMs?: number;
       /** After `body` is consumed whole: undefined when it verified, else why it must not be used. */
       verdict(): string | undefined;
+      /** The verdict checks only that the whole length came (no signature or digest over the whole): a part already come is as good as the whole. */
+      readonly verdictIsLength?: boolean;
     }
   | { readonly status: 'miss' }
   | { readonly status: 'failed'; readonly problem: RemoteProblem };

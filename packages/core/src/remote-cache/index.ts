@@ -26,6 +26,7 @@ export { CircuitBreaker, guarded } from './breaker.js';
 export { durationOf, remoteDurations } from './durations.js';
 export { openRemoteCache, openRemoteClient } from './open.js';
 export { RemoteCache } from './remote.js';
-export { fetchRunBundle, uploadRunBundle, type FetchedBundle } from './run-bundle.js';
+export { fetchRunBundle, wholeEntries, type BundleEntries, type FetchedBundle } from './bundle-fetch.js';
+export { uploadRunBundle } from './run-bundle.js';
 export { DEFAULT_REMOTE_TIMEOUT_MS, remoteCacheSettings, type RemoteCacheSettings, type RemoteSettingsResult } from './settings.js';
 export { ArtifactSigner, tagMatches } from './sign.js';

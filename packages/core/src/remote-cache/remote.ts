@@ -13,13 +13,14 @@ import type { Cache, LocalCache, LookupResult, OutputStatIndex, RestoreResult, S
 import { RemoteBodyError, type RemoteClient, type RemoteRead } from './client.js';
 import { uploadRunBundle } from './run-bundle.js';
 import type { BundlePlan } from './bundle-plan.js';
+import type { BundleEntries } from './bundle-fetch.js';
 
 export class RemoteCache implements Cache {
   readonly kind = 'remote';
   private readonly pending = new Set<Promise<void>>();
   private readonly limit: ReturnType<typeof pLimit>;
-  /** The entries of the run bundle being fetched, by hash (`useBundle`). */
-  private bundle: Promise<ReadonlyMap<string, Uint8Array> | undefined> | undefined;
+  /** The entries of the run bundle being fetched (`useBundle`). */
+  private bundle: BundleEntries | undefined;
   /** The hashes whose entry in that bundle was refused (never uploaded again from it). */
   private readonly refused = new Set<string>();
 
@@ -43,17 +44,15 @@ export class RemoteCache implements Cache {
   }
 
   /** Restores from `entries` (a run bundle being fetched) the entries it holds, before asking the server. */
-  useBundle(entries: Promise<ReadonlyMap<string, Uint8Array> | undefined>): void {
+  useBundle(entries: BundleEntries): void {
+    this.bundle = entries;
     // Its bodies are in memory: no network for this thread to handle, so the restore workers take every core.
-    this.bundle = entries.then((m) => {
-      if (m !== undefined && m.size > 0) this.local.bodiesAtHand();
-      return m;
-    });
+    void entries.atHand.then((atHand) => atHand && this.local.bodiesAtHand());
   }
 
   /** Downloads (or takes from the run bundle), verifies and restores the entry of `hash`. A refused entry is `corrupt` (nothing of it kept); a failing server `unavailable` (its breaker has said so: `said`); the local store failing, `unavailable` too. */
   async restore(hash: string, index?: OutputStatIndex): Promise<RestoreResult> {
-    const bundled = (await this.bundle)?.get(hash);
+    const bundled = await this.bundle?.get(hash);
     if (bundled !== undefined) {
       const r = await this.takeIn(hash, { status: 'found', body: once(bundled), size: bundled.length, verdict: () => undefined }, index);
       // The bundle passed the transport's verdict as a whole; an entry of it that does not verify is asked of the server alone.

@@ -1,66 +1,16 @@
 /**
- * Run bundles (`bundle.ts`) over a remote client: fetched whole while a fresh clone plans, and
- * uploaded after a run from the local store's entries. Neither ever fails a run: a bundle that
- * cannot be had costs one request per task, as without bundles.
+ * Run bundles (`bundle.ts`) uploaded after a run, from the local store's entries (`bundle-fetch.ts`
+ * fetches them). An upload never fails a run.
  */
 import pLimit from 'p-limit';
 import type { LocalCache } from '../cache/index.js';
-import { encodeRunBundle, decodeRunBundle, RUN_BUNDLE_ENTRY_MAX, RUN_BUNDLE_MAX, type BundledEntry } from './bundle.js';
+import { encodeRunBundle, RUN_BUNDLE_ENTRY_MAX, RUN_BUNDLE_MAX, type BundledEntry } from './bundle.js';
 import type { BundlePlan } from './bundle-plan.js';
-import { readWholeBody, type RemoteClient } from './client.js';
-import { trace } from '../trace/index.js';
+import type { RemoteClient } from './client.js';
 
 /** A bundle's bytes beyond its entries' bodies: the magic, the header's length, and each entry's line in the header (at most 84 bytes). */
 const OVERHEAD = 64;
 const PER_ENTRY = 84;
-
-/** A bundle asked for: its entries by hash; `missing` (the server has none); `unusable` (refused, or the server failed). */
-export type FetchedBundle =
-  | { readonly status: 'found'; readonly entries: ReadonlyMap<string, Uint8Array>; readonly plan: BundlePlan | undefined }
-  | { readonly status: 'missing' }
-  | { readonly status: 'unusable' };
-
-/** The bundle under `key` (a refused one is a warning that says why; a failing server's breaker says so itself). */
-export async function fetchRunBundle(client: RemoteClient, key: string, warn: (message: string) => void): Promise<FetchedBundle> {
-  trace(`run bundle ${key.slice(0, 12)} asked for`);
-  const read = await client.get(key);
-  if (read.status !== 'found') return { status: read.status === 'miss' ? 'missing' : 'unusable' };
-  trace(`run bundle ${key.slice(0, 12)} found, ${read.size ?? '?'} bytes`);
-  const whole = await readWholeBody(read, RUN_BUNDLE_MAX, 'the run bundle');
-  const decoded = whole.status === 'whole' ? decodeRunBundle(whole.bytes) : { ok: false as const, reason: whole.reason };
-  if (decoded.ok) return { status: 'found', entries: decoded.entries, plan: decoded.plan };
-  warn(`remote cache ${client.server}: the run bundle ${key.slice(0, 12)} was not used: ${decoded.reason}. Each task's entry is fetched alone.`);
-  return { status: 'unusable' };
-}
-
-/**
- * The first of the bundles under `keys` that the server has (HEAD's, else its parent's: a new
- * commit shares most of its tasks' entries with the one before it, and the plan uses only those
- * whose hashes it worked out). Only a missing one sends kiln to the next: after a refused bundle
- * or a failing server, tasks are fetched alone. `guessed`: HEAD's key as guessed before git
- * answered, asked for at once; used only when it is `keys`' first (`ownPlan` is told only then).
- */
-export async function fetchFirstRunBundle(
-  client: RemoteClient,
-  keys: Promise<readonly string[]>,
-  warn: (message: string) => void,
-  ownPlan: (plan: BundlePlan | undefined) => void,
-  guessed?: string,
-): Promise<{ readonly entries: ReadonlyMap<string, Uint8Array>; readonly own: boolean; readonly plan: BundlePlan | undefined } | undefined> {
-  const early = guessed === undefined ? undefined : fetchRunBundle(client, guessed, warn);
-  early?.catch(() => undefined);
-  for (const [i, k] of (await keys).entries()) {
-    const got = i === 0 && k === guessed ? await early! : await fetchRunBundle(client, k, warn);
-    if (i === 0) ownPlan(got.status === 'found' ? got.plan : undefined);
-    if (got.status === 'found') {
-      trace(`run bundle ${k.slice(0, 12)}${i === 0 ? '' : " (of HEAD's parent)"}: ${got.entries.size} entries${got.plan ? ', with its plan' : ''}`);
-      return { entries: got.entries, own: i === 0, plan: got.plan };
-    }
-    trace(`no run bundle ${k.slice(0, 12)} to use`);
-    if (got.status === 'unusable') return undefined;
-  }
-  return undefined;
-}
 
 /**
  * Uploads, under `key`, the bundle of the entries of `hashes` (in that order): each body as

@@ -60,6 +60,7 @@ export class TurboClient extends HttpRemote implements RemoteClient {
       body: body(),
       ...(Number.isFinite(length) && { size: length }),
       ...(Number.isFinite(duration) && duration >= 0 && { durationMs: duration }),
+      verdictIsLength: signer === undefined,
       verdict: () => {
         if (Number.isFinite(length) && received !== length) return `the body has ${received} bytes where the server announced ${length}`;
         if (!signer) return undefined;

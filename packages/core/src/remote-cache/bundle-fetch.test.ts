@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRunBundle } from './bundle.js';
 import { BUNDLE_PLAN_VERSION, type BundlePlan } from './bundle-plan.js';
 import type { RemoteClient } from './client.js';
-import { fetchFirstRunBundle } from './run-bundle.js';
+import { fetchFirstRunBundle, fetchRunBundle } from './bundle-fetch.js';
 
 const h = (c: string) => c.repeat(64);
 const plan = (task: string): BundlePlan => ({ version: BUNDLE_PLAN_VERSION, engine: h('e'), roots: h('f'), env: {}, tasks: [[task, h('a')]] });
@@ -39,6 +39,76 @@ function gitAnswer(keys: string[]) {
   const promise = new Promise<readonly string[]>((resolve) => (answer = () => resolve(keys)));
   return { promise, answer: () => answer() };
 }
+
+describe('fetchRunBundle', () => {
+  const two = encodeRunBundle(
+    [
+      { hash: h('a'), body: Buffer.from('first') },
+      { hash: h('b'), body: Buffer.from('second') },
+    ],
+    plan('two'),
+  );
+  const cut = two.length - 3;
+
+  /** A server whose body comes in two parts, the second once `go()` is called; its verdict as given. */
+  function slow(verdictIsLength: boolean, verdict: string | undefined = undefined) {
+    let go: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (go = resolve));
+    const client: RemoteClient = {
+      server: 'http://cache.test',
+      readOnly: true,
+      has: async () => ({ status: 'miss' }),
+      get: async () => ({
+        status: 'found',
+        size: two.length,
+        verdictIsLength,
+        verdict: () => verdict,
+        body: (async function* () {
+          yield two.subarray(0, cut);
+          await gate;
+          yield two.subarray(cut);
+        })(),
+      }),
+      put: async () => ({ status: 'skipped', reason: 'read-only' }),
+    };
+    return { client, go: () => go() };
+  }
+  const text = async (p: Promise<Uint8Array | undefined>) => {
+    const b = await p;
+    return b && Buffer.from(b).toString();
+  };
+
+  it('hands out each entry as soon as it came when the verdict checks only the length', async () => {
+    const s = slow(true);
+    const fetch = fetchRunBundle(s.client, h('1'), () => undefined);
+    const header = await fetch.header;
+    expect(header?.plan).toEqual(plan('two'));
+    expect(await text(header!.entries.get(h('a')))).toBe('first');
+    expect(await text(header!.entries.get(h('9')))).toBeUndefined();
+    const second = text(header!.entries.get(h('b')));
+    s.go();
+    expect(await second).toBe('second');
+    expect((await fetch.done).status).toBe('found');
+  });
+
+  it('hands out nothing before a verdict over the whole body, and nothing at all when it refuses', async () => {
+    for (const verdict of [undefined, 'its signature does not match']) {
+      const s = slow(false, verdict);
+      const warnings: string[] = [];
+      const fetch = fetchRunBundle(s.client, h('1'), (m) => warnings.push(m));
+      const header = await fetch.header;
+      let first: string | undefined | 'waiting' = 'waiting';
+      void text(header!.entries.get(h('a'))).then((t) => (first = t));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(first).toBe('waiting');
+      s.go();
+      expect((await fetch.done).status).toBe(verdict === undefined ? 'found' : 'unusable');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(first).toBe(verdict === undefined ? 'first' : undefined);
+      expect(warnings.length).toBe(verdict === undefined ? 0 : 1);
+    }
+  });
+});
 
 describe('fetchFirstRunBundle', () => {
   it("asks for HEAD's guessed bundle before git answers, and uses it once git confirms the guess", async () => {
