@@ -110,18 +110,24 @@ describe('fetchRunBundle', () => {
   });
 });
 
+/** `fetchFirstRunBundle` against `client`, git's `keys` given once `git.answer()` is called, with the plans it tells of HEAD's own bundle. */
+function fetchFirst(client: RemoteClient, keys: string[], guess: string) {
+  const git = gitAnswer(keys);
+  const plans: (BundlePlan | undefined)[] = [];
+  const found = fetchFirstRunBundle(
+    client,
+    git.promise,
+    () => undefined,
+    (p) => plans.push(p),
+    guess,
+  );
+  return { found, plans, git };
+}
+
 describe('fetchFirstRunBundle', () => {
   it("asks for HEAD's guessed bundle before git answers, and uses it once git confirms the guess", async () => {
     const client = server({ [h('1')]: bundle('head') });
-    const git = gitAnswer([h('1'), h('2')]);
-    const plans: (BundlePlan | undefined)[] = [];
-    const found = fetchFirstRunBundle(
-      client,
-      git.promise,
-      () => undefined,
-      (p) => plans.push(p),
-      h('1'),
-    );
+    const { found, plans, git } = fetchFirst(client, [h('1'), h('2')], h('1'));
     await new Promise((resolve) => setImmediate(resolve));
     expect(client.asked).toEqual([h('1')]);
     expect(plans).toEqual([]);
@@ -134,15 +140,7 @@ describe('fetchFirstRunBundle', () => {
 
   it('drops a guess git does not confirm: the plan and the bundle are those of the commit git names', async () => {
     const client = server({ [h('9')]: bundle('guessed'), [h('1')]: bundle('head') });
-    const git = gitAnswer([h('1')]);
-    const plans: (BundlePlan | undefined)[] = [];
-    const found = fetchFirstRunBundle(
-      client,
-      git.promise,
-      () => undefined,
-      (p) => plans.push(p),
-      h('9'),
-    );
+    const { found, plans, git } = fetchFirst(client, [h('1')], h('9'));
     git.answer();
     const got = await found;
     expect(got?.own).toBe(true);
@@ -153,15 +151,7 @@ describe('fetchFirstRunBundle', () => {
 
   it("goes on to the parent's bundle when HEAD has none, with no plan for HEAD", async () => {
     const client = server({ [h('2')]: bundle('parent') });
-    const git = gitAnswer([h('1'), h('2')]);
-    const plans: (BundlePlan | undefined)[] = [];
-    const found = fetchFirstRunBundle(
-      client,
-      git.promise,
-      () => undefined,
-      (p) => plans.push(p),
-      h('1'),
-    );
+    const { found, plans, git } = fetchFirst(client, [h('1'), h('2')], h('1'));
     git.answer();
     const got = await found;
     expect(got?.own).toBe(false);
