@@ -75,6 +75,7 @@ export async function runFromBundle(
     if (tree.head !== head || tree.entries.length > 0) return no('the work tree is not HEAD exactly');
     const mismatch = planMismatch(plan, { engine: await engine, roots: rootFilesDigest(root), env });
     if (mismatch !== undefined) return no(mismatch);
+    trace("the run bundle's plan holds");
     const [{ entriesDir, entryLogBytes, entryPath, openLocalCache }, { StatCache }, { ignoreKilnDirectory, lockWorkspace }] = await modules;
     // The snapshot was taken before `.kiln` existed (if it did not): it is made now, with its `.gitignore`.
     ignoreKilnDirectory(root);
