@@ -9,7 +9,7 @@
  */
 import { RUN_BUNDLE_MAX, RunBundleReader, type DecodedRunBundle } from './bundle.js';
 import type { BundlePlan } from './bundle-plan.js';
-import type { RemoteClient, RemoteRead } from './client.js';
+import { readBody, type RemoteClient, type RemoteRead } from './client.js';
 import { trace } from '../trace/index.js';
 
 /** Where restores take a run bundle's entries from: each as soon as it may be used, undefined when the bundle does not hold it (or did not come whole). */
@@ -129,26 +129,16 @@ async function readBundle(
   onHeader: (header: { readonly hashes: readonly string[]; readonly plan: BundlePlan | undefined }) => void,
   onEntry: (hash: string, body: Uint8Array) => void,
 ): Promise<DecodedRunBundle> {
-  const refused = (reason: string): DecodedRunBundle => ({ ok: false, reason });
-  if (read.size !== undefined && read.size > RUN_BUNDLE_MAX) return refused(`the run bundle is larger than ${RUN_BUNDLE_MAX} bytes`);
   const reader = new RunBundleReader();
-  let size = 0;
-  try {
-    for await (const chunk of read.body) {
-      size += chunk.length;
-      if (size > RUN_BUNDLE_MAX) return refused(`the run bundle is larger than ${RUN_BUNDLE_MAX} bytes`);
-      const known = reader.header !== undefined;
-      const pushed = reader.push(chunk);
-      if (!pushed.ok) return refused(pushed.reason);
-      if (!known && reader.header !== undefined) onHeader(reader.header);
-      for (const e of pushed.arrived) onEntry(e.hash, e.body);
-    }
-  } catch (e) {
-    return refused(`the run bundle did not arrive whole (${(e as Error).message})`);
-  }
-  const verdict = read.verdict();
-  if (verdict !== undefined) return refused(`the run bundle is refused (${verdict})`);
-  return reader.end();
+  const r = await readBody(read, RUN_BUNDLE_MAX, 'the run bundle', (chunk) => {
+    const known = reader.header !== undefined;
+    const pushed = reader.push(chunk);
+    if (!pushed.ok) return pushed.reason;
+    if (!known && reader.header !== undefined) onHeader(reader.header);
+    for (const e of pushed.arrived) onEntry(e.hash, e.body);
+    return undefined;
+  });
+  return r.status === 'read' ? reader.end() : { ok: false, reason: r.reason };
 }
 
 /** What `fetchFirstRunBundle` found: the entries and plan of the first bundle the server had, and whether it is HEAD's own. */

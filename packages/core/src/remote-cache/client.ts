@@ -70,24 +70,41 @@ export function isRemoteKey(key: string): boolean {
 export type WholeRead = { readonly status: 'whole'; readonly bytes: Buffer } | { readonly status: 'refused'; readonly reason: string };
 
 /**
- * A found body read whole into memory, for things kiln shares that are small enough (a graph
- * state, a run bundle): refused when it is larger than `max` bytes, ends early, or the transport's
- * verdict turns it down. `what` names it in the reason.
+ * Reads a found body to its end, for things kiln shares that are small enough (a graph state, a
+ * run bundle), handing each chunk to `take` as it comes (it may refuse the body: its reason);
+ * refused when the body is larger than `max` bytes, ends early, or the transport's verdict turns it
+ * down. `what` names it in the reason.
  */
-export async function readWholeBody(read: Extract<RemoteRead, { status: 'found' }>, max: number, what: string): Promise<WholeRead> {
+export async function readBody(
+  read: Extract<RemoteRead, { status: 'found' }>,
+  max: number,
+  what: string,
+  take: (chunk: Uint8Array) => string | undefined,
+): Promise<{ readonly status: 'read' } | { readonly status: 'refused'; readonly reason: string }> {
   if (read.size !== undefined && read.size > max) return { status: 'refused', reason: `${what} is larger than ${max} bytes` };
-  const chunks: Uint8Array[] = [];
   let size = 0;
   try {
     for await (const chunk of read.body) {
       size += chunk.length;
       if (size > max) return { status: 'refused', reason: `${what} is larger than ${max} bytes` };
-      chunks.push(chunk);
+      const refusal = take(chunk);
+      if (refusal !== undefined) return { status: 'refused', reason: refusal };
     }
   } catch (e) {
     return { status: 'refused', reason: `${what} did not arrive whole (${(e as Error).message})` };
   }
   const verdict = read.verdict();
-  if (verdict !== undefined) return { status: 'refused', reason: `${what} is refused (${verdict})` };
-  return { status: 'whole', bytes: Buffer.concat(chunks, size) };
+  return verdict === undefined ? { status: 'read' } : { status: 'refused', reason: `${what} is refused (${verdict})` };
+}
+
+/** A found body read whole into memory (`readBody`). */
+export async function readWholeBody(read: Extract<RemoteRead, { status: 'found' }>, max: number, what: string): Promise<WholeRead> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const r = await readBody(read, max, what, (chunk) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    return undefined;
+  });
+  return r.status === 'read' ? { status: 'whole', bytes: Buffer.concat(chunks, size) } : r;
 }
