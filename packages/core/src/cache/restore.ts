@@ -17,7 +17,7 @@
  */
 import { chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { blobIdOfFileSync } from '../files/index.js';
+import { blobIdOfFileSync } from '../files/blob-id.js';
 import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
 import { copyName, linkLeadsOut, nestedOutput, PACK_MAX, PACK_NAME, PACKED_LAYOUT, packOffsets, readMetaSync, type EntryMeta, type ManifestFile } from './entry.js';
 import { sha256OfFileSync, type EntryLog } from './log.js';

@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { blobIdOfFile } from '../files/index.js';
+import { blobIdOfFile } from '../files/blob-id.js';
 import { gitBlobId, sha256, toRepoPath } from '../model/index.js';
 import { CACHE_LAYOUT_VERSION, copyName, formatMeta, linkLeadsOut, PACK_NAME, readMeta, type EntryMeta, type ManifestFile } from './entry.js';
 import { errorCode } from './errors.js';
