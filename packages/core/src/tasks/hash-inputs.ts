@@ -1,12 +1,11 @@
 /**
  * What task hashing needs from outside the process, gathered here so `hash/` stays pure: the
- * workspace's lockfile, the output of `{runtime}` commands, and `.kiln/` kept out of the files
- * that are inputs.
+ * workspace's lockfile and the output of `{runtime}` commands (`kiln-dir.ts` keeps `.kiln/` out
+ * of the files that are inputs).
  */
 import { exec } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { LOCKFILES, parseLockfile, type Lockfile } from '../lockfile/index.js';
 import { sha256 } from '../model/index.js';
 
@@ -37,20 +36,4 @@ export async function runtimeOutputs(commands: readonly string[], root: string, 
     out.set(command, await new Promise<string>((res) => exec(command, { cwd: root, env }, (_e, stdout, stderr) => res(sha256(`${stdout}\0${stderr}`)))));
   }
   return out;
-}
-
-/**
- * `.kiln/` holds caches, never inputs: a `.gitignore` of `*` inside keeps git (and so kiln) from
- * listing it. True when the file had to be written now.
- */
-export function ignoreKilnDirectory(root: string): boolean {
-  const file = join(root, '.kiln', '.gitignore');
-  if (existsSync(file)) return false;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, '*\n', { flag: 'wx' });
-  } catch {
-    // Another process wrote it first, or the directory is read-only: harmless either way.
-  }
-  return true;
 }

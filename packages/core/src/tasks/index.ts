@@ -14,4 +14,5 @@ export * from './exec.js';
 export * from './runnable.js';
 export * from './outputs.js';
 export * from './hash-inputs.js';
+export * from './kiln-dir.js';
 export * from './workspace-lock.js';
