@@ -183,6 +183,19 @@ describe('restore workers', () => {
       expect(outputs(b)).toEqual(before);
     });
 
+    it('each task’s last run is recorded, so why-miss explains the next miss against the restored run', () => {
+      const b = clone();
+      const run = build(b, traced);
+      expect(run.stderr).toContain("kiln trace: 4 tasks restored through the run bundle's plan");
+      const restored = (run.json() as { tasks: { id: string; hash: string }[] }).tasks.find((t) => t.id === 'a:build')!.hash;
+      writeFileSync(join(b, 'packages/a/notes.txt'), 'a change\n');
+      const why = runKiln(['why-miss', 'a:build', '--json'], { cwd: b, env });
+      expect(why.code, why.stderr).toBe(0);
+      const answer = why.json() as { previous: string | null; changed: unknown[] };
+      expect(answer.previous).toBe(restored);
+      expect(answer.changed).toEqual([{ kind: 'file', path: 'packages/a/notes.txt', change: 'added' }]);
+    });
+
     it('an env value the tasks read that differs from the plan’s: the run plans, and its hashes miss', () => {
       const b = clone();
       const run = build(b, { ...traced, BUILD_FLAVOR: 'other' });

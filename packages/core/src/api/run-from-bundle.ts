@@ -115,8 +115,11 @@ export async function runFromBundle(
         records.push({ id, hash, savedMs: r.meta.durationMs, log: entryLogBytes(r.meta.log, entryDir), entryDir, metaStat: r.metaStat, files: r.meta.files });
       }
       trace(`${records.length} tasks restored through the run bundle's plan`);
+      // Each task's last run, for why-miss, without its fingerprint: its entry holds it, and parsing 1,000 of them here would cost more than the rest of this bookkeeping.
+      const lastRuns = Promise.all(records.map(({ id, hash }) => cache.setLastRun(id, hash))).then(() => cache.flushLastRuns());
       const verifiedStat = (path: string, oid: string) => stats.recordedWith(path, oid);
       writeRunManifest(req, { root, cacheDir: cache.dir, snapshot: tree.digest, env: plan.env, tasks: records, verifiedStat });
+      await lastRuns.catch(() => undefined);
       return { ok: true, tasks: records.map(({ id, hash, savedMs, log }, i) => ({ id, hash, savedMs, log, cache: restored[i]![1] })) };
     } finally {
       lock.release();

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, utimesSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalCache } from './index.js';
+import { sha256 } from '../model/index.js';
+import { entryPath, LocalCache } from './index.js';
 
 let root: string;
 let cacheDir: string;
@@ -25,6 +26,19 @@ describe('last runs', () => {
     expect(await cache.lastRun('p:build')).toEqual({ hash: 'abc', fingerprint: { files: { a: '1' } } });
     await cache.flushLastRuns();
     expect(await open().lastRun('p:build')).toEqual({ hash: 'abc', fingerprint: { files: { a: '1' } } });
+  });
+
+  it('a run recorded without its fingerprint reads it from its entry, and is no last run once the entry is gone', async () => {
+    const cache = open();
+    const hash = sha256('restored');
+    mkdirSync(join(root, 'p'), { recursive: true });
+    writeFileSync(join(root, 'p/out.txt'), 'out\n');
+    await cache.store({ hash, task: 'p:build', fingerprint: { files: { 'p/a.ts': '1' } }, durationMs: 1, outputs: ['p/out.txt'], log: Buffer.from('') });
+    await cache.setLastRun('p:build', hash);
+    await cache.flushLastRuns();
+    expect(await open().lastRun('p:build')).toEqual({ hash, fingerprint: { files: { 'p/a.ts': '1' } } });
+    rmSync(entryPath(cache, hash), { recursive: true });
+    expect(await open().lastRun('p:build')).toBeUndefined();
   });
 
   it("writes a run's records in one file, and nothing when none changed", async () => {

@@ -19,6 +19,9 @@ export interface LastRun {
   readonly fingerprint: unknown;
 }
 
+/** The fingerprint kept in the entry of `hash`, if it is there: a record written without one points to it. */
+export type EntryFingerprint = (hash: string) => Promise<unknown>;
+
 /** Batch files kept before the next write merges them. */
 const MAX_BATCHES = 8;
 const BATCH = /^runs\.(\d{15})\.\d+\.[0-9a-f]+\.jsonl$/;
@@ -52,9 +55,20 @@ export class LastRuns {
   private readonly pending = new Map<string, { hash: string; fingerprint: unknown }>();
 
   /** `dir`: the cache folder. */
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly entryFingerprint: EntryFingerprint,
+  ) {}
 
+  /** The last run of `task`, its fingerprint read from its entry when it was recorded without one (undefined when that entry is gone too). */
   async get(task: string): Promise<LastRun | undefined> {
+    const last = await this.record(task);
+    if (last === undefined || last.fingerprint !== undefined) return last;
+    const fingerprint = await this.entryFingerprint(last.hash).catch(() => undefined);
+    return fingerprint === undefined ? undefined : { hash: last.hash, fingerprint };
+  }
+
+  private async record(task: string): Promise<LastRun | undefined> {
     const mine = this.pending.get(task);
     if (mine !== undefined) return { hash: mine.hash, fingerprint: mine.fingerprint };
     const listing = await this.list();
@@ -77,8 +91,12 @@ export class LastRuns {
     return batch?.name === newest ? this.readRecord(batch, task) : readSingle(join(last, newest));
   }
 
-  /** Records the last run of `task`; written with the others by `flush`. Nothing is recorded when it is the one on record already. */
-  async set(task: string, hash: string, fingerprint: unknown): Promise<void> {
+  /**
+   * Records the last run of `task`; written with the others by `flush`. Nothing is recorded when it
+   * is the one on record already. Without `fingerprint`, `get` reads it from the entry of `hash`
+   * (a run restored through its bundle's plan has only the entries' copies of them).
+   */
+  async set(task: string, hash: string, fingerprint?: unknown): Promise<void> {
     const listing = await this.list();
     const singles = listing.singles.get(encodeTask(task)) ?? [];
     const batch = listing.batches.find((b) => b.tasks.has(task));

@@ -67,7 +67,7 @@ export class LocalCache implements Cache {
     ({ restoreMode: this.restoreMode, largeFile: this.largeFile } = restoreWorkerData(workspaceRoot, dir, options));
     this.restoreThreads = options.restoreThreads;
     this.restorer = new Restorer(workspaceRoot, dir, this.restoreMode, this.largeFile);
-    this.lastRuns = new LastRuns(dir);
+    this.lastRuns = new LastRuns(dir, (hash) => this.readMeta(hash).then((m) => (m.status === 'ok' ? m.meta.fingerprint : undefined)));
   }
 
   /**
@@ -356,7 +356,7 @@ export class LocalCache implements Cache {
   }
 
   /** Records the last cached run of a task, written by `flushLastRuns`; bookkeeping for `why-miss`, so a cache that cannot be written just goes without. */
-  async setLastRun(task: string, hash: string, fingerprint: unknown): Promise<void> {
+  async setLastRun(task: string, hash: string, fingerprint?: unknown): Promise<void> {
     await this.writing(() => this.lastRuns.set(task, hash, fingerprint));
   }
 
