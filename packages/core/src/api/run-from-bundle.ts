@@ -116,10 +116,11 @@ export async function runFromBundle(
       }
       trace(`${records.length} tasks restored through the run bundle's plan`);
       // Each task's last run, for why-miss, without its fingerprint: its entry holds it, and parsing 1,000 of them here would cost more than the rest of this bookkeeping.
-      const lastRuns = Promise.all(records.map(({ id, hash }) => cache.setLastRun(id, hash))).then(() => cache.flushLastRuns());
+      // (Before the run manifest, which vouches for the folder they go in.)
+      await Promise.all(records.map(({ id, hash }) => cache.setLastRun(id, hash)));
+      await cache.flushLastRuns().catch(() => undefined);
       const verifiedStat = (path: string, oid: string) => stats.recordedWith(path, oid);
       writeRunManifest(req, { root, cacheDir: cache.dir, snapshot: tree.digest, env: plan.env, tasks: records, verifiedStat });
-      await lastRuns.catch(() => undefined);
       return { ok: true, tasks: records.map(({ id, hash, savedMs, log }, i) => ({ id, hash, savedMs, log, cache: restored[i]![1] })) };
     } finally {
       lock.release();
