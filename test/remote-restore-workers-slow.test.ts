@@ -87,7 +87,7 @@ describe('restore workers', () => {
     server = await startTurboServer({ token: TOKEN });
     repo = createRepo({
       'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
-      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'], inputs: ['default', { env: 'BUILD_FLAVOR' }] } } },
+      'nx.json': { targetDefaults: { build: { cache: true, outputs: ['{projectRoot}/dist'], inputs: ['default', { env: 'BUILD_FLAVOR' }, { env: 'BUILD_OPT_*' }] } } },
       '.gitignore': 'dist\n.kiln\n',
       'packages/a/package.json': project('a'),
       'packages/b/package.json': project('b'),
@@ -205,6 +205,10 @@ describe('restore workers', () => {
       const verbose = runKiln(['run', '-t', 'build', '--json', '--verbose'], { cwd: clone(), env: { ...env, BUILD_FLAVOR: 'other' } });
       expect(verbose.stderr).toContain("kiln: the run bundle's plan was not used: env BUILD_FLAVOR differs");
       expect(Object.values(byId(run.json())).every((s) => s === 'success/miss')).toBe(true);
+      // A variable the wildcard input now matches, which it did not when the plan was made.
+      const matched = build(clone(), { ...traced, BUILD_OPT_NEW: 'on' });
+      expect(matched.code, matched.stderr).toBe(0);
+      noPlan(matched.stderr, 'env BUILD_OPT_* matches other variables');
     });
 
     it("an entry that does not restore (a file where its output folder goes): the normal path takes over, and runs that task", () => {

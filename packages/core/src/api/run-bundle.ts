@@ -9,6 +9,7 @@ import { rootFilesDigest, type WorkTreeSnapshot } from '../files/snapshot.js'; /
 import type { RemoteCache, RemoteCacheSettings, RemoteClient } from '../remote-cache/index.js';
 import { runBundleKey } from '../remote-cache/bundle.js';
 import { BUNDLE_PLAN_VERSION, type BundlePlan } from '../remote-cache/bundle-plan.js';
+import { wildcardMatches } from '../inputs/env-patterns.js';
 import { openRemoteClient } from '../remote-cache/open.js';
 import { fetchFirstRunBundle, type BundleEntries } from '../remote-cache/bundle-fetch.js';
 import { engineDigest, type ManifestRequest } from '../run-manifest/index.js';
@@ -125,5 +126,14 @@ async function bundlePlanOf(plan: TaskPlan, finished: readonly { readonly id: Ta
     Object.assign(env, t.fingerprint.env);
     tasks.push([id, t.hash]);
   }
-  return { version: BUNDLE_PLAN_VERSION, engine: await engineDigest(), roots: rootFilesDigest(plan.ws.root), env, tasks };
+  // An ordinary run's fingerprints read this process's env.
+  const envWildcards = wildcardMatches(Object.keys(env), process.env);
+  return {
+    version: BUNDLE_PLAN_VERSION,
+    engine: await engineDigest(),
+    roots: rootFilesDigest(plan.ws.root),
+    env,
+    ...(Object.keys(envWildcards).length > 0 && { envWildcards }),
+    tasks,
+  };
 }

@@ -12,7 +12,7 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { envDigest } from '../model/digest.js';
+import { changedEnv } from '../inputs/env-patterns.js';
 import { checkRunManifest, manifestWatchList, type ManifestRequest, type ManifestTask, type ManifestWatchList } from '../run-manifest/index.js';
 import { FolderWatches } from '../watcher/index.js';
 import type { DaemonOperation } from './server.js';
@@ -25,6 +25,8 @@ export type RunCheckAnswer =
       readonly tasks: readonly RunCheckTask[];
       /** The env variables the fingerprints used (name → digest of the value, null when unset). */
       readonly env: Readonly<Record<string, string | null>>;
+      /** Each wildcard of `env` → the variables it matched. */
+      readonly envWildcards?: Readonly<Record<string, readonly string[]>>;
       /** The folder watches' seq when the check began; undefined when the verdict cannot be kept (`unkept` says why). */
       readonly stamp?: number;
       readonly unkept?: string;
@@ -65,7 +67,7 @@ export function runCheckOperation(): DaemonOperation & { readonly watches: Folde
         const text = log.toString('utf8');
         return Buffer.from(text, 'utf8').equals(log) ? { ...t, log: text } : { ...t, log: log.toString('base64'), encoding: 'base64' };
       });
-      return { ok: true, tasks, env: check.env, ...(unkept === undefined ? { stamp } : { unkept }) };
+      return { ok: true, tasks, env: check.env, ...(check.envWildcards && { envWildcards: check.envWildcards }), ...(unkept === undefined ? { stamp } : { unkept }) };
     },
     watchStale(stale) {
       watches.onEvent = stale;
@@ -75,7 +77,7 @@ export function runCheckOperation(): DaemonOperation & { readonly watches: Folde
       const v = value as RunCheckAnswer;
       if (!v.ok || v.stamp === undefined || v.stamp !== watches.seq() || watches.trouble() !== undefined) return false;
       if (GIT_LOCATIONS.some((k) => env[k] !== undefined)) return false;
-      return Object.entries(v.env).every(([name, digest]) => envDigest(env[name]) === digest);
+      return changedEnv(v.env, v.envWildcards, env) === undefined;
     },
   };
 }

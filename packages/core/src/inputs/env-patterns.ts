@@ -3,6 +3,7 @@
  * wildcard (`MY_API_*`), a leading `!` takes matching names out again (`!MY_API_URL`). A plain name
  * is an input whether or not it is set (its absence is hashed too). Pure.
  */
+import { envDigest } from '../model/digest.js';
 
 /** Whether any name is a pattern rather than a plain variable name. */
 export function hasEnvPatterns(names: readonly string[]): boolean {
@@ -39,4 +40,44 @@ function envMatcher(pattern: string): (name: string) => boolean {
     .join('.*');
   const re = new RegExp(`^${source}$`);
   return (name) => re.test(name);
+}
+
+/** A pattern that stands for variables (`MY_API_*`); a `!` pattern never does, it only takes names out. */
+function isWildcard(name: string): boolean {
+  return !name.startsWith('!') && name.includes('*');
+}
+
+/**
+ * Each wildcard among `names` → the set variables of `env` it matches, sorted, before any `!`
+ * pattern takes names out. What a record of env digests needs besides them: a fingerprint keeps a
+ * wildcard as an entry of its own, the digest of the names it stood for (`hash/build.ts`), which
+ * no variable's value can be compared with.
+ */
+export function wildcardMatches(names: readonly string[], env: Readonly<Record<string, string | undefined>>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const name of names) if (isWildcard(name)) out[name] = expandEnvNames([name], env);
+  return out;
+}
+
+/**
+ * The first entry of `recorded` (a variable → the digest of its value, as fingerprints keep them)
+ * that `env` no longer gives: a variable whose value differs, or a wildcard that matches other
+ * variables than `matched` (from `wildcardMatches`) says, or that `matched` does not know. A
+ * wildcard matching the same variables stands for the same names (the `!` patterns come with the
+ * configuration), so its digest is the same; each name's value is an entry of its own.
+ */
+export function changedEnv(
+  recorded: Readonly<Record<string, string | null>>,
+  matched: Readonly<Record<string, readonly string[]>> | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly name: string; readonly wildcard: boolean } | undefined {
+  for (const [name, digest] of Object.entries(recorded)) {
+    if (!isWildcard(name)) {
+      if (envDigest(env[name]) !== digest) return { name, wildcard: false };
+      continue;
+    }
+    const was = matched?.[name];
+    if (was === undefined || expandEnvNames([name], env).join('\0') !== [...was].sort().join('\0')) return { name, wildcard: true };
+  }
+  return undefined;
 }

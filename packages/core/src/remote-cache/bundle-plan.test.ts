@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { envDigest } from '../model/index.js';
 import { decodeRunBundle, encodeRunBundle } from './bundle.js';
+import { wildcardMatches } from '../inputs/env-patterns.js';
 import { BUNDLE_PLAN_VERSION, parseBundlePlan, planMismatch, type BundlePlan } from './bundle-plan.js';
 
 const h = (c: string) => c.repeat(64);
@@ -33,6 +34,22 @@ describe("a run bundle's plan", () => {
     expect(planMismatch(plan, { ...facts, env: { NODE_ENV: 'production', UNSET: '' } })).toBe('env UNSET differs');
   });
 
+  it('holds for a wildcard env input when the same variables match it, whatever `!` patterns took out', () => {
+    const names = ['MY_API_*', 'MY_API_KEY', 'MY_API_URL'];
+    const made = { MY_API_KEY: 'k', MY_API_URL: 'u', MY_API_SECRET: 's', OTHER: 'o' };
+    // What a fingerprint of `MY_API_*` and `!MY_API_SECRET` holds: the pattern's names, and each one's value.
+    const env = { 'MY_API_*': envDigest('MY_API_KEY\0MY_API_URL'), MY_API_KEY: envDigest('k'), MY_API_URL: envDigest('u') };
+    const wild: BundlePlan = { ...plan, env, envWildcards: wildcardMatches(names, made) };
+    expect(wild.envWildcards).toEqual({ 'MY_API_*': ['MY_API_KEY', 'MY_API_SECRET', 'MY_API_URL'] });
+    expect(parseBundlePlan(JSON.parse(JSON.stringify(wild)))).toEqual(wild);
+    expect(planMismatch(wild, { ...facts, env: { ...made, OTHER: 'changed' } })).toBeUndefined();
+    expect(planMismatch(wild, { ...facts, env: { ...made, MY_API_NEW: 'n' } })).toBe('env MY_API_* matches other variables');
+    expect(planMismatch(wild, { ...facts, env: { MY_API_KEY: 'k', MY_API_URL: 'u' } })).toBe('env MY_API_* matches other variables');
+    expect(planMismatch(wild, { ...facts, env: { ...made, MY_API_URL: 'elsewhere' } })).toBe('env MY_API_URL differs');
+    // A plan of a kiln that did not say what its patterns matched: the run plans.
+    expect(planMismatch({ ...wild, envWildcards: undefined }, { ...facts, env: made })).toBe('env MY_API_* matches other variables');
+  });
+
   it('is no plan when any part of it is not what this kiln writes', () => {
     expect(parseBundlePlan(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
     const broken: unknown[] = [
@@ -43,6 +60,9 @@ describe("a run bundle's plan", () => {
       { ...plan, roots: h('F') },
       { ...plan, env: [] },
       { ...plan, env: { A: 1 } },
+      { ...plan, envWildcards: [] },
+      { ...plan, envWildcards: { 'A_*': 'A_B' } },
+      { ...plan, envWildcards: { 'A_*': [1] } },
       { ...plan, tasks: [] },
       { ...plan, tasks: [['a:build', 'not-a-hash']] },
       {

@@ -7,7 +7,7 @@
  * that commit exactly, the env values the fingerprints used, the content of the root files the
  * runner reads directly, and kiln's engine. Pure.
  */
-import { envDigest } from '../model/index.js';
+import { changedEnv } from '../inputs/env-patterns.js';
 import { isRemoteKey } from './client.js';
 
 export const BUNDLE_PLAN_VERSION = 1;
@@ -18,8 +18,16 @@ export interface BundlePlan {
   readonly engine: string;
   /** SHA-256 of the root files the runner reads directly, by content (`files` `rootFilesDigest`). */
   readonly roots: string;
-  /** Env variable → digest of its value (null when unset), every one a fingerprint used. */
+  /**
+   * Env variable → digest of its value (null when unset), every one a fingerprint used. A pattern
+   * (turbo.json's `MY_API_*`) has the digest of the names it matched, for which `envWildcards` vouches.
+   */
   readonly env: Readonly<Record<string, string | null>>;
+  /**
+   * Each pattern of `env` → every set variable it matched (`inputs` `wildcardMatches`): the plan
+   * holds only where the same variables match it (`changedEnv`).
+   */
+  readonly envWildcards?: Readonly<Record<string, readonly string[]>>;
   /** Every task of the run as it was reported: id and hash. */
   readonly tasks: readonly (readonly [id: string, hash: string])[];
 }
@@ -40,6 +48,7 @@ export function parseBundlePlan(value: unknown): BundlePlan | undefined {
   if (p.version !== BUNDLE_PLAN_VERSION || typeof p.engine !== 'string' || !HEX64.test(p.engine) || typeof p.roots !== 'string' || !HEX64.test(p.roots)) return undefined;
   if (typeof p.env !== 'object' || p.env === null || Array.isArray(p.env)) return undefined;
   for (const v of Object.values(p.env)) if (v !== null && typeof v !== 'string') return undefined;
+  if (p.envWildcards !== undefined && !validPatterns(p.envWildcards)) return undefined;
   if (!Array.isArray(p.tasks) || p.tasks.length === 0) return undefined;
   const ids = new Set<string>();
   for (const t of p.tasks as unknown[]) {
@@ -48,13 +57,19 @@ export function parseBundlePlan(value: unknown): BundlePlan | undefined {
     if (typeof id !== 'string' || id === '' || ids.has(id) || typeof hash !== 'string' || !isRemoteKey(hash)) return undefined;
     ids.add(id);
   }
-  return { version: p.version, engine: p.engine, roots: p.roots, env: p.env, tasks: p.tasks };
+  return { version: p.version, engine: p.engine, roots: p.roots, env: p.env, ...(p.envWildcards && { envWildcards: p.envWildcards }), tasks: p.tasks };
+}
+
+function validPatterns(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((names) => Array.isArray(names) && names.every((n) => typeof n === 'string'));
 }
 
 /** Why `plan` does not hold on a machine with `facts`, or undefined when it does. */
 export function planMismatch(plan: BundlePlan, facts: PlanFacts): string | undefined {
   if (plan.engine !== facts.engine) return 'it was made by another kiln';
   if (plan.roots !== facts.roots) return 'a root file (lockfile, nx.json, package.json, tsconfig) differs';
-  for (const [name, digest] of Object.entries(plan.env)) if (envDigest(facts.env[name]) !== digest) return `env ${name} differs`;
+  const changed = changedEnv(plan.env, plan.envWildcards, facts.env);
+  if (changed !== undefined) return changed.wildcard ? `env ${changed.name} matches other variables` : `env ${changed.name} differs`;
   return undefined;
 }

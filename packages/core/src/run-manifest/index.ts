@@ -33,7 +33,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { folderSignatureOf, StatDigest, statSignature, workTreeSnapshot, type StatSignature, type WorkTreeSnapshot } from '../files/snapshot.js';
 import { cwdRelativePrefix } from '../model/paths.js';
-import { envDigest, sha256 } from '../model/digest.js';
+import { sha256 } from '../model/digest.js';
+import { changedEnv, wildcardMatches } from '../inputs/env-patterns.js';
 import { findWorkspaceRoot } from '../workspace/find-root.js';
 import type { ManifestFile } from '../cache/index.js';
 
@@ -65,7 +66,12 @@ export interface ManifestTask {
  * check took (it was taken before anything was read, so the run may use it instead of asking git again).
  */
 export type FastRunCheck =
-  | { readonly ok: true; readonly tasks: readonly ManifestTask[]; readonly env: Readonly<Record<string, string | null>> }
+  | {
+      readonly ok: true;
+      readonly tasks: readonly ManifestTask[];
+      readonly env: Readonly<Record<string, string | null>>;
+      readonly envWildcards?: Readonly<Record<string, readonly string[]>>;
+    }
   | { readonly ok: false; readonly reason: string; readonly snapshot?: PendingSnapshot };
 
 /** A work-tree snapshot being taken, with the workspace root it is for. */
@@ -86,8 +92,10 @@ interface Manifest {
   readonly version: number;
   readonly key: string;
   readonly snapshot: string;
-  /** Env variable → SHA-256 of its value, or null when unset. */
+  /** Env variable → SHA-256 of its value, or null when unset (a wildcard: of the names it stood for). */
   readonly env: Record<string, string | null>;
+  /** Each wildcard of `env` → the variables it matched (`inputs` `wildcardMatches`). */
+  readonly envWildcards?: Record<string, string[]>;
   readonly stats: string;
   readonly tasks: { id: string; hash: string; savedMs: number; log: string; encoding?: 'base64' }[];
   /** Each task's cache entry folder (absolute): the daemon watches them (`manifestWatchList`). */
@@ -127,7 +135,8 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
     }
     const { manifest, paths } = parseManifest(text);
     if (manifest.version !== MANIFEST_VERSION || manifest.key !== key) return miss('the manifest is for another request or kiln');
-    for (const [name, digest] of Object.entries(manifest.env)) if (envDigest(env[name]) !== digest) return miss(`env ${name} changed`);
+    const changed = changedEnv(manifest.env, manifest.envWildcards, env);
+    if (changed !== undefined) return miss(changed.wildcard ? `env ${changed.name} matches other variables` : `env ${changed.name} changed`);
     // When git answers first and the work tree changed, the stats need not be finished.
     let treeChanged = false;
     promise.then(
@@ -143,7 +152,7 @@ export async function checkRunManifest(req: ManifestRequest, env: NodeJS.Process
     }
     if (snapshot.digest !== manifest.snapshot) return miss('the work tree changed');
     if (stats !== manifest.stats) return miss('an output, a cache entry or the cache itself changed');
-    return { ok: true, env: manifest.env, tasks: manifest.tasks.map((t) => ({ id: t.id, hash: t.hash, savedMs: t.savedMs, log: Buffer.from(t.log, t.encoding ?? 'utf8') })) };
+    return { ok: true, env: manifest.env, ...(manifest.envWildcards && { envWildcards: manifest.envWildcards }), tasks: manifest.tasks.map((t) => ({ id: t.id, hash: t.hash, savedMs: t.savedMs, log: Buffer.from(t.log, t.encoding ?? 'utf8') })) };
   } catch (e) {
     return { ok: false, reason: `the check failed (${(e as Error).message})` };
   }
@@ -237,6 +246,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
       key,
       snapshot: record.snapshot,
       env: { ...record.env },
+      envWildcards: wildcardMatches(Object.keys(record.env), process.env),
       stats: digest.digest(),
       entries: record.tasks.map((t) => t.entryDir),
       tasks: record.tasks.map((t) => {
