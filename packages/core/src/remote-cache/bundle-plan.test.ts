@@ -46,7 +46,7 @@ describe("a run bundle's plan", () => {
     expect(planMismatch(wild, { ...facts, env: { ...made, MY_API_NEW: 'n' } })).toBe('env MY_API_* matches other variables');
     expect(planMismatch(wild, { ...facts, env: { MY_API_KEY: 'k', MY_API_URL: 'u' } })).toBe('env MY_API_* matches other variables');
     expect(planMismatch(wild, { ...facts, env: { ...made, MY_API_URL: 'elsewhere' } })).toBe('env MY_API_URL differs');
-    // A plan of a kiln that did not say what its patterns matched: the run plans.
+    // A plan of a kiln that did not say what its wildcards matched: the run plans.
     expect(planMismatch({ ...wild, envWildcards: undefined }, { ...facts, env: made })).toBe('env MY_API_* matches other variables');
   });
 

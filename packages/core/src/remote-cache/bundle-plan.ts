@@ -19,12 +19,12 @@ export interface BundlePlan {
   /** SHA-256 of the root files the runner reads directly, by content (`files` `rootFilesDigest`). */
   readonly roots: string;
   /**
-   * Env variable → digest of its value (null when unset), every one a fingerprint used. A pattern
+   * Env variable → digest of its value (null when unset), every one a fingerprint used. A wildcard
    * (turbo.json's `MY_API_*`) has the digest of the names it matched, for which `envWildcards` vouches.
    */
   readonly env: Readonly<Record<string, string | null>>;
   /**
-   * Each pattern of `env` → every set variable it matched (`inputs` `wildcardMatches`): the plan
+   * Each wildcard of `env` → every set variable it matched (`inputs` `wildcardMatches`): the plan
    * holds only where the same variables match it (`changedEnv`).
    */
   readonly envWildcards?: Readonly<Record<string, readonly string[]>>;
@@ -48,7 +48,7 @@ export function parseBundlePlan(value: unknown): BundlePlan | undefined {
   if (p.version !== BUNDLE_PLAN_VERSION || typeof p.engine !== 'string' || !HEX64.test(p.engine) || typeof p.roots !== 'string' || !HEX64.test(p.roots)) return undefined;
   if (typeof p.env !== 'object' || p.env === null || Array.isArray(p.env)) return undefined;
   for (const v of Object.values(p.env)) if (v !== null && typeof v !== 'string') return undefined;
-  if (p.envWildcards !== undefined && !validPatterns(p.envWildcards)) return undefined;
+  if (p.envWildcards !== undefined && !validWildcards(p.envWildcards)) return undefined;
   if (!Array.isArray(p.tasks) || p.tasks.length === 0) return undefined;
   const ids = new Set<string>();
   for (const t of p.tasks as unknown[]) {
@@ -60,7 +60,7 @@ export function parseBundlePlan(value: unknown): BundlePlan | undefined {
   return { version: p.version, engine: p.engine, roots: p.roots, env: p.env, ...(p.envWildcards && { envWildcards: p.envWildcards }), tasks: p.tasks };
 }
 
-function validPatterns(value: unknown): boolean {
+function validWildcards(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   return Object.values(value).every((names) => Array.isArray(names) && names.every((n) => typeof n === 'string'));
 }
