@@ -83,7 +83,7 @@ async function recordedDurations(plan: TaskPlan, ids: readonly string[]): Promis
   await Promise.all(
     ids.map(async (id) => {
       const hashes = [plan.tasks.get(id as never)!.hash as string];
-      const last = await plan.cache.lastRun(id).catch(() => undefined);
+      const last = await plan.cache.lastRun(id, { fingerprint: false }).catch(() => undefined);
       if (last && last.hash !== hashes[0]) hashes.push(last.hash);
       for (const hash of hashes) {
         const read = await plan.cache.readMeta(hash).catch(() => undefined);

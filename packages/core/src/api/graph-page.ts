@@ -78,5 +78,5 @@ async function taskStatuses(cwd: string, target: string, env: NodeJS.ProcessEnv 
 async function cacheStatus(plan: Awaited<ReturnType<typeof planTasks>>, task: { id: string; hash: string; cacheable: boolean }): Promise<TaskCacheStatus> {
   if (!task.cacheable) return 'uncached';
   if ((await plan.cache.lookup(task.hash)).status === 'hit') return 'cached';
-  return (await plan.cache.lastRun(task.id)) ? 'stale' : 'never';
+  return (await plan.cache.lastRun(task.id, { fingerprint: false })) ? 'stale' : 'never';
 }

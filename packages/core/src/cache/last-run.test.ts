@@ -28,7 +28,7 @@ describe('last runs', () => {
     expect(await open().lastRun('p:build')).toEqual({ hash: 'abc', fingerprint: { files: { a: '1' } } });
   });
 
-  it('a run recorded without its fingerprint reads it from its entry, and is no last run once the entry is gone', async () => {
+  it('a run recorded without its fingerprint reads it from its entry, and is no last run once the entry is gone (its hash still is)', async () => {
     const cache = open();
     const hash = sha256('restored');
     mkdirSync(join(root, 'p'), { recursive: true });
@@ -39,6 +39,8 @@ describe('last runs', () => {
     expect(await open().lastRun('p:build')).toEqual({ hash, fingerprint: { files: { 'p/a.ts': '1' } } });
     rmSync(entryPath(cache, hash), { recursive: true });
     expect(await open().lastRun('p:build')).toBeUndefined();
+    // Asked for its hash alone, it is the run on record, entry or not.
+    expect(await open().lastRun('p:build', { fingerprint: false })).toEqual({ hash, fingerprint: undefined });
   });
 
   it("writes a run's records in one file, and nothing when none changed", async () => {

@@ -60,12 +60,16 @@ export class LastRuns {
     private readonly entryFingerprint: EntryFingerprint,
   ) {}
 
-  /** The last run of `task`, its fingerprint read from its entry when it was recorded without one (undefined when that entry is gone too). */
-  async get(task: string): Promise<LastRun | undefined> {
+  /**
+   * The last run of `task`, its fingerprint read from its entry when it was recorded without one
+   * (undefined when that entry is gone too). Without `fingerprint`, as recorded: its hash, and a
+   * fingerprint only where the record holds one (no entry is read).
+   */
+  async get(task: string, fingerprint = true): Promise<LastRun | undefined> {
     const last = await this.record(task);
-    if (last === undefined || last.fingerprint !== undefined) return last;
-    const fingerprint = await this.entryFingerprint(last.hash).catch(() => undefined);
-    return fingerprint === undefined ? undefined : { hash: last.hash, fingerprint };
+    if (last === undefined || last.fingerprint !== undefined || !fingerprint) return last;
+    const fromEntry = await this.entryFingerprint(last.hash).catch(() => undefined);
+    return fromEntry === undefined ? undefined : { hash: last.hash, fingerprint: fromEntry };
   }
 
   private async record(task: string): Promise<LastRun | undefined> {

@@ -350,9 +350,9 @@ export class LocalCache implements Cache {
     await this.writing(() => cleanTemp(this.dir));
   }
 
-  lastRun(task: string): Promise<LastRun | undefined> {
+  lastRun(task: string, { fingerprint = true }: { readonly fingerprint?: boolean } = {}): Promise<LastRun | undefined> {
     this.checkFolder();
-    return this.lastRuns.get(task);
+    return this.lastRuns.get(task, fingerprint);
   }
 
   /** Records the last cached run of a task, written by `flushLastRuns`; bookkeeping for `why-miss`, so a cache that cannot be written just goes without. */
