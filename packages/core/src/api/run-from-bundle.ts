@@ -120,7 +120,7 @@ export async function runFromBundle(
       await Promise.all(records.map(({ id, hash }) => cache.setLastRun(id, hash)));
       await cache.flushLastRuns().catch(() => undefined);
       const verifiedStat = (path: string, oid: string) => stats.recordedWith(path, oid);
-      writeRunManifest(req, { root, cacheDir: cache.dir, snapshot: tree.digest, env: plan.env, tasks: records, verifiedStat });
+      writeRunManifest(req, { root, cacheDir: cache.dir, snapshot: tree.digest, env: plan.env, tasks: records, verifiedStat }, env);
       return { ok: true, tasks: records.map(({ id, hash, savedMs, log }, i) => ({ id, hash, savedMs, log, cache: restored[i]![1] })) };
     } finally {
       lock.release();

@@ -185,9 +185,10 @@ export interface ManifestRecord {
 /**
  * Writes the manifest for `req` (atomically), or removes a stale one when this run's state cannot
  * be vouched for. Every signature it records is the one the run's own checks saw (or older), never
- * a later one: a file that changed after the run looked at it then fails the next check.
+ * a later one: a file that changed after the run looked at it then fails the next check. `env`:
+ * the one the run's fingerprints read (which variables each wildcard of `record.env` matched in it).
  */
-export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): boolean {
+export function writeRunManifest(req: ManifestRequest, record: ManifestRecord, env: NodeJS.ProcessEnv = process.env): boolean {
   const key = requestKey(record.root, req);
   const file = manifestFile(record.root, key);
   // Each path as the check will read it (see `Manifest`), with the signature the run saw.
@@ -246,7 +247,7 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord): 
       key,
       snapshot: record.snapshot,
       env: { ...record.env },
-      envWildcards: wildcardMatches(Object.keys(record.env), process.env),
+      envWildcards: wildcardMatches(Object.keys(record.env), env),
       stats: digest.digest(),
       entries: record.tasks.map((t) => t.entryDir),
       tasks: record.tasks.map((t) => {
