@@ -1,4 +1,4 @@
-import { expandEnvNames, hasEnvPatterns } from '../inputs/env-patterns.js';
+import { expandEnvNames, isEnvWildcard } from '../inputs/env-patterns.js';
 import { envDigest } from '../model/index.js';
 import { FINGERPRINT_VERSION, type Fingerprint } from './fingerprint.js';
 
@@ -33,7 +33,7 @@ export function buildFingerprint(i: FingerprintInputs): Fingerprint {
   // A wildcard keeps an entry of its own, the names it matched: no variable is named like it, so
   // `kiln run`'s fast path (which checks each entry by name) never replays past a new match.
   const negations = i.envNames.filter((n) => n.startsWith('!'));
-  for (const p of i.envNames) if (!p.startsWith('!') && hasEnvPatterns([p])) env[p] = envDigest(expandEnvNames([p, ...negations], i.env).join('\0'));
+  for (const p of i.envNames) if (isEnvWildcard(p)) env[p] = envDigest(expandEnvNames([p, ...negations], i.env).join('\0'));
   return {
     version: FINGERPRINT_VERSION,
     task: i.task,

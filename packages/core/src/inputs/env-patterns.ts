@@ -43,7 +43,7 @@ function envMatcher(pattern: string): (name: string) => boolean {
 }
 
 /** A pattern that stands for variables (`MY_API_*`); a `!` pattern never does, it only takes names out. */
-function isWildcard(name: string): boolean {
+export function isEnvWildcard(name: string): boolean {
   return !name.startsWith('!') && name.includes('*');
 }
 
@@ -55,7 +55,7 @@ function isWildcard(name: string): boolean {
  */
 export function wildcardMatches(names: readonly string[], env: Readonly<Record<string, string | undefined>>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const name of names) if (isWildcard(name)) out[name] = expandEnvNames([name], env);
+  for (const name of names) if (isEnvWildcard(name)) out[name] = expandEnvNames([name], env);
   return out;
 }
 
@@ -72,7 +72,7 @@ export function changedEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): { readonly name: string; readonly wildcard: boolean } | undefined {
   for (const [name, digest] of Object.entries(recorded)) {
-    if (!isWildcard(name)) {
+    if (!isEnvWildcard(name)) {
       if (envDigest(env[name]) !== digest) return { name, wildcard: false };
       continue;
     }
