@@ -74,13 +74,12 @@ describe('kiln affected: the work tree', () => {
     expect(affected().projects).toEqual(['@ws/docs']);
   });
 
-  it("writes git's untracked cache as git status would, and not when the repository turned it off", () => {
+  it("uses git's untracked cache only where the repository turned it on, and writes it as git status would", () => {
     reset();
-    r.git('config', 'core.untrackedCache', 'false');
     r.write({ 'libs/core/src/new/a.ts': 'export {};\n' });
     expect(affected().projects).toEqual(['@ws/api', '@ws/core', '@ws/docs']);
     expect(hasUntrackedCache()).toBe(false);
-    r.git('config', '--unset', 'core.untrackedCache');
+    r.git('config', 'core.untrackedCache', 'true');
     expect(affected().projects).toEqual(['@ws/api', '@ws/core', '@ws/docs']);
     expect(hasUntrackedCache()).toBe(true);
     // With the cache in place, a new untracked file in a known directory still counts.
@@ -92,9 +91,10 @@ describe('kiln affected: the work tree', () => {
     // GIT_OPTIONAL_LOCKS=0 in the environment: git leaves the index alone.
     r.git('config', 'core.untrackedCache', 'false');
     r.git('status', '--porcelain');
-    r.git('config', '--unset', 'core.untrackedCache');
+    r.git('config', 'core.untrackedCache', 'true');
     expect(hasUntrackedCache()).toBe(false);
     expect(affected({ GIT_OPTIONAL_LOCKS: '0' }).projects).toEqual(['@ws/api', '@ws/core', '@ws/docs']);
     expect(hasUntrackedCache()).toBe(false);
+    r.git('config', '--unset', 'core.untrackedCache');
   });
 });

@@ -86,7 +86,7 @@ const MAX_PATHSPECS = 2000;
 export async function workTreeSnapshot(root: string, options: { preloadIndex?: boolean } = {}): Promise<WorkTreeSnapshot> {
   const known = repositoryPrefix(root);
   // At the top of the repository status needs no pathspec, and without one git answers from its
-  // untracked cache (a few milliseconds instead of a walk of every directory).
+  // untracked cache, where the repository turned it on.
   const status = statusAsConfigured(root, known === '' ? STATUS_ARGS : [...STATUS_ARGS, '--', '.'], options);
   const [r, prefixOut] = await Promise.all([status, known ?? gitOrThrow(root, ['rev-parse', '--show-prefix'])]);
   if (r.code !== 0) throw new KilnError(diagnostic('git-failed', `git status failed: ${r.stderr.trim().split('\n')[0] ?? ''}`));

@@ -170,17 +170,20 @@ describe('workingTreeChanges', () => {
     rmSync(sub, { recursive: true, force: true });
   });
 
-  it('leaves git its untracked cache, unless the repository turned it off', async () => {
+  it('uses git\'s untracked cache only where the repository turned it on', async () => {
     reset();
     const index = () => readFileSync(join(dir, '.git/index'));
-    git('config', 'core.untrackedCache', 'false');
     write('ws/new/n.ts', 'n\n');
     await workingTreeChanges(dir, base);
     expect(index().includes('UNTR')).toBe(false);
-    git('config', '--unset', 'core.untrackedCache');
+    git('config', 'core.untrackedCache', 'true');
     write('ws/new/m.ts', 'm\n');
     await workingTreeChanges(dir, base);
     expect(index().includes('UNTR')).toBe(true);
+    git('config', 'core.untrackedCache', 'false');
+    await workingTreeChanges(dir, base);
+    expect(index().includes('UNTR')).toBe(false);
+    git('config', '--unset', 'core.untrackedCache');
   });
 });
 

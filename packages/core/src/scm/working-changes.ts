@@ -1,10 +1,10 @@
 /**
  * What changed between a commit and the work tree, asked of git the cheap way.
  *
- * `git diff BASE` against the work tree and `git ls-files --others` answer it directly, but on a
- * large work tree the second walks every directory each time. `git status` can answer from git's
- * untracked cache instead (directories whose mtime has not moved are not read again), so the
- * work tree is asked as two cheap questions whose union is the answer:
+ * `git diff BASE` against the work tree and `git ls-files --others` answer it directly, as two
+ * walks of the work tree. One `git status` walks it once for both, folds new directories, and
+ * answers from git's untracked cache where the repository turned it on; so the work tree is asked
+ * as two cheap questions whose union is the answer:
  *
  *  - committed: `git diff BASE HEAD`, tree to tree (no work-tree scan at all);
  *  - working: `git status` (HEAD → index → work tree, untracked files included).
@@ -14,7 +14,7 @@
  * `git diff BASE` plus the untracked files list, never a superset. Untracked directories that
  * status folds into `dir/` are expanded with `git ls-files --others -- dir/`.
  *
- * Status runs as `status.ts` says, so it can answer from git's untracked cache.
+ * Status runs as `status.ts` says, as the runner's work-tree snapshot runs it.
  */
 import { parseNameStatus, type FileChange } from './changes.js';
 import { git, gitOrThrow, splitNul, type GitResult } from './git.js';
