@@ -1,5 +1,5 @@
 /**
- * The daemon agrees with the direct path, always: 200 random operations in a real git workspace
+ * The daemon agrees with the direct path, always: 100 random operations in a real git workspace
  * (edits, creates, deletes, renames, new folders, project.json and package.json edits, commits,
  * branch switches, stash and pop), and after each one the answers of `affected` (as `kiln affected
  * --json` asks it) and `hash P:build` from the real daemon (asked over its socket) must equal the
@@ -15,7 +15,7 @@ import { generateWorkspace, prng } from '../tools/bench/generate.mjs';
 import { git, runKiln, startKiln, tempDir, testEnv } from './helpers/repo.js';
 
 const SEED = Number(process.env.KILN_AGREEMENT_SEED ?? 1414);
-const STEPS = 200;
+const STEPS = 100;
 const dir = tempDir('kiln-daemon-agree-');
 const viaDaemon = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '900000' };
 const direct = { KILN_DAEMON: '0' };
