@@ -242,12 +242,13 @@ export function writeRunManifest(req: ManifestRequest, record: ManifestRecord, e
     if (logBytes > MAX_LOG_BYTES) return drop(file);
     for (const p of [join(record.cacheDir, 'last'), tmpDir, join(record.root, '.kiln', 'file-digests')]) add(p, statSignature(lstatSync(p, { throwIfNoEntry: false })));
     for (const p of engineFiles()) add(p, statSignature(lstatSync(p, { throwIfNoEntry: false })));
+    const envWildcards = wildcardMatches(Object.keys(record.env), env);
     const manifest: Manifest = {
       version: MANIFEST_VERSION,
       key,
       snapshot: record.snapshot,
       env: { ...record.env },
-      envWildcards: wildcardMatches(Object.keys(record.env), env),
+      ...(Object.keys(envWildcards).length > 0 && { envWildcards }),
       stats: digest.digest(),
       entries: record.tasks.map((t) => t.entryDir),
       tasks: record.tasks.map((t) => {
