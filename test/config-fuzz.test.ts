@@ -2,7 +2,7 @@
  * The configuration fuzzer (tools/fuzz/config-fuzz.mjs): seeded, mutated nx.json, project.json,
  * package.json, CODEOWNERS and lockfiles fed to projects, graph, affected, run and owners. No input
  * may give exit 70, a stack trace, a run over 10 s, or (with --json) anything but one JSON document.
- * 100 inputs here; the slow tier runs 400 more (config-fuzz-slow.test.ts).
+ * 100 inputs here; the slow tier runs 250 more (config-fuzz-slow.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { runnerEnv } from './helpers/env.js';

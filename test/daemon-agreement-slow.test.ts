@@ -1,5 +1,5 @@
 /**
- * The daemon agrees with the direct path, always: 100 random operations in a real git workspace
+ * The daemon agrees with the direct path, always: 60 random operations (`testLength`) in a real git workspace
  * (edits, creates, deletes, renames, new folders, project.json and package.json edits, commits,
  * branch switches, stash and pop), and after each one the answers of `affected` (as `kiln affected
  * --json` asks it) and `hash P:build` from the real daemon (asked over its socket) must equal the
@@ -12,10 +12,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateWorkspace, prng } from '../tools/bench/generate.mjs';
+import { runnerEnv, testLength } from './helpers/env.js';
 import { git, runKiln, startKiln, tempDir, testEnv } from './helpers/repo.js';
 
-const SEED = Number(process.env.KILN_AGREEMENT_SEED ?? 1414);
-const STEPS = 100;
+const SEED = Number(runnerEnv.KILN_AGREEMENT_SEED ?? 1414);
+const STEPS = testLength(60);
 const dir = tempDir('kiln-daemon-agree-');
 const viaDaemon = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '900000' };
 const direct = { KILN_DAEMON: '0' };
@@ -197,5 +198,5 @@ describe('the daemon against the direct path', () => {
     const status = await ask(['daemon', 'status', '--json'], viaDaemon);
     expect(status.code).toBe(0);
     expect(status.json<{ trouble: string | null }>().trouble).toBeNull();
-  }, 900_000);
+  }, testLength(60) * 15_000);
 });

@@ -12,10 +12,11 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateWorkspace, prng } from '../tools/bench/generate.mjs';
+import { runnerEnv, testLength } from './helpers/env.js';
 import { git, runKiln, startKiln, tempDir, testEnv } from './helpers/repo.js';
 
-const SEED = Number(process.env.KILN_AGREEMENT_SEED ?? 1414);
-const STEPS = 16;
+const SEED = Number(runnerEnv.KILN_AGREEMENT_SEED ?? 1414);
+const STEPS = testLength(10);
 const parent = tempDir('kiln-daemon-run-agree-');
 // Waiting for the daemon's verdict whatever the load (a busy daemon is otherwise left after 150 ms).
 const viaDaemon = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '900000', KILN_DAEMON_RUN_WAIT_MS: '120000' };
@@ -123,5 +124,5 @@ describe('kiln run through the daemon against the direct path', () => {
     expect(fromMemory, `answers from memory in ${2 * STEPS} runs`).toBeGreaterThan(STEPS / 3);
     const status = runKiln(['daemon', 'status', '--json'], { cwd: copies.daemon, env: viaDaemon });
     expect(status.json<{ trouble: string | null }>().trouble).toBeNull();
-  }, 900_000);
+  }, STEPS * 90_000);
 });

@@ -7,6 +7,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testLength } from './helpers/env.js';
 import { createRepo, type TempRepo } from './helpers/repo.js';
 import { prng } from '../tools/bench/generate.mjs';
 
@@ -67,10 +68,11 @@ describe('a cached run under faults', () => {
   });
   afterAll(() => repo.cleanup());
 
-  it('killed with SIGKILL at 20 seeded moments, leaves a workspace the next run gets right and a cache of whole entries', async () => {
+  const rounds = testLength(12);
+  it(`killed with SIGKILL at ${rounds} seeded moments, leaves a workspace the next run gets right and a cache of whole entries`, async () => {
     // Seeded, so a failing round is reproduced.
     const random = prng(20261206).next;
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < rounds; round++) {
       // Change one or two projects so that the killed run has tasks to run and entries to store, not only restores.
       for (let k = 0; k < 1 + Math.floor(random() * 2); k++) {
         const p = PROJECTS[Math.floor(random() * PROJECTS.length)]!;
@@ -86,7 +88,7 @@ describe('a cached run under faults', () => {
       await new Promise((r) => setTimeout(r, 100));
       expectCorrectAndWhole(repo, `round ${round} (killed after ${delay} ms)`);
     }
-  }, 300_000);
+  }, rounds * 15_000);
 
   it('four runs at once on one workspace all succeed, and leave a cache of whole entries', async () => {
     for (const p of PROJECTS) writeFileSync(join(repo.dir, 'packages', p, 'src/in.txt'), `${p} concurrent\n`);

@@ -12,10 +12,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateWorkspace, prng } from '../tools/bench/generate.mjs';
+import { runnerEnv, testLength } from './helpers/env.js';
 import { runKiln, startKiln, tempDir } from './helpers/repo.js';
 
-const SEED = Number(process.env.WATCH_AGREEMENT_SEED ?? 2020);
-const STEPS = 30;
+const SEED = Number(runnerEnv.WATCH_AGREEMENT_SEED ?? 2020);
+const STEPS = testLength(18);
 const dir = tempDir('kiln-watch-agree-');
 const outside = tempDir('kiln-watch-moved-');
 afterAll(() => {
@@ -208,5 +209,5 @@ describe('kiln watch against kiln affected --files', () => {
       const r = await watch.done;
       expect(r.code, `seed ${SEED}\n${err.slice(-2000)}`).toBe(130);
     }
-  }, 120_000);
+  }, 60_000 + STEPS * 4_000);
 });

@@ -19,6 +19,16 @@ export const kilnBin = join(repoRoot, 'packages/cli/bin/kiln.js');
  */
 export const runnerEnv: Readonly<NodeJS.ProcessEnv> = Object.freeze({ ...process.env });
 
+/**
+ * `steps`, times `KILN_TEST_LENGTH` from the runner's environment (default 1): the length of a
+ * seeded random run. `npm test` runs each at the length that keeps the suite inside CI's time;
+ * `KILN_TEST_LENGTH=5 npm run test:slow` goes five times as far, for rarer cases.
+ */
+export function testLength(steps: number): number {
+  const factor = Number(runnerEnv.KILN_TEST_LENGTH ?? 1);
+  return Number.isFinite(factor) && factor > 0 ? Math.max(1, Math.round(steps * factor)) : steps;
+}
+
 /** Removed from the inherited environment. */
 const steering = /^(KILN|NX|TURBO|GIT|npm)_|^(INIT_CWD|DOCKER_CONFIG)$/i;
 
