@@ -1,8 +1,9 @@
 /**
  * `git status` run as a person's own runs, shared by `affected` (`working-changes.ts`) and the
  * runner's work-tree snapshot (`files/snapshot.ts`): in the untracked mode the configuration
- * implies, without a pathspec, allowed to write the index (`GIT_OPTIONAL_LOCKS=0` in the
- * environment still forbids it). Untracked directories come back folded as `dir/`.
+ * implies, allowed to write the index (`GIT_OPTIONAL_LOCKS=0` in the environment still forbids
+ * it), and without a pathspec at the top of the repository (git keeps its untracked cache only
+ * then). Untracked directories come back folded as `dir/`.
  *
  * git's untracked cache is used only as the repository configures it (`core.untrackedCache`),
  * never turned on by kiln: git 2.39 as Debian builds it compares a directory's mtime to the second,

@@ -170,7 +170,7 @@ describe('workingTreeChanges', () => {
     rmSync(sub, { recursive: true, force: true });
   });
 
-  it('uses git\'s untracked cache only where the repository turned it on', async () => {
+  it("uses git's untracked cache only where the repository turned it on", async () => {
     reset();
     const index = () => readFileSync(join(dir, '.git/index'));
     write('ws/new/n.ts', 'n\n');
