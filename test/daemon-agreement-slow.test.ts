@@ -198,5 +198,5 @@ describe('the daemon against the direct path', () => {
     const status = await ask(['daemon', 'status', '--json'], viaDaemon);
     expect(status.code).toBe(0);
     expect(status.json<{ trouble: string | null }>().trouble).toBeNull();
-  }, testLength(60) * 15_000);
+  }, STEPS * 15_000);
 });
