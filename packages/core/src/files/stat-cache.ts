@@ -6,8 +6,8 @@ type Row = [size: number, mtimeMs: number, ctimeMs: number, ino: number, oid: st
 
 /**
  * Remembers the blob id of files by their stat (size, mtime, ctime, inode), so a file that has
- * not changed since it was last hashed is not read again. Persisted as one JSON file under
- * `.kiln` (`file-digests`); it is only a cache: a lost or concurrent write costs a re-read, never a wrong answer
+ * not changed since it was last hashed is not read again. Persisted as one file under `.kiln`
+ * (`file-digests`, see `encode`); it is only a cache: a lost or concurrent write costs a re-read, never a wrong answer
  * beyond what a same-size rewrite within one nanosecond tick could cause.
  */
 export class StatCache {
@@ -18,11 +18,7 @@ export class StatCache {
   static async load(file: string): Promise<StatCache> {
     const c = new StatCache(file);
     try {
-      // `kiln-stat-cache 2\0` then six NUL-separated fields per file: path, size, mtime, ctime, inode, blob id.
-      const parts = (await readFile(file, 'utf8')).split('\0');
-      if (parts[0] === HEADER)
-        for (let i = 1; i + 5 < parts.length; i += 6)
-          c.rows.set(parts[i]!, [Number(parts[i + 1]), Number(parts[i + 2]), Number(parts[i + 3]), Number(parts[i + 4]), parts[i + 5]!]);
+      c.rows = decode(await readFile(file));
     } catch {
       // Missing or unreadable: start empty.
     }
@@ -54,15 +50,58 @@ export class StatCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    // One string per row, in the order rows were recorded (a fresh clone's run records tens of thousands of outputs).
-    const out: string[] = [HEADER];
-    for (const [k, r] of this.rows) out.push(`${k}\0${r[0]}\0${r[1]}\0${r[2]}\0${r[3]}\0${r[4]}`);
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, `${out.join('\0')}\0`);
+    await writeFile(tmp, encode(this.rows));
     await rename(tmp, this.file);
     this.dirty = false;
   }
 }
 
-const HEADER = 'kiln-stat-cache 2';
+/**
+ * The file: `MAGIC`, the row count and the text's length (u32 LE), `1.5` as a float64 (a file of
+ * another byte order reads as empty), then each row's four numbers as float64s, then the text: each
+ * row's path and blob id, NUL-separated, in the order rows were recorded. Binary because a fresh
+ * clone's run records tens of thousands of outputs: their times as decimal text took 90 ms to write.
+ */
+const MAGIC = 'kiln-stat-cache3';
+const HEAD = 32;
+
+function encode(rows: ReadonlyMap<string, Row>): Buffer {
+  const numbers = new Float64Array(rows.size * 4);
+  const strings: string[] = [];
+  let i = 0;
+  for (const [path, r] of rows) {
+    numbers[i++] = r[0];
+    numbers[i++] = r[1];
+    numbers[i++] = r[2];
+    numbers[i++] = r[3];
+    strings.push(path, r[4]);
+  }
+  const text = Buffer.from(strings.join('\0'));
+  const head = Buffer.alloc(HEAD);
+  head.write(MAGIC, 'latin1');
+  head.writeUInt32LE(rows.size, 16);
+  head.writeUInt32LE(text.length, 20);
+  head.writeDoubleLE(1.5, 24);
+  return Buffer.concat([head, Buffer.from(numbers.buffer), text]);
+}
+
+/** The rows of a file `encode` wrote; empty for anything else (it is only a cache). */
+function decode(file: Buffer): Map<string, Row> {
+  const rows = new Map<string, Row>();
+  if (file.length < HEAD || file.toString('latin1', 0, 16) !== MAGIC) return rows;
+  const n = file.readUInt32LE(16);
+  const textLength = file.readUInt32LE(20);
+  if (file.length !== HEAD + n * 32 + textLength) return rows;
+  // A copy of the numbers: a typed array needs them aligned, and in this machine's byte order (checked by the 1.5).
+  const numbers = new Float64Array(file.buffer.slice(file.byteOffset + 24, file.byteOffset + HEAD + n * 32));
+  if (numbers[0] !== 1.5) return rows;
+  const strings = file.toString('utf8', HEAD + n * 32).split('\0');
+  if (strings.length !== n * 2) return rows;
+  for (let i = 0; i < n; i++) {
+    const at = 1 + i * 4;
+    rows.set(strings[i * 2]!, [numbers[at]!, numbers[at + 1]!, numbers[at + 2]!, numbers[at + 3]!, strings[i * 2 + 1]!]);
+  }
+  return rows;
+}
