@@ -130,7 +130,7 @@ async function bundlePlanOf(plan: TaskPlan, finished: readonly { readonly id: Ta
   const envWildcards = wildcardMatches(Object.keys(env), process.env);
   return {
     version: BUNDLE_PLAN_VERSION,
-    engine: await engineDigest(),
+    engine: engineDigest(),
     roots: rootFilesDigest(plan.ws.root),
     env,
     ...(Object.keys(envWildcards).length > 0 && { envWildcards }),

@@ -75,13 +75,14 @@ export async function runFromBundle(
     startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode, atHand: true });
     const modules = restoring();
     modules.catch(() => undefined);
+    // Worked out while the bundle's header is on the way (the thread has nothing else to do).
     const engine = engineDigest();
-    engine.catch(() => undefined);
+    const roots = rootFilesDigest(root);
     const plan = await bundle.plan;
     if (plan === undefined) return no("HEAD's own bundle is missing or has no plan");
     const [tree, head] = await Promise.all([snapshot, commits.then((cs) => cs?.[0])]);
     if (tree.head !== head || tree.entries.length > 0) return no('the work tree is not HEAD exactly');
-    const mismatch = planMismatch(plan, { engine: await engine, roots: rootFilesDigest(root), env });
+    const mismatch = planMismatch(plan, { engine, roots, env });
     if (mismatch !== undefined) return no(mismatch);
     trace("the run bundle's plan holds");
     const [{ entryPath, openLocalCache }, { entryLogBytes }, { entriesDir }, { StatCache }, { ignoreKilnDirectory }, { lockWorkspace }] = await modules;

@@ -27,7 +27,6 @@
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -438,27 +437,30 @@ function engineFiles(): string[] {
   return list;
 }
 
-let engineSum: Promise<string> | undefined;
+let engineSum: string | undefined;
 /**
  * SHA-256 of kiln's engine by content: the core package's `package.json` and every module of
  * `dist/` (`engineFiles`), by their paths below it. Unlike their stats, the same on every machine
- * with the same kiln: a run bundle's plan (`remote-cache/bundle-plan.ts`) holds only for it. The
- * files are read in parallel (about 20 ms read one by one): a fresh clone works it out while its
- * bundle downloads.
+ * with the same kiln: a run bundle's plan (`remote-cache/bundle-plan.ts`) holds only for it. Read
+ * one by one (about 15 ms): a fresh clone works it out while its bundle's header is on the way,
+ * and in parallel the reads (four thread-pool jobs each) held up the modules loading beside them.
  */
-export function engineDigest(): Promise<string> {
-  engineSum ??= (async () => {
-    const pkg = join(engineDir(), '..');
-    const modules = engineFiles().filter((p) => /\.(?:js|mjs|cjs|json)$/.test(p));
-    // A folder named like a module, or a file gone: its absence is what the sum says.
-    const contents = await Promise.all(modules.map((p) => readFile(p).catch(() => undefined)));
-    const sum = createHash('sha256');
-    for (const [i, bytes] of contents.entries()) {
-      if (bytes === undefined) continue;
-      sum.update(`${relative(pkg, modules[i]!)}\0${bytes.length}\0`);
-      sum.update(bytes);
+export function engineDigest(): string {
+  if (engineSum !== undefined) return engineSum;
+  const pkg = join(engineDir(), '..');
+  const sum = createHash('sha256');
+  for (const p of engineFiles()) {
+    if (!/\.(?:js|mjs|cjs|json)$/.test(p)) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(p);
+    } catch {
+      // A folder named like a module, or a file gone: its absence is what the sum says.
+      continue;
     }
-    return sum.digest('hex');
-  })();
+    sum.update(`${relative(pkg, p)}\0${bytes.length}\0`);
+    sum.update(bytes);
+  }
+  engineSum = sum.digest('hex');
   return engineSum;
 }
