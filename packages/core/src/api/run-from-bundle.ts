@@ -43,6 +43,9 @@ export interface BundleRunTask extends ManifestTask {
   readonly cache: 'local' | 'remote';
 }
 
+/** One task's entry restored, with its record for the run manifest; or why not. */
+type TaskRestore = { readonly ok: true; readonly record: ManifestTaskRecord; readonly from: BundleRunTask['cache'] } | { readonly ok: false; readonly reason: string };
+
 /** The shortcut's answer: every task restored, with its log; or why not, with the bundle whose fetch it started, for the normal path. */
 export type BundleRun = { readonly ok: true; readonly tasks: readonly BundleRunTask[] } | { readonly ok: false; readonly reason: string; readonly bundle?: RunBundle };
 
@@ -99,30 +102,33 @@ export async function runFromBundle(
       // A store without an entries folder (a fresh clone's) holds none of them: not asked entry by entry.
       const stored = existsSync(entriesDir(cache.dir));
       const limit = pLimit(32);
+      // Each task's bookkeeping as its entry restores (the thread waits on the workers meanwhile): its record, and its last run, for
+      // why-miss, without its fingerprint (its entry holds it, and parsing 1,000 of them would cost more than the rest of this).
       const restored = await Promise.all(
-        plan.tasks.map(([, hash]) =>
-          limit(async (): Promise<[RestoreResult, BundleRunTask['cache']]> => {
-            const r: RestoreResult = stored ? await cache.restore(hash, stats) : { status: 'miss' };
-            return r.status === 'miss' && remoteCache ? [await remoteCache.restore(hash, stats), 'remote'] : [r, 'local'];
+        plan.tasks.map(([id, hash]) =>
+          limit(async (): Promise<TaskRestore> => {
+            const local: RestoreResult = stored ? await cache.restore(hash, stats) : { status: 'miss' };
+            const [r, from] = local.status === 'miss' && remoteCache ? [await remoteCache.restore(hash, stats), 'remote' as const] : [local, 'local' as const];
+            if (r.status !== 'hit') return { ok: false, reason: `the entry of ${id} did not restore (${r.status})` };
+            const entryDir = entryPath(cache, hash);
+            await cache.setLastRun(id, hash);
+            return { ok: true, from, record: { id, hash, savedMs: r.meta.durationMs, log: entryLogBytes(r.meta.log, entryDir), entryDir, metaStat: r.metaStat, files: r.meta.files } };
           }),
         ),
       );
-      await stats.save().catch(() => undefined);
-      const records: ManifestTaskRecord[] = [];
-      for (const [i, [r]] of restored.entries()) {
-        const [id, hash] = plan.tasks[i]!;
-        if (r.status !== 'hit') return no(`the entry of ${id} did not restore (${r.status})`);
-        const entryDir = entryPath(cache, hash);
-        records.push({ id, hash, savedMs: r.meta.durationMs, log: entryLogBytes(r.meta.log, entryDir), entryDir, metaStat: r.metaStat, files: r.meta.files });
+      const done: Extract<TaskRestore, { ok: true }>[] = [];
+      for (const r of restored) {
+        if (!r.ok) return no(r.reason);
+        done.push(r);
       }
+      const records = done.map((d) => d.record);
       trace(`${records.length} tasks restored through the run bundle's plan`);
-      // Each task's last run, for why-miss, without its fingerprint: its entry holds it, and parsing 1,000 of them here would cost more than the rest of this bookkeeping.
-      // (Before the run manifest, which vouches for the folder they go in.)
-      await Promise.all(records.map(({ id, hash }) => cache.setLastRun(id, hash)));
+      // Both before the run manifest, which vouches for the files they write.
+      await stats.save().catch(() => undefined);
       await cache.flushLastRuns().catch(() => undefined);
       const verifiedStat = (path: string, oid: string) => stats.recordedWith(path, oid);
       writeRunManifest(req, { root, cacheDir: cache.dir, snapshot: tree.digest, env: plan.env, tasks: records, verifiedStat }, env);
-      return { ok: true, tasks: records.map(({ id, hash, savedMs, log }, i) => ({ id, hash, savedMs, log, cache: restored[i]![1] })) };
+      return { ok: true, tasks: done.map(({ record: { id, hash, savedMs, log }, from }) => ({ id, hash, savedMs, log, cache: from })) };
     } finally {
       lock.release();
     }
