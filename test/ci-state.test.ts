@@ -5,7 +5,7 @@
  * the same answer as a clone that scans everything (a new commit on the base branch, from its
  * parent's state); a damaged state is refused with a warning.
  */
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo, git, runKiln, tempDir, type TempRepo } from './helpers/repo.js';
@@ -15,6 +15,7 @@ function workspace(cacheDirectory: string) {
     'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
     'nx.json': { kiln: { cacheDirectory } },
     '.gitignore': '.kiln\n',
+    '.github/CODEOWNERS': '* @org/all\npackages/cli/ @org/cli\n',
   };
   for (const [name, imports] of Object.entries({ core: [], util: ['core'], api: ['util'], web: ['api'], cli: [], docs: [] })) {
     tree[`packages/${name}/package.json`] = { name, version: '1.0.0' };
@@ -67,16 +68,23 @@ describe('the shared affected state', () => {
     expect(shared.stderr).toMatch(/shared graph state of [0-9a-f]{12} from the cache folder's states\//);
     expect(shared.stderr).toContain('graph (updated)');
     expect(existsSync(join(withState, '.kiln/affected-state.json'))).toBe(true);
+    // Every project's owners came with the state (a clone that works them out fills in only the projects it was asked about).
+    const owners = (dir: string): string[] => Object.keys(JSON.parse(readFileSync(join(dir, '.kiln/affected-owners.json'), 'utf8')).owners).sort();
+    expect(owners(withState)).toEqual(['api', 'cli', 'core', 'docs', 'util', 'web']);
 
     // The same change judged by a clone that has to scan everything.
     const saved = readdirSync(states);
     const aside = `${states}.aside`;
     renameSync(states, aside);
     try {
-      const full = affected(branchClone());
+      const fullClone = branchClone();
+      const full = affected(fullClone);
       expect(full.stderr).toContain('graph (built)');
       expect(shared.json().projects).toEqual(full.json().projects);
       expect(shared.json().projects).toEqual(['cli']);
+      expect(owners(fullClone)).toEqual(['cli']);
+      expect(shared.json().owners).toEqual(full.json().owners);
+      expect(shared.json().owners).toEqual({ cli: ['@org/cli'] });
     } finally {
       renameSync(aside, states);
     }

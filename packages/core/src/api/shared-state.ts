@@ -7,13 +7,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCacheFolder, markCacheFolder } from '../cache/index.js';
-import { affectedGraph, exportState, folderStateStore, readSharedState, remoteStateStore, sharedStateKey, type StateStore } from '../graph-state/index.js';
-import { saveState } from '../graph-state/store.js';
+import { adoptSharedState, affectedGraph, exportState, folderStateStore, readSharedState, remoteStateStore, sharedStateKey, type StateStore } from '../graph-state/index.js';
 import { diagnostic, KilnError } from '../model/index.js';
-import { resolveCommit, workingTreeChanges } from '../scm/index.js';
+import { repoRoot, resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
 import type { KilnConfig } from '../workspace/kiln-config.js';
 import { openRemoteClient, remoteCacheSettings } from '../remote-cache/index.js';
+import { affectedOwners } from './affected-owners.js';
 import { kilnConfig } from './kiln-settings.js';
 
 export { STATE_FILE } from '../graph-state/store.js';
@@ -49,7 +49,10 @@ export async function saveSharedState(options: {
         hint: 'Commit or stash the changes first (in CI, save before anything writes into the checkout).',
       }),
     );
-  await affectedGraph(root, head, [], { full: false });
+  const view = await affectedGraph(root, head, [], { full: false });
+  // Every project's owners, to go with the state (best effort: a state without them only costs a fresh clone their computing).
+  const top = await repoRoot(root);
+  if (top !== undefined) await affectedOwners(view, top, view.projects.map((p) => p.name)).catch(() => undefined);
   const exported = exportState(root, head);
   if ('problem' in exported) throw new KilnError(diagnostic('usage', `no graph state to share: ${exported.problem}.`));
   const key = sharedStateKey(head);
@@ -86,7 +89,7 @@ export async function loadSharedState(options: { cwd: string; file: string }): P
         hint: 'Fetch it, or save a state on a checkout of this repository: kiln ci state save --file F.',
       }),
     );
-  saveState(root, shared.state);
+  adoptSharedState(root, shared);
   return { commit };
 }
 

@@ -16,4 +16,4 @@ export { viewOfGraph } from './view.js';
 export { workspaceAtRef } from './at-ref.js';
 export { savedOwners, type SavedOwners } from './owners-cache.js';
 export type { AffectedGraphView } from './types.js';
-export { exportState, folderStateStore, readSharedState, remoteStateStore, restoreSharedState, sharedStateKey, type StateRead, type StateStore, type StateWrite } from './shared.js';
+export { adoptSharedState, exportState, folderStateStore, readSharedState, remoteStateStore, restoreSharedState, sharedStateKey, type StateRead, type StateStore, type StateWrite } from './shared.js';

@@ -7,7 +7,7 @@
  * does not read every project's configuration again. Who owns what is `owners/`'s rule; this only keeps it.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { contentDigest } from './store.js';
 import type { AffectedGraphView } from './types.js';
 
@@ -34,34 +34,54 @@ export function savedOwners(view: AffectedGraphView, top: string): Promise<Saved
 async function readSavedOwners(view: AffectedGraphView, top: string): Promise<SavedOwners> {
   const { codeownersLocations } = await import('../owners/locate.js');
   const file = codeownersLocations().find((f) => existsSync(join(top, f)));
-  const path = join(view.root, OWNERS_FILE);
   const key =
     file !== undefined
       ? contentDigest(readFileSync(join(top, file)), `\0${file}\0${view.projects.map((p) => `${p.name}\0${p.root}`).join('\0')}`)
       : view.configDigest !== undefined
-        ? contentDigest(`generated\0${top}\0${view.root}\0${view.configDigest}`)
+        ? contentDigest(`generated\0${relative(top, view.root)}\0${view.configDigest}`)
         : undefined;
-  let owners: Record<string, string[]> = {};
-  if (key !== undefined) {
-    try {
-      const saved = JSON.parse(readFileSync(path, 'utf8')) as { key: string; owners: Record<string, string[]> };
-      if (saved.key === key) owners = saved.owners;
-    } catch {
-      // none saved yet
-    }
-  }
+  const saved = key === undefined ? undefined : readOwnersFile(view.root);
+  const owners = saved !== undefined && saved.key === key ? saved.owners : {};
   return {
     file,
     owners,
     save() {
-      if (key === undefined) return;
-      try {
-        const tmp = `${path}.${process.pid}.tmp`;
-        writeFileSync(tmp, JSON.stringify({ key, owners }));
-        renameSync(tmp, path);
-      } catch {
-        // only costs the next run its speed
-      }
+      if (key !== undefined) writeOwnersFile(view.root, { key, owners });
     },
   };
+}
+
+/** What `.kiln/affected-owners.json` holds: the owners of projects, under the key of what decided them. */
+export interface OwnersFile {
+  readonly key: string;
+  readonly owners: Record<string, string[]>;
+}
+
+/** The owners file at `root`, when there is one of this shape (it travels in a shared state: `shared.ts`). */
+export function readOwnersFile(root: string): OwnersFile | undefined {
+  try {
+    return ownersFileOf(JSON.parse(readFileSync(join(root, OWNERS_FILE), 'utf8')));
+  } catch {
+    return undefined; // none saved yet
+  }
+}
+
+/** `value` as an owners file, or undefined when it is not one. */
+export function ownersFileOf(value: unknown): OwnersFile | undefined {
+  const v = value as Partial<OwnersFile> | null;
+  if (typeof v !== 'object' || v === null || typeof v.key !== 'string' || typeof v.owners !== 'object' || v.owners === null) return undefined;
+  const valid = Object.values(v.owners).every((list) => Array.isArray(list) && list.every((o) => typeof o === 'string'));
+  return valid ? { key: v.key, owners: v.owners } : undefined;
+}
+
+/** Writes the owners file at `root` (atomically; a failure only costs the next run its speed). */
+export function writeOwnersFile(root: string, file: OwnersFile): void {
+  const path = join(root, OWNERS_FILE);
+  try {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(file));
+    renameSync(tmp, path);
+  } catch {
+    // only costs the next run its speed
+  }
 }

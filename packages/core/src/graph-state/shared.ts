@@ -3,7 +3,8 @@
  * changes), gzipped, kept under a key derived from the commit in a `StateStore` (the cache
  * folder's `states/`, or a remote cache). A fresh clone whose base commit has one loads it as its
  * own saved state, and the ordinary update then rescans only the files whose blob differs between
- * that commit and its own (`git diff-tree`), instead of every source file.
+ * that commit and its own (`git diff-tree`), instead of every source file. The projects' owners
+ * travel with it (`owners-cache.ts`), used where their key still holds.
  *
  * A state decides what `affected` answers, so one is used only when it reads back whole (gzip's
  * check), has this kiln's state version and names the very commit it was asked for.
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { sha256 } from '../model/index.js';
 import { readWholeBody, type RemoteClient } from '../remote-cache/index.js';
 import { loadState, savedGraphView, saveState, STATE_VERSION, type SavedGraphView } from './store.js';
+import { ownersFileOf, readOwnersFile, writeOwnersFile, type OwnersFile } from './owners-cache.js';
 import type { State } from './types.js';
 
 /** What a store answers: the body, none, or why it could not be asked (one line naming the store). */
@@ -40,11 +42,16 @@ export function exportState(root: string, commit: string): { body: Uint8Array } 
   if (state.anchor !== commit) return { problem: `the saved graph state describes ${state.anchor.slice(0, 12)}, not ${commit.slice(0, 12)}` };
   if (Object.keys(state.dirty).length > 0) return { problem: 'the work tree has changes: a shared state must describe a commit as it is' };
   const { root: _root, stamp: _stamp, dirty: _dirty, dirtyImports: _imports, ...shared } = state;
-  return { body: gzipSync(JSON.stringify(shared)) };
+  // The projects' owners go along (`ci state save` fills them for every project): a fresh clone then neither reads nor compiles CODEOWNERS.
+  const owners = readOwnersFile(root);
+  return { body: gzipSync(JSON.stringify(owners ? { ...shared, owners } : shared)) };
 }
 
-/** Reads a shared body back as the state of `commit` (by default, whichever it names) at `root`, or says why it cannot be used. */
-export function readSharedState(body: Uint8Array, root: string, commit?: string): { state: State } | { problem: string } {
+/**
+ * Reads a shared body back as the state of `commit` (by default, whichever it names) at `root`,
+ * with the owners saved beside it if any (used only where their key matches: `owners-cache.ts`), or says why it cannot be used.
+ */
+export function readSharedState(body: Uint8Array, root: string, commit?: string): { state: State; owners?: OwnersFile } | { problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(gunzipSync(body).toString('utf8'));
@@ -58,7 +65,16 @@ export function readSharedState(body: Uint8Array, root: string, commit?: string)
   if (commit !== undefined && s.anchor !== commit) return { problem: `it describes ${s.anchor.slice(0, 12)}, not ${commit.slice(0, 12)}` };
   const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!Array.isArray(s.projects) || !isRecord(s.importEdges) || !isRecord(s.importExternal) || !isRecord(s.nxJson)) return { problem: 'it is not a graph state (fields missing)' };
-  return { state: { ...(s as State), root, stamp: '', dirty: {}, dirtyImports: {} } };
+  const { owners, ...state } = s as State & { owners?: unknown };
+  const ownersFile = ownersFileOf(owners);
+  return { state: { ...state, root, stamp: '', dirty: {}, dirtyImports: {} }, ...(ownersFile && { owners: ownersFile }) };
+}
+
+/** Makes a state read back (`readSharedState`) the saved state at `root`, its owners too: the view it saved. */
+export function adoptSharedState(root: string, shared: { state: State; owners?: OwnersFile }): SavedGraphView {
+  const saved = savedGraphView(root, saveState(root, shared.state));
+  if (shared.owners) writeOwnersFile(root, shared.owners);
+  return saved;
 }
 
 /**
@@ -93,7 +109,7 @@ export async function restoreSharedState(
         continue;
       }
       await beforeSave;
-      const saved = savedGraphView(root, saveState(root, shared.state));
+      const saved = adoptSharedState(root, shared);
       for (const earlier of stores.slice(0, i)) await earlier.put(key, read.body).catch(() => undefined);
       return { used: { commit, store: store.name, saved }, warnings };
     }
