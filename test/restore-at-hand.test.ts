@@ -57,7 +57,9 @@ describe('restore-at-hand.mjs', () => {
   });
 
   const restore = (...args: string[]) => {
-    const ws = tempDir('kiln-at-hand-ws-');
+    // Inside a folder of its own: the script moves what it restored aside into `<ws>.aside`, beside it.
+    const ws = join(tempDir('kiln-at-hand-'), 'ws');
+    mkdirSync(ws);
     mkdirSync(join(ws, 'packages'));
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import ${pathToFileURL(join(repoRoot, 'test/fixtures/worker-starts.mjs')).href}` };
     delete env.KILN_RESTORE_THREADS;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { INLINE_LOG, LogCapture, replayLog } from './log.js';
 
 const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -10,6 +10,7 @@ const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 describe('LogCapture', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-log-'));
   afterEach(() => rmSync(join(dir, 'spill'), { force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps a short log in memory and touches no file', () => {
     const capture = new LogCapture(() => join(dir, 'spill'));
