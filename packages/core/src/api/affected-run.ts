@@ -32,7 +32,7 @@ export async function runAffected(options: AffectedOptions, start: AffectedStart
   // While git works: the graph as the last run saved it (usually all a warm run needs), and what
   // the answer derives from it before knowing the changes; without any saved state, the graph is
   // built from every source file, so that starts too.
-  const saved = loadSavedView(root);
+  const saved = start.saved ?? loadSavedView(root);
   const savedView = saved.view === undefined ? undefined : saved.expanded();
   const cold = savedView === undefined ? startColdBuild(root, start.listed) : undefined;
   if (savedView !== undefined) prepareGraph(savedView);

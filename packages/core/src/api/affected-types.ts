@@ -2,7 +2,7 @@
 import type { Reason } from '../affected/types.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { TargetTasks } from '../affected/tasks.js';
-import type { AffectedGraphView } from '../graph-state/index.js';
+import type { AffectedGraphView, SavedGraphView } from '../graph-state/index.js';
 import type { WorkingTreeScan } from '../scm/index.js';
 
 export interface AffectedOptions {
@@ -55,4 +55,6 @@ export interface AffectedStart {
   readonly scan: WorkingTreeScan;
   /** `git ls-files -z --cached`, already running when there was no saved state. */
   readonly listed?: Promise<string>;
+  /** The saved state a fresh clone just made its own from a shared one, in memory (not read back from `.kiln`). */
+  readonly saved?: SavedGraphView;
 }

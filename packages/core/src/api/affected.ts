@@ -26,12 +26,13 @@ export async function affected(options: AffectedOptions): Promise<AffectedResult
   // A fresh clone first looks for a state shared by commit (state-restore.ts), which spares it the full scan; the scan's rev-parse names the commits.
   const shared: string[] = [];
   const commits = scan.place.then((p) => p?.commits);
-  const hasState =
-    existsSync(join(root, '.kiln/affected-state.json')) ||
-    (await (await import('./state-restore.js')).restoreForAffected(root, baseRef, options.head, options.env ?? process.env, (w) => shared.push(w), commits));
-  const listed = hasState ? undefined : gitOrThrow(root, ['ls-files', '-z', '--cached']);
+  const onDisk = existsSync(join(root, '.kiln/affected-state.json'));
+  const restored = onDisk
+    ? undefined
+    : await (await import('./state-restore.js')).restoreForAffected(root, baseRef, options.head, options.env ?? process.env, (w) => shared.push(w), commits);
+  const listed = onDisk || restored ? undefined : gitOrThrow(root, ['ls-files', '-z', '--cached']);
   listed?.catch(() => undefined);
   const { runAffected } = await import('./affected-run.js');
-  const result = await runAffected(options, { root, baseRef, scan, ...(listed && { listed }) });
+  const result = await runAffected(options, { root, baseRef, scan, ...(listed && { listed }), ...(restored && { saved: restored }) });
   return shared.length > 0 ? { ...result, warnings: [...shared, ...result.warnings] } : result;
 }

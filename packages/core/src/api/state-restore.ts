@@ -19,19 +19,19 @@ import { STATE_FILE, stateStores } from './shared-state.js';
 
 /**
  * With no saved state at `root`, loads the shared state of head or, failing that, of head's first
- * parent, then of the merge-base of `baseRef` and head. Never throws: a store that fails costs only the speed (a warning says so).
+ * parent, then of the merge-base of `baseRef` and head: the view it saved, with the state in memory,
+ * or undefined. Never throws: a store that fails costs only the speed (a warning says so).
  * `commits`: what head and the base ref name, when git was asked already.
  */
-export async function restoreForAffected(
+export function restoreForAffected(
   root: string,
   baseRef: string,
   head: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
   warn: (line: string) => void,
   commits?: Promise<readonly string[] | undefined>,
-): Promise<boolean> {
-  if (existsSync(join(root, STATE_FILE))) return true;
-  return (await restoreShared(root, { baseRef, ...(head && { head }) }, env, warn, { commits })) !== undefined;
+): Promise<SavedGraphView | undefined> {
+  return restoreShared(root, { baseRef, ...(head && { head }) }, env, warn, { commits });
 }
 
 /** What git was asked already: what head and the base ref name (`commits`), head's first parent (`parent`). */

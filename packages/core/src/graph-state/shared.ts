@@ -72,7 +72,8 @@ export function readSharedState(body: Uint8Array, root: string, commit?: string)
 
 /** Makes a state read back (`readSharedState`) the saved state at `root`, its owners too: the view it saved. */
 export function adoptSharedState(root: string, shared: { state: State; owners?: OwnersFile }): SavedGraphView {
-  const saved = savedGraphView(root, saveState(root, shared.state));
+  const { view, state } = saveState(root, shared.state);
+  const saved = savedGraphView(root, view, state);
   if (shared.owners) writeOwnersFile(root, shared.owners);
   return saved;
 }

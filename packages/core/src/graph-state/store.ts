@@ -59,10 +59,10 @@ export function loadSavedView(root: string): SavedGraphView {
   return savedGraphView(root, loadView(root));
 }
 
-/** The saved view `view` (read from `.kiln`, or just written there), its state read from `.kiln` when asked for. */
-export function savedGraphView(root: string, view: SavedView | undefined): SavedGraphView {
+/** The saved view `view` (read from `.kiln`, or just written there), its state read from `.kiln` when asked for (unless `written`, the one just written). */
+export function savedGraphView(root: string, view: SavedView | undefined, written?: State): SavedGraphView {
   let expanded: ((source: AffectedGraphView['source']) => AffectedGraphView) | undefined;
-  let state: { value: State | undefined } | undefined;
+  let state: { value: State | undefined } | undefined = written && { value: written };
   return {
     view,
     expanded: (source = 'reused') => (expanded ??= expandView(view!))(source),
@@ -95,17 +95,21 @@ export function loadState(root: string): State | undefined {
   }
 }
 
-/** Written atomically; a state that cannot be written only costs the next run its speed. Returns the compact view saved beside it. */
-export function saveState(root: string, unstamped: State): SavedView {
+/**
+ * Written atomically; a state that cannot be written only costs the next run its speed. Returns
+ * the compact view saved beside it, and the state as `loadState` would read it back.
+ */
+export function saveState(root: string, unstamped: State): { readonly view: SavedView; readonly state: State } {
   // The stamp is a digest of the rest, so equal states carry equal stamps and the files stay deterministic.
   const { stamp: _, ...rest } = unstamped;
   // The scanning threads claim files in whatever order they get to them: counts go out sorted.
-  const body = JSON.stringify({ ...rest, importEdges: sortedCounts(rest.importEdges), importExternal: sortedCounts(rest.importExternal) });
+  const sorted = { ...rest, importEdges: sortedCounts(rest.importEdges), importExternal: sortedCounts(rest.importExternal) };
+  const body = JSON.stringify(sorted);
   const stamp = contentDigest(body);
   writeKilnFile(root, STATE_FILE, () => `{"stamp":${JSON.stringify(stamp)},${body.slice(1)}`);
   const view = compactView({ ...unstamped, stamp });
   writeKilnFile(root, VIEW_FILE, () => JSON.stringify(view));
-  return view;
+  return { view, state: { stamp, ...sorted } };
 }
 
 function sortedCounts(counts: Record<string, Record<string, number>>): Record<string, Record<string, number>> {
