@@ -23,9 +23,10 @@ import { git, type GitResult } from './git.js';
  * its index lock behind).
  */
 export function statusAsConfigured(cwd: string, args: readonly string[], options: { preloadIndex?: boolean } = {}): Promise<GitResult> {
-  const config = git(cwd, ['config', '--get', 'status.showUntrackedFiles']);
   const extra = options.preloadIndex === false ? ['-c', 'core.preloadIndex=false'] : [];
+  // The status first: it is the long one, and each spawn holds this thread for several milliseconds.
   const guess = runStatus(cwd, extra, args, 'normal');
+  const config = git(cwd, ['config', '--get', 'status.showUntrackedFiles']);
   const status = config.then((c) => (c.stdout.trim() === 'all' ? guess.then(() => runStatus(cwd, extra, args, 'all')) : guess));
   // Whoever starts a status may end up not reading it (an error first): never an unhandled rejection.
   status.catch(() => undefined);
