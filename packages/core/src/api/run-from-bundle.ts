@@ -122,6 +122,8 @@ export async function runFromBundle(
         done.push(r);
       }
       const records = done.map((d) => d.record);
+      // Nothing more to restore: the workers end while the bookkeeping below runs.
+      cache.stopRestoreWorkers();
       trace(`${records.length} tasks restored through the run bundle's plan`);
       // Both before the run manifest, which vouches for the files they write.
       await stats.save().catch(() => undefined);

@@ -254,3 +254,10 @@ export function outputsFolder(files: readonly ManifestFile[]): string {
   }
   return folder ?? '';
 }
+
+/** Where the entry of `hash` in `cache` keeps its copy of the output `path`, or undefined (none, or a packed entry: for tests, and whoever must find one copy). */
+export function storedCopyPath(cache: { readonly dir: string }, hash: string, path: string): string | undefined {
+  const m = readMetaSync(cache.dir, hash);
+  const i = m.status === 'ok' && m.meta.layout !== PACKED_LAYOUT ? m.meta.files.findIndex((f) => f.path === path && f.link === undefined) : -1;
+  return i < 0 ? undefined : join(entryDir(cache.dir, hash), copyName(i));
+}

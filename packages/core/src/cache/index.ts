@@ -7,12 +7,12 @@
  * Edge module: it reads and writes files. What goes into a hash is `hash/`'s business, when to
  * store or restore is the runner's (`tasks/`).
  */
-export { CACHE_LAYOUT_VERSION, copyName, linkLeadsOut, type EntryMeta, type ManifestFile } from './entry.js';
+export { CACHE_LAYOUT_VERSION, copyName, linkLeadsOut, storedCopyPath, type EntryMeta, type ManifestFile } from './entry.js';
 export { detachOutputs } from './detach.js';
 export type { EntryRow } from './evict.js';
 export type { LastRun } from './last-run.js';
 export { entryLogBytes, LogCapture, replayLog, type CapturedLog, type EntryLog } from './log.js';
-export { entryPath, LocalCache, openLocalCache, storedCopyPath } from './local.js';
+export { entryPath, LocalCache, openLocalCache } from './local.js';
 export { startRestoreWorkerFor } from './restore-pool.js';
 export { CACHE_MARKER, checkCacheFolder, entriesDir, markCacheFolder } from './root.js';
 export { holdsOutput } from './restore.js';

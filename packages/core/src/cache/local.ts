@@ -248,6 +248,11 @@ export class LocalCache implements Cache {
     return ahead?.end().catch(() => undefined);
   }
 
+  /** Stops the restore workers now, once nothing more is to be restored (`RestorePool.stop`). */
+  stopRestoreWorkers(): void {
+    this.pool?.stop();
+  }
+
   /** The most restore workers `receiveAndRestore` uses now (0: it restores on the calling thread). */
   get restoreWorkers(): number {
     const pool = (this.pool ??= this.newPool());
@@ -390,11 +395,4 @@ export function openLocalCache(workspaceRoot: string, dir: string, options: Cach
 /** Where an entry lives (for the run manifest, and tests). */
 export function entryPath(cache: LocalCache, hash: string): string {
   return entryDir(cache.dir, hash);
-}
-
-/** Where the entry of `hash` keeps its copy of the output `path`, or undefined (none, or a packed entry: for tests, and whoever must find one copy). */
-export function storedCopyPath(cache: LocalCache, hash: string, path: string): string | undefined {
-  const m = readMetaSync(cache.dir, hash);
-  const i = m.status === 'ok' && m.meta.layout !== PACKED_LAYOUT ? m.meta.files.findIndex((f) => f.path === path && f.link === undefined) : -1;
-  return i < 0 ? undefined : join(entryDir(cache.dir, hash), copyName(i));
 }
