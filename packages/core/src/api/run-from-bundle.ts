@@ -112,7 +112,11 @@ export async function runFromBundle(
             if (r.status !== 'hit') return { ok: false, reason: `the entry of ${id} did not restore (${r.status})` };
             const entryDir = entryPath(cache, hash);
             await cache.setLastRun(id, hash);
-            return { ok: true, from, record: { id, hash, savedMs: r.meta.durationMs, log: entryLogBytes(r.meta.log, entryDir), entryDir, metaStat: r.metaStat, files: r.meta.files } };
+            return {
+              ok: true,
+              from,
+              record: { id, hash, savedMs: r.meta.durationMs, log: entryLogBytes(r.meta.log, entryDir), entryDir, metaStat: r.metaStat, files: r.meta.files },
+            };
           }),
         ),
       );
