@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRepo, testEnv, type FileTree, type TempRepo } from './helpers/repo.js';
+import { createRepo, tempDir, testEnv, type FileTree, type TempRepo } from './helpers/repo.js';
 
 const workspace: FileTree = {
   'package.json': { name: 'w', private: true, workspaces: ['p/*'] },
@@ -63,7 +63,8 @@ describe('the daemon and what git reads besides the work tree', () => {
     writeFileSync(join(xdg, 'git/ignore'), '');
     expect(settled('the global excludes file emptied')).toEqual(['a']);
     // core.excludesFile in .git/config, then the file it names edited.
-    const excludes = join(r.dir, '..', `${r.dir.split('/').pop()}-excludes`);
+    // Outside the work tree, in a folder the test kit removes.
+    const excludes = join(tempDir('kiln-excludes-'), 'excludes');
     writeFileSync(excludes, '');
     r.git('config', 'core.excludesFile', excludes);
     expect(settled('core.excludesFile set')).toEqual(['a']);
