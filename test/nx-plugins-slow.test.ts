@@ -6,40 +6,17 @@
  * `nx show projects --affected`, apart from the differences docs/nx-plugins.md documents.
  *
  * The plugins are installed from npm once per machine into a folder under the system temp
- * directory (npm --prefer-offline: a warm npm cache makes it a few seconds), and each test
- * workspace links its node_modules there.
+ * directory (`tools/nx-plugins.mjs`; `.ci/run` starts it in the background beside `npm test`), and
+ * each test workspace links its node_modules there.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installNxPlugins, nxPlugins, nxVersion } from '../tools/nx-plugins.mjs';
 import { nxEnv } from './helpers/nx.js';
-import { createRepo, repoRoot, start, type FileTree, type TempRepo } from './helpers/repo.js';
+import { createRepo, start, type FileTree, type TempRepo } from './helpers/repo.js';
 
-const nxVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.nx!.replace(/^[\^~]/, '');
-const plugins = ['nx', '@nx/js', '@nx/vite', '@nx/jest', '@nx/devkit'];
-
-/** node_modules with nx and the plugins at the pinned version, installed once and kept. */
-async function installedPlugins(): Promise<string> {
-  const dir = join(tmpdir(), `kiln-nx-plugins-${nxVersion}`);
-  const ready = join(dir, 'node_modules', '.kiln-ready');
-  if (existsSync(ready)) return join(dir, 'node_modules');
-  const staging = `${dir}.${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'kiln-nx-plugins', private: true }));
-  const npm = await start('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...plugins.map((p) => `${p}@${nxVersion}`)], {
-    cwd: staging,
-  }).done;
-  if (npm.code !== 0) throw new Error(`npm install failed (${npm.code}):\n${npm.stderr}`);
-  writeFileSync(join(staging, 'node_modules', '.kiln-ready'), '');
-  try {
-    renameSync(staging, dir);
-  } catch {
-    rmSync(staging, { recursive: true, force: true }); // another run finished first
-  }
-  return join(dir, 'node_modules');
-}
+const plugins = nxPlugins;
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 const devDependencies = (nx: string) => Object.fromEntries(plugins.map((p) => [p, p === 'nx' ? nx : nxVersion]));
@@ -129,7 +106,7 @@ const compared = (targets: Record<string, any>) =>
   );
 
 beforeAll(async () => {
-  const modules = await installedPlugins();
+  const modules = await installNxPlugins();
   repo = createRepo(workspace());
   symlinkSync(modules, join(repo.dir, 'node_modules'));
 }, 240_000);

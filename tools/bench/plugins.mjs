@@ -7,7 +7,7 @@
  *   node tools/bench/plugins.mjs [--projects 60] [--runs 7] [--modules DIR]
  *
  * --modules: a node_modules with nx and the three plugins at the pinned version (default: the one
- * test/nx-plugins-slow.test.ts installs under the system temp folder; run that test first).
+ * tools/nx-plugins.mjs installs under the system temp folder, installed first if it is not there).
  * Prints medians: warm `kiln affected` with and without the plugins (the same workspace, nx.json's
  * `plugins` removed), the cold and warm plugin cost of a full read (`kiln graph --json` with and
  * without `.kiln/plugins`), and nx's `show projects --affected` cold (no daemon, no project graph
@@ -19,11 +19,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { installNxPlugins } from '../nx-plugins.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kiln = join(repoRoot, 'packages/cli/bin/kiln.js');
-const nxVersion = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).devDependencies.nx;
-const { values } = parseArgs({ options: { projects: { type: 'string', default: '60' }, runs: { type: 'string', default: '7' }, modules: { type: 'string', default: join(tmpdir(), `kiln-nx-plugins-${nxVersion}`, 'node_modules') } } });
+const { values } = parseArgs({ options: { projects: { type: 'string', default: '60' }, runs: { type: 'string', default: '7' }, modules: { type: 'string' } } });
+values.modules ??= await installNxPlugins();
 const projects = Number(values.projects);
 const runs = Number(values.runs);
 
