@@ -1,10 +1,10 @@
-/** The slow tier's run of the configuration fuzzer: 250 inputs (`testLength`; see config-fuzz.test.ts). */
+/** The slow tier's run of the configuration fuzzer: 150 inputs (`testLength`; see config-fuzz.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { runnerEnv, testLength } from './helpers/env.js';
 import { runFuzzer } from './helpers/fuzz.js';
 
 describe('kiln on mutated configuration, at length', () => {
-  const count = testLength(250);
+  const count = testLength(150);
   it(
     `answers ${count} seeded inputs with a documented exit code and a clear message`,
     async () => {

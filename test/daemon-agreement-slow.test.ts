@@ -1,5 +1,5 @@
 /**
- * The daemon agrees with the direct path, always: 60 random operations (`testLength`) in a real git workspace
+ * The daemon agrees with the direct path, always: 40 random operations (`testLength`) in a real git workspace
  * (edits, creates, deletes, renames, new folders, project.json and package.json edits, commits,
  * branch switches, stash and pop), and after each one the answers of `affected` (as `kiln affected
  * --json` asks it) and `hash P:build` from the real daemon (asked over its socket) must equal the
@@ -16,7 +16,7 @@ import { runnerEnv, testLength } from './helpers/env.js';
 import { git, runKiln, startKiln, tempDir, testEnv } from './helpers/repo.js';
 
 const SEED = Number(runnerEnv.KILN_AGREEMENT_SEED ?? 1414);
-const STEPS = testLength(60);
+const STEPS = testLength(40);
 const dir = tempDir('kiln-daemon-agree-');
 const viaDaemon = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '900000' };
 const direct = { KILN_DAEMON: '0' };

@@ -16,7 +16,7 @@ import { runnerEnv, testLength } from './helpers/env.js';
 import { git, runKiln, startKiln, tempDir, testEnv } from './helpers/repo.js';
 
 const SEED = Number(runnerEnv.KILN_AGREEMENT_SEED ?? 1414);
-const STEPS = testLength(10);
+const STEPS = testLength(6);
 const parent = tempDir('kiln-daemon-run-agree-');
 // Waiting for the daemon's verdict whatever the load (a busy daemon is otherwise left after 150 ms).
 const viaDaemon = { KILN_DAEMON: '1', KILN_DAEMON_IDLE_MS: '900000', KILN_DAEMON_RUN_WAIT_MS: '120000' };

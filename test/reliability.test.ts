@@ -68,7 +68,7 @@ describe('a cached run under faults', () => {
   });
   afterAll(() => repo.cleanup());
 
-  const rounds = testLength(12);
+  const rounds = testLength(8);
   it(`killed with SIGKILL at ${rounds} seeded moments, leaves a workspace the next run gets right and a cache of whole entries`, async () => {
     // Seeded, so a failing round is reproduced.
     const random = prng(20261206).next;

@@ -16,7 +16,7 @@ import { runnerEnv, testLength } from './helpers/env.js';
 import { runKiln, startKiln, tempDir } from './helpers/repo.js';
 
 const SEED = Number(runnerEnv.WATCH_AGREEMENT_SEED ?? 2020);
-const STEPS = testLength(18);
+const STEPS = testLength(12);
 const dir = tempDir('kiln-watch-agree-');
 const outside = tempDir('kiln-watch-moved-');
 afterAll(() => {
