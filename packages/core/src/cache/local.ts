@@ -11,8 +11,7 @@
  */
 import type { Stats } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { copyName, PACKED_LAYOUT, readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
+import { readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.js';
 import { RestoreAhead } from './ahead.js';
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
