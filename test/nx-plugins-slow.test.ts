@@ -6,7 +6,7 @@
  * `nx show projects --affected`, apart from the differences docs/nx-plugins.md documents.
  *
  * The plugins are installed from npm once per machine into a folder under the system temp
- * directory (`tools/nx-plugins.mjs`; `.ci/run` starts it in the background beside `npm test`), and
+ * directory (`tools/nx-plugins.mjs`; `.ci/run` starts it in the background before `npm ci`), and
  * each test workspace links its node_modules there.
  */
 import { readFileSync, symlinkSync } from 'node:fs';
@@ -16,10 +16,8 @@ import { installNxPlugins, nxPlugins, nxVersion } from '../tools/nx-plugins.mjs'
 import { nxEnv } from './helpers/nx.js';
 import { createRepo, start, type FileTree, type TempRepo } from './helpers/repo.js';
 
-const plugins = nxPlugins;
-
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-const devDependencies = (nx: string) => Object.fromEntries(plugins.map((p) => [p, p === 'nx' ? nx : nxVersion]));
+const devDependencies = (nx: string) => Object.fromEntries(nxPlugins.map((p) => [p, p === 'nx' ? nx : nxVersion]));
 
 /** A package-lock.json for the workspace (Nx reads external packages, and their versions, from it). */
 const lockfile = (nx: string) => ({
@@ -34,7 +32,9 @@ const lockfile = (nx: string) => ({
         [`node_modules/@ws/${p}`, { resolved: `packages/${p}`, link: true }],
       ]),
     ),
-    ...Object.fromEntries(plugins.map((p) => [`node_modules/${p}`, { version: p === 'nx' ? nx : nxVersion, integrity: `sha512-${p}-${p === 'nx' ? nx : nxVersion}`, dev: true }])),
+    ...Object.fromEntries(
+      nxPlugins.map((p) => [`node_modules/${p}`, { version: p === 'nx' ? nx : nxVersion, integrity: `sha512-${p}-${p === 'nx' ? nx : nxVersion}`, dev: true }]),
+    ),
   },
 });
 
