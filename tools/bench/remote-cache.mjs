@@ -197,9 +197,10 @@ const INODE_QUARANTINE_MS = 36_000;
 
 /**
  * The rows (see run.mjs `scenarios`), on one server: 8a, kiln as CI leaves it (the fill, a CI build, uploaded its run
- * bundle: docs/remote-cache.md), and 8b, kiln without run bundles (each entry asked for alone, as for a commit no run
- * has bundled). `h` holds what the other build rows use (`dir`, `buildCmd`, `rmState`, `rmOutputs`, `outputsPresent`,
- * `measure`), the tools' state folders (`stateDirs`) and `ctx`.
+ * bundle: docs/remote-cache.md); 8c, the same with each tool at its default parallelism; and 8b, kiln without run
+ * bundles (each entry asked for alone, as for a commit no run has bundled). `h` holds what the other build rows use
+ * (`dir`, `buildCmd`, `rmState`, `rmOutputs`, `outputsPresent`, `measure`), the tools' state folders (`stateDirs`) and
+ * `ctx`.
  */
 export function remoteCacheRows(h) {
   const { ctx } = h;
@@ -284,7 +285,15 @@ export function remoteCacheRows(h) {
       }
     },
   };
-  return [row, entriesOnly];
+  // 8a gives both tools two at a time, as the build rows do; a restore from kiln's run bundle does not use that limit, turbo's does.
+  const defaults = {
+    ...row,
+    id: '8c',
+    title: 'the same as 8a, each tool at its own default parallelism (the commands as a team types them)',
+    note: 'kiln `run -t build`, turbo `run build` (concurrency 10): turbo fetches ten artifacts at a time where 8a lets it fetch two',
+    cmd: { kiln: ['run', '-t', 'build'], turbo: ['run', 'build'] },
+  };
+  return [row, defaults, entriesOnly];
 
   /** The key of the run bundle kiln's fill left for its workspace's HEAD (as `kiln run -t build` at the root asks), if kiln's build is there to compute it. */
   async function headBundleKey() {
