@@ -1,6 +1,6 @@
 /** `kiln watch -t TARGET [-p a,b]`: run a target's affected tasks again on every change (see docs/watch.md). */
 import type { TaskResult } from '@kiln/core/api/run';
-import { boolOpt, ExitCode, listOpt, stringOpt, usageError, type Command } from '../command.js';
+import { boolOpt, listOpt, stringOpt, usageError, type Command } from '../command.js';
 
 export const command: Command = {
   name: 'watch',

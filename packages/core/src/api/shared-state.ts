@@ -11,7 +11,6 @@ import { adoptSharedState, affectedGraph, exportState, folderStateStore, readSha
 import { diagnostic, KilnError } from '../model/index.js';
 import { repoRoot, resolveCommit, workingTreeChanges } from '../scm/index.js';
 import { requireWorkspaceRoot } from '../workspace/find-root.js';
-import type { KilnConfig } from '../workspace/kiln-config.js';
 import { openRemoteClient, remoteCacheSettings } from '../remote-cache/index.js';
 import { affectedOwners } from './affected-owners.js';
 import { kilnConfig } from './kiln-settings.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { blobIdOfFile, blobIdOfFileSync } from '../files/index.js';
 import { sha256 } from '../model/index.js';
-import { entryPath, LocalCache, storedCopyPath } from './index.js';
+import { LocalCache, storedCopyPath } from './index.js';
 
 /** Every path read whole, through `readFile` or `readFileSync`. */
 const watch = vi.hoisted(() => {

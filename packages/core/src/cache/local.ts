@@ -15,7 +15,7 @@ import { readMeta, readMetaSync, type EntryMeta, type MetaRead } from './entry.j
 import { RestoreAhead } from './ahead.js';
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
-import { LogCapture, type EntryLog } from './log.js';
+import { LogCapture } from './log.js';
 import { readWhole, recordHit, RestorePool, restoreWorkerData, RestoreWorkerGone, WORKER_BODY_MAX, type RestoreAnswer } from './restore-pool.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../model/index.js';
-import { CACHE_LAYOUT_VERSION, copyName, detachOutputs, entryPath, LocalCache, storedCopyPath, type OutputStatIndex, type StatFields } from './index.js';
+import { copyName, detachOutputs, entryPath, LocalCache, storedCopyPath, type OutputStatIndex, type StatFields } from './index.js';
 
 let root: string;
 let outside: string;

@@ -1,7 +1,7 @@
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitBlobId } from '../model/index.js';
-import { gitOrThrow, splitNul } from '../scm/index.js';
+import { gitOrThrow } from '../scm/index.js';
 import { blobIdOfFileSync, LARGE_FILE } from './blob-id.js';
 import { workTreeSnapshot, type WorkTreeSnapshot } from './snapshot.js';
 import type { StatCache } from './stat-cache.js';

@@ -82,7 +82,7 @@ export function planShards(tasks: readonly ShardTask[], count: number): ShardPla
     const near = new Map<number, number>();
     for (const id of unit.ids) for (const d of deps(id)) if (owner.has(d)) near.set(owner.get(d)!, (near.get(owner.get(d)!) ?? 0) + byId.get(d)!.weight);
     let chosen = -1;
-    for (const [s, w] of [...near].sort((a, b) => b[1] - a[1] || a[0] - b[0]))
+    for (const [s] of [...near].sort((a, b) => b[1] - a[1] || a[0] - b[0]))
       if (load[s]! + unit.weight <= fair) {
         chosen = s;
         break;
