@@ -35,10 +35,13 @@ const byId = (j: Json) => Object.fromEntries(j.tasks.map((t) => [t.id, `${t.stat
 const fixture = (name: string) => pathToFileURL(join(repoRoot, 'test/fixtures', name)).href;
 const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning'));
 
-/** Each project writes several files (the worker's share of an entry), `big` one past 1 MiB (an entry kept unpacked). */
+/**
+ * Each project writes several files (the worker's share of an entry), `big` one past 1 MiB (an entry kept unpacked) and
+ * past `AT_HAND_WORKERS_MIN_BYTES` (a run bundle holding it is worth a worker per core).
+ */
 function project(name: string, big = false) {
   const files = [1, 2, 3, 4, 5].map((i) => `echo ${name}${i} > dist/f${i}.txt`).join(' && ');
-  const extra = big ? ' && head -c 1200000 /dev/zero | tr "\\\\0" x > dist/big.txt' : '';
+  const extra = big ? ' && head -c 6600000 /dev/zero | tr "\\\\0" x > dist/big.txt' : '';
   return { name, version: '1.0.0', scripts: { build: `mkdir -p dist/sub && ${files} && echo deep > dist/sub/d.txt${extra} && echo built ${name}` } };
 }
 
@@ -125,7 +128,7 @@ describe('restore workers', () => {
     const lines = alone.stderr.split('\n');
     expect(lines.filter((l) => l === '[worker started]')).toHaveLength(1);
     expect(lines.indexOf('[worker started]')).toBeLessThan(lines.findIndex((l) => l.startsWith('kiln trace: task hashes')));
-    // From the run bundle clone A's CI run uploaded, planning (not HEAD exactly): the bodies are in memory, so a worker per core (at most four), the early one among them.
+    // From the run bundle clone A's CI run uploaded, planning (not HEAD exactly): the bodies are in memory, and enough of them, so a worker per core (at most four), the early one among them.
     const b = clone();
     untracked(b);
     const run = build(b, traced);

@@ -111,7 +111,7 @@ for (let run = 0; run < Number(args.runs); run++) {
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuMs();
   const t0 = performance.now();
-  if (atHand) cache.bodiesAtHand();
+  if (atHand) cache.bodiesAtHand(bytes);
   const limit = pLimit(32);
   await Promise.all(
     [...bodies].map(([hash, body]) =>

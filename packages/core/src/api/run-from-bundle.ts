@@ -74,8 +74,10 @@ export async function runFromBundle(
     if (bundle === undefined) return no('run bundles are off');
     // The request goes out (the socket connects on the next turn of the loop) before the work below holds the thread.
     await new Promise((resolve) => setImmediate(resolve));
-    // The workers' start-up overlaps the fetch; the normal path uses the same workers.
-    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode, atHand: true });
+    // Once the header tells the bundle's size, the workers it is worth start, overlapping the rest of the fetch and the checks below; the normal path uses the same workers.
+    void bundle.ownEntries
+      .then((entries) => entries?.atHand)
+      .then((bytes) => bytes && startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode, atHand: bytes }));
     const modules = restoring();
     modules.catch(() => undefined);
     // Worked out while the bundle's header is on the way (the thread has nothing else to do).

@@ -100,9 +100,8 @@ export function startFreshClone(
   let bundle: RunBundle | undefined;
   let cache: Promise<LocalCache | undefined> | undefined;
   if (remote.status === 'on') {
-    // A worker per core when a run bundle is coming (its bodies will all be in memory), else one.
-    const atHand = remote.settings.runBundles !== 'off' && request.skipCache !== true;
-    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode, atHand });
+    // One worker, for the entries downloaded alone; a run bundle's header, when one comes, says how many its bodies are worth (`bodiesAtHand`).
+    startRestoreWorkerFor(root, config.cacheDirectory, { restoreMode: config.restoreMode });
     bundle = request.bundle ?? startRunBundle(root, request, remote.settings, head, git.snapshot, warn);
     // A run that ignores cached results restores nothing ahead.
     cache = bundle && request.skipCache !== true ? restoreAhead(root, config, git, bundle) : undefined;

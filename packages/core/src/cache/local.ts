@@ -209,20 +209,22 @@ export class LocalCache implements Cache {
 
   /**
    * Says that the bodies `receiveAndRestore` gets from now on are already in memory (a run bundle
-   * fetched whole), not arriving over the network: this thread then has little to do while they
-   * are restored, so the restore workers grow to one per core (at most 4; `KILN_RESTORE_THREADS`
-   * or `restoreThreads` still decide when set), all started now. Call it once, before the first.
+   * fetched whole), `bytes` in all, not arriving over the network: this thread then has little to
+   * do while they are restored, so the restore workers grow to one per core (at most 4), all
+   * started now; for a small bundle, none (`atHandThreads`). `KILN_RESTORE_THREADS` or
+   * `restoreThreads` still decide when set. Call it once, before the first.
    */
-  bodiesAtHand(): void {
-    (this.pool ??= this.newPool()).bodiesAtHand();
+  bodiesAtHand(bytes: number): void {
+    (this.pool ??= this.newPool()).bodiesAtHand(bytes);
   }
 
   /** Restores a run bundle's entries (it passed the transport's verdict as a whole) ahead, once they arrive, while the run plans (`ahead.ts`); not without restore workers. */
   restoreAhead(entries: Promise<ReadonlyMap<string, Uint8Array> | undefined>): void {
     const started = entries.then((m) => {
       this.pool ??= this.newPool();
-      if (m === undefined || m.size === 0 || !this.pool.usable || this.checkFolder().status === 'unusable') return undefined;
-      this.pool.bodiesAtHand();
+      if (m === undefined || m.size === 0 || !this.pool.usable) return undefined;
+      this.pool.bodiesAtHand([...m.values()].reduce((n, body) => n + body.length, 0));
+      if (!this.pool.usable || this.checkFolder().status === 'unusable') return undefined;
       return RestoreAhead.start(this.workspaceRoot, this.dir, m, (hash, body, stage) => this.onWorker(hash, body, undefined, stage));
     });
     this.ahead ??= started.catch(() => undefined);

@@ -2,7 +2,7 @@
  * Restore workers: threads that take in and restore remote entries (`restore-worker.ts`), so the
  * main thread only handles HTTP and bookkeeping while files are written. Started on the first
  * entry handed over (never on a run without downloads), a thread at a time per entry in flight up
- * to `KILN_RESTORE_THREADS`, or all at once for bodies already in memory (`bodiesAtHand`); idle,
+ * to `KILN_RESTORE_THREADS`, or all at once for enough bodies already in memory (`bodiesAtHand`); idle,
  * they keep nothing alive. A worker that dies (or cannot start)
  * fails its entries in flight with `RestoreWorkerGone`: the caller restores them on its own
  * thread from the bytes it kept, and no worker is used again this run.
@@ -74,12 +74,24 @@ export class RestoreWorkerGone extends Error {
 const DEFAULT_THREADS = Math.max(1, Math.min(4, availableParallelism() - 2));
 
 /**
- * Workers when the bodies are at hand (`RestorePool.bodiesAtHand`): the calling thread has no
- * network to handle, so every core restores, up to four. On two cores, two workers restored 1,000
- * entries from memory in about three quarters of one worker's wall time, for a fifth more CPU
+ * Bodies at hand (`RestorePool.bodiesAtHand`) that total less than this restore on the calling
+ * thread: a worker's start-up (loading its modules, about 100 ms of CPU) costs more than it saves
+ * on so few. On two cores, a fresh clone restoring through its run bundle's plan took, with no
+ * worker against two (medians): 0.55 s against 0.64 s at 100 projects (1.4 MB), 0.95 s against
+ * 1.06 s at 300 (4.2 MB), 2.2 s against 1.9 s at 1,000 (14 MB); even at about 7 MB
+ * (docs/remote-cache.md, "Session 32").
+ */
+export const AT_HAND_WORKERS_MIN_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Workers for bodies at hand totalling `bytes`: none when too few, else one per core, up to four
+ * (the calling thread has no network to handle). On two cores, two workers restored 1,000 entries
+ * from memory in about three quarters of one worker's wall time, for a fifth more CPU
  * (tools/bench/restore-at-hand.mjs); more cores were not measured.
  */
-const AT_HAND_THREADS = Math.max(1, Math.min(4, availableParallelism()));
+export function atHandThreads(bytes: number, cores = availableParallelism()): number {
+  return bytes < AT_HAND_WORKERS_MIN_BYTES ? 0 : Math.max(1, Math.min(4, cores));
+}
 
 /** Bodies up to this size go to a worker (read whole first); a larger one streams on the main thread. */
 export const WORKER_BODY_MAX = 8 * 1024 * 1024;
@@ -114,7 +126,7 @@ let early: { readonly key: string; readonly workers: { readonly worker: Worker; 
 export function startRestoreWorkerEarly(data: RestoreWorkerData, count = 1): void {
   const key = JSON.stringify(data);
   const want = Math.min(count, threadsFromEnv() ?? count);
-  if (early !== undefined && early.key !== key) return;
+  if (want === 0 || (early !== undefined && early.key !== key)) return;
   const started = (early ??= { key, workers: [] });
   try {
     while (started.workers.length < want) {
@@ -136,15 +148,18 @@ export function startRestoreWorkerEarly(data: RestoreWorkerData, count = 1): voi
 /** An early worker, if one was started with `data`'s settings (else those are ended: nothing will take them). */
 function takeEarly(data: RestoreWorkerData): Worker | undefined {
   if (early === undefined) return undefined;
-  if (early.key !== JSON.stringify(data)) {
-    for (const w of early.workers.splice(0)) void w.worker.off('error', w.drop).off('exit', w.drop).terminate();
-    early = undefined;
-    return undefined;
-  }
+  if (early.key !== JSON.stringify(data)) return dropEarly();
   const taken = early.workers.shift();
   if (early.workers.length === 0) early = undefined;
   taken?.worker.off('error', taken.drop).off('exit', taken.drop);
   return taken?.worker;
+}
+
+/** Ends the early workers no pool took (none will). */
+function dropEarly(): undefined {
+  for (const w of early?.workers.splice(0) ?? []) void w.worker.off('error', w.drop).off('exit', w.drop).terminate();
+  early = undefined;
+  return undefined;
 }
 
 export class RestorePool {
@@ -172,13 +187,22 @@ export class RestorePool {
   }
 
   /**
-   * The bodies handed over from now on are already in memory (a run bundle), not arriving over
-   * the network: the calling thread has little to do meanwhile, so the pool grows to a worker
-   * per core (`AT_HAND_THREADS`), unless its size was set, and starts them all now, so that their
-   * start-up overlaps whatever the caller does before the first entry.
+   * The bodies handed over from now on are already in memory (a run bundle), `bytes` in all, not
+   * arriving over the network: the calling thread has little to do meanwhile, so the pool grows to
+   * a worker per core (`atHandThreads`), unless its size was set, and starts them all now, so that
+   * their start-up overlaps whatever the caller does before the first entry. Too few bytes to
+   * repay a start-up, and no worker running yet: none runs, the calling thread restores them.
    */
-  bodiesAtHand(): void {
-    if (!this.fixed) this.max = Math.max(this.max, AT_HAND_THREADS);
+  bodiesAtHand(bytes: number): void {
+    if (!this.fixed) {
+      const want = atHandThreads(bytes);
+      if (want === 0 && this.threads.length === 0) {
+        this.max = 0;
+        dropEarly();
+        return;
+      }
+      this.max = Math.max(this.max, want);
+    }
     if (!this.usable) return;
     try {
       while (this.threads.length < this.max) this.start();
@@ -334,15 +358,15 @@ export function restoreWorkerData(workspaceRoot: string, dir: string, options: {
 
 /**
  * Starts a restore worker for the cache `openLocalCache` would open with these arguments, ahead of
- * its first download; with `atHand` (a run bundle is coming: every body will be in memory), as
- * many as the pool will run then (`bodiesAtHand`).
+ * its first download; with `atHand` (the bytes of a run bundle's bodies, all of which will be in
+ * memory), as many as the pool will run then (`bodiesAtHand`): none for a small bundle.
  */
 export function startRestoreWorkerFor(
   workspaceRoot: string,
   dir: string,
-  options: { readonly restoreMode?: 'link' | 'copy'; readonly largeFile?: number; readonly restoreThreads?: number; readonly atHand?: boolean } = {},
+  options: { readonly restoreMode?: 'link' | 'copy'; readonly largeFile?: number; readonly restoreThreads?: number; readonly atHand?: number } = {},
 ): void {
-  if (options.restoreThreads !== 0) startRestoreWorkerEarly(restoreWorkerData(workspaceRoot, dir, options), options.atHand ? AT_HAND_THREADS : 1);
+  if (options.restoreThreads !== 0) startRestoreWorkerEarly(restoreWorkerData(workspaceRoot, dir, options), options.atHand === undefined ? 1 : atHandThreads(options.atHand));
 }
 
 /** A worker's hit for the entry of `hash` in the cache folder `dir`, each file it wrote entered in `index`, meta.json's stat taken here (for the run manifest). */

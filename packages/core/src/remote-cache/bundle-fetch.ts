@@ -15,13 +15,13 @@ import { trace } from '../trace/index.js';
 /** Where restores take a run bundle's entries from: each as soon as it may be used, undefined when the bundle does not hold it (or did not come whole). */
 export interface BundleEntries {
   get(hash: string): Promise<Uint8Array | undefined>;
-  /** Whether any entry will be at hand, as soon as that is known (the restore workers then take every core). */
-  readonly atHand: Promise<boolean>;
+  /** The bytes of the entries that will be at hand (0: none), as soon as that is known (the restore workers then take every core, when there are enough). */
+  readonly atHand: Promise<number>;
 }
 
 /** The entries of a bundle fetched whole (`fetched`: undefined when there was none to use), for restores. */
 export function wholeEntries(fetched: Promise<ReadonlyMap<string, Uint8Array> | undefined>): BundleEntries {
-  return { get: async (hash) => (await fetched)?.get(hash), atHand: fetched.then((m) => m !== undefined && m.size > 0) };
+  return { get: async (hash) => (await fetched)?.get(hash), atHand: fetched.then((m) => [...(m?.values() ?? [])].reduce((n, body) => n + body.length, 0)) };
 }
 
 /** A bundle's entries for the restores that ask for them, as they arrive (`asItComes`), else once the whole bundle passed its verdict. */
@@ -31,8 +31,8 @@ export class ArrivingEntries implements BundleEntries {
   private listed: ReadonlySet<string> | undefined;
   /** The entries once the fetch ended: the bundle's when it passed, else undefined. */
   private ended: { readonly entries: ReadonlyMap<string, Uint8Array> | undefined } | undefined;
-  private settleAtHand: (atHand: boolean) => void = () => undefined;
-  readonly atHand = new Promise<boolean>((resolve) => (this.settleAtHand = resolve));
+  private settleAtHand: (bytes: number) => void = () => undefined;
+  readonly atHand = new Promise<number>((resolve) => (this.settleAtHand = resolve));
 
   constructor(readonly asItComes: boolean) {}
 
@@ -42,11 +42,11 @@ export class ArrivingEntries implements BundleEntries {
     return new Promise((resolve) => this.waiting.set(hash, [...(this.waiting.get(hash) ?? []), resolve]));
   }
 
-  /** The header's entries are known. */
-  list(hashes: readonly string[]): void {
+  /** The header's entries are known, and their `bytes` in all. */
+  list(hashes: readonly string[], bytes: number): void {
     this.listed = new Set(hashes);
     if (!this.asItComes) return;
-    this.settleAtHand(hashes.length > 0);
+    this.settleAtHand(bytes);
     for (const hash of this.waiting.keys()) if (!this.listed.has(hash)) this.wake(hash);
   }
 
@@ -58,7 +58,8 @@ export class ArrivingEntries implements BundleEntries {
   /** The fetch ended: `entries` when the whole bundle passed, else undefined (what came as it came stays usable). */
   end(entries: ReadonlyMap<string, Uint8Array> | undefined): void {
     this.ended = { entries };
-    this.settleAtHand(this.asItComes ? this.arrived.size > 0 : (entries?.size ?? 0) > 0);
+    const bodies = this.asItComes ? this.arrived.values() : (entries?.values() ?? []);
+    this.settleAtHand([...bodies].reduce((n, body) => n + body.length, 0));
     for (const hash of [...this.waiting.keys()]) this.wake(hash);
   }
 
@@ -107,7 +108,7 @@ export function fetchRunBundle(client: RemoteClient, key: string, warn: (message
         read,
         (reader) => {
           trace(`run bundle ${key.slice(0, 12)}: its header is in (${reader.hashes.length} entries${reader.plan ? ', with its plan' : ''})`);
-          entries.list(reader.hashes);
+          entries.list(reader.hashes, reader.bytes);
           settleHeader({ plan: reader.plan, entries });
         },
         (hash, body) => entries.arrive(hash, body),
@@ -126,7 +127,7 @@ export function fetchRunBundle(client: RemoteClient, key: string, warn: (message
 /** Reads a found body through a `RunBundleReader`, telling of its header and of each entry as they come; the bundle, or why it is not one whole. */
 async function readBundle(
   read: Extract<RemoteRead, { status: 'found' }>,
-  onHeader: (header: { readonly hashes: readonly string[]; readonly plan: BundlePlan | undefined }) => void,
+  onHeader: (header: { readonly hashes: readonly string[]; readonly bytes: number; readonly plan: BundlePlan | undefined }) => void,
   onEntry: (hash: string, body: Uint8Array) => void,
 ): Promise<DecodedRunBundle> {
   const reader = new RunBundleReader();

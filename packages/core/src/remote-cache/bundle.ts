@@ -74,8 +74,8 @@ export function decodeRunBundle(bytes: Uint8Array): DecodedRunBundle {
 export class RunBundleReader {
   private pending: Uint8Array[] = [];
   private pendingSize = 0;
-  /** The header, once read. */
-  header: { readonly hashes: readonly string[]; readonly plan: BundlePlan | undefined } | undefined;
+  /** The header, once read: the entries it lists, in order, their bytes in all, and the plan. */
+  header: { readonly hashes: readonly string[]; readonly bytes: number; readonly plan: BundlePlan | undefined } | undefined;
   private sizes: number[] = [];
   private readonly entries = new Map<string, Uint8Array>();
   private failed: string | undefined;
@@ -138,7 +138,7 @@ export class RunBundleReader {
       hashes.push(hash);
       this.sizes.push(size);
     }
-    this.header = { hashes, plan: parseBundlePlan(plan) };
+    this.header = { hashes, bytes: this.sizes.reduce((n, size) => n + size, 0), plan: parseBundlePlan(plan) };
     return true;
   }
 

@@ -46,8 +46,8 @@ export class RemoteCache implements Cache {
   /** Restores from `entries` (a run bundle being fetched) the entries it holds, before asking the server. */
   useBundle(entries: BundleEntries): void {
     this.bundle = entries;
-    // Its bodies are in memory: no network for this thread to handle, so the restore workers take every core.
-    void entries.atHand.then((atHand) => atHand && this.local.bodiesAtHand());
+    // Its bodies are in memory: no network for this thread to handle, so the restore workers take every core (none for a few).
+    void entries.atHand.then((bytes) => bytes > 0 && this.local.bodiesAtHand(bytes));
   }
 
   /** Downloads (or takes from the run bundle), verifies and restores the entry of `hash`. A refused entry is `corrupt` (nothing of it kept); a failing server `unavailable` (its breaker has said so: `said`); the local store failing, `unavailable` too. */
