@@ -16,7 +16,7 @@ import { RestoreAhead } from './ahead.js';
 import { cleanTemp, evictEntries, listEntries, removeEntry, type EntryRow } from './evict.js';
 import { LastRuns, type LastRun } from './last-run.js';
 import { LogCapture } from './log.js';
-import { readWhole, recordHit, RestorePool, restoreWorkerData, RestoreWorkerGone, WORKER_BODY_MAX, type RestoreAnswer } from './restore-pool.js';
+import { bodiesBytes, readWhole, recordHit, RestorePool, restoreWorkerData, RestoreWorkerGone, WORKER_BODY_MAX, type RestoreAnswer } from './restore-pool.js';
 import { Restorer } from './restore.js';
 import { diagnostic, KilnError } from '../model/index.js';
 import { errorCode } from './errors.js';
@@ -223,7 +223,7 @@ export class LocalCache implements Cache {
     const started = entries.then((m) => {
       this.pool ??= this.newPool();
       if (m === undefined || m.size === 0 || !this.pool.usable) return undefined;
-      this.pool.bodiesAtHand([...m.values()].reduce((n, body) => n + body.length, 0));
+      this.pool.bodiesAtHand(bodiesBytes(m.values()));
       if (!this.pool.usable || this.checkFolder().status === 'unusable') return undefined;
       return RestoreAhead.start(this.workspaceRoot, this.dir, m, (hash, body, stage) => this.onWorker(hash, body, undefined, stage));
     });

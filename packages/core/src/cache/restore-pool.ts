@@ -93,6 +93,13 @@ export function atHandThreads(bytes: number, cores = availableParallelism()): nu
   return bytes < AT_HAND_WORKERS_MIN_BYTES ? 0 : Math.max(1, Math.min(4, cores));
 }
 
+/** The bytes of `bodies` in all: what `atHandThreads` and `bodiesAtHand` weigh. */
+export function bodiesBytes(bodies: Iterable<Uint8Array>): number {
+  let bytes = 0;
+  for (const body of bodies) bytes += body.length;
+  return bytes;
+}
+
 /** Bodies up to this size go to a worker (read whole first); a larger one streams on the main thread. */
 export const WORKER_BODY_MAX = 8 * 1024 * 1024;
 

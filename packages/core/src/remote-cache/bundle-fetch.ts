@@ -11,6 +11,8 @@ import { RUN_BUNDLE_MAX, RunBundleReader, type DecodedRunBundle } from './bundle
 import type { BundlePlan } from './bundle-plan.js';
 import { readBody, type RemoteClient, type RemoteRead } from './client.js';
 import { trace } from '../trace/index.js';
+// The file itself, not the cache's index: the bundle's fetch starts before the rest of the engine is loaded.
+import { bodiesBytes } from '../cache/restore-pool.js';
 
 /** Where restores take a run bundle's entries from: each as soon as it may be used, undefined when the bundle does not hold it (or did not come whole). */
 export interface BundleEntries {
@@ -21,7 +23,7 @@ export interface BundleEntries {
 
 /** The entries of a bundle fetched whole (`fetched`: undefined when there was none to use), for restores. */
 export function wholeEntries(fetched: Promise<ReadonlyMap<string, Uint8Array> | undefined>): BundleEntries {
-  return { get: async (hash) => (await fetched)?.get(hash), atHand: fetched.then((m) => [...(m?.values() ?? [])].reduce((n, body) => n + body.length, 0)) };
+  return { get: async (hash) => (await fetched)?.get(hash), atHand: fetched.then((m) => bodiesBytes(m?.values() ?? [])) };
 }
 
 /** A bundle's entries for the restores that ask for them, as they arrive (`asItComes`), else once the whole bundle passed its verdict. */
@@ -58,8 +60,7 @@ export class ArrivingEntries implements BundleEntries {
   /** The fetch ended: `entries` when the whole bundle passed, else undefined (what came as it came stays usable). */
   end(entries: ReadonlyMap<string, Uint8Array> | undefined): void {
     this.ended = { entries };
-    const bodies = this.asItComes ? this.arrived.values() : (entries?.values() ?? []);
-    this.settleAtHand([...bodies].reduce((n, body) => n + body.length, 0));
+    this.settleAtHand(bodiesBytes(this.asItComes ? this.arrived.values() : (entries?.values() ?? [])));
     for (const hash of [...this.waiting.keys()]) this.wake(hash);
   }
 
