@@ -222,7 +222,7 @@ export class LocalCache implements Cache {
   restoreAhead(entries: Promise<ReadonlyMap<string, Uint8Array> | undefined>): void {
     const started = entries.then((m) => {
       this.pool ??= this.newPool();
-      if (m === undefined || m.size === 0 || !this.pool.usable) return undefined;
+      if (m === undefined || m.size === 0) return undefined;
       this.pool.bodiesAtHand(bodiesBytes(m.values()));
       if (!this.pool.usable || this.checkFolder().status === 'unusable') return undefined;
       return RestoreAhead.start(this.workspaceRoot, this.dir, m, (hash, body, stage) => this.onWorker(hash, body, undefined, stage));
