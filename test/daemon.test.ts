@@ -53,7 +53,6 @@ async function otherBuildsDaemon(r: TempRepo): Promise<number> {
 
 describe('kiln daemon', () => {
   it('starts once, answers the commands as they answer directly, reports its status and stops', async () => {
-    // .ci/run's minimum-Node pass runs this test alone, by the line it starts on: keep that line where it is.
     const r = repo();
     expect(r.kiln(['daemon', 'status'], { env: on }).code).toBe(1);
     const started = r.kiln(['daemon', 'start'], { env: on });
