@@ -240,6 +240,10 @@ export function remoteCacheRows(h) {
       const kept = existsSync(storage);
       server = await startTurboCacheServer(h.kilnRepoRoot, ctx.work, storage);
       ctx.log(`  (remote cache server ${server.url} on ${kept ? 'the kept' : 'a new'} storage ${storage}; filling it: one build per tool, at once)`);
+      // HEAD's bundle on a kept storage may be another kiln build's, whose plan this one does not use and which a CI build
+      // keeps (docs/remote-cache.md): moved aside, so that the fill leaves this kiln's, as CI with this kiln would.
+      const stale = kept && tools().includes('kiln') ? await headBundleKey() : undefined;
+      if (stale !== undefined) toTrash(join(server.dir, TEAM, stale));
       // Each tool builds in its own copy; both at once, so the slower fill hides the other. On a kept storage only what is missing is built.
       tools().forEach(fresh);
       const freed = Date.now();
