@@ -556,6 +556,18 @@ export function machine() {
   return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: distro };
 }
 
+/** The inodes in the kernel's cache (Linux), undefined elsewhere: in the millions they slow file creation, kiln's more than turbo's (README.md). */
+function cachedInodes() {
+  try {
+    const n = Number(readFileSync('/proc/sys/fs/inode-nr', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const inodesText = (n) => `${(n / 1e6).toFixed(1)} million inodes in the kernel's cache`;
+
 function kilnCommit() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: kilnRepoRoot, encoding: 'utf8' }).trim();
@@ -588,7 +600,7 @@ function section(results, ctx, partial) {
     `<!-- size:${opts.size} -->`,
     `## ${opts.size.toLocaleString('en')} projects${partial ? ` (${partial})` : ''}`,
     '',
-    `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${ctx.minutes.toFixed(0)} min, load average ${ctx.load.start} at the start and ${ctx.load.end} at the end; ${opts.warmup} warm-up + ${opts.runs} timed runs per tool, interleaved${Number.isFinite(opts.budget) ? ` (fewer where a tool's runs took over ${opts.budget} s: --budget)` : ''}. ` +
+    `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${ctx.minutes.toFixed(0)} min, load average ${ctx.load.start} at the start and ${ctx.load.end} at the end${ctx.inodes === undefined ? '' : `, ${inodesText(ctx.inodes)} at the start`}; ${opts.warmup} warm-up + ${opts.runs} timed runs per tool, interleaved${Number.isFinite(opts.budget) ? ` (fewer where a tool's runs took over ${opts.budget} s: --budget)` : ''}. ` +
       `Workspace: ${plan.projects.length.toLocaleString('en')} projects, ${plan.fileCount.toLocaleString('en')} files, ${plan.layers} layers, seed ${opts.seed}. ` +
       `Versions: kiln ${ver.kiln}, nx ${ver.nx}, turbo ${ver.turbo}, git ${ver.git}, ${ver.npm}.` +
       (ctx.machineText ? ` Machine: ${ctx.machineText}` : ''),
@@ -681,7 +693,8 @@ export async function main(argv) {
   const bin = toolPaths();
   const env = toolEnv();
   const loadavg = () => os.loadavg()[0].toFixed(1);
-  const ctx = { opts, ws, plan, bin, env, work: scratch, log, started, load: { start: loadavg() }, copyFor: (tool) => workspaceCopy(ws, tool, log) };
+  const ctx = { opts, ws, plan, bin, env, work: scratch, log, started, load: { start: loadavg() }, inodes: cachedInodes(), copyFor: (tool) => workspaceCopy(ws, tool, log) };
+  if (ctx.inodes !== undefined) log(`bench: ${inodesText(ctx.inodes)}`);
   ctx.versions = versions(bin, env, ws, commit);
   log(`bench: kiln ${ctx.versions.kiln}, nx ${ctx.versions.nx}, turbo ${ctx.versions.turbo}${hasTime ? '' : ' (no /usr/bin/time: no memory figures)'}`);
 
