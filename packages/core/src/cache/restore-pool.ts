@@ -155,7 +155,10 @@ export function startRestoreWorkerEarly(data: RestoreWorkerData, count = 1): voi
 /** An early worker, if one was started with `data`'s settings (else those are ended: nothing will take them). */
 function takeEarly(data: RestoreWorkerData): Worker | undefined {
   if (early === undefined) return undefined;
-  if (early.key !== JSON.stringify(data)) return dropEarly();
+  if (early.key !== JSON.stringify(data)) {
+    dropEarly();
+    return undefined;
+  }
   const taken = early.workers.shift();
   if (early.workers.length === 0) early = undefined;
   taken?.worker.off('error', taken.drop).off('exit', taken.drop);
@@ -163,10 +166,9 @@ function takeEarly(data: RestoreWorkerData): Worker | undefined {
 }
 
 /** Ends the early workers no pool took (none will). */
-function dropEarly(): undefined {
+function dropEarly(): void {
   for (const w of early?.workers.splice(0) ?? []) void w.worker.off('error', w.drop).off('exit', w.drop).terminate();
   early = undefined;
-  return undefined;
 }
 
 export class RestorePool {
